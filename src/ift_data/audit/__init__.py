@@ -1,0 +1,1 @@
+"""Audit: per-example quality signals, dataset-level figures, the cleaner."""

@@ -1,0 +1,61 @@
+"""The contract every signal family fills.
+
+A signal reads the normalized audit table (one row per example) and returns per-example columns,
+boolean flags (each flag is a removable reason that ``clean`` can act on) and dataset-level figures.
+The runner (``audit/runner.py``) times each signal, merges the columns into ``signals.parquet`` and
+the figures into ``summary.json``; it never lets a signal write files itself.
+
+Audit table columns (polars): ``row_id`` (int64, input order across all files), ``source_file``,
+``source_line`` (int64), ``instruction``, ``input``, ``response`` (str, never null; "" when absent),
+``system`` (str), ``turns`` (int64), ``category`` (str or null: task/category when the data has one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+import polars as pl
+
+
+@dataclass
+class SignalResult:
+    """What a signal produces.
+
+    ``columns``: per-example values, each of length ``len(table)``, named ``<family>_<what>``.
+    ``flags``: per-example booleans named ``flag_<reason>``; True means "this row has the problem".
+    For duplicate clusters only non-representative members are flagged, so the cleaner keeps one.
+    ``summary``: dataset-level figures (JSON-serializable), stored under the family name.
+    """
+
+    columns: dict[str, pl.Series | np.ndarray | list[Any]] = field(default_factory=dict)
+    flags: dict[str, pl.Series | np.ndarray | list[bool]] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AuditContext:
+    """Shared, lazily computed resources and settings handed to every signal."""
+
+    rules: dict[str, Any]
+    seed: int = 0
+    tokenizer: Any | None = None
+    # Returns the shared kNN graph (computed once, reused by every kNN signal); None when embeddings are off.
+    knn: Callable[[], Any | None] = lambda: None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def rule(self, family: str, key: str, default: Any = None) -> Any:
+        """A threshold or list from the active rule set, e.g. ``ctx.rule('noise', 'max_repetition')``."""
+        return self.rules.get(family, {}).get(key, default)
+
+
+class Signal(Protocol):
+    """One signal family (length, dedup_exact, dedup_minhash, dedup_semantic, language, noise,
+    consistency, label_noise, difficulty, diversity, outliers, format_concentration)."""
+
+    name: ClassVar[str]
+    needs_embeddings: ClassVar[bool]
+
+    def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult: ...

@@ -1,0 +1,65 @@
+"""Atomic writes: write to a temporary file beside the target, fsync, then rename."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ift_data.errors import UserError
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """Open a temp file next to ``path``; on success it replaces ``path``, on error it is removed.
+
+    A crash at any point leaves either the old file or no file under the final name, never a partial one.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    binary = "b" in mode
+    try:
+        with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else "\n") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise UserError(f"cannot write output: {exc.strerror or exc}", file=str(target)) from exc
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+
+
+def _remove_quietly(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def dumps_json_line(record: Any) -> str:
+    """One canonical JSON line: UTF-8 kept as is, stable key order as given, no NaN."""
+    return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def write_jsonl(path: str | os.PathLike[str], records: Iterable[Any]) -> int:
+    """Atomically write records as JSON lines; returns the number written."""
+    count = 0
+    with atomic_open(path) as fh:
+        for record in records:
+            fh.write(dumps_json_line(record))
+            fh.write("\n")
+            count += 1
+    return count
+
+
+def write_json(path: str | os.PathLike[str], obj: Any) -> None:
+    """Atomically write a pretty, key-stable JSON document."""
+    with atomic_open(path) as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2, allow_nan=False)
+        fh.write("\n")

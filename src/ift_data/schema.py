@@ -1,0 +1,123 @@
+"""Records that flow between stages.
+
+Build: raw rows -> ``Example`` (messages made of span-tracked ``Segment``s) -> chat formatting adds
+``special`` segments and the masking mode sets ``label`` -> exporters write them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SegmentKind = Literal["boilerplate", "content", "special"]
+Role = Literal["system", "user", "assistant"]
+TemplateVariant = Literal["forward", "inverted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A piece of rendered text: ``boilerplate`` (literal template text), ``content`` (data values)
+    or ``special`` (chat-format role headers, delimiters, BOS/EOS). ``label`` says if it carries loss."""
+
+    text: str
+    kind: SegmentKind
+    role: Role = "user"
+    label: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "label": self.label, "kind": self.kind, "role": self.role}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat turn; its text is the concatenation of its segments."""
+
+    role: Role
+    segments: tuple[Segment, ...]
+
+    @property
+    def content(self) -> str:
+        return "".join(s.text for s in self.segments)
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where an example came from."""
+
+    dataset: str
+    task: str
+    template: str
+    variant: TemplateVariant
+    shots: int  # 0 = zero-shot
+    row: str  # "FILE:LINE" (or FILE#index for nested JSON) of the source row
+    split: str = "train"
+
+    @property
+    def few_shot(self) -> bool:
+        return self.shots > 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "task": self.task,
+            "template": self.template,
+            "variant": self.variant,
+            "shots": self.shots,
+            "row": self.row,
+            "split": self.split,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """An instruction example: a list of messages (earlier turns hold multi-turn few-shot exemplars;
+    the last message is the assistant's target), plus provenance."""
+
+    id: str
+    source: Provenance
+    messages: tuple[Message, ...]
+    system: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> Message:
+        return self.messages[-2]
+
+    @property
+    def target(self) -> Message:
+        return self.messages[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """A row read from a raw file: its fields plus where it was (file, line or record index)."""
+
+    fields: dict[str, Any]
+    file: str
+    line: int
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A row (or example) that did not make it into the output, and why."""
+
+    file: str
+    line: int
+    reason: str
+    field: str | None = None
+    stage: str = "read"
+    dataset: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "reason": self.reason,
+            "stage": self.stage,
+            "dataset": self.dataset,
+        }
