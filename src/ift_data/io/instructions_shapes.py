@@ -1,0 +1,205 @@
+"""Instruction-data shapes: detect which one a file uses and turn one record into an audit row.
+
+A shape maps an original record onto the audit fields ``instruction``, ``input``, ``response``,
+``system``, ``turns``, ``category``. Adding a shape means adding a function and one line in ``SHAPES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+AUDIT_TEXT_FIELDS = ("instruction", "input", "response", "system")
+CATEGORY_KEYS = ("category", "task", "task_name")
+
+USER_ROLES = {"user", "human", "prompter"}
+ASSISTANT_ROLES = {"assistant", "gpt", "model", "bot", "chatgpt", "bard", "bing"}
+SYSTEM_ROLES = {"system"}
+
+
+class RowError(Exception):
+    """One record cannot be read; ``field`` names the offending field. Becomes a reject."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+def text_value(record: Mapping[str, Any], key: str, *, required: bool) -> str:
+    """A text field as str: numbers and booleans are stringified, null/absent is "" unless required."""
+    value = record.get(key)
+    if value is None:
+        if required:
+            raise RowError("missing field" if key not in record else "field is null", key)
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    raise RowError(f"expected a string, got {type(value).__name__}", key)
+
+
+def _category(record: Mapping[str, Any]) -> str | None:
+    for key in CATEGORY_KEYS:
+        value = record.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+    source = record.get("source")
+    if isinstance(source, Mapping) and isinstance(source.get("task"), str):
+        return source["task"]
+    return None
+
+
+def _row(instruction: str, input_: str, response: str, system: str = "", turns: int = 1,
+         category: str | None = None) -> dict[str, Any]:
+    return {"instruction": instruction, "input": input_, "response": response, "system": system,
+            "turns": turns, "category": category}
+
+
+@dataclass(frozen=True)
+class Mapping_:
+    """A user column mapping (``--map instruction=question,output=answer``)."""
+
+    fields: dict[str, str]
+
+    @classmethod
+    def parse(cls, spec: str | None) -> Mapping_ | None:
+        from ift_data.errors import UserError
+
+        if not spec:
+            return None
+        fields: dict[str, str] = {}
+        for part in spec.split(","):
+            key, sep, column = part.partition("=")
+            key = key.strip()
+            key = "response" if key in ("output", "response") else key
+            if not sep or not column.strip() or key not in (*AUDIT_TEXT_FIELDS, "category"):
+                raise UserError(f"bad --map entry {part!r}: expected FIELD=COLUMN with FIELD one of "
+                                "instruction, input, output, system, category", field="--map")
+            fields[key] = column.strip()
+        for needed in ("instruction", "response"):
+            if needed not in fields:
+                raise UserError(f"--map must name the {'output' if needed == 'response' else needed} column",
+                                field="--map")
+        return cls(fields)
+
+
+# ---- per-shape converters -------------------------------------------------------------------------
+
+def _alpaca(record: Mapping[str, Any]) -> dict[str, Any]:
+    input_key = "input" if "input" in record else "context"
+    output_key = "output" if "output" in record else "response"
+    return _row(text_value(record, "instruction", required=True),
+                text_value(record, input_key, required=False),
+                text_value(record, output_key, required=True),
+                text_value(record, "system", required=False), 1, _category(record))
+
+
+def _prompt_completion(record: Mapping[str, Any]) -> dict[str, Any]:
+    return _row(text_value(record, "prompt", required=True), "",
+                text_value(record, "completion", required=True), "", 1, _category(record))
+
+
+def _chat(messages: Any, key: str, role_key: str, text_key: str) -> tuple[str, str, str, int]:
+    """Last user turn, last assistant turn, system text and assistant-turn count from a chat list."""
+    if not isinstance(messages, Sequence) or isinstance(messages, str):
+        raise RowError(f"expected a list of messages, got {type(messages).__name__}", key)
+    system, user, assistant, turns = [], "", None, 0
+    for i, message in enumerate(messages):
+        where = f"{key}[{i}]"
+        if not isinstance(message, Mapping):
+            raise RowError(f"expected an object, got {type(message).__name__}", where)
+        role = message.get(role_key)
+        if not isinstance(role, str):
+            raise RowError(f"missing or non-string '{role_key}'", where)
+        text = text_value(message, text_key, required=True) if text_key in message else None
+        if text is None:
+            raise RowError(f"missing '{text_key}'", where)
+        role = role.lower()
+        if role in SYSTEM_ROLES:
+            system.append(text)
+        elif role in USER_ROLES:
+            user = text
+        elif role in ASSISTANT_ROLES:
+            assistant, turns = text, turns + 1
+        else:
+            raise RowError(f"unknown role {role!r}", where)
+    if assistant is None:
+        raise RowError("no assistant message", key)
+    return user, assistant, "\n".join(system), turns
+
+
+def _openai(record: Mapping[str, Any]) -> dict[str, Any]:
+    user, assistant, system, turns = _chat(record.get("messages"), "messages", "role", "content")
+    return _row(user, "", assistant, system, turns, _category(record))
+
+
+def _sharegpt(record: Mapping[str, Any]) -> dict[str, Any]:
+    messages = record.get("conversations")
+    first = messages[0] if isinstance(messages, list) and messages else {}
+    role_key, text_key = ("from", "value") if isinstance(first, Mapping) and "from" in first else ("role", "content")
+    user, assistant, system, turns = _chat(messages, "conversations", role_key, text_key)
+    if not system:
+        system = text_value(record, "system", required=False)
+    return _row(user, "", assistant, system, turns, _category(record))
+
+
+def mapped_converter(mapping: Mapping_) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    def convert(record: Mapping[str, Any]) -> dict[str, Any]:
+        values = {f: text_value(record, col, required=f in ("instruction", "response"))
+                  for f, col in mapping.fields.items() if f != "category"}
+        category = mapping.fields.get("category")
+        cat = record.get(category) if category else _category(record)
+        return _row(values["instruction"], values.get("input", ""), values["response"],
+                    values.get("system", ""), 1, None if cat is None else str(cat))
+    return convert
+
+
+# name -> (keys that identify it, converter); checked in this order
+SHAPES: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
+    "ift": (("messages", "segments"), _openai),
+    "openai": (("messages",), _openai),
+    "sharegpt": (("conversations",), _sharegpt),
+    "alpaca": (("instruction", "output"), _alpaca),
+    "dolly": (("instruction", "response"), _alpaca),
+    "prompt_completion": (("prompt", "completion"), _prompt_completion),
+}
+
+# Flat shapes whose fields can be read column-wise: shape -> {audit field: column}
+FLAT_COLUMNS: dict[str, dict[str, str]] = {
+    "alpaca": {"instruction": "instruction", "input": "input", "response": "output"},
+    "dolly": {"instruction": "instruction", "input": "context", "response": "response"},
+    "prompt_completion": {"instruction": "prompt", "response": "completion"},
+}
+
+
+def detect_shape(columns: Sequence[str]) -> str | None:
+    """The first shape whose identifying keys are all present, or None."""
+    present = set(columns)
+    for name, (keys, _) in SHAPES.items():
+        if all(k in present for k in keys):
+            return name
+    return None
+
+
+def converter_for(shape: str, mapping: Mapping_ | None) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    if shape == "mapped":
+        assert mapping is not None
+        return mapped_converter(mapping)
+    return SHAPES[shape][1]
+
+
+def flat_columns_for(shape: str, mapping: Mapping_ | None, columns: Sequence[str]) -> dict[str, str]:
+    """Audit field -> column for shapes readable column-wise (empty dict when not flat)."""
+    if shape == "mapped" and mapping is not None:
+        return {f: c for f, c in mapping.fields.items() if f != "category"}
+    flat = dict(FLAT_COLUMNS.get(shape, {}))
+    if shape == "alpaca" and "input" not in columns and "context" in columns:
+        flat["input"] = "context"
+    if "system" in columns and flat:
+        flat["system"] = "system"
+    return flat
