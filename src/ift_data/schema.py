@@ -95,10 +95,12 @@ class RawRow:
     fields: dict[str, Any]
     file: str
     line: int
+    pointer: str | None = None  # for nested JSON: the record's path, e.g. data[0].paragraphs[2].qas[1]
+    parents: tuple[dict[str, Any], ...] = ()  # enclosing records, innermost first (nested JSON)
 
     @property
     def location(self) -> str:
-        return f"{self.file}:{self.line}"
+        return f"{self.file}#{self.pointer}" if self.pointer else f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True, slots=True)

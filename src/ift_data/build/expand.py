@@ -1,0 +1,187 @@
+"""Expansion of one dataset's rows into examples: template assignment, options, few-shot, rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import meta
+
+from ift_data.build.options import options_block
+from ift_data.build.recipe import ExpansionSpec, FewShotSpec
+from ift_data.build.seeds import derive_seed, rng_for
+from ift_data.schema import Example, Message, Provenance, Segment
+from ift_data.tasks.rows import TaskRow
+from ift_data.templates.pack import Template, TemplatePack
+from ift_data.templates.render import Renderer, RenderError, Span
+
+Assignment = tuple[int, int]  # (row index, template index)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One template applied to one row: the input and target spans (empty = skip)."""
+
+    input: list[Span]
+    target: list[Span]
+
+
+class DatasetExpander:
+    """Expands the rows of one dataset with the templates of its family."""
+
+    def __init__(self, dataset: str, split: str, rows: Sequence[TaskRow], pack: TemplatePack,
+                 label_names: tuple[str, ...], expansion: ExpansionSpec, few_shot: FewShotSpec,
+                 seed: int, renderer: Renderer | None = None) -> None:
+        self.dataset, self.split, self.rows = dataset, split, rows
+        self.templates = tuple(t for t in pack.templates if t.variant in expansion.variants)
+        if not self.templates:
+            raise ValueError(f"family {pack.family!r} has no templates of variants {expansion.variants}")
+        self.label_names = label_names
+        self.expansion, self.few_shot, self.seed = expansion, few_shot, seed
+        self.renderer = renderer or Renderer()
+        self._uses_options = [self._uses(t.input, "options") for t in self.templates]
+        self._offset = derive_seed(seed, dataset, "round-robin") % len(self.templates)
+        self._row_keys: list[tuple[Any, ...]] | None = None
+
+    def _uses(self, body: str, name: str) -> bool:
+        try:
+            return name in meta.find_undeclared_variables(self.renderer.env.parse(body))
+        except Exception:  # a syntax error surfaces when rendering
+            return False
+
+    # -- assignment -------------------------------------------------------------------------------
+    def assignments(self, epoch: int = 0) -> list[Assignment]:
+        """The (row, template) pairs of one pass over the rows; later epochs use other templates."""
+        count, mode = len(self.templates), self.expansion.assignment
+        if mode == "round-robin":
+            return [(i, (i + self._offset + epoch) % count) for i in range(len(self.rows))]
+        if mode == "all":
+            return [(i, t) for i in range(len(self.rows)) for t in range(count)]
+        if mode == "random":
+            return [(i, rng_for(self.seed, self.dataset, i, "template", epoch).randrange(count))
+                    for i in range(len(self.rows))]
+        k = min(self.expansion.k, count)
+        return [(i, t) for i in range(len(self.rows))
+                for t in sorted(rng_for(self.seed, self.dataset, i, "templates", epoch).sample(range(count), k))]
+
+    # -- rendering ----------------------------------------------------------------------------------
+    def _context(self, row: TaskRow, template_index: int, rng: Any) -> dict[str, Any]:
+        template = self.templates[template_index]
+        context: dict[str, Any] = dict(row.slots)
+        context["label_names"] = list(self.label_names)
+        context["_rng"] = rng
+        choices = self._choices(template, context)
+        context["answer_choices"] = choices
+        block, markers = options_block(choices, self.expansion.options, rng)
+        context["options"] = block
+        label = row.slots.get("label")
+        if choices and isinstance(label, int):
+            if not 0 <= label < len(choices):
+                raise RenderError(f"label index {label} is outside the {len(choices)} answer choices")
+            use_marker = (self.expansion.option_target == "marker" and markers is not None
+                          and self._uses_options[template_index])
+            context["answer"] = markers[label] if use_marker and markers else choices[label]
+        return context
+
+    def _choices(self, template: Template, context: dict[str, Any]) -> list[str]:
+        if template.verbalizer is not None:
+            mapping = dict(template.verbalizer)
+            missing = [n for n in self.label_names if n not in mapping]
+            if missing:
+                raise RenderError(f"verbalizer of {template.id} has no entry for label(s) {missing}")
+            return [mapping[n] for n in self.label_names]
+        if template.answer_choices is not None:
+            text = self.renderer.render_plain(template.answer_choices, context)
+            return [c.strip() for c in text.split("|||")] if text.strip() else []
+        return list(self.label_names)
+
+    def render_pair(self, row_index: int, template_index: int, epoch: int = 0) -> Rendered:
+        row = self.rows[row_index]
+        rng = rng_for(self.seed, self.dataset, row_index, template_index, epoch, "render")
+        context = self._context(row, template_index, rng)
+        template = self.templates[template_index]
+        return Rendered(self.renderer.render(template.input, context),
+                        self.renderer.render(template.target, context))
+
+    def example(self, row_index: int, template_index: int, epoch: int = 0) -> Example | None:
+        """The example for one assignment; None when the template renders empty for this row.
+        A broken template or value raises ``RenderError``."""
+        rendered = self.render_pair(row_index, template_index, epoch)
+        if not rendered.input or not rendered.target:
+            return None
+        exemplars = self._exemplars(row_index, template_index, epoch)
+        template = self.templates[template_index]
+        messages = self._messages(rendered, exemplars)
+        row = self.rows[row_index]
+        suffix = f":e{epoch}" if epoch else ""
+        return Example(
+            id=f"{self.dataset}:{row_index}:{template.id}{suffix}",
+            source=Provenance(dataset=self.dataset, task=template.family, template=template.id,
+                              variant=template.variant, shots=len(exemplars), row=row.location,
+                              split=self.split),
+            messages=messages,
+        )
+
+    # -- few-shot -----------------------------------------------------------------------------------
+    def _row_key(self, index: int) -> tuple[Any, ...]:
+        if self._row_keys is None:
+            self._row_keys = [tuple(sorted((k, str(v)) for k, v in r.slots.items())) for r in self.rows]
+        return self._row_keys[index]
+
+    def _exemplars(self, row_index: int, template_index: int, epoch: int) -> list[Rendered]:
+        spec = self.few_shot
+        if spec.share <= 0 or spec.k <= 0 or len(self.rows) < 2:
+            return []
+        rng = rng_for(self.seed, self.dataset, row_index, epoch, "few-shot")
+        if rng.random() >= spec.share:
+            return []
+        query_key = self._row_key(row_index)
+        chosen: list[Rendered] = []
+        used = 0
+        for _ in range(spec.k * 4):
+            if len(chosen) == spec.k:
+                break
+            candidate = rng.randrange(len(self.rows))
+            if candidate == row_index or self._row_key(candidate) == query_key:
+                continue  # never the query itself, never a duplicate of it
+            try:
+                rendered = self.render_pair(candidate, template_index, epoch)
+            except RenderError:
+                continue
+            if not rendered.input or not rendered.target:
+                continue
+            size = sum(len(t) for t, _ in rendered.input) + sum(len(t) for t, _ in rendered.target)
+            if used + size > spec.max_chars:
+                break
+            if any(r == rendered for r in chosen):
+                continue
+            chosen.append(rendered)
+            used += size
+        return chosen
+
+    def _messages(self, query: Rendered, exemplars: list[Rendered]) -> tuple[Message, ...]:
+        if exemplars and self.few_shot.style == "multi-turn":
+            messages: list[Message] = []
+            for shot in [*exemplars, query]:
+                messages.append(_message("user", shot.input))
+                messages.append(_message("assistant", shot.target))
+            return tuple(messages)
+        spans: list[Span] = []
+        for shot in exemplars:
+            spans.extend(shot.input)
+            spans.append(("\n", "boilerplate"))
+            spans.extend(shot.target)
+            spans.append(("\n\n", "boilerplate"))
+        spans.extend(query.input)
+        return _message("user", spans), _message("assistant", query.target)
+
+
+def _message(role: str, spans: list[Span]) -> Message:
+    merged: list[Segment] = []
+    for text, kind in spans:
+        if merged and merged[-1].kind == kind:
+            merged[-1] = Segment(merged[-1].text + text, kind, role)  # type: ignore[arg-type]
+        else:
+            merged.append(Segment(text, kind, role))  # type: ignore[arg-type]
+    return Message(role, tuple(merged))  # type: ignore[arg-type]

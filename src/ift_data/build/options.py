@@ -1,0 +1,47 @@
+"""The answer-options block (FLAN 2022): absent, fixed ``OPTIONS:`` list, or randomized header and
+marker style; the target may be the option text or its marker."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+
+from ift_data.templates.render import SegmentedValue
+
+FIXED_HEADER = "OPTIONS:"
+RANDOM_HEADERS = ("OPTIONS:", "Options:", "Choose from:", "Pick one:", "Possible answers:",
+                  "Select from the following:", "Answer choices:")
+MarkerStyle = Callable[[int], str]
+MARKER_STYLES: dict[str, MarkerStyle] = {
+    "dash": lambda i: "-",
+    "paren_upper": lambda i: f"({chr(65 + i)})",
+    "upper_dot": lambda i: f"{chr(65 + i)}.",
+    "lower_dot": lambda i: f"{chr(97 + i)}.",
+    "paren_lower": lambda i: f"({chr(97 + i)})",
+    "number_dot": lambda i: f"{i + 1}.",
+}
+EMPTY = SegmentedValue(())
+
+
+def options_block(choices: Sequence[str], mode: str, rng: random.Random) -> tuple[SegmentedValue, list[str] | None]:
+    """The block (starting with a newline) and the marker of each choice (None for dash markers)."""
+    if mode == "none" or not choices:
+        return EMPTY, None
+    if mode == "fixed":
+        header, style = FIXED_HEADER, "dash"
+    else:
+        header = RANDOM_HEADERS[rng.randrange(len(RANDOM_HEADERS))]
+        names = sorted(MARKER_STYLES)
+        style = names[rng.randrange(len(names))]
+        if len(choices) > 26 and style != "number_dot":
+            style = "dash"
+    marker = MARKER_STYLES[style]
+    spans: list[tuple[str, str]] = []
+    prefix = f"\n{header}"
+    markers: list[str] = []
+    for index, choice in enumerate(choices):
+        markers.append(marker(index))
+        spans.append((f"{prefix}\n{markers[-1]} ", "boilerplate"))
+        spans.append((choice, "content"))
+        prefix = ""
+    return SegmentedValue(tuple(spans)), None if style == "dash" else markers
