@@ -1,0 +1,69 @@
+"""What the ``templates`` CLI commands do (the CLI only parses and prints)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ift_data.errors import TemplateError
+from ift_data.templates.lint import lint_packs, sample_rows
+from ift_data.templates.locate import bundled_dir
+from ift_data.templates.pack import load_packs
+
+
+def _packs(dirs: Sequence[Path]):
+    return load_packs(dirs or [bundled_dir("templates")])
+
+
+def list_packs(dirs: Sequence[Path], console: Console) -> None:
+    table = Table(title="Template packs")
+    for column in ("family", "forward", "inverted", "slots", "file"):
+        table.add_column(column)
+    for family, pack in sorted(_packs(dirs).items()):
+        table.add_row(family, str(len(pack.forward)), str(len(pack.inverted)), ", ".join(pack.slots), pack.path)
+    console.print(table)
+
+
+def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> None:
+    from ift_data.build.expand import DatasetExpander
+    from ift_data.build.recipe import ExpansionSpec, FewShotSpec
+    from ift_data.templates.render import joined
+
+    for pack in _packs(dirs).values():
+        for index, template in enumerate(pack.templates):
+            if template.id != template_id:
+                continue
+            console.print(f"[bold]{template.id}[/] ({template.variant}, family {pack.family}, "
+                          f"{template.source}:{template.line})")
+            console.rule("input")
+            console.print(template.input, markup=False, highlight=False)
+            console.rule("target")
+            console.print(template.target, markup=False, highlight=False)
+            for rows, label_names in sample_rows(bundled_dir("data_samples"), limit=1).get(pack.family, [])[:1]:
+                expander = DatasetExpander("show", "train", rows, pack, label_names, ExpansionSpec(),
+                                           FewShotSpec(), seed=0)
+                position = [t.id for t in expander.templates].index(template_id)
+                rendered = expander.render_pair(0, position)
+                console.rule(f"rendered on {rows[0].location}")
+                console.print(joined(rendered.input), markup=False, highlight=False)
+                console.rule("→ target")
+                console.print(joined(rendered.target), markup=False, highlight=False)
+            return
+    raise TemplateError(f"no template with id {template_id!r}")
+
+
+def lint(paths: Sequence[Path], samples: Path | None, console: Console) -> int:
+    """Print the findings; return the exit code (1 when any error)."""
+    packs = _packs(paths)
+    issues = lint_packs(list(packs.values()), sample_rows(samples or bundled_dir("data_samples")))
+    errors = [i for i in issues if i.severity == "error"]
+    for issue in issues:
+        style = "red" if issue.severity == "error" else "yellow"
+        console.print(f"[{style}]{issue.format()}[/]", highlight=False, soft_wrap=True)
+    total = sum(len(p.templates) for p in packs.values())
+    console.print(f"{len(packs)} packs, {total} templates: {len(errors)} errors, "
+                  f"{len(issues) - len(errors)} warnings")
+    return 1 if errors else 0

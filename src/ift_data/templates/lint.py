@@ -1,0 +1,185 @@
+"""Template linting: the mistakes that silently corrupt FLAN/P3-style data, caught before a build."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import TemplateSyntaxError, meta
+
+from ift_data.build.recipe import ExpansionSpec, FewShotSpec
+from ift_data.errors import UserError
+from ift_data.tasks.rows import TaskRow
+from ift_data.templates.pack import Template, TemplatePack
+from ift_data.templates.render import Renderer, RenderError, joined
+
+# A letter glued to a placeholder where a newline was meant ("{{ text }}nQuestion"), or an escaped
+# newline/tab written literally inside a block scalar.
+_GLUED = re.compile(r"\}\}[nt](?=[A-Z{])|(?<![{%\w])[nt]\{\{")
+_LITERAL_ESCAPE = re.compile(r"\\[nt]")
+_JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+MIN_FORWARD, MAX_INVERTED = 10, 3
+
+
+@dataclass(frozen=True, slots=True)
+class LintIssue:
+    """One finding; ``error`` findings make ``lint`` exit non-zero."""
+
+    template_id: str
+    file: str
+    line: int | None
+    code: str
+    message: str
+    severity: str = "error"
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.severity} [{self.code}] {self.template_id}: {self.message}"
+
+
+def lint_packs(packs: Sequence[TemplatePack], samples: dict[str, list[tuple[list[TaskRow], tuple[str, ...]]]]
+               ) -> list[LintIssue]:
+    """Lint every pack; ``samples`` maps a family to (rows, label names) of its sample datasets."""
+    issues: list[LintIssue] = []
+    seen_ids: dict[str, Template] = {}
+    renderer = Renderer()
+    for pack in packs:
+        issues.extend(_pack_counts(pack))
+        bodies: dict[tuple[str, str], Template] = {}
+        for template in pack.templates:
+            issue = _issue_factory(template)
+            if template.id in seen_ids:
+                issues.append(issue("duplicate-id", f"id also used at {seen_ids[template.id].source}:"
+                                                     f"{seen_ids[template.id].line}"))
+            seen_ids.setdefault(template.id, template)
+            key = (_normalize(template.input), _normalize(template.target))
+            if key in bodies:
+                issues.append(issue("duplicate-body", f"same input and target as {bodies[key].id}"))
+            bodies.setdefault(key, template)
+            issues.extend(_static_checks(template, pack, renderer))
+        for rows, label_names in samples.get(pack.family, []):
+            issues.extend(_render_checks(pack, rows, label_names, renderer))
+    return _dedupe(issues)
+
+
+def _issue_factory(template: Template):
+    def make(code: str, message: str, severity: str = "error") -> LintIssue:
+        return LintIssue(template.id, template.source, template.line, code, message, severity)
+    return make
+
+
+def _normalize(body: str) -> str:
+    return " ".join(body.split())
+
+
+def _pack_counts(pack: TemplatePack) -> list[LintIssue]:
+    issues = []
+    forward, inverted = len(pack.forward), len(pack.inverted)
+    if forward < MIN_FORWARD:
+        issues.append(LintIssue(pack.family, pack.path, None, "few-templates",
+                                f"{forward} forward templates; FLAN-style packs have at least {MIN_FORWARD}",
+                                "warning"))
+    if inverted > MAX_INVERTED:
+        issues.append(LintIssue(pack.family, pack.path, None, "many-inverted",
+                                f"{inverted} inverted templates; at most {MAX_INVERTED} keeps the task dominant",
+                                "warning"))
+    return issues
+
+
+def _static_checks(template: Template, pack: TemplatePack, renderer: Renderer) -> list[LintIssue]:
+    issue = _issue_factory(template)
+    issues: list[LintIssue] = []
+    bodies = {"input": template.input, "target": template.target}
+    if template.answer_choices:
+        bodies["answer_choices"] = template.answer_choices
+    for name, body in bodies.items():
+        try:
+            parsed = renderer.env.parse(body)
+        except TemplateSyntaxError as exc:
+            issues.append(issue("syntax", f"{name}: Jinja syntax error on line {exc.lineno}: {exc.message}"))
+            continue
+        undefined = meta.find_undeclared_variables(parsed) - pack.variables
+        if undefined:
+            issues.append(issue("undefined-variable", f"{name} uses {sorted(undefined)}, which the "
+                                f"{pack.family} family does not define (slots: {', '.join(pack.slots)})"))
+        literal = _JINJA_CODE.sub(" ", body)
+        if _LITERAL_ESCAPE.search(literal):
+            issues.append(issue("literal-escape", f"{name} contains a literal backslash escape (\\n or \\t); "
+                                "write a real newline"))
+        if _GLUED.search(body):
+            issues.append(issue("stray-character", f"{name} has a letter glued to a placeholder "
+                                f"({_GLUED.search(body).group(0)!r}); a newline was probably meant"))
+    if template.variant == "inverted" and template.original_task:
+        issues.append(issue("inverted-original", "an inverted template cannot be original_task", "warning"))
+    return issues
+
+
+def _render_checks(pack: TemplatePack, rows: list[TaskRow], label_names: tuple[str, ...],
+                   renderer: Renderer) -> list[LintIssue]:
+    # Imported here: build.expand imports this package.
+    from ift_data.build.expand import DatasetExpander
+
+    expander = DatasetExpander("lint", "train", rows, pack, label_names,
+                               ExpansionSpec(options="fixed", variants=("forward", "inverted")),
+                               FewShotSpec(), seed=0, renderer=renderer)
+    issues: list[LintIssue] = []
+    for index, template in enumerate(expander.templates):
+        issue = _issue_factory(template)
+        non_empty, failures = 0, []
+        for row_index in range(len(rows)):
+            try:
+                context = expander._context(rows[row_index], index, random.Random(0))
+                rendered = expander.render_pair(row_index, index)
+            except RenderError as exc:
+                failures.append(f"row {rows[row_index].location}: {exc}")
+                continue
+            if rendered.input and rendered.target:
+                non_empty += 1
+            choices = context.get("answer_choices") or []
+            target = joined(rendered.target)
+            if (template.variant == "forward" and choices and "label" in rows[row_index].slots
+                    and rendered.target and target not in choices):
+                failures.append(f"target {target!r} is not among the answer choices {choices}")
+        if failures:
+            issues.append(issue("render", f"{failures[0]} ({len(failures)} of {len(rows)} sample rows)"))
+        elif rows and non_empty == 0:
+            issues.append(issue("empty-render", f"renders empty on all {len(rows)} sample rows"))
+    return issues
+
+
+def _dedupe(issues: Iterable[LintIssue]) -> list[LintIssue]:
+    seen, out = set(), []
+    for issue in issues:
+        if issue not in seen:
+            seen.add(issue)
+            out.append(issue)
+    return out
+
+
+def sample_rows(samples_dir: Path | None, limit: int = 25) -> dict[str, list[tuple[list[TaskRow], tuple[str, ...]]]]:
+    """Up to ``limit`` rows of every task spec found under ``samples_dir`` (``*/task.yaml``), by family."""
+    from ift_data.io.raw import read_raw
+    from ift_data.tasks.rows import to_task_row
+    from ift_data.tasks.spec import load_task_spec
+
+    found: dict[str, list[tuple[list[TaskRow], tuple[str, ...]]]] = {}
+    if samples_dir is None or not samples_dir.is_dir():
+        return found
+    for spec_path in sorted(samples_dir.glob("*/task.yaml")):
+        try:
+            spec = load_task_spec(spec_path)
+            path = spec.source.splits[0][1]
+            rows: list[TaskRow] = []
+            for item in read_raw(path, spec.source):
+                row = to_task_row(item, spec) if not hasattr(item, "reason") else None
+                if isinstance(row, TaskRow):
+                    rows.append(row)
+                if len(rows) >= limit:
+                    break
+        except UserError:
+            continue  # a broken sample spec is the build's business, not the linter's
+        found.setdefault(spec.family, []).append((rows, spec.label_names))
+    return found
