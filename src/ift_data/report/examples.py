@@ -1,0 +1,135 @@
+"""The worst flagged examples per flag, with their reason and (for duplicates) their cluster mate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from ift_data.report.data import TEXT_COLUMNS, ReportData
+from ift_data.report.facts import flag_family
+
+SCORE_WORDS = ("similarity", "jaccard", "cosine", "score", "distance", "repetition", "ratio", "prob",
+               "confidence", "margin")
+# Lower is worse for these (e.g. the neighbours' probability of the given label).
+ASCENDING_WORDS = ("prob", "confidence", "margin", "agreement")
+MATE_WORDS = ("representative", "kept", "rep_id", "mate", "nearest")
+CLUSTER_WORDS = ("cluster", "group")
+MAX_TEXT = 900
+
+
+@dataclass
+class ShownExample:
+    row_id: int
+    texts: dict[str, str]
+    details: dict[str, str]
+    mate: dict[str, Any] | None = None  # {"row_id", "texts", "relation"}
+
+
+@dataclass
+class FlagExamples:
+    flag: str
+    family: str
+    count: int
+    ranked_by: str | None
+    examples: list[ShownExample] = field(default_factory=list)
+
+
+def _clip(text: Any) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"… [{len(text) - MAX_TEXT:,} more chars]"
+
+
+def _family_columns(data: ReportData, family: str) -> list[str]:
+    return [c for c in data.signals.columns if c.startswith(family + "_")]
+
+
+def _score_column(data: ReportData, columns: list[str]) -> tuple[str | None, bool]:
+    for word in SCORE_WORDS:
+        for col in columns:
+            if word in col and data.signals[col].dtype.is_numeric() and not any(w in col for w in MATE_WORDS):
+                return col, any(w in col for w in ASCENDING_WORDS)
+    return None, False
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value[:8])
+    return str(value)
+
+
+class _Texts:
+    """Row texts by row_id."""
+
+    def __init__(self, data: ReportData) -> None:
+        self.by_id: dict[int, dict[str, str]] = {}
+        self.frame = data.examples
+
+    def get(self, row_ids: list[int]) -> dict[int, dict[str, str]]:
+        missing = [r for r in row_ids if r not in self.by_id]
+        if missing and self.frame is not None:
+            rows = self.frame.filter(pl.col("row_id").is_in(missing))
+            for row in rows.iter_rows(named=True):
+                self.by_id[int(row["row_id"])] = {c: _clip(row.get(c)) for c in TEXT_COLUMNS if c in row}
+        return {r: self.by_id.get(r, {}) for r in row_ids}
+
+
+def _mates(data: ReportData, flagged: pl.DataFrame, columns: list[str]) -> dict[int, tuple[int, str]]:
+    """row_id -> (mate row_id, relation) from a representative column or a shared cluster id."""
+    out: dict[int, tuple[int, str]] = {}
+    mate_col = next((c for c in columns for w in MATE_WORDS
+                     if w in c and data.signals[c].dtype.is_integer()), None)
+    if mate_col is not None:
+        for rid, mate in zip(flagged["row_id"], flagged[mate_col], strict=True):
+            if mate is not None and mate >= 0 and mate != rid:
+                out[int(rid)] = (int(mate), mate_col)
+        if out:
+            return out
+    cluster_col = next((c for c in columns for w in CLUSTER_WORDS if w in c), None)
+    if cluster_col is None:
+        return out
+    ids = flagged[cluster_col].drop_nulls().unique().to_list()
+    members = (data.signals.filter(pl.col(cluster_col).is_in(ids)).select("row_id", cluster_col)
+               .sort("row_id").group_by(cluster_col, maintain_order=True).agg(pl.col("row_id")))
+    by_cluster = {c: list(r) for c, r in zip(members[cluster_col], members["row_id"], strict=True)}
+    for rid, cid in zip(flagged["row_id"], flagged[cluster_col], strict=True):
+        others = [m for m in by_cluster.get(cid, []) if m != rid]
+        if others:
+            out[int(rid)] = (int(others[0]), f"same {cluster_col}")
+    return out
+
+
+def worst_examples(data: ReportData, per_flag: int = 5) -> list[FlagExamples]:
+    """For each flag with hits: up to ``per_flag`` flagged rows, worst first by the family's score."""
+    texts = _Texts(data)
+    out = []
+    for flag in data.flag_columns:
+        mask = data.signals[flag].fill_null(False).cast(pl.Boolean)
+        count = int(mask.sum())
+        if not count:
+            continue
+        family = flag_family(data, flag)
+        columns = _family_columns(data, family)
+        flagged = data.signals.filter(mask)
+        score, ascending = _score_column(data, columns)
+        if score is not None:
+            flagged = flagged.sort(score, descending=not ascending, nulls_last=True)
+        flagged = flagged.head(per_flag)
+        mates = _mates(data, flagged, columns)
+        row_ids = [int(r) for r in flagged["row_id"]]
+        shown_texts = texts.get(row_ids + [m for m, _ in mates.values()])
+        block = FlagExamples(flag, family, count, score)
+        for row in flagged.select(["row_id", *columns]).iter_rows(named=True):
+            rid = int(row["row_id"])
+            details = {c.removeprefix(family + "_"): _value_text(v) for c, v in row.items()
+                       if c != "row_id" and v is not None and v != ""}
+            mate = None
+            if rid in mates:
+                mate_id, relation = mates[rid]
+                mate = {"row_id": mate_id, "texts": shown_texts.get(mate_id, {}), "relation": relation}
+            block.examples.append(ShownExample(rid, shown_texts.get(rid, {}), details, mate))
+        out.append(block)
+    return sorted(out, key=lambda b: (-b.count, b.flag))

@@ -1,0 +1,102 @@
+"""The self-contained offline HTML report: inline CSS, inline SVG charts, every data value escaped."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from ift_data import __version__
+from ift_data.io.atomic import atomic_open
+from ift_data.report import svg
+from ift_data.report.data import ReportData
+from ift_data.report.examples import worst_examples
+from ift_data.report.facts import Facts
+
+TEMPLATE = "report.html.j2"
+LENGTH_FIELDS = ("instruction", "input", "response")
+
+
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("ift_data", "report"), autoescape=select_autoescape(
+        enabled_extensions=("html", "j2", "html.j2"), default_for_string=True, default=True))
+
+
+def _column(data: ReportData, name: str) -> np.ndarray | None:
+    series = data.column(name)
+    if series is None or not series.dtype.is_numeric():
+        return None
+    return series.drop_nulls().to_numpy().astype(float)
+
+
+def _length_unit(data: ReportData) -> str | None:
+    return next((u for u in ("tokens", "words", "chars") if data.column(f"length_response_{u}") is not None), None)
+
+
+def charts(data: ReportData, facts: Facts) -> list[dict[str, Any]]:
+    """The plots: lengths, R, difficulty, languages, duplicate-cluster sizes (as inline SVG Markup)."""
+    out: list[dict[str, Any]] = []
+    unit = _length_unit(data)
+    if unit:
+        for field_name in LENGTH_FIELDS:
+            values = _column(data, f"length_{field_name}_{unit}")
+            if values is not None and values.size and values.max() > 0:
+                out.append({"group": "lengths", "svg": svg.histogram(
+                    values, f"{field_name} length ({unit})", log=True, xlabel=unit)})
+    ratio = next((c for c in ("length_ratio", "length_instruction_response_ratio", "length_r")
+                  if data.column(c) is not None), None)
+    if ratio:
+        out.append({"group": "lengths", "svg": svg.histogram(
+            _column(data, ratio), "instruction / response ratio R", log=True, xlabel="R")})
+    if facts.difficulty_buckets:
+        labels = list(facts.difficulty_buckets)
+        out.append({"group": "difficulty", "svg": svg.bars(
+            labels, [facts.difficulty_buckets[k] for k in labels], "difficulty buckets")})
+    score = _column(data, "difficulty_score")
+    if score is not None and score.size:
+        out.append({"group": "difficulty", "svg": svg.histogram(score, "difficulty score", xlabel="score")})
+    for field_name, shares in facts.language_shares.items():
+        top = sorted(shares.items(), key=lambda kv: -kv[1])
+        out.append({"group": "languages", "svg": svg.bars(
+            [k for k, _ in top], [v for _, v in top], f"language shares: {field_name}", percent=True)})
+    for col, sizes in facts.cluster_sizes.items():
+        values, counts = np.unique(np.asarray(sizes), return_counts=True)
+        out.append({"group": "duplicates", "svg": svg.bars(
+            [f"size {int(v)}" for v in values], counts.tolist(),
+            f"{col}: clusters by size ({len(sizes):,} clusters)")})
+    for chart in out:
+        chart["svg"] = Markup(chart["svg"])  # built by svg.py, every label escaped there
+    return out
+
+
+def _run_info(summary: dict[str, Any]) -> dict[str, Any]:
+    info = {}
+    for key in ("inputs", "files", "thresholds", "versions", "timings", "timings_s", "rules", "seed"):
+        if key in summary:
+            info[key] = summary[key]
+    return info
+
+
+def render_html(data: ReportData, facts: Facts, per_flag: int = 5) -> str:
+    template = _environment().get_template(TEMPLATE)
+    return template.render(
+        title=f"ift-data audit report{': ' + data.source if data.source else ''}",
+        data=data,
+        facts=facts,
+        charts=charts(data, facts),
+        flagged=worst_examples(data, per_flag=per_flag),
+        run_info=_run_info(data.summary),
+        version=__version__,
+        generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
+def write_html(data: ReportData, facts: Facts, path: Path, per_flag: int = 5) -> Path:
+    html = render_html(data, facts, per_flag=per_flag)
+    with atomic_open(path) as fh:
+        fh.write(html)
+    return path
