@@ -1,0 +1,202 @@
+"""Embed texts: L2-normalized float32 vectors in input order, cached on disk.
+
+Device ``auto`` picks CUDA when present (fp16 weights there). Texts are deduplicated, looked up in
+the cache, and the missing ones embedded chunk by chunk (each chunk becomes one cache shard, so a
+killed run resumes where it stopped). Within a chunk the texts are tokenized once, up front, sorted
+by token length (stable, so batches are the same on every run) and fed to the bare transformer,
+then the model's own pooling and an L2 normalization: the fast path, measured 5x faster than
+``SentenceTransformer.encode`` on an H100. Models whose module list is not Transformer + Pooling
+(+ Normalize) use the stock ``encode`` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ift_data.embed.cache import EmbeddingCache, default_cache_root, text_key
+from ift_data.embed.model import load_model, model_fingerprint, pick_device, resolve_model_path
+
+Advance = Callable[[int], None]
+
+
+class TextEncoder:
+    """One model on one device; ``embed`` (cached) and ``encode_fast`` / ``encode_stock`` (uncached)."""
+
+    def __init__(self, model: str | os.PathLike[str] | None = None, *, device: str | None = "auto",
+                 batch_size: int | None = None, fast: bool = True, chunk_size: int = 65536,
+                 cache_dir: str | os.PathLike[str] | None | bool = None, progress: bool = True) -> None:
+        self.model_path = resolve_model_path(model)
+        self.device = pick_device(device)
+        self.fp16 = self.device.startswith("cuda")
+        self.batch_size = batch_size or (512 if self.fp16 else 32)
+        self.fast = fast
+        self.chunk_size = chunk_size
+        self.progress = progress
+        if cache_dir is False:
+            self.cache_root: Path | None = None
+        else:
+            self.cache_root = default_cache_root() if cache_dir in (None, True) else Path(cache_dir)
+
+    @functools.cached_property
+    def model(self) -> Any:
+        return load_model(self.model_path, self.device)
+
+    @functools.cached_property
+    def model_key(self) -> str:
+        """Model fingerprint + precision: vectors from different weights or dtypes never mix."""
+        raw = f"{model_fingerprint(str(self.model_path))}:{'fp16' if self.fp16 else 'fp32'}"
+        return hashlib.blake2b(raw.encode(), digest_size=10).hexdigest()
+
+    @functools.cached_property
+    def cache(self) -> EmbeddingCache | None:
+        return EmbeddingCache(self.cache_root, self.model_key) if self.cache_root is not None else None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for ``texts`` (n, dim), each text embedded at most once, ever, per model."""
+        keys = [text_key(t) for t in texts]
+        first: dict[bytes, int] = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        unique_keys = list(first)
+        unique_rows = list(first.values())
+        if self.cache is not None:
+            found, cached = self.cache.lookup(unique_keys)
+        else:
+            found, cached = np.zeros(len(unique_keys), bool), np.zeros((0, 0), np.float32)
+        missing = np.flatnonzero(~found)
+        fresh_parts: list[np.ndarray] = []
+        if len(missing):
+            with _progress(self.progress, len(missing)) as advance:
+                for start in range(0, len(missing), self.chunk_size):
+                    part = missing[start:start + self.chunk_size]
+                    vectors = self.encode([texts[unique_rows[j]] for j in part], advance)
+                    if self.cache is not None:
+                        self.cache.add([unique_keys[j] for j in part], vectors)
+                    fresh_parts.append(vectors)
+        dim = cached.shape[1] if found.any() else fresh_parts[0].shape[1] if fresh_parts else 0
+        unique_vectors = np.empty((len(unique_keys), dim), np.float32)
+        if found.any():
+            unique_vectors[found] = cached
+        if fresh_parts:
+            unique_vectors[missing] = np.concatenate(fresh_parts)
+        position = {key: j for j, key in enumerate(unique_keys)}
+        return unique_vectors[np.fromiter((position[k] for k in keys), np.int64, count=len(keys))]
+
+    def encode(self, texts: Sequence[str], advance: Advance | None = None) -> np.ndarray:
+        """Uncached: the fast path when the model allows it, else stock ``encode``."""
+        advance = advance or (lambda n: None)
+        if self.fast and _fast_parts(self.model) is not None:
+            return self.encode_fast(texts, advance)
+        return self.encode_stock(texts, advance)
+
+    def encode_stock(self, texts: Sequence[str], advance: Advance | None = None) -> np.ndarray:
+        """``SentenceTransformer.encode`` with normalization, in slices so progress can advance."""
+        out = []
+        step = self.batch_size * 8
+        for start in range(0, len(texts), step):
+            part = list(texts[start:start + step])
+            out.append(np.asarray(self.model.encode(part, batch_size=self.batch_size, show_progress_bar=False,
+                                                    convert_to_numpy=True, normalize_embeddings=True),
+                                  dtype=np.float32))
+            if advance:
+                advance(len(part))
+        return np.concatenate(out) if out else np.zeros((0, _dimension(self.model)), np.float32)
+
+    def encode_fast(self, texts: Sequence[str], advance: Advance | None = None) -> np.ndarray:
+        """Tokenize once, length-sort, run the bare transformer + pooling + normalize per batch."""
+        import torch
+        import torch.nn.functional as F
+
+        transformer, pooling = _fast_parts(self.model) or (None, None)
+        if transformer is None:
+            raise ValueError("this model has no fast path; use encode_stock")
+        tokenizer = transformer.tokenizer
+        if getattr(transformer, "do_lower_case", False):
+            texts = [t.lower() for t in texts]
+        ids = tokenizer(list(texts), truncation=True, max_length=transformer.max_seq_length, padding=False,
+                        return_attention_mask=False, return_token_type_ids=False)["input_ids"]
+        lengths = np.fromiter(map(len, ids), np.int64, count=len(ids))
+        order = np.argsort(-lengths, kind="stable")
+        pad_id = tokenizer.pad_token_id or 0
+        left = getattr(tokenizer, "padding_side", "right") == "left"
+        wants_types = "token_type_ids" in getattr(tokenizer, "model_input_names", ())
+        device = torch.device(self.device)
+        result = None
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start:start + self.batch_size]
+                width = max(int(lengths[rows].max()), 1)
+                batch = np.full((len(rows), width), pad_id, np.int64)
+                mask = np.zeros((len(rows), width), np.int64)
+                for r, i in enumerate(rows):
+                    n = int(lengths[i])
+                    if left:
+                        batch[r, width - n:], mask[r, width - n:] = ids[i], 1
+                    else:
+                        batch[r, :n], mask[r, :n] = ids[i], 1
+                inputs = {"input_ids": _to(torch, batch, device), "attention_mask": _to(torch, mask, device)}
+                if wants_types:
+                    inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
+                hidden = transformer.auto_model(**inputs, return_dict=True).last_hidden_state
+                pooled = pooling({"token_embeddings": hidden.float(), "attention_mask": inputs["attention_mask"]})
+                vectors = F.normalize(pooled["sentence_embedding"].float(), dim=-1)
+                if result is None:
+                    result = torch.empty((len(order), vectors.shape[1]), dtype=torch.float32, device=device)
+                result[torch.from_numpy(rows).to(device)] = vectors
+                if advance:
+                    advance(len(rows))
+        if result is None:
+            return np.zeros((0, _dimension(self.model)), np.float32)
+        return result.cpu().numpy()
+
+
+def _dimension(model: Any) -> int:
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
+
+
+def _to(torch: Any, array: np.ndarray, device: Any) -> Any:
+    tensor = torch.from_numpy(array)
+    if device.type == "cuda":
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor
+
+
+def _fast_parts(model: Any) -> tuple[Any, Any] | None:
+    """``(transformer, pooling)`` when the model is exactly Transformer + Pooling (+ Normalize)."""
+    modules = list(model)
+    names = [type(m).__name__ for m in modules]
+    if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        return None
+    transformer = modules[0]
+    if getattr(transformer, "auto_model", None) is None or getattr(transformer, "tokenizer", None) is None:
+        return None
+    if not getattr(transformer.tokenizer, "is_fast", False):
+        return None
+    return transformer, modules[1]
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool, total: int) -> Iterator[Advance]:
+    if not enabled:
+        yield lambda n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("embed", total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def embed_texts(texts: Sequence[str], model: str | os.PathLike[str] | None = None, **options: Any) -> np.ndarray:
+    """Convenience: ``TextEncoder(model, **options).embed(texts)``."""
+    return TextEncoder(model, **options).embed(texts)
