@@ -33,7 +33,7 @@ def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> N
     from ift_data.templates.render import joined
 
     for pack in _packs(dirs).values():
-        for index, template in enumerate(pack.templates):
+        for template in pack.templates:
             if template.id != template_id:
                 continue
             console.print(f"[bold]{template.id}[/] ({template.variant}, family {pack.family}, "

@@ -1,0 +1,308 @@
+"""``ift-data build``: recipe -> read -> cap -> expand -> mix -> export, with a manifest of every count."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ift_data import __version__
+from ift_data.build.expand import DatasetExpander
+from ift_data.build.plan import plan_counts
+from ift_data.build.recipe import DatasetEntry, OutputSpec, Recipe, load_recipe
+from ift_data.build.seeds import rng_for
+from ift_data.build.sources import LoadedDataset, load_dataset
+from ift_data.errors import SpecError
+from ift_data.io.atomic import write_json, write_jsonl
+from ift_data.schema import Example, Reject
+from ift_data.templates.locate import bundled_dir
+from ift_data.templates.pack import TemplatePack, load_packs
+from ift_data.templates.render import Renderer, RenderError
+
+DEFAULT_RECIPE = "default_recipe.yaml"
+
+
+@dataclass
+class DatasetOutcome:
+    """What happened to one dataset (the manifest's per-dataset record)."""
+
+    loaded: LoadedDataset
+    pool: int
+    requested_rate: float = 0.0
+    requested: int = 0
+    examples: list[Example] = field(default_factory=list)
+    render_rejects: list[Reject] = field(default_factory=list)
+    unused: list[Reject] = field(default_factory=list)
+    epochs: int = 0
+
+
+@dataclass
+class BuildResult:
+    recipe: Recipe
+    out_dir: Path
+    outcomes: dict[str, DatasetOutcome]
+    held_out: dict[str, Any]
+    manifest: dict[str, Any]
+
+
+def default_recipe_path() -> Path:
+    return bundled_dir("data_samples") / DEFAULT_RECIPE
+
+
+def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = None,
+              output: dict[str, Any] | None = None, console: Console | None = None) -> BuildResult:
+    """Build the recipe into ``out_dir``; ``output`` overrides the recipe's output section."""
+    console = console or Console(stderr=True)
+    recipe = load_recipe(recipe_path or default_recipe_path())
+    if seed is not None:
+        recipe = replace(recipe, seed=seed)
+    if output:
+        recipe = replace(recipe, output=replace(recipe.output, **{k: v for k, v in output.items() if v is not None}))
+    packs = load_packs(recipe.template_dirs or [bundled_dir("templates")])
+    train, held = _split_held_out(recipe)
+    _check_families(recipe.root.datasets(), packs)
+
+    renderer = Renderer()
+    outcomes: dict[str, DatasetOutcome] = {}
+    expanders: dict[str, DatasetExpander] = {}
+    for entry in train:
+        loaded = load_dataset(entry, entry.split, recipe.seed)
+        expander = DatasetExpander(entry.name, entry.split, loaded.rows, packs[entry.task.family],
+                                   entry.task.label_names, recipe.expansion, recipe.few_shot, recipe.seed, renderer)
+        expanders[entry.name] = expander
+        outcomes[entry.name] = DatasetOutcome(loaded, pool=len(expander.assignments(0)))
+    rates, counts, total = plan_counts(recipe.root, {name: o.pool for name, o in outcomes.items()})
+
+    with _progress(console) as progress:
+        task = progress.add_task("rendering", total=sum(counts.values()))
+        for name, outcome in outcomes.items():
+            outcome.requested_rate, outcome.requested = rates.get(name, 0.0), counts.get(name, 0)
+            _select(outcome, expanders[name], recipe.seed, lambda n: progress.advance(task, n))
+    eval_examples, held_info = _held_out_eval(recipe, held, packs, renderer)
+
+    export_manifest = _export(recipe, outcomes, eval_examples, out_dir)
+    rejects = [r for o in outcomes.values() for r in _all_rejects(o)]
+    write_jsonl(out_dir / "rejects.jsonl", (r.to_json() for r in rejects))
+    manifest = _manifest(recipe, outcomes, total, held_info, export_manifest, rejects)
+    write_json(out_dir / "manifest.json", manifest)
+    return BuildResult(recipe, out_dir, outcomes, held_info, manifest)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def _split_held_out(recipe: Recipe) -> tuple[list[DatasetEntry], list[DatasetEntry]]:
+    """Held out: a dataset whose cluster is held out, or that names a held-out cluster as related."""
+    clusters = set(recipe.held_out.clusters)
+    train, held = [], []
+    for entry in recipe.root.datasets():
+        hit = entry.task.cluster in clusters or bool(clusters & set(entry.task.related))
+        (held if hit else train).append(entry)
+    if not train:
+        raise SpecError("every dataset is held out; nothing is left to train on", file=recipe.path,
+                        field="held_out.clusters")
+    return train, held
+
+
+def _check_families(entries: list[DatasetEntry], packs: dict[str, TemplatePack]) -> None:
+    for entry in entries:
+        pack = packs.get(entry.task.family)
+        if pack is None:
+            raise SpecError(f"no template pack for family {entry.task.family!r} "
+                            f"(packs: {', '.join(sorted(packs))})", file=entry.task.path, field="family")
+        provided = {slot for slot, _ in entry.task.fields}
+        missing = [s for s in pack.slots if s not in provided]
+        if missing:
+            raise SpecError(f"family {pack.family!r} needs slot(s) {missing}", file=entry.task.path, field="fields")
+
+
+def _select(outcome: DatasetOutcome, expander: DatasetExpander, seed: int, advance) -> None:
+    """Render ``outcome.requested`` examples: a seeded sample of the pool, or whole passes over it
+    (each pass with other templates) plus a sample when more are asked than one pass holds."""
+    name = outcome.loaded.entry.name
+    epoch = 0
+    while len(outcome.examples) < outcome.requested:
+        pool = expander.assignments(epoch)
+        order = rng_for(seed, name, "mix", epoch).sample(range(len(pool)), len(pool))
+        made = 0
+        for position in order:
+            if len(outcome.examples) >= outcome.requested:
+                break
+            row_index, template_index = pool[position]
+            template = expander.templates[template_index]
+            row = expander.rows[row_index]
+            try:
+                example = expander.example(row_index, template_index, epoch)
+            except RenderError as exc:
+                outcome.render_rejects.append(Reject(row.file, row.line, f"template {template.id}: {exc}",
+                                                     stage="render", dataset=name))
+                continue
+            if example is None:
+                outcome.render_rejects.append(Reject(row.file, row.line, f"template {template.id} rendered "
+                                                     "empty for this row (skipped)", stage="render", dataset=name))
+                continue
+            outcome.examples.append(example)
+            made += 1
+        advance(made)
+        epoch += 1
+        if made == 0:
+            break
+    outcome.epochs = epoch
+    used = {ex.source.row for ex in outcome.examples}
+    outcome.unused = [Reject(r.file, r.line, "not sampled: the dataset's mixing share was filled by other rows",
+                             stage="mix", dataset=name) for r in expander.rows if r.location not in used]
+
+
+def _all_rejects(outcome: DatasetOutcome) -> list[Reject]:
+    capped = [Reject(r.file, r.line, f"hard cap {outcome.loaded.entry.hard_cap} reached", stage="cap",
+                     dataset=outcome.loaded.entry.name) for r in outcome.loaded.capped]
+    return [*outcome.loaded.rejects, *capped, *outcome.render_rejects, *outcome.unused]
+
+
+def _held_out_eval(recipe: Recipe, held: list[DatasetEntry], packs: dict[str, TemplatePack],
+                   renderer: Renderer) -> tuple[list[Example], dict[str, Any]]:
+    info: dict[str, Any] = {"clusters": list(recipe.held_out.clusters), "datasets": {}}
+    examples: list[Example] = []
+    for entry in held:
+        record: dict[str, Any] = {"cluster": entry.task.cluster, "related": list(entry.task.related),
+                                  "in_train": False}
+        split = recipe.held_out.eval_split
+        if recipe.held_out.write_eval and split in dict(entry.task.source.splits):
+            loaded = load_dataset(replace(entry, hard_cap=None), split, recipe.seed)
+            expander = DatasetExpander(entry.name, split, loaded.rows, packs[entry.task.family],
+                                       entry.task.label_names, recipe.expansion, recipe.few_shot, recipe.seed,
+                                       renderer)
+            made = 0
+            for row_index, template_index in expander.assignments(0):
+                try:
+                    example = expander.example(row_index, template_index)
+                except RenderError:
+                    continue
+                if example is not None:
+                    examples.append(example)
+                    made += 1
+            record.update(eval_split=split, eval_rows=loaded.rows_in, eval_examples=made,
+                          eval_rejected=len(loaded.rejects))
+        info["datasets"][entry.name] = record
+    return examples, info
+
+
+def _mixed(outcomes: dict[str, DatasetOutcome], seed: int, names: set[str] | None = None) -> list[Example]:
+    examples = [ex for name, o in outcomes.items() if names is None or name in names for ex in o.examples]
+    rng_for(seed, "mixture-order").shuffle(examples)
+    return examples
+
+
+def _export(recipe: Recipe, outcomes: dict[str, DatasetOutcome], eval_examples: list[Example],
+            out_dir: Path) -> dict[str, Any]:
+    from ift_data.export import ExportOptions, export_examples
+
+    spec: OutputSpec = recipe.output
+    options = ExportOptions(formats=spec.formats, chat_format=spec.chat_format, mask_mode=spec.mask,
+                            system_prompt=spec.system_prompt, tokenizer=spec.tokenizer, max_len=spec.max_len,
+                            overflow=spec.overflow)
+    sections: dict[str, Any] = {}
+    if recipe.schedule.mode == "dmt":
+        stage1, stage2 = _dmt_stages(recipe, outcomes)
+        sections["stage1"] = export_examples(stage1, out_dir, "stage1", options)
+        sections["stage2"] = export_examples(stage2, out_dir, "stage2", options)
+    else:
+        sections["train"] = export_examples(_mixed(outcomes, recipe.seed), out_dir, "train", options)
+    if eval_examples:
+        sections["eval"] = export_examples(eval_examples, out_dir, "eval", options)
+    return sections
+
+
+def _dmt_stages(recipe: Recipe, outcomes: dict[str, DatasetOutcome]) -> tuple[list[Example], list[Example]]:
+    """DMT: stage 1 = the domain data; stage 2 = the general data plus ``domain_share`` of the domain data."""
+    domain = set()
+    by_name = {m.name: m for m in _walk(recipe.root)}
+    for name in recipe.schedule.domain:
+        if name not in by_name:
+            raise SpecError(f"schedule names {name!r}, which is no dataset or collection of the recipe",
+                            file=recipe.path, field="schedule.domain")
+        member = by_name[name]
+        domain |= {d.name for d in member.datasets()} if hasattr(member, "datasets") else {name}
+    stage1 = _mixed(outcomes, recipe.seed, domain & set(outcomes))
+    general = _mixed(outcomes, recipe.seed, set(outcomes) - domain)
+    keep = round(len(stage1) * recipe.schedule.domain_share)
+    replay = rng_for(recipe.seed, "dmt-replay").sample(stage1, keep) if keep else []
+    stage2 = general + replay
+    rng_for(recipe.seed, "dmt-stage2").shuffle(stage2)
+    return stage1, stage2
+
+
+def _walk(collection):
+    for member in collection.members:
+        yield member
+        if hasattr(member, "members"):
+            yield from _walk(member)
+
+
+def _manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], total: int, held: dict[str, Any],
+              outputs: dict[str, Any], rejects: list[Reject]) -> dict[str, Any]:
+    written = sum(len(o.examples) for o in outcomes.values())
+    datasets: dict[str, Any] = {}
+    for name, o in outcomes.items():
+        rows_used = len(o.loaded.rows) - len(o.unused)
+        templates = Counter(ex.source.template for ex in o.examples)
+        datasets[name] = {
+            "task": o.loaded.entry.task.name, "family": o.loaded.entry.task.family,
+            "cluster": o.loaded.entry.task.cluster, "split": o.loaded.split,
+            "rows_in": o.loaded.rows_in, "rows_rejected": len(o.loaded.rejects),
+            "rows_hard_capped": len(o.loaded.capped), "hard_cap": o.loaded.entry.hard_cap,
+            "rows_not_sampled": len(o.unused), "rows_used": rows_used,
+            "pool_examples": o.pool, "examples": len(o.examples), "examples_requested": o.requested,
+            "render_skipped": len(o.render_rejects), "passes": o.epochs,
+            "requested_rate": round(o.requested_rate, 6),
+            "realized_rate": round(len(o.examples) / written, 6) if written else 0.0,
+            "templates": dict(sorted(templates.items())),
+            "variants": dict(sorted(Counter(ex.source.variant for ex in o.examples).items())),
+            "shots": {"zero": sum(1 for ex in o.examples if not ex.source.shots),
+                      "few": sum(1 for ex in o.examples if ex.source.shots)},
+        }
+    inputs = [{"dataset": name, "split": o.loaded.split, "path": _relative(o.loaded.path, recipe),
+               "sha256": o.loaded.sha256, "rows": o.loaded.rows_in} for name, o in outcomes.items()]
+    return {
+        "ift_data_version": __version__,
+        "recipe": {"name": recipe.name, "path": _relative(Path(recipe.path), recipe),
+                   "sha256": hashlib.sha256(Path(recipe.path).read_bytes()).hexdigest()},
+        "seed": recipe.seed,
+        "inputs": inputs,
+        "mixing": {"mode": recipe.root.mixing.mode, "weight_cap": recipe.root.mixing.weight_cap,
+                   "temperature": recipe.root.mixing.temperature, "total_requested": total,
+                   "total_written": written},
+        "expansion": {"assignment": recipe.expansion.assignment, "k": recipe.expansion.k,
+                      "variants": list(recipe.expansion.variants), "options": recipe.expansion.options,
+                      "option_target": recipe.expansion.option_target},
+        "few_shot": {"share": recipe.few_shot.share, "k": recipe.few_shot.k,
+                     "max_chars": recipe.few_shot.max_chars, "style": recipe.few_shot.style},
+        "schedule": {"mode": recipe.schedule.mode, "domain": list(recipe.schedule.domain),
+                     "domain_share": recipe.schedule.domain_share},
+        "datasets": datasets,
+        "held_out": held,
+        "accounting": {
+            "rows_in": sum(d["rows_in"] for d in datasets.values()),
+            "rows_used": sum(d["rows_used"] for d in datasets.values()),
+            "rows_hard_capped": sum(d["rows_hard_capped"] for d in datasets.values()),
+            "rows_not_sampled": sum(d["rows_not_sampled"] for d in datasets.values()),
+            "rows_rejected": sum(d["rows_rejected"] for d in datasets.values()),
+        },
+        "rejects": {"file": "rejects.jsonl", "count": len(rejects),
+                    "by_stage": dict(sorted(Counter(r.stage for r in rejects).items()))},
+        "outputs": outputs,
+    }
+
+
+def _relative(path: Path, recipe: Recipe) -> str:
+    try:
+        return str(path.resolve().relative_to(Path(recipe.path).resolve().parent))
+    except ValueError:
+        return str(path)
