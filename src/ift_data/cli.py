@@ -31,6 +31,36 @@ def main() -> None:
     """Make and check instruction-tuning data."""
 
 
+@main.command()
+@click.argument("recipe", required=False, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Output folder.")
+@click.option("--seed", type=int, default=None, help="Override the recipe's seed.")
+@click.option("--format", "formats", multiple=True,
+              help="Export format(s): segments, messages, prompt-completion, alpaca, sharegpt, text, tokenized.")
+@click.option("--chat", "chat_format", default=None, help="Chat format: chatml, llama3, alpaca, plain or a YAML path.")
+@click.option("--mask", "mask", default=None,
+              type=click.Choice(["response", "instruction", "boilerplate", "last-turn", "full"]),
+              help="Loss-masking mode (default: response).")
+@click.option("--system", "system_prompt", default=None, help="System prompt to add to every example.")
+@click.option("--tokenizer", type=click.Path(exists=True), default=None, help="Local HF tokenizer for `tokenized`.")
+@click.option("--max-len", type=int, default=None, help="Token limit for `tokenized`.")
+@click.option("--overflow", type=click.Choice(["drop", "truncate"]), default=None,
+              help="What to do with examples over --max-len.")
+def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[str, ...], chat_format: str | None,
+          mask: str | None, system_prompt: str | None, tokenizer: str | None, max_len: int | None,
+          overflow: str | None) -> None:
+    """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
+    from ift_data.build.pipeline import run_build
+    from ift_data.report.build_summary import print_build_summary
+
+    result = run_build(recipe, out_dir, seed=seed, console=console, output={
+        "formats": tuple(formats) or None, "chat_format": chat_format, "mask": mask,
+        "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,
+    })
+    print_build_summary(result.manifest, str(out_dir), Console())
+
+
 @main.group()
 def templates() -> None:
     """List, show and lint template packs."""
