@@ -101,8 +101,8 @@ class DatasetExpander:
         rng = rng_for(self.seed, self.dataset, row_index, template_index, epoch, "render")
         context = self._context(row, template_index, rng)
         template = self.templates[template_index]
-        return Rendered(self.renderer.render(template.input, context),
-                        self.renderer.render(template.target, context))
+        prompt, target = self.renderer.render_parts((template.input, template.target), context)
+        return Rendered(prompt, target)
 
     def example(self, row_index: int, template_index: int, epoch: int = 0) -> Example | None:
         """The example for one assignment; None when the template renders empty for this row.

@@ -9,7 +9,6 @@ spans (values), so joining the spans gives the rendered text byte for byte, with
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,8 +18,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 Span = tuple[str, str]  # (text, kind) with kind "boilerplate" or "content"
 
-_OPEN, _CLOSE = "\ufdd0", "\ufdd1"
-_SENTINEL = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
+_OPEN, _CLOSE, _PART = "\ufdd0", "\ufdd1", "\ufdd2"
+_RESERVED = (_OPEN, _CLOSE, _PART)
 
 
 class RenderError(Exception):
@@ -67,12 +66,13 @@ class Renderer:
         self.plain_env.filters["random"] = _seeded_random
         self._compiled: dict[str, Any] = {}
         self._values: list[str | SegmentedValue] = []
+        self._globals = dict(self.env.globals)
 
     def _finalize(self, value: Any) -> str:
         if not isinstance(value, SegmentedValue):
             value = "" if value is None else str(value)
-            if _OPEN in value or _CLOSE in value:
-                raise RenderError("value contains the Unicode noncharacter U+FDD0/U+FDD1")
+            if any(mark in value for mark in _RESERVED):
+                raise RenderError("value contains a Unicode noncharacter U+FDD0..U+FDD2")
         self._values.append(value)
         return f"{_OPEN}{len(self._values) - 1}{_CLOSE}"
 
@@ -89,16 +89,28 @@ class Renderer:
 
     def render(self, body: str, context: Mapping[str, Any]) -> list[Span]:
         """Render ``body`` with ``context`` into merged spans; leading/trailing whitespace is stripped."""
-        template = self.compile(body)
+        return self.render_parts((body,), context)[0]
+
+    def render_parts(self, bodies: tuple[str, ...], context: Mapping[str, Any]) -> list[list[Span]]:
+        """Render several bodies (e.g. input and target) in ONE pass sharing one context, as promptsource's
+        ``input ||| target`` does; returns the spans of each part."""
+        for body in bodies:
+            self.compile(body)  # a syntax error names the body it is in
+        template = self.compile(_PART.join(bodies)) if len(bodies) > 1 else self.compile(bodies[0])
         self._values = []
         try:
-            text = template.render(context)
+            # Same as Template.render, minus re-merging the (constant) globals into every context.
+            ctx = template.new_context({**self._globals, **context}, shared=True)
+            text = self.env.concat(template.root_render_func(ctx))
         except (UndefinedError, SecurityError, TypeError, ValueError, IndexError, KeyError,
                 AttributeError, ZeroDivisionError, OverflowError, RecursionError) as exc:
             raise RenderError(f"{type(exc).__name__}: {exc}") from exc
-        values = self._values
-        self._values = []
-        return _strip(_split(text, values))
+        finally:
+            values, self._values = self._values, []
+        parts = text.split(_PART)
+        if len(parts) != len(bodies):
+            raise RenderError("a template body produced the reserved character U+FDD2")
+        return [_strip(_split(part, values)) for part in parts]
 
     def render_plain(self, expression: str, context: Mapping[str, Any]) -> str:
         """Render a small Jinja string without span tracking (e.g. an ``answer_choices`` expression)."""
@@ -112,27 +124,21 @@ class Renderer:
 
 
 def _split(text: str, values: list[str | SegmentedValue]) -> list[Span]:
-    spans: list[Span] = []
-    position = 0
-    used = 0
-    for match in _SENTINEL.finditer(text):
-        if match.start() > position:
-            spans.append((text[position:match.start()], "boilerplate"))
-        index = int(match.group(1))
-        if index >= len(values):
-            raise RenderError("span tracking lost a placeholder (template filters a placeholder's output)")
-        value = values[index]
+    pieces = text.split(_OPEN)
+    spans: list[Span] = [(pieces[0], "boilerplate")]
+    for piece in pieces[1:]:
+        index_text, closed, rest = piece.partition(_CLOSE)
+        if not closed or not index_text.isdigit() or int(index_text) >= len(values):
+            raise RenderError("span tracking lost a placeholder: a filter or block transformed an output "
+                              "(e.g. |trim or |truncate over a block); apply filters inside {{ }} instead")
+        value = values[int(index_text)]
         if isinstance(value, SegmentedValue):
             spans.extend(value.spans)
         else:
             spans.append((value, "content"))
-        used += 1
-        position = match.end()
-    if position < len(text):
-        spans.append((text[position:], "boilerplate"))
-    if used != len(values) or any(_OPEN in t or _CLOSE in t for t, k in spans if k == "boilerplate"):
-        raise RenderError("span tracking lost a placeholder: a filter or block transformed an output "
-                          "(e.g. |trim or |truncate over a block); apply filters inside {{ }} instead")
+        spans.append((rest, "boilerplate"))
+    if _CLOSE in pieces[0]:
+        raise RenderError("span tracking lost a placeholder")
     return _merge(spans)
 
 
