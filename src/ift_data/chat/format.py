@@ -1,0 +1,163 @@
+"""Chat formatting: wrap an ``Example``'s messages in a chat format's role headers, end-of-turn
+markers, separators and BOS/EOS, as ``special`` pieces around the message segments.
+
+A ``ChatFormat`` is data (one frozen dataclass); the presets and custom YAML formats only fill it.
+Every piece keeps its ``part`` (bos, header, body, end_of_turn, eos, separator) and its turn, so the
+masking modes are plain choices over (part, kind, role, turn): no marker search in rendered text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ift_data.schema import Example, Message, Role, Segment
+
+Part = Literal["bos", "header", "body", "end_of_turn", "eos", "separator"]
+ROLES: tuple[Role, ...] = ("system", "user", "assistant")
+
+
+@dataclass(frozen=True, slots=True)
+class RoleMarkup:
+    """Special text around one role's messages: ``header`` + text + ``end_of_turn``, then
+    ``separator`` when another message follows. The assistant's ``end_of_turn`` carries loss."""
+
+    header: str = ""
+    end_of_turn: str = ""
+    separator: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatFormat:
+    """A chat format: BOS once at the start, each message in its role's markup, EOS once after the
+    final assistant turn. ``special_tokens`` are strings a tokenizer is expected to turn into control
+    tokens: data that contains one is rejected, never formatted."""
+
+    name: str
+    user: RoleMarkup
+    assistant: RoleMarkup
+    system: RoleMarkup = RoleMarkup()
+    bos: str = ""
+    eos: str = ""
+    default_system_prompt: str | None = None
+    special_tokens: tuple[str, ...] = ()
+    description: str = ""
+    source: str | None = None  # path of a custom YAML format; None for presets
+
+    def markup(self, role: Role) -> RoleMarkup:
+        return {"system": self.system, "user": self.user, "assistant": self.assistant}[role]
+
+    def reserved_strings(self) -> tuple[str, ...]:
+        """Control-token strings that must never appear inside data or template text."""
+        found = [s for s in (*self.special_tokens, self.bos, self.eos) if s]
+        return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A segment plus where it sits in the chat layout: its ``part`` and its message index (``turn``)."""
+
+    segment: Segment
+    part: Part
+    turn: int
+
+    @property
+    def text(self) -> str:
+        return self.segment.text
+
+
+@dataclass(frozen=True, slots=True)
+class FormattedExample:
+    """An example laid out in a chat format; ``text`` is the joined piece texts, byte for byte."""
+
+    example: Example
+    chat_format: ChatFormat
+    messages: tuple[Message, ...]  # the messages as formatted, a system message first when there is one
+    pieces: tuple[Piece, ...]
+    explicit_system: str | None = None  # system prompt from the example or the options (not the format)
+    final_turn: int = field(default=0)
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.pieces)
+
+
+class FormatError(ValueError):
+    """An example cannot be formatted (wrong message order, a reserved string in the data, ...)."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+def _system_message(example: Example, system_prompt: str | None, chat_format: ChatFormat
+                    ) -> tuple[Message | None, str | None]:
+    """The system message to format and the explicit system text (example, then options; the format's
+    default is used for formatting only)."""
+    if example.messages and example.messages[0].role == "system":
+        return example.messages[0], example.messages[0].content
+    explicit = example.system if example.system is not None else system_prompt
+    text = explicit if explicit is not None else chat_format.default_system_prompt
+    if not text:
+        return None, explicit or None
+    return Message("system", (Segment(text, "boilerplate", "system"),)), explicit
+
+
+def conversation(example: Example, system_prompt: str | None, chat_format: ChatFormat
+                 ) -> tuple[tuple[Message, ...], str | None]:
+    """The messages to format (system first, if any) after checking the turn order."""
+    system, explicit = _system_message(example, system_prompt, chat_format)
+    has_system_message = bool(example.messages) and example.messages[0].role == "system"
+    turns = example.messages[1:] if has_system_message else example.messages
+    if any(m.role == "system" for m in turns):
+        raise FormatError("a system message may only come first", field="messages")
+    if not turns or turns[-1].role != "assistant":
+        raise FormatError("the last message must be the assistant's target", field="messages")
+    for index, message in enumerate(turns):
+        expected = "assistant" if (len(turns) - index) % 2 == 1 else "user"
+        if message.role != expected:
+            raise FormatError(f"message {index} is '{message.role}', expected alternating user/assistant "
+                              "turns ending with the assistant", field="messages")
+    return ((system, *turns) if system is not None else tuple(turns)), explicit
+
+
+def check_reserved(messages: Iterable[Message], reserved: Iterable[str]) -> None:
+    """Raise when a reserved (control-token) string occurs in message text, also across segments."""
+    reserved = tuple(s for s in reserved if s)
+    for index, message in enumerate(messages):
+        text = message.content
+        for token in reserved:
+            if token in text:
+                kinds = {s.kind for s in message.segments if token in s.text} or {"content"}
+                raise FormatError(f"{'/'.join(sorted(kinds))} text of message {index} ({message.role}) "
+                                  f"contains the special-token string {token!r}", field=f"messages[{index}]")
+
+
+def format_example(example: Example, chat_format: ChatFormat, system_prompt: str | None = None,
+                   extra_reserved: Iterable[str] = ()) -> FormattedExample:
+    """Lay ``example`` out in ``chat_format``. Labels are left False; ``masking.apply_mask`` sets them.
+
+    Raises ``FormatError`` for a malformed conversation or a reserved string inside the data.
+    """
+    messages, explicit = conversation(example, system_prompt, chat_format)
+    check_reserved(messages, (*chat_format.reserved_strings(), *extra_reserved))
+    pieces: list[Piece] = []
+
+    def add(text: str, kind: str, role: Role, part: Part, turn: int) -> None:
+        if text:
+            pieces.append(Piece(Segment(text, kind, role), part, turn))  # type: ignore[arg-type]
+
+    add(chat_format.bos, "special", messages[0].role, "bos", 0)
+    last = len(messages) - 1
+    for turn, message in enumerate(messages):
+        markup = chat_format.markup(message.role)
+        add(markup.header, "special", message.role, "header", turn)
+        for segment in message.segments:
+            add(segment.text, segment.kind, message.role, "body", turn)
+        add(markup.end_of_turn, "special", message.role, "end_of_turn", turn)
+        if turn < last:
+            add(markup.separator, "special", message.role, "separator", turn)
+    add(chat_format.eos, "special", "assistant", "eos", last)
+    return FormattedExample(example, chat_format, tuple(messages), tuple(pieces), explicit, last)

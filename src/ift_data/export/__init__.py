@@ -1,0 +1,181 @@
+"""Trainer-ready exports of built examples: one writer per format, plus the manifest section.
+
+Adding a format: write ``export/<format>.py`` (``NAME``, ``rows``; optional ``notes``, ``dataset_info``)
+and add one line to ``EXPORTERS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ift_data.chat.format import FormatError, format_example
+from ift_data.chat.masking import apply_mask, check_mask_mode
+from ift_data.chat.recommend import length_unit, recommend_mask_mode, text_lengths
+from ift_data.chat.registry import get_chat_format
+from ift_data.errors import UserError
+from ift_data.export import alpaca, messages, prompt_completion, segments, sharegpt, text, tokenized
+from ift_data.export.base import ExportContext, Rendered
+from ift_data.io.atomic import write_json, write_jsonl
+from ift_data.schema import Example
+
+EXPORTERS: dict[str, ModuleType] = {
+    "segments": segments,
+    "messages": messages,
+    "prompt_completion": prompt_completion,
+    "alpaca": alpaca,
+    "sharegpt": sharegpt,
+    "text": text,
+    "tokenized": tokenized,
+}
+ALIASES = {"prompt-completion": "prompt_completion"}
+OVERFLOW_POLICIES = ("drop", "truncate")
+DATASET_INFO_FILE = "dataset_info.json"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    formats: tuple[str, ...] = ("segments",)
+    chat_format: str = "chatml"          # preset name or path to a custom YAML
+    mask_mode: str = "response"
+    system_prompt: str | None = None
+    tokenizer: str | None = None         # local path
+    max_len: int | None = None
+    overflow: str = "drop"               # drop | truncate
+    masking_rules: str | None = None     # path of the recommendation rules (default rules/masking.yaml)
+
+
+def _check(options: ExportOptions) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(ALIASES.get(f, f) for f in options.formats))
+    for name in formats:
+        if name not in EXPORTERS:
+            raise UserError(f"unknown export format {name!r}; use any of {', '.join(EXPORTERS)}", field="formats")
+    if not formats:
+        raise UserError("no export format given", field="formats")
+    check_mask_mode(options.mask_mode)
+    if options.overflow not in OVERFLOW_POLICIES:
+        raise UserError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}", field="overflow")
+    if options.max_len is not None and (options.max_len < 2 or options.tokenizer is None):
+        raise UserError("max_len needs a tokenizer and must be at least 2", field="max_len")
+    if "tokenized" in formats and options.tokenizer is None:
+        raise UserError("the tokenized format needs a tokenizer path", field="tokenizer")
+    return formats
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _reject(example: Example, reason: str, field: str | None = None) -> dict[str, Any]:
+    return {"id": example.id, "row": example.source.row, "dataset": example.source.dataset, "field": field,
+            "reason": reason, "stage": "export"}
+
+
+def _recommendation(items: list[Rendered], tokenizer: Any, rules_path: str | None) -> dict[str, Any]:
+    from ift_data.chat.recommend import load_rules
+
+    instructions = ["\n".join(m.content for m in r.formatted.messages[:-1] if m.role != "system") for r in items]
+    responses = [r.formatted.messages[-1].content for r in items]
+    unit = length_unit(instructions + responses, tokenizer)
+    return recommend_mask_mode(text_lengths(instructions, unit, tokenizer), text_lengths(responses, unit, tokenizer),
+                               len(items), unit, load_rules(rules_path)).to_json()
+
+
+def _write_dataset_info(out_dir: Path, entries: dict[str, Any]) -> Path:
+    """Merge our entries into ``<out_dir>/dataset_info.json`` (other datasets' entries are kept)."""
+    path = out_dir / DATASET_INFO_FILE
+    info: dict[str, Any] = {}
+    if path.exists():
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"cannot update existing dataset_info.json: {exc}", file=str(path)) from exc
+        if not isinstance(info, dict):
+            raise UserError("existing dataset_info.json is not a JSON object", file=str(path))
+    info.update(entries)
+    write_json(path, dict(sorted(info.items())))
+    return path
+
+
+def export_examples(examples: Sequence[Example], out_dir: Path, name: str, options: ExportOptions) -> dict:
+    """Write <out_dir>/<name>.<format>.jsonl for each format (dataset_info.json for sharegpt/alpaca);
+    return a JSON-serializable manifest section: files with row counts and sha256, format, mask mode,
+    chat format, tokenizer path and a hash of its files, truncation/drop counts, rejects with reasons,
+    and the masking recommendation.
+
+    Every file holds the same examples in the same order: an example rejected for one reason (bad turn
+    order, a control-token string in its data, too long under ``overflow: drop``) is left out of all.
+    """
+    formats = _check(options)
+    if options.tokenizer is not None:
+        options = replace(options, tokenizer=str(options.tokenizer))
+    if options.chat_format is not None:
+        options = replace(options, chat_format=str(options.chat_format), formats=tuple(options.formats))
+    out_dir = Path(out_dir)
+    chat_format = get_chat_format(options.chat_format)
+    tokenizer = tokenized.load_tokenizer(options.tokenizer) if options.tokenizer else None
+    reserved = tokenized.special_strings(tokenizer) if tokenizer is not None else ()
+    rejects: list[dict[str, Any]] = []
+    items: list[Rendered] = []
+    for example in examples:
+        try:
+            formatted = format_example(example, chat_format, options.system_prompt, reserved)
+        except FormatError as exc:
+            rejects.append(_reject(example, exc.reason, exc.field))
+            continue
+        items.append(Rendered(formatted, apply_mask(formatted, options.mask_mode)))
+
+    counts = {"bos_prepended": 0, "eos_appended": 0, "truncated": 0}
+    context = ExportContext(name, options.mask_mode, chat_format)
+    if tokenizer is not None:
+        kept = []
+        for item, result in zip(items, tokenized.encode(items, tokenizer, options.max_len, options.overflow,
+                                                         counts), strict=True):
+            if isinstance(result, str):
+                rejects.append(_reject(item.example, result, "tokens"))
+            else:
+                kept.append(Rendered(item.formatted, item.segments, result))
+        items = kept
+        context.notes.extend(tokenized.format_token_notes(chat_format.reserved_strings(), tokenizer))
+
+    files, dataset_info = [], {}
+    for fmt in formats:
+        exporter = EXPORTERS[fmt]
+        path = out_dir / f"{name}.{fmt}.jsonl"
+        rows = write_jsonl(path, exporter.rows(items, context))
+        files.append({"path": path.name, "format": fmt, "rows": rows, "sha256": _sha256(path)})
+        if hasattr(exporter, "notes"):
+            context.notes.extend(exporter.notes(items, context))
+        if hasattr(exporter, "dataset_info"):
+            dataset_info[f"{name}_{fmt}"] = exporter.dataset_info(path.name, context)
+    if dataset_info:
+        info_path = _write_dataset_info(out_dir, dataset_info)
+        files.append({"path": info_path.name, "format": "llamafactory_dataset_info", "rows": len(dataset_info),
+                      "sha256": _sha256(info_path), "entries": sorted(dataset_info)})
+
+    return {
+        "name": name,
+        "formats": list(formats),
+        "mask_mode": options.mask_mode,
+        "chat_format": {"name": chat_format.name, "source": chat_format.source,
+                        "sha256": _sha256(Path(chat_format.source)) if chat_format.source else None},
+        "system_prompt": options.system_prompt,
+        "tokenizer": tokenized.tokenizer_fingerprint(options.tokenizer) if options.tokenizer else None,
+        "max_len": options.max_len,
+        "overflow": options.overflow,
+        "counts": {"examples_in": len(examples), "written": len(items), "rejected": len(rejects),
+                   "dropped_overflow": sum(r["reason"].endswith("(overflow: drop)") for r in rejects), **counts},
+        "files": files,
+        "rejects": rejects,
+        "notes": context.notes,
+        "masking_recommendation": _recommendation(items, tokenizer, options.masking_rules),
+        "options": asdict(options),
+    }
+
+
+__all__ = ["EXPORTERS", "ExportOptions", "export_examples"]

@@ -1,0 +1,74 @@
+"""What every exporter shares: the rendered (formatted + masked) example and the exporter contract.
+
+An exporter is one module with ``NAME`` and ``rows(items, context) -> Iterator[dict]``; it may add
+``notes(items, context) -> list[str]`` (what the format cannot express) and
+``dataset_info(file_name, context) -> dict`` (a LLaMA-Factory ``dataset_info.json`` entry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ift_data.chat.format import ChatFormat, FormattedExample
+from ift_data.schema import Example, Message, Segment
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """An example in the chat format with its loss labels; ``tokens`` is set when a tokenizer is used."""
+
+    formatted: FormattedExample
+    segments: tuple[Segment, ...]
+    tokens: dict[str, list[int]] | None = None
+
+    @property
+    def example(self) -> Example:
+        return self.formatted.example
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.segments)
+
+    def stripped_bos(self) -> tuple[Segment, ...]:
+        """Segments without the leading BOS string: string-based trainers (TRL) tokenize with the
+        tokenizer's own BOS, so keeping ours would double it."""
+        pieces = self.formatted.pieces
+        return self.segments[1:] if pieces and pieces[0].part == "bos" else self.segments
+
+    def turn_labelled(self, turn: int) -> bool:
+        """Whether any body / end-of-turn / EOS piece of message ``turn`` carries loss."""
+        return any(seg.label for piece, seg in zip(self.formatted.pieces, self.segments, strict=True)
+                   if piece.turn == turn and piece.part in ("body", "end_of_turn", "eos"))
+
+    def plain_messages(self, explicit_system_only: bool = True) -> list[tuple[int, Message]]:
+        """(turn, message) pairs; with ``explicit_system_only`` a system message from the chat format's
+        default prompt is left out (it belongs to the format, and trainers apply their own template)."""
+        out = []
+        for turn, message in enumerate(self.formatted.messages):
+            if message.role == "system" and explicit_system_only and self.formatted.explicit_system is None:
+                continue
+            out.append((turn, message))
+        return out
+
+    def system_text(self) -> str:
+        """The explicit system prompt ("" when none)."""
+        for _, message in self.plain_messages():
+            if message.role == "system":
+                return message.content
+        return ""
+
+
+@dataclass
+class ExportContext:
+    """What exporters may read besides the rows: the options, the chat format, the dataset name."""
+
+    name: str
+    mask_mode: str
+    chat_format: ChatFormat
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def multi_turn(items: list[Rendered]) -> bool:
+    return any(sum(m.role == "assistant" for m in r.formatted.messages) > 1 for r in items)
