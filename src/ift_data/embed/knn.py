@@ -2,8 +2,13 @@
 
 Factory for the audit runner (the only entry point it needs)::
 
-    knn_provider(table: pl.DataFrame, options: EmbedOptions | Mapping | None = None)
+    knn_provider(table: pl.DataFrame, options: EmbedOptions | Mapping | AuditOptions | None = None)
         -> Callable[[], KnnGraph | None]
+
+``ift_data.embed.knn_provider`` re-exports it (the runner looks it up there). ``options`` may be
+an ``EmbedOptions``, a mapping of its fields, or any object with attributes of the same names (the
+audit's ``AuditOptions``: ``embeddings`` -> enabled, ``model``, ``device``, ``batch_size``,
+``cache_dir``, ``seed``, ``progress``).
 
 The returned callable embeds the text of every row once (``options.fields``, default
 instruction + input + response, joined by blank lines), builds the graph once, memoizes it and
@@ -70,6 +75,19 @@ class EmbedOptions:
     seed: int = 0
 
     @classmethod
+    def coerce(cls, options: EmbedOptions | Mapping[str, Any] | Any | None) -> EmbedOptions:
+        """Accept ``EmbedOptions``, a mapping, or any options object (e.g. the audit's ``AuditOptions``):
+        its attributes named like ours are used, ``embeddings`` meaning ``enabled``."""
+        if options is None or isinstance(options, EmbedOptions):
+            return options or cls()
+        if isinstance(options, Mapping):
+            return cls.from_mapping(options)
+        values = {f.name: getattr(options, f.name) for f in fields(cls) if getattr(options, f.name, None) is not None}
+        if getattr(options, "embeddings", None) is not None:
+            values["enabled"] = bool(options.embeddings)
+        return cls.from_mapping(values)
+
+    @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None) -> EmbedOptions:
         known = {f.name for f in fields(cls)}
         values = dict(values or {})
@@ -90,10 +108,10 @@ def row_texts(table: pl.DataFrame, columns: tuple[str, ...]) -> list[str]:
     return ["\n\n".join(p for p in row if p) for row in zip(*parts, strict=True)]
 
 
-def knn_provider(table: pl.DataFrame, options: EmbedOptions | Mapping[str, Any] | None = None
+def knn_provider(table: pl.DataFrame, options: EmbedOptions | Mapping[str, Any] | Any | None = None
                  ) -> Callable[[], KnnGraph | None]:
     """A memoized callable that embeds ``table`` and builds its kNN graph on first call."""
-    opts = options if isinstance(options, EmbedOptions) else EmbedOptions.from_mapping(options)
+    opts = EmbedOptions.coerce(options)
     memo: list[KnnGraph | None] = []
 
     def provide() -> KnnGraph | None:

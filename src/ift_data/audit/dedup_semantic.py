@@ -1,0 +1,86 @@
+"""Semantic near duplicates: rows whose embeddings are closer than a cosine threshold.
+
+Edges are the kNN graph's neighbour pairs with cosine >= ``dedup_semantic.threshold`` (default
+0.95); union-find joins them into clusters (so a cluster can be larger than k + 1). The
+representative of a cluster is its lowest ``row_id``; every other member is flagged.
+
+Rules (``dedup_semantic:``): ``threshold`` (0.95, cosine similarity).
+Columns: ``dedup_semantic_cluster`` (cluster id = representative's row_id, null for singletons),
+``dedup_semantic_representative`` (row_id kept for the cluster, null for singletons),
+``dedup_semantic_nearest_row`` / ``dedup_semantic_nearest_similarity`` (closest neighbour's row_id
+and cosine). Flag: ``flag_semantic_duplicate`` (non-representative cluster members).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import polars as pl
+
+from ift_data.audit.base import AuditContext, SignalResult
+
+
+def union_find_roots(n: int, left: np.ndarray, right: np.ndarray, rank_key: np.ndarray) -> np.ndarray:
+    """For every node, the member of its connected component with the smallest ``rank_key``."""
+    parent = np.arange(n)
+
+    def find(a: int) -> int:
+        root = a
+        while parent[root] != root:
+            root = parent[root]
+        while parent[a] != root:
+            parent[a], a = root, parent[a]
+        return root
+
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            if rank_key[rb] < rank_key[ra]:
+                ra, rb = rb, ra
+            parent[rb] = ra
+    return np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)
+
+
+class SemanticDedupSignal:
+    name: ClassVar[str] = "dedup_semantic"
+    needs_embeddings: ClassVar[bool] = True
+
+    def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
+        graph = ctx.knn()
+        if graph is None:
+            return SignalResult(summary={"skipped": "no kNN graph (embeddings off)"})
+        threshold = float(ctx.rule(self.name, "threshold", 0.95))
+        n = table.height
+        row_ids = table.get_column("row_id").to_numpy().astype(np.int64)
+        rows, cols = np.nonzero(graph.valid & (np.nan_to_num(graph.similarities, nan=-2.0) >= threshold))
+        roots = union_find_roots(n, rows, graph.indices[rows, cols], row_ids)
+        sizes = np.bincount(roots, minlength=n)
+        in_cluster = sizes[roots] > 1
+        representative = np.where(in_cluster, row_ids[roots], -1)
+        flagged = in_cluster & (roots != np.arange(n))
+        has_nearest = graph.k > 0
+        nearest_pos = graph.indices[:, 0] if has_nearest else np.full(n, -1)
+        nearest_row = np.where(nearest_pos >= 0, row_ids[np.maximum(nearest_pos, 0)], -1)
+        nearest_sim = graph.similarities[:, 0] if has_nearest else np.full(n, np.nan, np.float32)
+        cluster_sizes = sizes[sizes > 1]
+        as_nullable = lambda values: pl.Series(values, dtype=pl.Int64).replace(-1, None)  # noqa: E731
+        return SignalResult(
+            columns={
+                "dedup_semantic_cluster": as_nullable(representative),
+                "dedup_semantic_representative": as_nullable(representative),
+                "dedup_semantic_nearest_row": as_nullable(nearest_row),
+                "dedup_semantic_nearest_similarity": pl.Series(nearest_sim, dtype=pl.Float32).fill_nan(None),
+            },
+            flags={"flag_semantic_duplicate": flagged},
+            summary={
+                "threshold": threshold,
+                "clusters": int(len(cluster_sizes)),
+                "rows_in_clusters": int(cluster_sizes.sum()),
+                "duplicates_flagged": int(flagged.sum()),
+                "largest_cluster": int(cluster_sizes.max()) if len(cluster_sizes) else 0,
+                "cluster_size_counts": {str(s): int(c) for s, c in zip(*np.unique(cluster_sizes, return_counts=True),
+                                                                         strict=True)},
+                "graph": dict(graph.info),
+            },
+        )

@@ -1,0 +1,128 @@
+"""Dataset-level diversity figures (no flags).
+
+- ``distinct_1`` / ``distinct_2``: distinct unigrams (bigrams) / all unigrams (bigrams) of the
+  instructions, lower-cased; units are words, and single characters in unspaced scripts (Chinese,
+  Japanese, Thai ...), see ``audit/text.py``.
+- Leading verb-object pairs (the Self-Instruct figure, without a parser): after dropping polite
+  openers ("please", "can you" ...), the first word is the verb when it is alphabetic and not a
+  function word (question word, pronoun, article, auxiliary, preposition); the object is the first
+  later word that is neither a function word nor a common modifier ("short", "few", "following" ...).
+  English-like instructions only; others have no pair. Reported: share with a pair, distinct pairs,
+  pair entropy, top pairs.
+- ``dispersion``: mean pairwise cosine distance of the embeddings, computed exactly over all rows
+  from ``|sum x|^2`` (no sampling needed for unit vectors).
+- k-means (faiss, seeded) over the embeddings: entropy of the cluster sizes, normalized by log k.
+- Task-type coverage when the table has a ``category``: count, shares, normalized entropy.
+
+Rules (``diversity:``): ``clusters`` (50; capped at rows / 10), ``kmeans_iterations`` (20),
+``top_pairs`` (20). Column: ``diversity_cluster`` (k-means cluster of each row, null without embeddings).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Any, ClassVar
+
+import numpy as np
+import polars as pl
+
+from ift_data.audit.base import AuditContext, SignalResult
+from ift_data.audit.text import units
+
+_OPENERS = {"please", "kindly", "can", "could", "would", "will", "you", "now", "then", "also", "i", "want", "need",
+            "to", "help", "me", "let's", "lets"}
+_FUNCTION_WORDS = """a an the this that these those what which who whom whose when where why how is are was were be
+been being am do does did have has had i you he she it we they me him her us them my your his its our their
+in on at of for with by from as about into over under between to and or but if not no yes there here all any each
+every some many much more most other such than so very can could would should will shall may might must let
+"""
+_MODIFIER_WORDS = """short brief long new good best simple following given list few several one two three four five
+detailed creative different main new short small large possible unique interesting better top original random
+step specific basic single whole entire appropriate correct suitable proper"""
+_FUNCTION = frozenset(_FUNCTION_WORDS.split())
+_MODIFIERS = frozenset(_MODIFIER_WORDS.split())
+_WORD = re.compile(r"[a-z][a-z'-]*")
+
+
+def distinct_n(token_lists: list[list[str]], n: int) -> float:
+    grams = [tuple(t[i:i + n]) for t in token_lists for i in range(len(t) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def verb_object(instruction: str) -> tuple[str, str] | None:
+    """The leading (verb, object) pair of an English-like instruction, or None (see module doc)."""
+    words = _WORD.findall(instruction.lower()[:300])
+    while words and words[0] in _OPENERS:
+        words.pop(0)
+    if not words or words[0] in _FUNCTION or len(words[0]) < 2:
+        return None
+    obj = next((w for w in words[1:] if w not in _FUNCTION and w not in _MODIFIERS and len(w) > 1), None)
+    return (words[0], obj) if obj else None
+
+
+def entropy(counts: list[int] | np.ndarray) -> float:
+    total = float(np.sum(counts))
+    return -sum((c / total) * math.log(c / total) for c in counts if c > 0) if total else 0.0
+
+
+class DiversitySignal:
+    name: ClassVar[str] = "diversity"
+    needs_embeddings: ClassVar[bool] = True  # the lexical figures are computed without embeddings too
+
+    def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
+        instructions = table.get_column("instruction").fill_null("").to_list()
+        tokens = [units(t.lower()) for t in instructions]
+        pairs = [verb_object(t) for t in instructions]
+        pair_counts = Counter(p for p in pairs if p)
+        top = int(ctx.rule(self.name, "top_pairs", 20))
+        summary: dict[str, Any] = {
+            "rows": table.height,
+            "distinct_1": distinct_n(tokens, 1),
+            "distinct_2": distinct_n(tokens, 2),
+            "verb_object": {
+                "share_with_pair": sum(pair_counts.values()) / len(pairs) if pairs else 0.0,
+                "distinct_pairs": len(pair_counts),
+                "distinct_verbs": len({v for v, _ in pair_counts}),
+                "entropy": entropy(list(pair_counts.values())),
+                "top": [{"verb": v, "object": o, "count": c}
+                        for (v, o), c in sorted(pair_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]],
+            },
+        }
+        if "category" in table.columns:
+            categories = table.get_column("category").drop_nulls().cast(pl.Utf8).to_list()
+            if categories:
+                counts = Counter(categories)
+                summary["task_types"] = {
+                    "count": len(counts), "rows_with_type": len(categories),
+                    "normalized_entropy": entropy(list(counts.values())) / math.log(len(counts)) if len(counts) > 1 else 0.0,
+                    "shares": {k: v / len(categories) for k, v in sorted(counts.items())}}
+        columns: dict[str, Any] = {}
+        graph = ctx.knn()
+        if graph is not None and graph.embeddings is not None and len(graph.embeddings) >= 2:
+            x = graph.embeddings.astype(np.float64)
+            n = len(x)
+            total = np.linalg.norm(x.sum(axis=0)) ** 2
+            summary["dispersion"] = 1.0 - (total - float((x * x).sum())) / (n * (n - 1))
+            clusters = self._kmeans(graph.embeddings, ctx)
+            if clusters is not None:
+                sizes = np.bincount(clusters)
+                k = len(sizes)
+                summary["clusters"] = {"k": k, "entropy": entropy(sizes),
+                                       "normalized_entropy": entropy(sizes) / math.log(k) if k > 1 else 0.0,
+                                       "largest_share": float(sizes.max() / n)}
+                columns["diversity_cluster"] = pl.Series(clusters, dtype=pl.Int64)
+        return SignalResult(columns=columns, summary=summary)
+
+    def _kmeans(self, x: np.ndarray, ctx: AuditContext) -> np.ndarray | None:
+        k = min(int(ctx.rule(self.name, "clusters", 50)), len(x) // 10)
+        if k < 2:
+            return None
+        import faiss
+
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        kmeans = faiss.Kmeans(x.shape[1], k, niter=int(ctx.rule(self.name, "kmeans_iterations", 20)),
+                              seed=int(ctx.seed) + 1, spherical=True, verbose=False)
+        kmeans.train(x)
+        return kmeans.index.search(x, 1)[1][:, 0].astype(np.int64)

@@ -1,0 +1,72 @@
+"""The real offline model: shape, normalization, determinism, cache hits, damaged-shard recovery."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ift_data.embed.encode import TextEncoder
+from ift_data.embed.model import resolve_model_path
+from ift_data.errors import UserError
+
+TEXTS = ["Give three tips for staying healthy.", "What is the capital of France?", "",
+         "请用一句话介绍长城。", "Give three tips for staying healthy.", "word " * 300]
+
+
+def test_default_model_is_local() -> None:
+    assert (resolve_model_path(None) / "modules.json").is_file()
+    with pytest.raises(UserError):
+        resolve_model_path("sentence-transformers/some-remote-model")
+
+
+def test_real_model_embeds_caches_and_recovers(tmp_path: Path) -> None:
+    encoder = TextEncoder(device="cpu", cache_dir=tmp_path, progress=False)
+    first = encoder.embed(TEXTS)
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    assert first.shape == (len(TEXTS), 384) and first.dtype == np.float32
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(first[0], first[4])
+    stock = encoder.encode_stock(TEXTS)
+    assert np.allclose(first, stock, atol=1e-5)  # fast path = stock encode
+
+    again = TextEncoder(device="cpu", cache_dir=tmp_path, progress=False)
+    assert np.array_equal(again.embed(TEXTS), first)
+    assert "model" not in again.__dict__  # every text came from the cache: the model was never loaded
+
+    shards = sorted(tmp_path.rglob("shard-*.emb"))
+    assert len(shards) == 1
+    shards[0].write_bytes(shards[0].read_bytes()[:100])  # a truncated shard
+    recovered = TextEncoder(device="cpu", cache_dir=tmp_path, progress=False)
+    assert np.allclose(recovered.embed(TEXTS), first, atol=1e-6)
+    assert "model" in recovered.__dict__
+    assert len(list(tmp_path.rglob("shard-*.emb"))) == 1
+
+
+@pytest.mark.gpu
+def test_cuda_fast_path_matches_cpu(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    cpu = TextEncoder(device="cpu", cache_dir=False, progress=False).embed(TEXTS)
+    gpu = TextEncoder(device="auto", cache_dir=False, progress=False).embed(TEXTS)
+    assert gpu.shape == cpu.shape
+    assert np.allclose(np.linalg.norm(gpu, axis=1), 1.0, atol=1e-3)
+    assert (gpu * cpu).sum(axis=1).min() > 0.999
+
+
+@pytest.mark.gpu
+def test_cuda_knn_matches_flat() -> None:
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    from ift_data.embed.knn import build_knn
+
+    x = np.random.default_rng(0).normal(size=(5000, 64)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    flat, ours = build_knn(x, 10, method="flat"), build_knn(x, 10, method="torch", device="cuda")
+    agree = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(flat.indices, ours.indices, strict=True)])
+    assert agree > 0.99
+    assert np.allclose(np.sort(flat.similarities, 1), np.sort(ours.similarities, 1), atol=1e-4)
