@@ -116,7 +116,7 @@ def conversation(example: Example, system_prompt: str | None, chat_format: ChatF
     if not turns or turns[-1].role != "assistant":
         raise FormatError("the last message must be the assistant's target", field="messages")
     for index, message in enumerate(turns):
-        expected = "assistant" if (len(turns) - index) % 2 == 1 else "user"
+        expected = "user" if index % 2 == 0 else "assistant"
         if message.role != expected:
             raise FormatError(f"message {index} is '{message.role}', expected alternating user/assistant "
                               "turns ending with the assistant", field="messages")
