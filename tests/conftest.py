@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,13 @@ def small_project(tasks: TaskFactory, make_recipe: Callable[..., Path]) -> Path:
               for i in range(30)]
     c = tasks.jsonl("news", topics, family="topic", labels=["World", "Sports", "Business"])
     return make_recipe([{"task": str(a)}, {"task": str(b)}, {"task": str(c)}])
+
+
+_THIS = sys.modules[__name__]
+
+
+@pytest.fixture
+def helpers():
+    """This module (``write_yaml``, ``write_jsonl``, ``sentiment_records``, ``recipe_dict``, paths): test
+    files reach the helpers through it, never by importing ``conftest`` (other folders have one too)."""
+    return _THIS

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ift_data.errors import TemplateError
@@ -62,7 +63,7 @@ def lint(paths: Sequence[Path], samples: Path | None, console: Console) -> int:
     errors = [i for i in issues if i.severity == "error"]
     for issue in issues:
         style = "red" if issue.severity == "error" else "yellow"
-        console.print(f"[{style}]{issue.format()}[/]", highlight=False, soft_wrap=True)
+        console.print(f"[{style}]{escape(issue.format())}[/]", highlight=False, soft_wrap=True)
     total = sum(len(p.templates) for p in packs.values())
     console.print(f"{len(packs)} packs, {total} templates: {len(errors)} errors, "
                   f"{len(issues) - len(errors)} warnings")
