@@ -1,0 +1,64 @@
+"""Semantic dedup on synthetic vectors: clusters via union-find, lowest row_id kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from ift_data.audit.base import AuditContext
+from ift_data.audit.dedup_semantic import SemanticDedupSignal, union_find_roots
+from ift_data.embed.knn import build_knn
+
+
+def vectors(n: int, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(n, 64)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def nudge(v: np.ndarray, amount: float, seed: int) -> np.ndarray:
+    w = v + amount * np.random.default_rng(seed).normal(size=v.shape).astype(np.float32)
+    return w / np.linalg.norm(w)
+
+
+def run(x: np.ndarray, row_ids: list[int], threshold: float = 0.95, k: int = 3):
+    table = pl.DataFrame({"row_id": row_ids})
+    graph = build_knn(x, k, method="flat")
+    ctx = AuditContext(rules={"dedup_semantic": {"threshold": threshold}}, knn=lambda: graph)
+    return SemanticDedupSignal().compute(table, ctx)
+
+
+def test_chain_cluster_and_representative() -> None:
+    x = vectors(40)
+    # rows 5, 12, 20, 25, 33 and 39 form one cluster, larger than k + 1 = 4: joined transitively
+    for row, seed in ((12, 4), (20, 1), (25, 5), (33, 2), (39, 3)):
+        x[row] = nudge(x[5], 0.01, seed)
+    x[7] = nudge(x[30], 0.01, 9)
+    row_ids = [100 + i for i in range(40)]
+    row_ids[33] = 50  # the lowest row_id, not the lowest position, is kept
+    result = run(x, row_ids)
+    flags = np.asarray(result.flags["flag_semantic_duplicate"])
+    cluster = result.columns["dedup_semantic_cluster"].to_list()
+    assert sorted(np.flatnonzero(flags).tolist()) == [5, 12, 20, 25, 30, 39]  # 33 and 7 (107 < 130) kept
+    assert {cluster[i] for i in (5, 12, 20, 25, 33, 39)} == {50}
+    assert cluster[7] == cluster[30] == 107
+    assert cluster[0] is None and result.columns["dedup_semantic_representative"].to_list()[20] == 50
+    assert result.summary["clusters"] == 2 and result.summary["largest_cluster"] == 6
+    assert result.columns["dedup_semantic_nearest_similarity"].to_list()[20] > 0.95
+
+
+def test_threshold_controls_edges() -> None:
+    x = vectors(10)
+    x[1] = nudge(x[0], 0.3, 1)
+    sim = float(x[0] @ x[1])
+    assert sum(run(x, list(range(10)), threshold=sim - 0.01).flags["flag_semantic_duplicate"]) == 1
+    assert sum(run(x, list(range(10)), threshold=sim + 0.01).flags["flag_semantic_duplicate"]) == 0
+
+
+def test_no_graph_is_skipped() -> None:
+    result = SemanticDedupSignal().compute(pl.DataFrame({"row_id": [0]}), AuditContext(rules={}))
+    assert "skipped" in result.summary and not result.flags
+
+
+def test_union_find_roots() -> None:
+    roots = union_find_roots(5, np.array([0, 3]), np.array([1, 4]), np.array([9, 2, 5, 7, 1]))
+    assert roots.tolist() == [1, 1, 2, 4, 4]
