@@ -71,7 +71,7 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
     outcomes: dict[str, DatasetOutcome] = {}
     expanders: dict[str, DatasetExpander] = {}
     for entry in train:
-        loaded = load_dataset(entry, entry.split, recipe.seed)
+        loaded = load_dataset(entry, entry.split, recipe.seed, Path(recipe.path).resolve().parent)
         expander = DatasetExpander(entry.name, entry.split, loaded.rows, packs[entry.task.family],
                                    entry.task.label_names, recipe.expansion, recipe.few_shot, recipe.seed, renderer)
         expanders[entry.name] = expander
@@ -175,7 +175,8 @@ def _held_out_eval(recipe: Recipe, held: list[DatasetEntry], packs: dict[str, Te
                                   "in_train": False}
         split = recipe.held_out.eval_split
         if recipe.held_out.write_eval and split in dict(entry.task.source.splits):
-            loaded = load_dataset(replace(entry, hard_cap=None), split, recipe.seed)
+            loaded = load_dataset(replace(entry, hard_cap=None), split, recipe.seed,
+                                  Path(recipe.path).resolve().parent)
             expander = DatasetExpander(entry.name, split, loaded.rows, packs[entry.task.family],
                                        entry.task.label_names, recipe.expansion, recipe.few_shot, recipe.seed,
                                        renderer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,12 +31,14 @@ class LoadedDataset:
         return len(self.rows) + len(self.rejects) + len(self.capped)
 
 
-def load_dataset(entry: DatasetEntry, split: str, seed: int) -> LoadedDataset:
-    """Read a split; apply the hard cap (a seeded sample that keeps file order)."""
+def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | None = None) -> LoadedDataset:
+    """Read a split; apply the hard cap (a seeded sample that keeps file order). Locations are reported
+    relative to ``base_dir`` (the recipe's folder) when given."""
     path = entry.task.source.split_path(split)
+    display = os.path.relpath(path, base_dir) if base_dir is not None else str(path)
     rows: list[TaskRow] = []
     rejects: list[Reject] = []
-    for item in read_raw(path, entry.task.source):
+    for item in read_raw(path, entry.task.source, display):
         if isinstance(item, Reject):
             rejects.append(Reject(item.file or str(path), item.line, item.reason, item.field, "read", entry.name))
             continue

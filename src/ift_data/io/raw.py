@@ -18,12 +18,15 @@ RawItem = RawRow | Reject
 _PATH_PART = re.compile(r"^([^\[\]]*)(\[\])?$")
 
 
-def read_raw(path: Path, source: SourceSpec) -> Iterator[RawItem]:
-    """Rows of one raw file, in file order."""
+def read_raw(path: Path, source: SourceSpec, display: str | None = None) -> Iterator[RawItem]:
+    """Rows of one raw file, in file order; ``display`` is the name rows and rejects report
+    (e.g. the path relative to the recipe, so outputs do not depend on where the project lives)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read raw file: {exc.strerror or exc}", file=str(path)) from exc
+    if display is not None:
+        path = Path(display)
     if source.format in ("csv", "tsv"):
         yield from _read_delimited(path, data, source)
     elif source.format == "jsonl":

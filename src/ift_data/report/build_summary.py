@@ -10,14 +10,15 @@ from rich.table import Table
 
 def print_build_summary(manifest: dict[str, Any], out_dir: str, console: Console) -> None:
     table = Table(title=f"ift-data build: {manifest['recipe']['name']} (seed {manifest['seed']})")
-    for column in ("dataset", "family", "rows in", "rejected", "capped", "not sampled", "examples",
-                   "requested %", "realized %", "fwd/inv", "few-shot"):
-        table.add_column(column, justify="left" if column in ("dataset", "family") else "right")
+    for column in ("dataset", "family", "rows", "rejected", "capped", "unsampled", "examples",
+                   "asked %", "got %", "fwd/inv", "few-shot"):
+        table.add_column(column, justify="left" if column in ("dataset", "family") else "right",
+                         no_wrap=column in ("dataset", "family"), overflow="fold")
     for name, d in manifest["datasets"].items():
         table.add_row(
             name, d["family"], f"{d['rows_in']:,}", f"{d['rows_rejected']:,}", f"{d['rows_hard_capped']:,}",
-            f"{d['rows_not_sampled']:,}", f"{d['examples']:,}", f"{100 * d['requested_rate']:.2f}",
-            f"{100 * d['realized_rate']:.2f}",
+            f"{d['rows_not_sampled']:,}", f"{d['examples']:,}", f"{100 * d['requested_rate']:.1f}",
+            f"{100 * d['realized_rate']:.1f}",
             f"{d['variants'].get('forward', 0)}/{d['variants'].get('inverted', 0)}", str(d["shots"]["few"]),
         )
     console.print(table)
@@ -29,10 +30,9 @@ def print_build_summary(manifest: dict[str, Any], out_dir: str, console: Console
                   f"{accounting['rows_hard_capped']:,} + not sampled {accounting['rows_not_sampled']:,} + "
                   f"rejected {accounting['rows_rejected']:,}; reasons in {out_dir}/rejects.jsonl")
     for name, section in manifest["outputs"].items():
-        files = section.get("files", {}) if isinstance(section, dict) else {}
-        for fmt, info in files.items():
-            path = info.get("path", fmt) if isinstance(info, dict) else info
-            console.print(f"wrote {name} [{fmt}]: {path}")
-        recommendation = section.get("recommendation") if isinstance(section, dict) else None
-        if recommendation and name in ("train", "stage2"):
-            console.print(f"masking: {recommendation}")
+        for info in section.get("files", []):
+            console.print(f"wrote {out_dir}/{info['path']} ({info['rows']:,} rows, {info['format']})")
+        advice = section.get("masking_recommendation")
+        if advice and name in ("train", "stage2"):
+            console.print(f"masking: mode {section['mask_mode']!r} in use; recommended [bold]{advice['mode']}[/]: "
+                          f"{advice['reason']} (N = {advice['n_examples']:,})")
