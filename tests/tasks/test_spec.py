@@ -1,0 +1,100 @@
+"""Task spec loading and validation: clear errors naming file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ift_data.errors import SpecError
+from ift_data.tasks.spec import load_task_spec
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "task.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BASE = """name: reviews
+family: sentiment
+source:
+  format: tsv
+  splits: {train: train.tsv, validation: sub/dev.tsv}
+fields: {text: sentence, label: label}
+labels: {0: negative, 1: positive}
+"""
+
+
+def test_valid_spec_fields(tmp_path: Path) -> None:
+    spec = load_task_spec(write(tmp_path, BASE + "related: [topic]\ncluster: opinions\n"))
+    assert spec.name == "reviews" and spec.family == "sentiment" and spec.cluster == "opinions"
+    assert spec.related == ("topic",)
+    assert spec.source.format == "tsv" and spec.source.header is True and spec.source.quoting == "standard"
+    assert spec.source.split_path("train") == (tmp_path / "train.tsv").resolve()
+    assert spec.source.split_path("validation") == (tmp_path / "sub" / "dev.tsv").resolve()
+    assert spec.fields == (("text", "sentence"), ("label", "label"))
+    assert spec.labels == (("0", "negative"), ("1", "positive"))
+    assert spec.label_names == ("negative", "positive")
+
+
+def test_cluster_defaults_to_family(tmp_path: Path) -> None:
+    assert load_task_spec(write(tmp_path, BASE)).cluster == "sentiment"
+
+
+def test_labels_as_list_and_base(tmp_path: Path) -> None:
+    text = BASE.replace("labels: {0: negative, 1: positive}", "labels: [bad, good]\nlabel_base: 1")
+    assert load_task_spec(write(tmp_path, text)).labels == (("1", "bad"), ("2", "good"))
+
+
+def test_labels_file(tmp_path: Path) -> None:
+    (tmp_path / "classes.txt").write_text("\ufeffWorld\nSports\n\nBusiness\n", encoding="utf-8")
+    text = BASE.replace("labels: {0: negative, 1: positive}", "labels_file: classes.txt\nlabel_base: 1")
+    spec = load_task_spec(write(tmp_path, text))
+    assert spec.labels == (("1", "World"), ("2", "Sports"), ("3", "Business"))
+
+
+@pytest.mark.parametrize(("edit", "field", "words"), [
+    (lambda t: t + "colour: red\n", None, "unknown key"),
+    (lambda t: t.replace("format: tsv", "format: xml"), "source.format", "format must be"),
+    (lambda t: t.replace("format: tsv", "format: tsv\n  header: false"), "source.columns", "columns"),
+    (lambda t: t.replace("format: tsv", "format: tsv\n  quoting: weird"), "source.quoting", "quoting"),
+    (lambda t: t.replace("format: tsv", "format: tsv\n  encoding: latin-1"), "source.encoding", "encoding"),
+    (lambda t: t.replace("format: tsv", "format: tsv\n  delimiter: ';;'"), "source.delimiter", "one character"),
+    (lambda t: t.replace("format: tsv", "format: tsv\n  extra: 1"), "source", "unknown key"),
+    (lambda t: t + "labels_file: classes.txt\n", "labels", "not both"),
+    (lambda t: t.replace("labels: {0: negative, 1: positive}", "labels_file: nowhere.txt"), "labels_file",
+     "nowhere.txt"),
+    (lambda t: t + "replace: {summary: {a: b}}\n", "replace", "summary"),
+    (lambda t: t.replace("name: reviews\n", ""), "name", "missing"),
+    (lambda t: t.replace("fields: {text: sentence, label: label}", "fields: {}"), "fields", "fields"),
+    (lambda t: t + "related: topic\n", "related", "list"),
+    (lambda t: t + "label_base: one\n", "label_base", "integer"),
+])
+def test_invalid_specs_name_file_and_field(tmp_path: Path, edit, field, words) -> None:
+    path = write(tmp_path, edit(BASE))
+    with pytest.raises(SpecError) as info:
+        load_task_spec(path)
+    error = info.value
+    assert error.file == str(path)
+    assert error.field == field
+    assert words in str(error)
+    assert "\n" not in error.format()
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE + "fields: [unclosed\n")
+    with pytest.raises(SpecError) as info:
+        load_task_spec(path)
+    assert info.value.file == str(path) and info.value.line is not None
+
+
+def test_bundled_sample_specs_load() -> None:
+    specs = sorted((PROJECT / "data_samples").glob("*/task.yaml"))
+    assert len(specs) >= 9
+    for path in specs:
+        spec = load_task_spec(path)
+        for _, split_path in spec.source.splits:
+            assert split_path.is_file(), f"{path}: {split_path}"
