@@ -10,16 +10,16 @@ from rich.table import Table
 
 def print_build_summary(manifest: dict[str, Any], out_dir: str, console: Console) -> None:
     table = Table(title=f"ift-data build: {manifest['recipe']['name']} (seed {manifest['seed']})")
-    for column in ("dataset", "family", "rows", "rejected", "capped", "unsampled", "examples",
-                   "asked %", "got %", "fwd/inv", "few-shot"):
-        table.add_column(column, justify="left" if column in ("dataset", "family") else "right",
-                         no_wrap=column in ("dataset", "family"), overflow="fold")
+    columns = ("dataset", "rows", "rejected", "capped", "unsampled", "examples", "asked %", "got %",
+               "inverted", "few-shot")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "dataset" else "right",
+                         no_wrap=column != "dataset", overflow="fold")
     for name, d in manifest["datasets"].items():
         table.add_row(
-            name, d["family"], f"{d['rows_in']:,}", f"{d['rows_rejected']:,}", f"{d['rows_hard_capped']:,}",
+            name, f"{d['rows_in']:,}", f"{d['rows_rejected']:,}", f"{d['rows_hard_capped']:,}",
             f"{d['rows_not_sampled']:,}", f"{d['examples']:,}", f"{100 * d['requested_rate']:.1f}",
-            f"{100 * d['realized_rate']:.1f}",
-            f"{d['variants'].get('forward', 0)}/{d['variants'].get('inverted', 0)}", str(d["shots"]["few"]),
+            f"{100 * d['realized_rate']:.1f}", f"{d['variants'].get('inverted', 0):,}", f"{d['shots']['few']:,}",
         )
     console.print(table)
     for name, held in manifest["held_out"]["datasets"].items():
