@@ -9,12 +9,10 @@ from rich.table import Table
 
 
 def print_build_summary(manifest: dict[str, Any], out_dir: str, console: Console) -> None:
-    table = Table(title=f"ift-data build: {manifest['recipe']['name']} (seed {manifest['seed']})")
-    columns = ("dataset", "rows", "rejected", "capped", "unsampled", "examples", "asked %", "got %",
-               "inverted", "few-shot")
-    for column in columns:
-        table.add_column(column, justify="left" if column == "dataset" else "right",
-                         no_wrap=column != "dataset", overflow="fold")
+    table = Table(caption="ask/got %: requested vs realized mixing rate", title=f"ift-data build: {manifest['recipe']['name']} (seed {manifest['seed']})")
+    table.add_column("dataset", min_width=14, overflow="fold")
+    for column in ("rows", "rejected", "capped", "unsampled", "examples", "ask %", "got %", "inverted", "few-shot"):
+        table.add_column(column, justify="right", no_wrap=True)
     for name, d in manifest["datasets"].items():
         table.add_row(
             name, f"{d['rows_in']:,}", f"{d['rows_rejected']:,}", f"{d['rows_hard_capped']:,}",
