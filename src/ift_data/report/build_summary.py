@@ -9,9 +9,9 @@ from rich.table import Table
 
 
 def print_build_summary(manifest: dict[str, Any], out_dir: str, console: Console) -> None:
-    table = Table(caption="ask/got %: requested vs realized mixing rate", title=f"ift-data build: {manifest['recipe']['name']} (seed {manifest['seed']})")
-    table.add_column("dataset", min_width=14, overflow="fold")
-    for column in ("rows", "rejected", "capped", "unsampled", "examples", "ask %", "got %", "inverted", "few-shot"):
+    table = Table(caption="rej: rejected rows; cap: over the hard cap; unused: not sampled; ask/got%: requested vs realized mixing rate; inv: inverted-template examples; few: few-shot examples", title=f"ift-data build: {manifest['recipe']['name']} (seed {manifest['seed']})")
+    table.add_column("dataset", min_width=12, overflow="fold")
+    for column in ("rows", "rej", "cap", "unused", "examples", "ask%", "got%", "inv", "few"):
         table.add_column(column, justify="right", no_wrap=True)
     for name, d in manifest["datasets"].items():
         table.add_row(
