@@ -7,7 +7,12 @@ the figures into ``summary.json``; it never lets a signal write files itself.
 
 Audit table columns (polars): ``row_id`` (int64, input order across all files), ``source_file``,
 ``source_line`` (int64), ``instruction``, ``input``, ``response`` (str, never null; "" when absent),
-``system`` (str), ``turns`` (int64), ``category`` (str or null: task/category when the data has one).
+``system`` (str), ``turns`` (int64), ``category`` (str or null: task/category when the data has one),
+``source_record`` (int64, 0-based record index within its file; the cleaner uses it).
+
+Conventions: a duplicate-style family names its cluster column ``<family>_cluster`` holding the row_id of
+the cluster's kept representative (null for rows in no cluster); the cleaner reads it for
+``rejected.jsonl``.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class AuditContext:
     # Returns the shared kNN graph (computed once, reused by every kNN signal); None when embeddings are off.
     knn: Callable[[], Any | None] = lambda: None
     cache: dict[str, Any] = field(default_factory=dict)
+    # The run's AuditOptions (model path, device, batch size, ifd_model ...); None in unit tests.
+    options: Any | None = None
 
     def rule(self, family: str, key: str, default: Any = None) -> Any:
         """A threshold or list from the active rule set, e.g. ``ctx.rule('noise', 'max_repetition')``."""

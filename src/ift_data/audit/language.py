@@ -1,0 +1,194 @@
+"""Language of instruction (+input) and response, a mismatch flag, and the share of each language.
+
+langdetect (seeded, so deterministic) is slow (~450 texts/s) and unreliable on short text, so:
+texts shorter than ``min_detect_chars`` letters are "und"; a cheap path answers without langdetect for
+scripts that name their language (kana: ja, hangul: ko, han only: zh) and for ASCII-letter text with
+many English function words (en); everything else goes to langdetect. A mismatch needs both texts long
+and confidently detected, and no translation / language request in the instruction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import ClassVar
+
+import polars as pl
+
+from ift_data.audit.base import AuditContext, SignalResult
+
+ENGLISH_FUNCTION_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "is",
+        "are",
+        "of",
+        "to",
+        "you",
+        "that",
+        "this",
+        "with",
+        "for",
+        "what",
+        "how",
+        "it",
+        "be",
+        "was",
+        "on",
+        "your",
+        "an",
+        "by",
+        "from",
+        "which",
+        "can",
+        "have",
+        "not",
+        "or",
+        "at",
+        "will",
+        "their",
+        "they",
+        "we",
+        "there",
+        "were",
+        "has",
+        "been",
+        "would",
+        "should",
+        "could",
+        "these",
+        "those",
+        "its",
+        "who",
+        "into",
+        "than",
+    ]
+)
+_WORD_RE = re.compile(r"[a-z]+")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+_HANGUL_RE = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+MAX_DETECT_CHARS = 1000
+
+
+def cheap_language(text: str, letters: int, english_share: float) -> tuple[str, float] | None:
+    """(language, probability) when the script or English function words settle it, else None."""
+    if _KANA_RE.search(text):
+        return "ja", 0.99
+    if _HANGUL_RE.search(text):
+        return "ko", 0.99
+    han = len(_HAN_RE.findall(text))
+    if han and han >= 0.5 * letters:
+        return "zh-cn", 0.99
+    ascii_letters = sum(1 for c in text if c.isascii() and c.isalpha())
+    if ascii_letters >= 0.98 * letters:
+        words = _WORD_RE.findall(text.lower())
+        hits = [w for w in words if w in ENGLISH_FUNCTION_WORDS]
+        if len(words) >= 5 and len(hits) >= max(2, english_share * len(words)) and len(set(hits)) >= 2:
+            return "en", 0.99
+    return None
+
+
+_CODE_CHARS = frozenset("{}()[];=<>_|#$\\/*+")
+
+
+def is_prose(text: str) -> bool:
+    """Running text rather than code, tables, lists of names or numbers (where detectors go wrong)."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return False
+    letters = sum(c.isalpha() for c in chars)
+    if letters < 0.75 * len(chars) or sum(c in _CODE_CHARS for c in chars) > 0.02 * len(chars):
+        return False
+    words = text.split()
+    if _HAN_RE.search(text) or _KANA_RE.search(text) or len(words) < 3:
+        return True
+    return sum(w[:1].isupper() for w in words) < 0.4 * len(words)
+
+
+class Detector:
+    """Seeded langdetect with the cheap path in front and a per-text memo."""
+
+    def __init__(self, seed: int, min_chars: int, english_share: float) -> None:
+        from langdetect import DetectorFactory
+
+        DetectorFactory.seed = seed
+        self.min_chars, self.english_share = min_chars, english_share
+        self.memo: dict[str, tuple[str, float]] = {}
+        self.langdetect_calls = 0
+
+    def __call__(self, text: str) -> tuple[str, float]:
+        text = text[:MAX_DETECT_CHARS]
+        if text in self.memo:
+            return self.memo[text]
+        letters = len(_LETTER_RE.findall(text))
+        if letters < self.min_chars:
+            result = ("und", 0.0)
+        else:
+            result = cheap_language(text, letters, self.english_share) or self._langdetect(text)
+        self.memo[text] = result
+        return result
+
+    def _langdetect(self, text: str) -> tuple[str, float]:
+        from langdetect import detect_langs
+        from langdetect.lang_detect_exception import LangDetectException
+
+        self.langdetect_calls += 1
+        try:
+            best = detect_langs(text)[0]
+        except LangDetectException:
+            return "und", 0.0
+        return best.lang, round(float(best.prob), 4)
+
+
+class LanguageSignal:
+    name: ClassVar[str] = "language"
+    needs_embeddings: ClassVar[bool] = False
+
+    def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
+        rule = lambda key, default: ctx.rule("language", key, default)  # noqa: E731
+        detect = Detector(ctx.seed, rule("min_detect_chars", 20), rule("english_stopword_share", 0.12))
+        prompts = table.select(pl.concat_str(["instruction", "input"], separator="\n").str.strip_chars())
+        prompts = prompts.to_series().to_list()
+        responses = table["response"].to_list()
+        inst = [detect(t) for t in prompts]
+        resp = [detect(t) for t in responses]
+        min_len, min_prob = rule("min_mismatch_chars", 60), rule("min_probability", 0.9)
+        markers = [m.lower() for m in rule("translation_markers", [])]
+        mismatch = []
+        for text, response, (li, pi), (lr, pr) in zip(prompts, responses, inst, resp, strict=True):
+            long_enough = _long_enough(text, min_len) and _long_enough(response, min_len)
+            long_enough = long_enough and is_prose(text) and is_prose(response)
+            confident = pi >= min_prob and pr >= min_prob and "und" not in (li, lr)
+            differ = li.split("-")[0] != lr.split("-")[0]
+            asked = differ and any(m in text.lower() for m in markers)
+            mismatch.append(long_enough and confident and differ and not asked)
+        columns = {
+            "language_instruction": pl.Series([x[0] for x in inst], dtype=pl.String),
+            "language_instruction_prob": pl.Series([x[1] for x in inst], dtype=pl.Float64),
+            "language_response": pl.Series([x[0] for x in resp], dtype=pl.String),
+            "language_response_prob": pl.Series([x[1] for x in resp], dtype=pl.Float64),
+        }
+        n = max(table.height, 1)
+        summary = {
+            "instruction_shares": _shares(x[0] for x in inst),
+            "response_shares": _shares(x[0] for x in resp),
+            "mismatches": sum(mismatch),
+            "langdetect_calls": detect.langdetect_calls,
+            "cheap_path_share": round(1 - detect.langdetect_calls / (2 * n), 4),
+        }
+        return SignalResult(columns=columns, flags={"flag_language_mismatch": mismatch}, summary=summary)
+
+
+def _long_enough(text: str, min_chars: int) -> bool:
+    """At least ``min_chars`` characters; a third of that for Chinese/Japanese (denser scripts)."""
+    size = len(text.strip())
+    return size >= min_chars or (size >= min_chars / 3 and len(_HAN_RE.findall(text)) >= 0.5 * size)
+
+
+def _shares(langs) -> dict[str, float]:
+    counts = Counter(langs)
+    total = sum(counts.values()) or 1
+    return {k: round(v / total, 6) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}

@@ -1,0 +1,80 @@
+"""Noise: empty fields, truncated responses, unbalanced code fences, repetition, leftover template
+syntax, HTML debris, URL/e-mail heavy responses, refusals and AI boilerplate, responses that repeat the
+instruction, non-printable characters. Phrase lists and thresholds come from the rules (``noise``)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import ClassVar
+
+import numpy as np
+import polars as pl
+
+from ift_data.audit.base import AuditContext, SignalResult
+from ift_data.audit.text import ngrams, normalize_expr, units
+
+_FENCED = r"(?s)```.*?(```|$)"
+_HTML = r"(?i)</?(div|span|p|br|a|td|tr|th|table|li|ul|ol|html|body|head|script|style|img|font|b|i|em|strong)\b[^>]*>|&(nbsp|amp|lt|gt|quot|apos|#\d+);"
+_URL = r"(?i)https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+"
+_NONPRINTABLE = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\u200b\u202e]"
+_TRUNC_END = r"(^|\s)[^#@\s\d][^\s]*[\p{L},;:(\-]$"  # ends on a word or comma, not a hashtag/number
+
+
+def repetition_ratio(text: str, n: int, min_units: int) -> float:
+    """Share of the text's n-gram occurrences that repeat an earlier n-gram (0 for short texts)."""
+    toks = units(text.lower())
+    if len(toks) < min_units:
+        return 0.0
+    grams = Counter(ngrams(toks, n))
+    total = sum(grams.values())
+    return (total - len(grams)) / total if total else 0.0
+
+
+class NoiseSignal:
+    name: ClassVar[str] = "noise"
+    needs_embeddings: ClassVar[bool] = False
+
+    def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
+        rule = lambda key, default=None: ctx.rule("noise", key, default)  # noqa: E731
+        placeholders = "|".join(re.escape(p) for p in rule("placeholder_names", []))
+        markers = "|".join(re.escape(m) for m in rule("template_markers", []))
+        template_re = "|".join(x for x in (rf"\{{({placeholders})\}}" if placeholders else "", markers) if x)
+        refusal_re = "|".join(re.escape(p.lower()) for p in rule("refusal_phrases", []))
+        markup_re = "(?i)" + "|".join(re.escape(w) for w in rule("markup_words", []))
+        all_text = pl.concat_str(["instruction", "input", "response"], separator="\n")
+        prose = all_text.str.replace_all(_FENCED, " ")
+        response = pl.col("response")
+        last_line = response.str.strip_chars().str.split("\n").list.last()
+        resp_words = response.str.count_matches(r"\S+")
+        url_chars = response.str.extract_all(_URL).list.eval(pl.element().str.len_chars()).list.sum()
+        prompt_norm = normalize_expr(pl.col("instruction"))
+        input_norm = normalize_expr(pl.col("input"))
+        resp_norm = normalize_expr(response)
+        frame = table.select(
+            (pl.col("instruction").str.strip_chars() == "").alias("flag_empty_instruction"),
+            (response.str.strip_chars() == "").alias("flag_empty_response"),
+            ((resp_words >= rule("truncation_min_words", 20))
+             & response.str.strip_chars().str.contains(_TRUNC_END)
+             & (last_line.str.count_matches(r"\S+") >= rule("truncation_last_line_words", 8))
+             & ~last_line.str.contains(r"^\s*([-*•]|\d+[.)]|[A-Za-z][.)])\s")
+             & ~response.str.contains("```")).alias("flag_truncated_response"),
+            (response.str.count_matches("```") % 2 == 1).alias("flag_unbalanced_code_fence"),
+            (prose.str.contains(template_re) if template_re else pl.lit(False)).alias("flag_template_leftover"),
+            (prose.str.contains(_HTML) & ~pl.concat_str(["instruction", "input"]).str.contains(markup_re))
+            .alias("flag_html_debris"),
+            (url_chars.fill_null(0) / response.str.len_chars().clip(lower_bound=1)).alias("noise_url_share"),
+            (response.str.to_lowercase().str.contains(refusal_re) if refusal_re else pl.lit(False))
+            .alias("flag_refusal"),
+            ((resp_norm != "") & ((resp_norm == prompt_norm) | (resp_norm == (prompt_norm + " " + input_norm))))
+            .alias("flag_repeats_instruction"),
+            all_text.str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
+        )
+        n, min_units = rule("repetition_ngram", 3), rule("repetition_min_units", 30)
+        repetition = np.array([repetition_ratio(t, n, min_units) for t in table["response"].to_list()])
+        flags = {c: frame[c] for c in frame.columns if c.startswith("flag_")}
+        flags["flag_repetition"] = pl.Series(repetition > rule("max_repetition", 0.5))
+        flags["flag_url_heavy"] = frame["noise_url_share"] > rule("max_url_share", 0.5)
+        columns = {"noise_repetition": pl.Series(repetition.round(6)), "noise_url_share": frame["noise_url_share"].round(6)}
+        summary = {name: int(values.sum()) for name, values in flags.items()}
+        return SignalResult(columns=columns, flags=flags, summary={"flagged": summary})

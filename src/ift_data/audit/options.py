@@ -1,0 +1,25 @@
+"""Options of an audit run (what the CLI flags set); handed to the embeddings factory as is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    rules: str | None = None  # rules file path or a name under rules/ ("default", "strict")
+    seed: int = 0
+    mapping: str | None = None  # "--map instruction=question,output=answer"
+    tokenizer: str | None = None  # tokenizer.json file or a local Hugging Face tokenizer folder
+    embeddings: bool = True
+    model: str | None = None  # sentence-transformers model path or name; None = bundled default
+    device: str = "auto"  # auto | cpu | cuda
+    batch_size: int = 64
+    cache_dir: str | None = None
+    ifd_model: str | None = None  # local causal LM path for the optional IFD difficulty score
+    signals: tuple[str, ...] | None = None  # run only these signal families (None = all)
+    progress: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}

@@ -1,0 +1,84 @@
+"""Rule sets (``rules/*.yaml``): load, resolve ``extends``, check keys against the default set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ift_data.errors import SpecError
+
+# Families whose keys are owned by the embeddings helper's signals: any key is accepted there.
+OPEN_FAMILIES = {"dedup_semantic", "label_noise", "outliers", "diversity"}
+
+
+@dataclass(frozen=True)
+class Rules:
+    path: str
+    values: dict[str, Any]
+
+
+def rules_dir() -> Path:
+    """``rules/`` in the working directory when present, else the one beside the package source."""
+    local = Path.cwd() / "rules"
+    if (local / "default.yaml").is_file():
+        return local
+    return Path(__file__).resolve().parents[3] / "rules"
+
+
+def resolve(name_or_path: str | None) -> Path:
+    if name_or_path is None:
+        return rules_dir() / "default.yaml"
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    return rules_dir() / f"{name_or_path}.yaml"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise SpecError("rules file not found", file=str(path))
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SpecError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
+                        line=mark.line + 1 if mark else None) from exc
+    if not isinstance(doc, dict):
+        raise SpecError("a rules file is a mapping of signal family -> settings", file=str(path))
+    return doc
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def load_rules(name_or_path: str | None = None) -> Rules:
+    """Load a rule set; keys must exist in ``default.yaml`` (a typo never passes silently)."""
+    path = resolve(name_or_path)
+    doc = _read(path)
+    default_path = rules_dir() / "default.yaml"
+    default = _read(default_path) if path.resolve() != default_path.resolve() else doc
+    parent = doc.pop("extends", None)
+    if parent is not None:
+        base = load_rules(str(path.parent / f"{parent}.yaml") if (path.parent / f"{parent}.yaml").is_file()
+                          else parent).values
+        doc = _merge(base, doc)
+    for family, settings in doc.items():
+        if family not in default:
+            raise SpecError(f"unknown rule family (known: {', '.join(sorted(default))})", file=str(path),
+                            field=family)
+        if not isinstance(settings, dict):
+            raise SpecError("expected a mapping of settings", file=str(path), field=family)
+        if family in OPEN_FAMILIES:
+            continue
+        for key in settings:
+            if key not in default[family]:
+                raise SpecError(f"unknown setting (known: {', '.join(sorted(default[family]))})",
+                                file=str(path), field=f"{family}.{key}")
+    return Rules(str(path), doc)
