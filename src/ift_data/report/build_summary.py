@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console
 from rich import box
+from rich.console import Console
 from rich.table import Table
 
 
 def print_build_summary(manifest: dict[str, Any], out_dir: str, console: Console) -> None:
     table = Table(box=box.SIMPLE_HEAD, caption="rej: rejected rows; cap: over the hard cap; unused: not sampled; ask/got%: requested vs realized mixing rate; inv: inverted-template examples; few: few-shot examples", title=f"ift-data build: {manifest['recipe']['name']} (seed {manifest['seed']})")
-    table.add_column("dataset", min_width=12, overflow="fold")
+    table.add_column("dataset", min_width=16, overflow="fold")
     for column in ("rows", "rej", "cap", "unused", "examples", "ask%", "got%", "inv", "few"):
         table.add_column(column, justify="right", no_wrap=True)
     for name, d in manifest["datasets"].items():
