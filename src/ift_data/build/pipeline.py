@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -297,9 +298,15 @@ def _manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], total: int, h
             "rows_rejected": sum(d["rows_rejected"] for d in datasets.values()),
         },
         "rejects": {"file": "rejects.jsonl", "count": len(rejects),
-                    "by_stage": dict(sorted(Counter(r.stage for r in rejects).items()))},
+                    "by_stage": dict(sorted(Counter(r.stage for r in rejects).items())),
+                    "by_reason": dict(Counter(_reason_kind(r) for r in rejects).most_common())},
         "outputs": outputs,
     }
+
+
+def _reason_kind(reject: Reject) -> str:
+    """The reason with its specifics (quoted values, numbers) blanked, to count rejects by kind."""
+    return f"{reject.stage}: " + re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "…", reject.reason)
 
 
 def _relative(path: Path, recipe: Recipe) -> str:
