@@ -96,5 +96,61 @@ def templates_lint(paths: tuple[Path, ...], samples: Path | None) -> None:
     sys.exit(lint(paths, samples, Console()))
 
 
+# ---- audit / clean -------------------------------------------------------------------------------
+
+def _audit_options(**kw) -> object:
+    from ift_data.audit.options import AuditOptions
+
+    return AuditOptions(rules=kw["rules"], seed=kw["seed"], mapping=kw["mapping"], tokenizer=kw["tokenizer"],
+                        embeddings=kw["embeddings"], model=kw["model"], device=kw["device"],
+                        batch_size=kw["batch_size"], cache_dir=kw["cache_dir"], ifd_model=kw["ifd_model"])
+
+
+def _audit_flags(func):
+    options = [
+        click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder."),
+        click.option("--map", "mapping", default=None, help="Column mapping, e.g. instruction=question,output=answer."),
+        click.option("--rules", default=None, help="Rules file or name under rules/ (default: default)."),
+        click.option("--no-embeddings", "embeddings", is_flag=True, flag_value=False, default=True,
+                     help="Skip the embedding-based signals."),
+        click.option("--model", default=None, help="Sentence-transformers model path or name."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto"),
+        click.option("--batch-size", type=int, default=64),
+        click.option("--cache-dir", default=None, help="Embedding cache folder."),
+        click.option("--tokenizer", default=None, help="tokenizer.json (or its folder) to count tokens."),
+        click.option("--ifd-model", default=None, help="Local causal LM path for the IFD difficulty score."),
+        click.option("--seed", type=int, default=0),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_audit_flags
+def audit(data: tuple[Path, ...], out_dir: Path, **kw) -> None:
+    """Score instruction datasets: writes OUT/signals.parquet, OUT/summary.json and the report."""
+    from ift_data.audit.present import present_audit
+    from ift_data.audit.runner import run_audit
+
+    present_audit(run_audit(data, out_dir, _audit_options(**kw), console), out_dir, Console())
+
+
+@main.command()
+@click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_audit_flags
+@click.option("--signals", default=None, type=click.Path(path_type=Path),
+              help="Reuse an earlier audit (its folder or signals.parquet) instead of auditing again.")
+@click.option("--remove", default=None, help="Comma-separated flags to remove (default: the rules' clean.remove).")
+def clean(data: tuple[Path, ...], out_dir: Path, signals: Path | None, remove: str | None, **kw) -> None:
+    """Write the kept rows (in the input's format) and OUT/rejected.jsonl with every removed row."""
+    from ift_data.audit.cleaner import run_clean
+    from ift_data.audit.present import present_clean
+
+    removed = [f.strip() for f in remove.split(",") if f.strip()] if remove else None
+    present_clean(run_clean(data, out_dir, _audit_options(**kw), console, signals, removed), Console())
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

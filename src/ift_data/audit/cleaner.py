@@ -1,0 +1,221 @@
+"""``ift-data clean``: keep the rows no removal flag fires on, written in the input's own format, and
+write every removed row (audit flags or read rejects) to ``rejected.jsonl`` with its reasons, cluster id
+and the id of the kept representative. Rows in = kept + rejected, always (checked before returning)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ift_data.audit.options import AuditOptions
+from ift_data.audit.rules import load_rules
+from ift_data.audit.runner import SIGNALS_FILE, SUMMARY_FILE, AuditResult, run_audit
+from ift_data.errors import UserError
+from ift_data.io.atomic import atomic_open, dumps_json_line, write_json
+from ift_data.io.instructions import SourceInfo, read_instructions
+
+REJECTED_FILE = "rejected.jsonl"
+MAX_RAW_CHARS = 10_000
+
+
+@dataclass
+class CleanResult:
+    rows_in: int
+    kept: int
+    rejected: int
+    outputs: list[Path] = field(default_factory=list)
+    rejected_path: Path | None = None
+    reasons: dict[str, int] = field(default_factory=dict)
+    audit: AuditResult | None = None
+
+
+def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOptions | None = None,
+              console: Any = None, signals: str | Path | None = None,
+              remove: Sequence[str] | None = None) -> CleanResult:
+    """Audit (or reuse ``signals``: an audit folder or its signals.parquet), then write kept and rejected rows."""
+    options = options or AuditOptions()
+    out = Path(out_dir)
+    audit = None
+    if signals is None:
+        audit = run_audit(paths, out, options, console)
+        table, table_signals, sources, read_rejects = audit.table, audit.signals, audit.sources, audit.rejects
+        families, rules = audit.flag_families, audit.summary["rules"]["values"]
+    else:
+        table_signals, families = _load_signals(Path(signals))
+        data = read_instructions(paths, options.mapping)
+        table, sources, read_rejects = data.table, data.sources, data.rejects
+        rules = load_rules(options.rules).values
+        if table_signals.height != table.height:
+            raise UserError(f"signals cover {table_signals.height} rows but the data has {table.height}: "
+                            "audit this data again", file=str(signals))
+    wanted = list(remove) if remove is not None else rules.get("clean", {}).get("remove", [])
+    flags = [f for f in wanted if f in table_signals.columns]
+    removed = table_signals.select(pl.any_horizontal(flags) if flags else pl.repeat(False, table.height)).to_series()
+    removed = removed.fill_null(False)
+    rejected_rows, reasons = _audit_rejects(table, table_signals, removed, flags, families)
+    outputs = []
+    kept_table = table.filter(~removed)
+    used: set[str] = set()
+    for i, source in enumerate(sources):
+        indices = kept_table.filter(pl.col("source_file") == source.path)["source_record"].to_list()
+        name = Path(source.path).name
+        target = out / (name if name not in used else f"{i}_{name}")
+        used.add(target.name)
+        _write_kept(source, indices, target)
+        outputs.append(target)
+    records = _attach_records(rejected_rows, sources)
+    for reject in read_rejects:
+        records.append({"row_id": None, "source_file": reject.file, "source_line": reject.line, "stage": "read",
+                        "reasons": [reject.reason], "field": reject.field, "cluster_id": None,
+                        "representative_id": None, "raw": _raw_line(reject.file, reject.line, sources)})
+        reasons["read"] = reasons.get("read", 0) + 1
+    with atomic_open(out / REJECTED_FILE) as fh:
+        for record in records:
+            fh.write(dumps_json_line(record) + "\n")
+    rows_in = sum(s.records for s in sources)
+    result = CleanResult(rows_in, kept_table.height, len(records), outputs, out / REJECTED_FILE,
+                         dict(sorted(reasons.items())), audit)
+    if result.kept + result.rejected != rows_in:  # pragma: no cover - accounting invariant
+        raise RuntimeError(f"row accounting broken: {rows_in} in, {result.kept} kept, {result.rejected} rejected")
+    write_json(out / "clean.json", {"rows_in": rows_in, "kept": result.kept, "rejected": result.rejected,
+                                    "reasons": result.reasons, "remove": flags,
+                                    "outputs": [str(p) for p in outputs]})
+    return result
+
+
+def _load_signals(path: Path) -> tuple[pl.DataFrame, dict[str, str]]:
+    folder = path if path.is_dir() else path.parent
+    file = folder / SIGNALS_FILE if path.is_dir() else path
+    if not file.is_file():
+        raise UserError("no signals.parquet here: run `ift-data audit` first", file=str(path))
+    families: dict[str, str] = {}
+    summary = folder / SUMMARY_FILE
+    if summary.is_file():
+        families = {k: v["signal"] for k, v in json.loads(summary.read_text(encoding="utf-8")).get("flags", {}).items()}
+    return pl.read_parquet(file), families
+
+
+def _audit_rejects(table: pl.DataFrame, signals: pl.DataFrame, removed: pl.Series, flags: list[str],
+                   families: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    picked = pl.concat([table.select("row_id", "source_file", "source_line", "source_record"),
+                        signals.drop("row_id")], how="horizontal").filter(removed)
+    out, reasons = [], {}
+    for row in picked.iter_rows(named=True):
+        why = [f for f in flags if row[f]]
+        cluster = None
+        for f in why:
+            column = f"{families.get(f, '')}_cluster"
+            if row.get(column) is not None:
+                cluster = row[column]
+                break
+        for f in why:
+            reasons[f] = reasons.get(f, 0) + 1
+        out.append({"row_id": row["row_id"], "source_file": row["source_file"], "source_line": row["source_line"],
+                    "source_record": row["source_record"], "stage": "audit", "reasons": why,
+                    "cluster_id": cluster, "representative_id": cluster})
+    return out, reasons
+
+
+# ---- original records, in the input's own format ---------------------------------------------------
+
+def _attach_records(rows: list[dict[str, Any]], sources: list[SourceInfo]) -> list[dict[str, Any]]:
+    by_file: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_file.setdefault(row["source_file"], []).append(row)
+    for source in sources:
+        members = by_file.get(source.path, [])
+        if members:
+            originals = _records(source, [m["source_record"] for m in members])
+            for member, record in zip(members, originals, strict=True):
+                member["record"] = record
+    return rows
+
+
+def _records(source: SourceInfo, indices: list[int]) -> list[Any]:
+    if source.format == "jsonl":
+        lines = _nonblank_lines(source.path)
+        return [json.loads(lines[i]) for i in indices]
+    if source.format == "json":
+        doc = json.loads(Path(source.path).read_bytes().decode("utf-8-sig"))
+        return [doc[i] for i in indices]
+    if source.format in ("csv", "tsv"):
+        header, rows = _csv_rows(source)
+        return [dict(zip(header, rows[i], strict=False)) for i in indices]
+    return _arrow(source).take(indices).to_pylist()
+
+
+def _write_kept(source: SourceInfo, indices: list[int], target: Path) -> None:
+    if source.format == "jsonl":
+        lines = _nonblank_lines(source.path)
+        with atomic_open(target, "wb") as fh:
+            for i in indices:
+                fh.write(lines[i].rstrip(b"\r") + b"\n")
+    elif source.format == "json":
+        doc = json.loads(Path(source.path).read_bytes().decode("utf-8-sig"))
+        write_json(target, [doc[i] for i in indices])
+    elif source.format in ("csv", "tsv"):
+        header, rows = _csv_rows(source)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="\t" if source.format == "tsv" else ",", lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows[i] for i in indices)
+        with atomic_open(target) as fh:
+            fh.write(buffer.getvalue())
+    elif source.format == "parquet":
+        import pyarrow.parquet as pq
+
+        with atomic_open(target, "wb") as fh:
+            pq.write_table(_arrow(source).take(indices), fh)
+    else:
+        import datasets
+
+        ds = datasets.load_from_disk(source.path).select(indices)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)
+        ds.save_to_disk(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+
+
+def _nonblank_lines(path: str) -> list[bytes]:
+    return [line for line in Path(path).read_bytes().split(b"\n") if line.strip()]
+
+
+def _csv_rows(source: SourceInfo) -> tuple[list[str], list[list[str]]]:
+    text = Path(source.path).read_bytes().decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if source.format == "tsv" else ",")
+    header = next(reader)
+    return header, [row for row in reader if row]
+
+
+def _arrow(source: SourceInfo):
+    if source.format == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(source.path)
+    import datasets
+
+    return datasets.load_from_disk(source.path).data.table
+
+
+def _raw_line(file: str, line: int, sources: list[SourceInfo]) -> str | None:
+    """The text of a rejected JSONL/CSV line (cut to MAX_RAW_CHARS) so nothing is lost silently."""
+    source = next((s for s in sources if s.path == file), None)
+    if source is None or source.format not in ("jsonl", "csv", "tsv"):
+        return None
+    lines = Path(file).read_bytes().split(b"\n")
+    if not 0 < line <= len(lines):
+        return None
+    raw = lines[line - 1].decode("utf-8", errors="replace")
+    return raw if len(raw) <= MAX_RAW_CHARS else raw[:MAX_RAW_CHARS] + f"... [{len(raw):,} characters]"
