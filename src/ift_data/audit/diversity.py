@@ -32,7 +32,9 @@ from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.text import units
 
 _OPENERS = {"please", "kindly", "can", "could", "would", "will", "you", "now", "then", "also", "i", "want", "need",
-            "to", "help", "me", "let's", "lets"}
+            "to", "help", "me", "let's", "lets", "additionally", "first", "next", "finally", "briefly", "simply",
+            "carefully", "quickly", "just", "further", "furthermore", "instead", "again", "so", "ok", "okay", "hey",
+            "hi", "hello"}
 _FUNCTION_WORDS = """a an the this that these those what which who whom whose when where why how is are was were be
 been being am do does did have has had i you he she it we they me him her us them my your his its our their
 in on at of for with by from as about into over under between to and or but if not no yes there here all any each
@@ -123,6 +125,7 @@ class DiversitySignal:
 
         x = np.ascontiguousarray(x, dtype=np.float32)
         kmeans = faiss.Kmeans(x.shape[1], k, niter=int(ctx.rule(self.name, "kmeans_iterations", 20)),
-                              seed=int(ctx.seed) + 1, spherical=True, verbose=False)
+                              seed=int(ctx.seed) + 1, spherical=True, verbose=False,
+                              min_points_per_centroid=5)
         kmeans.train(x)
         return kmeans.index.search(x, 1)[1][:, 0].astype(np.int64)
