@@ -91,8 +91,8 @@ class Mapping_:
 # ---- per-shape converters -------------------------------------------------------------------------
 
 def _alpaca(record: Mapping[str, Any]) -> dict[str, Any]:
-    input_key = "input" if "input" in record else "context"
-    output_key = "output" if "output" in record else "response"
+    input_key = "context" if "context" in record and "input" not in record else "input"
+    output_key = "response" if "response" in record and "output" not in record else "output"
     return _row(text_value(record, "instruction", required=True),
                 text_value(record, input_key, required=False),
                 text_value(record, output_key, required=True),

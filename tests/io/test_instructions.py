@@ -1,0 +1,184 @@
+"""Reader: every shape, every format, every bad input; rows in = rows in table + rejects."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import polars as pl
+import pytest
+
+from ift_data.errors import UserError
+from ift_data.io.instructions import read_instructions
+
+ALPACA = [{"instruction": f"Question {i}?", "input": "" if i % 2 else "ctx", "output": f"Answer {i}."} for i in range(5)]
+
+
+def _jsonl(path, records):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _accounted(data):
+    assert data.rows_in == data.table.height + len(data.rejects)
+
+
+@pytest.mark.parametrize("shape,record,expected", [
+    ("alpaca", {"instruction": "Do X", "input": "with Y", "output": "Done"}, ("Do X", "with Y", "Done")),
+    ("sharegpt", {"conversations": [{"from": "system", "value": "S"}, {"from": "human", "value": "Hi"},
+                                    {"from": "gpt", "value": "Hello"}]}, ("Hi", "", "Hello")),
+    ("openai", {"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}, ("Q", "", "A")),
+    ("prompt_completion", {"prompt": "P", "completion": "C"}, ("P", "", "C")),
+    ("ift", {"id": "x", "messages": [{"role": "user", "content": "U"}, {"role": "assistant", "content": "V"}],
+             "segments": [], "source": {"task": "sst2"}}, ("U", "", "V")),
+])
+def test_shapes_detected(tmp_path, shape, record, expected):
+    data = read_instructions([_jsonl(tmp_path / "d.jsonl", [record, record])])
+    assert data.sources[0].shape == shape
+    assert data.table.select("instruction", "input", "response").row(0) == expected
+    assert data.table.columns[:3] == ["row_id", "source_file", "source_line"]
+    _accounted(data)
+
+
+def test_ift_category_and_system(tmp_path):
+    record = {"id": "x", "messages": [{"role": "system", "content": "sys"}, {"role": "user", "content": "U"},
+                                      {"role": "assistant", "content": "V"}], "segments": [],
+              "source": {"task": "sst2"}}
+    table = read_instructions([_jsonl(tmp_path / "d.jsonl", [record])]).table
+    assert table["system"][0] == "sys" and table["category"][0] == "sst2"
+
+
+def test_mapping(tmp_path):
+    path = _jsonl(tmp_path / "d.jsonl", [{"question": "Q", "answer": "A", "topic": "t"}])
+    with pytest.raises(UserError, match="--map"):
+        read_instructions([path])
+    data = read_instructions([path], "instruction=question,output=answer,category=topic")
+    assert data.sources[0].shape == "mapped"
+    assert data.table.select("instruction", "response", "category").row(0) == ("Q", "A", "t")
+    with pytest.raises(UserError, match="lacks"):
+        read_instructions([path], "instruction=nope,output=answer")
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "parquet", "csv", "tsv", "hf"])
+def test_formats(tmp_path, fmt):
+    path = tmp_path / f"d.{fmt}"
+    if fmt == "json":
+        path.write_text(json.dumps(ALPACA), encoding="utf-8")
+    elif fmt == "jsonl":
+        _jsonl(path, ALPACA)
+    elif fmt == "parquet":
+        pl.DataFrame(ALPACA).write_parquet(path)
+    elif fmt in ("csv", "tsv"):
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(ALPACA[0]), delimiter="\t" if fmt == "tsv" else ",")
+            writer.writeheader()
+            writer.writerows(ALPACA)
+    else:
+        import datasets
+
+        path = tmp_path / "hf"
+        datasets.Dataset.from_list(ALPACA).save_to_disk(str(path))
+    data = read_instructions([path])
+    assert data.table["instruction"].to_list() == [r["instruction"] for r in ALPACA]
+    assert data.table["input"].to_list() == [r["input"] for r in ALPACA]
+    assert data.sources[0].format == fmt and not data.rejects
+
+
+def test_row_ids_run_across_files(tmp_path):
+    a = _jsonl(tmp_path / "a.jsonl", ALPACA[:2])
+    b = _jsonl(tmp_path / "b.jsonl", ALPACA[2:])
+    table = read_instructions([a, b]).table
+    assert table["row_id"].to_list() == list(range(5))
+    assert table["source_line"].to_list() == [1, 2, 1, 2, 3]
+
+
+def test_bad_jsonl_lines_are_rejected_with_line_and_field(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    with path.open("wb") as fh:
+        fh.write(b'{"instruction": "ok", "output": "fine"}\n\n')
+        fh.write(b'{"instruction": "broken", \n')  # line 3: broken JSON
+        fh.write(b'{"instruction": ["a list"], "output": "x"}\n')  # line 4: wrong type
+        fh.write(b'{"instruction": "no output"}\n')  # line 5: missing field
+        fh.write(b'{"instruction": "bad \xff byte", "output": "x"}\n')  # line 6: invalid UTF-8
+        fh.write(b'[1, 2]\n')  # line 7: not an object
+        fh.write(b'{"instruction": 7, "output": 8}\n')  # line 8: numbers are stringified
+    data = read_instructions([path])
+    _accounted(data)
+    by_line = {r.line: r for r in data.rejects}
+    assert set(by_line) == {3, 4, 5, 6, 7}
+    assert "invalid JSON" in by_line[3].reason
+    assert by_line[4].field == "instruction" and "list" in by_line[4].reason
+    assert by_line[5].field == "output"
+    assert "UTF-8" in by_line[6].reason
+    assert data.table["source_line"].to_list() == [1, 8]
+    assert data.table["instruction"].to_list() == ["ok", "7"]
+
+
+def test_huge_line_is_rejected(tmp_path):
+    path = tmp_path / "huge.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(json.dumps(ALPACA[0]) + "\n")
+        fh.write(json.dumps({"instruction": "x", "output": "y" * (50 * 2**20)}) + "\n")
+        fh.write(json.dumps(ALPACA[1]) + "\n")
+    data = read_instructions([path])
+    _accounted(data)
+    assert [r.line for r in data.rejects] == [2] and "MiB" in data.rejects[0].reason
+    assert data.table.height == 2
+
+
+def test_oversized_field_is_rejected(tmp_path):
+    data = read_instructions([_jsonl(tmp_path / "d.jsonl", ALPACA[:1] + [{"instruction": "x", "output": "y" * 500}])],
+                             max_field_chars=100)
+    assert data.rejects[0].field == "response" and data.rejects[0].line == 2
+    _accounted(data)
+
+
+@pytest.mark.parametrize("content,match", [
+    (b"", "empty"), (b"  \n\n", "empty"), (b"[]", "no records"),
+    (b'[{"instruction": "a", "output": "b"},\n {"instruction": ', "invalid JSON"),
+    (b'[{"instruction": "a\xff", "output": "b"}]', "UTF-8"),
+])
+def test_bad_json_files_raise_user_error(tmp_path, content, match):
+    path = tmp_path / "d.json"
+    path.write_bytes(content)
+    with pytest.raises(UserError, match=match) as info:
+        read_instructions([path])
+    assert str(path) in str(info.value)
+
+
+def test_broken_json_names_line(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text('[\n{"instruction": "a", "output": "b"},\n{"instruction": oops}\n]')
+    with pytest.raises(UserError) as info:
+        read_instructions([path])
+    assert info.value.line == 3
+
+
+def test_unknown_shape_and_missing_file(tmp_path):
+    with pytest.raises(UserError, match="shape"):
+        read_instructions([_jsonl(tmp_path / "d.jsonl", [{"foo": 1}])])
+    with pytest.raises(UserError, match="no such file"):
+        read_instructions([tmp_path / "missing.jsonl"])
+
+
+def test_all_lines_broken_is_a_user_error(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text("nope\nstill nope\n")
+    with pytest.raises(UserError, match="line 1"):
+        read_instructions([path])
+
+
+def test_csv_ragged_row_rejected(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text('instruction,output\nq1,a1\nq2,a2,extra\n"multi\nline",a3\n', encoding="utf-8")
+    data = read_instructions([path])
+    assert [(r.line, "fields" in r.reason) for r in data.rejects] == [(3, True)]
+    assert data.table["source_line"].to_list() == [2, 4]
+    _accounted(data)
+
+
+def test_chat_without_assistant_rejected(tmp_path):
+    ok = {"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}
+    bad = {"messages": [{"role": "user", "content": "Q"}]}
+    data = read_instructions([_jsonl(tmp_path / "d.jsonl", [ok, bad])])
+    assert data.rejects[0].line == 2 and "assistant" in data.rejects[0].reason
