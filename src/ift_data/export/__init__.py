@@ -130,7 +130,7 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
             continue
         items.append(Rendered(formatted, apply_mask(formatted, options.mask_mode)))
 
-    counts = {"bos_prepended": 0, "eos_appended": 0, "truncated": 0}
+    counts = {"bos_prepended": 0, "eos_appended": 0, "truncated": 0, "unknown_tokens": 0}
     context = ExportContext(name, options.mask_mode, chat_format)
     if tokenizer is not None:
         kept = []

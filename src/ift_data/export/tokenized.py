@@ -73,12 +73,13 @@ def bos_eos(tokenizer: Any) -> tuple[int | None, int | None]:
 def encode(items: list[Rendered], tokenizer: Any, max_len: int | None, overflow: str,
            counts: dict[str, int]) -> list[dict[str, list[int]] | str]:
     """Token ids and labels per item, or a reject reason. ``counts`` gets bos_prepended, eos_appended,
-    truncated."""
+    truncated and unknown_tokens (tokens that are the tokenizer's [UNK])."""
     if not items:
         return []
     texts = [item.text for item in items]
     encoded = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
-    special_ids = set(tokenizer.all_special_ids)
+    # [UNK] is what unknown characters legitimately become; every other special id is a control token
+    special_ids = set(tokenizer.all_special_ids) - {tokenizer.unk_token_id}
     bos, eos = bos_eos(tokenizer)
     out: list[dict[str, list[int]] | str] = []
     for item, ids, offsets in zip(items, encoded["input_ids"], encoded["offset_mapping"], strict=True):
@@ -91,6 +92,8 @@ def encode(items: list[Rendered], tokenizer: Any, max_len: int | None, overflow:
                           f"token {tokenizer.convert_ids_to_tokens(token)!r}")
                 break
             labels.append(token if labelled[end] - labelled[start] > 0 else -100)
+            if token == tokenizer.unk_token_id:
+                counts["unknown_tokens"] = counts.get("unknown_tokens", 0) + 1
         if reason:
             out.append(reason)
             continue
