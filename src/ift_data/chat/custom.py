@@ -29,7 +29,7 @@ TOP_KEYS = {"name", "description", "bos", "eos", "default_system_prompt", "speci
 ROLE_KEYS = {"header", "end_of_turn", "separator"}
 
 
-def _line_of(path: Path, text: str, keys: tuple[str, ...]) -> int | None:
+def _line_of(text: str, keys: tuple[str, ...]) -> int | None:
     """1-based line of the mapping key at ``keys`` in the YAML text, when it can be found."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -63,7 +63,7 @@ def load_custom_format(path: str | Path) -> ChatFormat:
                         line=mark.line + 1 if mark else None) from exc
 
     def fail(message: str, *keys: str) -> SpecError:
-        return SpecError(message, file=str(path), line=_line_of(path, text, keys), field=".".join(keys) or None)
+        return SpecError(message, file=str(path), line=_line_of(text, keys), field=".".join(keys) or None)
 
     if not isinstance(data, dict):
         raise fail("a chat format file must be a mapping")

@@ -51,7 +51,7 @@ class Recommendation:
 def load_rules(path: str | Path | None = None) -> dict[str, Any]:
     """Thresholds from ``path`` (default ``rules/masking.yaml``; built-in defaults when it is absent)."""
     path = Path(path) if path is not None else RULES_FILE
-    if path is None or not path.exists():
+    if not path.exists():
         if path != RULES_FILE:
             raise SpecError("masking rules file not found", file=str(path))
         return dict(DEFAULT_RULES)
