@@ -37,12 +37,14 @@ def main() -> None:
               help="Output folder.")
 @click.option("--seed", type=int, default=None, help="Override the recipe's seed.")
 @click.option("--format", "formats", multiple=True,
-              help="Export format(s): segments, messages, prompt-completion, alpaca, sharegpt, text, tokenized.")
-@click.option("--chat", "chat_format", default=None, help="Chat format: chatml, llama3, alpaca, plain or a YAML path.")
+              help="Export format(s), repeatable or comma-separated: segments, messages, prompt-completion, "
+                   "alpaca, sharegpt, text, tokenized.")
+@click.option("--chat", "--chat-format", "chat_format", default=None,
+              help="Chat format: chatml, llama3, alpaca, plain or a YAML path.")
 @click.option("--mask", "mask", default=None,
               type=click.Choice(["response", "instruction", "boilerplate", "last-turn", "full"]),
               help="Loss-masking mode (default: response).")
-@click.option("--system", "system_prompt", default=None, help="System prompt to add to every example.")
+@click.option("--system", "--system-prompt", "system_prompt", default=None, help="System prompt to add to every example.")
 @click.option("--tokenizer", type=click.Path(exists=True), default=None, help="Local HF tokenizer for `tokenized`.")
 @click.option("--max-len", type=int, default=None, help="Token limit for `tokenized`.")
 @click.option("--overflow", type=click.Choice(["drop", "truncate"]), default=None,
@@ -55,7 +57,7 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
     from ift_data.report.build_summary import print_build_summary
 
     result = run_build(recipe, out_dir, seed=seed, console=console, output={
-        "formats": tuple(formats) or None, "chat_format": chat_format, "mask": mask,
+        "formats": tuple(f.strip() for item in formats for f in item.split(",") if f.strip()) or None, "chat_format": chat_format, "mask": mask,
         "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,
     })
     print_build_summary(result.manifest, str(out_dir), Console())

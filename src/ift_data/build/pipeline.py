@@ -88,7 +88,8 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
 
     export_manifest = _export(recipe, outcomes, eval_examples, out_dir)
     rejects = [r for o in outcomes.values() for r in _all_rejects(o)]
-    write_jsonl(out_dir / "rejects.jsonl", (r.to_json() for r in rejects))
+    export_rejects = [r for section in export_manifest.values() for r in section.get("rejects", [])]
+    write_jsonl(out_dir / "rejects.jsonl", [*(r.to_json() for r in rejects), *export_rejects])
     manifest = _manifest(recipe, outcomes, total, held_info, export_manifest, rejects)
     write_json(out_dir / "manifest.json", manifest)
     return BuildResult(recipe, out_dir, outcomes, held_info, manifest)
@@ -297,7 +298,7 @@ def _manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], total: int, h
             "rows_not_sampled": sum(d["rows_not_sampled"] for d in datasets.values()),
             "rows_rejected": sum(d["rows_rejected"] for d in datasets.values()),
         },
-        "rejects": {"file": "rejects.jsonl", "count": len(rejects),
+        "rejects": {"file": "rejects.jsonl", "count": len(rejects) + sum(len(s.get("rejects", [])) for s in outputs.values()),
                     "by_stage": dict(sorted(Counter(r.stage for r in rejects).items())),
                     "by_reason": dict(Counter(_reason_kind(r) for r in rejects).most_common())},
         "outputs": outputs,
