@@ -123,7 +123,7 @@ def small_project(tasks: TaskFactory, make_recipe: Callable[..., Path]) -> Path:
 _THIS = sys.modules[__name__]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def helpers():
     """This module (``write_yaml``, ``write_jsonl``, ``sentiment_records``, ``recipe_dict``, paths): test
     files reach the helpers through it, never by importing ``conftest`` (other folders have one too)."""
