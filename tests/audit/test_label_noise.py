@@ -65,5 +65,17 @@ def test_groups_by_category() -> None:
 def test_confident_learning_thresholds() -> None:
     codes = np.array([0, 0, 0, 1, 1, 1])
     neighbours = np.array([[1, 2], [0, 2], [0, 1], [4, 5], [3, 5], [0, 1]])  # row 5 sits among class 0
-    given, suggested, flagged = confident_learning(codes, neighbours, 2, min_neighbours=2, max_probability=0.2)
+    given, suggested, flagged, agrees = confident_learning(codes, neighbours, 2, min_neighbours=2,
+                                                           max_probability=0.2)
     assert flagged.tolist() == [False] * 5 + [True] and suggested[5] == 0 and given[5] == 0.0
+    assert agrees.tolist() == [True] * 5 + [False]
+
+
+def test_unpredictable_group_is_not_flagged() -> None:
+    table, x, _, _ = classification_table()
+    x = np.random.default_rng(7).permutation(x)  # vectors no longer tell the classes apart
+    graph = build_knn(x, 10, method="flat")
+    result = LabelNoiseSignal().compute(table, AuditContext(rules={"label_noise": {"graph": "shared"}},
+                                                            knn=lambda: graph))
+    assert not np.asarray(result.flags["flag_label_noise"]).any()
+    assert "not predictable" in result.summary["classification_groups"]["(all)"]["not_flagged"]

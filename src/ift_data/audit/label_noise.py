@@ -16,7 +16,12 @@ The neighbours come from a graph over the prompt only (instruction + input) when
 
 Rules (``label_noise:``): ``graph`` (prompt), ``max_label_probability`` (0.2), ``max_classes`` (20),
 ``max_label_chars`` (40), ``max_label_units`` (5), ``min_class_count`` (3), ``min_coverage`` (0.8,
-share of a group's rows whose response is one of the classes), ``min_rows`` (10), ``min_neighbours`` (3).
+share of a group's rows whose response is one of the classes), ``min_rows`` (10), ``min_neighbours`` (3),
+``min_agreement`` (0.75), ``k`` (10, neighbours in the prompt graph).
+
+A group is left unflagged when its labels are not predictable from the graph: fewer than
+``min_agreement`` of its scored rows carry their neighbours' majority label (e.g. sentiment with a
+topic-oriented embedding model), since confident learning needs a classifier better than chance.
 Columns: ``label_noise_label``, ``label_noise_given_label_probability`` (rank by it: lower is more
 suspicious), ``label_noise_suggested_label``. Flag: ``flag_label_noise``.
 """
@@ -58,8 +63,9 @@ def label_classes(labels: list[str], raw: list[str], ctx: AuditContext, family: 
 
 
 def confident_learning(codes: np.ndarray, neighbours: np.ndarray, n_classes: int, min_neighbours: int,
-                       max_probability: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(given_probability, suggested_code, flagged)`` for rows with class ``codes`` (-1: no label).
+                       max_probability: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(given_probability, suggested_code, flagged, agrees)`` for rows with class ``codes`` (-1: no
+    label); ``agrees``: the row is scored and its given label is its neighbours' majority label.
 
     ``neighbours`` (n, k) holds positions into ``codes`` (-1: none)."""
     n = len(codes)
@@ -79,7 +85,8 @@ def confident_learning(codes: np.ndarray, neighbours: np.ndarray, n_classes: int
     suggested = np.where(others.any(axis=1), candidate.argmax(axis=1), -1)
     with np.errstate(invalid="ignore"):
         flagged = scored & (given < thresholds[np.maximum(codes, 0)]) & (suggested >= 0) & (given <= max_probability)
-    return given, np.where(flagged, suggested, -1), flagged
+    agrees = scored & (given >= probs.max(axis=1))
+    return given, np.where(flagged, suggested, -1), flagged, agrees
 
 
 class LabelNoiseSignal:
@@ -117,9 +124,17 @@ class LabelNoiseSignal:
         neighbours = self._neighbours(table, codes, groups, ctx)
         if neighbours is None:
             return SignalResult(summary={"skipped": "no kNN graph (embeddings off)"})
-        given, suggested, flagged = confident_learning(
+        given, suggested, flagged, agrees = confident_learning(
             codes, neighbours, len(names), int(ctx.rule(self.name, "min_neighbours", 3)),
             float(ctx.rule(self.name, "max_label_probability", 0.2)))
+        min_agreement = float(ctx.rule(self.name, "min_agreement", 0.75))
+        scored = ~np.isnan(given)
+        for group, note in group_notes.items():
+            members = np.array([(g or "(all)") == group for g in groups]) & scored
+            note["agreement"] = float(agrees[members].mean()) if members.any() else None
+            if note["agreement"] is None or note["agreement"] < min_agreement:
+                note["not_flagged"] = f"labels not predictable from the graph (agreement below {min_agreement})"
+                flagged &= ~members
         for i in np.flatnonzero(flagged):
             suggested_col[i] = names[suggested[i]].split("\x00", 1)[1]
         given_col[:] = given
@@ -157,7 +172,8 @@ class LabelNoiseSignal:
     def _prompt_graph(self, table: pl.DataFrame, codes: np.ndarray, ctx: AuditContext) -> np.ndarray | None:
         from ift_data.embed.knn import EmbedOptions, knn_provider
 
-        options = dataclasses.replace(EmbedOptions.coerce(ctx.options), fields=("instruction", "input"))
+        options = dataclasses.replace(EmbedOptions.coerce(ctx.options), fields=("instruction", "input"),
+                                      k=int(ctx.rule(self.name, "k", 10)))
         if not options.enabled:
             return None
         labelled = np.flatnonzero(codes >= 0)
