@@ -149,9 +149,18 @@ def generated_rows(n: int, seed: int) -> list[dict[str, str]]:
     return rows
 
 
-_POS = ["wonderful", "moving", "delightful", "brilliant", "charming", "gripping", "funny", "beautiful"]
-_NEG = ["dull", "tedious", "clumsy", "boring", "lifeless", "messy", "forgettable", "painful"]
-_NOUNS = ["plot", "acting", "script", "soundtrack", "pacing", "direction", "ending", "dialogue"]
+_POS = ["wonderful", "moving", "delightful", "brilliant", "charming", "gripping", "hilarious", "beautiful",
+        "touching", "superb", "clever", "uplifting"]
+_NEG = ["dull", "tedious", "clumsy", "boring", "lifeless", "messy", "forgettable", "painful", "shallow",
+        "annoying", "predictable", "dreadful"]
+_NOUNS = ["plot", "acting", "script", "soundtrack", "pacing", "direction", "ending", "dialogue", "cast",
+          "camera work", "humor", "story"]
+_FRAMES = ["the {n1} is {a} and the {n2} feels {b} .", "what a {a} film : its {n1} is {b} from start to finish .",
+           "i found the {n1} {a} , and honestly the {n2} was {b} too .",
+           "a {a} movie with a {b} {n1} that stays with you .", "{a} {n1} , {b} {n2} , and a {c} {n3} overall .",
+           "even the {n1} could not save it from being {a} ; the {n2} is simply {b} .",
+           "my friends called the {n1} {a} and i agree the {n2} is {b} .",
+           "from the first scene the {n1} is {a} , the {n2} {b} , the {n3} {c} ."]
 
 
 def generated_reviews(n: int, seed: int) -> list[tuple[str, str]]:
@@ -159,10 +168,9 @@ def generated_reviews(n: int, seed: int) -> list[tuple[str, str]]:
     out = []
     for i in range(n):
         label = "positive" if i % 2 == 0 else "negative"
-        adjectives = _POS if label == "positive" else _NEG
-        a, b = rng.sample(adjectives, 2)
-        n1, n2 = rng.sample(_NOUNS, 2)
-        out.append((f"the {n1} is {a} and the {n2} feels {b} from start to finish , film number {i}", label))
+        a, b, c = rng.sample(_POS if label == "positive" else _NEG, 3)
+        n1, n2, n3 = rng.sample(_NOUNS, 3)
+        out.append((rng.choice(_FRAMES).format(a=a, b=b, c=c, n1=n1, n2=n2, n3=n3), label))
     return out
 
 
@@ -173,8 +181,11 @@ def _norm_key(row: dict[str, str]) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
 
-def load_clean(n_rows: int, n_reviews: int, seed: int) -> tuple[list[dict[str, str]], str]:
-    """General rows + a sentiment subset (category 'sentiment'), exact duplicates removed."""
+def load_clean(n_rows: int, n_reviews: int, seed: int, reviews_from: str = "sst2") -> tuple[list[dict[str, str]], str]:
+    """General rows + a sentiment subset (category 'sentiment'), exact duplicates removed.
+
+    ``reviews_from``: ``sst2`` (real SST-2 dev sentences, when the shared data is there) or ``generated``
+    (short template reviews with clearly polar adjectives)."""
     if ALPACA.is_file():
         raw = json.loads(ALPACA.read_text(encoding="utf-8"))
         source = f"{ALPACA.name} (first rows, deduplicated)"
@@ -191,11 +202,12 @@ def load_clean(n_rows: int, n_reviews: int, seed: int) -> tuple[list[dict[str, s
             rows.append(row)
         if len(rows) == n_rows:
             break
-    reviews = _sst2_reviews(n_reviews, seed) if SST2_DEV.is_file() else generated_reviews(n_reviews, seed)
+    use_sst2 = reviews_from == "sst2" and SST2_DEV.is_file()
+    reviews = _sst2_reviews(n_reviews, seed) if use_sst2 else generated_reviews(n_reviews, seed)
     for i, (text, label) in enumerate(reviews):
         rows.append({"instruction": SENTIMENT_INSTRUCTIONS[i % len(SENTIMENT_INSTRUCTIONS)], "input": text,
                      "output": label, "category": "sentiment"})
-    return rows, source + (" + SST-2 dev sentiment subset" if SST2_DEV.is_file() else " + generated reviews")
+    return rows, source + (" + SST-2 dev sentiment subset" if use_sst2 else " + generated sentiment reviews")
 
 
 def _sst2_reviews(n: int, seed: int) -> list[tuple[str, str]]:
@@ -236,13 +248,13 @@ def exact_variant(row: dict[str, str], i: int) -> dict[str, str]:
     return out
 
 
-def edit_variant(row: dict[str, str], rng: random.Random) -> dict[str, str]:
+def edit_variant(row: dict[str, str], rng: random.Random) -> dict[str, str] | None:
     """A few small word edits (delete, repeat, adjacent-letter typo) in the longer field."""
     out = dict(row)
     key = "output" if _words(row["output"]) >= _words(row["instruction"]) else "instruction"
     words = out[key].split(" ")
     for _ in range(max(1, _words(out[key]) // 30)):
-        j = rng.randrange(len(words))
+        j = rng.choice([k for k, w in enumerate(words) if w.strip()])
         action = rng.randrange(3)
         if action == 0 and len(words) > 3:
             del words[j]
@@ -256,7 +268,7 @@ def edit_variant(row: dict[str, str], rng: random.Random) -> dict[str, str]:
         else:
             words.insert(j, "really")
     out[key] = " ".join(words)
-    return out
+    return out if _norm_key(out) != _norm_key(row) else None
 
 
 def reorder_variant(row: dict[str, str], rng: random.Random) -> dict[str, str] | None:
@@ -374,7 +386,8 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
          lambda i: (lambda v: None if v is None else ("near_duplicate_reorder", v, None))(reorder_variant(rows[i], rng)))
     pick(long_rows, counts["near_duplicate_synonym"],
          lambda i: (lambda v: None if v is None else ("near_duplicate_synonym", v, None))(synonym_variant(rows[i], rng)))
-    pick(long_rows, counts["near_duplicate_edit"], lambda i: ("near_duplicate_edit", edit_variant(rows[i], rng), None))
+    pick(long_rows, counts["near_duplicate_edit"],
+         lambda i: (lambda v: None if v is None else ("near_duplicate_edit", v, None))(edit_variant(rows[i], rng)))
     pick(general, counts["truncation"],
          lambda i: (lambda v: None if v is None else ("truncation", None, v))(truncate(rows[i], rng)))
     pick([i for i in general if _eligible_language(rows[i])], counts["language_swap"],
@@ -541,9 +554,10 @@ def _union_precision(corrupted: Corrupted, flags: dict[str, set[int]], baseline:
 
 
 def run_harness(n_rows: int = 2000, n_reviews: int = 400, seed: int = 0, out_dir: str | Path = "harness_out",
-                counts: dict[str, int] | None = None, baseline: bool = True, embeddings: bool = True) -> HarnessResult:
+                counts: dict[str, int] | None = None, baseline: bool = True, embeddings: bool = True,
+                reviews_from: str = "sst2") -> HarnessResult:
     out = Path(out_dir)
-    clean, source = load_clean(n_rows, n_reviews, seed)
+    clean, source = load_clean(n_rows, n_reviews, seed, reviews_from)
     counts = counts or default_counts(n_rows, n_reviews)
     corrupted = plant(clean, counts, seed)
     seconds: dict[str, float] = {}
@@ -612,12 +626,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reviews", type=int, default=400, help="rows of the sentiment subset")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="harness_out", help="folder for the datasets and audit outputs")
+    parser.add_argument("--reviews-from", choices=("sst2", "generated"), default="sst2",
+                        help="sentiment subset: real SST-2 dev sentences or generated polar reviews")
     parser.add_argument("--no-baseline", action="store_true", help="skip the audit of the clean data")
     parser.add_argument("--no-embeddings", action="store_true", help="cheap signals only")
     parser.add_argument("--json", help="also write the scores as JSON here")
     args = parser.parse_args(argv)
     result = run_harness(args.rows, args.reviews, args.seed, args.out, baseline=not args.no_baseline,
-                         embeddings=not args.no_embeddings)
+                         embeddings=not args.no_embeddings, reviews_from=args.reviews_from)
     print(format_table(result))
     if args.json:
         Path(args.json).write_text(json.dumps({
