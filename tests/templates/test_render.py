@@ -150,7 +150,7 @@ _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_c
 VALUES = st.one_of(_TRICKY, _TEXT, st.lists(st.one_of(_TRICKY, _TEXT), max_size=3).map("".join))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(a=VALUES, b=VALUES, c=VALUES)
 def test_property_spans_match_plain_jinja(a: str, b: str, c: str) -> None:
     renderer = Renderer()
