@@ -33,6 +33,10 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     except OSError as exc:
         _remove_quietly(tmp)
         raise UserError(f"cannot write output: {exc.strerror or exc}", file=str(target)) from exc
+    except UnicodeEncodeError as exc:  # e.g. a lone surrogate that slipped past the readers
+        _remove_quietly(tmp)
+        raise UserError(f"cannot write output: text holds {exc.object[exc.start:exc.end]!a}, which is not "
+                        "valid Unicode", file=str(target)) from exc
     except BaseException:
         _remove_quietly(tmp)
         raise

@@ -4,13 +4,13 @@ that cannot be parsed, ``Reject``s naming file and line; a file that cannot be r
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ift_data.errors import UserError
+from ift_data.io.strict_json import StrictJSONError, find_duplicate, loads_strict
 from ift_data.schema import RawRow, Reject
 from ift_data.tasks.spec import SourceSpec
 
@@ -117,12 +117,9 @@ def _read_jsonl(path: Path, data: bytes) -> Iterator[RawItem]:
         if not text.strip():
             continue
         try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield Reject(str(path), number, f"broken JSON line: {exc.msg} at column {exc.colno}")
-            continue
-        except RecursionError:
-            yield Reject(str(path), number, "JSON nested too deeply")
+            record = loads_strict(text)
+        except StrictJSONError as exc:
+            yield Reject(str(path), number, f"broken JSON line: {exc.reason}")
             continue
         if not isinstance(record, dict):
             yield Reject(str(path), number, f"expected a JSON object, found {type(record).__name__}")
@@ -132,13 +129,12 @@ def _read_jsonl(path: Path, data: bytes) -> Iterator[RawItem]:
 
 def _read_json(path: Path, data: bytes, records: str) -> Iterator[RawItem]:
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        document = loads_strict(data.decode("utf-8-sig"), duplicates="mark")
     except UnicodeDecodeError as exc:
-        raise UserError(f"invalid UTF-8 at byte {exc.start}", file=str(path)) from exc
-    except json.JSONDecodeError as exc:
-        raise UserError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=str(path), line=exc.lineno) from exc
-    except RecursionError as exc:
-        raise UserError("JSON nested too deeply", file=str(path)) from exc
+        raise UserError(f"invalid UTF-8 at byte {exc.start}", file=str(path),
+                        line=data.count(b"\n", 0, exc.start) + 1) from exc
+    except StrictJSONError as exc:
+        raise UserError(f"invalid JSON: {exc.reason}", file=str(path), line=exc.line) from exc
     parts = [p for p in records.split(".") if p] or ["[]"]
     yield from _walk(path, document, parts, "", (), [0])
 
@@ -148,8 +144,13 @@ def _walk(path: Path, node: Any, parts: list[str], pointer: str, parents: tuple[
     if not parts:
         counter[0] += 1
         where = pointer.lstrip(".") or "$"
+        duplicate = find_duplicate(node) or next(
+            (d for d in (find_duplicate(p, deep=False) for p in parents) if d is not None), None)
         if not isinstance(node, dict):
             yield Reject(str(path), counter[0], f"record {where} is a {type(node).__name__}, not an object")
+        elif duplicate is not None:
+            yield Reject(str(path), counter[0], f"record {where}: duplicate key {duplicate!r} in one object "
+                         "(which value is meant is ambiguous)")
         else:
             yield RawRow(node, str(path), counter[0], pointer=where, parents=parents)
         return
