@@ -85,8 +85,11 @@ def test_plant_keeps_every_clean_row_and_positions_are_right() -> None:
 
 @pytest.mark.slow
 def test_small_end_to_end_run_meets_targets(tmp_path: Path) -> None:
-    """~450 rows, embeddings on: about a minute on the 2-core CPU (model load + two audits)."""
-    result = harness.run_harness(n_rows=360, n_reviews=120, seed=0, out_dir=tmp_path)
+    """~500 rows, embeddings on (model load + two audits on the 2-core CPU).
+
+    The sentiment subset is the generated one: on real SST-2 sentences all-MiniLM-L6-v2 neighbours agree
+    on sentiment only ~60% of the time, so kNN label noise cannot find flips there (see docs/benchmarks.md)."""
+    result = harness.run_harness(n_rows=360, n_reviews=160, seed=0, out_dir=tmp_path, reviews_from="generated")
     print(harness.format_table(result))
     assert not result.missing_flags, result.missing_flags
     caught, total = result.near_union

@@ -60,8 +60,21 @@ def _family_summaries(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for key in ("signals", "families"):
         nested = summary.get(key)
         if isinstance(nested, dict) and nested and all(isinstance(v, dict) for v in nested.values()):
-            return nested
+            # runner layout: {"status": "ok", "summary": {...}} per family
+            return {name: (v["summary"] if isinstance(v.get("summary"), dict) else v) for name, v in nested.items()}
     return {k: v for k, v in summary.items() if isinstance(v, dict)}
+
+
+def signal_status(summary: dict[str, Any]) -> dict[str, str]:
+    """family -> "ok" / "skipped: why" / "missing: why", from the runner's record."""
+    out = {}
+    for name, value in (summary.get("signals") or {}).items():
+        if isinstance(value, dict) and "status" in value:
+            skipped = (value.get("summary") or {}).get("skipped")
+            status = "skipped" if value["status"] == "ok" and skipped else value["status"]
+            why = value.get("reason") or skipped
+            out[name] = status + (f": {why}" if why and status != "ok" else "")
+    return out
 
 
 def _as_frame(value: Any) -> pl.DataFrame | None:
@@ -100,7 +113,25 @@ def _read_dir(path: Path) -> tuple[pl.DataFrame, dict[str, Any], pl.DataFrame | 
         if (path / name).is_file():
             examples = pl.read_parquet(path / name)
             break
+    if examples is None:
+        examples = _reread_inputs(summary, signals.height)
     return signals, summary, examples
+
+
+def _reread_inputs(summary: dict[str, Any], rows: int) -> pl.DataFrame | None:
+    """The audit table again from the input files named in ``summary.json`` (same reader, same row ids);
+    None when they are gone or no longer give the same number of rows."""
+    paths = [item.get("path") for item in summary.get("inputs") or [] if isinstance(item, dict)]
+    if not paths or not all(paths) or not all(Path(p).is_file() or Path(p).is_dir() for p in paths):
+        return None
+    try:
+        from ift_data.io.instructions import read_instructions
+
+        options = summary.get("options") or {}
+        table = read_instructions(paths, options.get("mapping")).table
+    except Exception:  # noqa: BLE001 - texts are optional in the report
+        return None
+    return table if table.height == rows else None
 
 
 def load_report_data(result_or_dir: Any) -> ReportData:
@@ -117,7 +148,9 @@ def load_report_data(result_or_dir: Any) -> ReportData:
                 raise UserError("audit result has neither a signals table nor an output folder")
             return load_report_data(Path(out_dir))
         summary = _get(result_or_dir, "summary") or {}
-        examples = _as_frame(_get(result_or_dir, "table")) or _as_frame(_get(result_or_dir, "examples"))
+        examples = _as_frame(_get(result_or_dir, "table"))
+        if examples is None:
+            examples = _as_frame(_get(result_or_dir, "examples"))
         source = str(_get(result_or_dir, "out_dir") or "")
     signals = _with_row_id(signals)
     text_in_signals = [c for c in TEXT_COLUMNS if c in signals.columns]

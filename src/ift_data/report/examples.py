@@ -45,10 +45,21 @@ def _family_columns(data: ReportData, family: str) -> list[str]:
     return [c for c in data.signals.columns if c.startswith(family + "_")]
 
 
-def _score_column(data: ReportData, columns: list[str]) -> tuple[str | None, bool]:
+def _score_column(data: ReportData, flag: str, family: str, columns: list[str],
+                  shared_family: bool) -> tuple[str | None, bool]:
+    """The family's float score column to rank a flag's rows by. When several flags share the family
+    (noise), the column must share a word with the flag's reason, else rows keep their input order."""
+    reason_words = set(flag.removeprefix("flag_").split("_")) - set(family.split("_"))
     for word in SCORE_WORDS:
         for col in columns:
-            if word in col and data.signals[col].dtype.is_numeric() and not any(w in col for w in MATE_WORDS):
+            if word not in col or not data.signals[col].dtype.is_float():
+                continue
+            if shared_family and not reason_words & set(col.removeprefix(family + "_").split("_")):
+                continue
+            return col, any(w in col for w in ASCENDING_WORDS)
+    if shared_family:
+        for col in columns:
+            if data.signals[col].dtype.is_float() and reason_words & set(col.removeprefix(family + "_").split("_")):
                 return col, any(w in col for w in ASCENDING_WORDS)
     return None, False
 
@@ -80,7 +91,7 @@ class _Texts:
 def _mates(data: ReportData, flagged: pl.DataFrame, columns: list[str]) -> dict[int, tuple[int, str]]:
     """row_id -> (mate row_id, relation) from a representative column or a shared cluster id."""
     out: dict[int, tuple[int, str]] = {}
-    mate_col = next((c for c in columns for w in MATE_WORDS
+    mate_col = next((c for w in MATE_WORDS for c in columns
                      if w in c and data.signals[c].dtype.is_integer()), None)
     if mate_col is not None:
         for rid, mate in zip(flagged["row_id"], flagged[mate_col], strict=True):
@@ -88,7 +99,7 @@ def _mates(data: ReportData, flagged: pl.DataFrame, columns: list[str]) -> dict[
                 out[int(rid)] = (int(mate), mate_col)
         if out:
             return out
-    cluster_col = next((c for c in columns for w in CLUSTER_WORDS if w in c), None)
+    cluster_col = next((c for w in CLUSTER_WORDS for c in columns if w in c), None)
     if cluster_col is None:
         return out
     ids = flagged[cluster_col].drop_nulls().unique().to_list()
@@ -106,6 +117,7 @@ def worst_examples(data: ReportData, per_flag: int = 5) -> list[FlagExamples]:
     """For each flag with hits: up to ``per_flag`` flagged rows, worst first by the family's score."""
     texts = _Texts(data)
     out = []
+    families = [flag_family(data, f) for f in data.flag_columns]
     for flag in data.flag_columns:
         mask = data.signals[flag].fill_null(False).cast(pl.Boolean)
         count = int(mask.sum())
@@ -114,7 +126,7 @@ def worst_examples(data: ReportData, per_flag: int = 5) -> list[FlagExamples]:
         family = flag_family(data, flag)
         columns = _family_columns(data, family)
         flagged = data.signals.filter(mask)
-        score, ascending = _score_column(data, columns)
+        score, ascending = _score_column(data, flag, family, columns, families.count(family) > 1)
         if score is not None:
             flagged = flagged.sort(score, descending=not ascending, nulls_last=True)
         flagged = flagged.head(per_flag)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from ift_data.report.data import ReportData
+from ift_data.report.data import ReportData, signal_status
 
 FAMILIES = ("dedup_semantic", "dedup_minhash", "dedup_exact", "label_noise", "format_concentration",
             "consistency", "difficulty", "diversity", "language", "outliers", "length", "noise")
@@ -53,6 +53,7 @@ class Facts:
     format_figures: dict[str, Any] = field(default_factory=dict)
     cluster_sizes: dict[str, list[int]] = field(default_factory=dict)
     masking: MaskingAdvice | None = None
+    statuses: dict[str, str] = field(default_factory=dict)  # family -> "ok" / "skipped: why"
 
 
 def _find(summary: Any, keys: tuple[str, ...], depth: int = 0) -> Any:
@@ -78,6 +79,9 @@ def _rows_block(summary: dict[str, Any]) -> dict[str, Any]:
 
 def flag_family(data: ReportData, flag: str) -> str:
     """The signal family that produced ``flag`` (runner's record first, then naming hints)."""
+    recorded = (data.summary.get("flags") or {}).get(flag)
+    if isinstance(recorded, dict) and recorded.get("signal"):
+        return str(recorded["signal"])
     for name, fam in data.families.items():
         flags = fam.get("flags") if isinstance(fam, dict) else None
         if isinstance(flags, list | dict) and flag in flags:
@@ -151,7 +155,7 @@ def cluster_sizes(data: ReportData) -> dict[str, list[int]]:
     """Sizes of duplicate clusters (>1 member) per dedup family, from its cluster/group id column."""
     out: dict[str, list[int]] = {}
     for col in data.signals.columns:
-        if not col.startswith("dedup_") or not any(w in col for w in ("cluster", "group")):
+        if not col.startswith("dedup_") or not col.endswith("_cluster"):
             continue
         series = data.signals[col].drop_nulls()
         if series.dtype.is_integer():
@@ -189,7 +193,7 @@ def masking_advice(data: ReportData) -> MaskingAdvice | None:
     except (ImportError, AttributeError):
         return MaskingAdvice(None, ratio, n, unit, "masking recommender not available in this install",
                              available=False)
-    advice = recommend(instruction.tolist(), response.tolist(), n, unit)
+    advice = recommend(instruction.tolist(), response.tolist(), n, "characters" if unit == "chars" else unit)
     get = (lambda k: advice.get(k)) if isinstance(advice, dict) else (lambda k: getattr(advice, k, None))
     mode = get("mode") or get("mask_mode") or (advice if isinstance(advice, str) else None)
     value = next((get(k) for k in ("ratio", "R", "r", "length_ratio") if get(k) is not None), ratio)
@@ -213,7 +217,7 @@ def compute_facts(data: ReportData) -> Facts:
     return Facts(
         rows_audited=data.n_rows,
         rows_read=_find(rows, ("rows_read", "read", "rows_in", "in", "total")),
-        rows_rejected=_find(rows, ("rows_rejected", "rejected", "malformed")),
+        rows_rejected=_find(rows, ("rows_rejected", "rejected_on_read", "rejected", "malformed")),
         flags=flags,
         rows_flagged=any_flag,
         language_shares=language_shares(data),
@@ -223,4 +227,5 @@ def compute_facts(data: ReportData) -> Facts:
         format_figures=_scalar_figures(fmt),
         cluster_sizes=cluster_sizes(data),
         masking=masking_advice(data),
+        statuses=signal_status(summary),
     )

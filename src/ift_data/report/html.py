@@ -37,7 +37,7 @@ def _length_unit(data: ReportData) -> str | None:
     return next((u for u in ("tokens", "words", "chars") if data.column(f"length_response_{u}") is not None), None)
 
 
-def charts(data: ReportData, facts: Facts) -> list[dict[str, Any]]:
+def charts(data: ReportData, facts: Facts) -> list[dict[str, Any]]:  # noqa: C901 - one list of plots
     """The plots: lengths, R, difficulty, languages, duplicate-cluster sizes (as inline SVG Markup)."""
     out: list[dict[str, Any]] = []
     unit = _length_unit(data)
@@ -68,9 +68,11 @@ def charts(data: ReportData, facts: Facts) -> list[dict[str, Any]]:
         out.append({"group": "duplicates", "svg": svg.bars(
             [f"size {int(v)}" for v in values], counts.tolist(),
             f"{col}: clusters by size ({len(sizes):,} clusters)")})
-    for chart in out:
-        chart["svg"] = Markup(chart["svg"])  # built by svg.py, every label escaped there
-    return out
+    order = {"lengths": 0, "difficulty": 1, "languages": 2, "duplicates": 3}
+    groups: dict[str, list[Markup]] = {}
+    for chart in sorted(out, key=lambda c: order.get(c["group"], 9)):
+        groups.setdefault(chart["group"], []).append(Markup(chart["svg"]))  # svg.py escapes every label
+    return [{"group": g, "items": items} for g, items in groups.items()]
 
 
 def _run_info(summary: dict[str, Any]) -> dict[str, Any]:

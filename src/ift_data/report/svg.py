@@ -11,7 +11,7 @@ from html import escape
 import numpy as np
 
 WIDTH, HEIGHT = 520, 220
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 26, 40
+LEFT, RIGHT, TOP, BOTTOM = 48, 24, 26, 40
 BAR = "#4c78a8"
 
 
@@ -54,6 +54,11 @@ def histogram(values: Sequence[float] | np.ndarray, title: str, *, bins: int = 3
     lo, hi = float(data.min()), float(np.quantile(data, 0.995))
     hi = max(hi, lo * 1.0001 + 1e-9)
     edges = np.geomspace(lo, hi, bins + 1) if log and lo > 0 else np.linspace(lo, hi, bins + 1)
+    integer = bool(np.all(data == np.round(data)))
+    if integer:  # counts: bin edges between integers, no empty gaps
+        edges = np.unique(np.round(edges)) - 0.5
+        edges = np.append(edges, edges[-1] + 1) if len(edges) < 2 else edges
+        hi = float(edges[-1])
     counts, _ = np.histogram(np.clip(data, lo, hi), bins=edges)
     max_count = max(int(counts.max()), 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -69,7 +74,7 @@ def histogram(values: Sequence[float] | np.ndarray, title: str, *, bins: int = 3
         idx = round(frac * len(counts))
         x = LEFT + idx * bar_w
         body.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 14}" class="tick" text-anchor="middle">'
-                    f'{escape(_fmt(float(edges[idx])))}</text>')
+                    f'{escape(_fmt(float(edges[idx]) + (0.5 if integer else 0.0)))}</text>')
     label = (xlabel + (" (log scale)" if log else "")).strip()
     stats = f"n={data.size:,} · median {_fmt(float(np.median(data)))}"
     body.append(f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" class="tick" text-anchor="middle">'

@@ -38,7 +38,7 @@ def _flags_table(facts: Facts) -> Table:
     table.add_column("signal", style="dim")
     table.add_column("rows", justify="right")
     table.add_column("share", justify="right")
-    for flag in facts.flags:
+    for flag in [f for f in facts.flags if f.count]:
         style = "bold red" if flag.share >= 0.05 else ("yellow" if flag.count else "dim")
         table.add_row(escape(flag.flag.removeprefix("flag_")), escape(flag.family), f"{flag.count:,}",
                       f"{flag.share:.2%}", style=style)
@@ -66,8 +66,11 @@ def print_summary(data: ReportData, facts: Facts, console: Console, report_path:
     """Print the audit summary; ``report_path`` is mentioned at the end when given."""
     title = f"Audit of {escape(data.source)}" if data.source else "Audit"
     console.print(Panel(_counts_line(facts), title=title, title_align="left", expand=False))
-    if facts.flags:
+    if any(f.count for f in facts.flags):
         console.print(_flags_table(facts))
+    quiet = [escape(f.flag.removeprefix("flag_")) for f in facts.flags if not f.count]
+    if quiet:
+        console.print(f"[dim]no hits: {', '.join(quiet)}[/]")
     top = [f for f in facts.flags if f.count][:3]
     if top:
         console.print("top issues: " + "; ".join(f"{escape(f.flag.removeprefix('flag_'))} ({f.count:,})" for f in top))
@@ -84,6 +87,9 @@ def print_summary(data: ReportData, facts: Facts, console: Console, report_path:
             f"{escape(k)} {_fmt(v)}" for k, v in list(facts.diversity.items())[:8]), highlight=False)
     if facts.format_warning:
         console.print(f"[bold yellow]format concentration:[/] {escape(facts.format_warning)}")
+    not_run = {k: v for k, v in facts.statuses.items() if v != "ok"}
+    if not_run:
+        console.print("[dim]not run: " + "; ".join(f"{escape(k)} ({escape(v)})" for k, v in not_run.items()) + "[/]")
     for line in _masking_lines(facts):
         console.print(line)
     if report_path:
