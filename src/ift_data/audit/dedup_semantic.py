@@ -81,6 +81,7 @@ class SemanticDedupSignal:
                 "largest_cluster": int(cluster_sizes.max()) if len(cluster_sizes) else 0,
                 "cluster_size_counts": {str(s): int(c) for s, c in zip(*np.unique(cluster_sizes, return_counts=True),
                                                                          strict=True)},
-                "graph": dict(graph.info),
+                # timings stay out: summary.json is deterministic apart from its top-level "timings"
+                "graph": {k: v for k, v in graph.info.items() if not k.endswith("_seconds")},
             },
         )

@@ -189,12 +189,22 @@ def _progress(enabled: bool, total: int) -> Iterator[Advance]:
     if not enabled:
         yield lambda n: None
         return
+    from rich.console import Console
+    from rich.errors import LiveError
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, transient=True) as bar:
+    bar = Progress(*columns, transient=True, console=Console(stderr=True))
+    try:
+        bar.start()
+    except LiveError:  # another live display is active (older rich cannot nest them): no bar
+        yield lambda n: None
+        return
+    try:
         task = bar.add_task("embed", total=total)
         yield lambda n: bar.advance(task, n)
+    finally:
+        bar.stop()
 
 
 def embed_texts(texts: Sequence[str], model: str | os.PathLike[str] | None = None, **options: Any) -> np.ndarray:
