@@ -135,6 +135,28 @@ class _Reader:
                             f"and at most 1e12, not {value!r}", node, field)
         return value
 
+    def strings(self, node: dict[str, Any], key: str, field: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """A list of strings (one string is a list of one); anything else is an error, never iterated."""
+        value = node.get(key, default)
+        if value is None:
+            return ()
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(f"must be a list of names, not {value!r}", node, field)
+        return tuple(value)
+
+    def text(self, node: dict[str, Any], key: str, field: str, default: str | None) -> str | None:
+        value = node.get(key, default)
+        if value is not None and not isinstance(value, str):
+            raise self.fail(f"must be a string, not {value!r}", node, field)
+        return value
+
+    def flag(self, node: dict[str, Any], key: str, field: str, default: bool) -> bool:
+        value = node.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(f"must be true or false, not {value!r}", node, field)
+        return value
+
     def choice(self, node: dict[str, Any], key: str, field: str, options: tuple[str, ...], default: str) -> str:
         value = node.get(key, default)
         if value not in options:
@@ -188,15 +210,35 @@ class _Reader:
         if not isinstance(task_path, str):
             raise self.fail("needs `task: path/to/task.yaml`", item, f"{field}.task")
         spec = load_task_spec(self.path.parent / task_path)
-        split = item.get("split", "train")
+        name = self.text(item, "name", f"{field}.name", spec.name)
+        split = self.text(item, "split", f"{field}.split", "train")
         if split not in dict(spec.source.splits):
             raise self.fail(f"task {spec.name!r} has no split {split!r} "
                             f"(it has {', '.join(n for n, _ in spec.source.splits)})", item, f"{field}.split")
         return DatasetEntry(
-            name=str(item.get("name", spec.name)), task=spec, split=split,
+            name=name or spec.name, task=spec, split=split or "train",
             hard_cap=self.number(item, "hard_cap", f"{field}.hard_cap", integer=True, minimum=0, default=None),
             weight=self.number(item, "weight", f"{field}.weight", integer=False, minimum=0, default=1.0),
         )
+
+
+MASKS = ("response", "instruction", "boilerplate", "last-turn", "full")
+
+
+def _chat_format(reader: _Reader, out: dict[str, Any]) -> str:
+    """A preset name, or a custom format file (relative to the recipe when it exists there)."""
+    from ift_data.chat.registry import PRESETS
+
+    value = reader.text(out, "chat_format", "output.chat_format", "chatml") or "chatml"
+    if value in PRESETS:
+        return value
+    local = reader.path.parent / value
+    if local.is_file():
+        return str(local)
+    if Path(value).is_file():
+        return value
+    raise reader.fail(f"unknown chat format {value!r}: use one of {', '.join(sorted(PRESETS))} "
+                      "or the path of a custom YAML format", out, "output.chat_format")
 
 
 TOP_KEYS = {"name", "seed", "templates", "datasets", "mixing", "expansion", "few_shot", "held_out",
@@ -220,10 +262,11 @@ def load_recipe(path: str | Path) -> Recipe:
     templates = [templates] if isinstance(templates, str) else templates
     if not isinstance(templates, list) or not all(isinstance(t, str) for t in templates):
         raise reader.fail("templates must be a folder path or a list of them", raw, "templates")
-    root = Collection(name=str(raw.get("name", path.stem)), members=reader.members(raw, "datasets", set()),
+    name = reader.text(raw, "name", "name", path.stem) or path.stem
+    root = Collection(name=name, members=reader.members(raw, "datasets", set()),
                       mixing=reader.mixing(raw, "mixing"))
     exp = reader.section(raw, "expansion", {"assignment", "k", "variants", "options", "option_target"})
-    variants = tuple(exp.get("variants", ("forward", "inverted")))
+    variants = reader.strings(exp, "variants", "expansion.variants", ("forward", "inverted"))
     if not variants or not set(variants) <= {"forward", "inverted"}:
         raise reader.fail("variants must list forward and/or inverted", exp, "expansion.variants")
     fs = reader.section(raw, "few_shot", {"share", "k", "max_chars", "style"})
@@ -234,8 +277,14 @@ def load_recipe(path: str | Path) -> Recipe:
     sc = reader.section(raw, "schedule", {"mode", "domain", "domain_share"})
     out = reader.section(raw, "output", {"formats", "chat_format", "mask", "system_prompt", "tokenizer",
                                          "max_len", "overflow"})
-    formats = out.get("formats", ["segments"])
-    formats = [formats] if isinstance(formats, str) else formats
+    formats = reader.strings(out, "formats", "output.formats", ("segments",))
+    from ift_data.export import ALIASES, EXPORTERS
+
+    for fmt in formats:
+        if ALIASES.get(fmt, fmt) not in EXPORTERS:
+            raise reader.fail(f"unknown export format {fmt!r}; use any of {', '.join(EXPORTERS)}", out,
+                              "output.formats")
+    mask = reader.choice(out, "mask", "output.mask", MASKS, "response")
     domain_share = reader.number(sc, "domain_share", "schedule.domain_share", integer=False, minimum=0,
                                  default=1 / 256, allow_zero=True)
     if domain_share >= 1:
@@ -257,17 +306,18 @@ def load_recipe(path: str | Path) -> Recipe:
             style=reader.choice(fs, "style", "few_shot.style", ("single-turn", "multi-turn"), "single-turn"),
         ),
         held_out=HeldOutSpec(
-            clusters=tuple(str(c) for c in ho.get("clusters", []) or []),
-            write_eval=bool(ho.get("write_eval", True)), eval_split=str(ho.get("eval_split", "validation")),
+            clusters=reader.strings(ho, "clusters", "held_out.clusters"),
+            write_eval=reader.flag(ho, "write_eval", "held_out.write_eval", True),
+            eval_split=reader.text(ho, "eval_split", "held_out.eval_split", "validation") or "validation",
         ),
         schedule=ScheduleSpec(
             mode=reader.choice(sc, "mode", "schedule.mode", ("single", "dmt"), "single"),
-            domain=tuple(str(d) for d in sc.get("domain", []) or []), domain_share=domain_share,
+            domain=reader.strings(sc, "domain", "schedule.domain"), domain_share=domain_share,
         ),
         output=OutputSpec(
-            formats=tuple(str(f) for f in formats), chat_format=str(out.get("chat_format", "chatml")),
-            mask=str(out.get("mask", "response")), system_prompt=out.get("system_prompt"),
-            tokenizer=out.get("tokenizer"),
+            formats=formats, chat_format=_chat_format(reader, out),
+            mask=mask, system_prompt=reader.text(out, "system_prompt", "output.system_prompt", None),
+            tokenizer=reader.text(out, "tokenizer", "output.tokenizer", None),
             max_len=reader.number(out, "max_len", "output.max_len", integer=True, minimum=0, default=None),
             overflow=reader.choice(out, "overflow", "output.overflow", ("drop", "truncate"), "drop"),
         ),

@@ -24,6 +24,7 @@ import yaml
 
 from ift_data.chat.format import ChatFormat, RoleMarkup
 from ift_data.errors import SpecError
+from ift_data.templates.pack import UniqueKeyLoader
 
 TOP_KEYS = {"name", "description", "bos", "eos", "default_system_prompt", "special_tokens", "roles"}
 ROLE_KEYS = {"header", "end_of_turn", "separator"}
@@ -53,10 +54,12 @@ def load_custom_format(path: str | Path) -> ChatFormat:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from exc
     except OSError as exc:
         raise SpecError(f"cannot read chat format: {exc.strerror or exc}", file=str(path)) from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader that refuses duplicate keys
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SpecError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path),

@@ -160,11 +160,14 @@ def load_task_spec(path: str | Path) -> TaskSpec:
         if slot not in fields:
             raise _fail(f"replace names slot {slot!r} that `fields` does not define", path, line, "replace")
         replace.append((slot, tuple((str(a), str(b)) for a, b in pairs.items())))
+    cluster = raw.get("cluster", raw["family"])
+    if not isinstance(cluster, str) or not cluster:
+        raise _fail("cluster must be a name", path, line, "cluster")
     related = raw.get("related", [])
     if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
         raise _fail("related must be a list of cluster or dataset names", path, line, "related")
     return TaskSpec(
-        name=raw["name"], family=raw["family"], cluster=str(raw.get("cluster", raw["family"])),
+        name=raw["name"], family=raw["family"], cluster=cluster,
         related=tuple(related), source=_source(raw.get("source"), path),
         fields=tuple((str(k), v) for k, v in fields.items()), replace=tuple(replace),
         labels=_labels(raw, path, line), path=str(path),

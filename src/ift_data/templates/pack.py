@@ -67,7 +67,32 @@ class _LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line of each mapping (for error messages)."""
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
+
+
+def _check_unique(node: yaml.MappingNode) -> None:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = (key_node.tag, key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
+        if key is None:
+            continue
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key_node.value!r} in one mapping", key_node.start_mark)
+        seen.add(key)
+
+
+def _construct_unique(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    _check_unique(node)
+    return loader.construct_mapping(node, deep=True)
+
+
+UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique)
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    _check_unique(node)
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
