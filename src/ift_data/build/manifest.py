@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], total: int, held: dict[str, Any],
-              outputs: dict[str, Any], rejects: list[Reject]) -> dict[str, Any]:
+                   outputs: dict[str, Any], rejects: list[Reject]) -> dict[str, Any]:
+    """Everything a reader needs to trust the build: what went in, where every row went, what came out."""
     written = sum(len(o.examples) for o in outcomes.values())
     datasets: dict[str, Any] = {}
     for name, o in outcomes.items():
