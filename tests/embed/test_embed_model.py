@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ift_data.embed.cache import text_key
 from ift_data.embed.encode import TextEncoder
 from ift_data.embed.model import resolve_model_path
 from ift_data.errors import UserError
 
 TEXTS = ["Give three tips for staying healthy.", "What is the capital of France?", "",
-         "请用一句话介绍长城。", "Give three tips for staying healthy.", "word " * 300]
+         "请用一句话介绍长城。", "Give three tips for staying healthy.", "word " * 80]
 
 
 def test_default_model_is_local() -> None:
@@ -40,9 +41,12 @@ def test_real_model_embeds_caches_and_recovers(tmp_path: Path) -> None:
     assert len(shards) == 1
     shards[0].write_bytes(shards[0].read_bytes()[:100])  # a truncated shard
     recovered = TextEncoder(device="cpu", cache_dir=tmp_path, progress=False)
+    recovered.__dict__["model"] = encoder.model  # reuse the loaded model (keeps the test short)
     assert np.allclose(recovered.embed(TEXTS), first, atol=1e-6)
-    assert "model" in recovered.__dict__
-    assert len(list(tmp_path.rglob("shard-*.emb"))) == 1
+    assert len(list(tmp_path.rglob("*.corrupt"))) == 1  # the damaged shard was set aside ...
+    assert len(list(tmp_path.rglob("shard-*.emb"))) == 1  # ... and its texts embedded and cached again
+    assert TextEncoder(device="cpu", cache_dir=tmp_path, progress=False).cache.lookup(
+        [text_key(t) for t in TEXTS])[0].all()
 
 
 @pytest.mark.gpu

@@ -7,6 +7,7 @@ imports, so nothing is ever downloaded. torch and sentence_transformers are impo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -72,6 +73,11 @@ def load_model(name_or_path: str | os.PathLike[str] | None = None, device: str |
     path = resolve_model_path(name_or_path)
     device = pick_device(device)
     from sentence_transformers import SentenceTransformer
+
+    with contextlib.suppress(Exception):  # the "Loading weights" bar would clutter the audit's own bars
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
     try:
         model = SentenceTransformer(str(path), device=device, local_files_only=True)
