@@ -106,8 +106,10 @@ class LabelNoiseSignal:
         group_notes: dict[str, Any] = {}
         codes = np.full(n, -1, np.int64)
         names: list[str] = []
-        for group in sorted(set(groups)):
-            rows = [i for i in range(n) if groups[i] == group]
+        names_of_groups, group_ids = np.unique(np.array(groups, dtype=object), return_inverse=True)
+        members_of = {str(g): np.flatnonzero(group_ids == j) for j, g in enumerate(names_of_groups)}
+        for group in sorted(members_of):
+            rows = members_of[group].tolist()
             classes = label_classes([labels[i] for i in rows], [raw[i].strip() for i in rows], ctx, self.name)
             if classes is None:
                 continue
@@ -121,7 +123,7 @@ class LabelNoiseSignal:
         if not names:
             return SignalResult(summary={"skipped": "not classification-like (responses are not a small set "
                                                     "of short labels)", "classification_groups": {}})
-        neighbours = self._neighbours(table, codes, groups, ctx)
+        neighbours = self._neighbours(table, codes, group_ids, ctx)
         if neighbours is None:
             return SignalResult(summary={"skipped": "no kNN graph (embeddings off)"})
         given, suggested, flagged, agrees = confident_learning(
@@ -130,7 +132,9 @@ class LabelNoiseSignal:
         min_agreement = float(ctx.rule(self.name, "min_agreement", 0.75))
         scored = ~np.isnan(given)
         for group, note in group_notes.items():
-            members = np.array([(g or "(all)") == group for g in groups]) & scored
+            members = np.zeros(n, bool)
+            members[members_of["" if group == "(all)" else group]] = True
+            members &= scored
             note["agreement"] = float(agrees[members].mean()) if members.any() else None
             if note["agreement"] is None or note["agreement"] < min_agreement:
                 note["not_flagged"] = f"labels not predictable from the graph (agreement below {min_agreement})"
@@ -140,8 +144,7 @@ class LabelNoiseSignal:
         given_col[:] = given
         flags[:] = flagged
         for group, note in group_notes.items():
-            members = np.array([(g or "(all)") == group for g in groups])
-            note["flagged"] = int(flags[members].sum())
+            note["flagged"] = int(flags[members_of["" if group == "(all)" else group]].sum())
         return SignalResult(
             columns={"label_noise_label": pl.Series(label_col, dtype=pl.Utf8),
                      "label_noise_given_label_probability": pl.Series(given_col, dtype=pl.Float64).fill_nan(None),
@@ -151,10 +154,9 @@ class LabelNoiseSignal:
                      "flagged": int(flags.sum()), "classification_groups": group_notes},
         )
 
-    def _neighbours(self, table: pl.DataFrame, codes: np.ndarray, groups: list[str],
+    def _neighbours(self, table: pl.DataFrame, codes: np.ndarray, group_ids: np.ndarray,
                     ctx: AuditContext) -> np.ndarray | None:
         """(n, k) neighbour positions restricted to labelled rows of the same group (-1 elsewhere)."""
-        group_ids = np.unique(np.array(groups, dtype=object), return_inverse=True)[1]
         if str(ctx.rule(self.name, "graph", "prompt")) == "shared":
             graph = ctx.knn()
             if graph is None:
