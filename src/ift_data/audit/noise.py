@@ -19,6 +19,13 @@ _HTML = r"(?i)</?(div|span|p|br|a|td|tr|th|table|li|ul|ol|html|body|head|script|
 _URL = r"(?i)https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+"
 _NONPRINTABLE = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\u200b\u202e]"
 _TRUNC_END = r"(^|\s)[^#@\s\d][^\s]*[\p{L},;:(\-]$"  # ends on a word or comma, not a hashtag/number
+# A cut is near certain when the text stops on a comma, a colon, an opening bracket or a word that cannot
+# end a sentence (not ";": code ends with it).
+_DANGLING_END = (r"(?i)([,:(\[{\-–]|\b(the|a|an|and|or|but|nor|of|to|in|on|for|with|at|by|from|as|that|which|who|"
+                 r"whose|is|are|was|were|be|been|this|these|those|their|its|his|her|our|your|my|into|than|"
+                 r"because|while|if|when|where|so|such|very|more|most|not|can|will|would|should|could))$")
+# Prose: an earlier sentence ends with terminal punctuation, so a missing one at the end is suspicious.
+_EARLIER_SENTENCE_END = r"[.!?。！？][\"')\]]?\s+\S"
 
 
 def repetition_ratio(text: str, n: int, min_units: int) -> float:
@@ -57,6 +64,7 @@ class NoiseSignal:
             ((resp_words >= rule("truncation_min_words", 20))
              & response.str.strip_chars().str.contains(_TRUNC_END)
              & (last_line.str.count_matches(r"\S+") >= rule("truncation_last_line_words", 8))
+             & response.str.strip_chars().str.contains(_DANGLING_END)
              & ~last_line.str.contains(r"^\s*([-*•]|\d+[.)]|[A-Za-z][.)])\s")
              & ~response.str.contains("```")).alias("flag_truncated_response"),
             (response.str.count_matches("```") % 2 == 1).alias("flag_unbalanced_code_fence"),
@@ -69,12 +77,19 @@ class NoiseSignal:
             ((resp_norm != "") & ((resp_norm == prompt_norm) | (resp_norm == (prompt_norm + " " + input_norm))))
             .alias("flag_repeats_instruction"),
             all_text.str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
+            # Not a flag: prose that stops without its final punctuation. Human-written answers (Dolly) often
+            # drop a final period, so this alone is a hint to look, not a reason to remove.
+            ((resp_words >= rule("truncation_min_words", 20))
+             & response.str.strip_chars().str.contains(_TRUNC_END)
+             & response.str.strip_chars().str.contains(_EARLIER_SENTENCE_END)
+             & ~response.str.contains("```")).alias("noise_truncation_suspect"),
         )
         n, min_units = rule("repetition_ngram", 3), rule("repetition_min_units", 30)
         repetition = np.array([repetition_ratio(t, n, min_units) for t in table["response"].to_list()])
         flags = {c: frame[c] for c in frame.columns if c.startswith("flag_")}
         flags["flag_repetition"] = pl.Series(repetition > rule("max_repetition", 0.5))
         flags["flag_url_heavy"] = frame["noise_url_share"] > rule("max_url_share", 0.5)
-        columns = {"noise_repetition": pl.Series(repetition.round(6)), "noise_url_share": frame["noise_url_share"].round(6)}
+        columns = {"noise_repetition": pl.Series(repetition.round(6)), "noise_url_share": frame["noise_url_share"].round(6),
+                   "noise_truncation_suspect": frame["noise_truncation_suspect"]}
         summary = {name: int(values.sum()) for name, values in flags.items()}
         return SignalResult(columns=columns, flags=flags, summary={"flagged": summary})
