@@ -19,7 +19,7 @@ from ift_data.errors import SpecError
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.schema import Example, Reject
 from ift_data.templates.locate import bundled_dir
-from ift_data.templates.pack import TemplatePack, load_packs
+from ift_data.templates.pack import TemplatePack, check_unique_ids, load_packs
 from ift_data.templates.render import Renderer, RenderError
 
 DEFAULT_RECIPE = "default_recipe.yaml"
@@ -62,6 +62,7 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
     if output:
         recipe = replace(recipe, output=replace(recipe.output, **{k: v for k, v in output.items() if v is not None}))
     packs = load_packs(recipe.template_dirs or [bundled_dir("templates")])
+    check_unique_ids(packs)
     train, held = _split_held_out(recipe)
     _check_families(recipe.root.datasets(), packs)
 

@@ -146,6 +146,10 @@ def _template(raw: Any, family: str, path: Path, index: int) -> Template:
             raise TemplateError("verbalizer must map label names to strings", file=str(path), line=line,
                                 field=f"templates[{index}].verbalizer")
         verbalizer = tuple((str(k), v) for k, v in verbalizer.items())
+    for key in ("original_task", "choices_in_prompt"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise TemplateError(f"must be true or false, not {raw[key]!r}", file=str(path), line=line,
+                                field=f"templates[{index}].{key}")
     answer_choices = raw.get("answer_choices")
     if answer_choices is not None and not isinstance(answer_choices, str):
         raise TemplateError("answer_choices must be a Jinja expression string", file=str(path), line=line,
@@ -196,6 +200,18 @@ def pack_files(locations: Iterable[str | Path]) -> list[Path]:
         else:
             raise TemplateError("no such template file or folder", file=str(location))
     return files
+
+
+def check_unique_ids(packs: dict[str, TemplatePack]) -> None:
+    """Template ids name a template in provenance and manifests: two templates with one id is an error
+    for a build (``templates lint`` reports it as a finding instead)."""
+    ids: dict[str, str] = {}
+    for pack in packs.values():
+        for template in pack.templates:
+            if template.id in ids:
+                raise TemplateError(f"template id {template.id!r} is used twice (also in {ids[template.id]})",
+                                    file=pack.path, line=template.line, field="id")
+            ids[template.id] = pack.path
 
 
 def load_packs(locations: Iterable[str | Path]) -> dict[str, TemplatePack]:
