@@ -71,7 +71,7 @@ def entropy(counts: list[int] | np.ndarray) -> float:
 
 class DiversitySignal:
     name: ClassVar[str] = "diversity"
-    needs_embeddings: ClassVar[bool] = True  # the lexical figures are computed without embeddings too
+    needs_embeddings: ClassVar[bool] = False  # lexical figures always; embedding figures when a graph exists
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
         instructions = table.get_column("instruction").fill_null("").to_list()
@@ -115,6 +115,8 @@ class DiversitySignal:
                                        "normalized_entropy": entropy(sizes) / math.log(k) if k > 1 else 0.0,
                                        "largest_share": float(sizes.max() / n)}
                 columns["diversity_cluster"] = pl.Series(clusters, dtype=pl.Int64)
+        else:
+            summary["embedding_figures"] = "skipped: no embeddings (dispersion and cluster entropy need them)"
         return SignalResult(columns=columns, summary=summary)
 
     def _kmeans(self, x: np.ndarray, ctx: AuditContext) -> np.ndarray | None:
