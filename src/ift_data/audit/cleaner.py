@@ -189,7 +189,9 @@ def _write_kept(source: SourceInfo, indices: list[int], target: Path) -> None:
 
 
 def _nonblank_lines(path: str) -> list[bytes]:
-    return [line for line in Path(path).read_bytes().split(b"\n") if line.strip()]
+    data = Path(path).read_bytes()
+    data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data  # as the reader does
+    return [line for line in data.split(b"\n") if line.strip()]
 
 
 def _csv_rows(source: SourceInfo) -> tuple[list[str], list[list[str]]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,10 @@ from ift_data.io.instructions_shapes import (
     detect_shape,
     flat_columns_for,
 )
+from ift_data.io.strict_json import StrictJSONError, find_duplicate, loads_strict
 from ift_data.schema import Reject
+
+_REJECTED = object()  # a record already rejected on read (JSON ``null`` is a record, and a bad one)
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_FIELD_CHARS = 1_000_000
@@ -125,7 +127,8 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
         if not data.strip():
             raise UserError("file is empty", file=name)
         if fmt == "json" and data.lstrip()[:1] == b"[":
-            rows, rejects, shape, n = _from_records(_json_records(data, name), name, mapping, [])
+            records, rejects = _json_records(data, name)
+            rows, rejects, shape, n = _from_records(records, name, mapping, rejects)
         elif fmt in ("csv", "tsv"):
             rows, rejects, shape, n = _read_csv(data, name, "\t" if fmt == "tsv" else ",", mapping)
         else:
@@ -161,27 +164,36 @@ def _parquet_frame(path: Path) -> pl.DataFrame:
         raise UserError(f"not a readable Parquet file: {exc}", file=str(path)) from exc
 
 
-def _json_records(data: bytes, name: str) -> list[tuple[int, Any]]:
-    """Records of a JSON array; ``line`` is the 1-based record number."""
+def _json_records(data: bytes, name: str) -> tuple[list[tuple[int, Any]], list[Reject]]:
+    """Records of a JSON array (``line`` is the 1-based record number) and the rejected ones."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UserError(f"invalid UTF-8 at byte {exc.start}", file=name, line=data.count(b"\n", 0, exc.start) + 1) from exc
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=name, line=exc.lineno) from exc
+        doc = loads_strict(text, duplicates="mark")
+    except StrictJSONError as exc:
+        raise UserError(f"invalid JSON: {exc.reason}", file=name, line=exc.line) from exc
     if not isinstance(doc, list):
         raise UserError("expected a JSON array of records", file=name)
     if not doc:
         raise UserError("the JSON array holds no records", file=name)
-    return [(i + 1, rec) for i, rec in enumerate(doc)]
+    records, rejects = [], []
+    for i, rec in enumerate(doc):
+        duplicate = find_duplicate(rec)
+        if duplicate is not None:
+            rejects.append(Reject(name, i + 1, f"duplicate key {duplicate!r} in one object"))
+            rec = _REJECTED
+        records.append((i + 1, rec))
+    return records, rejects
 
 
 def _read_jsonl(data: bytes, name: str, mapping: Mapping_ | None, max_line_bytes: int):
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     lines = data.split(b"\n")
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
-    if all(len(lines[i]) <= max_line_bytes for i in nonblank):
+    if all(len(lines[i]) <= max_line_bytes for i in nonblank) and _all_strict(lines, nonblank):
         try:
             frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
         except Exception:  # noqa: BLE001 - any failure sends us to the line-by-line reader
@@ -198,20 +210,32 @@ def _read_jsonl(data: bytes, name: str, mapping: Mapping_ | None, max_line_bytes
         if len(raw) > max_line_bytes:
             rejects.append(Reject(name, line, f"line is {len(raw) / 2**20:.1f} MiB, over the "
                                   f"{max_line_bytes / 2**20:.0f} MiB limit"))
-            records.append((line, None))
+            records.append((line, _REJECTED))
             continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             rejects.append(Reject(name, line, f"invalid UTF-8 at byte {exc.start} of the line"))
-            records.append((line, None))
+            records.append((line, _REJECTED))
             continue
         try:
-            records.append((line, json.loads(text)))
-        except json.JSONDecodeError as exc:
-            rejects.append(Reject(name, line, f"invalid JSON: {exc.msg} (column {exc.colno})"))
-            records.append((line, None))
+            records.append((line, loads_strict(text)))
+        except StrictJSONError as exc:
+            rejects.append(Reject(name, line, f"invalid JSON: {exc.reason}"))
+            records.append((line, _REJECTED))
     return _from_records(records, name, mapping, rejects)
+
+
+def _all_strict(lines: list[bytes], nonblank: list[int]) -> bool:
+    """Whether every line is strict JSON (no duplicate keys, NaN/Infinity, lone surrogates, deep nesting):
+    polars would keep the first of two keys or drop a lone surrogate without a word, so any such line
+    sends the file to the line-by-line reader, which rejects it with its reason."""
+    try:
+        for i in nonblank:
+            loads_strict(lines[i].decode("utf-8"))
+    except (StrictJSONError, UnicodeDecodeError):
+        return False
+    return True
 
 
 def _read_csv(data: bytes, name: str, sep: str, mapping: Mapping_ | None):
@@ -232,7 +256,7 @@ def _read_csv(data: bytes, name: str, sep: str, mapping: Mapping_ | None):
             continue
         if len(row) != len(header):
             rejects.append(Reject(name, start, f"expected {len(header)} fields, got {len(row)}"))
-            records.append((start, None))
+            records.append((start, _REJECTED))
         else:
             records.append((start, dict(zip(header, row, strict=True))))
         start = reader.line_num + 1
@@ -297,7 +321,7 @@ def _category_expr(frame: pl.DataFrame, mapping: Mapping_ | None) -> pl.Expr:
 
 def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ | None,
                   rejects: list[Reject], shape: str | None = None):
-    """Audit rows from (line, record) pairs; a record of None was already rejected."""
+    """Audit rows from (line, record) pairs; a record ``_REJECTED`` was already rejected."""
     good = [r for _, r in records if isinstance(r, dict)]
     if shape is None:
         if not good:
@@ -311,7 +335,7 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
     convert = converter_for(shape, mapping)
     rows: list[dict[str, Any]] = []
     for index, (line, record) in enumerate(records):
-        if record is None:
+        if record is _REJECTED:
             continue
         if not isinstance(record, dict):
             rejects.append(Reject(name, line, f"expected a JSON object, got {type(record).__name__}"))
