@@ -56,9 +56,10 @@ def make_audit_dir(path: Path, n: int = 60) -> Path:
             "dedup_minhash": {"clusters": 2, "threshold": 0.8},
             "language": {"response_shares": {"en": 0.98, "fr": 0.02}},
             "diversity": {"distinct_1": 0.41, "distinct_2": 0.77, "cluster_entropy": 2.3, "note": EVIL + " [red]boom[/] [/]"},
-            "format_concentration": {"warning": "62% of responses are yes/no: mix in general data",
+            "format_concentration": {"warnings": ["62% of responses are yes/no: mix in general data"],
                                      "top_format_share": 0.62},
         },
+        "clean": {"remove": ["flag_near_duplicate"], "rows_removed": 3, "rows_kept": 57},
         "versions": {"ift-data": "0.1.0"},
         "timings": {"length": 0.01},
     }

@@ -16,7 +16,7 @@ def test_terminal_summary(audit_dir: Path) -> None:
     text = buffer.getvalue()
     for expected in ("60 examples audited", "62 rows read", "2 rejected", "near_duplicate", "5.00%",
                      "language_mismatch", "response: en 98.0%", "easy 20", "distinct_2 0.77",
-                     "62% of responses are yes/no", "masking:", "N = 60", "report:"):
+                     "62% of responses are yes/no", "would remove 3 rows", "masking:", "N = 60", "report:"):
         assert expected in text, expected
 
 

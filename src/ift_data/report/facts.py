@@ -54,6 +54,7 @@ class Facts:
     cluster_sizes: dict[str, list[int]] = field(default_factory=dict)
     masking: MaskingAdvice | None = None
     statuses: dict[str, str] = field(default_factory=dict)  # family -> "ok" / "skipped: why"
+    clean: dict[str, Any] = field(default_factory=dict)  # what `ift-data clean` would remove, per the rules
 
 
 def _find(summary: Any, keys: tuple[str, ...], depth: int = 0) -> Any:
@@ -212,6 +213,8 @@ def compute_facts(data: ReportData) -> Facts:
             [pl.col(c).fill_null(False).cast(pl.Boolean) for c in data.flag_columns])).to_series().sum())
     fmt = data.family("format_concentration")
     warning = fmt.get("warning") if isinstance(fmt.get("warning"), str) else None
+    if warning is None and isinstance(fmt.get("warnings"), list) and fmt["warnings"]:
+        warning = "; ".join(str(w.get("message", w)) if isinstance(w, dict) else str(w) for w in fmt["warnings"])
     if warning is None and fmt.get("warning") is True:
         warning = str(fmt.get("message") or "one rigid response format dominates: mix in general data")
     return Facts(
@@ -228,4 +231,5 @@ def compute_facts(data: ReportData) -> Facts:
         cluster_sizes=cluster_sizes(data),
         masking=masking_advice(data),
         statuses=signal_status(summary),
+        clean=summary.get("clean") if isinstance(summary.get("clean"), dict) else {},
     )

@@ -85,6 +85,10 @@ def print_summary(data: ReportData, facts: Facts, console: Console, report_path:
     if facts.diversity:
         console.print("diversity: " + ", ".join(
             f"{escape(k)} {_fmt(v)}" for k, v in list(facts.diversity.items())[:8]), highlight=False)
+    if facts.clean.get("rows_removed") is not None:
+        removes = ", ".join(escape(str(f).removeprefix("flag_")) for f in facts.clean.get("remove", []))
+        console.print(f"clean (rules): would remove {facts.clean['rows_removed']:,} rows, keep "
+                      f"{facts.clean.get('rows_kept', 0):,} [dim]({removes})[/]")
     if facts.format_warning:
         console.print(f"[bold yellow]format concentration:[/] {escape(facts.format_warning)}")
     not_run = {k: v for k, v in facts.statuses.items() if v != "ok"}
