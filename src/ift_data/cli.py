@@ -49,14 +49,19 @@ def main() -> None:
 @click.option("--max-len", type=int, default=None, help="Token limit for `tokenized`.")
 @click.option("--overflow", type=click.Choice(["drop", "truncate"]), default=None,
               help="What to do with examples over --max-len.")
+@click.option("--max-rows", type=click.IntRange(min=0), default=None,
+              help="Read at most N rows per dataset split; later rows are rejects (stage limit), never dropped silently.")
+@click.option("--max-field-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+              help="A row with a field longer than this is rejected with the reason.")
 def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[str, ...], chat_format: str | None,
           mask: str | None, system_prompt: str | None, tokenizer: str | None, max_len: int | None,
-          overflow: str | None) -> None:
+          overflow: str | None, max_rows: int | None, max_field_chars: int) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
     from ift_data.build.pipeline import run_build
     from ift_data.report.build_summary import print_build_summary
 
-    result = run_build(recipe, out_dir, seed=seed, console=console, output={
+    result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
+                       max_field_chars=max_field_chars, output={
         "formats": tuple(f.strip() for item in formats for f in item.split(",") if f.strip()) or None, "chat_format": chat_format, "mask": mask,
         "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,
     })
@@ -105,7 +110,8 @@ def _audit_options(**kw) -> object:
 
     return AuditOptions(rules=kw["rules"], seed=kw["seed"], mapping=kw["mapping"], tokenizer=kw["tokenizer"],
                         embeddings=kw["embeddings"], model=kw["model"], device=kw["device"],
-                        batch_size=kw["batch_size"], cache_dir=kw["cache_dir"], ifd_model=kw["ifd_model"])
+                        batch_size=kw["batch_size"], cache_dir=kw["cache_dir"], ifd_model=kw["ifd_model"],
+                        max_rows=kw["max_rows"], max_field_chars=kw["max_field_chars"])
 
 
 def _audit_flags(func):
@@ -122,6 +128,10 @@ def _audit_flags(func):
         click.option("--tokenizer", default=None, help="tokenizer.json (or its folder) to count tokens."),
         click.option("--ifd-model", default=None, help="Local causal LM path for the IFD difficulty score."),
         click.option("--seed", type=int, default=0),
+        click.option("--max-rows", type=click.IntRange(min=0), default=None,
+                     help="Audit at most N rows (in input order); later rows are read rejects, never dropped silently."),
+        click.option("--max-field-chars", type=click.IntRange(min=1), default=None,
+                     help="Reject rows with a text field longer than this (default: the rules' read.max_field_chars, 1,000,000)."),
     ]
     for option in reversed(options):
         func = option(func)

@@ -52,7 +52,8 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
         families, rules = audit.flag_families, audit.summary["rules"]["values"]
     else:
         table_signals, families = _load_signals(Path(signals))
-        data = read_instructions(paths, options.mapping)
+        data = read_instructions(paths, options.mapping, max_rows=options.max_rows,
+                                 **({"max_field_chars": options.max_field_chars} if options.max_field_chars else {}))
         table, sources, read_rejects = data.table, data.sources, data.rejects
         rules = load_rules(options.rules).values
         if table_signals.height != table.height:

@@ -20,6 +20,8 @@ class AuditOptions:
     ifd_model: str | None = None  # local causal LM path for the optional IFD difficulty score
     signals: tuple[str, ...] | None = None  # run only these signal families (None = all)
     progress: bool = True
+    max_rows: int | None = None  # audit at most this many rows; later ones are read rejects
+    max_field_chars: int | None = None  # overrides the rules' read.max_field_chars
 
     def to_json(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}

@@ -8,6 +8,7 @@ inputs, the rules and the seed.
 from __future__ import annotations
 
 import importlib
+import io
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -64,7 +65,8 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     read_settings = rules.values.get("read", {})
     data = read_instructions(paths, options.mapping,
                              max_line_bytes=read_settings.get("max_line_bytes", 16 * 2**20),
-                             max_field_chars=read_settings.get("max_field_chars", 1_000_000))
+                             max_field_chars=options.max_field_chars or read_settings.get("max_field_chars", 1_000_000),
+                             max_rows=options.max_rows)
     timings: dict[str, Any] = {"read": time.perf_counter() - started, "signals": {}}
     table = data.table
     ctx = AuditContext(rules=rules.values, seed=options.seed, tokenizer=_load_tokenizer(options.tokenizer),
@@ -86,8 +88,10 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     summary = _summary(data, rules.path, rules.values, options, statuses, signals, flag_families)
     write_started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()  # polars would turn a failed write (disk full) into a ComputeError: write ourselves
+    signals.write_parquet(buffer, compression="zstd", statistics=False)
     with atomic_open(out / SIGNALS_FILE, "wb") as fh:
-        signals.write_parquet(fh, compression="zstd", statistics=False)
+        fh.write(buffer.getbuffer())
     timings["write"] = time.perf_counter() - write_started
     timings["total"] = time.perf_counter() - started
     summary["timings"] = _rounded(timings)

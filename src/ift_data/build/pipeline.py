@@ -14,7 +14,7 @@ from ift_data.build.manifest import build_manifest
 from ift_data.build.plan import plan_counts
 from ift_data.build.recipe import DatasetEntry, OutputSpec, Recipe, load_recipe
 from ift_data.build.seeds import rng_for
-from ift_data.build.sources import LoadedDataset, load_dataset
+from ift_data.build.sources import MAX_FIELD_CHARS, LoadedDataset, load_dataset
 from ift_data.errors import SpecError
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.schema import Example, Reject
@@ -53,8 +53,11 @@ def default_recipe_path() -> Path:
 
 
 def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = None,
-              output: dict[str, Any] | None = None, console: Console | None = None) -> BuildResult:
-    """Build the recipe into ``out_dir``; ``output`` overrides the recipe's output section."""
+              output: dict[str, Any] | None = None, console: Console | None = None,
+              max_rows: int | None = None, max_field_chars: int | None = None) -> BuildResult:
+    """Build the recipe into ``out_dir``; ``output`` overrides the recipe's output section.
+    ``max_rows`` / ``max_field_chars``: resource limits per dataset split (see ``load_dataset``)."""
+    limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS}
     console = console or Console(stderr=True)
     recipe = load_recipe(recipe_path or default_recipe_path())
     if seed is not None:
@@ -70,7 +73,7 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
     outcomes: dict[str, DatasetOutcome] = {}
     expanders: dict[str, DatasetExpander] = {}
     for entry in train:
-        loaded = load_dataset(entry, entry.split, recipe.seed, Path(recipe.path).resolve().parent)
+        loaded = load_dataset(entry, entry.split, recipe.seed, Path(recipe.path).resolve().parent, **limits)
         expander = DatasetExpander(entry.name, entry.split, loaded.rows, packs[entry.task.family],
                                    entry.task.label_names, recipe.expansion, recipe.few_shot, recipe.seed, renderer)
         expanders[entry.name] = expander
@@ -82,7 +85,7 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
         for name, outcome in outcomes.items():
             outcome.requested_rate, outcome.requested = rates.get(name, 0.0), counts.get(name, 0)
             _select(outcome, expanders[name], recipe.seed, lambda n: progress.advance(task, n))
-    eval_examples, held_info = _held_out_eval(recipe, held, packs, renderer)
+    eval_examples, held_info = _held_out_eval(recipe, held, packs, renderer, limits)
 
     export_manifest = _export(recipe, outcomes, eval_examples, out_dir)
     rejects = [r for o in outcomes.values() for r in _all_rejects(o)]
@@ -167,7 +170,7 @@ def _all_rejects(outcome: DatasetOutcome) -> list[Reject]:
 
 
 def _held_out_eval(recipe: Recipe, held: list[DatasetEntry], packs: dict[str, TemplatePack],
-                   renderer: Renderer) -> tuple[list[Example], dict[str, Any]]:
+                   renderer: Renderer, limits: dict[str, Any]) -> tuple[list[Example], dict[str, Any]]:
     info: dict[str, Any] = {"clusters": list(recipe.held_out.clusters), "datasets": {}}
     examples: list[Example] = []
     for entry in held:
@@ -176,7 +179,7 @@ def _held_out_eval(recipe: Recipe, held: list[DatasetEntry], packs: dict[str, Te
         split = recipe.held_out.eval_split
         if recipe.held_out.write_eval and split in dict(entry.task.source.splits):
             loaded = load_dataset(replace(entry, hard_cap=None), split, recipe.seed,
-                                  Path(recipe.path).resolve().parent)
+                                  Path(recipe.path).resolve().parent, **limits)
             expander = DatasetExpander(entry.name, split, loaded.rows, packs[entry.task.family],
                                        entry.task.label_names, recipe.expansion, recipe.few_shot, recipe.seed,
                                        renderer)

@@ -31,9 +31,17 @@ class LoadedDataset:
         return len(self.rows) + len(self.rejects) + len(self.capped)
 
 
-def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | None = None) -> LoadedDataset:
+MAX_FIELD_CHARS = 1_000_000
+
+
+def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | None = None, *,
+                 max_rows: int | None = None, max_field_chars: int = MAX_FIELD_CHARS) -> LoadedDataset:
     """Read a split; apply the hard cap (a seeded sample that keeps file order). Locations are reported
-    relative to ``base_dir`` (the recipe's folder) when given."""
+    relative to ``base_dir`` (the recipe's folder) when given.
+
+    Resource limits: a slot value over ``max_field_chars`` characters rejects its row (stage ``map``);
+    with ``max_rows``, rows after the first ``max_rows`` good ones are rejected (stage ``limit``), so
+    they are counted and listed in rejects.jsonl, never dropped silently."""
     path = entry.task.source.split_path(split)
     display = os.path.relpath(path, base_dir) if base_dir is not None else str(path)
     rows: list[TaskRow] = []
@@ -45,6 +53,15 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
         row = to_task_row(item, entry.task)
         if isinstance(row, Reject):
             rejects.append(Reject(row.file, row.line, row.reason, row.field, "map", entry.name))
+            continue
+        long_slot = next((slot for slot, value in row.slots.items() if _chars(value) > max_field_chars), None)
+        if long_slot is not None:
+            rejects.append(Reject(row.file, row.line, f"{_chars(row.slots[long_slot]):,} characters, over the "
+                                  f"--max-field-chars limit of {max_field_chars:,}", dict(entry.task.fields)[long_slot],
+                                  "map", entry.name))
+        elif max_rows is not None and len(rows) >= max_rows:
+            rejects.append(Reject(row.file, row.line, f"over --max-rows {max_rows}: not read into the build",
+                                  None, "limit", entry.name))
         else:
             rows.append(row)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -54,3 +71,7 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
         loaded.rows = [r for i, r in enumerate(rows) if i in keep]
         loaded.capped = [r for i, r in enumerate(rows) if i not in keep]
     return loaded
+
+
+def _chars(value: object) -> int:
+    return sum(len(v) for v in value) if isinstance(value, list) else len(value) if isinstance(value, str) else 0

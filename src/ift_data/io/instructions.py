@@ -76,8 +76,9 @@ class InstructionData:
 
 def read_instructions(paths: Sequence[str | Path], mapping: str | Mapping_ | None = None, *,
                       max_line_bytes: int = MAX_LINE_BYTES,
-                      max_field_chars: int = MAX_FIELD_CHARS) -> InstructionData:
-    """Read every path into one audit table; ``row_id`` runs in input order across files."""
+                      max_field_chars: int = MAX_FIELD_CHARS, max_rows: int | None = None) -> InstructionData:
+    """Read every path into one audit table; ``row_id`` runs in input order across files. With
+    ``max_rows``, table rows after the first ``max_rows`` become read rejects (counted, never dropped)."""
     if isinstance(mapping, str):
         mapping = Mapping_.parse(mapping)
     if not paths:
@@ -89,6 +90,14 @@ def read_instructions(paths: Sequence[str | Path], mapping: str | Mapping_ | Non
         rejects.extend(file_rejects)
         sources.append(info)
     table = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=TABLE_SCHEMA)
+    if max_rows is not None and table.height > max_rows:
+        over = table.slice(max_rows)
+        rejects.extend(Reject(file, line, f"over --max-rows {max_rows}: not audited")
+                       for file, line in zip(over["source_file"], over["source_line"], strict=True))
+        for info in sources:
+            info.rows -= over.filter(pl.col("source_file") == info.path).height
+            info.rejected += over.filter(pl.col("source_file") == info.path).height
+        table = table.head(max_rows)
     table = table.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("row_id")).select(list(TABLE_SCHEMA))
     return InstructionData(table, rejects, sources)
 
