@@ -21,6 +21,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
     binary = "b" in mode
@@ -40,6 +41,21 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     except BaseException:
         _remove_quietly(tmp)
         raise
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """Remove temp files a killed run left beside ``target`` (``.NAME.*.tmp``): the next write of the
+    same file cleans up after the crash. Returns what was removed."""
+    removed = []
+    for stale in target.parent.glob(f".{glob_escape(target.name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+            removed.append(stale)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def _umask() -> int:
