@@ -1,0 +1,61 @@
+"""Atheris fuzz target for the sandboxed, span-tracked template renderer.
+
+    python benchmarks/fuzz_templates.py --seconds 120
+
+Any template body and values must render into spans that join to the plain render, or raise
+``RenderError``; anything else (an escape, a crash, a memory bomb over -rss_limit_mb) is a finding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import atheris  # noqa: E402
+
+with atheris.instrument_imports():
+    from ift_data.templates.render import Renderer, RenderError, joined
+
+RENDERER = Renderer()
+PIECES = ["{{ text }}", "{{ answer }}", "{{ options }}", "{% if text %}", "{% endif %}", "{% for n in label_names %}",
+          "{% endfor %}", "{{ n }}", "|upper", "|join(', ')", "''.__class__", "lipsum", "cycler.__init__", "* ",
+          "** ", "10**9", "range(", ")", "(", "{{ ", " }}", "{% ", " %}", "'", '"', "[", "]", ".", "__globals__"]
+
+
+def one_input(data: bytes) -> None:
+    fdp = atheris.FuzzedDataProvider(data)
+    parts = []
+    for _ in range(fdp.ConsumeIntInRange(0, 12)):
+        parts.append(PIECES[fdp.ConsumeIntInRange(0, len(PIECES) - 1)] if fdp.ConsumeBool()
+                     else fdp.ConsumeUnicodeNoSurrogates(8))
+    body = "".join(parts)
+    text = fdp.ConsumeUnicodeNoSurrogates(40)
+    context = {"text": text, "answer": "yes", "options": "", "label_names": ["no", "yes"]}
+    try:
+        spans = RENDERER.render(body, context)
+    except RenderError:
+        return
+    for piece, kind in spans:
+        assert kind in ("boilerplate", "content") and piece
+        assert "<class" not in piece or "<class" in body or "<class" in text
+    try:
+        plain = RENDERER.plain_env.from_string(body).render(context).strip()
+    except Exception:  # noqa: BLE001
+        return
+    assert joined(spans) == plain, (body, joined(spans), plain)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=60, help="how long to fuzz")
+    args, rest = parser.parse_known_args()
+    atheris.Setup([sys.argv[0], f"-max_total_time={args.seconds}", "-rss_limit_mb=4096", *rest], one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
