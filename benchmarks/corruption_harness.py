@@ -436,12 +436,17 @@ def write_jsonl(rows: list[dict[str, str]], path: Path) -> Path:
 
 def audit_flags(path: Path, out_dir: Path, embeddings: bool, seed: int) -> tuple[dict[str, set[int]], Any]:
     """Run the audit through the runner's API; returns flag -> flagged positions (row_id = position)."""
+    import polars as pl
+
     from ift_data.audit.options import AuditOptions
     from ift_data.audit.runner import run_audit
 
     result = run_audit([path], out_dir, AuditOptions(seed=seed, embeddings=embeddings, progress=False))
     signals = result.signals
-    flags = {c: set(signals.filter(signals[c])["row_id"].to_list()) for c in signals.columns if c.startswith("flag_")}
+    # flags, plus boolean "suspect" columns (e.g. noise_truncation_suspect: reported, not removable)
+    names = [c for c in signals.columns if c.startswith("flag_")
+             or ("suspect" in c and signals[c].dtype == pl.Boolean)]
+    flags = {c: set(signals.filter(signals[c].fill_null(False))["row_id"].to_list()) for c in names}
     return flags, result
 
 
