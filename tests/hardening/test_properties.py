@@ -179,3 +179,13 @@ def test_masking_keeps_text_and_trains_only_assistant_in_response_mode(user, ans
         assert any(s.label for s in segments)
     if mode == "full":
         assert all(s.label for s in segments)
+
+
+def test_constant_output_does_not_reuse_a_value_index() -> None:
+    """Fuzz finding (fuzz_templates.py): Jinja finalized the constant ``{{ '' }}`` at compile time, so its
+    sentinel pointed at value 0 of every later render and ``{{ answer }}`` came out twice."""
+    renderer = Renderer()
+    body = "{{ '' }}{{ answer }}{{ text }}{{ '-' }}"
+    spans = renderer.render(body, {"text": "x", "answer": "yes"})
+    assert joined(spans) == "yesx-"
+    assert spans == [("yesx-", "content")] or joined(spans) == "yesx-"

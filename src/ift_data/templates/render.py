@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, pass_context
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, pass_context, pass_eval_context
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -135,7 +135,8 @@ class Renderer:
         self._values: list[str | SegmentedValue] = []
         self._globals = dict(self.env.globals)
 
-    def _finalize(self, value: Any) -> str:
+    @pass_eval_context  # never called at compile time: Jinja would fold a constant ``{{ '' }}`` into a
+    def _finalize(self, eval_ctx: Any, value: Any) -> str:  # sentinel whose index a later render reuses
         if not isinstance(value, SegmentedValue):
             value = "" if value is None else str(value)
             if any(mark in value for mark in _RESERVED):
