@@ -1,24 +1,29 @@
-"""Audit reports: the terminal summary (rich) and the self-contained offline HTML report."""
+"""Audit reports: the terminal summary (rich) and the self-contained offline HTML report.
+
+Imports stay inside ``write_reports`` so that ``ift_data.report.build_summary`` (used by ``ift-data
+build``) does not pull in polars, numpy and jinja2.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from ift_data.report.data import ReportData, load_report_data
-from ift_data.report.facts import Facts, compute_facts
-from ift_data.report.html import write_html
-from ift_data.report.terminal import print_summary
-
-__all__ = ["Facts", "ReportData", "compute_facts", "load_report_data", "write_reports"]
+__all__ = ["write_reports"]
 
 
 def write_reports(result_or_dir: Any, out_dir: str | Path | None = None, console: Console | None = None,
                   *, per_flag: int = 5) -> Path:
-    """Read an audit (folder with ``signals.parquet`` + ``summary.json``, or a result object), write
-    ``OUT_DIR/report.html`` and print the terminal summary on ``console``. Returns the HTML path."""
+    """Read an audit (folder with ``signals.parquet`` + ``summary.json``, or the runner's ``AuditResult``),
+    write ``OUT_DIR/report.html`` and print the terminal summary on ``console``. Returns the HTML path."""
+    from ift_data.report.data import load_report_data
+    from ift_data.report.facts import compute_facts
+    from ift_data.report.html import write_html
+    from ift_data.report.terminal import print_summary
+
     data = load_report_data(result_or_dir)
     if out_dir is None:
         out_dir = data.source or "."
