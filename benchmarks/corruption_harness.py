@@ -134,6 +134,10 @@ _TASKS = ["Explain the main benefits of {t}.", "Write a short guide to getting s
 _WORDS = ["system", "people", "energy", "careful", "simple", "common", "research", "cost", "practice", "local", "daily", "quality", "risk", "design", "goal", "process", "result", "method", "plan", "health", "water", "light", "market", "change", "growth", "skill", "tool", "season", "record", "value", "support", "method", "choice", "detail", "effort", "habit", "balance", "network", "record", "safety"]
 
 
+_AUDIENCES = ["a curious teenager", "a busy parent", "a retired teacher", "a small business owner",
+              "a first-year student", "a city council member", "a nurse on night shifts", "a travelling musician"]
+
+
 def generated_rows(n: int, seed: int) -> list[dict[str, str]]:
     rng = random.Random(seed)
     rows = []
@@ -144,8 +148,10 @@ def generated_rows(n: int, seed: int) -> list[dict[str, str]]:
         for _ in range(rng.randint(3, 6)):
             words = rng.sample(_WORDS, rng.randint(8, 14))
             sentences.append(f"The {topic} " + " ".join(words) + ".")
-        rows.append({"instruction": task.format(t=topic) + f" (case {i})", "input": "",
-                     "output": " ".join(sentences)})
+        w1, w2 = rng.sample(_WORDS, 2)
+        audience = _AUDIENCES[rng.randrange(len(_AUDIENCES))]
+        rows.append({"instruction": f"{task.format(t=topic)} Write it for {audience} and mention {w1} and {w2}.",
+                     "input": "", "output": " ".join(sentences)})
     return rows
 
 
