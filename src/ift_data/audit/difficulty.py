@@ -73,9 +73,15 @@ def ifd_scores(table: pl.DataFrame, model_path: str, max_tokens: int, device: st
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from ift_data.errors import UserError
+
     dev = "cuda" if device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
-    tok = AutoTokenizer.from_pretrained(model_path)
-    lm = AutoModelForCausalLM.from_pretrained(model_path).to(dev).eval()
+    try:  # local files only: nothing downloads at run time
+        tok = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
+        lm = AutoModelForCausalLM.from_pretrained(model_path, local_files_only=True).to(dev).eval()
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot load a causal LM from this local path: {exc}".splitlines()[0],
+                        field="ifd_model", file=str(model_path)) from exc
 
     def loss(prefix: str, target: str) -> float:
         p = tok(prefix, add_special_tokens=False)["input_ids"] if prefix else []
