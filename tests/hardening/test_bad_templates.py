@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hardening_helpers import TEMPLATES, BuildCase, dump_yaml, recipe
+from hardening_helpers import TEMPLATES, BuildCase, dump_yaml
 
 ROWS = b"".join(json.dumps({"text": f"review {i}", "label": i % 2}).encode() + b"\n" for i in range(8))
 
