@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 
 from ift_data.audit.base import AuditContext
-from ift_data.audit.dedup_semantic import SemanticDedupSignal, union_find_roots
+from ift_data.audit.dedup_semantic import SemanticDedupSignal
 from ift_data.embed.knn import build_knn
 
 
@@ -59,6 +59,11 @@ def test_no_graph_is_skipped() -> None:
     assert "skipped" in result.summary and not result.flags
 
 
-def test_union_find_roots() -> None:
-    roots = union_find_roots(5, np.array([0, 3]), np.array([1, 4]), np.array([9, 2, 5, 7, 1]))
+def test_component_representatives() -> None:
+    from ift_data.audit.components import component_representatives
+
+    roots = component_representatives(5, np.array([0, 3]), np.array([1, 4]), np.array([9, 2, 5, 7, 1]))
     assert roots.tolist() == [1, 1, 2, 4, 4]
+    chain = component_representatives(6, np.array([5, 4, 3]), np.array([4, 3, 2]), np.arange(6))
+    assert chain.tolist() == [0, 1, 2, 2, 2, 2]
+    assert component_representatives(0, np.array([]), np.array([]), np.array([])).tolist() == []

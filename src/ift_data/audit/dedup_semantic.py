@@ -19,27 +19,7 @@ import numpy as np
 import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
-
-
-def union_find_roots(n: int, left: np.ndarray, right: np.ndarray, rank_key: np.ndarray) -> np.ndarray:
-    """For every node, the member of its connected component with the smallest ``rank_key``."""
-    parent = np.arange(n)
-
-    def find(a: int) -> int:
-        root = a
-        while parent[root] != root:
-            root = parent[root]
-        while parent[a] != root:
-            parent[a], a = root, parent[a]
-        return root
-
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            if rank_key[rb] < rank_key[ra]:
-                ra, rb = rb, ra
-            parent[rb] = ra
-    return np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)
+from ift_data.audit.components import component_representatives
 
 
 class SemanticDedupSignal:
@@ -54,7 +34,7 @@ class SemanticDedupSignal:
         n = table.height
         row_ids = table.get_column("row_id").to_numpy().astype(np.int64)
         rows, cols = np.nonzero(graph.valid & (np.nan_to_num(graph.similarities, nan=-2.0) >= threshold))
-        roots = union_find_roots(n, rows, graph.indices[rows, cols], row_ids)
+        roots = component_representatives(n, rows, graph.indices[rows, cols], row_ids)
         sizes = np.bincount(roots, minlength=n)
         in_cluster = sizes[roots] > 1
         representative = np.where(in_cluster, row_ids[roots], -1)

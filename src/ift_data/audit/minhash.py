@@ -5,7 +5,7 @@ hashed deterministically (CRC32 of each unit, polynomial combination of n-gram m
 ``num_perm`` affine maps modulo 2^32 seeded by ``seed``. The band/row split is datasketch's
 optimal parameters for the threshold with recall-favouring weights. Candidate pairs (members of one
 bucket: each with its predecessor and with the bucket's first) are verified by their true Jaccard on
-the hashed shingle sets; accepted pairs are joined by union-find; a cluster's representative is its
+the hashed shingle sets; accepted pairs form connected components; a cluster's representative is its
 smallest row index.
 """
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ift_data.audit.components import component_representatives
 from ift_data.audit.text import UNIT_PATTERN_RS, UNSPACED_CLASS_RS
 
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -135,15 +136,6 @@ def _jaccard(x: np.ndarray, y: np.ndarray) -> float:
     return inter / (len(x) + len(y) - inter)
 
 
-def _find(parent: np.ndarray, i: int) -> int:
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:
-        parent[i], i = root, parent[i]
-    return root
-
-
 def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm: int = 128, n_words: int = 3,
                             n_chars: int = 5, min_units: int = 3, seed: int = 0, fp_weight: float = 0.1,
                             fn_weight: float = 0.9) -> Clusters:
@@ -174,15 +166,9 @@ def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm:
     cand = np.sort(cand, axis=1)
     cand = cand[cand[:, 0] != cand[:, 1]]
     cand = np.unique(cand, axis=0)
-    parent = np.arange(len(texts))
-    verified = 0
-    for i, j in cand:
-        if _jaccard(shingles[i], shingles[j]) >= threshold:
-            verified += 1
-            ri, rj = _find(parent, int(i)), _find(parent, int(j))
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-    roots = np.array([_find(parent, i) for i in range(len(texts))])
+    accepted = np.array([_jaccard(shingles[i], shingles[j]) >= threshold for i, j in cand], dtype=bool)
+    verified = int(accepted.sum())
+    roots = component_representatives(len(texts), cand[accepted, 0], cand[accepted, 1], np.arange(len(texts)))
     counts = np.bincount(roots, minlength=len(texts))
     for i in np.flatnonzero(counts[roots] > 1):
         representative[i] = roots[i]
