@@ -18,53 +18,24 @@ import polars as pl
 from ift_data.audit.base import AuditContext, SignalResult
 
 ENGLISH_FUNCTION_WORDS = frozenset(
-    [
-        "the",
-        "and",
-        "is",
-        "are",
-        "of",
-        "to",
-        "you",
-        "that",
-        "this",
-        "with",
-        "for",
-        "what",
-        "how",
-        "it",
-        "be",
-        "was",
-        "on",
-        "your",
-        "an",
-        "by",
-        "from",
-        "which",
-        "can",
-        "have",
-        "not",
-        "or",
-        "at",
-        "will",
-        "their",
-        "they",
-        "we",
-        "there",
-        "were",
-        "has",
-        "been",
-        "would",
-        "should",
-        "could",
-        "these",
-        "those",
-        "its",
-        "who",
-        "into",
-        "than",
-    ]
+    "the and is are of to you that this with for what how it be was on your an by from which can have not or at "
+    "will their they we there were has been would should could these those its who into than".split()
 )
+# Function words of languages written with Latin letters: running text in a language is full of them,
+# while a list of names or dishes that a detector mislabels as that language has none.
+FUNCTION_WORDS = {
+    "en": ENGLISH_FUNCTION_WORDS,
+    "de": frozenset("der die das und ist nicht ein eine einen zu mit sich auf für von den dem des im ich sie es "
+                    "wir auch als wie bei oder aus nach wird sind noch nur".split()),
+    "fr": frozenset("le la les et est un une des du de pas que qui dans pour sur avec ce il elle nous vous sont "
+                    "au aux par plus ne se son sa ses".split()),
+    "es": frozenset("el la los las y es un una de del que en por con para no se su sus al lo como más pero "
+                    "muy son está".split()),
+    "it": frozenset("il lo la gli le e è un una di del della che in per con non si sono al come più ma".split()),
+    "pt": frozenset("o a os as e é um uma de do da que em para com não se por mais como são ao".split()),
+    "nl": frozenset("de het een en is van dat die in op te met voor niet zijn er aan ook als".split()),
+}
+_WORD_ANY_RE = re.compile(r"[^\W\d_]+")
 _WORD_RE = re.compile(r"[a-z]+")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
@@ -106,6 +77,30 @@ def is_prose(text: str) -> bool:
     if _HAN_RE.search(text) or _KANA_RE.search(text) or len(words) < 3:
         return True
     return sum(w[:1].isupper() for w in words) < 0.4 * len(words)
+
+
+def function_word_share(text: str, language: str) -> float | None:
+    """Share of the words that are function words of ``language`` (None when we have no list for it)."""
+    vocabulary = FUNCTION_WORDS.get(language.split("-")[0])
+    if vocabulary is None:
+        return None
+    words = _WORD_ANY_RE.findall(text.lower())
+    return sum(w in vocabulary for w in words) / len(words) if words else 0.0
+
+
+def reads_as_running_text(text: str, language: str, min_share: float) -> bool:
+    """Prose in the detected language: its function words prove it (a German answer whose nouns are all
+    capitalized passes; an English list of dishes that langdetect calls Italian does not); languages we
+    have no list for fall back to the shape test ``is_prose``."""
+    share = function_word_share(text, language)
+    if share is None:
+        return is_prose(text)
+    return share >= min_share and not _looks_like_code(text)
+
+
+def _looks_like_code(text: str) -> bool:
+    chars = [c for c in text if not c.isspace()]
+    return bool(chars) and sum(c in _CODE_CHARS for c in chars) > 0.02 * len(chars)
 
 
 class Detector:
@@ -156,11 +151,16 @@ class LanguageSignal:
         inst = [detect(t) for t in prompts]
         resp = [detect(t) for t in responses]
         min_len, min_prob = rule("min_mismatch_chars", 60), rule("min_probability", 0.9)
+        min_share = rule("min_function_word_share", 0.08)
         markers = [m.lower() for m in rule("translation_markers", [])]
+        instructions = table["instruction"].to_list()
         mismatch = []
-        for text, response, (li, pi), (lr, pr) in zip(prompts, responses, inst, resp, strict=True):
+        for instruction, text, response, (li, pi), (lr, pr) in zip(instructions, prompts, responses, inst, resp,
+                                                                  strict=True):
             long_enough = _long_enough(text, min_len) and _long_enough(response, min_len)
-            long_enough = long_enough and is_prose(text) and is_prose(response)
+            # The prompt's language is the instruction's: its input may be code, a table or a list of names.
+            long_enough = (long_enough and (reads_as_running_text(instruction, li, min_share) or is_prose(text))
+                           and reads_as_running_text(response, lr, min_share))
             confident = pi >= min_prob and pr >= min_prob and "und" not in (li, lr)
             differ = li.split("-")[0] != lr.split("-")[0]
             asked = differ and any(m in text.lower() for m in markers)

@@ -95,7 +95,7 @@ def to_task_row(row: RawRow, spec: TaskSpec) -> TaskRow | Reject:
                 return Reject(row.file, row.line, "list values must be strings", field=field_path,
                               dataset=spec.name)
             value = [str(v) for v in value]
-        elif isinstance(value, dict) or isinstance(value, bool) or value is None:
+        elif isinstance(value, dict | bool) or value is None:
             return Reject(row.file, row.line, f"expected text, found {type(value).__name__}",
                           field=field_path, dataset=spec.name)
         elif isinstance(value, float) and value != value:
