@@ -91,11 +91,18 @@ def function_word_share(text: str, language: str) -> float | None:
 def reads_as_running_text(text: str, language: str, min_share: float) -> bool:
     """Prose in the detected language: its function words prove it (a German answer whose nouns are all
     capitalized passes; an English list of dishes that langdetect calls Italian does not); languages we
-    have no list for fall back to the shape test ``is_prose``."""
+    have no list for fall back to the shape test ``is_prose``, and only outside the Latin script."""
     share = function_word_share(text, language)
     if share is None:
-        return is_prose(text)
+        # No list for this language: trust the detector only off the Latin script, where English short
+        # lists are not mistaken for it (langdetect calls them af, ca, tl, so ...).
+        return is_prose(text) and not _mostly_latin(text)
     return share >= min_share and not _looks_like_code(text)
+
+
+def _mostly_latin(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c < "\u0250" for c in letters) >= 0.8 * len(letters)
 
 
 def _looks_like_code(text: str) -> bool:
