@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("IFT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 ALPACA = SHARED / "instructions" / "alpaca_random_9k.json"
 SST2_DEV = SHARED / "raw" / "sst2" / "dev.tsv"
+AG_NEWS = SHARED / "raw" / "ag_news"
 
 # defect -> substrings of the flag columns expected to catch it
 EXPECTED = {
@@ -119,6 +120,13 @@ SENTIMENT_INSTRUCTIONS = [
     "What is the sentiment of this movie review? Answer positive or negative.",
 ]
 
+TOPIC_INSTRUCTIONS = [
+    "Which topic does this news story belong to: World, Sports, Business or Sci/Tech?",
+    "Classify the news article below into one of World, Sports, Business, Sci/Tech.",
+    "Read the headline and summary, then name its section (World, Sports, Business or Sci/Tech).",
+    "Assign this article to a news category: World, Sports, Business, or Sci/Tech.",
+]
+
 TEMPLATE_LEFTOVERS = ["{text}", "{{ question }}", "|||", "{{input}}", "{answer}", "{{ premise }} |||"]
 
 # A tiny generator of clean English rows, used only when ../shared/data is absent.
@@ -187,11 +195,11 @@ def _norm_key(row: dict[str, str]) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
 
-def load_clean(n_rows: int, n_reviews: int, seed: int, reviews_from: str = "sst2") -> tuple[list[dict[str, str]], str]:
-    """General rows + a sentiment subset (category 'sentiment'), exact duplicates removed.
+def load_clean(n_rows: int, n_reviews: int, seed: int, reviews_from: str = "generated") -> tuple[list[dict[str, str]], str]:
+    """General rows + a classification subset (category 'sentiment' or 'topic'), exact duplicates removed.
 
-    ``reviews_from``: ``sst2`` (real SST-2 dev sentences, when the shared data is there) or ``generated``
-    (short template reviews with clearly polar adjectives)."""
+    ``reviews_from``: ``agnews`` (real AG News articles and their 4 topics, when the shared data is there),
+    ``sst2`` (real SST-2 dev sentences) or ``generated`` (short template reviews with polar adjectives)."""
     if ALPACA.is_file():
         raw = json.loads(ALPACA.read_text(encoding="utf-8"))
         source = f"{ALPACA.name} (first rows, deduplicated)"
@@ -208,12 +216,26 @@ def load_clean(n_rows: int, n_reviews: int, seed: int, reviews_from: str = "sst2
             rows.append(row)
         if len(rows) == n_rows:
             break
+    if reviews_from == "agnews" and (AG_NEWS / "train.csv").is_file():
+        for i, (text, label) in enumerate(_ag_news(n_reviews, seed)):
+            rows.append({"instruction": TOPIC_INSTRUCTIONS[i % len(TOPIC_INSTRUCTIONS)], "input": text,
+                         "output": label, "category": "topic"})
+        return rows, source + " + AG News topic subset"
     use_sst2 = reviews_from == "sst2" and SST2_DEV.is_file()
     reviews = _sst2_reviews(n_reviews, seed) if use_sst2 else generated_reviews(n_reviews, seed)
     for i, (text, label) in enumerate(reviews):
         rows.append({"instruction": SENTIMENT_INSTRUCTIONS[i % len(SENTIMENT_INSTRUCTIONS)], "input": text,
                      "output": label, "category": "sentiment"})
     return rows, source + (" + SST-2 dev sentiment subset" if use_sst2 else " + generated sentiment reviews")
+
+
+def _ag_news(n: int, seed: int) -> list[tuple[str, str]]:
+    names = [x.strip() for x in (AG_NEWS / "classes.txt").read_text(encoding="utf-8").splitlines() if x.strip()]
+    with (AG_NEWS / "train.csv").open(encoding="utf-8") as fh:
+        pairs = [(f"{title.strip()}\n{body.replace(chr(92), ' ').strip()}", names[int(label) - 1])
+                 for label, title, body in csv.reader(fh)]
+    random.Random(seed).shuffle(pairs)
+    return pairs[:n]
 
 
 def _sst2_reviews(n: int, seed: int) -> list[tuple[str, str]]:
@@ -363,7 +385,7 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
     rng = random.Random(seed)
     rows = [dict(r) for r in clean]
     general = [i for i, r in enumerate(rows) if r["category"] == "general"]
-    sentiment = [i for i, r in enumerate(rows) if r["category"] == "sentiment"]
+    sentiment = [i for i, r in enumerate(rows) if r["category"] in ("sentiment", "topic")]
     used: set[int] = set()
     planted: list[tuple[str, int, dict[str, str] | None]] = []  # (kind, victim, copy or None)
     changed: set[int] = set()
@@ -400,7 +422,8 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
          lambda i: ("language_swap", None, language_swap(rows[i], len(planted))))
     pick(general, counts["template_leftover"],
          lambda i: ("template_leftover", None, leftover(rows[i], rng, len(planted))))
-    flip = {"positive": "negative", "negative": "positive"}
+    labels = sorted({rows[i]["output"] for i in sentiment})
+    flip = {label: labels[(k + 1) % len(labels)] for k, label in enumerate(labels)}  # always another label
     pick(sentiment, counts["label_flip"],
          lambda i: ("label_flip", None, {**rows[i], "output": flip[rows[i]["output"]]}))
 
@@ -566,7 +589,7 @@ def _union_precision(corrupted: Corrupted, flags: dict[str, set[int]], baseline:
 
 def run_harness(n_rows: int = 2000, n_reviews: int = 400, seed: int = 0, out_dir: str | Path = "harness_out",
                 counts: dict[str, int] | None = None, baseline: bool = True, embeddings: bool = True,
-                reviews_from: str = "sst2") -> HarnessResult:
+                reviews_from: str = "generated") -> HarnessResult:
     out = Path(out_dir)
     clean, source = load_clean(n_rows, n_reviews, seed, reviews_from)
     counts = counts or default_counts(n_rows, n_reviews)
@@ -637,8 +660,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reviews", type=int, default=400, help="rows of the sentiment subset")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="harness_out", help="folder for the datasets and audit outputs")
-    parser.add_argument("--reviews-from", choices=("sst2", "generated"), default="sst2",
-                        help="sentiment subset: real SST-2 dev sentences or generated polar reviews")
+    parser.add_argument("--reviews-from", choices=("generated", "agnews", "sst2"), default="generated",
+                        help="classification subset: generated polar reviews (labels an embedding model can "
+                             "predict), or real AG News topics / SST-2 dev sentences, where all-MiniLM-L6-v2 "
+                             "neighbours agree with the label only 60-80%% of the time and label_noise abstains "
+                             "or misses (docs/benchmarks.md)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the audit of the clean data")
     parser.add_argument("--no-embeddings", action="store_true", help="cheap signals only")
     parser.add_argument("--json", help="also write the scores as JSON here")

@@ -102,25 +102,19 @@ def _meets(result, defect: str) -> bool:
     return best is not None and best.recall >= min_recall and best.precision >= min_precision
 
 
-@pytest.mark.slow
 def test_near_duplicates_meet_targets(small_run) -> None:
     caught, total = small_run.near_union
     assert caught / total >= 0.95 and small_run.near_union_precision >= 0.9
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="audit/language.py is_prose rejects German prose (capitalized nouns) "
-                                        "and title-case or list-shaped prompts, so some swaps cannot be flagged")
 def test_language_swaps_meet_targets(small_run) -> None:
     assert _meets(small_run, "language_swap")
 
 
-@pytest.mark.slow
 def test_label_flips_meet_targets(small_run) -> None:
     assert _meets(small_run, "label_flip")
 
 
-@pytest.mark.slow
 def test_exact_duplicates_and_template_leftovers_are_all_found(small_run) -> None:
     for defect in ("exact_duplicate", "template_leftover"):
         best = small_run.best(defect)
