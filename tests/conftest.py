@@ -17,16 +17,18 @@ SAMPLES = PROJECT / "data_samples"
 SHARED_RAW = PROJECT.parent / "shared" / "data" / "raw"
 
 
-def export_available() -> bool:
-    """The build writes its files through ``ift_data.export`` (written separately)."""
-    try:
-        from ift_data.export import ExportOptions, export_examples  # noqa: F401
-    except ImportError:
-        return False
-    return True
+@pytest.fixture(autouse=True, scope="session")
+def _embedding_cache_in_tmp(tmp_path_factory) -> Any:
+    """Tests never read or fill the user's embedding cache (~/.cache/ift-data)."""
+    import os
 
-
-needs_export = pytest.mark.skipif(not export_available(), reason="ift_data.export is not there yet")
+    before = os.environ.get("IFT_DATA_CACHE")
+    os.environ["IFT_DATA_CACHE"] = str(tmp_path_factory.mktemp("ift-data-cache"))
+    yield
+    if before is None:
+        os.environ.pop("IFT_DATA_CACHE", None)
+    else:
+        os.environ["IFT_DATA_CACHE"] = before
 
 
 def write_yaml(path: Path, data: Any) -> Path:

@@ -83,9 +83,12 @@ def _sentiment_project(case: BuildCase, rows: int) -> Path:
 
 def _instructions(path: Path, rows: int) -> Path:
     rng = random.Random(5)
-    words = ["alpha", "beta", "gamma", "delta", "river", "stone", "cloud", "paper", "seven", "quiet", "yellow", "green"]
-    lines = [json.dumps({"instruction": f"Describe {' '.join(rng.choices(words, k=6))} number {i}.",
-                         "input": "", "output": " ".join(rng.choices(words, k=rng.randint(5, 30)))})
+    # English-looking text (function words included), as real instruction data is: the audit's language
+    # signal settles it on its cheap path instead of calling langdetect on 100k word salads.
+    words = ["the river", "a stone", "the cloud", "this paper", "seven birds", "the quiet town", "yellow fields",
+             "green hills", "is", "and", "of", "with", "to", "was", "for", "that"]
+    lines = [json.dumps({"instruction": f"Describe the {' '.join(rng.choices(words, k=6))} of number {i}.",
+                         "input": "", "output": "It is " + " ".join(rng.choices(words, k=rng.randint(5, 30))) + "."})
              for i in range(rows)]
     path.write_text("\n".join(lines) + "\n")
     return path

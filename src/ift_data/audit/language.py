@@ -9,6 +9,7 @@ and confidently detected, and no translation / language request in the instructi
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from typing import ClassVar
@@ -41,7 +42,7 @@ _LETTER_RE = re.compile(r"[^\W\d_]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-MAX_DETECT_CHARS = 1000
+MAX_DETECT_CHARS = 400  # langdetect's cost grows with length; 400 characters settle the language
 
 
 def cheap_language(text: str, letters: int, english_share: float) -> tuple[str, float] | None:
@@ -111,38 +112,85 @@ def _looks_like_code(text: str) -> bool:
 
 
 class Detector:
-    """Seeded langdetect with the cheap path in front and a per-text memo."""
+    """Seeded langdetect behind cheap paths, a memo, and a process pool for large batches.
 
-    def __init__(self, seed: int, min_chars: int, english_share: float) -> None:
-        from langdetect import DetectorFactory
+    langdetect reseeds its generator on every call, so a text gets the same answer in any process and
+    in any order: fanning the calls out over workers keeps the output byte-identical."""
 
-        DetectorFactory.seed = seed
-        self.min_chars, self.english_share = min_chars, english_share
+    def __init__(self, seed: int, min_chars: int, english_share: float, workers: int = 0,
+                 parallel_from: int = 2000) -> None:
+        self.seed, self.min_chars, self.english_share = seed, min_chars, english_share
+        self.workers = workers if workers > 0 else (os.cpu_count() or 1)
+        self.parallel_from = parallel_from
         self.memo: dict[str, tuple[str, float]] = {}
         self.langdetect_calls = 0
 
     def __call__(self, text: str) -> tuple[str, float]:
-        text = text[:MAX_DETECT_CHARS]
-        if text in self.memo:
-            return self.memo[text]
-        letters = len(_LETTER_RE.findall(text))
-        if letters < self.min_chars:
-            result = ("und", 0.0)
-        else:
-            result = cheap_language(text, letters, self.english_share) or self._langdetect(text)
-        self.memo[text] = result
-        return result
+        return self.detect_many([text])[0]
 
-    def _langdetect(self, text: str) -> tuple[str, float]:
-        from langdetect import detect_langs
-        from langdetect.lang_detect_exception import LangDetectException
+    def detect_many(self, texts: list[str]) -> list[tuple[str, float]]:
+        """(language, probability) per text; "und" for texts too short to tell."""
+        clipped = [t[:MAX_DETECT_CHARS] for t in texts]
+        pending: list[str] = []
+        for text in dict.fromkeys(clipped):
+            if text in self.memo:
+                continue
+            letters = len(_LETTER_RE.findall(text))
+            if letters < self.min_chars:
+                self.memo[text] = ("und", 0.0)
+                continue
+            cheap = cheap_language(text, letters, self.english_share) or cheap_latin_language(text)
+            if cheap is not None:
+                self.memo[text] = cheap
+            else:
+                pending.append(text)
+        self.langdetect_calls += len(pending)
+        for text, result in zip(pending, self._langdetect_all(pending), strict=True):
+            self.memo[text] = result
+        return [self.memo[t] for t in clipped]
 
-        self.langdetect_calls += 1
-        try:
-            best = detect_langs(text)[0]
-        except LangDetectException:
-            return "und", 0.0
-        return best.lang, round(float(best.prob), 4)
+    def _langdetect_all(self, texts: list[str]) -> list[tuple[str, float]]:
+        import multiprocessing
+
+        _seed_langdetect(self.seed)  # also imports langdetect here, before any fork
+        if len(texts) < self.parallel_from or self.workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return [_langdetect(t) for t in texts]
+        # fork, not spawn: spawn re-runs the caller's __main__, which breaks scripts without a main guard;
+        # the children run pure-Python langdetect only.
+        chunk = max(64, len(texts) // (self.workers * 8))
+        with multiprocessing.get_context("fork").Pool(self.workers) as pool:
+            return pool.map(_langdetect, texts, chunksize=chunk)
+
+
+def _seed_langdetect(seed: int) -> None:
+    from langdetect import DetectorFactory
+
+    DetectorFactory.seed = seed
+
+
+def _langdetect(text: str) -> tuple[str, float]:
+    from langdetect import detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    try:
+        best = detect_langs(text)[0]
+    except LangDetectException:
+        return "und", 0.0
+    return best.lang, round(float(best.prob), 4)
+
+
+def cheap_latin_language(text: str, min_share: float = 0.2, min_words: int = 8) -> tuple[str, float] | None:
+    """A Latin-script text whose words are, to ``min_share``, the function words of one listed language and
+    at most half as much of any other (French ``le la les et``, German ``der die und``...)."""
+    words = _WORD_ANY_RE.findall(text.lower())
+    if len(words) < min_words:
+        return None
+    shares = sorted(((sum(w in vocab for w in words) / len(words), lang) for lang, vocab in FUNCTION_WORDS.items()),
+                    reverse=True)
+    (best, language), (second, _) = shares[0], shares[1]
+    if best >= min_share and best >= 2 * second and _mostly_latin(text):
+        return language, 0.99
+    return None
 
 
 class LanguageSignal:
@@ -151,12 +199,13 @@ class LanguageSignal:
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
         rule = lambda key, default: ctx.rule("language", key, default)  # noqa: E731
-        detect = Detector(ctx.seed, rule("min_detect_chars", 20), rule("english_stopword_share", 0.12))
+        detect = Detector(ctx.seed, rule("min_detect_chars", 20), rule("english_stopword_share", 0.12),
+                          workers=int(rule("workers", 0)))
         prompts = table.select(pl.concat_str(["instruction", "input"], separator="\n").str.strip_chars())
         prompts = prompts.to_series().to_list()
         responses = table["response"].to_list()
-        inst = [detect(t) for t in prompts]
-        resp = [detect(t) for t in responses]
+        found = detect.detect_many([*prompts, *responses])
+        inst, resp = found[:len(prompts)], found[len(prompts):]
         min_len, min_prob = rule("min_mismatch_chars", 60), rule("min_probability", 0.9)
         min_share = rule("min_function_word_share", 0.08)
         markers = [m.lower() for m in rule("translation_markers", [])]
