@@ -90,7 +90,7 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
         raise RuntimeError(f"row accounting broken: {rows_in} in, {result.kept} kept, {result.rejected} rejected")
     write_json(out / "clean.json", {"rows_in": rows_in, "kept": result.kept, "rejected": result.rejected,
                                     "reasons": result.reasons, "remove": flags,
-                                    "outputs": [str(p) for p in outputs]})
+                                    "outputs": [p.name for p in outputs]})  # names in this folder
     return result
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +75,10 @@ def charts(data: ReportData, facts: Facts) -> list[dict[str, Any]]:  # noqa: C90
 
 
 def _run_info(summary: dict[str, Any]) -> dict[str, Any]:
+    """What the run was (inputs, rules, versions, seed); timings stay in summary.json so that the page of
+    a rerun is byte-identical."""
     info = {}
-    for key in ("inputs", "files", "thresholds", "versions", "timings", "timings_s", "rules", "seed"):
+    for key in ("inputs", "files", "thresholds", "versions", "rules", "seed"):
         if key in summary:
             info[key] = summary[key]
     return info
@@ -86,15 +87,21 @@ def _run_info(summary: dict[str, Any]) -> dict[str, Any]:
 def render_html(data: ReportData, facts: Facts, per_flag: int = 5) -> str:
     template = _environment().get_template(TEMPLATE)
     return template.render(
-        title=f"ift-data audit report{': ' + data.source if data.source else ''}",
+        title=f"ift-data audit report: {_inputs_label(data)}",
         data=data,
         facts=facts,
         charts=charts(data, facts),
         flagged=worst_examples(data, per_flag=per_flag),
         run_info=_run_info(data.summary),
         version=__version__,
-        generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
+
+
+def _inputs_label(data: ReportData) -> str:
+    """The audited files' names: the page is about the data, and names keep reruns byte-identical
+    (no output folder, no clock in the page)."""
+    names = [Path(str(item.get("path", ""))).name for item in data.summary.get("inputs", []) if isinstance(item, dict)]
+    return ", ".join(n for n in names if n) or data.source or "audit"
 
 
 def write_html(data: ReportData, facts: Facts, path: Path, per_flag: int = 5) -> Path:
