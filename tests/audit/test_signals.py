@@ -132,3 +132,17 @@ def test_format_concentration_warns(ctx):
     assert result.summary["warnings"] and "general data" in result.summary["warnings"][0]
     free = FormatConcentrationSignal().compute(make_table(rows[-2:] * 5), ctx)
     assert not free.summary["warnings"]
+
+
+def test_cheap_latin_language_needs_several_function_words_of_one_language():
+    from ift_data.audit.language import Detector, cheap_latin_language
+
+    french = "Le chat est assis sur le tapis et il regarde les oiseaux dans le jardin pendant que la pluie tombe."
+    german = "Der Hund ist nicht sehr alt, aber er läuft mit den Kindern jeden Morgen durch den Park und zurück."
+    english = "Write a creative story about a pirate who finds a hidden treasure on a small island."
+    assert cheap_latin_language(french) == ("fr", 0.99)
+    assert cheap_latin_language(german) == ("de", 0.99)
+    assert cheap_latin_language(english) in (None, ("en", 0.99))  # never Portuguese for its "a"
+    serial = Detector(0, 20, 0.12, workers=1).detect_many([french, german, english] * 3)
+    parallel = Detector(0, 20, 0.12, workers=2, parallel_from=1).detect_many([french, german, english] * 3)
+    assert serial == parallel and [lang for lang, _ in serial[:3]] == ["fr", "de", "en"]

@@ -20,7 +20,8 @@ from ift_data.audit.base import AuditContext, SignalResult
 
 ENGLISH_FUNCTION_WORDS = frozenset(
     "the and is are of to you that this with for what how it be was on your an by from which can have not or at "
-    "will their they we there were has been would should could these those its who into than".split()
+    "will their they we there were has been would should could these those its who into than a in as i he "
+    "she his her if but so about when".split()
 )
 # Function words of languages written with Latin letters: running text in a language is full of them,
 # while a list of names or dishes that a detector mislabels as that language has none.
@@ -118,7 +119,7 @@ class Detector:
     in any order: fanning the calls out over workers keeps the output byte-identical."""
 
     def __init__(self, seed: int, min_chars: int, english_share: float, workers: int = 0,
-                 parallel_from: int = 2000) -> None:
+                 parallel_from: int = 400) -> None:
         self.seed, self.min_chars, self.english_share = seed, min_chars, english_share
         self.workers = workers if workers > 0 else (os.cpu_count() or 1)
         self.parallel_from = parallel_from
@@ -185,10 +186,14 @@ def cheap_latin_language(text: str, min_share: float = 0.2, min_words: int = 8) 
     words = _WORD_ANY_RE.findall(text.lower())
     if len(words) < min_words:
         return None
-    shares = sorted(((sum(w in vocab for w in words) / len(words), lang) for lang, vocab in FUNCTION_WORDS.items()),
-                    reverse=True)
-    (best, language), (second, _) = shares[0], shares[1]
-    if best >= min_share and best >= 2 * second and _mostly_latin(text):
+    scored = []
+    for lang, vocab in FUNCTION_WORDS.items():
+        hits = [w for w in words if w in vocab]
+        scored.append((len(hits) / len(words), len(set(hits)), lang))
+    scored.sort(reverse=True)
+    (best, distinct, language), (second, _, _) = scored[0], scored[1]
+    # several distinct function words: one short word ("a", "de", "e") is shared by too many languages
+    if best >= min_share and distinct >= 3 and best >= 2 * second and _mostly_latin(text):
         return language, 0.99
     return None
 
