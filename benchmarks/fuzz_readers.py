@@ -8,7 +8,6 @@ and stops the run with the input saved as ``crash-*``. Not part of the test suit
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -64,11 +63,9 @@ def one_input(data: bytes) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=60, help="how long to fuzz")
-    args, rest = parser.parse_known_args()
-    atheris.Setup([sys.argv[0], f"-max_total_time={args.seconds}", "-rss_limit_mb=4096", *rest], one_input)
-    atheris.Fuzz()
+    from fuzz_main import fuzz
+
+    fuzz(one_input, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":
