@@ -92,6 +92,17 @@ def templates_show(template_id: str, dirs: tuple[Path, ...]) -> None:
     show_template(template_id, dirs, Console())
 
 
+@templates.command("import-promptsource")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--family", required=True, help="Family name of the new pack (its task specs use it).")
+@click.option("--out", "out_path", type=click.Path(path_type=Path), required=True, help="Pack file to write.")
+def templates_import_promptsource(path: Path, family: str, out_path: Path) -> None:
+    """Import a promptsource (P3) templates.yaml as a template pack, then lint it."""
+    from ift_data.templates.commands import import_promptsource_pack
+
+    sys.exit(import_promptsource_pack(path, family, out_path, Console()))
+
+
 @templates.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--samples", type=click.Path(path_type=Path), default=None,

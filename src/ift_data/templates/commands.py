@@ -68,3 +68,17 @@ def lint(paths: Sequence[Path], samples: Path | None, console: Console) -> int:
     console.print(f"{len(packs)} packs, {total} templates: {len(errors)} errors, "
                   f"{len(issues) - len(errors)} warnings")
     return 1 if errors else 0
+
+
+def import_promptsource_pack(path: Path, family: str, out_path: Path, console: Console) -> int:
+    """Write the imported pack, print what was skipped, lint it statically; the exit code of the lint."""
+    from ift_data.io.atomic import atomic_open
+    from ift_data.templates.promptsource import dump_pack, import_promptsource
+
+    pack, notes = import_promptsource(path, family)
+    with atomic_open(out_path) as fh:
+        fh.write(dump_pack(pack))
+    for note in notes:
+        console.print(f"[yellow]{escape(note)}[/]", highlight=False)
+    console.print(f"imported {len(pack['templates'])} templates (slots: {', '.join(pack['slots'])}) into {out_path}")
+    return lint([out_path], None, console)
