@@ -15,7 +15,7 @@ class AuditOptions:
     embeddings: bool = True
     model: str | None = None  # sentence-transformers model path or name; None = bundled default
     device: str = "auto"  # auto | cpu | cuda
-    batch_size: int = 64
+    batch_size: int | None = None  # None: 32 on CPU, 512 on CUDA (the encoder decides)
     cache_dir: str | None = None
     ifd_model: str | None = None  # local causal LM path for the optional IFD difficulty score
     signals: tuple[str, ...] | None = None  # run only these signal families (None = all)
