@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ift_data.build.recipe import DatasetEntry
 from ift_data.build.seeds import rng_for
-from ift_data.io.raw import read_raw
+from ift_data.io.raw import read_bytes, read_raw
 from ift_data.schema import Reject
 from ift_data.tasks.rows import TaskRow, to_task_row
 
@@ -46,7 +46,8 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     display = os.path.relpath(path, base_dir) if base_dir is not None else str(path)
     rows: list[TaskRow] = []
     rejects: list[Reject] = []
-    for item in read_raw(path, entry.task.source, display):
+    data = read_bytes(path)
+    for item in read_raw(path, entry.task.source, display, data):
         if isinstance(item, Reject):
             rejects.append(Reject(item.file or str(path), item.line, item.reason, item.field, "read", entry.name))
             continue
@@ -64,7 +65,7 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
                                   None, "limit", entry.name))
         else:
             rows.append(row)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
     loaded = LoadedDataset(entry, split, path, digest, rows, rejects)
     if entry.hard_cap is not None and len(rows) > entry.hard_cap:
         keep = set(rng_for(seed, entry.name, "hard-cap").sample(range(len(rows)), entry.hard_cap))

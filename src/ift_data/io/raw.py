@@ -18,13 +18,21 @@ RawItem = RawRow | Reject
 _PATH_PART = re.compile(r"^([^\[\]]*)(\[\])?$")
 
 
-def read_raw(path: Path, source: SourceSpec, display: str | None = None) -> Iterator[RawItem]:
-    """Rows of one raw file, in file order; ``display`` is the name rows and rejects report
-    (e.g. the path relative to the recipe, so outputs do not depend on where the project lives)."""
+def read_bytes(path: Path) -> bytes:
+    """A raw file's bytes; an unreadable file is a one-line error naming it."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read raw file: {exc.strerror or exc}", file=str(path)) from exc
+
+
+def read_raw(path: Path, source: SourceSpec, display: str | None = None, data: bytes | None = None
+             ) -> Iterator[RawItem]:
+    """Rows of one raw file, in file order; ``display`` is the name rows and rejects report
+    (e.g. the path relative to the recipe, so outputs do not depend on where the project lives);
+    ``data``: the file's bytes when the caller already read them (to hash exactly what was parsed)."""
+    if data is None:
+        data = read_bytes(path)
     if display is not None:
         path = Path(display)
     if source.format in ("csv", "tsv"):
