@@ -52,10 +52,6 @@ class Provenance:
     row: str  # "FILE:LINE" (or FILE#index for nested JSON) of the source row
     split: str = "train"
 
-    @property
-    def few_shot(self) -> bool:
-        return self.shots > 0
-
     def to_json(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset,

@@ -14,6 +14,8 @@ from ift_data.cli import main
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEMPLATES = PROJECT / "templates"
+# Eight tiny sentiment rows as JSONL: the raw file most hostile-config cases build from.
+ROWS = b"".join(json.dumps({"text": f"review {i}", "label": i % 2}).encode() + b"\n" for i in range(8))
 
 
 @dataclass

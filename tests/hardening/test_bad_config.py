@@ -3,14 +3,11 @@ one-line error naming the file (and line / field where there is one), exit code 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_helpers import TEMPLATES, BuildCase, dump_yaml, recipe, run_cli, sentiment_spec
-
-ROWS = b"".join(json.dumps({"text": f"review {i}", "label": i % 2}).encode() + b"\n" for i in range(8))
+from hardening_helpers import ROWS, TEMPLATES, BuildCase, dump_yaml, recipe, run_cli, sentiment_spec
 
 PYTHON_TAGS = [
     "!!python/object/apply:os.system ['echo pwned > PWNED']",

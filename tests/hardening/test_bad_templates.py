@@ -4,14 +4,11 @@ traceback; the render rejects account for every example that was not written."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import yaml
-from hardening_helpers import TEMPLATES, BuildCase, dump_yaml
-
-ROWS = b"".join(json.dumps({"text": f"review {i}", "label": i % 2}).encode() + b"\n" for i in range(8))
+from hardening_helpers import ROWS, TEMPLATES, BuildCase, dump_yaml
 
 ESCAPES = [
     "{{ ''.__class__.__mro__ }}",

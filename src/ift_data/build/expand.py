@@ -25,6 +25,7 @@ class Rendered:
 
     input: list[Span]
     target: list[Span]
+    answer_choices: tuple[str, ...] = ()
 
 
 class DatasetExpander:
@@ -102,7 +103,7 @@ class DatasetExpander:
         context = self._context(row, template_index, rng)
         template = self.templates[template_index]
         prompt, target = self.renderer.render_parts((template.input, template.target), context)
-        return Rendered(prompt, target)
+        return Rendered(prompt, target, tuple(context["answer_choices"]))
 
     def example(self, row_index: int, template_index: int, epoch: int = 0) -> Example | None:
         """The example for one assignment; None when the template renders empty for this row.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ift_data.build.expand import DatasetExpander
 from ift_data.build.manifest import build_manifest
 from ift_data.build.plan import plan_counts
-from ift_data.build.recipe import DatasetEntry, OutputSpec, Recipe, load_recipe
+from ift_data.build.recipe import Collection, DatasetEntry, OutputSpec, Recipe, load_recipe
 from ift_data.build.seeds import rng_for
 from ift_data.build.sources import MAX_FIELD_CHARS, LoadedDataset, load_dataset
 from ift_data.errors import SpecError
@@ -233,7 +234,7 @@ def _dmt_stages(recipe: Recipe, outcomes: dict[str, DatasetOutcome]) -> tuple[li
             raise SpecError(f"schedule names {name!r}, which is no dataset or collection of the recipe",
                             file=recipe.path, field="schedule.domain")
         member = by_name[name]
-        domain |= {d.name for d in member.datasets()} if hasattr(member, "datasets") else {name}
+        domain |= {d.name for d in member.datasets()} if isinstance(member, Collection) else {name}
     stage1 = _mixed(outcomes, recipe.seed, domain & set(outcomes))
     general = _mixed(outcomes, recipe.seed, set(outcomes) - domain)
     keep = round(len(stage1) * recipe.schedule.domain_share)
@@ -243,8 +244,8 @@ def _dmt_stages(recipe: Recipe, outcomes: dict[str, DatasetOutcome]) -> tuple[li
     return stage1, stage2
 
 
-def _walk(collection):
+def _walk(collection: Collection) -> Iterator[DatasetEntry | Collection]:
     for member in collection.members:
         yield member
-        if hasattr(member, "members"):
+        if isinstance(member, Collection):
             yield from _walk(member)

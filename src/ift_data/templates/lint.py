@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -131,14 +130,13 @@ def _render_checks(pack: TemplatePack, rows: list[TaskRow], label_names: tuple[s
         non_empty, failures = 0, []
         for row_index in range(len(rows)):
             try:
-                context = expander._context(rows[row_index], index, random.Random(0))
                 rendered = expander.render_pair(row_index, index)
             except RenderError as exc:
                 failures.append(f"row {rows[row_index].location}: {exc}")
                 continue
             if rendered.input and rendered.target:
                 non_empty += 1
-            choices = context.get("answer_choices") or []
+            choices = list(rendered.answer_choices)
             target = joined(rendered.target)
             if (template.variant == "forward" and choices and "label" in rows[row_index].slots
                     and rendered.target and target not in choices):
