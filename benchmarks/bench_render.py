@@ -22,8 +22,8 @@ import jinja2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from ift_data.build.expand import DatasetExpander  # noqa: E402
-from ift_data.build.recipe import ExpansionSpec, FewShotSpec  # noqa: E402
+from ift_data.builder.expand import DatasetExpander  # noqa: E402
+from ift_data.builder.recipe import ExpansionSpec, FewShotSpec  # noqa: E402
 from ift_data.tasks.rows import TaskRow  # noqa: E402
 from ift_data.templates.pack import load_pack  # noqa: E402
 

@@ -57,7 +57,7 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
           mask: str | None, system_prompt: str | None, tokenizer: str | None, max_len: int | None,
           overflow: str | None, max_rows: int | None, max_field_chars: int) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
-    from ift_data.build.pipeline import run_build
+    from ift_data.builder.pipeline import run_build
     from ift_data.report.build_summary import print_build_summary
 
     result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,

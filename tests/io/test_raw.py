@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ift_data.build.recipe import DatasetEntry
-from ift_data.build.sources import load_dataset
+from ift_data.builder.recipe import DatasetEntry
+from ift_data.builder.sources import load_dataset
 from ift_data.errors import UserError
 from ift_data.io.raw import read_raw
 from ift_data.schema import RawRow, Reject

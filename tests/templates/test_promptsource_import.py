@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ift_data.build.expand import DatasetExpander
-from ift_data.build.recipe import ExpansionSpec, FewShotSpec
+from ift_data.builder.expand import DatasetExpander
+from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
 from ift_data.cli import main
 from ift_data.errors import TemplateError
 from ift_data.tasks.rows import TaskRow

@@ -29,8 +29,8 @@ def list_packs(dirs: Sequence[Path], console: Console) -> None:
 
 
 def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> None:
-    from ift_data.build.expand import DatasetExpander
-    from ift_data.build.recipe import ExpansionSpec, FewShotSpec
+    from ift_data.builder.expand import DatasetExpander
+    from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
     from ift_data.templates.render import joined
 
     for pack in _packs(dirs).values():

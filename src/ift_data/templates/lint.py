@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import TemplateSyntaxError, meta
 
-from ift_data.build.recipe import ExpansionSpec, FewShotSpec
+from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
 from ift_data.errors import UserError
 from ift_data.tasks.rows import TaskRow
 from ift_data.templates.pack import Template, TemplatePack
@@ -119,7 +119,7 @@ def _static_checks(template: Template, pack: TemplatePack, renderer: Renderer) -
 def _render_checks(pack: TemplatePack, rows: list[TaskRow], label_names: tuple[str, ...],
                    renderer: Renderer) -> list[LintIssue]:
     # Imported here: build.expand imports this package.
-    from ift_data.build.expand import DatasetExpander
+    from ift_data.builder.expand import DatasetExpander
 
     expander = DatasetExpander("lint", "train", rows, pack, label_names,
                                ExpansionSpec(options="fixed", variants=("forward", "inverted")),

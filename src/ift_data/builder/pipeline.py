@@ -10,12 +10,12 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ift_data.build.expand import DatasetExpander
-from ift_data.build.manifest import build_manifest
-from ift_data.build.plan import plan_counts
-from ift_data.build.recipe import Collection, DatasetEntry, OutputSpec, Recipe, load_recipe
-from ift_data.build.seeds import rng_for
-from ift_data.build.sources import MAX_FIELD_CHARS, LoadedDataset, load_dataset
+from ift_data.builder.expand import DatasetExpander
+from ift_data.builder.manifest import build_manifest
+from ift_data.builder.plan import plan_counts
+from ift_data.builder.recipe import Collection, DatasetEntry, OutputSpec, Recipe, load_recipe
+from ift_data.builder.seeds import rng_for
+from ift_data.builder.sources import MAX_FIELD_CHARS, LoadedDataset, load_dataset
 from ift_data.errors import SpecError
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.schema import Example, Reject

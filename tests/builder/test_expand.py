@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ift_data.build.expand import DatasetExpander
-from ift_data.build.options import MARKER_STYLES, RANDOM_HEADERS
-from ift_data.build.recipe import ExpansionSpec, FewShotSpec
+from ift_data.builder.expand import DatasetExpander
+from ift_data.builder.options import MARKER_STYLES, RANDOM_HEADERS
+from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
 from ift_data.tasks.rows import TaskRow
 from ift_data.templates.pack import TemplatePack, load_pack
 

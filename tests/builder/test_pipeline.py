@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ift_data.build.pipeline import run_build
+from ift_data.builder.pipeline import run_build
 from ift_data.cli import main
 
 PROJECT = Path(__file__).resolve().parents[2]

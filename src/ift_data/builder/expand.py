@@ -8,9 +8,9 @@ from typing import Any
 
 from jinja2 import meta
 
-from ift_data.build.options import options_block
-from ift_data.build.recipe import ExpansionSpec, FewShotSpec
-from ift_data.build.seeds import derive_seed, rng_for
+from ift_data.builder.options import options_block
+from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
+from ift_data.builder.seeds import derive_seed, rng_for
 from ift_data.schema import Example, Message, Provenance, Segment
 from ift_data.tasks.rows import TaskRow
 from ift_data.templates.pack import Template, TemplatePack

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ift_data import __version__
-from ift_data.build.recipe import Recipe
+from ift_data.builder.recipe import Recipe
 from ift_data.schema import Reject
 
 if TYPE_CHECKING:
-    from ift_data.build.pipeline import DatasetOutcome
+    from ift_data.builder.pipeline import DatasetOutcome
 
 
 def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], total: int, held: dict[str, Any],

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ift_data.build.recipe import DatasetEntry
-from ift_data.build.sources import load_dataset
+from ift_data.builder.recipe import DatasetEntry
+from ift_data.builder.sources import load_dataset
 from ift_data.io.raw import read_raw
 from ift_data.schema import RawRow
 from ift_data.tasks.spec import load_task_spec
@@ -38,7 +38,7 @@ def load(name: str, split: str | None = None):
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory, helpers):
-    from ift_data.build.pipeline import run_build
+    from ift_data.builder.pipeline import run_build
 
     recipe_dict, write_yaml = helpers.recipe_dict, helpers.write_yaml
     root = tmp_path_factory.mktemp("raw_build")

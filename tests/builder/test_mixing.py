@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ift_data.build.mixing import (
+from ift_data.builder.mixing import (
     allocate,
     equal_rates,
     fixed_rates,
@@ -18,8 +18,8 @@ from ift_data.build.mixing import (
     rates_for,
     temperature_rates,
 )
-from ift_data.build.plan import default_total, leaf_rates, plan_counts
-from ift_data.build.recipe import Collection, DatasetEntry, MixingSpec
+from ift_data.builder.plan import default_total, leaf_rates, plan_counts
+from ift_data.builder.recipe import Collection, DatasetEntry, MixingSpec
 
 SIZES = {"big": 50_000, "mid": 8_000, "small": 1_200, "tiny": 90}
 
@@ -136,7 +136,7 @@ def test_fixed_weights_in_a_collection_and_plan_total() -> None:
 @pytest.mark.parametrize("scale", [pytest.param(1, id="20k"), pytest.param(4, id="5k")])
 def test_realized_rates_of_a_20k_build(tmp_path: Path, tasks, make_recipe, helpers, scale: int) -> None:
     """The issue's check (20,000 examples, ~12 s) and the same build at a quarter of the size."""
-    from ift_data.build.pipeline import run_build
+    from ift_data.builder.pipeline import run_build
 
     sizes = {name: n // scale for name, n in {"huge": 12_000, "large": 6_000, "medium": 2_500, "small": 400}.items()}
     cap, total = 4_000 // scale, 20_000 // scale

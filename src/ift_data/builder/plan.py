@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ift_data.build.mixing import allocate, rates_for
-from ift_data.build.recipe import Collection, DatasetEntry
+from ift_data.builder.mixing import allocate, rates_for
+from ift_data.builder.recipe import Collection, DatasetEntry
 
 
 def _size(member: DatasetEntry | Collection, sizes: Mapping[str, int]) -> int:

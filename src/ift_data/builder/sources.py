@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ift_data.build.recipe import DatasetEntry
-from ift_data.build.seeds import rng_for
+from ift_data.builder.recipe import DatasetEntry
+from ift_data.builder.seeds import rng_for
 from ift_data.io.raw import read_bytes, read_raw
 from ift_data.schema import Reject
 from ift_data.tasks.rows import TaskRow, to_task_row
