@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from ift_data.errors import SpecError
+from ift_data.resources import bundled
 from ift_data.templates.pack import UniqueKeyLoader
 
 # Families whose keys are owned by the embeddings helper's signals: any key is accepted there.
@@ -23,11 +24,8 @@ class Rules:
 
 
 def rules_dir() -> Path:
-    """``rules/`` in the working directory when present, else the one beside the package source."""
-    local = Path.cwd() / "rules"
-    if (local / "default.yaml").is_file():
-        return local
-    return Path(__file__).resolve().parents[3] / "rules"
+    """The bundled ``rules/`` (never the working directory's: a user rule file is used only when named)."""
+    return bundled("rules")
 
 
 def resolve(name_or_path: str | None) -> Path:

@@ -18,8 +18,8 @@ from ift_data.builder.seeds import rng_for
 from ift_data.builder.sources import MAX_FIELD_CHARS, LoadedDataset, load_dataset
 from ift_data.errors import SpecError
 from ift_data.io.atomic import write_json, write_jsonl
+from ift_data.resources import bundled
 from ift_data.schema import Example, Reject
-from ift_data.templates.locate import bundled_dir
 from ift_data.templates.pack import TemplatePack, check_unique_ids, load_packs
 from ift_data.templates.render import Renderer, RenderError
 
@@ -50,7 +50,7 @@ class BuildResult:
 
 
 def default_recipe_path() -> Path:
-    return bundled_dir("data_samples") / DEFAULT_RECIPE
+    return bundled("data_samples") / DEFAULT_RECIPE
 
 
 def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = None,
@@ -65,7 +65,7 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
         recipe = replace(recipe, seed=seed)
     if output:
         recipe = replace(recipe, output=replace(recipe.output, **{k: v for k, v in output.items() if v is not None}))
-    packs = load_packs(recipe.template_dirs or [bundled_dir("templates")])
+    packs = load_packs(recipe.template_dirs or [bundled("templates")])
     check_unique_ids(packs)
     train, held = _split_held_out(recipe)
     _check_families(recipe.root.datasets(), packs)

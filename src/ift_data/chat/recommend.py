@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from ift_data.errors import SpecError
+from ift_data.resources import bundled
 
-RULES_FILE = Path(__file__).resolve().parents[3] / "rules" / "masking.yaml"
+RULES_FILE = bundled("rules") / "masking.yaml"
 DEFAULT_RULES: dict[str, Any] = {
     "instruction_ratio_min": 3.0,
     "small_dataset_max": 10000,

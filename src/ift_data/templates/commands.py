@@ -10,13 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from ift_data.errors import TemplateError
+from ift_data.resources import bundled
 from ift_data.templates.lint import lint_packs, sample_rows
-from ift_data.templates.locate import bundled_dir
 from ift_data.templates.pack import load_packs
 
 
 def _packs(dirs: Sequence[Path]):
-    return load_packs(dirs or [bundled_dir("templates")])
+    return load_packs(dirs or [bundled("templates")])
 
 
 def list_packs(dirs: Sequence[Path], console: Console) -> None:
@@ -43,7 +43,7 @@ def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> N
             console.print(template.input, markup=False, highlight=False)
             console.rule("target")
             console.print(template.target, markup=False, highlight=False)
-            for rows, label_names in sample_rows(bundled_dir("data_samples"), limit=1).get(pack.family, [])[:1]:
+            for rows, label_names in sample_rows(bundled("data_samples"), limit=1).get(pack.family, [])[:1]:
                 expander = DatasetExpander("show", "train", rows, pack, label_names, ExpansionSpec(),
                                            FewShotSpec(), seed=0)
                 position = [t.id for t in expander.templates].index(template_id)
@@ -59,7 +59,7 @@ def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> N
 def lint(paths: Sequence[Path], samples: Path | None, console: Console) -> int:
     """Print the findings; return the exit code (1 when any error)."""
     packs = _packs(paths)
-    issues = lint_packs(list(packs.values()), sample_rows(samples or bundled_dir("data_samples")))
+    issues = lint_packs(list(packs.values()), sample_rows(samples or bundled("data_samples")))
     errors = [i for i in issues if i.severity == "error"]
     for issue in issues:
         style = "red" if issue.severity == "error" else "yellow"
