@@ -10,7 +10,7 @@ import pytest
 
 from ift_data.builder.recipe import DatasetEntry
 from ift_data.builder.sources import load_dataset
-from ift_data.io.raw import read_raw
+from ift_data.io.sources import open_source
 from ift_data.schema import RawRow
 from ift_data.tasks.spec import load_task_spec
 
@@ -86,7 +86,8 @@ def test_mrpc_unbalanced_quotes_survive() -> None:
     spec, loaded = load("mrpc")
     data_lines = (RAW / "mrpc" / "msr_paraphrase_train.txt").read_bytes().count(b"\n") - 1  # less the header
     assert loaded.rows_in == len(loaded.rows) == data_lines and loaded.rejects == []
-    raw_rows = [r for r in read_raw(spec.source.split_path("train"), spec.source) if isinstance(r, RawRow)]
+    raw_rows = [r for r in open_source(spec.source.split_path("train"), spec.source.read_options("train")).items()
+                if isinstance(r, RawRow)]
     assert len(raw_rows) == data_lines
     assert sum(1 for r in raw_rows if r.fields["#1 ID"] != "-1") == 4_076  # the README's count
     assert data_lines == 4_076 + MRPC_EXTRA

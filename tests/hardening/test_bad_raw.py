@@ -17,13 +17,13 @@ GOOD = [{"text": f"review {i}: the film was {'great' if i % 2 else 'dull'}", "la
 
 # name -> (raw bytes, rows in, reject reason substrings expected in rejects.jsonl)
 JSONL_CASES = {
-    "truncated_last_line": (_jl(*GOOD) + b'{"text": "cut in the mid', 7, ["broken JSON"]),
+    "truncated_last_line": (_jl(*GOOD) + b'{"text": "cut in the mid', 7, ["invalid JSON"]),
     "invalid_utf8": (_jl(*GOOD) + b'{"text": "bad \xff\xfe byte", "label": 0}\n', 7, ["invalid UTF-8"]),
     "latin1_line": (_jl(*GOOD) + '{"text": "café", "label": 1}\n'.encode("latin-1"), 7, ["invalid UTF-8"]),
     "bom": (b"\xef\xbb\xbf" + _jl(*GOOD), 6, []),
     "crlf": (_jl(*GOOD).replace(b"\n", b"\r\n"), 6, []),
-    "raw_nul_in_string": (_jl(*GOOD) + b'{"text": "a\x00b", "label": 0}\n', 7, ["broken JSON"]),
-    "nul_between_lines": (_jl(*GOOD) + b"\x00\n", 7, ["broken JSON"]),
+    "raw_nul_in_string": (_jl(*GOOD) + b'{"text": "a\x00b", "label": 0}\n', 7, ["invalid JSON"]),
+    "nul_between_lines": (_jl(*GOOD) + b"\x00\n", 7, ["invalid JSON"]),
     "nan_text": (_jl(*GOOD) + b'{"text": NaN, "label": 0}\n', 7, ["NaN"]),
     "infinity_text": (_jl(*GOOD) + b'{"text": Infinity, "label": 0}\n', 7, ["Infinity"]),
     "nan_label": (_jl(*GOOD) + b'{"text": "x", "label": NaN}\n', 7, ["NaN"]),
@@ -31,17 +31,19 @@ JSONL_CASES = {
                      ["nested"]),
     "duplicate_keys": (_jl(*GOOD) + b'{"text": "one", "text": "two", "label": 0}\n', 7, ["duplicate key"]),
     "not_an_object": (_jl(*GOOD) + b"[1, 2]\n" + b'"str"\n' + b"3\n" + b"null\n", 10, ["expected a JSON object"]),
-    "text_list_of_dicts": (_jl(*GOOD, {"text": [{"a": 1}], "label": 0}), 7, ["list values"]),
-    "text_dict": (_jl(*GOOD, {"text": {"a": 1}, "label": 0}), 7, ["expected text"]),
-    "text_bool": (_jl(*GOOD, {"text": True, "label": 0}), 7, ["expected text"]),
-    "text_null": (_jl(*GOOD, {"text": None, "label": 0}), 7, ["expected text"]),
+    # values keep their types: a list, dict or bool reaches the template (which decides what to do with it)
+    "text_list_of_dicts": (_jl(*GOOD, {"text": [{"a": 1}], "label": 0}), 7, []),
+    "text_dict": (_jl(*GOOD, {"text": {"a": 1}, "label": 0}), 7, []),
+    "text_bool": (_jl(*GOOD, {"text": True, "label": 0}), 7, []),
+    "text_null": (_jl(*GOOD, {"text": None, "label": 0}), 7, ["value is null"]),
     "label_list": (_jl(*GOOD, {"text": "x", "label": [0]}), 7, ["label must be a scalar"]),
     "label_bool": (_jl(*GOOD, {"text": "x", "label": True}), 7, ["label must be a scalar"]),
     "label_float": (_jl(*GOOD, {"text": "x", "label": 0.5}), 7, ["not an integer"]),
     "label_unknown": (_jl(*GOOD, {"text": "x", "label": 7}), 7, ["unknown label"]),
     "label_huge": (_jl(*GOOD, {"text": "x", "label": 10**400}), 7, ["unknown label"]),
     "missing_field": (_jl(*GOOD, {"label": 0}), 7, ["missing field"]),
-    "empty_text": (_jl(*GOOD, {"text": "", "label": 0}), 7, []),
+    "empty_text": (_jl(*GOOD, {"text": "", "label": 0}), 7, ["empty text value"]),
+    "blank_text": (_jl(*GOOD, {"text": " \t\n", "label": 0}), 7, ["empty text value"]),
     "blank_lines_only_between": (_jl(*GOOD[:3]) + b"\n\n   \n" + _jl(*GOOD[3:]), 6, []),
     "noncharacter_in_text": (_jl(*GOOD, {"text": "a\ufdd0b", "label": 0}), 7, ["noncharacter"]),
     "lone_surrogate_escape": (_jl(*GOOD) + b'{"text": "a\\ud800b", "label": 0}\n', 7, ["surrogate"]),
@@ -70,7 +72,7 @@ CSV_CASES = {
     "nul": (CSV_GOOD.encode() + b"a\x00b,1\n", 7, []),
     "too_many_columns": ((CSV_GOOD + "a,1,extra\n").encode(), 7, ["expected 2 columns"]),
     "too_few_columns": ((CSV_GOOD + "only\n").encode(), 7, ["expected 2 columns"]),
-    "empty_fields": ((CSV_GOOD + ",\n").encode(), 7, ["unknown label"]),
+    "empty_fields": ((CSV_GOOD + ",\n").encode(), 7, ["empty text value"]),
     "label_word": ((CSV_GOOD + "x,positive\n").encode(), 7, []),
     "header_only": (b"text,label\n", 0, []),
 }
@@ -134,7 +136,7 @@ def test_json_records_of_wrong_types(case: BuildCase) -> None:
     case.write(raw, "json")
     case.build().assert_ok()
     case.assert_accounted(11)
-    assert "not an object" in json.dumps(case.rejects())
+    assert "expected a JSON object" in json.dumps(case.rejects())
 
 
 def test_duplicate_keys_in_json_document(case: BuildCase) -> None:

@@ -59,7 +59,7 @@ def test_mapping(tmp_path):
         read_instructions([path], "instruction=nope,output=answer")
 
 
-@pytest.mark.parametrize("fmt", ["json", "jsonl", "parquet", "csv", "tsv", "hf"])
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "parquet", "csv", "tsv", "hf_disk"])
 def test_formats(tmp_path, fmt):
     path = tmp_path / f"d.{fmt}"
     if fmt == "json":
@@ -172,7 +172,7 @@ def test_csv_ragged_row_rejected(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text('instruction,output\nq1,a1\nq2,a2,extra\n"multi\nline",a3\n', encoding="utf-8")
     data = read_instructions([path])
-    assert [(r.line, "fields" in r.reason) for r in data.rejects] == [(3, True)]
+    assert [(r.line, "expected 2 columns, found 3" in r.reason) for r in data.rejects] == [(3, True)]
     assert data.table["source_line"].to_list() == [2, 4]
     _accounted(data)
 

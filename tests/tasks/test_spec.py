@@ -61,7 +61,10 @@ def test_labels_file(tmp_path: Path) -> None:
     (lambda t: t.replace("format: tsv", "format: xml"), "source.format", "format must be"),
     (lambda t: t.replace("format: tsv", "format: tsv\n  header: false"), "source.columns", "columns"),
     (lambda t: t.replace("format: tsv", "format: tsv\n  quoting: weird"), "source.quoting", "quoting"),
-    (lambda t: t.replace("format: tsv", "format: tsv\n  encoding: latin-1"), "source.encoding", "encoding"),
+    (lambda t: t.replace("format: tsv", "format: tsv\n  encoding: klingon"), "source.encoding", "encoding"),
+    (lambda t: t.replace("format: tsv", "format: tsv\n  encoding: base64"), "source.encoding", "text encoding"),
+    (lambda t: t.replace("format: tsv", "format: hf_hub"), "source.dataset", "dataset"),
+    (lambda t: t.replace("format: tsv", "format: tsv\n  dataset: squad"), "source.dataset", "hf_hub"),
     (lambda t: t.replace("format: tsv", "format: tsv\n  delimiter: ';;'"), "source.delimiter", "one character"),
     (lambda t: t.replace("format: tsv", "format: tsv\n  extra: 1"), "source", "unknown key"),
     (lambda t: t + "labels_file: classes.txt\n", "labels", "not both"),
@@ -98,3 +101,27 @@ def test_bundled_sample_specs_load() -> None:
         spec = load_task_spec(path)
         for _, split_path in spec.source.splits:
             assert split_path.is_file(), f"{path}: {split_path}"
+
+
+def test_unknown_keys_message_lists_the_valid_keys(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as info:
+        load_task_spec(write(tmp_path, BASE.replace("format: tsv", "format: tsv\n  encodng: utf-8")))
+    assert "encodng" in str(info.value) and "valid keys: columns, config, dataset, delimiter, encoding" in str(info.value)
+    with pytest.raises(SpecError) as info:
+        load_task_spec(write(tmp_path, BASE + "lables: [a, b]\n"))
+    assert "valid keys:" in str(info.value) and "labels_file" in str(info.value)
+
+
+def test_hub_source_keeps_split_names_and_passes_them_to_the_reader(tmp_path: Path) -> None:
+    text = BASE.replace("format: tsv\n  splits: {train: train.tsv, validation: sub/dev.tsv}",
+                        "format: hf_hub\n  dataset: user/reviews\n  config: plain\n"
+                        "  splits: {train: 'train[:100]', validation: validation}")
+    spec = load_task_spec(write(tmp_path, text))
+    options = spec.source.read_options("train")
+    assert (options.format, options.dataset, options.config, options.split) == ("hf_hub", "user/reviews", "plain",
+                                                                              "train[:100]")
+
+
+def test_encoding_reaches_the_reader(tmp_path: Path) -> None:
+    spec = load_task_spec(write(tmp_path, BASE.replace("format: tsv", "format: tsv\n  encoding: cp1252")))
+    assert spec.source.read_options("train").encoding == "cp1252"

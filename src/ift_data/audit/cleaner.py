@@ -4,12 +4,6 @@ and the id of the kept representative. Rows in = kept + rejected, always (checke
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +14,13 @@ import polars as pl
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.rules import load_rules
 from ift_data.audit.runner import SIGNALS_FILE, SUMMARY_FILE, AuditResult, run_audit
+from ift_data.audit.summary import AuditSummary
 from ift_data.errors import UserError
 from ift_data.io.atomic import atomic_open, dumps_json_line, write_json
 from ift_data.io.instructions import SourceInfo, read_instructions
+from ift_data.io.sources import write_kept
+from ift_data.io.sources.base import strip_bom
+from ift_data.schema import RawRow
 
 REJECTED_FILE = "rejected.jsonl"
 MAX_RAW_CHARS = 10_000
@@ -49,7 +47,7 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     if signals is None:
         audit = run_audit(paths, out, options, console)
         table, table_signals, sources, read_rejects = audit.table, audit.signals, audit.sources, audit.rejects
-        families, rules = audit.flag_families, audit.summary["rules"]["values"]
+        families, rules = audit.flag_families, audit.summary.rules.values
     else:
         table_signals, families = _load_signals(Path(signals))
         data = read_instructions(paths, options.mapping, max_rows=options.max_rows,
@@ -68,17 +66,18 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     kept_table = table.filter(~removed)
     used: set[str] = set()
     for i, source in enumerate(sources):
-        indices = kept_table.filter(pl.col("source_file") == source.path)["source_record"].to_list()
+        kept_lines = kept_table.filter(pl.col("source_file") == source.path)["source_line"].to_list()
         name = Path(source.path).name
         target = out / (name if name not in used else f"{i}_{name}")
         used.add(target.name)
-        _write_kept(source, indices, target)
+        _write_kept(source, kept_lines, target)
         outputs.append(target)
     records = _attach_records(rejected_rows, sources)
+    raw_lines = _RawLines(sources)
     for reject in read_rejects:
         records.append({"row_id": None, "source_file": reject.file, "source_line": reject.line, "stage": "read",
                         "reasons": [reject.reason], "field": reject.field, "cluster_id": None,
-                        "representative_id": None, "raw": _raw_line(reject.file, reject.line, sources)})
+                        "representative_id": None, "raw": raw_lines.get(reject.file, reject.line)})
         reasons["read"] = reasons.get("read", 0) + 1
     with atomic_open(out / REJECTED_FILE) as fh:
         for record in records:
@@ -99,10 +98,7 @@ def _load_signals(path: Path) -> tuple[pl.DataFrame, dict[str, str]]:
     file = folder / SIGNALS_FILE if path.is_dir() else path
     if not file.is_file():
         raise UserError("no signals.parquet here: run `ift-data audit` first", file=str(path))
-    families: dict[str, str] = {}
-    summary = folder / SUMMARY_FILE
-    if summary.is_file():
-        families = {k: v["signal"] for k, v in json.loads(summary.read_text(encoding="utf-8")).get("flags", {}).items()}
+    families = AuditSummary.load(folder / SUMMARY_FILE).flag_families
     return pl.read_parquet(file), families
 
 
@@ -127,7 +123,7 @@ def _audit_rejects(table: pl.DataFrame, signals: pl.DataFrame, removed: pl.Serie
     return out, reasons
 
 
-# ---- original records, in the input's own format ---------------------------------------------------
+# ---- original records, in the input's own format, through the source layer ------------------------
 
 def _attach_records(rows: list[dict[str, Any]], sources: list[SourceInfo]) -> list[dict[str, Any]]:
     by_file: dict[str, list[dict[str, Any]]] = {}
@@ -136,89 +132,43 @@ def _attach_records(rows: list[dict[str, Any]], sources: list[SourceInfo]) -> li
     for source in sources:
         members = by_file.get(source.path, [])
         if members:
-            originals = _records(source, [m["source_record"] for m in members])
-            for member, record in zip(members, originals, strict=True):
-                member["record"] = record
+            originals = _records(source, {m["source_line"] for m in members})
+            for member in members:
+                member["record"] = originals.get(member["source_line"])
     return rows
 
 
-def _records(source: SourceInfo, indices: list[int]) -> list[Any]:
-    if source.format == "jsonl":
-        lines = _nonblank_lines(source.path)
-        return [json.loads(lines[i]) for i in indices]
-    if source.format == "json":
-        doc = json.loads(Path(source.path).read_bytes().decode("utf-8-sig"))
-        return [doc[i] for i in indices]
-    if source.format in ("csv", "tsv"):
-        header, rows = _csv_rows(source)
-        return [dict(zip(header, rows[i], strict=False)) for i in indices]
-    return _arrow(source).take(indices).to_pylist()
+def _records(source: SourceInfo, lines: set[int]) -> dict[int, Any]:
+    """The original records at ``lines`` (line or record number), read through the source layer."""
+    if source.source is None:
+        return {}
+    return {item.line: item.fields for item in source.source.items()
+            if isinstance(item, RawRow) and item.line in lines}
 
 
-def _write_kept(source: SourceInfo, indices: list[int], target: Path) -> None:
-    if source.format == "jsonl":
-        lines = _nonblank_lines(source.path)
-        with atomic_open(target, "wb") as fh:
-            for i in indices:
-                fh.write(lines[i].rstrip(b"\r") + b"\n")
-    elif source.format == "json":
-        doc = json.loads(Path(source.path).read_bytes().decode("utf-8-sig"))
-        write_json(target, [doc[i] for i in indices])
-    elif source.format in ("csv", "tsv"):
-        header, rows = _csv_rows(source)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter="\t" if source.format == "tsv" else ",", lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows[i] for i in indices)
-        with atomic_open(target) as fh:
-            fh.write(buffer.getvalue())
-    elif source.format == "parquet":
-        import pyarrow.parquet as pq
-
-        with atomic_open(target, "wb") as fh:
-            pq.write_table(_arrow(source).take(indices), fh)
-    else:
-        import datasets
-
-        ds = datasets.load_from_disk(source.path).select(indices)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)
-        ds.save_to_disk(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
+def _write_kept(source: SourceInfo, kept_lines: list[int], target: Path) -> None:
+    if source.source is None or source.options is None:
+        raise UserError("cannot write this input back: it was not read from a file", file=source.path)
+    write_kept(source.source, source.options, kept_lines, target)
 
 
-def _nonblank_lines(path: str) -> list[bytes]:
-    data = Path(path).read_bytes()
-    data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data  # as the reader does
-    return [line for line in data.split(b"\n") if line.strip()]
+class _RawLines:
+    """The text of rejected lines of text inputs (cut to MAX_RAW_CHARS), each input split once, so a
+    rejected row is never lost silently."""
 
+    def __init__(self, sources: list[SourceInfo]) -> None:
+        self._sources = {s.path: s for s in sources}
+        self._lines: dict[str, list[bytes]] = {}
 
-def _csv_rows(source: SourceInfo) -> tuple[list[str], list[list[str]]]:
-    text = Path(source.path).read_bytes().decode("utf-8-sig")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if source.format == "tsv" else ",")
-    header = next(reader)
-    return header, [row for row in reader if row]
-
-
-def _arrow(source: SourceInfo):
-    if source.format == "parquet":
-        import pyarrow.parquet as pq
-
-        return pq.read_table(source.path)
-    import datasets
-
-    return datasets.load_from_disk(source.path).data.table
-
-
-def _raw_line(file: str, line: int, sources: list[SourceInfo]) -> str | None:
-    """The text of a rejected JSONL/CSV line (cut to MAX_RAW_CHARS) so nothing is lost silently."""
-    source = next((s for s in sources if s.path == file), None)
-    if source is None or source.format not in ("jsonl", "csv", "tsv"):
-        return None
-    lines = Path(file).read_bytes().split(b"\n")
-    if not 0 < line <= len(lines):
-        return None
-    raw = lines[line - 1].decode("utf-8", errors="replace")
-    return raw if len(raw) <= MAX_RAW_CHARS else raw[:MAX_RAW_CHARS] + f"... [{len(raw):,} characters]"
+    def get(self, file: str, line: int) -> str | None:
+        source = self._sources.get(file)
+        if source is None or source.format not in ("jsonl", "csv", "tsv") or source.source is None \
+                or source.source.data is None:
+            return None
+        if file not in self._lines:
+            self._lines[file] = strip_bom(source.source.data).splitlines()
+        lines = self._lines[file]
+        if not 0 < line <= len(lines):
+            return None
+        raw = lines[line - 1].decode("utf-8", errors="replace")
+        return raw if len(raw) <= MAX_RAW_CHARS else raw[:MAX_RAW_CHARS] + f"... [{len(raw):,} characters]"

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ift_data.builder.recipe import DatasetEntry
 from ift_data.builder.seeds import rng_for
-from ift_data.io.raw import read_bytes, read_raw
+from ift_data.io.sources import open_source
 from ift_data.schema import Reject
-from ift_data.tasks.rows import TaskRow, to_task_row
+from ift_data.tasks.check import resolve
+from ift_data.tasks.rows import TaskRow, text_size, to_task_row
 
 
 @dataclass
 class LoadedDataset:
-    """The rows of one dataset split, and the accounting of how many were read, rejected and capped."""
+    """The rows of one dataset split, and the accounting of how many were read, rejected and capped.
+    ``entry.task`` is the spec as resolved against the source (label names from a ``ClassLabel``)."""
 
     entry: DatasetEntry
     split: str
@@ -30,6 +31,10 @@ class LoadedDataset:
     def rows_in(self) -> int:
         return len(self.rows) + len(self.rejects) + len(self.capped)
 
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        return self.entry.task.label_names
+
 
 MAX_FIELD_CHARS = 1_000_000
 
@@ -39,40 +44,43 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     """Read a split; apply the hard cap (a seeded sample that keeps file order). Locations are reported
     relative to ``base_dir`` (the recipe's folder) when given.
 
-    Resource limits: a slot value over ``max_field_chars`` characters rejects its row (stage ``map``);
-    with ``max_rows``, rows after the first ``max_rows`` good ones are rejected (stage ``limit``), so
-    they are counted and listed in rejects.jsonl, never dropped silently."""
-    path = entry.task.source.split_path(split)
-    display = os.path.relpath(path, base_dir) if base_dir is not None else str(path)
+    A spec whose ``fields`` name a column the source lacks is a ``SpecError``. Rejects: rows the reader
+    cannot parse (stage ``read``); rows whose fields are missing, empty or hold an unknown label, or a slot
+    value over ``max_field_chars`` characters (stage ``map``); with ``max_rows``, rows after the first
+    ``max_rows`` good ones (stage ``limit``), so they are counted and listed, never dropped silently."""
+    source_spec = entry.task.source
+    path = source_spec.split_path(split)
+    options = source_spec.read_options(split)
+    display = None
+    if options.format != "hf_hub":
+        display = os.path.relpath(path, base_dir) if base_dir is not None else str(path)
+    source = open_source(path, options, display)
+    task = resolve(entry.task, source)
+    entry = replace(entry, task=task) if task is not entry.task else entry
     rows: list[TaskRow] = []
     rejects: list[Reject] = []
-    data = read_bytes(path)
-    for item in read_raw(path, entry.task.source, display, data):
+    for item in source.items():
         if isinstance(item, Reject):
-            rejects.append(Reject(item.file or str(path), item.line, item.reason, item.field, "read", entry.name))
+            rejects.append(replace(item, stage="read", dataset=entry.name))
             continue
-        row = to_task_row(item, entry.task)
+        row = to_task_row(item, task)
         if isinstance(row, Reject):
-            rejects.append(Reject(row.file, row.line, row.reason, row.field, "map", entry.name))
+            rejects.append(replace(row, stage="map", dataset=entry.name))
             continue
-        long_slot = next((slot for slot, value in row.slots.items() if _chars(value) > max_field_chars), None)
+        long_slot = next((slot for slot, value in row.slots.items() if text_size(value) > max_field_chars), None)
         if long_slot is not None:
-            rejects.append(Reject(row.file, row.line, f"{_chars(row.slots[long_slot]):,} characters, over the "
-                                  f"--max-field-chars limit of {max_field_chars:,}", dict(entry.task.fields)[long_slot],
-                                  "map", entry.name))
+            rejects.append(Reject(row.file, row.line, f"{text_size(row.slots[long_slot]):,} characters, over "
+                                  f"the --max-field-chars limit of {max_field_chars:,}",
+                                  dict(task.fields)[long_slot], "map", entry.name))
         elif max_rows is not None and len(rows) >= max_rows:
             rejects.append(Reject(row.file, row.line, f"over --max-rows {max_rows}: not read into the build",
                                   None, "limit", entry.name))
         else:
             rows.append(row)
-    digest = hashlib.sha256(data).hexdigest()
-    loaded = LoadedDataset(entry, split, path, digest, rows, rejects)
+    shown_path = path if options.format != "hf_hub" else Path(source.name)
+    loaded = LoadedDataset(entry, split, shown_path, source.sha256, rows, rejects)
     if entry.hard_cap is not None and len(rows) > entry.hard_cap:
         keep = set(rng_for(seed, entry.name, "hard-cap").sample(range(len(rows)), entry.hard_cap))
         loaded.rows = [r for i, r in enumerate(rows) if i in keep]
         loaded.capped = [r for i, r in enumerate(rows) if i not in keep]
     return loaded
-
-
-def _chars(value: object) -> int:
-    return sum(len(v) for v in value) if isinstance(value, list) else len(value) if isinstance(value, str) else 0

@@ -1,16 +1,16 @@
 """Read instruction datasets (JSONL, JSON, Parquet, CSV/TSV, ``datasets.save_to_disk`` folders) into the
 normalized audit table (see ``audit/base.py``).
 
-Fast path: polars/pyarrow read the whole file and flat shapes are converted column-wise. When the fast
-path fails (a broken line, mixed types, invalid UTF-8, an oversized line) a line-by-line reader takes
-over and names the bad line. Every input record ends up either in the table or in ``rejects``.
-Extra table columns: ``source_record`` (0-based record index within its file; the cleaner uses it to
-write kept rows in the input's own format).
+Records come from the shared source layer (``io/sources``), so parsing and reject wording are the
+build's. Fast paths: Arrow-backed inputs (Parquet, save_to_disk) and clean JSONL files are converted
+column-wise with polars when their shape is flat; anything else goes record by record. Every input
+record ends up either in the table or in ``rejects``. Extra table columns: ``source_line`` (the record's
+line, or record number; the cleaner writes kept rows back by it) and ``source_record`` (0-based record
+index within its file).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,19 +24,20 @@ from ift_data.io.instructions_shapes import (
     AUDIT_TEXT_FIELDS,
     CATEGORY_KEYS,
     Mapping_,
-    RowError,
     converter_for,
     detect_shape,
     flat_columns_for,
 )
-from ift_data.io.strict_json import StrictJSONError, find_duplicate, loads_strict
+from ift_data.io.sources import ReadOptions, Source, detect_format, open_source
+from ift_data.io.sources.base import RowError, strip_bom
+from ift_data.io.strict_json import StrictJSONError, loads_strict
 from ift_data.schema import Reject
 
 _REJECTED = object()  # a record already rejected on read (JSON ``null`` is a record, and a bad one)
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_FIELD_CHARS = 1_000_000
-FORMATS = ("jsonl", "json", "parquet", "csv", "tsv", "hf")
+FORMATS = ("jsonl", "json", "parquet", "csv", "tsv", "hf_disk")
 
 TABLE_SCHEMA = {
     "row_id": pl.Int64, "source_file": pl.String, "source_line": pl.Int64, "source_record": pl.Int64,
@@ -47,7 +48,8 @@ TABLE_SCHEMA = {
 
 @dataclass
 class SourceInfo:
-    """One input file: its format, detected shape and row accounting."""
+    """One input file: its format, detected shape and row accounting; ``source`` and ``options`` are what
+    it was read with (the cleaner writes kept rows back through them)."""
 
     path: str
     format: str
@@ -55,6 +57,8 @@ class SourceInfo:
     records: int  # records in the file (rows in)
     rows: int  # rows that reached the audit table
     rejected: int
+    source: Source | None = field(default=None, repr=False, compare=False)
+    options: ReadOptions | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "format": self.format, "shape": self.shape, "records": self.records,
@@ -102,21 +106,12 @@ def read_instructions(paths: Sequence[str | Path], mapping: str | Mapping_ | Non
     return InstructionData(table, rejects, sources)
 
 
-def detect_format(path: Path) -> str:
-    """The file format from the path (a folder is a ``save_to_disk`` dataset)."""
-    if path.is_dir():
-        return "hf"
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    if suffix == ".json":
-        return "json"
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    if suffix in (".csv", ".tsv"):
-        return suffix[1:]
-    raise UserError(f"unknown file type {suffix or '(none)'!r}: expected one of .jsonl .json .parquet .csv .tsv "
-                    "or a datasets.save_to_disk folder", file=str(path))
+def _peek(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4096)
+    except OSError:
+        return b""
 
 
 def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
@@ -125,114 +120,55 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
     if not path.exists():
         raise UserError("no such file or folder", file=name)
     fmt = detect_format(path)
-    if fmt == "hf":
-        frame = _hf_frame(path)
-        rows, rejects, shape, n = _from_frame(frame, name, None, mapping)
-    elif fmt == "parquet":
-        frame = _parquet_frame(path)
-        rows, rejects, shape, n = _from_frame(frame, name, None, mapping)
+    if fmt == "json" and strip_bom(_peek(path)).lstrip()[:1] != b"[":
+        fmt = "jsonl"  # a .json file holding one object, or JSON lines
+    # TSV text keeps its quotes: a quote in a tab-separated file is text, not syntax.
+    options = ReadOptions(format=fmt, quoting="none" if fmt == "tsv" else "standard", max_line_bytes=max_line_bytes)
+    source = open_source(path, options, name)
+    if source.data is not None and not source.data.strip():
+        raise UserError("file is empty", file=name)
+    if source.table is not None:
+        rows, rejects, shape, n = _from_frame(pl.from_arrow(source.table), name, None, mapping)  # type: ignore[arg-type]
+    elif fmt == "jsonl" and (fast := _jsonl_fast(source, mapping, max_line_bytes)) is not None:
+        rows, rejects, shape, n = fast
     else:
-        data = path.read_bytes()
-        if not data.strip():
-            raise UserError("file is empty", file=name)
-        if fmt == "json" and data.lstrip()[:1] == b"[":
-            records, rejects = _json_records(data, name)
-            rows, rejects, shape, n = _from_records(records, name, mapping, rejects)
-        elif fmt in ("csv", "tsv"):
-            rows, rejects, shape, n = _read_csv(data, name, "\t" if fmt == "tsv" else ",", mapping)
-        else:
-            fmt = "jsonl"
-            rows, rejects, shape, n = _read_jsonl(data, name, mapping, max_line_bytes)
+        records: list[tuple[int, Any]] = []
+        rejects = []
+        for item in source.items():
+            if isinstance(item, Reject):
+                rejects.append(item)
+                records.append((item.line, _REJECTED))
+            else:
+                records.append((item.line, item.fields))
+        if not records:
+            what = {"json": "the JSON array holds no records", "csv": "CSV file has a header but no rows",
+                    "tsv": "TSV file has a header but no rows"}.get(fmt, "no records")
+            raise UserError(what, file=name, line=source.header_line)
+        rows, rejects, shape, n = _from_records(records, name, mapping, rejects)
     rows, long_rejects = _drop_oversized(rows, name, max_field_chars)
     rejects = sorted(rejects + long_rejects, key=lambda r: r.line)
-    info = SourceInfo(name, fmt, shape, n, rows.height, len(rejects))
+    info = SourceInfo(name, fmt, shape, n, rows.height, len(rejects), source, options)
     return rows.with_columns(pl.lit(name).alias("source_file")), rejects, info
 
 
-# ---- file formats ---------------------------------------------------------------------------------
-
-def _hf_frame(path: Path) -> pl.DataFrame:
-    import datasets
-
-    try:
-        ds = datasets.load_from_disk(str(path))
-    except Exception as exc:  # noqa: BLE001 - any failure means "not a dataset folder"
-        raise UserError(f"not a datasets.save_to_disk folder: {exc}", file=str(path)) from exc
-    if isinstance(ds, datasets.DatasetDict):
-        raise UserError(f"folder holds several splits ({', '.join(ds)}); give one split's folder",
-                        file=str(path))
-    return pl.from_arrow(ds.data.table)  # type: ignore[return-value]
-
-
-def _parquet_frame(path: Path) -> pl.DataFrame:
-    import pyarrow.parquet as pq
-
-    try:
-        return pl.from_arrow(pq.read_table(path))  # type: ignore[return-value]
-    except Exception as exc:  # noqa: BLE001
-        raise UserError(f"not a readable Parquet file: {exc}", file=str(path)) from exc
-
-
-def _json_records(data: bytes, name: str) -> tuple[list[tuple[int, Any]], list[Reject]]:
-    """Records of a JSON array (``line`` is the 1-based record number) and the rejected ones."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"invalid UTF-8 at byte {exc.start}", file=name, line=data.count(b"\n", 0, exc.start) + 1) from exc
-    try:
-        doc = loads_strict(text, duplicates="mark")
-    except StrictJSONError as exc:
-        raise UserError(f"invalid JSON: {exc.reason}", file=name, line=exc.line) from exc
-    if not isinstance(doc, list):
-        raise UserError("expected a JSON array of records", file=name)
-    if not doc:
-        raise UserError("the JSON array holds no records", file=name)
-    records, rejects = [], []
-    for i, rec in enumerate(doc):
-        duplicate = find_duplicate(rec)
-        if duplicate is not None:
-            rejects.append(Reject(name, i + 1, f"duplicate key {duplicate!r} in one object"))
-            rec = _REJECTED
-        records.append((i + 1, rec))
-    return records, rejects
-
-
-def _read_jsonl(data: bytes, name: str, mapping: Mapping_ | None, max_line_bytes: int):
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    lines = data.split(b"\n")
+def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int) -> Any:
+    """Polars reads a clean JSONL file column-wise; None sends it to the shared line-by-line reader
+    (any line that is not strict JSON, is too long or is not UTF-8, or a shape one odd record hides)."""
+    assert source.data is not None
+    lines = strip_bom(source.data).splitlines()
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
-    if all(len(lines[i]) <= max_line_bytes for i in nonblank) and _all_strict(lines, nonblank):
-        try:
-            frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
-        except Exception:  # noqa: BLE001 - any failure sends us to the line-by-line reader
-            frame = None
-        if frame is not None and frame.height == len(nonblank) and frame.width:
-            try:
-                return _from_frame(frame, name, [i + 1 for i in nonblank], mapping)
-            except UserError:
-                pass  # e.g. one odd record hides the shape: the slow path names it
-    records: list[tuple[int, Any]] = []
-    rejects: list[Reject] = []
-    for i in nonblank:
-        raw, line = lines[i], i + 1
-        if len(raw) > max_line_bytes:
-            rejects.append(Reject(name, line, f"line is {len(raw) / 2**20:.1f} MiB, over the "
-                                  f"{max_line_bytes / 2**20:.0f} MiB limit"))
-            records.append((line, _REJECTED))
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            rejects.append(Reject(name, line, f"invalid UTF-8 at byte {exc.start} of the line"))
-            records.append((line, _REJECTED))
-            continue
-        try:
-            records.append((line, loads_strict(text)))
-        except StrictJSONError as exc:
-            rejects.append(Reject(name, line, f"invalid JSON: {exc.reason}"))
-            records.append((line, _REJECTED))
-    return _from_records(records, name, mapping, rejects)
+    if not all(len(lines[i]) <= max_line_bytes for i in nonblank) or not _all_strict(lines, nonblank):
+        return None
+    try:
+        frame = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), infer_schema_length=None)
+    except Exception:  # noqa: BLE001 - any failure sends us to the line-by-line reader
+        return None
+    if frame.height != len(nonblank) or not frame.width:
+        return None
+    try:
+        return _from_frame(frame, source.name, [i + 1 for i in nonblank], mapping)
+    except UserError:
+        return None
 
 
 def _all_strict(lines: list[bytes], nonblank: list[int]) -> bool:
@@ -241,37 +177,11 @@ def _all_strict(lines: list[bytes], nonblank: list[int]) -> bool:
     sends the file to the line-by-line reader, which rejects it with its reason."""
     try:
         for i in nonblank:
-            loads_strict(lines[i].decode("utf-8"))
+            if not isinstance(loads_strict(lines[i].decode("utf-8")), dict):
+                return False
     except (StrictJSONError, UnicodeDecodeError):
         return False
     return True
-
-
-def _read_csv(data: bytes, name: str, sep: str, mapping: Mapping_ | None):
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"invalid UTF-8 at byte {exc.start}", file=name, line=data.count(b"\n", 0, exc.start) + 1) from exc
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    header = next(reader, None)
-    if not header:
-        raise UserError("CSV file has no header line", file=name, line=1)
-    records: list[tuple[int, Any]] = []
-    rejects: list[Reject] = []
-    start = reader.line_num + 1
-    for row in reader:
-        if not row:
-            start = reader.line_num + 1
-            continue
-        if len(row) != len(header):
-            rejects.append(Reject(name, start, f"expected {len(header)} fields, got {len(row)}"))
-            records.append((start, _REJECTED))
-        else:
-            records.append((start, dict(zip(header, row, strict=True))))
-        start = reader.line_num + 1
-    if not records:
-        raise UserError("CSV file has a header but no rows", file=name, line=1)
-    return _from_records(records, name, mapping, rejects)
 
 
 # ---- records -> audit rows ------------------------------------------------------------------------

@@ -10,21 +10,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ift_data.io.sources.base import RowError
+
+__all__ = ["AUDIT_TEXT_FIELDS", "CATEGORY_KEYS", "Mapping_", "RowError", "converter_for", "detect_shape",
+           "flat_columns_for", "text_value"]
+
 AUDIT_TEXT_FIELDS = ("instruction", "input", "response", "system")
 CATEGORY_KEYS = ("category", "task", "task_name")
 
 USER_ROLES = {"user", "human", "prompter"}
 ASSISTANT_ROLES = {"assistant", "gpt", "model", "bot", "chatgpt", "bard", "bing"}
 SYSTEM_ROLES = {"system"}
-
-
-class RowError(Exception):
-    """One record cannot be read; ``field`` names the offending field. Becomes a reject."""
-
-    def __init__(self, reason: str, field: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
 
 
 def text_value(record: Mapping[str, Any], key: str, *, required: bool) -> str:

@@ -1,17 +1,20 @@
-"""Turn a raw row into a task row: slot values by field path, replacements, label id -> index."""
+"""Turn a raw row into a task row: slot values by field path (types kept), replacements, label -> index."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
+from ift_data.io.sources.base import RowError
 from ift_data.schema import RawRow, Reject
 from ift_data.tasks.spec import TaskSpec
 
 
 @dataclass(frozen=True, slots=True)
 class TaskRow:
-    """Slot values of one source row, ready for templates; ``label`` (when present) is an index."""
+    """Slot values of one source row, ready for templates; values keep their types (str, int, float, bool,
+    list, dict); ``label`` (when present) is an index."""
 
     slots: dict[str, Any]
     location: str
@@ -19,11 +22,7 @@ class TaskRow:
     line: int
 
 
-class _Missing(Exception):
-    pass
-
-
-def _lookup(row: RawRow, field_path: str) -> Any:
+def lookup(row: RawRow, field_path: str) -> Any:
     """Read ``name``, ``a.b``, ``../name`` (parent record) or ``list[].key`` (projection)."""
     node: Any = row.fields
     path = field_path
@@ -33,7 +32,7 @@ def _lookup(row: RawRow, field_path: str) -> Any:
         depth += 1
     if depth:
         if depth > len(row.parents):
-            raise _Missing(field_path)
+            raise RowError(f"missing field {field_path!r}", field_path)
         node = row.parents[depth - 1]
     return _descend(node, [p for p in path.split(".") if p], field_path)
 
@@ -46,66 +45,81 @@ def _descend(node: Any, parts: list[str], field_path: str) -> Any:
         key = part[:-2]
         items = node.get(key) if isinstance(node, dict) else None
         if not isinstance(items, list):
-            raise _Missing(field_path)
+            raise RowError(f"missing field {field_path!r}", field_path)
         return [_descend(item, rest, field_path) for item in items]
     if not isinstance(node, dict) or part not in node:
-        raise _Missing(field_path)
+        raise RowError(f"missing field {field_path!r}", field_path)
     return _descend(node[part], rest, field_path)
 
 
-def _label_index(value: Any, spec: TaskSpec) -> int | str:
-    """The label's index, or a reject reason (str)."""
+def _label_index(value: Any, spec: TaskSpec) -> int:
+    """The label's index; a value that is not one raises ``RowError``."""
     if isinstance(value, bool) or value is None or isinstance(value, dict | list):
-        return f"label must be a scalar, found {type(value).__name__}"
+        raise RowError(f"label must be a scalar, found {type(value).__name__}")
     if isinstance(value, float):
         if value != value or not value.is_integer():
-            return f"label {value!r} is not an integer id"
+            raise RowError(f"label {value!r} is not an integer id")
         value = int(value)
     text = str(value).strip()
     if spec.labels is None:
         try:
             return int(text)
         except ValueError:
-            return f"label {text!r} is not an integer index (the spec defines no label names)"
+            raise RowError(f"label {text!r} is not an integer index (the spec defines no label names)") from None
     names = spec.label_names
     for raw, name in spec.labels:
         if raw == text:
             return names.index(name)
     if text in names:
         return names.index(text)
-    return f"unknown label {text!r} (known: {', '.join(raw for raw, _ in spec.labels)})"
+    raise RowError(f"unknown label {text!r} (known: {', '.join(raw for raw, _ in spec.labels)})")
+
+
+def _value(value: Any) -> Any:
+    """A slot value as templates see it: types kept; null, NaN and empty text are row errors."""
+    if value is None:
+        raise RowError("value is null")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RowError(f"value is {value}")
+    if isinstance(value, str) and not value.strip():
+        raise RowError("empty text value")
+    return value
+
+
+def _replace(value: Any, pairs: tuple[tuple[str, str], ...]) -> Any:
+    if isinstance(value, str):
+        for old, new in pairs:
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, list):
+        return [_replace(v, pairs) for v in value]
+    return value
+
+
+def text_size(value: Any) -> int:
+    """Characters of text in a value, nested lists and dicts included (for the field-size limit)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, list):
+        return sum(text_size(v) for v in value)
+    if isinstance(value, dict):
+        return sum(len(str(k)) + text_size(v) for k, v in value.items())
+    return 0
 
 
 def to_task_row(row: RawRow, spec: TaskSpec) -> TaskRow | Reject:
-    """Map a raw row onto the spec's slots; a missing field or an unknown label becomes a reject."""
+    """Map a raw row onto the spec's slots; a missing or empty field, or an unknown label, becomes a reject
+    (stage "map")."""
     slots: dict[str, Any] = {}
     for slot, field_path in spec.fields:
         try:
-            value = _lookup(row, field_path)
-        except _Missing:
-            return Reject(row.file, row.line, f"missing field {field_path!r}", field=field_path,
-                          dataset=spec.name)
-        if slot == "label":
-            index = _label_index(value, spec)
-            if isinstance(index, str):
-                return Reject(row.file, row.line, index, field=field_path, dataset=spec.name)
-            value = index
-        elif isinstance(value, list):
-            if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value):
-                return Reject(row.file, row.line, "list values must be strings", field=field_path,
-                              dataset=spec.name)
-            value = [str(v) for v in value]
-        elif isinstance(value, dict | bool) or value is None:
-            return Reject(row.file, row.line, f"expected text, found {type(value).__name__}",
-                          field=field_path, dataset=spec.name)
-        elif isinstance(value, float) and value != value:
-            return Reject(row.file, row.line, "value is NaN", field=field_path, dataset=spec.name)
-        else:
-            value = str(value)
-        slots[slot] = value
+            value = lookup(row, field_path)
+            slots[slot] = _label_index(value, spec) if slot == "label" else _value(value)
+        except RowError as exc:
+            return Reject(row.file, row.line, exc.reason, field=field_path, stage="map", dataset=spec.name)
     for slot, pairs in spec.replace:
-        value = slots[slot]
-        for old, new in pairs:
-            value = [v.replace(old, new) for v in value] if isinstance(value, list) else value.replace(old, new)
-        slots[slot] = value
+        slots[slot] = _replace(slots[slot], pairs)
+        if isinstance(slots[slot], str) and not slots[slot].strip():
+            return Reject(row.file, row.line, "empty text value (after replace)", field=dict(spec.fields)[slot],
+                          stage="map", dataset=spec.name)
     return TaskRow(slots, row.location, row.file, row.line)

@@ -10,18 +10,14 @@ import pytest
 from ift_data.builder.recipe import DatasetEntry
 from ift_data.builder.sources import load_dataset
 from ift_data.errors import UserError
-from ift_data.io.raw import read_raw
+from ift_data.io.sources import ReadOptions, open_source
 from ift_data.schema import RawRow, Reject
 from ift_data.tasks.rows import TaskRow, to_task_row
-from ift_data.tasks.spec import SourceSpec, load_task_spec
-
-
-def source(path: Path, fmt: str, **kw) -> SourceSpec:
-    return SourceSpec(format=fmt, splits=(("train", path),), **kw)
+from ift_data.tasks.spec import load_task_spec
 
 
 def items(path: Path, fmt: str, **kw) -> list[RawRow | Reject]:
-    return list(read_raw(path, source(path, fmt, **kw)))
+    return list(open_source(path, ReadOptions(format=fmt, **kw)).items())
 
 
 def load(tasks, name: str, filename: str, content: str | bytes, spec: dict) -> tuple[list[TaskRow], list[Reject]]:
@@ -44,12 +40,60 @@ def test_malformed_csv_row_is_a_reject_naming_file_and_line(tmp_path: Path) -> N
     assert got[2].fields == {"text": "third row", "label": "1"} and got[2].line == 4
 
 
-def test_unterminated_quote_names_the_lines_it_swallowed(tmp_path: Path) -> None:
+def test_unterminated_quote_rejects_its_line_and_the_next_lines_are_read_again(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
-    path.write_text('text,label\nok,1\n"never closed,0\nlost,1\n', encoding="utf-8")
+    path.write_text('text,label\nok,1\n"never closed,0\nlost,1\nalso kept,0\n', encoding="utf-8")
     got = items(path, "csv")
-    assert isinstance(got[-1], Reject) and got[-1].line == 3
-    assert "lines 3-4" in got[-1].reason
+    assert [(type(i).__name__, i.line) for i in got] == [("RawRow", 2), ("Reject", 3), ("RawRow", 4), ("RawRow", 5)]
+    assert "runs on to line 5" in got[1].reason and "quoting: none" in got[1].reason
+    assert got[2].fields == {"text": "lost", "label": "1"}
+
+
+def test_quote_closing_lines_later_with_wrong_cells_is_one_reject_not_swallowed_rows(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text('q,a\n"He said "hi,x\nb,y\nc,"z"\nd,w\n', encoding="utf-8")
+    got = items(path, "csv")
+    good = [i.fields["q"] for i in got if isinstance(i, RawRow)]
+    assert [i.line for i in got if isinstance(i, Reject)] == [2]
+    assert good == ["b", "c", "d"]
+
+
+def test_multiline_quoted_field_is_one_row(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text('text,label\n"first line\nsecond line",1\nnext,0\n', encoding="utf-8")
+    got = items(path, "csv")
+    assert [(i.fields["text"], i.line) for i in got] == [("first line\nsecond line", 2), ("next", 4)]
+
+
+def test_every_physical_line_is_a_row_or_a_reject(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    lines = ["text,label", "a,1", '"b,0', "c,1", 'd "x" e,0', '"e""",1', "f,1,2", '"g', "h,0"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = items(path, "csv")
+    assert sorted(i.line for i in got) == list(range(2, len(lines) + 1))
+
+
+def test_duplicate_column_names_are_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("text,text\na,b\n", encoding="utf-8")
+    with pytest.raises(UserError, match="duplicate column") as info:
+        items(path, "csv")
+    assert info.value.line == 1
+
+
+def test_csv_format_on_a_tab_separated_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "data.tsv"
+    path.write_text("text\tlabel\na, b\t1\n", encoding="utf-8")
+    with pytest.raises(UserError, match="format: tsv") as info:
+        items(path, "csv")
+    assert (info.value.line, info.value.field) == (1, "source.format")
+
+
+def test_other_encoding_is_used(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes("text,label\ncaf\u00e9,1\n".encode("latin-1"))
+    assert items(path, "csv", encoding="latin-1")[0].fields["text"] == "caf\u00e9"
+    assert isinstance(items(path, "csv")[0], Reject)  # read as UTF-8 the byte is invalid
 
 
 def test_wrong_column_count_is_a_reject(tmp_path: Path) -> None:
@@ -119,7 +163,7 @@ def test_broken_json_line_is_a_reject(tmp_path: Path) -> None:
                     encoding="utf-8")
     got = items(path, "jsonl")
     assert [(type(i).__name__, i.line) for i in got] == [("RawRow", 1), ("Reject", 2), ("Reject", 4), ("RawRow", 5)]
-    assert "broken JSON line" in got[1].reason and got[1].file == str(path)
+    assert "invalid JSON" in got[1].reason and got[1].file == str(path)
     assert "expected a JSON object" in got[2].reason
 
 
@@ -223,7 +267,7 @@ def test_replace_applies_to_lists(tasks) -> None:
             "fields": {"context": "c", "question": "q", "answers": "a"}, "replace": {"answers": {"``": '"'}}}
     rows, rejects = load(tasks, "lists", "train.jsonl", json.dumps({"c": "x", "q": "y", "a": ["``hi``", 3]}) + "\n",
                          spec)
-    assert rejects == [] and rows[0].slots["answers"] == ['"hi"', "3"]
+    assert rejects == [] and rows[0].slots["answers"] == ['"hi"', 3]  # types kept
 
 
 def test_to_task_row_parent_lookup_beyond_root_is_missing(tmp_path: Path) -> None:

@@ -1,0 +1,141 @@
+"""The contract every source format fills: what it is asked to read (``ReadOptions``), what it gives back
+(``Source``: records in file order as ``RawRow``s, unreadable ones as ``Reject``s), and the one wording of
+read rejects and row errors shared by build, audit and clean."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ift_data.errors import UserError
+from ift_data.schema import RawRow, Reject
+
+Item = RawRow | Reject
+MAX_LINE_BYTES = 16 * 1024 * 1024
+
+
+class RowError(Exception):
+    """One record (or one of its fields) cannot be used; ``field`` names the field. Becomes a reject."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How to parse one input. ``split``: for Hugging Face sources, the split to read; ``dataset`` and
+    ``config``: a hub dataset's name and configuration."""
+
+    format: str
+    header: bool = True
+    columns: tuple[str, ...] | None = None
+    quoting: str = "standard"  # csv/tsv: standard (RFC 4180) | none (split on the delimiter only)
+    encoding: str = "utf-8"  # utf-8 | utf-8-sig
+    records: str = "[]"  # json: path to the records
+    delimiter: str | None = None
+    dataset: str | None = None
+    config: str | None = None
+    split: str | None = None
+    max_line_bytes: int = MAX_LINE_BYTES
+
+
+@dataclass
+class Source:
+    """One opened input. ``columns``: the columns the input declares (csv/tsv header or ``columns``, a
+    Parquet/Arrow schema), None where records carry their own keys (jsonl, json). ``class_labels``: label
+    names of ``ClassLabel`` columns. ``table``: the Arrow table of Arrow-backed formats; ``data``: the
+    bytes that were parsed (``sha256`` is of exactly those, or of the Arrow files)."""
+
+    format: str
+    path: Path
+    name: str
+    sha256: str
+    read_items: Callable[[], Iterator[Item]]
+    columns: tuple[str, ...] | None = None
+    class_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    table: Any = None
+    data: bytes | None = None
+    header_line: int | None = None  # csv/tsv: the line the column names came from
+
+    def items(self) -> Iterator[Item]:
+        """Every record of the input, in order: a ``RawRow`` or a ``Reject`` (stage "read")."""
+        return self.read_items()
+
+    def first_row(self) -> RawRow | None:
+        return next((i for i in self.items() if isinstance(i, RawRow)), None)
+
+
+# ---- the one wording of read rejects ---------------------------------------------------------------
+
+def invalid_utf8(name: str, line: int, byte: int) -> Reject:
+    return Reject(name, line, f"invalid UTF-8 at byte {byte} of the line")
+
+
+def invalid_json(name: str, line: int, reason: str) -> Reject:
+    return Reject(name, line, f"invalid JSON: {reason}")
+
+
+def not_an_object(name: str, line: int, value: Any, where: str = "") -> Reject:
+    what = f"record {where} is" if where else "found"
+    return Reject(name, line, f"expected a JSON object, {what} {type(value).__name__}")
+
+
+def duplicate_key(name: str, line: int, key: str) -> Reject:
+    return Reject(name, line, f"duplicate key {key!r} in one object (which value is meant is ambiguous)")
+
+
+def line_too_long(name: str, line: int, size: int, limit: int) -> Reject:
+    return Reject(name, line, f"line is {size / 2**20:.1f} MiB, over the {limit / 2**20:.0f} MiB limit")
+
+
+def column_count(name: str, line: int, expected: int, found: int) -> Reject:
+    return Reject(name, line, f"expected {expected} columns, found {found}")
+
+
+# ---- shared helpers --------------------------------------------------------------------------------
+
+def read_bytes(path: Path, name: str | None = None) -> bytes:
+    """A regular file's bytes; anything else (missing, a folder, a FIFO, unreadable) is a one-line error."""
+    shown = name or str(path)
+    try:
+        if not path.is_file():
+            raise UserError("no such file" if not path.exists() else "not a regular file", file=shown)
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read: {exc.strerror or exc}", file=shown) from exc
+
+
+def strip_bom(data: bytes) -> bytes:
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def decoded_lines(name: str, data: bytes, encoding: str = "utf-8", max_line_bytes: int = MAX_LINE_BYTES
+                  ) -> Iterator[tuple[int, str | Reject]]:
+    """(line number, text with its line ending) for each physical line (``\\n``, ``\\r\\n`` or ``\\r``);
+    an undecodable or oversized line is a reject instead. UTF-8 is decoded line by line (a bad byte
+    rejects its line; a leading BOM is dropped); another ``encoding`` decodes the whole file at once."""
+    if encoding.replace("_", "-").lower() not in ("utf-8", "utf8", "utf-8-sig"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise UserError(f"not valid {encoding} at byte {exc.start}", file=name,
+                            line=data.count(b"\n", 0, exc.start) + 1, field="source.encoding") from exc
+        for number, match in enumerate(_LINE.finditer(text.removeprefix("\ufeff")), start=1):
+            yield number, match.group()
+        return
+    for number, raw in enumerate(strip_bom(data).splitlines(keepends=True), start=1):
+        if len(raw) > max_line_bytes:
+            yield number, line_too_long(name, number, len(raw), max_line_bytes)
+            continue
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, invalid_utf8(name, number, exc.start)

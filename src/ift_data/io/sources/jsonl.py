@@ -1,0 +1,56 @@
+"""JSON Lines: one strict-JSON object per line; a line that is not one is a reject naming it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ift_data.errors import UserError
+from ift_data.io.atomic import atomic_open
+from ift_data.io.sources.base import (
+    Item,
+    ReadOptions,
+    Source,
+    decoded_lines,
+    invalid_json,
+    not_an_object,
+    read_bytes,
+    strip_bom,
+)
+from ift_data.io.strict_json import StrictJSONError, loads_strict
+from ift_data.schema import RawRow, Reject
+
+
+def open_jsonl(path: Path, options: ReadOptions, name: str) -> Source:
+    data = read_bytes(path, name)
+
+    def items() -> Iterator[Item]:
+        for number, text in decoded_lines(name, data, options.encoding, options.max_line_bytes):
+            if isinstance(text, Reject):
+                yield text
+            elif text.strip():
+                yield parse_line(text, name, number)
+
+    return Source(options.format, path, name, hashlib.sha256(data).hexdigest(), items, data=data)
+
+
+def parse_line(text: str, name: str, number: int) -> Item:
+    """One JSONL line as a row, or the reject saying why it is not one."""
+    try:
+        record = loads_strict(text)
+    except StrictJSONError as exc:
+        return invalid_json(name, number, exc.reason)
+    if not isinstance(record, dict):
+        return not_an_object(name, number, record)
+    return RawRow(record, name, number)
+
+
+def write_kept(source: Source, options: ReadOptions, kept_lines: Sequence[int], target: Path) -> None:
+    """The kept records (by line number), each as its original line."""
+    if source.data is None:
+        raise UserError("nothing to write back", file=source.name)
+    lines = strip_bom(source.data).splitlines()
+    with atomic_open(target, "wb") as fh:
+        for number in sorted(set(kept_lines)):
+            fh.write(lines[number - 1] + b"\n")
