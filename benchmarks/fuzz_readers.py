@@ -20,9 +20,8 @@ import atheris  # noqa: E402
 with atheris.instrument_imports():
     from ift_data.errors import UserError
     from ift_data.io.instructions import read_instructions
-    from ift_data.io.raw import read_raw
+    from ift_data.io.sources import ReadOptions, open_source
     from ift_data.schema import Reject
-    from ift_data.tasks.spec import SourceSpec
 
 FOLDER = Path(tempfile.mkdtemp(prefix="fuzz-readers-"))
 RAW = [("jsonl", {}), ("csv", {}), ("tsv", {"quoting": "none"}), ("json", {"records": "data[].items[]"}),
@@ -39,7 +38,7 @@ def one_input(data: bytes) -> None:
         path = FOLDER / f"raw.{fmt}"
         path.write_bytes(body)
         try:
-            items = list(read_raw(path, SourceSpec(format=fmt, splits=(("train", path),), **extra)))
+            items = list(open_source(path, ReadOptions(format=fmt, **extra)).items())
         except UserError as exc:
             assert "\n" not in exc.format()
             return

@@ -14,7 +14,7 @@ from ift_data.chat.format import FormatError, format_example
 from ift_data.chat.masking import MASK_MODES, apply_mask
 from ift_data.chat.registry import PRESETS
 from ift_data.errors import UserError
-from ift_data.io.raw import read_raw
+from ift_data.io.sources import open_source
 from ift_data.io.strict_json import StrictJSONError, loads_strict
 from ift_data.schema import Example, Message, Provenance, RawRow, Reject, Segment
 from ift_data.tasks.spec import SourceSpec
@@ -37,7 +37,7 @@ def _read(data: bytes, fmt: str, **source) -> tuple[list[RawRow], list[Reject]]:
         spec = SourceSpec(format=fmt, splits=(("train", path),), **source)
         rows, rejects = [], []
         try:
-            for item in read_raw(path, spec):
+            for item in open_source(path, spec.read_options("train")).items():
                 (rejects if isinstance(item, Reject) else rows).append(item)
         except UserError as exc:  # a whole-file problem: one line, naming the file
             assert "\n" not in exc.format() and str(path) in exc.format()

@@ -159,8 +159,7 @@ def _dedupe(issues: Iterable[LintIssue]) -> list[LintIssue]:
 
 def sample_rows(samples_dir: Path | None, limit: int = 25) -> dict[str, list[tuple[list[TaskRow], tuple[str, ...]]]]:
     """Up to ``limit`` rows of every task spec found under ``samples_dir`` (``*/task.yaml``), by family."""
-    from ift_data.io.raw import read_raw
-    from ift_data.tasks.rows import to_task_row
+    from ift_data.tasks.sample import sample_task_rows
     from ift_data.tasks.spec import load_task_spec
 
     found: dict[str, list[tuple[list[TaskRow], tuple[str, ...]]]] = {}
@@ -169,15 +168,8 @@ def sample_rows(samples_dir: Path | None, limit: int = 25) -> dict[str, list[tup
     for spec_path in sorted(samples_dir.glob("*/task.yaml")):
         try:
             spec = load_task_spec(spec_path)
-            path = spec.source.splits[0][1]
-            rows: list[TaskRow] = []
-            for item in read_raw(path, spec.source):
-                row = to_task_row(item, spec) if not hasattr(item, "reason") else None
-                if isinstance(row, TaskRow):
-                    rows.append(row)
-                if len(rows) >= limit:
-                    break
+            rows, label_names = sample_task_rows(spec, limit)
         except UserError:
             continue  # a broken sample spec is the build's business, not the linter's
-        found.setdefault(spec.family, []).append((rows, spec.label_names))
+        found.setdefault(spec.family, []).append((rows, label_names))
     return found
