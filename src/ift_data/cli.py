@@ -53,18 +53,25 @@ def main() -> None:
               help="Read at most N rows per dataset split; later rows are rejects (stage limit), never dropped silently.")
 @click.option("--max-field-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
               help="A row with a field longer than this is rejected with the reason.")
+@click.option("--allow-empty-datasets", is_flag=True,
+              help="Build even when every row of a dataset is rejected (it contributes nothing).")
+@click.option("--allow-lint-errors", is_flag=True,
+              help="Build even when a template pack fails lint on a task's own rows.")
 def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[str, ...], chat_format: str | None,
           mask: str | None, system_prompt: str | None, tokenizer: str | None, max_len: int | None,
-          overflow: str | None, max_rows: int | None, max_field_chars: int) -> None:
+          overflow: str | None, max_rows: int | None, max_field_chars: int, allow_empty_datasets: bool,
+          allow_lint_errors: bool) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
-    from ift_data.builder.pipeline import run_build
-    from ift_data.report.build_summary import print_build_summary
+    from ift_data.builder.pipeline import BuildChecks, run_build
+    from ift_data.report.build_summary import print_build_summary, printing_lint_failures
 
-    result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
-                       max_field_chars=max_field_chars, output={
+    with printing_lint_failures(Console()):
+        result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
+                           max_field_chars=max_field_chars, checks=BuildChecks(allow_empty_datasets, allow_lint_errors),
+                           output={
         "formats": tuple(f.strip() for item in formats for f in item.split(",") if f.strip()) or None, "chat_format": chat_format, "mask": mask,
         "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,
-    })
+        })
     print_build_summary(result.manifest, str(out_dir), Console())
 
 

@@ -139,7 +139,7 @@ def test_malformed_inputs_become_rejects_with_file_line_field(messy_recipe, tmp_
     reasons = {(r["file"], r["line"]): r["reason"] for r in rejects if r["stage"] in ("read", "map")}
     assert "malformed CSV row" in reasons[(csv_file, 32)]
     assert "unknown label '7'" in reasons[(csv_file, 33)]
-    assert "broken JSON line" in reasons[(jsonl_file, 21)]
+    assert "JSON" in reasons[(jsonl_file, 21)]
     assert "missing field 'text'" in reasons[(jsonl_file, 22)]
 
     manifest = manifest_of(out)

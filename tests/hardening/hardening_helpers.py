@@ -113,7 +113,7 @@ class BuildCase:
         assert acc["rows_in"] == rows_in, acc
         assert acc["rows_in"] == (acc["rows_used"] + acc["rows_hard_capped"] + acc["rows_not_sampled"]
                                   + acc["rows_rejected"]), acc
-        read_rejects = [r for r in self.rejects() if r["stage"] in ("read", "map", "limit")]
+        read_rejects = [r for r in self.rejects() if r["stage"] not in ("cap", "mix")]
         assert len(read_rejects) == acc["rows_rejected"], (read_rejects, acc)
         for r in read_rejects:
             assert r["reason"] and r["file"] and r["line"] is not None, r

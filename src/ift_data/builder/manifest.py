@@ -3,44 +3,48 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ift_data import __version__
+from ift_data.builder.counters import Ledger, StageCount, by_reason, by_stage, merged, reason_kind
 from ift_data.builder.recipe import Recipe
 from ift_data.schema import Reject
 
 if TYPE_CHECKING:
-    from ift_data.builder.pipeline import DatasetOutcome
+    from ift_data.builder.outcome import DatasetOutcome
 
 
-def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], total: int, held: dict[str, Any],
-                   outputs: dict[str, Any], rejects: list[Reject]) -> dict[str, Any]:
-    """Everything a reader needs to trust the build: what went in, where every row went, what came out."""
-    written = sum(len(o.examples) for o in outcomes.values())
+def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], ledgers: dict[str, Ledger], total: int,
+                   held: dict[str, Any], evals: dict[str, DatasetOutcome], eval_ledgers: dict[str, Ledger],
+                   outputs: dict[str, Any]) -> dict[str, Any]:
+    """Everything a reader needs to trust the build: what went in, where every row went (merged from the
+    stage counters of each dataset's ledger), what came out."""
+    selected = sum(len(o.examples) for o in outcomes.values())
     datasets: dict[str, Any] = {}
     for name, o in outcomes.items():
-        rows_used = len(o.loaded.rows) - len(o.unused)
         templates = Counter(ex.source.template for ex in o.examples)
         datasets[name] = {
             "task": o.loaded.entry.task.name, "family": o.loaded.entry.task.family,
-            "cluster": o.loaded.entry.task.cluster, "split": o.loaded.split,
-            "rows_in": o.loaded.rows_in, "rows_rejected": len(o.loaded.rejects),
-            "rows_hard_capped": len(o.loaded.capped), "hard_cap": o.loaded.entry.hard_cap,
-            "rows_not_sampled": len(o.unused), "rows_used": rows_used,
+            "cluster": o.loaded.entry.task.cluster, "split": o.loaded.split, "hard_cap": o.loaded.entry.hard_cap,
+            **ledgers[name].accounting(),
             "pool_examples": o.pool, "examples": len(o.examples), "examples_requested": o.requested,
-            "render_skipped": len(o.render_rejects), "passes": o.epochs,
+            "render_skipped": o.render_failed, "passes": o.epochs,
             "requested_rate": round(o.requested_rate, 6),
-            "realized_rate": round(len(o.examples) / written, 6) if written else 0.0,
+            "realized_rate": round(len(o.examples) / selected, 6) if selected else 0.0,
             "templates": dict(sorted(templates.items())),
             "variants": dict(sorted(Counter(ex.source.variant for ex in o.examples).items())),
             "shots": {"zero": sum(1 for ex in o.examples if not ex.source.shots),
                       "few": sum(1 for ex in o.examples if ex.source.shots)},
+            "lint_errors": o.lint_errors,
         }
+    held = {**held, "datasets": {name: {**record, **_eval_record(evals.get(name), eval_ledgers.get(name), outputs)}
+                                 for name, record in held["datasets"].items()}}
     inputs = [{"dataset": name, "split": o.loaded.split, "path": _relative(o.loaded.path, recipe),
                "sha256": o.loaded.sha256, "rows": o.loaded.rows_in} for name, o in outcomes.items()]
+    all_ledgers = [*ledgers.values(), *eval_ledgers.values()]
+    export = {name: _export_count(name, section).to_json() for name, section in outputs.items()}
     return {
         "ift_data_version": __version__,
         "recipe": {"name": recipe.name, "path": _relative(Path(recipe.path), recipe),
@@ -49,7 +53,8 @@ def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], total: i
         "inputs": inputs,
         "mixing": {"mode": recipe.root.mixing.mode, "weight_cap": recipe.root.mixing.weight_cap,
                    "temperature": recipe.root.mixing.temperature, "total_requested": total,
-                   "total_written": written},
+                   "total_selected": selected,
+                   "total_written": sum(s["counts"]["written"] for n, s in outputs.items() if n != "eval")},
         "expansion": {"assignment": recipe.expansion.assignment, "k": recipe.expansion.k,
                       "variants": list(recipe.expansion.variants), "options": recipe.expansion.options,
                       "option_target": recipe.expansion.option_target},
@@ -60,22 +65,31 @@ def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], total: i
         "datasets": datasets,
         "held_out": held,
         "accounting": {
-            "rows_in": sum(d["rows_in"] for d in datasets.values()),
-            "rows_used": sum(d["rows_used"] for d in datasets.values()),
-            "rows_hard_capped": sum(d["rows_hard_capped"] for d in datasets.values()),
-            "rows_not_sampled": sum(d["rows_not_sampled"] for d in datasets.values()),
-            "rows_rejected": sum(d["rows_rejected"] for d in datasets.values()),
+            **merged(ledgers.values()),
+            "examples_dropped_at_export": sum(e["dropped"] for e in export.values()),
+            "export": export,
+            "eval": merged(eval_ledgers.values()),
         },
-        "rejects": {"file": "rejects.jsonl", "count": len(rejects) + sum(len(s.get("rejects", [])) for s in outputs.values()),
-                    "by_stage": dict(sorted(Counter(r.stage for r in rejects).items())),
-                    "by_reason": dict(Counter(_reason_kind(r) for r in rejects).most_common())},
+        "rejects": {"file": "rejects.jsonl", "count": sum(len(ledger.rejects) for ledger in all_ledgers),
+                    "by_stage": by_stage(all_ledgers), "by_reason": by_reason(all_ledgers)},
         "outputs": outputs,
     }
 
 
-def _reason_kind(reject: Reject) -> str:
-    """The reason with its specifics (quoted values, numbers) blanked, to count rejects by kind."""
-    return f"{reject.stage}: " + re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "…", reject.reason)
+def _eval_record(outcome: DatasetOutcome | None, ledger: Ledger | None, outputs: dict[str, Any]) -> dict[str, Any]:
+    """A held-out dataset's eval split: its row accounting and the examples written for it."""
+    if outcome is None or ledger is None:
+        return {}
+    dropped = sum(r["dataset"] == outcome.name for r in outputs.get("eval", {}).get("rejects", []))
+    return {"eval_split": ledger.split, **ledger.accounting(), "eval_examples": len(outcome.examples) - dropped,
+            "render_skipped": outcome.render_failed, "lint_errors": outcome.lint_errors}
+
+
+def _export_count(name: str, section: dict[str, Any]) -> StageCount:
+    """The export stage of one output, in examples: in, written, dropped by reason kind."""
+    counts = section["counts"]
+    reasons = Counter(reason_kind(Reject("", 0, r["reason"], stage="export")) for r in section.get("rejects", []))
+    return StageCount(f"export:{name}", counts["examples_in"], counts["written"], reasons)
 
 
 def _relative(path: Path, recipe: Recipe) -> str:

@@ -1,43 +1,33 @@
-"""``ift-data build``: recipe -> read -> cap -> expand -> mix -> export, with a manifest of every count."""
+"""``ift-data build``: recipe -> read -> cap -> expand/render -> mix -> export; every row settles once in a
+per-dataset ``Ledger`` whose stage counters make the manifest's accounting."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ift_data.builder.checks import check_lint, check_not_all_rejected, split_held_out
 from ift_data.builder.expand import DatasetExpander
 from ift_data.builder.manifest import build_manifest
+from ift_data.builder.outcome import DatasetOutcome, render_all, select
+from ift_data.builder.outdir import check_out_dir, discard, fresh_dir, swap_in
 from ift_data.builder.plan import plan_counts
 from ift_data.builder.recipe import Collection, DatasetEntry, OutputSpec, Recipe, load_recipe
 from ift_data.builder.seeds import rng_for
-from ift_data.builder.sources import MAX_FIELD_CHARS, LoadedDataset, load_dataset
+from ift_data.builder.sources import MAX_FIELD_CHARS, load_dataset
 from ift_data.errors import SpecError
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.resources import bundled
 from ift_data.schema import Example, Reject
 from ift_data.templates.pack import TemplatePack, check_unique_ids, load_packs
-from ift_data.templates.render import Renderer, RenderError
+from ift_data.templates.render import Renderer
 
 DEFAULT_RECIPE = "default_recipe.yaml"
-
-
-@dataclass
-class DatasetOutcome:
-    """What happened to one dataset (the manifest's per-dataset record)."""
-
-    loaded: LoadedDataset
-    pool: int
-    requested_rate: float = 0.0
-    requested: int = 0
-    examples: list[Example] = field(default_factory=list)
-    render_rejects: list[Reject] = field(default_factory=list)
-    unused: list[Reject] = field(default_factory=list)
-    epochs: int = 0
 
 
 @dataclass
@@ -49,15 +39,27 @@ class BuildResult:
     manifest: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class BuildChecks:
+    """What the build lets through: datasets whose every row is rejected, packs failing lint on a task."""
+
+    allow_empty_datasets: bool = False
+    allow_lint_errors: bool = False
+
+
 def default_recipe_path() -> Path:
     return bundled("data_samples") / DEFAULT_RECIPE
 
 
 def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = None,
               output: dict[str, Any] | None = None, console: Console | None = None,
-              max_rows: int | None = None, max_field_chars: int | None = None) -> BuildResult:
-    """Build the recipe into ``out_dir``; ``output`` overrides the recipe's output section.
+              max_rows: int | None = None, max_field_chars: int | None = None,
+              checks: BuildChecks = BuildChecks()) -> BuildResult:
+    """Build the recipe into ``out_dir`` (written beside it and swapped in at the end: the folder holds
+    exactly this build's files); ``output`` overrides the recipe's output section.
     ``max_rows`` / ``max_field_chars``: resource limits per dataset split (see ``load_dataset``)."""
+    out_dir = Path(out_dir)
+    check_out_dir(out_dir)
     limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS}
     console = console or Console(stderr=True)
     recipe = load_recipe(recipe_path or default_recipe_path())
@@ -67,52 +69,64 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
         recipe = replace(recipe, output=replace(recipe.output, **{k: v for k, v in output.items() if v is not None}))
     packs = load_packs(recipe.template_dirs or [bundled("templates")])
     check_unique_ids(packs)
-    train, held = _split_held_out(recipe)
+    train, held = split_held_out(recipe)
     _check_families(recipe.root.datasets(), packs)
 
     renderer = Renderer()
     outcomes: dict[str, DatasetOutcome] = {}
     expanders: dict[str, DatasetExpander] = {}
     for entry in train:
-        loaded = load_dataset(entry, entry.split, recipe.seed, Path(recipe.path).resolve().parent, **limits)
-        expander = DatasetExpander(entry.name, entry.split, loaded.rows, packs[entry.task.family],
-                                   entry.task.label_names, recipe.expansion, recipe.few_shot, recipe.seed, renderer)
-        expanders[entry.name] = expander
-        outcomes[entry.name] = DatasetOutcome(loaded, pool=len(expander.assignments(0)))
+        outcome, expanders[entry.name] = _prepare(recipe, entry, entry.split, packs, renderer, limits, checks)
+        outcomes[entry.name] = outcome
     rates, counts, total = plan_counts(recipe.root, {name: o.pool for name, o in outcomes.items()})
 
     with _progress(console) as progress:
         task = progress.add_task("rendering", total=sum(counts.values()))
         for name, outcome in outcomes.items():
             outcome.requested_rate, outcome.requested = rates.get(name, 0.0), counts.get(name, 0)
-            _select(outcome, expanders[name], recipe.seed, lambda n: progress.advance(task, n))
-    eval_examples, held_info = _held_out_eval(recipe, held, packs, renderer, limits)
+            select(outcome, expanders[name], recipe.seed, lambda n: progress.advance(task, n))
+            _check_rendered(outcome, checks)
+    evals, held_info = _held_out_eval(recipe, held, packs, renderer, limits, checks)
 
-    export_manifest = _export(recipe, outcomes, eval_examples, out_dir)
-    rejects = [r for o in outcomes.values() for r in _all_rejects(o)]
-    export_rejects = [r for section in export_manifest.values() for r in section.get("rejects", [])]
-    write_jsonl(out_dir / "rejects.jsonl", [*(r.to_json() for r in rejects), *export_rejects])
-    manifest = build_manifest(recipe, outcomes, total, held_info, export_manifest, rejects)
-    write_json(out_dir / "manifest.json", manifest)
+    work = fresh_dir(out_dir)
+    try:
+        sections, inputs = _export(recipe, outcomes, [ex for o in evals.values() for ex in o.examples], work)
+        written, dropped = _export_fates(sections, inputs)
+        ledgers = {name: o.settle(written, dropped) for name, o in outcomes.items()}
+        eval_ledgers = {name: o.settle(written, dropped) for name, o in evals.items()}
+        rejects = [r for ledger in [*ledgers.values(), *eval_ledgers.values()] for r in ledger.rejects]
+        write_jsonl(work / "rejects.jsonl", (r.to_json() for r in rejects))
+        manifest = build_manifest(recipe, outcomes, ledgers, total, held_info, evals, eval_ledgers, sections)
+        write_json(work / "manifest.json", manifest)
+        swap_in(work, out_dir)
+    finally:
+        discard(work)
     return BuildResult(recipe, out_dir, outcomes, held_info, manifest)
+
+
+def _prepare(recipe: Recipe, entry: DatasetEntry, split: str, packs: dict[str, TemplatePack], renderer: Renderer,
+             limits: dict[str, Any], checks: BuildChecks) -> tuple[DatasetOutcome, DatasetExpander]:
+    """Read one dataset split, refuse it when every row is rejected, lint its pack on its rows."""
+    loaded = load_dataset(entry, split, recipe.seed, Path(recipe.path).resolve().parent, **limits)
+    if not loaded.rows and not loaded.capped:
+        check_not_all_rejected(entry.name, loaded.rows_in, loaded.rejects, checks.allow_empty_datasets)
+    pack = packs[entry.task.family]
+    issues = check_lint(loaded.entry, pack, loaded.rows, recipe.expansion.variants, checks.allow_lint_errors)
+    expander = DatasetExpander(entry.name, split, loaded.rows, pack, loaded.label_names, recipe.expansion,
+                               recipe.few_shot, recipe.seed, renderer)
+    outcome = DatasetOutcome(loaded, pool=len(expander.assignments(0)), lint_errors=[i.format() for i in issues])
+    return outcome, expander
+
+
+def _check_rendered(outcome: DatasetOutcome, checks: BuildChecks) -> None:
+    if not outcome.examples and outcome.failures:
+        check_not_all_rejected(outcome.name, len(outcome.loaded.rows), outcome.render_rejects(),
+                               checks.allow_empty_datasets)
 
 
 def _progress(console: Console) -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=console, transient=True)
-
-
-def _split_held_out(recipe: Recipe) -> tuple[list[DatasetEntry], list[DatasetEntry]]:
-    """Held out: a dataset whose cluster is held out, or that names a held-out cluster as related."""
-    clusters = set(recipe.held_out.clusters)
-    train, held = [], []
-    for entry in recipe.root.datasets():
-        hit = entry.task.cluster in clusters or bool(clusters & set(entry.task.related))
-        (held if hit else train).append(entry)
-    if not train:
-        raise SpecError("every dataset is held out; nothing is left to train on", file=recipe.path,
-                        field="held_out.clusters")
-    return train, held
 
 
 def _check_families(entries: list[DatasetEntry], packs: dict[str, TemplatePack]) -> None:
@@ -127,76 +141,37 @@ def _check_families(entries: list[DatasetEntry], packs: dict[str, TemplatePack])
             raise SpecError(f"family {pack.family!r} needs slot(s) {missing}", file=entry.task.path, field="fields")
 
 
-def _select(outcome: DatasetOutcome, expander: DatasetExpander, seed: int, advance) -> None:
-    """Render ``outcome.requested`` examples: a seeded sample of the pool, or whole passes over it
-    (each pass with other templates) plus a sample when more are asked than one pass holds."""
-    name = outcome.loaded.entry.name
-    epoch = 0
-    while len(outcome.examples) < outcome.requested:
-        pool = expander.assignments(epoch)
-        order = rng_for(seed, name, "mix", epoch).sample(range(len(pool)), len(pool))
-        made = 0
-        for position in order:
-            if len(outcome.examples) >= outcome.requested:
-                break
-            row_index, template_index = pool[position]
-            template = expander.templates[template_index]
-            row = expander.rows[row_index]
-            try:
-                example = expander.example(row_index, template_index, epoch)
-            except RenderError as exc:
-                outcome.render_rejects.append(Reject(row.file, row.line, f"template {template.id}: {exc}",
-                                                     stage="render", dataset=name))
-                continue
-            if example is None:
-                outcome.render_rejects.append(Reject(row.file, row.line, f"template {template.id} rendered "
-                                                     "empty for this row (skipped)", stage="render", dataset=name))
-                continue
-            outcome.examples.append(example)
-            made += 1
-        advance(made)
-        epoch += 1
-        if made == 0:
-            break
-    outcome.epochs = epoch
-    used = {ex.source.row for ex in outcome.examples}
-    outcome.unused = [Reject(r.file, r.line, "not sampled: the dataset's mixing share was filled by other rows",
-                             stage="mix", dataset=name) for r in expander.rows if r.location not in used]
-
-
-def _all_rejects(outcome: DatasetOutcome) -> list[Reject]:
-    capped = [Reject(r.file, r.line, f"hard cap {outcome.loaded.entry.hard_cap} reached", stage="cap",
-                     dataset=outcome.loaded.entry.name) for r in outcome.loaded.capped]
-    return [*outcome.loaded.rejects, *capped, *outcome.render_rejects, *outcome.unused]
-
-
-def _held_out_eval(recipe: Recipe, held: list[DatasetEntry], packs: dict[str, TemplatePack],
-                   renderer: Renderer, limits: dict[str, Any]) -> tuple[list[Example], dict[str, Any]]:
+def _held_out_eval(recipe: Recipe, held: list[DatasetEntry], packs: dict[str, TemplatePack], renderer: Renderer,
+                   limits: dict[str, Any], checks: BuildChecks) -> tuple[dict[str, DatasetOutcome], dict[str, Any]]:
+    """Every row of each held-out dataset's eval split, rendered once (no cap, no sampling)."""
     info: dict[str, Any] = {"clusters": list(recipe.held_out.clusters), "datasets": {}}
-    examples: list[Example] = []
+    evals: dict[str, DatasetOutcome] = {}
+    split = recipe.held_out.eval_split
     for entry in held:
-        record: dict[str, Any] = {"cluster": entry.task.cluster, "related": list(entry.task.related),
-                                  "in_train": False}
-        split = recipe.held_out.eval_split
+        info["datasets"][entry.name] = {"cluster": entry.task.cluster, "related": list(entry.task.related),
+                                        "in_train": False}
         if recipe.held_out.write_eval and split in dict(entry.task.source.splits):
-            loaded = load_dataset(replace(entry, hard_cap=None), split, recipe.seed,
-                                  Path(recipe.path).resolve().parent, **limits)
-            expander = DatasetExpander(entry.name, split, loaded.rows, packs[entry.task.family],
-                                       entry.task.label_names, recipe.expansion, recipe.few_shot, recipe.seed,
-                                       renderer)
-            made = 0
-            for row_index, template_index in expander.assignments(0):
-                try:
-                    example = expander.example(row_index, template_index)
-                except RenderError:
-                    continue
-                if example is not None:
-                    examples.append(example)
-                    made += 1
-            record.update(eval_split=split, eval_rows=loaded.rows_in, eval_examples=made,
-                          eval_rejected=len(loaded.rejects))
-        info["datasets"][entry.name] = record
-    return examples, info
+            outcome, expander = _prepare(recipe, replace(entry, hard_cap=None), split, packs, renderer, limits,
+                                         checks)
+            render_all(outcome, expander)
+            _check_rendered(outcome, checks)
+            evals[entry.name] = outcome
+    return evals, info
+
+
+def _export_fates(sections: dict[str, Any], inputs: dict[str, list[Example]]) -> tuple[set[str], dict[str, Reject]]:
+    """(ids of the examples written in some section, the export reject of each example dropped)."""
+    written: set[str] = set()
+    dropped: dict[str, Reject] = {}
+    for name, examples in inputs.items():
+        rejected = {r["id"]: r for r in sections[name].get("rejects", [])}
+        for example in examples:
+            r = rejected.get(example.id)
+            if r is None:
+                written.add(example.id)
+            else:
+                dropped.setdefault(example.id, Reject("", 0, r["reason"], r.get("field"), "export", r["dataset"]))
+    return written, dropped
 
 
 def _mixed(outcomes: dict[str, DatasetOutcome], seed: int, names: set[str] | None = None) -> list[Example]:
@@ -206,23 +181,23 @@ def _mixed(outcomes: dict[str, DatasetOutcome], seed: int, names: set[str] | Non
 
 
 def _export(recipe: Recipe, outcomes: dict[str, DatasetOutcome], eval_examples: list[Example],
-            out_dir: Path) -> dict[str, Any]:
+            out_dir: Path) -> tuple[dict[str, Any], dict[str, list[Example]]]:
+    """(the manifest section of each output, the examples given to it)."""
     from ift_data.export import ExportOptions, export_examples
 
     spec: OutputSpec = recipe.output
     options = ExportOptions(formats=spec.formats, chat_format=spec.chat_format, mask_mode=spec.mask,
                             system_prompt=spec.system_prompt, tokenizer=spec.tokenizer, max_len=spec.max_len,
                             overflow=spec.overflow)
-    sections: dict[str, Any] = {}
+    inputs: dict[str, list[Example]] = {}
     if recipe.schedule.mode == "dmt":
-        stage1, stage2 = _dmt_stages(recipe, outcomes)
-        sections["stage1"] = export_examples(stage1, out_dir, "stage1", options)
-        sections["stage2"] = export_examples(stage2, out_dir, "stage2", options)
+        inputs["stage1"], inputs["stage2"] = _dmt_stages(recipe, outcomes)
     else:
-        sections["train"] = export_examples(_mixed(outcomes, recipe.seed), out_dir, "train", options)
+        inputs["train"] = _mixed(outcomes, recipe.seed)
     if eval_examples:
-        sections["eval"] = export_examples(eval_examples, out_dir, "eval", options)
-    return sections
+        inputs["eval"] = eval_examples
+    sections = {name: export_examples(examples, out_dir, name, options) for name, examples in inputs.items()}
+    return sections, inputs
 
 
 def _dmt_stages(recipe: Recipe, outcomes: dict[str, DatasetOutcome]) -> tuple[list[Example], list[Example]]:

@@ -13,7 +13,7 @@ from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
 from ift_data.errors import UserError
 from ift_data.tasks.rows import TaskRow
 from ift_data.templates.pack import Template, TemplatePack
-from ift_data.templates.render import Renderer, RenderError, joined
+from ift_data.templates.render import Renderer, RenderError, joined, unknown_names
 
 # A letter glued to a placeholder where a newline was meant ("{{ text }}nQuestion"), or an escaped
 # newline/tab written literally inside a block scalar.
@@ -21,6 +21,8 @@ _GLUED = re.compile(r"\}\}[nt](?=[A-Z{])|(?<![{%\w])[nt]\{\{")
 _LITERAL_ESCAPE = re.compile(r"\\[nt]")
 _JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 MIN_FORWARD, MAX_INVERTED = 10, 3
+# Lint errors a build handles itself: a template that renders empty for a task is skipped there.
+BUILD_SKIPS = frozenset({"empty-render"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,19 @@ def lint_packs(packs: Sequence[TemplatePack], samples: dict[str, list[tuple[list
     return _dedupe(issues)
 
 
+def lint_task(pack: TemplatePack, rows: Sequence[TaskRow], label_names: tuple[str, ...],
+              variants: Sequence[str] = ("forward", "inverted")) -> list[LintIssue]:
+    """The errors ``templates lint`` reports for the pack's templates of ``variants`` on one task's rows,
+    as a build checks them before rendering (``BUILD_SKIPS`` aside). A template that fails on only some
+    of the rows is left to the build (those rows become render rejects); one failing on all is an error."""
+    renderer = Renderer()
+    templates = [t for t in pack.templates if t.variant in variants]
+    issues = [i for t in templates for i in _static_checks(t, pack, renderer)]
+    if rows and templates:
+        issues.extend(_render_checks(pack, list(rows), label_names, renderer, tuple(variants), require_all=True))
+    return [i for i in _dedupe(issues) if i.severity == "error" and i.code not in BUILD_SKIPS]
+
+
 def _issue_factory(template: Template):
     def make(code: str, message: str, severity: str = "error") -> LintIssue:
         return LintIssue(template.id, template.source, template.line, code, message, severity)
@@ -100,7 +115,10 @@ def _static_checks(template: Template, pack: TemplatePack, renderer: Renderer) -
         except TemplateSyntaxError as exc:
             issues.append(issue("syntax", f"{name}: Jinja syntax error on line {exc.lineno}: {exc.message}"))
             continue
-        undefined = meta.find_undeclared_variables(parsed) - pack.variables
+        unknown = unknown_names(renderer.env, parsed)
+        if unknown:  # (Jinja's variable analysis compiles, and fails on an unknown filter)
+            issues.append(issue("unknown-name", f"{name}: {unknown}"))
+        undefined = set() if unknown else meta.find_undeclared_variables(parsed) - pack.variables
         if undefined:
             issues.append(issue("undefined-variable", f"{name} uses {sorted(undefined)}, which the "
                                 f"{pack.family} family does not define (slots: {', '.join(pack.slots)})"))
@@ -108,21 +126,23 @@ def _static_checks(template: Template, pack: TemplatePack, renderer: Renderer) -
         if _LITERAL_ESCAPE.search(literal):
             issues.append(issue("literal-escape", f"{name} contains a literal backslash escape (\\n or \\t); "
                                 "write a real newline"))
-        if _GLUED.search(body):
+        glued = _GLUED.search(body)
+        if glued:
             issues.append(issue("stray-character", f"{name} has a letter glued to a placeholder "
-                                f"({_GLUED.search(body).group(0)!r}); a newline was probably meant"))
+                                f"({glued.group(0)!r}); a newline was probably meant"))
     if template.variant == "inverted" and template.original_task:
         issues.append(issue("inverted-original", "an inverted template cannot be original_task", "warning"))
     return issues
 
 
-def _render_checks(pack: TemplatePack, rows: list[TaskRow], label_names: tuple[str, ...],
-                   renderer: Renderer) -> list[LintIssue]:
+def _render_checks(pack: TemplatePack, rows: list[TaskRow], label_names: tuple[str, ...], renderer: Renderer,
+                   variants: tuple[str, ...] = ("forward", "inverted"), require_all: bool = False
+                   ) -> list[LintIssue]:
     # Imported here: build.expand imports this package.
     from ift_data.builder.expand import DatasetExpander
 
     expander = DatasetExpander("lint", "train", rows, pack, label_names,
-                               ExpansionSpec(options="fixed", variants=("forward", "inverted")),
+                               ExpansionSpec(options="fixed", variants=variants),
                                FewShotSpec(), seed=0, renderer=renderer)
     issues: list[LintIssue] = []
     for index, template in enumerate(expander.templates):
@@ -141,7 +161,7 @@ def _render_checks(pack: TemplatePack, rows: list[TaskRow], label_names: tuple[s
             if (template.variant == "forward" and choices and "label" in rows[row_index].slots
                     and rendered.target and target not in choices):
                 failures.append(f"target {target!r} is not among the answer choices {choices}")
-        if failures:
+        if failures and (not require_all or len(failures) == len(rows)):
             issues.append(issue("render", f"{failures[0]} ({len(failures)} of {len(rows)} sample rows)"))
         elif rows and non_empty == 0:
             issues.append(issue("empty-render", f"renders empty on all {len(rows)} sample rows"))

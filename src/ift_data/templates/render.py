@@ -12,8 +12,16 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, pass_context, pass_eval_context
-from jinja2.exceptions import SecurityError
+from jinja2 import (
+    StrictUndefined,
+    TemplateSyntaxError,
+    UndefinedError,
+    nodes,
+    pass_context,
+    pass_eval_context,
+)
+from jinja2.environment import Environment
+from jinja2.exceptions import SecurityError, TemplateRuntimeError
 
 from ift_data.templates.sandbox import MAX_RENDER_CHARS, LimitedSandbox
 
@@ -25,6 +33,30 @@ _RESERVED = (_OPEN, _CLOSE, _PART)
 
 class RenderError(Exception):
     """A template could not be rendered for a row (the caller turns it into a reject or a lint error)."""
+
+
+_RUNTIME_ERRORS = (UndefinedError, SecurityError, TemplateRuntimeError, TypeError, ValueError, IndexError,
+                   KeyError, AttributeError, ZeroDivisionError, OverflowError, RecursionError, MemoryError)
+
+
+def unknown_names(env: Environment, parsed: nodes.Template) -> str | None:
+    """The first filter or test the template uses that ``env`` does not define, as a message. Jinja
+    checks those inside ``{% if %}`` only when the branch runs, so a bad name would fail row by row."""
+    for node in parsed.find_all((nodes.Filter, nodes.Test)):
+        kind, known = ("filter", env.filters) if isinstance(node, nodes.Filter) else ("test", env.tests)
+        if node.name not in known:
+            return f"unknown {kind} {node.name!r} on line {node.lineno}"
+    return None
+
+
+def _compile(env: Environment, body: str) -> Any:
+    try:
+        problem = unknown_names(env, env.parse(body))
+        if problem is not None:
+            raise RenderError(problem)
+        return env.from_string(body)
+    except TemplateSyntaxError as exc:
+        raise RenderError(f"Jinja syntax error on line {exc.lineno}: {exc.message}") from exc
 
 
 class SegmentedValue:
@@ -66,6 +98,7 @@ class Renderer:
         self.plain_env = LimitedSandbox(undefined=StrictUndefined, autoescape=False)
         self.plain_env.filters["random"] = _seeded_random
         self._compiled: dict[str, Any] = {}
+        self._plain: dict[str, Any] = {}
         self._values: list[str | SegmentedValue] = []
         self._globals = dict(self.env.globals)
 
@@ -82,10 +115,7 @@ class Renderer:
         """Compile (and cache) a template body; syntax errors raise ``RenderError``."""
         template = self._compiled.get(body)
         if template is None:
-            try:
-                template = self.env.from_string(body)
-            except TemplateSyntaxError as exc:
-                raise RenderError(f"Jinja syntax error on line {exc.lineno}: {exc.message}") from exc
+            template = _compile(self.env, body)
             self._compiled[body] = template
         return template
 
@@ -104,8 +134,7 @@ class Renderer:
             # Same as Template.render, minus re-merging the (constant) globals into every context.
             ctx = template.new_context({**self._globals, **context}, shared=True)
             text = self.env.concat(_bounded(template.root_render_func(ctx), self._values))
-        except (UndefinedError, SecurityError, TypeError, ValueError, IndexError, KeyError,
-                AttributeError, ZeroDivisionError, OverflowError, RecursionError, MemoryError) as exc:
+        except _RUNTIME_ERRORS as exc:
             raise RenderError(f"{type(exc).__name__}: {exc}") from exc
         finally:
             values, self._values = self._values, []
@@ -116,13 +145,12 @@ class Renderer:
 
     def render_plain(self, expression: str, context: Mapping[str, Any]) -> str:
         """Render a small Jinja string without span tracking (e.g. an ``answer_choices`` expression)."""
+        template = self._plain.get(expression)
+        if template is None:
+            template = self._plain[expression] = _compile(self.plain_env, expression)
         try:
-            template = self.plain_env.from_string(expression)
             return self.plain_env.concat(_bounded(template.root_render_func(template.new_context(context)), []))
-        except TemplateSyntaxError as exc:
-            raise RenderError(f"Jinja syntax error on line {exc.lineno}: {exc.message}") from exc
-        except (UndefinedError, SecurityError, TypeError, ValueError, IndexError, KeyError,
-                AttributeError, ZeroDivisionError, OverflowError, RecursionError, MemoryError) as exc:
+        except _RUNTIME_ERRORS as exc:
             raise RenderError(f"{type(exc).__name__}: {exc}") from exc
 
 

@@ -1,0 +1,77 @@
+"""Build mistakes that would otherwise give exit 0 and a wrong or empty output: held-out clusters that
+match nothing, held-out datasets without the eval split, datasets whose every row is rejected, and
+template packs that fail lint on the task's own rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ift_data.builder.recipe import DatasetEntry, Recipe
+from ift_data.errors import SpecError, TemplateError, UserError
+from ift_data.schema import Reject
+from ift_data.tasks.rows import TaskRow
+from ift_data.templates.lint import LintIssue, lint_task
+from ift_data.templates.pack import TemplatePack
+
+LINT_SAMPLE_ROWS = 25
+
+
+class LintFailure(TemplateError):
+    """A pack fails lint on the rows of a task it is used for; ``issues`` holds every error."""
+
+    def __init__(self, message: str, issues: Sequence[LintIssue], **where: object) -> None:
+        self.issues = list(issues)
+        super().__init__(message, **where)  # type: ignore[arg-type]
+
+
+def split_held_out(recipe: Recipe) -> tuple[list[DatasetEntry], list[DatasetEntry]]:
+    """(train, held out): held out is a dataset whose cluster is held out, or that names a held-out
+    cluster as related. Every held-out cluster must match a dataset's cluster, and with ``write_eval``
+    every dataset of a held-out cluster must have the eval split."""
+    spec = recipe.held_out
+    clusters = set(spec.clusters)
+    entries = recipe.root.datasets()
+    known = {e.task.cluster for e in entries}
+    for name in spec.clusters:
+        if name not in known:
+            raise SpecError(f"held-out cluster {name!r} matches no dataset's cluster, so nothing would be held "
+                            f"out (clusters: {', '.join(sorted(known))})", file=recipe.path,
+                            field="held_out.clusters")
+    train: list[DatasetEntry] = []
+    held: list[DatasetEntry] = []
+    for entry in entries:
+        hit = entry.task.cluster in clusters or bool(clusters & set(entry.task.related))
+        (held if hit else train).append(entry)
+    if not train:
+        raise SpecError("every dataset is held out; nothing is left to train on", file=recipe.path,
+                        field="held_out.clusters")
+    for entry in held:
+        if entry.task.cluster in clusters and spec.write_eval and spec.eval_split not in dict(entry.task.source.splits):
+            raise SpecError(f"dataset {entry.name!r} is held out (cluster {entry.task.cluster!r}) but has no "
+                            f"{spec.eval_split!r} split to evaluate on (splits: "
+                            f"{', '.join(s for s, _ in entry.task.source.splits)}); add it, or set "
+                            "held_out.eval_split / held_out.write_eval", file=entry.task.path, field="source.splits")
+    return train, held
+
+
+def check_not_all_rejected(dataset: str, rows_in: int, rejects: Sequence[Reject], allow: bool) -> None:
+    """A dataset that had rows, all of them rejected, stops the build with the first reject's reason."""
+    if allow or rows_in == 0 or len(rejects) < rows_in:
+        return
+    first = rejects[0]
+    raise UserError(f"all {rows_in:,} rows of dataset {dataset!r} were rejected at stage {first.stage}; "
+                    f"the first: {first.reason} (--allow-empty-datasets builds without them)",
+                    file=first.file, line=first.line, field=first.field)
+
+
+def check_lint(entry: DatasetEntry, pack: TemplatePack, rows: Sequence[TaskRow], variants: Sequence[str],
+               allow: bool) -> list[LintIssue]:
+    """Lint the pack on the task's first rows; errors stop the build unless ``allow``."""
+    issues = lint_task(pack, rows[:LINT_SAMPLE_ROWS], entry.task.label_names, tuple(variants))
+    if issues and not allow:
+        first = issues[0]
+        raise LintFailure(f"template {first.template_id} fails lint ({first.code}) on the rows of task {entry.task.name!r} "
+                          f"({entry.task.path}): {first.message}; {len(issues)} lint error(s) in all; fix the "
+                          "pack or the task spec, or pass --allow-lint-errors", issues,
+                          file=first.file, line=first.line, field=f"templates.{first.template_id}")
+    return issues

@@ -1,0 +1,118 @@
+"""What happened to one dataset split: the rows rendered into examples, the rows that failed, and the
+settling of every row into a ``Ledger`` (used, or dropped once at the stage that dropped it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+
+from ift_data.builder.counters import Ledger
+from ift_data.builder.expand import DatasetExpander
+from ift_data.builder.seeds import rng_for
+from ift_data.builder.sources import LoadedDataset
+from ift_data.schema import Example, Reject
+from ift_data.templates.render import RenderError
+
+NOT_SAMPLED = "not sampled: the dataset's mixing share was filled by other rows"
+
+
+@dataclass
+class DatasetOutcome:
+    """One dataset split through expansion (the manifest's per-dataset record is made from it)."""
+
+    loaded: LoadedDataset
+    pool: int
+    requested_rate: float = 0.0
+    requested: int = 0
+    examples: list[Example] = field(default_factory=list)
+    row_of: dict[str, int] = field(default_factory=dict)          # example id -> row index
+    failures: dict[int, list[str]] = field(default_factory=dict)  # row index -> render failures, in order
+    render_failed: int = 0                                        # failed (row, template) attempts
+    epochs: int = 0
+    lint_errors: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.loaded.entry.name
+
+    def attempt(self, expander: DatasetExpander, row_index: int, template_index: int, epoch: int) -> bool:
+        """Render one assignment; a failure is recorded against its row. True when an example was made."""
+        template = expander.templates[template_index]
+        try:
+            example = expander.example(row_index, template_index, epoch)
+        except RenderError as exc:
+            return self._failed(row_index, f"template {template.id}: {exc}")
+        if example is None:
+            return self._failed(row_index, f"template {template.id} rendered empty for this row")
+        self.examples.append(example)
+        self.row_of[example.id] = row_index
+        return True
+
+    def _failed(self, row_index: int, reason: str) -> bool:
+        self.failures.setdefault(row_index, []).append(reason)
+        self.render_failed += 1
+        return False
+
+    def render_rejects(self) -> list[Reject]:
+        """One reject per row that was tried and never rendered, with its first reason."""
+        made = set(self.row_of.values())
+        return [self._render_reject(index) for index in sorted(self.failures) if index not in made]
+
+    def _render_reject(self, index: int) -> Reject:
+        reasons, row = self.failures[index], self.loaded.rows[index]
+        more = f" (and {len(reasons) - 1} more failed attempt(s))" if len(reasons) > 1 else ""
+        return Reject(row.file, row.line, reasons[0] + more, stage="render", dataset=self.name)
+
+    def settle(self, written: Collection[str], export_rejects: Mapping[str, Reject]) -> Ledger:
+        """Every row of the split, once: read/map/limit rejects, capped, render rejects, dropped at export
+        (all its examples were), not sampled, or used."""
+        loaded, name = self.loaded, self.name
+        ledger = Ledger(name, loaded.split, loaded.rows_in)
+        for reject in loaded.rejects:
+            ledger.drop(reject)
+        for row in loaded.capped:
+            ledger.drop(Reject(row.file, row.line, f"hard cap {loaded.entry.hard_cap} reached", stage="cap",
+                               dataset=name))
+        by_row: dict[int, list[str]] = {}
+        for example_id, index in self.row_of.items():
+            by_row.setdefault(index, []).append(example_id)
+        for index, row in enumerate(loaded.rows):
+            ids = by_row.get(index)
+            if ids and any(i in written for i in ids):
+                ledger.keep()
+            elif ids:
+                dropped = export_rejects[ids[0]]
+                ledger.drop(Reject(row.file, row.line, f"every example of the row was dropped at export: "
+                                   f"{dropped.reason}", dropped.field, "export", name))
+            elif index in self.failures:
+                ledger.drop(self._render_reject(index))
+            else:
+                ledger.drop(Reject(row.file, row.line, NOT_SAMPLED, stage="mix", dataset=name))
+        ledger.check()
+        return ledger
+
+
+def select(outcome: DatasetOutcome, expander: DatasetExpander, seed: int, advance: Callable[[int], None]) -> None:
+    """Render ``outcome.requested`` examples: a seeded sample of the pool, or whole passes over it
+    (each pass with other templates) plus a sample when more are asked than one pass holds."""
+    epoch = 0
+    while len(outcome.examples) < outcome.requested:
+        pool = expander.assignments(epoch)
+        order = rng_for(seed, outcome.name, "mix", epoch).sample(range(len(pool)), len(pool))
+        made = 0
+        for position in order:
+            if len(outcome.examples) >= outcome.requested:
+                break
+            made += outcome.attempt(expander, *pool[position], epoch)
+        advance(made)
+        epoch += 1
+        if made == 0:
+            break
+    outcome.epochs = epoch
+
+
+def render_all(outcome: DatasetOutcome, expander: DatasetExpander) -> None:
+    """One pass over every assignment (the held-out eval split: every row, no sampling)."""
+    for row_index, template_index in expander.assignments(0):
+        outcome.attempt(expander, row_index, template_index, 0)
+    outcome.epochs = 1

@@ -1,0 +1,83 @@
+"""The output folder holds one build's files: a build is written into a fresh folder beside ``--out``
+and swapped in at the end, so no file of an earlier build survives beside a manifest that does not
+list it, and a failed build leaves the folder as it was.
+
+A folder that is not empty must hold an earlier build (its ``manifest.json``): its build files are
+replaced, other files someone put there are kept. A non-empty folder without a manifest is refused,
+so a typo in ``--out`` never mixes a build into (or deletes from) an unrelated folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+from ift_data.errors import UserError
+
+MANIFEST = "manifest.json"
+_BUILD_FILE = re.compile(r"(manifest\.json|rejects\.jsonl|dataset_info\.json|"
+                         r"(train|eval|stage1|stage2)\.[A-Za-z_]+\.jsonl)")
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an ``--out`` that cannot receive a build (checked before any work is done)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError("--out is an existing file, not a folder; choose a folder", file=str(out_dir))
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
+        first = sorted(p.name for p in out_dir.iterdir())[0]
+        raise UserError(f"--out holds files that no build wrote (e.g. {first!r}) and no {MANIFEST}; "
+                        "choose an empty or new folder", file=str(out_dir))
+
+
+def fresh_dir(out_dir: Path) -> Path:
+    """An empty folder beside ``out_dir`` (same file system, so the final swap is a rename)."""
+    check_out_dir(out_dir)
+    parent = out_dir.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    return _new_dir(parent, f".{out_dir.name}.building-")
+
+
+def _new_dir(parent: Path, prefix: str) -> Path:
+    """A new folder with the user's usual permissions (``mkdtemp`` would make it private)."""
+    while True:
+        path = parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+
+
+def discard(work: Path) -> None:
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _earlier_build_files(out_dir: Path) -> set[str]:
+    names = {p.name for p in out_dir.iterdir() if p.is_file() and _BUILD_FILE.fullmatch(p.name)}
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        for section in manifest.get("outputs", {}).values():
+            names |= {str(f["path"]) for f in section.get("files", []) if "/" not in str(f["path"])}
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        pass  # an unreadable manifest: its files are still recognized by name
+    return names
+
+
+def swap_in(work: Path, out_dir: Path) -> None:
+    """Make ``work`` the new ``out_dir``: the earlier build's files go, files someone else put there stay."""
+    check_out_dir(out_dir)
+    if not out_dir.exists():
+        os.replace(work, out_dir)
+        return
+    earlier = _earlier_build_files(out_dir)
+    for entry in sorted(out_dir.iterdir()):
+        if entry.name not in earlier and not (work / entry.name).exists():
+            os.replace(entry, work / entry.name)
+    old = _new_dir(out_dir.absolute().parent, f".{out_dir.name}.old-")
+    os.replace(out_dir, old / "out")
+    os.replace(work, out_dir)
+    shutil.rmtree(old, ignore_errors=True)
