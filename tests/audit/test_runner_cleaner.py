@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from ift_data.audit.cleaner import run_clean
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.runner import run_audit
+from ift_data.audit.summary import AuditSummary, RowCounts
 from ift_data.cli import main
 
 OPTS = AuditOptions(embeddings=False, progress=False)
@@ -34,9 +35,7 @@ def _write(tmp_path: Path) -> Path:
 
 
 def _without_timings(path: Path) -> dict:
-    summary = json.loads(path.read_text(encoding="utf-8"))
-    summary.pop("timings")
-    return summary
+    return AuditSummary.load(path).to_json(timings=False)
 
 
 def test_two_runs_are_identical(tmp_path):
@@ -46,8 +45,8 @@ def test_two_runs_are_identical(tmp_path):
     assert (tmp_path / "a" / "signals.parquet").read_bytes() == (tmp_path / "b" / "signals.parquet").read_bytes()
     assert _without_timings(tmp_path / "a" / "summary.json") == _without_timings(tmp_path / "b" / "summary.json")
     assert set(a.timings["signals"]) >= {"length", "dedup_exact", "dedup_minhash", "language", "noise"}
-    assert a.summary["rows"] == {"in": 6, "audited": 5, "rejected_on_read": 1}
-    assert a.summary["signals"]["dedup_semantic"]["status"] in ("skipped", "missing")
+    assert a.summary.rows == RowCounts(read=6, audited=5, rejected_on_read=1)
+    assert a.summary.signals["dedup_semantic"].status in ("skipped", "missing")
     assert a.signals.height == 5 and "flag_exact_duplicate" in a.signals.columns
 
 
@@ -113,5 +112,5 @@ def test_real_alpaca_and_dolly(tmp_path):
     result = run_clean(files, tmp_path / "out", OPTS)
     assert result.rows_in == 9229 + 2996 and result.kept + result.rejected == result.rows_in
     summary = result.audit.summary
-    assert summary["signals"]["language"]["summary"]["instruction_shares"]["en"] > 0.9
-    assert summary["flags"]["flag_language_mismatch"]["share"] < 0.01
+    assert summary.family("language")["instruction_shares"]["en"] > 0.9
+    assert summary.flags["flag_language_mismatch"].share < 0.01

@@ -11,7 +11,7 @@ from ift_data.audit.dedup_minhash import DedupMinhashSignal
 from ift_data.audit.difficulty import DifficultySignal
 from ift_data.audit.format_concentration import FormatConcentrationSignal
 from ift_data.audit.language import LanguageSignal
-from ift_data.audit.length import LengthSignal, masking_advice
+from ift_data.audit.length import LengthSignal, masking_recommendation
 from ift_data.audit.noise import NoiseSignal
 
 LONG_EN = ("The water cycle describes how water evaporates from the surface of the earth, rises into the "
@@ -30,13 +30,18 @@ def test_length_counts_chinese_in_characters(ctx):
     assert list(result.columns["length_response_words"]) == [3, 6]
     assert list(result.columns["length_response_chars"]) == [17, 6]
     assert abs(result.columns["length_ratio"][1] - 5 / 6) < 1e-9
-    assert result.summary["masking"]["recommended"] == "instruction"
+    assert result.summary["unit"] == "words" and "masking" not in result.summary
 
 
-def test_masking_advice():
-    assert masking_advice(4.0, 100_000, 3.0, 10_000)[0] == "instruction"
-    assert masking_advice(0.5, 5_000, 3.0, 10_000)[0] == "instruction"
-    assert masking_advice(0.5, 50_000, 3.0, 10_000)[0] == "response"
+def test_masking_recommendation_from_length_columns(ctx):
+    """R over the dataset is mean(instruction + input) / mean(response), not a mean of row ratios."""
+    table = make_table([("Translate the sentence.", "to French", "Bonjour"), ("解释水循环", "", "水循环很重要")])
+    columns = pl.DataFrame(LengthSignal().compute(table, ctx).columns)
+    rec = masking_recommendation(columns)
+    assert rec is not None and rec.unit == "words" and rec.n_examples == 2
+    assert rec.mean_instruction_length == (5 + 5) / 2 and rec.mean_response_length == (1 + 6) / 2
+    assert rec.ratio == round(10 / 7, 6) and rec.mode == "instruction"
+    assert masking_recommendation(pl.DataFrame({"row_id": [0]})) is None
 
 
 def test_exact_duplicates_normalized(ctx):

@@ -7,8 +7,9 @@ import pytest
 from ift_data.chat.recommend import (
     DEFAULT_RULES,
     RULES_FILE,
-    length_unit,
+    Recommendation,
     load_rules,
+    recommend_for_texts,
     recommend_mask_mode,
     text_lengths,
 )
@@ -29,18 +30,29 @@ def test_rules_file_matches_built_in_defaults():
     ([5.0], [0.0], 50_000, "response", "R = n/a"),
 ])
 def test_recommendation_rules(inst, resp, n, mode, why):
-    rec = recommend_mask_mode(inst, resp, n, "words")
+    rec = recommend_mask_mode(inst * n, resp * n, "words")
     assert rec.mode == mode
     assert why in rec.reason
     assert "\n" not in rec.reason
     assert rec.to_json()["n_examples"] == n
+    assert Recommendation.from_json(rec.to_json()) == rec
+
+
+def test_ratio_is_a_ratio_of_means():
+    """R = mean instruction length / mean response length (arXiv 2405.14394), not mean of row ratios."""
+    rec = recommend_mask_mode([10, 2], [1, 9], "words")
+    assert rec.ratio == 1.2 and rec.mean_instruction_length == 6 and rec.mean_response_length == 5
+    with pytest.raises(ValueError):
+        recommend_mask_mode([1], [1, 2], "words")
+    with pytest.raises(ValueError):
+        recommend_mask_mode([1], [1], "characters")
 
 
 def test_custom_rules_and_bad_rules(tmp_path):
     path = tmp_path / "masking.yaml"
     path.write_text("small_dataset_max: 100\n", encoding="utf-8")
     rules = load_rules(path)
-    assert recommend_mask_mode([1.0], [1.0], 5_000, "words", rules).mode == "response"
+    assert recommend_mask_mode([1.0] * 5_000, [1.0] * 5_000, "words", rules).mode == "response"
     path.write_text("small_dataset_max: -1\n", encoding="utf-8")
     with pytest.raises(SpecError, match="non-negative"):
         load_rules(path)
@@ -53,10 +65,11 @@ def test_custom_rules_and_bad_rules(tmp_path):
 
 
 def test_units():
-    assert length_unit(["hello world"]) == "words"
-    assert length_unit(["今天天气很好", "你好"]) == "characters"
-    assert length_unit(["x"], tokenizer=object()) == "tokens"
+    """Words are the audit's script-aware units: each character of an unspaced script is one."""
     assert text_lengths(["a b  c", ""], "words") == [3, 0]
-    assert text_lengths(["今天 好"], "characters") == [3]
+    assert text_lengths(["今天 好", "说 hello world。"], "words") == [3, 3]
+    assert recommend_for_texts(["今天天气很好"], ["好"]).ratio == 6.0
     with pytest.raises(ValueError):
         text_lengths(["x"], "tokens")
+    with pytest.raises(ValueError):
+        text_lengths(["x"], "characters")

@@ -1,4 +1,4 @@
-"""A synthetic audit folder shaped like the runner's output, for report tests."""
+"""An audit folder made by the real runner (cheap signals, no embeddings), for the report tests."""
 
 from __future__ import annotations
 
@@ -6,73 +6,60 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-import polars as pl
 import pytest
 
+from ift_data.audit.options import AuditOptions
+from ift_data.audit.runner import AuditResult, run_audit
+
 EVIL = '<script>alert("x")</script><img src="https://evil.example/x.png">'
+CHINESE = "把这句话翻译成英文：我今天很高兴，因为天气很好。"
+TOPICS = ("rivers", "bridges", "volcanoes", "forests", "deserts", "glaciers", "harbors", "canyons")
 
 
-def make_audit_dir(path: Path, n: int = 60) -> Path:
-    rng = np.random.default_rng(0)
-    instructions = [f"Write item {i} about topic {i % 7}." for i in range(n)]
-    instructions[3] = EVIL
-    instructions[4] = "把这句话翻译成英文。"
-    responses = [f"Answer number {i}. " * int(rng.integers(1, 12)) for i in range(n)]
-    responses[5] = "Réponse en français {text} |||"
-    examples = pl.DataFrame({
-        "row_id": list(range(n)), "source_file": ["x.jsonl"] * n, "source_line": list(range(1, n + 1)),
-        "instruction": instructions, "input": [""] * n, "response": responses,
-    })
-    cluster = [-1] * n
-    rep = [-1] * n
-    for a, b in ((10, 11), (20, 21), (20, 22)):
-        cluster[a] = cluster[b] = a
-        rep[b] = a
-    signals = pl.DataFrame({
-        "row_id": list(range(n)),
-        "length_instruction_words": [len(s.split()) for s in instructions],
-        "length_input_words": [0] * n,
-        "length_response_words": [len(s.split()) for s in responses],
-        "length_instruction_chars": [len(s) for s in instructions],
-        "length_response_chars": [len(s) for s in responses],
-        "length_ratio": [len(a.split()) / max(len(b.split()), 1) for a, b in zip(instructions, responses, strict=True)],
-        "dedup_minhash_cluster": cluster,
-        "dedup_minhash_representative": rep,
-        "dedup_minhash_jaccard": [0.9 if r >= 0 else 0.0 for r in rep],
-        "language_instruction": ["zh-cn" if i == 4 else "en" for i in range(n)],
-        "language_response": ["fr" if i == 5 else "en" for i in range(n)],
-        "noise_repetition": rng.random(n),
-        "difficulty_score": rng.random(n),
-        "difficulty_bucket": [("easy", "medium", "hard")[i % 3] for i in range(n)],
-        "flag_near_duplicate": [r >= 0 for r in rep],
-        "flag_language_mismatch": [i in (4, 5) for i in range(n)],
-        "flag_template_leftover": [i == 5 for i in range(n)],
-        "flag_html_debris": [i == 3 for i in range(n)],
-    })
-    summary = {
-        "rows": {"read": n + 2, "rejected": 2, "audited": n},
-        "signals": {
-            "dedup_minhash": {"clusters": 2, "threshold": 0.8},
-            "language": {"response_shares": {"en": 0.98, "fr": 0.02}},
-            "diversity": {"distinct_1": 0.41, "distinct_2": 0.77, "cluster_entropy": 2.3, "note": EVIL + " [red]boom[/] [/]"},
-            "format_concentration": {"warnings": ["62% of responses are yes/no: mix in general data"],
-                                     "top_format_share": 0.62},
-        },
-        "clean": {"remove": ["flag_near_duplicate"], "rows_removed": 3, "rows_kept": 57},
-        "versions": {"ift-data": "0.1.0"},
-        "timings": {"length": 0.01},
-    }
-    path.mkdir(parents=True, exist_ok=True)
-    signals.write_parquet(path / "signals.parquet")
-    examples.write_parquet(path / "examples.parquet")
-    (path / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
-    return path
+def audit_rows() -> list[str]:
+    """60 good JSONL lines and 2 that are rejected on read: yes/no answers (format concentration), an
+    exact duplicate pair, a near-duplicate pair, markup, a template leftover and Chinese text."""
+    rows = []
+    for i in range(36):
+        topic = TOPICS[i % len(TOPICS)]
+        rows.append({"instruction": f"Is statement number {i} about {topic} true? Answer yes or no.", "input": "",
+                     "output": ("Yes." if i % 3 else "No.")})
+    for i in range(16):
+        topic = TOPICS[i % len(TOPICS)]
+        rows.append({"instruction": f"Write a few sentences about {topic}, part {i}.", "input": "",
+                     "output": f"{topic.capitalize()} change slowly over time. " * (1 + i % 5)
+                     + f"This note number {i} explains why {topic} matter to people who live near them."})
+    long_text = ("The committee met on a rainy Tuesday to review the annual budget, the new library hours, the "
+                 "repairs to the old stone bridge and the plan for planting trees along the river path.")
+    rows.append({"instruction": "Summarize the meeting notes.", "input": long_text, "output": "Budget, library, bridge, trees."})
+    rows.append({"instruction": "Summarize the meeting notes.", "input": long_text.replace("rainy", "windy"),
+                 "output": "Budget, library, bridge, trees."})
+    rows.append({"instruction": "Name three primary colors.", "input": "", "output": "Red, yellow and blue."})
+    rows.append({"instruction": "Name three primary colors.", "input": "", "output": "Red, yellow and blue."})
+    rows.append({"instruction": EVIL, "input": "", "output": "I will not run that [red]boom[/] [/]."})
+    rows.append({"instruction": "填写这封信 (fill in the letter).", "input": "",
+                 "output": "Dear {name}, thanks for {text} |||"})
+    rows.append({"instruction": CHINESE, "input": "", "output": "I am very happy today because the weather is good."})
+    rows.append({"instruction": "Write <b>bold</b> & <i>italic</i> safely.", "input": "", "output": "Done."})
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    return [*lines[:10], '{"instruction": 5, "output": null}', *lines[10:], "{not json"]
 
 
-@pytest.fixture
-def audit_dir(tmp_path: Path) -> Path:
-    return make_audit_dir(tmp_path / "audit")
+def make_audit(folder: Path) -> AuditResult:
+    data = folder / "data.jsonl"
+    folder.mkdir(parents=True, exist_ok=True)
+    data.write_text("\n".join(audit_rows()) + "\n", encoding="utf-8")
+    return run_audit([data], folder / "audit", AuditOptions(embeddings=False, progress=False))
+
+
+@pytest.fixture(scope="session")
+def audited(tmp_path_factory) -> AuditResult:
+    return make_audit(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="session")
+def audit_dir(audited: AuditResult) -> Path:
+    return audited.out_dir
 
 
 def _load_browser_helper():

@@ -1,9 +1,11 @@
-"""Length: characters, units (words; one unit per character in unspaced scripts such as Chinese) and,
-with a tokenizer, tokens of instruction, input and response; the ratio R = prompt / response length
-(arXiv 2405.14394) and the loss-masking advice that follows from R and the dataset size."""
+"""Length: characters, words (script-aware: one word per character in unspaced scripts such as Chinese)
+and, with a tokenizer, tokens of instruction, input and response; each example's ratio
+``length_ratio`` = (instruction + input) / response, for the histogram. The dataset's R and the
+loss-masking recommendation come from ``masking_recommendation`` (``chat.recommend``, the one rule)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -11,6 +13,7 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.text import unit_count_expr
+from ift_data.chat.recommend import Recommendation, recommend_mask_mode
 
 FIELDS = ("instruction", "input", "response")
 
@@ -36,32 +39,26 @@ class LengthSignal:
         total_chars = sum(frame[f"length_{f}_chars"] for f in FIELDS)
         too_long = total_chars > ctx.rule("length", "max_chars", 50000)
         return SignalResult(columns={c: frame[c] for c in frame.columns}, flags={"flag_too_long": too_long},
-                            summary=self._summary(frame, unit, ctx))
+                            summary=self._summary(frame, unit))
 
     @staticmethod
-    def _summary(frame: pl.DataFrame, unit: str, ctx: AuditContext) -> dict[str, Any]:
-        n = frame.height
+    def _summary(frame: pl.DataFrame, unit: str) -> dict[str, Any]:
         stats = {}
         for f in FIELDS:
             for what in ("chars", unit):
-                values = frame[f"length_{f}_{what}"].to_numpy()
-                stats[f"{f}_{what}"] = _describe(values)
-        ratio = frame["length_ratio"].to_numpy()
-        median_r = float(np.median(ratio)) if n else 0.0
-        mode, why = masking_advice(median_r, n, ctx.rule("length", "instruction_modelling_ratio", 3.0),
-                                   ctx.rule("length", "small_dataset_rows", 10000))
-        return {"unit": unit, "rows": n, "stats": stats, "ratio": _describe(ratio),
-                "masking": {"recommended": mode, "median_ratio": round(median_r, 4), "rows": n, "why": why}}
+                stats[f"{f}_{what}"] = _describe(frame[f"length_{f}_{what}"].to_numpy())
+        return {"unit": unit, "rows": frame.height, "stats": stats,
+                "per_example_ratio": _describe(frame["length_ratio"].to_numpy())}
 
 
-def masking_advice(median_ratio: float, rows: int, ratio_threshold: float, small_rows: int) -> tuple[str, str]:
-    """Loss-masking mode suggested by arXiv 2405.14394: instruction modelling helps when R is large
-    or the dataset is small; response-only loss otherwise."""
-    if median_ratio >= ratio_threshold:
-        return "instruction", f"median R {median_ratio:.2f} >= {ratio_threshold}: long instructions, short outputs"
-    if rows <= small_rows:
-        return "instruction", f"{rows} rows <= {small_rows}: small dataset, loss on instructions helps"
-    return "response", f"median R {median_ratio:.2f} < {ratio_threshold} and {rows} rows > {small_rows}"
+def masking_recommendation(signals: pl.DataFrame, rules: Mapping[str, Any] | None = None) -> Recommendation | None:
+    """The masking recommendation from this signal's columns in ``signals`` (tokens when they were
+    counted, else words); None when the length signal did not run."""
+    unit = "tokens" if "length_response_tokens" in signals.columns else "words"
+    if f"length_response_{unit}" not in signals.columns:
+        return None
+    prompt = signals[f"length_instruction_{unit}"] + signals[f"length_input_{unit}"]
+    return recommend_mask_mode(prompt.to_list(), signals[f"length_response_{unit}"].to_list(), unit, rules)
 
 
 def _describe(values: np.ndarray) -> dict[str, float]:

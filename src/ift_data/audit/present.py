@@ -10,8 +10,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ift_data.audit.runner import AuditResult
 
-def present_audit(result: Any, out_dir: str | Path, console: Console) -> None:
+
+def present_audit(result: AuditResult, out_dir: str | Path, console: Console) -> None:
     try:
         report = importlib.import_module("ift_data.report")
     except ModuleNotFoundError:
@@ -24,12 +26,12 @@ def present_audit(result: Any, out_dir: str | Path, console: Console) -> None:
         except Exception as exc:  # noqa: BLE001 - the audit's files are written; still show the counts
             console.print(f"[yellow]warning:[/] report failed ({type(exc).__name__}: {exc}); minimal summary:")
     summary = result.summary
-    table = Table(title=f"audit: {summary['rows']['audited']} rows ({summary['rows']['rejected_on_read']} rejected on read)")
+    table = Table(title=f"audit: {summary.rows.audited} rows ({summary.rows.rejected_on_read} rejected on read)")
     table.add_column("flag")
     table.add_column("rows", justify="right")
     table.add_column("share", justify="right")
-    for name, figures in summary["flags"].items():
-        table.add_row(name, str(figures["count"]), f"{figures['share']:.2%}")
+    for name, figures in summary.flags.items():
+        table.add_row(name, str(figures.count), f"{figures.share:.2%}")
     console.print(table)
     console.print(f"signals: {Path(out_dir) / 'signals.parquet'}  summary: {Path(out_dir) / 'summary.json'}")
 

@@ -1,8 +1,8 @@
 """Run an audit: read, run every registered signal (timed, with a progress bar), write
-``signals.parquet`` and ``summary.json``.
+``signals.parquet`` and ``summary.json`` (an ``AuditSummary``, see ``audit/summary.py``).
 
-Determinism: everything in ``summary.json`` except the top-level ``timings`` key is a function of the
-inputs, the rules and the seed.
+Determinism: everything in ``summary.json`` except ``timings`` is a function of the inputs, the rules
+and the seed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import io
 import platform
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,23 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ift_data.audit.base import AuditContext, SignalResult
+from ift_data.audit.length import masking_recommendation
 from ift_data.audit.options import AuditOptions
-from ift_data.audit.registry import load_signals
+from ift_data.audit.registry import Registered, load_signals
 from ift_data.audit.rules import load_rules
+from ift_data.audit.summary import (
+    AuditSummary,
+    CleanPlan,
+    FlagCount,
+    InputFile,
+    RowCounts,
+    RulesUsed,
+    SignalRun,
+    input_sha256,
+)
+from ift_data.chat.recommend import load_rules as load_masking_rules
 from ift_data.errors import UserError
-from ift_data.io.atomic import atomic_open, write_json
+from ift_data.io.atomic import atomic_open
 from ift_data.io.instructions import InstructionData, SourceInfo, read_instructions
 from ift_data.schema import Reject
 
@@ -42,14 +54,18 @@ class AuditResult:
     out_dir: Path
     table: pl.DataFrame  # the audit table (see audit/base.py)
     signals: pl.DataFrame  # row_id + every signal column and flag
-    summary: dict[str, Any]
+    summary: AuditSummary
     rejects: list[Reject] = field(default_factory=list)
     sources: list[SourceInfo] = field(default_factory=list)
-    flag_families: dict[str, str] = field(default_factory=dict)  # flag column -> signal family
+
+    @property
+    def flag_families(self) -> dict[str, str]:
+        """flag column -> the signal family that wrote it."""
+        return self.summary.flag_families
 
     @property
     def timings(self) -> dict[str, Any]:
-        return self.summary["timings"]
+        return self.summary.timings
 
     @property
     def flags(self) -> list[str]:
@@ -62,19 +78,15 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     out = Path(out_dir)
     started = time.perf_counter()
     rules = load_rules(options.rules)
-    read_settings = rules.values.get("read", {})
-    data = read_instructions(paths, options.mapping,
-                             max_line_bytes=read_settings.get("max_line_bytes", 16 * 2**20),
-                             max_field_chars=options.max_field_chars or read_settings.get("max_field_chars", 1_000_000),
-                             max_rows=options.max_rows)
+    data = read_inputs(paths, options, rules.values)
+    _check_rows(data, paths)
     timings: dict[str, Any] = {"read": time.perf_counter() - started, "signals": {}}
     table = data.table
     ctx = AuditContext(rules=rules.values, seed=options.seed, tokenizer=_load_tokenizer(options.tokenizer),
                        knn=_lazy_knn(table, options, timings), options=options)
     columns: dict[str, pl.Series] = {}
     flags: dict[str, pl.Series] = {}
-    flag_families: dict[str, str] = {}
-    statuses: dict[str, dict[str, Any]] = {}
+    runs: dict[str, SignalRun] = {}
     registered = load_signals(options.signals)
     with Progress(TextColumn("[bold]audit[/] {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console or Console(stderr=True), transient=True,
@@ -82,10 +94,10 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
         task = progress.add_task("", total=len(registered))
         for entry in registered:
             progress.update(task, description=entry.name)
-            statuses[entry.name] = _run_one(entry, table, ctx, options, columns, flags, flag_families, timings)
+            runs[entry.name] = _run_one(entry, table, ctx, options, columns, flags, timings)
             progress.advance(task)
     signals = pl.DataFrame([table["row_id"], *columns.values(), *flags.values()])
-    summary = _summary(data, rules.path, rules.values, options, statuses, signals, flag_families)
+    summary = _summary(data, rules.path, rules.values, options, runs, signals)
     write_started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()  # polars would turn a failed write (disk full) into a ComputeError: write ourselves
@@ -94,21 +106,41 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
         fh.write(buffer.getbuffer())
     timings["write"] = time.perf_counter() - write_started
     timings["total"] = time.perf_counter() - started
-    summary["timings"] = _rounded(timings)
-    write_json(out / SUMMARY_FILE, summary)
-    return AuditResult(out, table, signals, summary, data.rejects, data.sources, flag_families)
+    summary = replace(summary, timings=_rounded(timings))
+    summary.write(out / SUMMARY_FILE)
+    return AuditResult(out, table, signals, summary, data.rejects, data.sources)
 
 
-def _run_one(entry, table: pl.DataFrame, ctx: AuditContext, options: AuditOptions, columns, flags,
-             flag_families, timings) -> dict[str, Any]:
+def read_inputs(paths: Sequence[str | Path], options: AuditOptions, rules: dict[str, Any]) -> InstructionData:
+    """The audit table of ``paths`` as the audit reads it (the report reads the texts back this way)."""
+    read_settings = rules.get("read", {})
+    return read_instructions(paths, options.mapping,
+                             max_line_bytes=read_settings.get("max_line_bytes", 16 * 2**20),
+                             max_field_chars=options.max_field_chars or read_settings.get("max_field_chars", 1_000_000),
+                             max_rows=options.max_rows)
+
+
+def _check_rows(data: InstructionData, paths: Sequence[str | Path]) -> None:
+    """Nothing to audit is the user's problem, told in one line (naming the first reject), not a crash."""
+    if data.table.height:
+        return
+    if data.rejects:
+        first = data.rejects[0]
+        raise UserError(f"{first.reason} (every row was rejected, {len(data.rejects):,} in all; this is the first)",
+                        file=first.file, line=first.line, field=first.field)
+    raise UserError("no rows to audit", file=", ".join(str(p) for p in paths))
+
+
+def _run_one(entry: Registered, table: pl.DataFrame, ctx: AuditContext, options: AuditOptions,
+             columns: dict[str, pl.Series], flags: dict[str, pl.Series], timings: dict[str, Any]) -> SignalRun:
     if entry.cls is None:
-        return {"status": "missing", "reason": entry.missing}
+        return SignalRun("missing", entry.missing, (), {})
     signal = entry.cls()
     if getattr(signal, "needs_embeddings", False):
         if not options.embeddings:
-            return {"status": "skipped", "reason": "embeddings off (--no-embeddings)"}
+            return SignalRun("skipped", "embeddings off (--no-embeddings)", (), {})
         if ctx.knn() is None:
-            return {"status": "skipped", "reason": "no kNN graph (ift_data.embed unavailable)"}
+            return SignalRun("skipped", "no kNN graph (ift_data.embed unavailable)", (), {})
     started = time.perf_counter()
     result: SignalResult = signal.compute(table, ctx)
     timings["signals"][entry.name] = time.perf_counter() - started
@@ -120,9 +152,11 @@ def _run_one(entry, table: pl.DataFrame, ctx: AuditContext, options: AuditOption
                                    f"table has {table.height} rows")
             if kind == "flag":
                 series = series.cast(pl.Boolean).fill_null(False)
-                flag_families[name] = entry.name
             target[name] = series.alias(name)
-    return {"status": "ok", "summary": _jsonable(result.summary)}
+    figures = _jsonable(result.summary)
+    if isinstance(figures.get("skipped"), str):  # the signal found nothing it could judge (base.py)
+        return SignalRun("skipped", figures["skipped"], tuple(result.flags), figures)
+    return SignalRun("ok", None, tuple(result.flags), figures)
 
 
 def _lazy_knn(table: pl.DataFrame, options: AuditOptions, timings: dict[str, Any]) -> Callable[[], Any | None]:
@@ -166,28 +200,37 @@ def _load_tokenizer(path: str | None) -> Any | None:
 
 
 def _summary(data: InstructionData, rules_path: str, rules: dict[str, Any], options: AuditOptions,
-             statuses: dict[str, Any], signals: pl.DataFrame, flag_families: dict[str, str]) -> dict[str, Any]:
+             runs: dict[str, SignalRun], signals: pl.DataFrame) -> AuditSummary:
     n = signals.height
+    families = {flag: name for name, run in runs.items() for flag in run.flags}
     flag_cols = [c for c in signals.columns if c.startswith("flag_")]
     counts = signals.select([pl.col(c).sum() for c in flag_cols]).row(0) if flag_cols else ()
-    remove = [f for f in rules.get("clean", {}).get("remove", []) if f in flag_cols]
+    remove = tuple(f for f in rules.get("clean", {}).get("remove", []) if f in flag_cols)
     removed = int(signals.select(pl.any_horizontal(remove).sum()).item()) if remove else 0
     reasons: dict[str, int] = {}
     for reject in data.rejects:
         reasons[reject.reason.split(":")[0]] = reasons.get(reject.reason.split(":")[0], 0) + 1
-    return {
-        "rows": {"in": data.rows_in, "audited": n, "rejected_on_read": len(data.rejects)},
-        "inputs": [s.to_json() for s in data.sources],
-        "read_rejects": [r.to_json() for r in data.rejects],
-        "read_reject_reasons": dict(sorted(reasons.items())),
-        "flags": {c: {"count": int(k), "share": round(int(k) / n, 6) if n else 0.0, "signal": flag_families[c]}
-                  for c, k in zip(flag_cols, counts, strict=True)},
-        "clean": {"remove": remove, "rows_removed": removed, "rows_kept": n - removed},
-        "signals": statuses,
-        "rules": {"path": rules_path, "values": rules},
-        "options": {k: v for k, v in options.to_json().items() if k != "progress"},
-        "versions": _versions(),
-    }
+    masking = masking_recommendation(signals, load_masking_rules()) if runs.get("length", _NOT_RUN).status == "ok" \
+        else None
+    return AuditSummary(
+        rows=RowCounts(read=data.rows_in, audited=n, rejected_on_read=len(data.rejects)),
+        inputs=tuple(InputFile(s.path, s.format, s.shape, s.records, s.rows, s.rejected,
+                               s.source.sha256 if s.source is not None else input_sha256(s.path))
+                     for s in data.sources),
+        read_rejects=tuple(data.rejects),
+        read_reject_reasons=dict(sorted(reasons.items())),
+        signals=runs,
+        flags={c: FlagCount(families[c], int(k), round(int(k) / n, 6) if n else 0.0)
+               for c, k in zip(flag_cols, counts, strict=True)},
+        clean=CleanPlan(remove, removed, n - removed),
+        masking=masking,
+        rules=RulesUsed(rules_path, input_sha256(rules_path), rules),
+        options={k: v for k, v in options.to_json().items() if k != "progress"},
+        versions=_versions(),
+    )
+
+
+_NOT_RUN = SignalRun("missing", None, (), {})
 
 
 def _versions() -> dict[str, str]:

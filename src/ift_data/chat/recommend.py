@@ -3,12 +3,15 @@
 Rule (thresholds in ``rules/masking.yaml``, from arXiv 2405.14394): instruction modelling when R is
 high (>= ~3) or the set is small (<= ~10k); response-only for large sets with R <= ~1; otherwise the
 default, with the reason. It never switches the mode; build and audit print it next to the mode in use.
+
+``recommend_mask_mode`` is the only place this is decided: the build (export manifest), the audit
+(``summary.json``) and the report (which reads the audit's) all show its ``Recommendation``.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,28 +28,35 @@ DEFAULT_RULES: dict[str, Any] = {
     "response_ratio_max": 1.0,
     "default_mode": "response",
 }
-UNITS = ("tokens", "words", "characters")
+# tokens with a tokenizer, else words (script-aware: each character of a script written without
+# spaces, such as Chinese or Thai, counts as one word; ``ift_data.audit.text.units``).
+UNITS = ("tokens", "words")
 
 
 @dataclass(frozen=True)
 class Recommendation:
-    """The recommended mode, the figures it rests on and a one-line reason."""
+    """The recommended mode, the figures it rests on and a one-line reason (figures rounded to 6 places,
+    so what is stored, shown and decided on is the same number)."""
 
     mode: str
-    ratio: float | None  # R; None when there is no response text
-    n_examples: int
-    unit: str
+    ratio: float | None  # R = mean instruction length / mean response length; None without response text
+    n_examples: int  # N
+    unit: str  # one of UNITS
     reason: str
     mean_instruction_length: float
     mean_response_length: float
-    rules: dict[str, Any]
+    rules: dict[str, Any]  # the rules/masking.yaml thresholds it used
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["ratio"] = None if self.ratio is None else round(self.ratio, 4)
-        data["mean_instruction_length"] = round(self.mean_instruction_length, 4)
-        data["mean_response_length"] = round(self.mean_response_length, 4)
-        return data
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Recommendation:
+        """The record ``to_json`` wrote; a ``KeyError``/``TypeError`` names what does not match."""
+        names = set(cls.__dataclass_fields__)
+        if set(data) != names:
+            raise KeyError(f"masking recommendation keys {sorted(data)} != {sorted(names)}")
+        return cls(**data)
 
 
 def load_rules(path: str | Path | None = None) -> dict[str, Any]:
@@ -73,16 +83,25 @@ def load_rules(path: str | Path | None = None) -> dict[str, Any]:
     return rules
 
 
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
+def recommend_mask_mode(instruction_lengths: Sequence[float], response_lengths: Sequence[float], unit: str,
+                        rules: Mapping[str, Any] | None = None) -> Recommendation:
+    """Recommend a mask mode from per-example lengths in ``unit`` (one of ``UNITS``).
 
-
-def recommend_mask_mode(instruction_lengths: Sequence[float], response_lengths: Sequence[float],
-                        n_examples: int, unit: str, rules: dict[str, Any] | None = None) -> Recommendation:
-    """Recommend a mask mode. Lengths are per example, in ``unit`` (tokens, words or characters)."""
-    rules = rules if rules is not None else load_rules()
-    mean_in, mean_out = _mean(instruction_lengths), _mean(response_lengths)
-    ratio = mean_in / mean_out if mean_out > 0 else None
+    The instruction length of an example is everything the model reads before the answer (instruction,
+    input, earlier turns); the response length is the answer's. N is the number of examples and
+    ``R = mean instruction length / mean response length`` over the whole dataset (a ratio of means,
+    as arXiv 2405.14394 computes it from each dataset's average instruction and output lengths; not a
+    mean or median of per-example ratios, which one-word answers would blow up).
+    """
+    if len(instruction_lengths) != len(response_lengths):
+        raise ValueError(f"{len(instruction_lengths)} instruction lengths but {len(response_lengths)} responses")
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}; use one of {UNITS}")
+    rules = dict(rules) if rules is not None else load_rules()
+    n_examples = len(instruction_lengths)
+    mean_in = round(math.fsum(instruction_lengths) / n_examples, 6) if n_examples else 0.0
+    mean_out = round(math.fsum(response_lengths) / n_examples, 6) if n_examples else 0.0
+    ratio = round(mean_in / mean_out, 6) if mean_out > 0 else None
     r_min, n_max, r_max = rules["instruction_ratio_min"], rules["small_dataset_max"], rules["response_ratio_max"]
     shown = "n/a" if ratio is None else f"{ratio:.2f}"
     if n_examples == 0:
@@ -99,43 +118,28 @@ def recommend_mask_mode(instruction_lengths: Sequence[float], response_lengths: 
     else:
         mode, reason = rules["default_mode"], (f"R = {shown} is between {r_max:g} and {r_min:g} with N = "
                                                f"{n_examples:,} > {n_max:,}: no clear evidence, keeping the default")
-    return Recommendation(mode, ratio, n_examples, unit, reason, mean_in, mean_out, dict(rules))
+    return Recommendation(mode, ratio, n_examples, unit, reason, mean_in, mean_out, rules)
 
 
-_NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
-
-
-def _no_space_char(char: str) -> bool:
-    name = unicodedata.name(char, "")
-    return name.startswith(_NO_SPACE_SCRIPTS)
-
-
-def length_unit(texts: Iterable[str], tokenizer: Any = None, sample: int = 2000) -> str:
-    """``tokens`` with a tokenizer; else ``characters`` when most letters (in a sample) belong to scripts
-    written without spaces (Chinese, Japanese, Thai, ...); else ``words``."""
-    if tokenizer is not None:
-        return "tokens"
-    letters = no_space = 0
-    for index, text in enumerate(texts):
-        if index >= sample:
-            break
-        for char in text:
-            if char.isalpha():
-                letters += 1
-                no_space += _no_space_char(char)
-    return "characters" if letters and no_space / letters > 0.5 else "words"
+def recommend_for_texts(instructions: Sequence[str], responses: Sequence[str], tokenizer: Any = None,
+                        rules: Mapping[str, Any] | None = None) -> Recommendation:
+    """``recommend_mask_mode`` on texts: lengths in tokens with a Hugging Face tokenizer, else words."""
+    unit = "tokens" if tokenizer is not None else "words"
+    return recommend_mask_mode(text_lengths(instructions, unit, tokenizer), text_lengths(responses, unit, tokenizer),
+                               unit, rules)
 
 
 def text_lengths(texts: Sequence[str], unit: str, tokenizer: Any = None) -> list[int]:
-    """Length of each text in ``unit``; ``tokens`` needs a Hugging Face tokenizer."""
+    """Length of each text in ``unit``: ``tokens`` (needs a Hugging Face tokenizer, no special tokens) or
+    ``words`` (the audit's script-aware units, so build and audit count alike)."""
     if unit == "tokens":
         if tokenizer is None:
             raise ValueError("unit 'tokens' needs a tokenizer")
         if not texts:
             return []
         return [len(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
-    if unit == "characters":
-        return [sum(1 for c in text if not c.isspace()) for text in texts]
     if unit == "words":
-        return [len(text.split()) for text in texts]
+        from ift_data.audit.text import units
+
+        return [len(units(text)) for text in texts]
     raise ValueError(f"unknown unit {unit!r}; use one of {UNITS}")

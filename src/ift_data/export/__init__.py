@@ -16,7 +16,7 @@ from typing import Any
 
 from ift_data.chat.format import FormatError, format_example
 from ift_data.chat.masking import apply_mask, check_mask_mode
-from ift_data.chat.recommend import length_unit, recommend_mask_mode, text_lengths
+from ift_data.chat.recommend import recommend_for_texts
 from ift_data.chat.registry import get_chat_format
 from ift_data.errors import UserError
 from ift_data.export import alpaca, messages, prompt_completion, segments, sharegpt, text, tokenized
@@ -81,9 +81,7 @@ def _recommendation(items: list[Rendered], tokenizer: Any, rules_path: str | Non
 
     instructions = ["\n".join(m.content for m in r.formatted.messages[:-1] if m.role != "system") for r in items]
     responses = [r.formatted.messages[-1].content for r in items]
-    unit = length_unit(instructions + responses, tokenizer)
-    return recommend_mask_mode(text_lengths(instructions, unit, tokenizer), text_lengths(responses, unit, tokenizer),
-                               len(items), unit, load_rules(rules_path)).to_json()
+    return recommend_for_texts(instructions, responses, tokenizer, load_rules(rules_path)).to_json()
 
 
 def _write_dataset_info(out_dir: Path, entries: dict[str, Any]) -> Path:

@@ -14,8 +14,6 @@ SCORE_WORDS = ("similarity", "jaccard", "cosine", "score", "distance", "repetiti
                "confidence", "margin")
 # Lower is worse for these (e.g. the neighbours' probability of the given label).
 ASCENDING_WORDS = ("prob", "confidence", "margin", "agreement")
-MATE_WORDS = ("representative", "kept", "rep_id", "mate", "nearest")
-CLUSTER_WORDS = ("cluster", "group")
 MAX_TEXT = 900
 
 
@@ -88,29 +86,14 @@ class _Texts:
         return {r: self.by_id.get(r, {}) for r in row_ids}
 
 
-def _mates(data: ReportData, flagged: pl.DataFrame, columns: list[str]) -> dict[int, tuple[int, str]]:
-    """row_id -> (mate row_id, relation) from a representative column or a shared cluster id."""
-    out: dict[int, tuple[int, str]] = {}
-    mate_col = next((c for w in MATE_WORDS for c in columns
-                     if w in c and data.signals[c].dtype.is_integer()), None)
-    if mate_col is not None:
-        for rid, mate in zip(flagged["row_id"], flagged[mate_col], strict=True):
-            if mate is not None and mate >= 0 and mate != rid:
-                out[int(rid)] = (int(mate), mate_col)
-        if out:
-            return out
-    cluster_col = next((c for w in CLUSTER_WORDS for c in columns if w in c), None)
-    if cluster_col is None:
-        return out
-    ids = flagged[cluster_col].drop_nulls().unique().to_list()
-    members = (data.signals.filter(pl.col(cluster_col).is_in(ids)).select("row_id", cluster_col)
-               .sort("row_id").group_by(cluster_col, maintain_order=True).agg(pl.col("row_id")))
-    by_cluster = {c: list(r) for c, r in zip(members[cluster_col], members["row_id"], strict=True)}
-    for rid, cid in zip(flagged["row_id"], flagged[cluster_col], strict=True):
-        others = [m for m in by_cluster.get(cid, []) if m != rid]
-        if others:
-            out[int(rid)] = (int(others[0]), f"same {cluster_col}")
-    return out
+def _mates(flagged: pl.DataFrame, family: str) -> dict[int, tuple[int, str]]:
+    """row_id -> (the kept representative's row_id, relation), from the family's ``<family>_cluster``
+    column (audit/base.py: it holds the representative's row_id)."""
+    column = f"{family}_cluster"
+    if column not in flagged.columns:
+        return {}
+    return {int(rid): (int(rep), f"same {column}")
+            for rid, rep in zip(flagged["row_id"], flagged[column], strict=True) if rep is not None and rep != rid}
 
 
 def worst_examples(data: ReportData, per_flag: int = 5) -> list[FlagExamples]:
@@ -130,7 +113,7 @@ def worst_examples(data: ReportData, per_flag: int = 5) -> list[FlagExamples]:
         if score is not None:
             flagged = flagged.sort(score, descending=not ascending, nulls_last=True)
         flagged = flagged.head(per_flag)
-        mates = _mates(data, flagged, columns)
+        mates = _mates(flagged, family)
         row_ids = [int(r) for r in flagged["row_id"]]
         shown_texts = texts.get(row_ids + [m for m, _ in mates.values()])
         block = FlagExamples(flag, family, count, score)

@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ift_data import __version__
+from ift_data.audit.summary import AuditSummary
 from ift_data.io.atomic import atomic_open
 from ift_data.report import svg
 from ift_data.report.data import ReportData
@@ -33,7 +34,9 @@ def _column(data: ReportData, name: str) -> np.ndarray | None:
 
 
 def _length_unit(data: ReportData) -> str | None:
-    return next((u for u in ("tokens", "words", "chars") if data.column(f"length_response_{u}") is not None), None)
+    """The unit the length signal counted in (words or tokens); None when it did not run."""
+    run = data.summary.signals.get("length")
+    return str(run.summary["unit"]) if run is not None and run.status == "ok" else None
 
 
 def charts(data: ReportData, facts: Facts) -> list[dict[str, Any]]:  # noqa: C901 - one list of plots
@@ -46,11 +49,10 @@ def charts(data: ReportData, facts: Facts) -> list[dict[str, Any]]:  # noqa: C90
             if values is not None and values.size and values.max() > 0:
                 out.append({"group": "lengths", "svg": svg.histogram(
                     values, f"{field_name} length ({unit})", log=True, xlabel=unit)})
-    ratio = next((c for c in ("length_ratio", "length_instruction_response_ratio", "length_r")
-                  if data.column(c) is not None), None)
-    if ratio:
+    ratio = _column(data, "length_ratio") if unit else None
+    if ratio is not None:
         out.append({"group": "lengths", "svg": svg.histogram(
-            _column(data, ratio), "instruction / response ratio R", log=True, xlabel="R")})
+            ratio, "instruction / response ratio R", log=True, xlabel="R")})
     if facts.difficulty_buckets:
         labels = list(facts.difficulty_buckets)
         out.append({"group": "difficulty", "svg": svg.bars(
@@ -74,14 +76,11 @@ def charts(data: ReportData, facts: Facts) -> list[dict[str, Any]]:  # noqa: C90
     return [{"group": g, "items": items} for g, items in groups.items()]
 
 
-def _run_info(summary: dict[str, Any]) -> dict[str, Any]:
-    """What the run was (inputs, rules, versions, seed); timings stay in summary.json so that the page of
-    a rerun is byte-identical."""
-    info = {}
-    for key in ("inputs", "files", "thresholds", "versions", "rules", "seed"):
-        if key in summary:
-            info[key] = summary[key]
-    return info
+def _run_info(summary: AuditSummary) -> dict[str, Any]:
+    """What the run was (inputs, rules, options, versions); timings stay in summary.json so that the page
+    of a rerun is byte-identical."""
+    data = summary.to_json(timings=False)
+    return {key: data[key] for key in ("inputs", "rules", "options", "versions")}
 
 
 def render_html(data: ReportData, facts: Facts, per_flag: int = 5) -> str:
@@ -100,8 +99,7 @@ def render_html(data: ReportData, facts: Facts, per_flag: int = 5) -> str:
 def _inputs_label(data: ReportData) -> str:
     """The audited files' names: the page is about the data, and names keep reruns byte-identical
     (no output folder, no clock in the page)."""
-    names = [Path(str(item.get("path", ""))).name for item in data.summary.get("inputs", []) if isinstance(item, dict)]
-    return ", ".join(n for n in names if n) or data.source or "audit"
+    return ", ".join(Path(item.path).name for item in data.summary.inputs) or "audit"
 
 
 def write_html(data: ReportData, facts: Facts, path: Path, per_flag: int = 5) -> Path:

@@ -22,11 +22,8 @@ def _fmt(value: object) -> str:
 
 
 def _counts_line(facts: Facts) -> str:
-    parts = [f"[bold]{facts.rows_audited:,}[/] examples audited"]
-    if facts.rows_read is not None:
-        parts.append(f"{_fmt(facts.rows_read)} rows read")
-    if facts.rows_rejected is not None:
-        parts.append(f"{_fmt(facts.rows_rejected)} rejected on read")
+    parts = [f"[bold]{facts.rows_audited:,}[/] examples audited", f"{facts.rows_read:,} rows read",
+             f"{facts.rows_rejected:,} rejected on read"]
     share = facts.rows_flagged / max(facts.rows_audited, 1)
     parts.append(f"[bold]{facts.rows_flagged:,}[/] flagged by at least one signal ({share:.1%})")
     return " · ".join(parts)
@@ -56,10 +53,10 @@ def _languages_line(facts: Facts) -> list[str]:
 def _masking_lines(facts: Facts) -> list[str]:
     advice = facts.masking
     if advice is None:
-        return ["[dim]masking: no length columns, no recommendation[/]"]
-    ratio = f"R = {advice.ratio:.2f}" if advice.ratio is not None else "R unknown"
-    head = f"masking: [bold cyan]{escape(advice.mode or 'n/a')}[/] ({ratio} in {advice.unit}, N = {advice.n_examples:,})"
-    return [head, f"  [dim]{escape(advice.reason)}[/]"] if advice.reason else [head]
+        return ["[dim]masking: the length signal did not run, no recommendation[/]"]
+    ratio = f"R = {advice.ratio:.2f}" if advice.ratio is not None else "R n/a"
+    head = f"masking: [bold cyan]{escape(advice.mode)}[/] ({ratio} in {advice.unit}, N = {advice.n_examples:,})"
+    return [head, f"  [dim]{escape(advice.reason)}[/]"]
 
 
 def print_summary(data: ReportData, facts: Facts, console: Console, report_path: str | None = None) -> None:
@@ -85,10 +82,9 @@ def print_summary(data: ReportData, facts: Facts, console: Console, report_path:
     if facts.diversity:
         console.print("diversity: " + ", ".join(
             f"{escape(k)} {_fmt(v)}" for k, v in list(facts.diversity.items())[:8]), highlight=False)
-    if facts.clean.get("rows_removed") is not None:
-        removes = ", ".join(escape(str(f).removeprefix("flag_")) for f in facts.clean.get("remove", []))
-        console.print(f"clean (rules): would remove {facts.clean['rows_removed']:,} rows, keep "
-                      f"{facts.clean.get('rows_kept', 0):,} [dim]({removes})[/]")
+    removes = ", ".join(escape(f.removeprefix("flag_")) for f in facts.clean.remove)
+    console.print(f"clean (rules): would remove {facts.clean.rows_removed:,} rows, keep "
+                  f"{facts.clean.rows_kept:,} [dim]({removes})[/]")
     if facts.format_warning:
         console.print(f"[bold yellow]format concentration:[/] {escape(facts.format_warning)}")
     not_run = {k: v for k, v in facts.statuses.items() if v != "ok"}
