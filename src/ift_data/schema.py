@@ -7,7 +7,10 @@ Build: raw rows -> ``Example`` (messages made of span-tracked ``Segment``s) -> c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ift_data.audit.summary import AuditSummary as AuditSummary
 
 SegmentKind = Literal["boilerplate", "content", "special"]
 Role = Literal["system", "user", "assistant"]
@@ -119,3 +122,13 @@ class Reject:
             "stage": self.stage,
             "dataset": self.dataset,
         }
+
+
+def __getattr__(name: str) -> Any:
+    """``AuditSummary`` (audit -> report/clean; its records live in ``audit/summary.py``), imported on
+    first use so that the build does not load the audit package."""
+    if name == "AuditSummary":
+        from ift_data.audit.summary import AuditSummary
+
+        return AuditSummary
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
