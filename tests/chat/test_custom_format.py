@@ -36,7 +36,7 @@ def test_custom_format_loads_and_formats(tmp_path, example_factory):
     (VICUNA.replace("{header: \"USER: \"", "{hedaer: \"USER: \""), "roles.user.hedaer", 7),
     (VICUNA.replace("  assistant:", "  bot:"), "roles.bot", 8),
     ("roles:\n  user: {header: 1}\n  assistant: {}\n", "roles.user.header", 2),
-    ("bos: x\n", "roles", None),
+    ("bos: x\n", "roles", 1),
     ("roles:\n  user: {}\n", "roles", 1),
     (VICUNA.replace('["<s>", "</s>"]', '[""]'), "special_tokens", 4),
 ])

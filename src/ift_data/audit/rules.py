@@ -1,4 +1,8 @@
-"""Rule sets (``rules/*.yaml``): load, resolve ``extends``, check keys against the default set."""
+"""Rule sets (``rules/*.yaml``): load, resolve ``extends``, check sections and keys against ``default.yaml``.
+
+``default.yaml`` is the single list of what a rules file may say: every signal section with every setting
+its signal reads, each with the default whose type a user's value must have.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ift_data.config import Section, brief, line_of, load_yaml, plain
 from ift_data.errors import SpecError
 from ift_data.resources import bundled
-from ift_data.templates.pack import UniqueKeyLoader
-
-# Families whose keys are owned by the embeddings helper's signals: any key is accepted there.
-OPEN_FAMILIES = {"dedup_semantic", "label_noise", "outliers", "diversity"}
 
 
 @dataclass(frozen=True)
@@ -40,16 +39,11 @@ def resolve(name_or_path: str | None) -> Path:
 def _read(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise SpecError("rules file not found", file=str(path))
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader) or {}  # noqa: S506 - safe
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read rules file: {exc}", file=str(path)) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SpecError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
-                        line=mark.line + 1 if mark else None) from exc
+    doc = load_yaml(path)
+    if doc is None:
+        return {}
     if not isinstance(doc, dict):
-        raise SpecError("a rules file is a mapping of signal family -> settings", file=str(path))
+        raise SpecError("a rules file is a mapping of signal family -> settings", file=str(path), line=line_of(doc))
     return doc
 
 
@@ -60,9 +54,20 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _check_value(value: Any, default: Any, path: Path, field: str) -> None:
+def _expected(default: Any) -> str:
+    if isinstance(default, list):
+        return "a list of strings" if all(isinstance(v, str) for v in default) else "a list"
+    return {bool: "true or false", str: "a string", int: "a whole number >= 0",
+            float: "a finite number >= 0"}.get(type(default), type(default).__name__)
+
+
+def _check_value(section: Section, key: str, value: Any, default: Any) -> None:
     """A setting must have its default's type (an int where the default is an int, a finite number >= 0,
     a list of strings ...): a wrong type would otherwise surface as a crash deep inside a signal."""
+    if isinstance(default, dict):
+        _check_settings(section.nested(value, default, section.path(key) or key, line=section.line_of(key)),
+                        default)
+        return
     if default is None:
         return
     if isinstance(default, bool | str):
@@ -72,46 +77,42 @@ def _check_value(value: Any, default: Any, path: Path, field: str) -> None:
     elif isinstance(default, float):
         ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
     elif isinstance(default, list):
-        ok = isinstance(value, list) and all(isinstance(v, str) for v in value) \
-            if all(isinstance(v, str) for v in default) else isinstance(value, list)
-    elif isinstance(default, dict):
-        ok = isinstance(value, dict)
+        strings = all(isinstance(v, str) for v in default)
+        ok = isinstance(value, list) and (not strings or all(isinstance(v, str) for v in value))
     else:
         ok = True
     if not ok:
-        kind = {bool: "true or false", str: "a string", int: "a whole number >= 0", float: "a finite number >= 0",
-                list: "a list" + (" of strings" if isinstance(default, list) and all(isinstance(v, str) for v in default) else ""),
-                dict: "a mapping"}.get(type(default), type(default).__name__)
-        raise SpecError(f"must be {kind}, not {value!r}", file=str(path), field=field)
+        raise section.fail(f"must be {_expected(default)}, not {brief(value)}", key)
+
+
+def _check_settings(section: Section, default: dict[str, Any]) -> None:
+    for key, value in section.data.items():
+        _check_value(section, key, value, default[key])
+
+
+def _check(doc: dict[str, Any], default: dict[str, Any], path: Path) -> str | None:
+    """Check one file's own sections and settings against ``default.yaml`` (the one list of valid
+    families and keys, each with the type of its default); returns the rule set it extends."""
+    top = Section(doc, (*default, "extends"), file=str(path))
+    for family, settings in doc.items():
+        if family != "extends":
+            _check_value(top, family, settings, default[family])
+    return top.text("extends", nonempty=True)
 
 
 def load_rules(name_or_path: str | None = None, _chain: tuple[str, ...] = ()) -> Rules:
-    """Load a rule set; keys must exist in ``default.yaml`` (a typo never passes silently)."""
+    """Load a rule set; sections and keys must exist in ``default.yaml`` (a typo never passes silently)."""
     path = resolve(name_or_path)
     key = str(path.resolve())
     if key in _chain:
         raise SpecError("`extends` loops back to this file", file=str(path), field="extends")
     doc = _read(path)
     default_path = rules_dir() / "default.yaml"
-    default = _read(default_path) if path.resolve() != default_path.resolve() else doc
-    parent = doc.pop("extends", None)
+    default = plain(_read(default_path) if path.resolve() != default_path.resolve() else doc)
+    parent = _check(doc, default, path)
+    values = {family: settings for family, settings in plain(doc).items() if family != "extends"}
     if parent is not None:
-        if not isinstance(parent, str) or not parent:
-            raise SpecError(f"extends names a rule set, not {parent!r}", file=str(path), field="extends")
         base = load_rules(str(path.parent / f"{parent}.yaml") if (path.parent / f"{parent}.yaml").is_file()
                           else parent, (*_chain, key)).values
-        doc = _merge(base, doc)
-    for family, settings in doc.items():
-        if family not in default:
-            raise SpecError(f"unknown rule family (known: {', '.join(sorted(default))})", file=str(path),
-                            field=family)
-        if not isinstance(settings, dict):
-            raise SpecError("expected a mapping of settings", file=str(path), field=family)
-        if family in OPEN_FAMILIES:
-            continue
-        for key in settings:
-            if key not in default[family]:
-                raise SpecError(f"unknown setting (known: {', '.join(sorted(default[family]))})",
-                                file=str(path), field=f"{family}.{key}")
-            _check_value(settings[key], default[family][key], path, f"{family}.{key}")
-    return Rules(str(path), doc)
+        values = _merge(base, values)
+    return Rules(str(path), values)

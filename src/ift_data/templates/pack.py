@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import yaml
-
-from ift_data.errors import TemplateError
+from ift_data.config import Section, line_of, load_yaml
+from ift_data.errors import TemplateError, UserError
 from ift_data.schema import TemplateVariant
 
-PACK_KEYS = {"family", "description", "slots", "optional_slots", "templates"}
-TEMPLATE_KEYS = {
+PACK_KEYS = ("family", "description", "slots", "optional_slots", "templates")
+TEMPLATE_KEYS = (
     "id", "variant", "original_task", "choices_in_prompt", "verbalizer", "answer_choices",
     "input", "target", "metrics", "description",
-}
+)
 REQUIRED_TEMPLATE_KEYS = ("id", "variant", "input", "target")
 # Variables every template may use besides its family's slots.
 BUILTIN_VARIABLES = frozenset({"label_names", "answer_choices", "answer", "options"})
@@ -63,127 +62,58 @@ class TemplatePack:
         return frozenset(self.slots) | frozenset(self.optional_slots) | BUILTIN_VARIABLES
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of each mapping (for error messages)."""
+def read_yaml(path: Path, error: type[UserError] = TemplateError) -> Any:
+    """Legacy shape of :func:`ift_data.config.load_yaml`: every mapping also holds its 1-based line under
+    ``"__line__"``. Kept for callers not yet moved to ``load_yaml`` + ``Section`` (which give lines without
+    mixing them into the data)."""
+    return _with_line_keys(load_yaml(path, error=error))
 
 
-class UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
+def _with_line_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = {key: _with_line_keys(item) for key, item in value.items()}
+        out["__line__"] = line_of(value)
+        return out
+    if isinstance(value, list):
+        return [_with_line_keys(item) for item in value]
+    return value
 
 
-def _check_unique(node: yaml.MappingNode) -> None:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = (key_node.tag, key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
-        if key is None:
-            continue
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key_node.value!r} in one mapping", key_node.start_mark)
-        seen.add(key)
-
-
-def _construct_unique(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    _check_unique(node)
-    return loader.construct_mapping(node, deep=True)
-
-
-UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique)
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    _check_unique(node)
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def read_yaml(path: Path, error: type[Exception] = TemplateError) -> Any:
-    """Read YAML with a safe loader; a syntax error or a tag names the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read: {exc}", file=str(path)) from exc
-    try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error(f"invalid YAML: {problem}", file=str(path), line=line) from exc
-
-
-def _string_list(value: Any, path: Path, line: int | None, field: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TemplateError("must be a list of names", file=str(path), line=line, field=field)
-    return tuple(value)
-
-
-def _template(raw: Any, family: str, path: Path, index: int) -> Template:
-    if not isinstance(raw, dict):
-        raise TemplateError("each template must be a mapping", file=str(path), field=f"templates[{index}]")
-    line = raw.pop("__line__", None)
-    unknown = set(raw) - TEMPLATE_KEYS
-    if unknown:
-        raise TemplateError(f"unknown key(s) {sorted(unknown)}", file=str(path), line=line,
-                            field=f"templates[{index}]")
+def _template(raw: Any, family: str, pack: Section, field: str, line: int | None) -> Template:
+    section = pack.nested(raw, TEMPLATE_KEYS, field, line=line, required=REQUIRED_TEMPLATE_KEYS)
     for key in REQUIRED_TEMPLATE_KEYS:
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise TemplateError("missing or not a non-empty string", file=str(path), line=line,
-                                field=f"templates[{index}].{key}")
-    if raw["variant"] not in ("forward", "inverted"):
-        raise TemplateError(f"variant must be forward or inverted, not {raw['variant']!r}", file=str(path),
-                            line=line, field=f"templates[{index}].variant")
-    verbalizer = raw.get("verbalizer")
+        section.text(key, nonempty=True)
+    variant = cast(TemplateVariant, section.choice("variant", ("forward", "inverted"), "forward"))
+    verbalizer = section.get("verbalizer")
     if verbalizer is not None:
-        verbalizer.pop("__line__", None) if isinstance(verbalizer, dict) else None
         if not isinstance(verbalizer, dict) or not all(isinstance(v, str) for v in verbalizer.values()):
-            raise TemplateError("verbalizer must map label names to strings", file=str(path), line=line,
-                                field=f"templates[{index}].verbalizer")
+            raise section.fail("verbalizer must map label names to strings", "verbalizer")
         verbalizer = tuple((str(k), v) for k, v in verbalizer.items())
-    for key in ("original_task", "choices_in_prompt"):
-        if key in raw and not isinstance(raw[key], bool):
-            raise TemplateError(f"must be true or false, not {raw[key]!r}", file=str(path), line=line,
-                                field=f"templates[{index}].{key}")
-    answer_choices = raw.get("answer_choices")
+    answer_choices = section.get("answer_choices")
     if answer_choices is not None and not isinstance(answer_choices, str):
-        raise TemplateError("answer_choices must be a Jinja expression string", file=str(path), line=line,
-                            field=f"templates[{index}].answer_choices")
+        raise section.fail("answer_choices must be a Jinja expression string", "answer_choices")
     return Template(
-        id=raw["id"], family=family, variant=raw["variant"], input=raw["input"], target=raw["target"],
-        original_task=bool(raw.get("original_task", raw["variant"] == "forward")),
-        choices_in_prompt=bool(raw.get("choices_in_prompt", False)),
-        verbalizer=verbalizer, answer_choices=answer_choices, source=str(path), line=line,
+        id=section.get("id"), family=family, variant=variant, input=section.get("input"),
+        target=section.get("target"),
+        original_task=section.flag("original_task", variant == "forward"),
+        choices_in_prompt=section.flag("choices_in_prompt", False),
+        verbalizer=verbalizer, answer_choices=answer_choices, source=pack.file, line=section.line,
     )
 
 
 def load_pack(path: str | Path) -> TemplatePack:
     """Load one pack file; structural problems raise ``TemplateError`` naming file, line and field."""
     path = Path(path)
-    raw = read_yaml(path)
-    if not isinstance(raw, dict):
-        raise TemplateError("a template pack must be a mapping", file=str(path))
-    line = raw.pop("__line__", None)
-    unknown = set(raw) - PACK_KEYS
-    if unknown:
-        raise TemplateError(f"unknown key(s) {sorted(unknown)}", file=str(path), line=line)
-    family = raw.get("family")
-    if not isinstance(family, str) or not family:
-        raise TemplateError("missing family name", file=str(path), line=line, field="family")
-    templates = raw.get("templates")
-    if not isinstance(templates, list) or not templates:
-        raise TemplateError("a pack needs a non-empty list of templates", file=str(path), field="templates")
+    pack = Section(load_yaml(path, error=TemplateError), PACK_KEYS, file=str(path), error=TemplateError,
+                   required=("family", "templates"))
+    family = pack.text("family", nonempty=True) or ""
+    templates = [_template(raw, family, pack, field, line) for field, raw, line in pack.items("templates")]
     return TemplatePack(
         family=family,
-        description=str(raw.get("description", "")),
-        slots=_string_list(raw.get("slots"), path, line, "slots"),
-        optional_slots=_string_list(raw.get("optional_slots"), path, line, "optional_slots"),
-        templates=tuple(_template(t, family, path, i) for i, t in enumerate(templates)),
+        description=pack.text("description", "") or "",
+        slots=pack.names("slots", one=False),
+        optional_slots=pack.names("optional_slots", one=False),
+        templates=tuple(templates),
         path=str(path),
     )
 

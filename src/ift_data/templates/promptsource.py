@@ -1,8 +1,8 @@
 """Import a promptsource (P3) ``templates.yaml`` as an ift-data template pack.
 
 promptsource files carry the custom YAML tags ``!Template`` and ``!TemplateMetadata``; they are read with
-a *safe* loader that turns exactly those two tags into plain mappings (any other tag, e.g.
-``!!python/object``, is an error), and the imported bodies are later rendered only in the sandbox.
+the config layer's safe loader, which turns exactly those two tags into plain mappings (any other tag,
+e.g. ``!!python/object``, is an error, and alias expansion is bounded), and the imported bodies are later rendered only in the sandbox.
 ``jinja: "input ||| target"`` is split on the first ``|||`` outside Jinja tags; ``answer_choices`` (a
 ``|||``-separated Jinja string, or a list in older files) is kept as the template's ``answer_choices``;
 ``metadata.original_task: false`` maps to the ``inverted`` variant. Slots are the variables the bodies
@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from jinja2 import TemplateSyntaxError, meta
 
+from ift_data.config import load_yaml
 from ift_data.errors import TemplateError
 from ift_data.templates.pack import BUILTIN_VARIABLES
 from ift_data.templates.sandbox import LimitedSandbox
@@ -25,16 +26,7 @@ from ift_data.templates.sandbox import LimitedSandbox
 _JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
-class _PromptsourceLoader(yaml.SafeLoader):
-    """SafeLoader plus promptsource's two tags, read as plain mappings."""
-
-
-def _mapping(loader: _PromptsourceLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    return loader.construct_mapping(node, deep=True)
-
-
-_PromptsourceLoader.add_constructor("!Template", _mapping)
-_PromptsourceLoader.add_constructor("!TemplateMetadata", _mapping)
+PROMPTSOURCE_TAGS = ("!Template", "!TemplateMetadata")
 
 
 def split_jinja(source: str) -> tuple[str, str] | None:
@@ -53,14 +45,7 @@ def _slug(name: str) -> str:
 def import_promptsource(path: str | Path, family: str) -> tuple[dict[str, Any], list[str]]:
     """The pack (as a YAML-ready mapping) and notes on templates that could not be imported."""
     path = Path(path)
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_PromptsourceLoader)  # noqa: S506 - safe subclass
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TemplateError(f"cannot read: {exc}", file=str(path)) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise TemplateError(f"invalid promptsource YAML: {getattr(exc, 'problem', None) or exc}",
-                            file=str(path), line=mark.line + 1 if mark else None) from exc
+    raw = load_yaml(path, error=TemplateError, tags=PROMPTSOURCE_TAGS)
     if not isinstance(raw, dict) or not isinstance(raw.get("templates"), dict):
         raise TemplateError("not a promptsource file: no `templates` mapping", file=str(path), field="templates")
     env = LimitedSandbox()
@@ -83,7 +68,7 @@ def import_promptsource(path: str | Path, family: str) -> tuple[dict[str, Any], 
         except TemplateSyntaxError as exc:
             notes.append(f"{key}: skipped (Jinja syntax error: {exc.message})")
             continue
-        metadata = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+        metadata: dict[str, Any] = item["metadata"] if isinstance(item.get("metadata"), dict) else {}
         original = metadata.get("original_task", metadata.get("task_template", True)) is not False
         template_id = f"{family}-ps-{_slug(str(item.get('name') or key))}"
         while template_id in used:
