@@ -382,7 +382,9 @@ def _eligible_language(row: dict[str, str]) -> bool:
 
 
 def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Corrupted:
-    rng = random.Random(seed)
+    """Each defect kind draws from its own random stream, so which rows get one kind does not depend on
+    the other kinds or on the other subset (e.g. the label flips are the same whether the general rows
+    came from the shared data or from the generator)."""
     rows = [dict(r) for r in clean]
     general = [i for i, r in enumerate(rows) if r["category"] == "general"]
     sentiment = [i for i, r in enumerate(rows) if r["category"] in ("sentiment", "topic")]
@@ -390,7 +392,10 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
     planted: list[tuple[str, int, dict[str, str] | None]] = []  # (kind, victim, copy or None)
     changed: set[int] = set()
 
-    def pick(pool: list[int], n: int, make) -> None:
+    def stream(kind: str) -> random.Random:
+        return random.Random(f"{seed}/{kind}")
+
+    def pick(pool: list[int], n: int, make, rng: random.Random) -> None:
         candidates = [i for i in pool if i not in used]
         rng.shuffle(candidates)
         got = 0
@@ -409,28 +414,37 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
             got += 1
 
     long_rows = [i for i in general if _words(" ".join(rows[i].values())) >= 30]
-    pick(general, counts["exact_duplicate"], lambda i: ("exact_duplicate", exact_variant(rows[i], i), None))
+    pick(general, counts["exact_duplicate"], lambda i: ("exact_duplicate", exact_variant(rows[i], i), None),
+         stream("exact_duplicate"))
+    reorder = stream("near_duplicate_reorder")
     pick(long_rows, counts["near_duplicate_reorder"],
-         lambda i: (lambda v: None if v is None else ("near_duplicate_reorder", v, None))(reorder_variant(rows[i], rng)))
+         lambda i: (lambda v: None if v is None else ("near_duplicate_reorder", v, None))(reorder_variant(rows[i], reorder)),
+         reorder)
+    syn = stream("near_duplicate_synonym")
     pick(long_rows, counts["near_duplicate_synonym"],
-         lambda i: (lambda v: None if v is None else ("near_duplicate_synonym", v, None))(synonym_variant(rows[i], rng)))
+         lambda i: (lambda v: None if v is None else ("near_duplicate_synonym", v, None))(synonym_variant(rows[i], syn)),
+         syn)
+    edit = stream("near_duplicate_edit")
     pick(long_rows, counts["near_duplicate_edit"],
-         lambda i: (lambda v: None if v is None else ("near_duplicate_edit", v, None))(edit_variant(rows[i], rng)))
+         lambda i: (lambda v: None if v is None else ("near_duplicate_edit", v, None))(edit_variant(rows[i], edit)),
+         edit)
+    cut = stream("truncation")
     pick(general, counts["truncation"],
-         lambda i: (lambda v: None if v is None else ("truncation", None, v))(truncate(rows[i], rng)))
+         lambda i: (lambda v: None if v is None else ("truncation", None, v))(truncate(rows[i], cut)), cut)
     pick([i for i in general if _eligible_language(rows[i])], counts["language_swap"],
-         lambda i: ("language_swap", None, language_swap(rows[i], len(planted))))
+         lambda i: ("language_swap", None, language_swap(rows[i], len(planted))), stream("language_swap"))
+    left = stream("template_leftover")
     pick(general, counts["template_leftover"],
-         lambda i: ("template_leftover", None, leftover(rows[i], rng, len(planted))))
+         lambda i: ("template_leftover", None, leftover(rows[i], left, len(planted))), left)
     labels = sorted({rows[i]["output"] for i in sentiment})
     flip = {label: labels[(k + 1) % len(labels)] for k, label in enumerate(labels)}  # always another label
     pick(sentiment, counts["label_flip"],
-         lambda i: ("label_flip", None, {**rows[i], "output": flip[rows[i]["output"]]}))
+         lambda i: ("label_flip", None, {**rows[i], "output": flip[rows[i]["output"]]}), stream("label_flip"))
 
     # Copies go to random places; every row is addressed by its final position.
     items: list[tuple[dict[str, str], int | None]] = [(r, i) for i, r in enumerate(rows)]
     copies = [(kind, victim, copy) for kind, victim, copy in planted if copy is not None]
-    slots = sorted(rng.sample(range(len(items) + len(copies)), len(copies)))
+    slots = sorted(stream("placement").sample(range(len(items) + len(copies)), len(copies)))
     final: list[tuple[dict[str, str], int | None, int | None]] = []  # row, clean index, copy-of index
     it, ic = iter(items), iter(copies)
     for pos in range(len(items) + len(copies)):
