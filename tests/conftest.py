@@ -14,7 +14,6 @@ import yaml
 PROJECT = Path(__file__).resolve().parents[1]
 TEMPLATES = PROJECT / "templates"
 SAMPLES = PROJECT / "data_samples"
-SHARED_RAW = PROJECT.parent / "shared" / "data" / "raw"
 
 
 @pytest.fixture(autouse=True, scope="session")
