@@ -146,3 +146,65 @@ def test_duplicate_keys_in_json_document(case: BuildCase) -> None:
     outcome.assert_ok()
     case.assert_accounted(2)
     assert "duplicate key" in json.dumps(case.rejects())
+
+
+# -- spec mistakes that used to build with exit 0: each is one line naming file, line and field ---------
+
+def test_fields_naming_a_column_the_csv_lacks(case: BuildCase) -> None:
+    spec = sentiment_spec("csv", "train.csv", fields={"text": "review", "label": "label"})
+    case.write(CSV_GOOD.encode(), "csv", spec=spec)
+    line = case.build().assert_user_error("task.yaml:", "field 'fields.text'", "'review'", "train.csv",
+                                          "text, label")
+    assert line.split("task.yaml:")[1].split(":")[0].isdigit()  # the spec's line
+
+
+def test_fields_naming_a_column_outside_the_declared_columns(case: BuildCase) -> None:
+    spec = sentiment_spec("csv", "train.csv", source={"header": False, "columns": ["body", "label"]})
+    case.write(b"a fine film,1\nawful,0\n", "csv", spec=spec)
+    case.build().assert_user_error("task.yaml:", "field 'fields.text'", "'text'", "body, label")
+
+
+def test_header_true_on_a_headerless_file_says_so(case: BuildCase) -> None:
+    raw = b"".join(f"this film was number {i} on my list,{i % 2}\n".encode() for i in range(6))
+    case.write(raw, "csv")
+    case.build().assert_user_error("task.yaml:", "field 'fields.text'", "looks like data",
+                                   "header: false", "columns:")
+
+
+def test_csv_format_on_a_tsv_file(case: BuildCase) -> None:
+    raw = b"text\tlabel\n" + b"".join(f"review {i}, fine\t{i % 2}\n".encode() for i in range(6))
+    case.write(raw, "csv")
+    case.build().assert_user_error("train.csv:1:", "field 'source.format'", "format: tsv")
+
+
+def test_duplicate_column_names(case: BuildCase) -> None:
+    case.write(b"text,label,text\na,1,b\n", "csv")
+    case.build().assert_user_error("train.csv:1:", "duplicate column")
+
+
+def test_jsonl_fields_checked_against_the_first_good_record(case: BuildCase) -> None:
+    spec = sentiment_spec("jsonl", "train.jsonl", fields={"text": "txet", "label": "label"})
+    case.write(b"not json\n" + _jl(*GOOD), spec=spec)
+    case.build().assert_user_error("task.yaml:", "field 'fields.text'", "'txet'", "first record")
+
+
+def test_parquet_fields_checked_against_the_schema(case: BuildCase) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    spec = sentiment_spec("parquet", "train.parquet", fields={"text": "sentence", "label": "label"})
+    case.write(b"", "parquet", spec=spec)
+    pq.write_table(pa.Table.from_pylist(GOOD), case.root / "task" / "train.parquet")
+    case.build().assert_user_error("task.yaml:", "field 'fields.text'", "'sentence'")
+
+
+def test_unreadable_parquet_is_one_line(case: BuildCase) -> None:
+    case.write(b"PAR1 not really", "parquet", spec=sentiment_spec("parquet", "train.parquet"))
+    case.build().assert_user_error("train.parquet", "not a readable Parquet file")
+
+
+def test_hf_disk_path_that_is_not_a_dataset_folder(case: BuildCase) -> None:
+    spec = sentiment_spec("hf_disk", "data")
+    case.write(b"", spec=spec)
+    (case.root / "task" / "data").mkdir()
+    case.build().assert_user_error("data", "not a datasets.save_to_disk folder")

@@ -37,6 +37,8 @@ def open_hf_hub(path: Path, options: ReadOptions, name: str) -> Source:
 
     cache = os.environ.get("HF_DATASETS_CACHE") or None
     split = options.split or "train"
+    verbosity = datasets.logging.get_verbosity()
+    datasets.logging.set_verbosity_error()  # "Found the latest cached dataset ..." is not news here
     try:
         dataset = datasets.load_dataset(options.dataset, options.config, split=split, cache_dir=cache)
     except Exception as exc:  # noqa: BLE001 - not cached, unknown config or split: all "cannot read it here"
@@ -47,6 +49,8 @@ def open_hf_hub(path: Path, options: ReadOptions, name: str) -> Source:
             f"cannot be read from the local cache {where} (the network is never used; {reason}): download "
             "it once elsewhere, or save it with `save_to_disk` / to Parquet and set `format: hf_disk` or "
             "`format: parquet` with `splits:` naming the files", file=name, field="source.dataset") from exc
+    finally:
+        datasets.logging.set_verbosity(verbosity)
     if dataset._indices is not None:
         dataset = dataset.flatten_indices()
     digest = hashlib.sha256(f"{options.dataset}\0{options.config}\0{split}\0{dataset._fingerprint}".encode())
