@@ -172,3 +172,34 @@ def test_template_count_warnings_do_not_fail(lint_dirs) -> None:
     code, output = lint_cli(str(write_pack(few)), "--samples", str(samples))
     assert code == 0, output
     assert "warning [few-templates] tiny" in output
+
+
+def _sentiment_rows(texts: list[str]):
+    from ift_data.tasks.rows import TaskRow
+
+    return [TaskRow(slots={"text": t, "label": i % 2}, location=f"t.jsonl:{i + 1}", file="t.jsonl", line=i + 1)
+            for i, t in enumerate(texts)]
+
+
+def test_lint_task_flags_a_template_only_when_every_row_fails() -> None:
+    from ift_data.templates.lint import lint_task
+
+    pack = load_packs([TEMPLATES / "sentiment.yaml"])["sentiment"]
+    good = _sentiment_rows([f"review {i}" for i in range(6)])
+    assert lint_task(pack, good, ("negative", "positive")) == []
+    one_bad = _sentiment_rows([f"review {i}" + ("\ufdd0" if i == 2 else "") for i in range(6)])
+    assert lint_task(pack, one_bad, ("negative", "positive")) == []  # row-dependent: the build rejects the row
+    issues = lint_task(pack, good, ("subjective", "objective"))  # a sentiment pack on subj's labels
+    assert issues and {i.code for i in issues} == {"render"} and all(i.severity == "error" for i in issues)
+    assert all("verbalizer" in i.message for i in issues)
+    forward_only = lint_task(pack, good, ("subjective", "objective"), variants=("forward",))
+    assert forward_only and {i.template_id for i in forward_only} <= {t.id for t in pack.forward}
+
+
+def test_unknown_filter_is_a_lint_error_not_a_crash(lint_dirs) -> None:
+    write_pack, samples = lint_dirs
+    bad = {"id": "tiny-fwd-filter", "variant": "forward", "input": "{% if text | nosuch %}{{ text }}{% endif %}",
+           "target": "{{ answer }}"}
+    code, output = lint_cli(str(write_pack(_with(bad))), "--samples", str(samples))
+    assert code == 1, output
+    assert "unknown-name" in output and "unknown filter 'nosuch'" in output

@@ -164,3 +164,20 @@ def test_property_spans_match_plain_jinja(a: str, b: str, c: str) -> None:
     # Values at the ends and glued together: the joined text still equals plain Jinja after the strip.
     for edge in ("{{ a }}{{ b }}", "{{ a }}\n{{ c }}", "  {{ b }}  "):
         assert joined(renderer.render(edge, context)) == plain(edge, context)
+
+
+@pytest.mark.parametrize("body", ["{% if text | nosuch %}x{% endif %}{{ text }}",
+                                  "{% if text is nosuch %}x{% endif %}{{ text }}",
+                                  "{{ text | nosuch }}"])
+def test_unknown_filter_or_test_is_a_render_error_even_inside_if(body: str) -> None:
+    renderer = Renderer()
+    with pytest.raises(RenderError, match="unknown (filter|test) 'nosuch' on line 1"):
+        renderer.render(body, {"text": ""})  # the {% if %} branch never runs: still refused
+    with pytest.raises(RenderError, match="unknown"):
+        renderer.render_plain(body, {"text": "a"})
+
+
+def test_known_filters_and_tests_inside_if_render() -> None:
+    spans = Renderer().render("{% if text is string and text | length > 1 %}{{ text | upper }}{% endif %}",
+                              {"text": "ab"})
+    assert joined(spans) == "AB"

@@ -1,0 +1,93 @@
+"""The output folder holds exactly one build's files: a rebuild replaces the earlier build's files
+(none left beside a manifest that does not list them), keeps files someone else put there, and a
+failed build leaves the folder as it was."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ift_data.builder.outdir import fresh_dir, swap_in
+from ift_data.builder.pipeline import run_build
+from ift_data.errors import UserError
+
+
+def listed(out: Path) -> set[str]:
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    files = {f["path"] for section in manifest["outputs"].values() for f in section["files"]}
+    return files | {"manifest.json", manifest["rejects"]["file"]}
+
+
+def names(out: Path) -> set[str]:
+    return {p.name for p in out.iterdir()}
+
+
+@pytest.fixture
+def two_recipes(tasks, make_recipe, helpers) -> tuple[Path, Path]:
+    """A first recipe writing alpaca (with dataset_info.json) and a held-out eval split; a second one
+    writing segments only, with nothing held out."""
+    reviews = tasks.jsonl("reviews", helpers.sentiment_records(20))
+    topics = tasks.jsonl("topics", [{"text": f"story {i}", "label": i % 3} for i in range(9)], family="topic",
+                         labels=["World", "Sports", "Business"],
+                         extra_splits={"validation": [{"text": f"eval {i}", "label": i % 3} for i in range(3)]})
+    datasets = [{"task": str(reviews)}, {"task": str(topics)}]
+    first = make_recipe(datasets, name="first.yaml", held_out={"clusters": ["topic"]},
+                        output={"formats": ["segments", "alpaca"]})
+    second = make_recipe(datasets, name="second.yaml", output={"formats": ["segments"]})
+    return first, second
+
+
+def test_rebuild_leaves_no_file_of_the_earlier_build(two_recipes, tmp_path) -> None:
+    first, second = two_recipes
+    out = tmp_path / "out"
+    run_build(first, out)
+    assert {"dataset_info.json", "train.alpaca.jsonl", "eval.segments.jsonl"} <= names(out)
+    assert names(out) == listed(out)
+    run_build(second, out)
+    assert names(out) == listed(out) == {"manifest.json", "rejects.jsonl", "train.segments.jsonl"}
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no work folder left
+
+
+def test_rebuild_keeps_files_someone_else_put_there(two_recipes, tmp_path) -> None:
+    first, second = two_recipes
+    out = tmp_path / "out"
+    run_build(first, out)
+    (out / "NOTES.md").write_text("my notes")
+    run_build(second, out)
+    assert (out / "NOTES.md").read_text() == "my notes"
+    assert names(out) - {"NOTES.md"} == listed(out)
+
+
+def test_failed_build_leaves_the_earlier_build_as_it_was(two_recipes, tmp_path, helpers) -> None:
+    first, _ = two_recipes
+    out = tmp_path / "out"
+    run_build(first, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    broken = helpers.yaml.safe_load(first.read_text())
+    broken["schedule"] = {"mode": "dmt", "domain": ["nope"]}  # fails after the rows are rendered
+    helpers.write_yaml(first, broken)
+    with pytest.raises(UserError):
+        run_build(first, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+
+
+def test_swap_into_a_new_folder_and_refusals(tmp_path) -> None:
+    out = tmp_path / "deep" / "out"
+    work = fresh_dir(out)
+    (work / "manifest.json").write_text("{}")
+    swap_in(work, out)
+    assert names(out) == {"manifest.json"} and not work.exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="existing file"):
+        fresh_dir(tmp_path / "file")
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "data.csv").write_text("a,b")
+    with pytest.raises(UserError, match="no build wrote"):
+        fresh_dir(tmp_path / "theirs")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    swap_in(fresh_dir(empty), empty)
+    assert empty.is_dir() and not any(empty.iterdir())

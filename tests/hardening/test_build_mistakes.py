@@ -1,0 +1,137 @@
+"""Build mistakes that used to exit 0 with a wrong or empty output (or a traceback) are one-line errors,
+exit 2, naming the file, the line where known, and the field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from hardening_helpers import ROWS, TEMPLATES, BuildCase, dump_yaml, run_cli, sentiment_spec
+
+
+def _topic_task(case: BuildCase, splits: dict[str, str]) -> Path:
+    folder = case.root / "topics"
+    rows = "".join(json.dumps({"text": f"story {i}", "label": i % 3}) + "\n" for i in range(6))
+    for name in splits.values():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(rows, encoding="utf-8")
+    return dump_yaml(folder / "task.yaml", {
+        "name": "topics", "family": "topic", "cluster": "topic",
+        "source": {"format": "jsonl", "splits": splits},
+        "fields": {"text": "text", "label": "label"}, "labels": ["World", "Sports", "Business"]})
+
+
+def _with_datasets(case: BuildCase, *tasks: Path, **sections) -> Path:
+    recipe = yaml.safe_load((case.root / "recipe.yaml").read_text())
+    recipe["datasets"] += [{"task": str(t)} for t in tasks]
+    recipe.update(sections)
+    return dump_yaml(case.root / "recipe.yaml", recipe)
+
+
+def test_held_out_cluster_matching_no_dataset(case: BuildCase) -> None:
+    recipe = case.write(ROWS, recipe_extra={"held_out": {"clusters": ["nli"]}})
+    line = case.build().assert_user_error(str(recipe), "field 'held_out.clusters'", "'nli'", "sentiment")
+    assert "matches no dataset" in line
+    assert not (case.root / "out").exists()
+
+
+def test_held_out_dataset_without_the_eval_split(case: BuildCase) -> None:
+    case.write(ROWS)
+    topics = _topic_task(case, {"train": "train.jsonl"})
+    _with_datasets(case, topics, held_out={"clusters": ["topic"], "eval_split": "validation"})
+    line = case.build().assert_user_error(str(topics), "field 'source.splits'", "'validation'")
+    assert "topics" in line
+
+
+def test_held_out_dataset_with_the_eval_split_builds(case: BuildCase) -> None:
+    case.write(ROWS)
+    topics = _topic_task(case, {"train": "train.jsonl", "validation": "validation.jsonl"})
+    _with_datasets(case, topics, held_out={"clusters": ["topic"], "eval_split": "validation"},
+                   expansion={"assignment": "round-robin", "options": "fixed", "variants": ["forward"]})
+    case.build().assert_ok()
+    held = case.manifest()["held_out"]["datasets"]["topics"]
+    assert (held["rows_in"], held["rows_used"], held["eval_examples"]) == (6, 6, 6)
+
+
+def test_dataset_whose_rows_are_all_rejected_stops_the_build(case: BuildCase) -> None:
+    raw = b"".join(json.dumps({"text": f"r {i}", "label": 7}).encode() + b"\n" for i in range(5))
+    case.write(raw)
+    line = case.build().assert_user_error("task/train.jsonl:1:", "field 'label'", "all 5 rows", "'ds'")
+    assert "unknown label" in line and "--allow-empty-datasets" in line
+    assert not (case.root / "out").exists()
+    case.build("--allow-empty-datasets").assert_ok()
+    acc = case.assert_accounted(5)
+    assert acc["rows_rejected"] == 5
+
+
+def test_dataset_whose_rows_all_fail_to_render_stops_the_build(case: BuildCase) -> None:
+    raw = b"".join(json.dumps({"text": f"r {i}\ufdd0", "label": i % 2}).encode() + b"\n" for i in range(6))
+    case.write(raw)
+    case.build().assert_user_error("sentiment.yaml", "fails lint", "noncharacter")  # lint sees it first
+    line = case.build("--allow-lint-errors").assert_user_error("task/train.jsonl:", "all 6 rows", "stage render")
+    assert "noncharacter" in line
+
+
+def _subj(case: BuildCase) -> None:
+    rows = b"".join(json.dumps({"text": f"sentence {i} about a plot", "label": i % 2}).encode() + b"\n"
+                    for i in range(10))
+    spec = sentiment_spec("jsonl", "train.jsonl", labels={0: "subjective", 1: "objective"})
+    case.write(rows, spec=spec)
+
+
+def test_pack_failing_lint_on_the_tasks_rows_stops_the_build(case: BuildCase) -> None:
+    _subj(case)
+    outcome = case.build()
+    line = outcome.assert_user_error(str(TEMPLATES / "sentiment.yaml"), "field 'templates.sentiment-fwd-",
+                                     "'ds'", "--allow-lint-errors")
+    assert "verbalizer" in line
+    printed = [x for x in outcome.stdout.splitlines() if "error [render]" in x]
+    assert len(printed) >= 2 and all("sentiment.yaml" in x for x in printed), outcome.stdout
+    assert not (case.root / "out").exists()
+
+
+def test_allow_lint_errors_builds_and_records_them(case: BuildCase) -> None:
+    _subj(case)
+    case.build("--allow-lint-errors").assert_ok()
+    manifest = case.manifest()
+    assert manifest["datasets"]["ds"]["lint_errors"]
+    case.assert_accounted(10)
+
+
+def test_unknown_filter_inside_if_is_a_one_line_error(case: BuildCase) -> None:
+    pack = yaml.safe_load((TEMPLATES / "sentiment.yaml").read_text())
+    pack["templates"][0]["input"] = "{% if text | nosuchfilter %}{{ text }}{% endif %}{{ options }}"
+    dump_yaml(case.root / "packs" / "sentiment.yaml", pack)
+    case.write(ROWS, recipe_extra={"templates": str(case.root / "packs")})
+    line = case.build().assert_user_error("sentiment.yaml", "field 'templates.sentiment-fwd-01'")
+    assert "unknown filter 'nosuchfilter'" in line
+    outcome = case.build("--allow-lint-errors")  # the template's rows fail to render: rejects, not a crash
+    outcome.assert_ok()
+    rejects = [r for r in case.rejects() if "nosuchfilter" in r["reason"]]
+    assert rejects and {r["stage"] for r in rejects} == {"render"}
+
+
+def test_templates_lint_reports_an_unknown_filter(tmp_path: Path) -> None:
+    pack = yaml.safe_load((TEMPLATES / "sentiment.yaml").read_text())
+    pack["templates"][0]["input"] = "{{ text | nosuchfilter }}"
+    path = dump_yaml(tmp_path / "sentiment.yaml", pack)
+    outcome = run_cli("templates", "lint", path)
+    assert outcome.exit_code == 1 and outcome.exception is None, outcome.stderr
+    assert "unknown filter 'nosuchfilter'" in outcome.stdout
+
+
+def test_out_that_is_a_file_is_refused(case: BuildCase) -> None:
+    case.write(ROWS)
+    (case.root / "out").write_text("mine")
+    case.build().assert_user_error(str(case.root / "out"), "existing file")
+    assert (case.root / "out").read_text() == "mine"
+
+
+def test_out_folder_with_unrelated_files_is_refused_and_left_alone(case: BuildCase) -> None:
+    case.write(ROWS)
+    (case.root / "out").mkdir()
+    (case.root / "out" / "thesis.tex").write_text("years of work")
+    case.build().assert_user_error(str(case.root / "out"), "thesis.tex", "no manifest.json")
+    assert [p.name for p in (case.root / "out").iterdir()] == ["thesis.tex"]
+    assert not [p for p in case.root.iterdir() if ".building-" in p.name]
