@@ -194,9 +194,12 @@ def _load_tokenizer(path: str | None) -> Any | None:
     from tokenizers import Tokenizer
 
     try:
-        return Tokenizer.from_file(str(p))
+        tokenizer = Tokenizer.from_file(str(p))
     except Exception as exc:  # noqa: BLE001
         raise UserError(f"cannot load tokenizer: {exc}", file=str(p), field="--tokenizer") from exc
+    tokenizer.no_padding()  # a tokenizer.json may pad or truncate every batch: lengths must be the texts' own
+    tokenizer.no_truncation()
+    return tokenizer
 
 
 def _summary(data: InstructionData, rules_path: str, rules: dict[str, Any], options: AuditOptions,
