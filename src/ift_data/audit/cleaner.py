@@ -106,7 +106,8 @@ def _audit_rejects(table: pl.DataFrame, signals: pl.DataFrame, removed: pl.Serie
                    families: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     picked = pl.concat([table.select("row_id", "source_file", "source_line", "source_record"),
                         signals.drop("row_id")], how="horizontal").filter(removed)
-    out, reasons = [], {}
+    out: list[dict[str, Any]] = []
+    reasons: dict[str, int] = {}
     for row in picked.iter_rows(named=True):
         why = [f for f in flags if row[f]]
         cluster = None

@@ -33,6 +33,7 @@ from ift_data.io.sources.base import RowError, strip_bom
 from ift_data.io.strict_json import StrictJSONError, loads_strict
 from ift_data.schema import Reject
 
+Converted = tuple[pl.DataFrame, list[Reject], str, int]  # audit rows, rejects, shape, records in
 _REJECTED = object()  # a record already rejected on read (JSON ``null`` is a record, and a bad one)
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -151,7 +152,7 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
     return rows.with_columns(pl.lit(name).alias("source_file")), rejects, info
 
 
-def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int) -> Any:
+def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int) -> Converted | None:
     """Polars reads a clean JSONL file column-wise; None sends it to the shared line-by-line reader
     (any line that is not strict JSON, is too long or is not UTF-8, or a shape one odd record hides)."""
     assert source.data is not None
@@ -201,7 +202,7 @@ def _shape(columns: Iterable[str], name: str, mapping: Mapping_ | None) -> str:
     return shape
 
 
-def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping: Mapping_ | None):
+def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping: Mapping_ | None) -> Converted:
     """Audit rows from a whole-file frame: column-wise for flat shapes, per record otherwise."""
     if frame.height == 0:
         raise UserError("no records", file=name)
@@ -239,7 +240,7 @@ def _category_expr(frame: pl.DataFrame, mapping: Mapping_ | None) -> pl.Expr:
 
 
 def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ | None,
-                  rejects: list[Reject], shape: str | None = None):
+                  rejects: list[Reject], shape: str | None = None) -> Converted:
     """Audit rows from (line, record) pairs; a record ``_REJECTED`` was already rejected."""
     good = [r for _, r in records if isinstance(r, dict)]
     if shape is None:
