@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ift_data.errors import SpecError
+from ift_data.chat.masking import MASK_MODES
+from ift_data.config import Section, load_yaml
 from ift_data.tasks.spec import TaskSpec, load_task_spec
-from ift_data.templates.pack import read_yaml
 
 MIXING_MODES = ("proportional", "temperature", "equal", "fixed")
 ASSIGNMENTS = ("round-robin", "random", "all", "k")
@@ -104,222 +103,155 @@ class Recipe:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class _Reader:
-    """Validates one recipe file; every error names the file, the line and the field."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, message: str, node: Any = None, field: str | None = None) -> SpecError:
-        line = node.get("__line__") if isinstance(node, dict) else None
-        return SpecError(message, file=str(self.path), line=line, field=field)
-
-    def section(self, raw: dict[str, Any], key: str, allowed: set[str]) -> dict[str, Any]:
-        value = raw.get(key, {}) or {}
-        if not isinstance(value, dict):
-            raise self.fail("must be a mapping", raw, key)
-        unknown = set(value) - allowed - {"__line__"}
-        if unknown:
-            raise self.fail(f"unknown key(s) {sorted(unknown)}", value, key)
-        return value
-
-    def number(self, node: dict[str, Any], key: str, field: str, *, integer: bool, minimum: float,
-               default: Any, allow_zero: bool = False) -> Any:
-        value = node.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or (integer and not isinstance(value, int)):
-            raise self.fail(f"must be {'an integer' if integer else 'a number'}, not {value!r}", node, field)
-        if not math.isfinite(value) or value < minimum or (value == 0 and not allow_zero) or value > 1e12:
-            raise self.fail(f"must be a finite number {'>=' if allow_zero else '>'} {minimum} "
-                            f"and at most 1e12, not {value!r}", node, field)
-        return value
-
-    def strings(self, node: dict[str, Any], key: str, field: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-        """A list of strings (one string is a list of one); anything else is an error, never iterated."""
-        value = node.get(key, default)
-        if value is None:
-            return ()
-        value = [value] if isinstance(value, str) else value
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
-            raise self.fail(f"must be a list of names, not {value!r}", node, field)
-        return tuple(value)
-
-    def text(self, node: dict[str, Any], key: str, field: str, default: str | None) -> str | None:
-        value = node.get(key, default)
-        if value is not None and not isinstance(value, str):
-            raise self.fail(f"must be a string, not {value!r}", node, field)
-        return value
-
-    def flag(self, node: dict[str, Any], key: str, field: str, default: bool) -> bool:
-        value = node.get(key, default)
-        if not isinstance(value, bool):
-            raise self.fail(f"must be true or false, not {value!r}", node, field)
-        return value
-
-    def choice(self, node: dict[str, Any], key: str, field: str, options: tuple[str, ...], default: str) -> str:
-        value = node.get(key, default)
-        if value not in options:
-            raise self.fail(f"must be one of {', '.join(options)}, not {value!r}", node, field)
-        return value
-
-    def mixing(self, raw: dict[str, Any], field: str) -> MixingSpec:
-        node = self.section(raw, "mixing", {"mode", "weight_cap", "temperature", "total"})
-        return MixingSpec(
-            mode=self.choice(node, "mode", f"{field}.mode", MIXING_MODES, "proportional"),
-            weight_cap=self.number(node, "weight_cap", f"{field}.weight_cap", integer=True, minimum=0, default=None),
-            temperature=self.number(node, "temperature", f"{field}.temperature", integer=False, minimum=0,
-                                    default=1.0),
-            total=self.number(node, "total", f"{field}.total", integer=True, minimum=0, default=None),
-        )
-
-    def members(self, raw: dict[str, Any], field: str, seen: set[str]) -> tuple[DatasetEntry | Collection, ...]:
-        items = raw.get("datasets")
-        if not isinstance(items, list) or not items:
-            raise self.fail("needs a non-empty list of datasets", raw, field)
-        out: list[DatasetEntry | Collection] = []
-        for index, item in enumerate(items):
-            where = f"{field}[{index}]"
-            if not isinstance(item, dict):
-                raise self.fail("each entry must be a mapping", raw, where)
-            member = self.collection(item, where, seen) if "collection" in item else self.dataset(item, where)
-            if member.name in seen:
-                raise self.fail(f"name {member.name!r} is used twice", item, where)
-            seen.add(member.name)
-            out.append(member)
-        return tuple(out)
-
-    def collection(self, item: dict[str, Any], field: str, seen: set[str]) -> Collection:
-        unknown = set(item) - {"collection", "datasets", "mixing", "weight", "__line__"}
-        if unknown:
-            raise self.fail(f"unknown key(s) {sorted(unknown)}", item, field)
-        name = item["collection"]
-        if not isinstance(name, str) or not name:
-            raise self.fail("collection needs a name", item, f"{field}.collection")
-        return Collection(
-            name=name, members=self.members(item, f"{field}.datasets", seen),
-            mixing=self.mixing(item, f"{field}.mixing"),
-            weight=self.number(item, "weight", f"{field}.weight", integer=False, minimum=0, default=1.0),
-        )
-
-    def dataset(self, item: dict[str, Any], field: str) -> DatasetEntry:
-        unknown = set(item) - {"task", "name", "split", "hard_cap", "weight", "__line__"}
-        if unknown:
-            raise self.fail(f"unknown key(s) {sorted(unknown)}", item, field)
-        task_path = item.get("task")
-        if not isinstance(task_path, str):
-            raise self.fail("needs `task: path/to/task.yaml`", item, f"{field}.task")
-        spec = load_task_spec(self.path.parent / task_path)
-        name = self.text(item, "name", f"{field}.name", spec.name)
-        split = self.text(item, "split", f"{field}.split", "train")
-        if split not in dict(spec.source.splits):
-            raise self.fail(f"task {spec.name!r} has no split {split!r} "
-                            f"(it has {', '.join(n for n, _ in spec.source.splits)})", item, f"{field}.split")
-        return DatasetEntry(
-            name=name or spec.name, task=spec, split=split or "train",
-            hard_cap=self.number(item, "hard_cap", f"{field}.hard_cap", integer=True, minimum=0, default=None),
-            weight=self.number(item, "weight", f"{field}.weight", integer=False, minimum=0, default=1.0),
-        )
+COLLECTION_KEYS = ("collection", "datasets", "mixing", "weight")
+DATASET_KEYS = ("task", "name", "split", "hard_cap", "weight")
+MIXING_KEYS = ("mode", "weight_cap", "temperature", "total")
+EXPANSION_KEYS = ("assignment", "k", "variants", "options", "option_target")
+FEW_SHOT_KEYS = ("share", "k", "max_chars", "style")
+HELD_OUT_KEYS = ("clusters", "write_eval", "eval_split")
+SCHEDULE_KEYS = ("mode", "domain", "domain_share")
+OUTPUT_KEYS = ("formats", "chat_format", "mask", "system_prompt", "tokenizer", "max_len", "overflow")
+TOP_KEYS = ("name", "seed", "templates", "datasets", "mixing", "expansion", "few_shot", "held_out",
+            "schedule", "output", "description")
+MASKS = tuple(MASK_MODES)
+# Below this, the rates r ** (1 / T) underflow to 0.0 for every dataset and the mix collapses (at
+# T = 0.0001 two of 24 examples were written); 0.1 already gives nearly all of the total to the largest.
+MIN_TEMPERATURE = 0.1
+# Exemplars are drawn with up to 4 * k tries per example: k is a handful, never a loop bound of 10^9.
+MAX_FEW_SHOT_K = 64
 
 
-MASKS = ("response", "instruction", "boilerplate", "last-turn", "full")
+def _mixing(parent: Section) -> MixingSpec:
+    node = parent.section("mixing", MIXING_KEYS)
+    return MixingSpec(
+        mode=node.choice("mode", MIXING_MODES, "proportional"),
+        weight_cap=node.integer("weight_cap", None, above=True),
+        temperature=node.number("temperature", 1.0, minimum=MIN_TEMPERATURE) or 1.0,
+        total=node.integer("total", None, above=True),
+    )
 
 
-def _chat_format(reader: _Reader, out: dict[str, Any]) -> str:
+def _members(parent: Section, path: Path, seen: set[str]) -> tuple[DatasetEntry | Collection, ...]:
+    out: list[DatasetEntry | Collection] = []
+    for where, item, line in parent.items("datasets"):
+        if isinstance(item, dict) and "collection" in item:
+            node = parent.nested(item, COLLECTION_KEYS, where, line=line)
+            member: DatasetEntry | Collection = _collection(node, path, seen)
+        else:
+            node = parent.nested(item, DATASET_KEYS, where, line=line)
+            member = _dataset(node, path)
+        if member.name in seen:
+            raise node.fail(f"name {member.name!r} is used twice")
+        seen.add(member.name)
+        out.append(member)
+    return tuple(out)
+
+
+def _collection(node: Section, path: Path, seen: set[str]) -> Collection:
+    name = node.text("collection")
+    if not name:
+        raise node.fail("collection needs a name", "collection")
+    return Collection(name=name, members=_members(node, path, seen), mixing=_mixing(node),
+                      weight=node.number("weight", 1.0, above=True) or 1.0)
+
+
+def _dataset(node: Section, path: Path) -> DatasetEntry:
+    task_path = node.text("task")
+    if task_path is None:
+        raise node.fail("needs `task: path/to/task.yaml`", "task")
+    spec = load_task_spec(path.parent / task_path)
+    split = node.text("split", "train") or "train"
+    if split not in dict(spec.source.splits):
+        raise node.fail(f"task {spec.name!r} has no split {split!r} "
+                        f"(it has {', '.join(n for n, _ in spec.source.splits)})", "split")
+    return DatasetEntry(
+        name=node.text("name", spec.name) or spec.name, task=spec, split=split,
+        hard_cap=node.integer("hard_cap", None, above=True),
+        weight=node.number("weight", 1.0, above=True) or 1.0,
+    )
+
+
+def _chat_format(out: Section, path: Path) -> str:
     """A preset name, or a custom format file (relative to the recipe when it exists there)."""
     from ift_data.chat.registry import PRESETS
 
-    value = reader.text(out, "chat_format", "output.chat_format", "chatml") or "chatml"
+    value = out.text("chat_format", "chatml") or "chatml"
     if value in PRESETS:
         return value
-    local = reader.path.parent / value
+    local = path.parent / value
     if local.is_file():
         return str(local)
     if Path(value).is_file():
         return value
-    raise reader.fail(f"unknown chat format {value!r}: use one of {', '.join(sorted(PRESETS))} "
-                      "or the path of a custom YAML format", out, "output.chat_format")
+    raise out.fail(f"unknown chat format {value!r}: use one of {', '.join(sorted(PRESETS))} "
+                   "or the path of a custom YAML format", "chat_format")
 
 
-TOP_KEYS = {"name", "seed", "templates", "datasets", "mixing", "expansion", "few_shot", "held_out",
-            "schedule", "output", "description"}
+def _output(top: Section, path: Path) -> OutputSpec:
+    from ift_data.export import ALIASES, EXPORTERS, OVERFLOW_POLICIES
+
+    out = top.section("output", OUTPUT_KEYS)
+    formats = out.names("formats", ("segments",))
+    for fmt in formats:
+        if ALIASES.get(fmt, fmt) not in EXPORTERS:
+            raise out.fail(f"unknown export format {fmt!r}; use any of {', '.join(EXPORTERS)}", "formats")
+    return OutputSpec(
+        formats=formats, chat_format=_chat_format(out, path), mask=out.choice("mask", MASKS, "response"),
+        system_prompt=out.text("system_prompt"), tokenizer=out.text("tokenizer"),
+        max_len=out.integer("max_len", None, above=True),
+        overflow=out.choice("overflow", OVERFLOW_POLICIES, "drop"),
+    )
 
 
 def load_recipe(path: str | Path) -> Recipe:
-    """Load and validate a recipe (and every task spec it names)."""
+    """Load and validate a recipe (and every task spec it names); every section refuses unknown keys."""
     path = Path(path)
-    raw = read_yaml(path, SpecError)
-    reader = _Reader(path)
-    if not isinstance(raw, dict):
-        raise reader.fail("a recipe must be a mapping")
-    unknown = set(raw) - TOP_KEYS - {"__line__"}
-    if unknown:
-        raise reader.fail(f"unknown key(s) {sorted(unknown)}", raw)
-    seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise reader.fail("seed must be a non-negative integer", raw, "seed")
-    templates = raw.get("templates", [])
-    templates = [templates] if isinstance(templates, str) else templates
-    if not isinstance(templates, list) or not all(isinstance(t, str) for t in templates):
-        raise reader.fail("templates must be a folder path or a list of them", raw, "templates")
-    name = reader.text(raw, "name", "name", path.stem) or path.stem
-    root = Collection(name=name, members=reader.members(raw, "datasets", set()),
-                      mixing=reader.mixing(raw, "mixing"))
-    exp = reader.section(raw, "expansion", {"assignment", "k", "variants", "options", "option_target"})
-    variants = reader.strings(exp, "variants", "expansion.variants", ("forward", "inverted"))
+    top = Section(load_yaml(path), TOP_KEYS, file=str(path))
+    seed = top.integer("seed", 0, maximum=2**63 - 1) or 0
+    templates = top.names("templates")
+    name = top.text("name", path.stem) or path.stem
+    root = Collection(name=name, members=_members(top, path, set()), mixing=_mixing(top))
+    exp = top.section("expansion", EXPANSION_KEYS)
+    variants = exp.names("variants", ("forward", "inverted"))
     if not variants or not set(variants) <= {"forward", "inverted"}:
-        raise reader.fail("variants must list forward and/or inverted", exp, "expansion.variants")
-    fs = reader.section(raw, "few_shot", {"share", "k", "max_chars", "style"})
-    share = reader.number(fs, "share", "few_shot.share", integer=False, minimum=0, default=0.0, allow_zero=True)
-    if share > 1:
-        raise reader.fail("share is a fraction between 0 and 1", fs, "few_shot.share")
-    ho = reader.section(raw, "held_out", {"clusters", "write_eval", "eval_split"})
-    sc = reader.section(raw, "schedule", {"mode", "domain", "domain_share"})
-    out = reader.section(raw, "output", {"formats", "chat_format", "mask", "system_prompt", "tokenizer",
-                                         "max_len", "overflow"})
-    formats = reader.strings(out, "formats", "output.formats", ("segments",))
-    from ift_data.export import ALIASES, EXPORTERS
-
-    for fmt in formats:
-        if ALIASES.get(fmt, fmt) not in EXPORTERS:
-            raise reader.fail(f"unknown export format {fmt!r}; use any of {', '.join(EXPORTERS)}", out,
-                              "output.formats")
-    mask = reader.choice(out, "mask", "output.mask", MASKS, "response")
-    domain_share = reader.number(sc, "domain_share", "schedule.domain_share", integer=False, minimum=0,
-                                 default=1 / 256, allow_zero=True)
-    if domain_share >= 1:
-        raise reader.fail("domain_share is a fraction below 1", sc, "schedule.domain_share")
+        raise exp.fail("variants must list forward and/or inverted", "variants")
+    fs = top.section("few_shot", FEW_SHOT_KEYS)
+    ho = top.section("held_out", HELD_OUT_KEYS)
+    sc = top.section("schedule", SCHEDULE_KEYS)
     return Recipe(
         name=root.name, seed=seed,
         template_dirs=tuple((path.parent / t).resolve() for t in templates),
         root=root,
         expansion=ExpansionSpec(
-            assignment=reader.choice(exp, "assignment", "expansion.assignment", ASSIGNMENTS, "round-robin"),
-            k=reader.number(exp, "k", "expansion.k", integer=True, minimum=0, default=2),
+            assignment=exp.choice("assignment", ASSIGNMENTS, "round-robin"),
+            k=exp.integer("k", 2, above=True) or 2,
             variants=variants,
-            options=reader.choice(exp, "options", "expansion.options", OPTION_MODES, "fixed"),
-            option_target=reader.choice(exp, "option_target", "expansion.option_target", ("text", "marker"), "text"),
+            options=exp.choice("options", OPTION_MODES, "fixed"),
+            option_target=exp.choice("option_target", ("text", "marker"), "text"),
         ),
         few_shot=FewShotSpec(
-            share=share, k=reader.number(fs, "k", "few_shot.k", integer=True, minimum=0, default=2),
-            max_chars=reader.number(fs, "max_chars", "few_shot.max_chars", integer=True, minimum=0, default=2000),
-            style=reader.choice(fs, "style", "few_shot.style", ("single-turn", "multi-turn"), "single-turn"),
+            share=fs.number("share", 0.0, maximum=1) or 0.0,
+            k=fs.integer("k", 2, above=True, maximum=MAX_FEW_SHOT_K) or 2,
+            max_chars=fs.integer("max_chars", 2000, above=True) or 2000,
+            style=fs.choice("style", ("single-turn", "multi-turn"), "single-turn"),
         ),
         held_out=HeldOutSpec(
-            clusters=reader.strings(ho, "clusters", "held_out.clusters"),
-            write_eval=reader.flag(ho, "write_eval", "held_out.write_eval", True),
-            eval_split=reader.text(ho, "eval_split", "held_out.eval_split", "validation") or "validation",
+            clusters=ho.names("clusters"),
+            write_eval=ho.flag("write_eval", True),
+            eval_split=ho.text("eval_split", "validation") or "validation",
         ),
         schedule=ScheduleSpec(
-            mode=reader.choice(sc, "mode", "schedule.mode", ("single", "dmt"), "single"),
-            domain=reader.strings(sc, "domain", "schedule.domain"), domain_share=domain_share,
+            mode=sc.choice("mode", ("single", "dmt"), "single"),
+            domain=sc.names("domain"),
+            domain_share=_domain_share(sc),
         ),
-        output=OutputSpec(
-            formats=formats, chat_format=_chat_format(reader, out),
-            mask=mask, system_prompt=reader.text(out, "system_prompt", "output.system_prompt", None),
-            tokenizer=reader.text(out, "tokenizer", "output.tokenizer", None),
-            max_len=reader.number(out, "max_len", "output.max_len", integer=True, minimum=0, default=None),
-            overflow=reader.choice(out, "overflow", "output.overflow", ("drop", "truncate"), "drop"),
-        ),
+        output=_output(top, path),
         path=str(path),
     )
+
+
+def _domain_share(sc: Section) -> float:
+    share = sc.number("domain_share", 1 / 256) or 0.0
+    if share >= 1:
+        raise sc.fail("domain_share is a fraction below 1", "domain_share")
+    return share
