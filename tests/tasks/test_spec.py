@@ -57,7 +57,7 @@ def test_labels_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("edit", "field", "words"), [
-    (lambda t: t + "colour: red\n", None, "unknown key"),
+    (lambda t: t + "colour: red\n", "colour", "unknown key"),
     (lambda t: t.replace("format: tsv", "format: xml"), "source.format", "format must be"),
     (lambda t: t.replace("format: tsv", "format: tsv\n  header: false"), "source.columns", "columns"),
     (lambda t: t.replace("format: tsv", "format: tsv\n  quoting: weird"), "source.quoting", "quoting"),
@@ -66,7 +66,8 @@ def test_labels_file(tmp_path: Path) -> None:
     (lambda t: t.replace("format: tsv", "format: hf_hub"), "source.dataset", "dataset"),
     (lambda t: t.replace("format: tsv", "format: tsv\n  dataset: squad"), "source.dataset", "hf_hub"),
     (lambda t: t.replace("format: tsv", "format: tsv\n  delimiter: ';;'"), "source.delimiter", "one character"),
-    (lambda t: t.replace("format: tsv", "format: tsv\n  extra: 1"), "source", "unknown key"),
+    (lambda t: t.replace("format: tsv", "format: tsv\n  extra: 1"), "source.extra", "unknown key"),
+    (lambda t: t + "replace: {text: {'': x}}\n", "replace", "empty string"),
     (lambda t: t + "labels_file: classes.txt\n", "labels", "not both"),
     (lambda t: t.replace("labels: {0: negative, 1: positive}", "labels_file: nowhere.txt"), "labels_file",
      "nowhere.txt"),
@@ -125,3 +126,9 @@ def test_hub_source_keeps_split_names_and_passes_them_to_the_reader(tmp_path: Pa
 def test_encoding_reaches_the_reader(tmp_path: Path) -> None:
     spec = load_task_spec(write(tmp_path, BASE.replace("format: tsv", "format: tsv\n  encoding: cp1252")))
     assert spec.source.read_options("train").encoding == "cp1252"
+
+
+def test_each_field_remembers_its_line(tmp_path: Path) -> None:
+    text = BASE.replace("fields: {text: sentence, label: label}", "fields:\n  text: sentence\n  label: label")
+    spec = load_task_spec(write(tmp_path, text))
+    assert (spec.field_line("text"), spec.field_line("label")) == (7, 8)

@@ -52,7 +52,7 @@ def check_fields(spec: TaskSpec, source: Source) -> None:
             hint = (f"; the header line ({source.name}:{source.header_line}) looks like data: set "
                     f"`header: false` and `columns: [...]`")
         raise SpecError(f"column {column!r} is not in {source.name} ({where}: {shown}){hint}",
-                        file=spec.path, line=spec.fields_line, field=f"fields.{slot}")
+                        file=spec.path, line=spec.field_line(slot), field=f"fields.{slot}")
 
 
 def with_class_labels(spec: TaskSpec, source: Source) -> TaskSpec:

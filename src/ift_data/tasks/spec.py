@@ -1,4 +1,5 @@
-"""Task spec YAML files loaded into frozen dataclasses, validated with file/line/field errors."""
+"""Task spec YAML files loaded into frozen dataclasses, validated with file/line/field errors through the
+config layer (one safe loader, unknown keys refused with the list of valid ones)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ift_data.config import Section, brief, line_of, load_yaml
 from ift_data.errors import SpecError
 from ift_data.io.sources.base import ReadOptions
-from ift_data.templates.pack import read_yaml
 
-SPEC_KEYS = {"name", "family", "cluster", "related", "source", "fields", "replace", "labels",
-             "labels_file", "label_base", "description"}
-SOURCE_KEYS = {"format", "splits", "header", "columns", "quoting", "encoding", "records", "delimiter", "dataset",
-               "config"}
+SPEC_KEYS = ("name", "family", "cluster", "related", "source", "fields", "replace", "labels", "labels_file",
+             "label_base", "description")
+SOURCE_KEYS = ("format", "splits", "header", "columns", "quoting", "encoding", "records", "delimiter", "dataset",
+               "config")
 FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "hf_disk", "hf_hub")
 
 
@@ -61,7 +62,7 @@ class TaskSpec:
     replace: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
     labels: tuple[tuple[str, str], ...] | None  # (raw value as text, label name), in label-index order
     path: str
-    fields_line: int | None = None  # line of `fields:` in the spec file (for errors about a field)
+    field_lines: tuple[tuple[str, int | None], ...] = ()  # (slot, line of its `fields:` entry)
 
     @property
     def label_names(self) -> tuple[str, ...]:
@@ -72,68 +73,9 @@ class TaskSpec:
             seen.setdefault(name, None)
         return tuple(seen)
 
-
-def _fail(message: str, path: Path, line: int | None = None, field: str | None = None) -> SpecError:
-    return SpecError(message, file=str(path), line=line, field=field)
-
-
-def _mapping(value: Any, path: Path, field: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _fail("must be a mapping", path, field=field)
-    value = dict(value)
-    value.pop("__line__", None)
-    return value
-
-
-def _source(raw: Any, path: Path) -> SourceSpec:
-    line = raw.get("__line__") if isinstance(raw, dict) else None
-    raw = _mapping(raw, path, "source")
-    unknown = set(raw) - SOURCE_KEYS
-    if unknown:
-        raise _fail(f"unknown key(s) {sorted(unknown)} (valid keys: {', '.join(sorted(SOURCE_KEYS))})",
-                    path, line, "source")
-    fmt = raw.get("format")
-    if fmt not in FORMATS:
-        raise _fail(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}", path, line, "source.format")
-    splits = _mapping(raw.get("splits"), path, "source.splits")
-    if not splits or not all(isinstance(v, str) for v in splits.values()):
-        raise _fail("splits must map split names to file paths", path, line, "source.splits")
-    if fmt == "hf_hub":
-        resolved = tuple((str(name), Path(split)) for name, split in splits.items())
-        for key in ("dataset", "config"):
-            if raw.get(key) is not None and (not isinstance(raw[key], str) or not raw[key]):
-                raise _fail(f"{key} must be a name", path, line, f"source.{key}")
-        if not raw.get("dataset"):
-            raise _fail("a hub source needs `dataset: <hub name>`", path, line, "source.dataset")
-    else:
-        resolved = tuple((str(name), (path.parent / file).resolve()) for name, file in splits.items())
-        extra = [key for key in ("dataset", "config") if key in raw]
-        if extra:
-            raise _fail(f"{', '.join(extra)} only applies to format: hf_hub", path, line, f"source.{extra[0]}")
-    columns = raw.get("columns")
-    if columns is not None and (not isinstance(columns, list) or not all(isinstance(c, str) for c in columns)):
-        raise _fail("columns must be a list of names", path, line, "source.columns")
-    header = raw.get("header", True)
-    if not isinstance(header, bool):
-        raise _fail("header must be true or false", path, line, "source.header")
-    if fmt in ("csv", "tsv") and not header and not columns:
-        raise _fail("a file without a header needs `columns`", path, line, "source.columns")
-    quoting = raw.get("quoting", "standard")
-    if quoting not in ("standard", "none"):
-        raise _fail("quoting must be standard or none", path, line, "source.quoting")
-    encoding = raw.get("encoding", "utf-8")
-    if not isinstance(encoding, str) or not _known_encoding(encoding):
-        raise _fail(f"unknown text encoding {encoding!r} (e.g. utf-8, utf-8-sig, latin-1, cp1252, utf-16)",
-                    path, line, "source.encoding")
-    delimiter = raw.get("delimiter")
-    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
-        raise _fail("delimiter must be one character", path, line, "source.delimiter")
-    records = raw.get("records", "[]")
-    if not isinstance(records, str):
-        raise _fail("records must be a path like data[].paragraphs[].qas[]", path, line, "source.records")
-    return SourceSpec(format=fmt, splits=resolved, header=header, columns=tuple(columns) if columns else None,
-                      quoting=quoting, encoding=encoding, records=records, delimiter=delimiter,
-                      dataset=raw.get("dataset"), config=raw.get("config"))
+    def field_line(self, slot: str) -> int | None:
+        """The spec line that maps ``slot`` (for errors about that field)."""
+        return dict(self.field_lines).get(slot)
 
 
 def _known_encoding(name: str) -> bool:
@@ -143,68 +85,114 @@ def _known_encoding(name: str) -> bool:
         return False
 
 
-def _labels(raw: dict[str, Any], path: Path, line: int | None) -> tuple[tuple[str, str], ...] | None:
-    labels, labels_file = raw.get("labels"), raw.get("labels_file")
+def _mapping(section: Section, key: str) -> dict[Any, Any]:
+    """A mapping whose keys are the user's own (split names, slots): not checked against a list."""
+    value = section.get(key, {})
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise section.fail("must be a mapping", key)
+    return value
+
+
+def _splits(source: Section, fmt: str, folder: Path) -> tuple[tuple[str, Path], ...]:
+    splits = _mapping(source, "splits")
+    if not splits or not all(isinstance(v, str) and v for v in splits.values()):
+        raise source.fail("splits must map split names to file paths" if fmt != "hf_hub" else
+                          "splits must map split names to the hub's split names", "splits")
+    if fmt == "hf_hub":
+        return tuple((str(name), Path(split)) for name, split in splits.items())
+    return tuple((str(name), (folder / file).resolve()) for name, file in splits.items())
+
+
+def _source(top: Section, path: Path) -> SourceSpec:
+    source = top.section("source", SOURCE_KEYS, required=("format", "splits"))
+    fmt = source.get("format")
+    if fmt not in FORMATS:
+        raise source.fail(f"format must be one of {', '.join(FORMATS)}, not {brief(fmt)}", "format")
+    hub = {key: source.text(key, nonempty=True) for key in ("dataset", "config")}
+    if fmt == "hf_hub" and not hub["dataset"]:
+        raise source.fail("a hub source needs `dataset: <hub name>`", "dataset")
+    extra = [key for key in ("dataset", "config") if fmt != "hf_hub" and key in source]
+    if extra:
+        raise source.fail(f"{extra[0]} only applies to format: hf_hub", extra[0])
+    splits = _splits(source, fmt, path.parent)
+    columns = source.names("columns", one=False) or None
+    header = source.flag("header", True)
+    if fmt in ("csv", "tsv") and not header and not columns:
+        raise source.fail("a file without a header needs `columns`", "columns")
+    encoding = source.text("encoding", "utf-8") or "utf-8"
+    if not _known_encoding(encoding):
+        raise source.fail(f"unknown text encoding {brief(encoding)} (e.g. utf-8, utf-8-sig, latin-1, cp1252, "
+                          "utf-16)", "encoding")
+    delimiter = source.get("delimiter")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise source.fail("delimiter must be one character", "delimiter")
+    records = source.get("records", "[]")
+    if not isinstance(records, str):
+        raise source.fail("records must be a path like data[].paragraphs[].qas[]", "records")
+    return SourceSpec(format=fmt, splits=splits, header=header, columns=columns,
+                      quoting=source.choice("quoting", ("standard", "none"), "standard"), encoding=encoding,
+                      records=records, delimiter=delimiter, dataset=hub["dataset"], config=hub["config"])
+
+
+def _labels(top: Section, path: Path) -> tuple[tuple[str, str], ...] | None:
+    labels, labels_file = top.get("labels"), top.get("labels_file")
     if labels is not None and labels_file is not None:
-        raise _fail("give labels or labels_file, not both", path, line, "labels")
-    base = raw.get("label_base", 0)
+        raise top.fail("give labels or labels_file, not both", "labels")
+    base = top.get("label_base", 0)
     if not isinstance(base, int) or isinstance(base, bool):
-        raise _fail("label_base must be an integer", path, line, "label_base")
+        raise top.fail("label_base must be an integer", "label_base")
     if labels_file is not None:
         file = path.parent / str(labels_file)
         try:
-            names = [n.strip() for n in file.read_text(encoding="utf-8-sig").splitlines() if n.strip()]
+            labels = [n.strip() for n in file.read_text(encoding="utf-8-sig").splitlines() if n.strip()]
         except (OSError, UnicodeDecodeError) as exc:
-            raise _fail(f"cannot read labels file {file}: {exc}", path, line, "labels_file") from exc
-        labels = names
+            raise top.fail(f"cannot read labels file {file}: {exc}", "labels_file") from exc
     if labels is None:
         return None
     if isinstance(labels, list):
         if not labels or not all(isinstance(n, str | int) for n in labels):
-            raise _fail("labels must be a non-empty list of names", path, line, "labels")
+            raise top.fail("labels must be a non-empty list of names", "labels")
         return tuple((str(i + base), str(name)) for i, name in enumerate(labels))
     if isinstance(labels, dict):
-        labels = dict(labels)
-        labels.pop("__line__", None)
         if not labels or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in labels.values()):
-            raise _fail("labels must map raw values to names", path, line, "labels")
+            raise top.fail("labels must map raw values to names", "labels")
         return tuple((str(k), str(v)) for k, v in labels.items())
-    raise _fail("labels must be a list of names or a mapping raw value -> name", path, line, "labels")
+    raise top.fail("labels must be a list of names or a mapping raw value -> name", "labels")
+
+
+def _replace(top: Section, fields: dict[str, Any]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    out = []
+    for slot, pairs in _mapping(top, "replace").items():
+        if not isinstance(pairs, dict):
+            raise top.fail(f"replace.{slot} must map text to its replacement", "replace")
+        if slot not in fields:
+            raise top.fail(f"replace names slot {slot!r} that `fields` does not define", "replace")
+        if any(str(old) == "" for old in pairs):
+            raise top.fail(f"replace.{slot}: cannot replace the empty string", "replace")
+        out.append((str(slot), tuple((str(a), str(b)) for a, b in pairs.items())))
+    return tuple(out)
 
 
 def load_task_spec(path: str | Path) -> TaskSpec:
     """Load and validate a task spec file."""
     path = Path(path)
-    raw = read_yaml(path, SpecError)
-    if not isinstance(raw, dict):
-        raise _fail("a task spec must be a mapping", path)
-    line = raw.get("__line__")
-    unknown = set(raw) - SPEC_KEYS - {"__line__"}
-    if unknown:
-        raise _fail(f"unknown key(s) {sorted(unknown)} (valid keys: {', '.join(sorted(SPEC_KEYS))})", path, line)
-    for key in ("name", "family"):
-        if not isinstance(raw.get(key), str) or not raw[key]:
-            raise _fail("missing or not a string", path, line, key)
-    fields_line = raw["fields"].get("__line__") if isinstance(raw.get("fields"), dict) else None
-    fields = _mapping(raw.get("fields"), path, "fields")
-    if not fields or not all(isinstance(v, str) for v in fields.values()):
-        raise _fail("fields must map slot names to raw field names", path, line, "fields")
-    replace_raw = _mapping(raw.get("replace", {}), path, "replace")
-    replace = []
-    for slot, pairs in replace_raw.items():
-        pairs = _mapping(pairs, path, f"replace.{slot}")
-        if slot not in fields:
-            raise _fail(f"replace names slot {slot!r} that `fields` does not define", path, line, "replace")
-        replace.append((slot, tuple((str(a), str(b)) for a, b in pairs.items())))
-    cluster = raw.get("cluster", raw["family"])
+    top = Section(load_yaml(path, error=SpecError), SPEC_KEYS, file=str(path), required=("name", "family", "source", "fields"))
+    name, family = top.text("name", nonempty=True), top.text("family", nonempty=True)
+    fields = _mapping(top, "fields")
+    if not fields or not all(isinstance(v, str) and v for v in fields.values()):
+        raise top.fail("fields must map slot names to raw field names", "fields")
+    cluster = top.get("cluster", family)
     if not isinstance(cluster, str) or not cluster:
-        raise _fail("cluster must be a name", path, line, "cluster")
-    related = raw.get("related", [])
+        raise top.fail("cluster must be a name", "cluster")
+    related = top.get("related", [])
     if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
-        raise _fail("related must be a list of cluster or dataset names", path, line, "related")
+        raise top.fail("related must be a list of cluster or dataset names", "related")
+    assert name is not None and family is not None
     return TaskSpec(
-        name=raw["name"], family=raw["family"], cluster=cluster,
-        related=tuple(related), source=_source(raw.get("source"), path),
-        fields=tuple((str(k), v) for k, v in fields.items()), replace=tuple(replace),
-        labels=_labels(raw, path, line), path=str(path), fields_line=fields_line or line,
+        name=name, family=family, cluster=cluster, related=tuple(related), source=_source(top, path),
+        fields=tuple((str(k), v) for k, v in fields.items()), replace=_replace(top, fields),
+        labels=_labels(top, path), path=str(path),
+        field_lines=tuple((str(k), line_of(fields, k)) for k in fields),
     )

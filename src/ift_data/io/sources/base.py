@@ -104,7 +104,8 @@ def read_bytes(path: Path, name: str | None = None) -> bytes:
     shown = name or str(path)
     try:
         if not path.is_file():
-            raise UserError("no such file" if not path.exists() else "not a regular file", file=shown)
+            raise UserError("cannot read: " + ("no such file" if not path.exists() else "not a regular file"),
+                            file=shown)
         return path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror or exc}", file=shown) from exc
