@@ -182,3 +182,27 @@ def test_chat_without_assistant_rejected(tmp_path):
     bad = {"messages": [{"role": "user", "content": "Q"}]}
     data = read_instructions([_jsonl(tmp_path / "d.jsonl", [ok, bad])])
     assert data.rejects[0].line == 2 and "assistant" in data.rejects[0].reason
+
+
+def test_csv_unbalanced_quote_loses_no_line(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text('instruction,output\n"Say "hi" now,a1\nq2,a2\nq3,"a3"\nq4,a4\n', encoding="utf-8")
+    data = read_instructions([path])
+    assert data.table["instruction"].to_list() == ["q2", "q3", "q4"]
+    assert [r.line for r in data.rejects] == [2]
+    assert data.rows_in == 4
+
+
+def test_csv_duplicate_column_names_are_an_error(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("instruction,output,output\nq,a,b\n", encoding="utf-8")
+    with pytest.raises(UserError, match="duplicate column"):
+        read_instructions([path])
+
+
+def test_tsv_text_keeps_its_quotes(tmp_path):
+    path = tmp_path / "d.tsv"
+    path.write_text('instruction\toutput\n"Quoted" question\tsay "yes\n"open\t"a"\n', encoding="utf-8")
+    data = read_instructions([path])
+    assert data.table["instruction"].to_list() == ['"Quoted" question', '"open']
+    assert data.table["response"].to_list() == ['say "yes', '"a"']
