@@ -9,7 +9,10 @@ import click
 from rich.console import Console
 
 from ift_data import __version__
+from ift_data.chat.masking import DEFAULT_MASK_MODE, MASK_MODES
+from ift_data.chat.registry import PRESETS
 from ift_data.errors import UserError
+from ift_data.export import ALIASES, EXPORTERS, OVERFLOW_POLICIES
 
 console = Console(stderr=True)
 
@@ -37,17 +40,15 @@ def main() -> None:
               help="Output folder.")
 @click.option("--seed", type=int, default=None, help="Override the recipe's seed.")
 @click.option("--format", "formats", multiple=True,
-              help="Export format(s), repeatable or comma-separated: segments, messages, prompt-completion, "
-                   "alpaca, sharegpt, text, tokenized.")
+              help=f"Export format(s), repeatable or comma-separated: {', '.join([*EXPORTERS, *ALIASES])}.")
 @click.option("--chat", "--chat-format", "chat_format", default=None,
-              help="Chat format: chatml, llama3, alpaca, plain or a YAML path.")
+              help=f"Chat format: {', '.join(PRESETS)} or a YAML path.")
 @click.option("--mask", "mask", default=None,
-              type=click.Choice(["response", "instruction", "boilerplate", "last-turn", "full"]),
-              help="Loss-masking mode (default: response).")
+              type=click.Choice(list(MASK_MODES)), help=f"Loss-masking mode (default: {DEFAULT_MASK_MODE}).")
 @click.option("--system", "--system-prompt", "system_prompt", default=None, help="System prompt to add to every example.")
 @click.option("--tokenizer", type=click.Path(exists=True), default=None, help="Local HF tokenizer for `tokenized`.")
 @click.option("--max-len", type=int, default=None, help="Token limit for `tokenized`.")
-@click.option("--overflow", type=click.Choice(["drop", "truncate"]), default=None,
+@click.option("--overflow", type=click.Choice(list(OVERFLOW_POLICIES)), default=None,
               help="What to do with examples over --max-len.")
 @click.option("--max-rows", type=click.IntRange(min=0), default=None,
               help="Read at most N rows per dataset split; later rows are rejects (stage limit), never dropped silently.")

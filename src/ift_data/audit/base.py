@@ -32,7 +32,9 @@ class SignalResult:
     ``columns``: per-example values, each of length ``len(table)``, named ``<family>_<what>``.
     ``flags``: per-example booleans named ``flag_<reason>``; True means "this row has the problem".
     For duplicate clusters only non-representative members are flagged, so the cleaner keeps one.
-    ``summary``: dataset-level figures (JSON-serializable), stored under the family name.
+    ``summary``: dataset-level figures (JSON-serializable), stored under the family name in
+    ``summary.json`` (``AuditSummary.signals``). A signal that finds nothing it can judge returns
+    ``summary={"skipped": "why"}``; the run is then recorded as skipped with that reason.
     """
 
     columns: dict[str, pl.Series | np.ndarray | list[Any]] = field(default_factory=dict)
@@ -59,8 +61,7 @@ class AuditContext:
 
 
 class Signal(Protocol):
-    """One signal family (length, dedup_exact, dedup_minhash, dedup_semantic, language, noise,
-    consistency, label_noise, difficulty, diversity, outliers, format_concentration)."""
+    """One signal family; the families and their order are ``audit.registry.SIGNALS``."""
 
     name: ClassVar[str]
     needs_embeddings: ClassVar[bool]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from ift_data.errors import UserError
+
 SIGNALS: tuple[tuple[str, str], ...] = (
     ("length", "ift_data.audit.length"),
     ("dedup_exact", "ift_data.audit.dedup_exact"),
@@ -23,6 +25,7 @@ SIGNALS: tuple[tuple[str, str], ...] = (
     ("outliers", "ift_data.audit.outliers"),
     ("format_concentration", "ift_data.audit.format_concentration"),
 )
+SIGNAL_NAMES: tuple[str, ...] = tuple(name for name, _ in SIGNALS)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,11 @@ class Registered:
 
 
 def load_signals(only: tuple[str, ...] | None = None) -> list[Registered]:
+    """The registered signals (only those named in ``only``, in registry order); an unknown name is a
+    ``UserError`` listing the known ones."""
+    unknown = sorted(set(only or ()) - set(SIGNAL_NAMES))
+    if unknown:
+        raise UserError(f"unknown signal {unknown[0]!r}; use any of {', '.join(SIGNAL_NAMES)}", field="signals")
     out = []
     for name, module_name in SIGNALS:
         if only is not None and name not in only:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from ift_data.chat.masking import MASK_MODES
 from ift_data.errors import SpecError
 from ift_data.resources import bundled
 
@@ -78,7 +79,7 @@ def load_rules(path: str | Path | None = None) -> dict[str, Any]:
     for key in ("instruction_ratio_min", "small_dataset_max", "response_ratio_max"):
         if not isinstance(rules[key], int | float) or isinstance(rules[key], bool) or rules[key] < 0:
             raise SpecError("must be a non-negative number", file=str(path), field=key)
-    if rules["default_mode"] not in ("response", "instruction", "boilerplate", "last-turn", "full"):
+    if rules["default_mode"] not in MASK_MODES:
         raise SpecError("must be a mask mode", file=str(path), field="default_mode")
     return rules
 

@@ -1,6 +1,6 @@
 """Chat format presets by name, and lookup of a preset or a custom YAML file.
 
-Adding a preset: write ``chat/<name>.py`` defining ``FORMAT`` and add one line to ``PRESETS``.
+Adding a preset: write ``chat/<name>.py`` defining ``FORMAT`` and add it to ``PRESETS``.
 """
 
 from __future__ import annotations
@@ -11,12 +11,7 @@ from ift_data.chat import alpaca, chatml, llama3, plain
 from ift_data.chat.format import ChatFormat
 from ift_data.errors import UserError
 
-PRESETS: dict[str, ChatFormat] = {
-    "chatml": chatml.FORMAT,
-    "llama3": llama3.FORMAT,
-    "alpaca": alpaca.FORMAT,
-    "plain": plain.FORMAT,
-}
+PRESETS: dict[str, ChatFormat] = {f.name: f for f in (chatml.FORMAT, llama3.FORMAT, alpaca.FORMAT, plain.FORMAT)}
 
 
 def get_chat_format(name_or_path: str) -> ChatFormat:

@@ -1,7 +1,7 @@
 """Trainer-ready exports of built examples: one writer per format, plus the manifest section.
 
 Adding a format: write ``export/<format>.py`` (``NAME``, ``rows``; optional ``notes``, ``dataset_info``)
-and add one line to ``EXPORTERS``.
+and add the module to ``EXPORTERS``.
 """
 
 from __future__ import annotations
@@ -25,15 +25,8 @@ from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.schema import Example
 
 EXPORTERS: dict[str, ModuleType] = {
-    "segments": segments,
-    "messages": messages,
-    "prompt_completion": prompt_completion,
-    "alpaca": alpaca,
-    "sharegpt": sharegpt,
-    "text": text,
-    "tokenized": tokenized,
-}
-ALIASES = {"prompt-completion": "prompt_completion"}
+    m.NAME: m for m in (segments, messages, prompt_completion, alpaca, sharegpt, text, tokenized)}
+ALIASES = {"prompt-completion": prompt_completion.NAME}
 OVERFLOW_POLICIES = ("drop", "truncate")
 DATASET_INFO_FILE = "dataset_info.json"
 
