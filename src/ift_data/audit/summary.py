@@ -105,7 +105,8 @@ class AuditSummary:
 
     def audit_options(self) -> AuditOptions:
         """The options the audit ran with (to read its inputs again the same way)."""
-        return AuditOptions(**{k: tuple(v) if isinstance(v, list) else v for k, v in self.options.items()})
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in self.options.items()}
+        return AuditOptions(**values)
 
     def to_json(self, *, timings: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
