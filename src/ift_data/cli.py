@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from ift_data import __version__
 from ift_data.chat.masking import DEFAULT_MASK_MODE, MASK_MODES
@@ -24,7 +25,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            console.print(f"[bold red]error:[/] {exc.format()}", highlight=False, markup=True, soft_wrap=True)
+            console.print(f"[bold red]error:[/] {escape(exc.format())}", highlight=False, markup=True, soft_wrap=True)
             sys.exit(exc.exit_code)
 
 
