@@ -29,6 +29,8 @@ CASES = {
     "deep": (GOOD + b'{"instruction": "a", "output": "b", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n", 9,
              ["nested"]),
     "duplicate_keys": (GOOD + b'{"instruction": "a", "instruction": "b", "output": "x"}\n', 9, ["duplicate key"]),
+    "int_over_4300_digits": (GOOD + b'{"instruction": "a", "output": "b", "n": ' + b"9" * 5000 + b"}\n", 9,
+                             ["4,300"]),
     "lone_surrogate": (GOOD + b'{"instruction": "a\\ud800", "output": "x"}\n', 9, ["surrogate"]),
     "wrong_types": (GOOD + b"".join(json.dumps(r).encode() + b"\n" for r in (
         {"instruction": ["a"], "output": "x"}, {"instruction": {"a": 1}, "output": "x"},

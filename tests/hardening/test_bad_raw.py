@@ -46,6 +46,8 @@ JSONL_CASES = {
     "blank_text": (_jl(*GOOD, {"text": " \t\n", "label": 0}), 7, ["empty text value"]),
     "blank_lines_only_between": (_jl(*GOOD[:3]) + b"\n\n   \n" + _jl(*GOOD[3:]), 6, []),
     "noncharacter_in_text": (_jl(*GOOD, {"text": "a\ufdd0b", "label": 0}), 7, ["noncharacter"]),
+    "int_over_4300_digits": (_jl(*GOOD) + b'{"text": "x", "label": ' + b"1" * 5000 + b"}\n", 7, ["4,300"]),
+    "float_overflow": (_jl(*GOOD) + b'{"text": "x", "label": 1e999}\n', 7, ["too large"]),
     "lone_surrogate_escape": (_jl(*GOOD) + b'{"text": "a\\ud800b", "label": 0}\n', 7, ["surrogate"]),
 }
 

@@ -5,7 +5,9 @@
   text "nan"/"inf" or a float no JSON writer may emit);
 - lone UTF-16 surrogates written as escapes (``"\\ud800"``): valid JSON syntax, but not Unicode text,
   so no UTF-8 writer can write them out again;
-- nesting deeper than Python's recursion limit.
+- nesting deeper than Python's recursion limit;
+- an integer of more than 4,300 digits (Python refuses to convert it) or a number too large for a float
+  (it would become ``inf``).
 
 ``StrictJSONError`` carries a one-line reason; callers turn it into a reject (a row) or a user error
 (a whole document).
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -75,6 +78,23 @@ def find_duplicate(node: Any, *, deep: bool = True) -> str | None:
     return None
 
 
+MAX_INT_DIGITS = 4300  # Python's own limit for int <-> str conversion
+
+
+def _integer(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise StrictJSONError(f"integer with {digits:,} digits (over {MAX_INT_DIGITS:,})")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise StrictJSONError(f"number {text[:20]}{'...' if len(text) > 20 else ''} is too large for a float")
+    return value
+
+
 def _constant(name: str) -> Any:
     raise StrictJSONError(f"non-standard JSON constant {name} (JSON has no NaN or Infinity)")
 
@@ -104,7 +124,8 @@ def loads_strict(text: str, duplicates: str = "raise") -> Any:
     (see ``find_duplicate``)."""
     hook = _marking_pairs if duplicates == "mark" else _pairs
     try:
-        value = json.loads(text, object_pairs_hook=hook, parse_constant=_constant)
+        value = json.loads(text, object_pairs_hook=hook, parse_constant=_constant, parse_int=_integer,
+                           parse_float=_float)
     except StrictJSONError:
         raise
     except json.JSONDecodeError as exc:

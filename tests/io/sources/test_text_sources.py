@@ -276,3 +276,13 @@ def test_to_task_row_parent_lookup_beyond_root_is_missing(tmp_path: Path) -> Non
                     "fields: {text: ../../context}\n", encoding="utf-8")
     row = to_task_row(RawRow({"a": 1}, "x.jsonl", 9, parents=({"context": "c"},)), load_task_spec(path))
     assert isinstance(row, Reject) and (row.line, row.field) == (9, "../../context")
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero"), tmp_path):
+        with pytest.raises(UserError, match="not a regular file"):
+            items(path, "jsonl")
