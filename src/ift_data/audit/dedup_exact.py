@@ -41,11 +41,6 @@ class DedupExactSignal:
         sizes = groups.group_by("dedup_exact_cluster").len().filter(pl.col("len") > 1)
         in_group = whole.is_in(sizes["dedup_exact_cluster"].implode()) if sizes.height else pl.Series([False] * table.height)
         cluster = pl.when(pl.Series(in_group)).then(whole).otherwise(None)
-        columns = {
-            "dedup_exact_prompt_group": groups["dedup_exact_prompt_group"],
-            "dedup_exact_response_group": groups["dedup_exact_response_group"],
-            "dedup_exact_cluster": pl.select(cluster.alias("c"))["c"],
-        }
         summary = {
             "duplicate_rows": int(is_dup.sum()),
             "groups": sizes.height,
@@ -54,4 +49,8 @@ class DedupExactSignal:
             "prompt_duplicate_rows": int((groups["dedup_exact_prompt_group"] != groups["row_id"]).sum()),
             "response_duplicate_rows": int((groups["dedup_exact_response_group"] != groups["row_id"]).sum()),
         }
-        return SignalResult(columns=columns, flags={"flag_exact_duplicate": is_dup}, summary=summary)
+        return SignalResult(columns={
+            "dedup_exact_prompt_group": groups["dedup_exact_prompt_group"],
+            "dedup_exact_response_group": groups["dedup_exact_response_group"],
+            "dedup_exact_cluster": pl.select(cluster.alias("c"))["c"],
+        }, flags={"flag_exact_duplicate": is_dup}, summary=summary)

@@ -78,7 +78,8 @@ def ifd_scores(table: pl.DataFrame, model_path: str, max_tokens: int, device: st
     dev = "cuda" if device in ("auto", "cuda") and torch.cuda.is_available() else "cpu"
     try:  # local files only: nothing downloads at run time
         tok = AutoTokenizer.from_pretrained(model_path, local_files_only=True)
-        lm = AutoModelForCausalLM.from_pretrained(model_path, local_files_only=True).to(dev).eval()
+        # transformers' decorator on PreTrainedModel.to hides the bound model: .to(device) is right
+        lm = AutoModelForCausalLM.from_pretrained(model_path, local_files_only=True).to(dev).eval()  # type: ignore[arg-type]
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot load a causal LM from this local path: {exc}".splitlines()[0],
                         field="ifd_model", file=str(model_path)) from exc

@@ -139,7 +139,7 @@ class LabelNoiseSignal:
             if note["agreement"] is None or note["agreement"] < min_agreement:
                 note["not_flagged"] = f"labels not predictable from the graph (agreement below {min_agreement})"
                 flagged &= ~members
-        for i in np.flatnonzero(flagged):
+        for i in np.flatnonzero(flagged).tolist():
             suggested_col[i] = names[suggested[i]].split("\x00", 1)[1]
         given_col[:] = given
         flags[:] = flagged

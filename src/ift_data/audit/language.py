@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
+import numpy as np
 import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
@@ -206,16 +208,16 @@ class LanguageSignal:
         rule = lambda key, default: ctx.rule("language", key, default)  # noqa: E731
         detect = Detector(ctx.seed, rule("min_detect_chars", 20), rule("english_stopword_share", 0.12),
                           workers=int(rule("workers", 0)))
-        prompts = table.select(pl.concat_str(["instruction", "input"], separator="\n").str.strip_chars())
-        prompts = prompts.to_series().to_list()
-        responses = table["response"].to_list()
+        prompts: list[str] = (table.select(pl.concat_str(["instruction", "input"], separator="\n").str.strip_chars())
+                              .to_series().to_list())
+        responses: list[str] = table["response"].to_list()
         found = detect.detect_many([*prompts, *responses])
         inst, resp = found[:len(prompts)], found[len(prompts):]
         min_len, min_prob = rule("min_mismatch_chars", 60), rule("min_probability", 0.9)
         min_share = rule("min_function_word_share", 0.08)
         markers = [m.lower() for m in rule("translation_markers", [])]
-        instructions = table["instruction"].to_list()
-        mismatch = []
+        instructions: list[str] = table["instruction"].to_list()
+        mismatch: list[bool] = []
         for instruction, text, response, (li, pi), (lr, pr) in zip(instructions, prompts, responses, inst, resp,
                                                                   strict=True):
             long_enough = _long_enough(text, min_len) and _long_enough(response, min_len)
@@ -226,7 +228,7 @@ class LanguageSignal:
             differ = li.split("-")[0] != lr.split("-")[0]
             asked = differ and any(m in text.lower() for m in markers)
             mismatch.append(long_enough and confident and differ and not asked)
-        columns = {
+        columns: dict[str, pl.Series | np.ndarray | list[Any]] = {
             "language_instruction": pl.Series([x[0] for x in inst], dtype=pl.String),
             "language_instruction_prob": pl.Series([x[1] for x in inst], dtype=pl.Float64),
             "language_response": pl.Series([x[0] for x in resp], dtype=pl.String),
@@ -249,7 +251,7 @@ def _long_enough(text: str, min_chars: int) -> bool:
     return size >= min_chars or (size >= min_chars / 3 and len(_HAN_RE.findall(text)) >= 0.5 * size)
 
 
-def _shares(langs) -> dict[str, float]:
+def _shares(langs: Iterable[str]) -> dict[str, float]:
     counts = Counter(langs)
     total = sum(counts.values()) or 1
     return {k: round(v / total, 6) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}

@@ -89,7 +89,8 @@ class NoiseSignal:
         flags = {c: frame[c] for c in frame.columns if c.startswith("flag_")}
         flags["flag_repetition"] = pl.Series(repetition > rule("max_repetition", 0.5))
         flags["flag_url_heavy"] = frame["noise_url_share"] > rule("max_url_share", 0.5)
-        columns = {"noise_repetition": pl.Series(repetition.round(6)), "noise_url_share": frame["noise_url_share"].round(6),
-                   "noise_truncation_suspect": frame["noise_truncation_suspect"]}
         summary = {name: int(values.sum()) for name, values in flags.items()}
-        return SignalResult(columns=columns, flags=flags, summary={"flagged": summary})
+        return SignalResult(columns={"noise_repetition": pl.Series(repetition.round(6)),
+                                     "noise_url_share": frame["noise_url_share"].round(6),
+                                     "noise_truncation_suspect": frame["noise_truncation_suspect"]},
+                            flags=dict(flags), summary={"flagged": summary})

@@ -40,10 +40,13 @@ class TextEncoder:
         self.fast = fast
         self.chunk_size = chunk_size
         self.progress = progress
+        self.cache_root: Path | None
         if cache_dir is False:
-            self.cache_root: Path | None = None
+            self.cache_root = None
+        elif cache_dir is None or cache_dir is True:
+            self.cache_root = default_cache_root()
         else:
-            self.cache_root = default_cache_root() if cache_dir in (None, True) else Path(cache_dir)
+            self.cache_root = Path(cache_dir)
 
     @functools.cached_property
     def model(self) -> Any:
@@ -115,9 +118,10 @@ class TextEncoder:
         import torch
         import torch.nn.functional as F
 
-        transformer, pooling = _fast_parts(self.model) or (None, None)
-        if transformer is None:
+        parts = _fast_parts(self.model)
+        if parts is None:
             raise ValueError("this model has no fast path; use encode_stock")
+        transformer, pooling = parts
         tokenizer = transformer.tokenizer
         if getattr(transformer, "do_lower_case", False):
             texts = [t.lower() for t in texts]
