@@ -16,9 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ift_data.chat.masking import MASK_MODES
+from ift_data.config import Section, load_yaml
 from ift_data.errors import SpecError
 from ift_data.resources import bundled
 
@@ -67,21 +66,9 @@ def load_rules(path: str | Path | None = None) -> dict[str, Any]:
         if path != RULES_FILE:
             raise SpecError("masking rules file not found", file=str(path))
         return dict(DEFAULT_RULES)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SpecError(f"cannot read masking rules: {exc}", file=str(path)) from exc
-    if not isinstance(data, dict):
-        raise SpecError("masking rules must be a mapping", file=str(path))
-    for key in sorted(set(data) - set(DEFAULT_RULES), key=str):
-        raise SpecError(f"unknown key (allowed: {', '.join(DEFAULT_RULES)})", file=str(path), field=str(key))
-    rules = {**DEFAULT_RULES, **data}
-    for key in ("instruction_ratio_min", "small_dataset_max", "response_ratio_max"):
-        if not isinstance(rules[key], int | float) or isinstance(rules[key], bool) or rules[key] < 0:
-            raise SpecError("must be a non-negative number", file=str(path), field=key)
-    if rules["default_mode"] not in MASK_MODES:
-        raise SpecError("must be a mask mode", file=str(path), field="default_mode")
-    return rules
+    data = Section(load_yaml(path), tuple(DEFAULT_RULES), file=str(path))
+    return {key: data.choice(key, tuple(MASK_MODES), default) if key == "default_mode" else data.number(key, default)
+            for key, default in DEFAULT_RULES.items()}
 
 
 def recommend_mask_mode(instruction_lengths: Sequence[float], response_lengths: Sequence[float], unit: str,

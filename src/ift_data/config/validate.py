@@ -32,13 +32,18 @@ def kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _bounds(minimum: float | None, maximum: float | None, above: bool) -> str:
+def _expected(what: str, minimum: float | None, maximum: float | None, above: bool) -> str:
+    """``a positive integer <= 64``, ``a non-negative number``, ``a number >= 0.1`` ..."""
     parts = []
-    if minimum is not None:
-        parts.append(f"{'>' if above else '>='} {minimum:g}")
+    if minimum == 0:
+        what = f"{'a positive' if above else 'a non-negative'} {what}"
+    else:
+        what = f"{'an' if what[0] in 'aeiou' else 'a'} {what}"
+        if minimum is not None:
+            parts.append(f"{'>' if above else '>='} {minimum:g}")
     if maximum is not None:
         parts.append(f"<= {maximum:g}")
-    return " and ".join(parts)
+    return " ".join([what, " and ".join(parts)]).strip()
 
 
 class Section:
@@ -150,8 +155,8 @@ class Section:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(f"must be an integer {_bounds(minimum, maximum, above)}, not {brief(value)}", key)
-        self._check_range(key, value, minimum, maximum, above, "an integer")
+            raise self.fail(f"must be {_expected('integer', minimum, maximum, above)}, not {brief(value)}", key)
+        self._check_range(key, value, minimum, maximum, above, "integer")
         return value
 
     def number(self, key: str, default: float | None, *, minimum: float | None = 0,
@@ -161,12 +166,13 @@ class Section:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise self.fail(f"must be a finite number {_bounds(minimum, maximum, above)}, not {brief(value)}", key)
-        self._check_range(key, value, minimum, maximum, above, "a number")
+            raise self.fail(f"must be {_expected('finite number', minimum, maximum, above)}, not {brief(value)}",
+                            key)
+        self._check_range(key, value, minimum, maximum, above, "finite number")
         return value
 
     def _check_range(self, key: str, value: float, minimum: float | None, maximum: float | None, above: bool,
                      what: str) -> None:
         low = minimum is not None and (value <= minimum if above else value < minimum)
         if low or (maximum is not None and value > maximum):
-            raise self.fail(f"must be {what} {_bounds(minimum, maximum, above)}, not {brief(value)}", key)
+            raise self.fail(f"must be {_expected(what, minimum, maximum, above)}, not {brief(value)}", key)
