@@ -121,3 +121,24 @@ def test_an_imported_sandbox_escape_never_renders(tmp_path: Path) -> None:
 
     with pytest.raises(RenderError):
         expander.render_pair(0, 0)
+
+
+def test_aliases_in_answer_choices_cannot_blow_up_the_import(tmp_path: Path) -> None:
+    """A ~600-byte file whose answer_choices list aliases 10^8 strings: a fast one-line error, no pack."""
+    import time
+
+    lines = ["dataset: demo", "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 8)]
+    lines += ["templates:", "  a: !Template", "    id: a", "    jinja: '{{premise}} ||| {{label}}'",
+              "    answer_choices: *l7"]
+    source = tmp_path / "templates.yaml"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert source.stat().st_size < 700
+    start = time.perf_counter()
+    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(source), "--family", "bomb",
+                                       "--out", str(tmp_path / "bomb.yaml")])
+    assert time.perf_counter() - start < 2
+    assert result.exit_code == 2 and not (tmp_path / "bomb.yaml").exists()
+    message = [line for line in result.output.splitlines() if line.strip()]
+    assert len(message) == 1 and "templates.yaml:" in message[0] and "aliases expand" in message[0]
+    assert "lol" not in message[0]
