@@ -36,9 +36,14 @@ def check_out_dir(out_dir: Path) -> None:
 def fresh_dir(out_dir: Path) -> Path:
     """An empty folder beside ``out_dir`` (same file system, so the final swap is a rename)."""
     check_out_dir(out_dir)
-    parent = out_dir.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    return _new_dir(parent, f".{out_dir.name}.building-")
+    out_dir = _absolute(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    return _new_dir(out_dir.parent, f".{out_dir.name}.building-")
+
+
+def _absolute(path: Path) -> Path:
+    """Absolute, with ``.`` and ``..`` resolved (so ``--out .`` has a name) but links not followed."""
+    return Path(os.path.abspath(path))
 
 
 def _new_dir(parent: Path, prefix: str) -> Path:
@@ -70,6 +75,7 @@ def _earlier_build_files(out_dir: Path) -> set[str]:
 def swap_in(work: Path, out_dir: Path) -> None:
     """Make ``work`` the new ``out_dir``: the earlier build's files go, files someone else put there stay."""
     check_out_dir(out_dir)
+    out_dir = _absolute(out_dir)
     if not out_dir.exists():
         os.replace(work, out_dir)
         return
@@ -77,7 +83,7 @@ def swap_in(work: Path, out_dir: Path) -> None:
     for entry in sorted(out_dir.iterdir()):
         if entry.name not in earlier and not (work / entry.name).exists():
             os.replace(entry, work / entry.name)
-    old = _new_dir(out_dir.absolute().parent, f".{out_dir.name}.old-")
+    old = _new_dir(out_dir.parent, f".{out_dir.name}.old-")
     os.replace(out_dir, old / "out")
     os.replace(work, out_dir)
     shutil.rmtree(old, ignore_errors=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +79,7 @@ def lint_task(pack: TemplatePack, rows: Sequence[TaskRow], label_names: tuple[st
     return [i for i in _dedupe(issues) if i.severity == "error" and i.code not in BUILD_SKIPS]
 
 
-def _issue_factory(template: Template):
+def _issue_factory(template: Template) -> Callable[..., LintIssue]:
     def make(code: str, message: str, severity: str = "error") -> LintIssue:
         return LintIssue(template.id, template.source, template.line, code, message, severity)
     return make
