@@ -37,6 +37,9 @@ def test_round_trip(audited) -> None:
     assert loaded.inputs[0].sha256 == input_sha256(loaded.inputs[0].path) and loaded.inputs[0].records == 4
     assert loaded.read_rejects[0].line == 4 and loaded.rows.rejected_on_read == 1
     assert loaded.flag_families["flag_exact_duplicate"] == "dedup_exact"
+    assert "length_ratio" in loaded.signals["length"].columns and "dedup_exact_cluster" in loaded.signals["dedup_exact"].columns
+    assert set(audited.signals.columns) == {"row_id", *(c for run in loaded.signals.values()
+                                                       for c in (*run.columns, *run.flags))}
     assert loaded.masking is not None and loaded.masking.n_examples == 3
     assert loaded.audit_options() == OPTS.__class__(**{**OPTS.__dict__, "progress": True})
     assert "timings" not in loaded.to_json(timings=False)

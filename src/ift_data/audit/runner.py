@@ -134,13 +134,13 @@ def _check_rows(data: InstructionData, paths: Sequence[str | Path]) -> None:
 def _run_one(entry: Registered, table: pl.DataFrame, ctx: AuditContext, options: AuditOptions,
              columns: dict[str, pl.Series], flags: dict[str, pl.Series], timings: dict[str, Any]) -> SignalRun:
     if entry.cls is None:
-        return SignalRun("missing", entry.missing, (), {})
+        return SignalRun("missing", entry.missing, (), (), {})
     signal = entry.cls()
     if getattr(signal, "needs_embeddings", False):
         if not options.embeddings:
-            return SignalRun("skipped", "embeddings off (--no-embeddings)", (), {})
+            return SignalRun("skipped", "embeddings off (--no-embeddings)", (), (), {})
         if ctx.knn() is None:
-            return SignalRun("skipped", "no kNN graph (ift_data.embed unavailable)", (), {})
+            return SignalRun("skipped", "no kNN graph (ift_data.embed unavailable)", (), (), {})
     started = time.perf_counter()
     result: SignalResult = signal.compute(table, ctx)
     timings["signals"][entry.name] = time.perf_counter() - started
@@ -155,8 +155,8 @@ def _run_one(entry: Registered, table: pl.DataFrame, ctx: AuditContext, options:
             target[name] = series.alias(name)
     figures = _jsonable(result.summary)
     if isinstance(figures.get("skipped"), str):  # the signal found nothing it could judge (base.py)
-        return SignalRun("skipped", figures["skipped"], tuple(result.flags), figures)
-    return SignalRun("ok", None, tuple(result.flags), figures)
+        return SignalRun("skipped", figures["skipped"], tuple(result.columns), tuple(result.flags), figures)
+    return SignalRun("ok", None, tuple(result.columns), tuple(result.flags), figures)
 
 
 def _lazy_knn(table: pl.DataFrame, options: AuditOptions, timings: dict[str, Any]) -> Callable[[], Any | None]:
@@ -233,7 +233,7 @@ def _summary(data: InstructionData, rules_path: str, rules: dict[str, Any], opti
     )
 
 
-_NOT_RUN = SignalRun("missing", None, (), {})
+_NOT_RUN = SignalRun("missing", None, (), (), {})
 
 
 def _versions() -> dict[str, str]:

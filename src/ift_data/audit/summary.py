@@ -51,7 +51,8 @@ class SignalRun:
 
     status: str  # one of SIGNAL_STATES
     reason: str | None
-    flags: tuple[str, ...]  # flag columns it wrote to signals.parquet
+    columns: tuple[str, ...]  # the other columns it wrote to signals.parquet
+    flags: tuple[str, ...]  # the flag columns it wrote
     summary: dict[str, Any]  # its dataset-level figures (SignalResult.summary); {} unless ok
 
 
@@ -229,7 +230,8 @@ def _signal_run(data: Any, file: str | None, where: str) -> SignalRun:
     values = _keys(data, [f.name for f in fields(SignalRun)], file, where)
     if values["status"] not in SIGNAL_STATES:
         raise _mismatch(file, f"{where}.status", f"unknown status {values['status']!r}")
-    return SignalRun(values["status"], values["reason"], tuple(_list(values["flags"], file, f"{where}.flags")),
+    return SignalRun(values["status"], values["reason"], tuple(_list(values["columns"], file, f"{where}.columns")),
+                     tuple(_list(values["flags"], file, f"{where}.flags")),
                      _dict(values["summary"], file, f"{where}.summary"))
 
 

@@ -7,18 +7,21 @@ build``) does not pull in polars, numpy and jinja2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ift_data.audit.runner import AuditResult
+
 __all__ = ["write_reports"]
 
 
-def write_reports(result_or_dir: Any, out_dir: str | Path | None = None, console: Console | None = None,
-                  *, per_flag: int = 5) -> Path:
+def write_reports(result_or_dir: AuditResult | str | Path, out_dir: str | Path | None = None,
+                  console: Console | None = None, *, per_flag: int = 5) -> Path:
     """Read an audit (folder with ``signals.parquet`` + ``summary.json``, or the runner's ``AuditResult``),
-    write ``OUT_DIR/report.html`` and print the terminal summary on ``console``. Returns the HTML path."""
+    write ``OUT_DIR/report.html`` (default: the audit folder) and print the terminal summary on
+    ``console``. Returns the HTML path."""
     from ift_data.report.data import load_report_data
     from ift_data.report.facts import compute_facts
     from ift_data.report.html import write_html

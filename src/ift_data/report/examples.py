@@ -40,7 +40,8 @@ def _clip(text: Any) -> str:
 
 
 def _family_columns(data: ReportData, family: str) -> list[str]:
-    return [c for c in data.signals.columns if c.startswith(family + "_")]
+    """The columns the runner recorded for ``family``."""
+    return list(data.summary.signals[family].columns)
 
 
 def _score_column(data: ReportData, flag: str, family: str, columns: list[str],

@@ -82,11 +82,10 @@ def _scalar_figures(block: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def cluster_sizes(data: ReportData) -> dict[str, list[int]]:
     """Sizes of duplicate clusters (> 1 member) per family that wrote a ``<family>_cluster`` column."""
     out: dict[str, list[int]] = {}
-    for family in data.summary.signals:
-        series = data.column(f"{family}_cluster")
-        if series is None:
+    for family, run in data.summary.signals.items():
+        if f"{family}_cluster" not in run.columns:
             continue
-        counts = series.drop_nulls().value_counts()["count"]
+        counts = data.signals[f"{family}_cluster"].drop_nulls().value_counts()["count"]
         sizes = sorted(int(c) for c in counts if c > 1)
         if sizes:
             out[f"{family}_cluster"] = sizes
