@@ -12,10 +12,10 @@ from rich.table import Table
 from ift_data.errors import TemplateError
 from ift_data.resources import bundled
 from ift_data.templates.lint import lint_packs, sample_rows
-from ift_data.templates.pack import load_packs
+from ift_data.templates.pack import TemplatePack, load_packs
 
 
-def _packs(dirs: Sequence[Path]):
+def _packs(dirs: Sequence[Path]) -> dict[str, TemplatePack]:
     return load_packs(dirs or [bundled("templates")])
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from ift_data.config import Section, line_of, load_yaml
-from ift_data.errors import TemplateError, UserError
+from ift_data.config import Section, load_yaml
+from ift_data.errors import TemplateError
 from ift_data.schema import TemplateVariant
 
 PACK_KEYS = ("family", "description", "slots", "optional_slots", "templates")
@@ -60,23 +60,6 @@ class TemplatePack:
     @property
     def variables(self) -> frozenset[str]:
         return frozenset(self.slots) | frozenset(self.optional_slots) | BUILTIN_VARIABLES
-
-
-def read_yaml(path: Path, error: type[UserError] = TemplateError) -> Any:
-    """Legacy shape of :func:`ift_data.config.load_yaml`: every mapping also holds its 1-based line under
-    ``"__line__"``. Kept for callers not yet moved to ``load_yaml`` + ``Section`` (which give lines without
-    mixing them into the data)."""
-    return _with_line_keys(load_yaml(path, error=error))
-
-
-def _with_line_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        out = {key: _with_line_keys(item) for key, item in value.items()}
-        out["__line__"] = line_of(value)
-        return out
-    if isinstance(value, list):
-        return [_with_line_keys(item) for item in value]
-    return value
 
 
 def _template(raw: Any, family: str, pack: Section, field: str, line: int | None) -> Template:
