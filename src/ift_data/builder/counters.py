@@ -60,11 +60,13 @@ class Ledger:
     rows_in: int
     rejects: list[Reject] = field(default_factory=list)
     used: int = 0
+    _counts: dict[str, StageCount] | None = field(default=None, repr=False, compare=False)
 
     def drop(self, reject: Reject) -> None:
         if reject.stage not in ROW_STAGES:
             raise ValueError(f"unknown stage {reject.stage!r}")
         self.rejects.append(reject)
+        self._counts = None
 
     def keep(self, rows: int = 1) -> None:
         self.used += rows
@@ -77,6 +79,11 @@ class Ledger:
 
     def stages(self) -> dict[str, StageCount]:
         """The counter of each row stage: one stage's rows out are the next one's rows in."""
+        if self._counts is None:
+            self._counts = self._count()
+        return self._counts
+
+    def _count(self) -> dict[str, StageCount]:
         by_stage: dict[str, list[Reject]] = {stage: [] for stage in ROW_STAGES}
         for reject in self.rejects:
             by_stage[reject.stage].append(reject)
@@ -84,7 +91,11 @@ class Ledger:
         rows = self.rows_in
         for stage in ROW_STAGES:
             drops = by_stage[stage]
-            counts[stage] = StageCount(stage, rows, rows - len(drops), Counter(reason_kind(r) for r in drops))
+            reasons = Counter(r.reason for r in drops)  # many rows share a reason: blank each one once
+            kinds: Counter[str] = Counter()
+            for reason, n in reasons.items():
+                kinds[reason_kind(Reject("", 0, reason, stage=stage))] += n
+            counts[stage] = StageCount(stage, rows, rows - len(drops), kinds)
             rows -= len(drops)
         return counts
 
