@@ -247,6 +247,8 @@ def test_one_name_where_a_list_is_expected_is_a_list_of_one(case: BuildCase) -> 
     data = recipe(case.root / "task" / "task.yaml", expansion={"variants": "forward"},
                   held_out={"clusters": "nli"})
     dump_yaml(recipe_path, data)
+    case.build().assert_user_error("cluster 'nli' matches no dataset")  # ["nli"], not its characters
+    dump_yaml(recipe_path, {**data, "held_out": {"clusters": []}})
     case.build().assert_ok()
     text = (case.root / "out" / "train.segments.jsonl").read_text()
     assert '"variant":"forward"' in text and '"variant":"inverted"' not in text
