@@ -111,6 +111,14 @@ def test_huge_integers_are_a_one_line_error(number: str) -> None:
     assert error.line == 2 and "integer too large" in error.reason
 
 
+@pytest.mark.parametrize("value", ['!!int ""', "!!int _", "!!int 0x", "!!float x", "!!bool maybe", "!!timestamp x",
+                                   "!!timestamp 2001-13-45", "!!int 1:2:x"])
+def test_explicit_tags_on_unreadable_scalars_are_a_one_line_error(value: str) -> None:
+    """Found by fuzzing: PyYAML's scalar constructors raise IndexError/KeyError/... on these."""
+    error = _error(f"a: 1\nb: {value}\n")
+    assert error.line == 2 and "is not a valid !!" in error.reason
+
+
 def test_big_but_sane_integers_load() -> None:
     assert parse_yaml("k: " + "9" * 4000, source="c")["k"] == int("9" * 4000)
 

@@ -132,20 +132,33 @@ class _SafeLoader(yaml.SafeLoader):
                              "(a 'billion laughs' file?)", node.start_mark)
         self.sizes[id(node)] = (size, depth)
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        if not isinstance(node, ScalarNode):
+            return super().construct_object(node, deep)
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+            # PyYAML's scalar constructors trust the resolver; an explicit tag (`!!int ""`, `!!bool maybe`,
+            # `!!timestamp x`) reaches them with text they cannot read.
+            raise ConstructorError(None, None, f"{brief(node.value)} is not a valid {_tag(node.tag)} value",
+                                   node.start_mark) from None
+
     def construct_undefined(self, node: Node) -> Any:
-        raise ConstructorError(None, None, f"tag {brief(node.tag)} is not allowed here: config files hold plain "
-                               "values only", node.start_mark)
+        raise ConstructorError(None, None, f"tag {brief(_tag(node.tag))} is not allowed here: config files hold "
+                               "plain values only", node.start_mark)
 
     def construct_yaml_int(self, node: ScalarNode) -> int:
-        if len(node.value) > 4 * MAX_INT_BITS:
+        digits = node.value.replace("_", "").lstrip("+-")
+        if len(digits) > 4 * MAX_INT_BITS or (digits.isdecimal() and len(digits) > 4300):
             raise LimitError("integer too large (more than 4,300 digits)", node.start_mark)
-        try:
-            value = super().construct_yaml_int(node)
-        except ValueError as exc:  # Python refuses str -> int past 4,300 digits
-            raise LimitError("integer too large (more than 4,300 digits)", node.start_mark) from exc
+        value = super().construct_yaml_int(node)
         if value.bit_length() > MAX_INT_BITS:
             raise LimitError("integer too large (more than 4,300 digits)", node.start_mark)
         return value
+
+
+def _tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _construct_map(loader: _SafeLoader, node: Node) -> YamlMap:
