@@ -42,11 +42,12 @@ class SourceSpec:
         raise KeyError(split)
 
     def read_options(self, split: str) -> ReadOptions:
-        """How the source layer reads ``split``."""
+        """How the source layer reads ``split`` (no line cap: the build bounds values with
+        ``--max-field-chars``)."""
         hub_split = str(self.split_path(split)) if self.format == "hf_hub" else split
         return ReadOptions(format=self.format, header=self.header, columns=self.columns, quoting=self.quoting,
                            encoding=self.encoding, records=self.records, delimiter=self.delimiter,
-                           dataset=self.dataset, config=self.config, split=hub_split)
+                           dataset=self.dataset, config=self.config, split=hub_split, max_line_bytes=None)
 
 
 @dataclass(frozen=True, slots=True)

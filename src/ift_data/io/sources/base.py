@@ -41,7 +41,7 @@ class ReadOptions:
     dataset: str | None = None
     config: str | None = None
     split: str | None = None
-    max_line_bytes: int = MAX_LINE_BYTES
+    max_line_bytes: int | None = MAX_LINE_BYTES  # None: no cap (the build bounds values with --max-field-chars)
 
 
 @dataclass
@@ -118,7 +118,7 @@ def strip_bom(data: bytes) -> bytes:
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
-def decoded_lines(name: str, data: bytes, encoding: str = "utf-8", max_line_bytes: int = MAX_LINE_BYTES
+def decoded_lines(name: str, data: bytes, encoding: str = "utf-8", max_line_bytes: int | None = MAX_LINE_BYTES
                   ) -> Iterator[tuple[int, str | Reject]]:
     """(line number, text with its line ending) for each physical line (``\\n``, ``\\r\\n`` or ``\\r``);
     an undecodable or oversized line is a reject instead. UTF-8 is decoded line by line (a bad byte
@@ -133,7 +133,7 @@ def decoded_lines(name: str, data: bytes, encoding: str = "utf-8", max_line_byte
             yield number, match.group()
         return
     for number, raw in enumerate(strip_bom(data).splitlines(keepends=True), start=1):
-        if len(raw) > max_line_bytes:
+        if max_line_bytes is not None and len(raw) > max_line_bytes:
             yield number, line_too_long(name, number, len(raw), max_line_bytes)
             continue
         try:
