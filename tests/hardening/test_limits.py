@@ -77,7 +77,7 @@ def test_audit_max_rows(tmp_path: Path) -> None:
     data = _instructions(tmp_path / "d.jsonl", 30)
     run_cli("audit", data, "--out", tmp_path / "out", "--no-embeddings", "--max-rows", "10").assert_ok()
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert summary["rows"] == {"in": 30, "audited": 10, "rejected_on_read": 20}
+    assert summary["rows"] == {"read": 30, "audited": 10, "rejected_on_read": 20}
 
 
 class _Full:
