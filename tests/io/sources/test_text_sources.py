@@ -286,3 +286,11 @@ def test_only_regular_files_are_read(tmp_path: Path) -> None:
     for path in (fifo, Path("/dev/zero"), tmp_path):
         with pytest.raises(UserError, match="not a regular file"):
             items(path, "jsonl")
+
+
+def test_json_document_in_another_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    path.write_bytes(json.dumps([{"text": "caf\u00e9", "label": 1}], ensure_ascii=False).encode("utf-16"))
+    assert items(path, "json", encoding="utf-16")[0].fields == {"text": "caf\u00e9", "label": 1}
+    with pytest.raises(UserError, match="invalid UTF-8"):
+        items(path, "json")

@@ -21,10 +21,11 @@ _PATH_PART = re.compile(r"^([^\[\]]*)(\[\])?$")
 
 def parse_document(data: bytes, name: str, encoding: str = "utf-8") -> Any:
     """The whole document; a file that is not strict JSON is a one-line error naming its line."""
+    utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
     try:
-        text = data.decode("utf-8-sig" if encoding.lower().startswith("utf") else encoding)
+        text = data.decode("utf-8-sig" if utf8 else encoding)
     except UnicodeDecodeError as exc:
-        raise UserError(f"invalid UTF-8 at byte {exc.start}", file=name,
+        raise UserError(f"invalid {'UTF-8' if utf8 else encoding} at byte {exc.start}", file=name,
                         line=data.count(b"\n", 0, exc.start) + 1) from exc
     try:
         return loads_strict(text, duplicates="mark")
