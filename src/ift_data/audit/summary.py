@@ -81,6 +81,9 @@ class RulesUsed:
 
 @dataclass(frozen=True)
 class AuditSummary:
+    """One audit's record: inputs, row counts, read rejects, each signal's run and figures, flag counts
+    by family, what clean would remove, the masking recommendation, rules, options and versions."""
+
     rows: RowCounts
     inputs: tuple[InputFile, ...]
     read_rejects: tuple[Reject, ...]
@@ -100,7 +103,7 @@ class AuditSummary:
         return {flag: info.family for flag, info in self.flags.items()}
 
     def family(self, name: str) -> dict[str, Any]:
-        """The figures of one signal family ({} when it did not run)."""
+        """The figures of one signal family ({} when it was not run or was skipped before computing)."""
         run = self.signals.get(name)
         return run.summary if run is not None else {}
 
