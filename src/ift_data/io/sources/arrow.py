@@ -4,11 +4,11 @@ table with their types kept, ``ClassLabel`` names from the Hugging Face features
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ift_data.io.sources.base import Item, ReadOptions, Source
+from ift_data.io.sources.base import Item, Source
 from ift_data.schema import RawRow
 
 BATCH_ROWS = 4096
@@ -52,10 +52,7 @@ def table_source(fmt: str, path: Path, name: str, sha256: str, table: Any,
                   class_labels=class_labels(features), table=table)
 
 
-def kept_table(source: Source, kept_lines: list[int] | tuple[int, ...] | Any) -> Any:
+def kept_table(source: Source, kept_lines: Sequence[int]) -> Any:
     """The source's table restricted to the kept rows (by line number), in file order."""
     return source.table.take(sorted({n - 1 for n in kept_lines}))
 
-
-def no_write(source: Source, options: ReadOptions, kept_lines: Any, target: Path) -> None:
-    raise NotImplementedError(f"cannot write {source.format} back")

@@ -32,7 +32,7 @@ def _split_lines(lines: Lines, start: int, delimiter: str, quoting: str, expecte
         return
     rereads = 0
     while start < len(lines):
-        reader = csv.reader((text for _, text in lines[start:]), delimiter=delimiter, strict=True)
+        reader = csv.reader((lines[i][1] for i in range(start, len(lines))), delimiter=delimiter, strict=True)
         consumed, restart = 0, None
         while restart is None:
             first = start + consumed
