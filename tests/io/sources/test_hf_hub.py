@@ -84,3 +84,15 @@ def test_missing_hub_dataset_through_the_cli_is_exit_2_and_one_line(hub_cache: P
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.exit_code == 2 and len(lines) == 1, result.output
     assert "hf:acme/not-downloaded/default[train]" in lines[0] and "field 'source.dataset'" in lines[0]
+
+
+def test_offline_is_forced_even_when_the_environment_allows_the_network(hub_cache: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub.constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
+    with pytest.raises(UserError, match="network is never used"):
+        open_source(Path("train"), ReadOptions(format="hf_hub", dataset="acme/elsewhere", split="train"))
+    assert huggingface_hub.constants.HF_HUB_OFFLINE is True and datasets.config.HF_HUB_OFFLINE is True

@@ -22,6 +22,7 @@ def _force_offline() -> None:
     import huggingface_hub.constants
 
     datasets.config.HF_HUB_OFFLINE = True  # read at import time: set it too if datasets was imported before
+    datasets.config.HF_DATASETS_OFFLINE = True
     huggingface_hub.constants.HF_HUB_OFFLINE = True
 
 
