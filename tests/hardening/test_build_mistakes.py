@@ -36,6 +36,17 @@ def test_held_out_cluster_matching_no_dataset(case: BuildCase) -> None:
     assert not (case.root / "out").exists()
 
 
+def test_held_out_cluster_named_only_as_related_holds_that_dataset_out(case: BuildCase) -> None:
+    case.write(ROWS)
+    mood = dump_yaml(case.root / "mood" / "task.yaml", {**sentiment_spec("jsonl", "train.jsonl"), "name": "mood",
+                                                         "cluster": "mood", "related": ["topic"]})
+    (case.root / "mood" / "train.jsonl").write_bytes(ROWS)
+    _with_datasets(case, mood, held_out={"clusters": ["topic"]})
+    case.build().assert_ok()
+    manifest = case.manifest()
+    assert set(manifest["datasets"]) == {"ds"} and set(manifest["held_out"]["datasets"]) == {"mood"}
+
+
 def test_held_out_dataset_without_the_eval_split(case: BuildCase) -> None:
     case.write(ROWS)
     topics = _topic_task(case, {"train": "train.jsonl"})
@@ -93,7 +104,9 @@ def test_pack_failing_lint_on_the_tasks_rows_stops_the_build(case: BuildCase) ->
 
 def test_allow_lint_errors_builds_and_records_them(case: BuildCase) -> None:
     _subj(case)
-    case.build("--allow-lint-errors").assert_ok()
+    outcome = case.build("--allow-lint-errors")
+    outcome.assert_ok()
+    assert "error(s) allowed for ds" in outcome.stdout
     manifest = case.manifest()
     assert manifest["datasets"]["ds"]["lint_errors"]
     case.assert_accounted(10)

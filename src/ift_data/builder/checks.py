@@ -32,8 +32,9 @@ def split_held_out(recipe: Recipe) -> tuple[list[DatasetEntry], list[DatasetEntr
     clusters = set(spec.clusters)
     entries = recipe.root.datasets()
     known = {e.task.cluster for e in entries}
+    related = {r for e in entries for r in e.task.related}
     for name in spec.clusters:
-        if name not in known:
+        if name not in known | related:
             raise SpecError(f"held-out cluster {name!r} matches no dataset's cluster, so nothing would be held "
                             f"out (clusters: {', '.join(sorted(known))})", file=recipe.path,
                             field="held_out.clusters")

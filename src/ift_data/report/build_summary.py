@@ -51,6 +51,10 @@ def print_build_summary(manifest: dict[str, Any], out_dir: str, console: Console
                   f"{accounting['rows_hard_capped']:,} + not sampled {accounting['rows_not_sampled']:,} + "
                   f"rejected {accounting['rows_rejected']:,}; reasons in {out_dir}/rejects.jsonl")
     console.print(f"rejected rows by stage: {_stages(accounting.get('rejected_by_stage', {}))}")
+    for name, d in {**manifest["datasets"], **manifest["held_out"]["datasets"]}.items():
+        if d.get("lint_errors"):
+            console.print(f"[bold yellow]lint: {len(d['lint_errors'])} error(s) allowed for {name}[/] "
+                          f"(manifest.json → datasets / held_out → lint_errors)", highlight=False)
     for name, export in accounting.get("export", {}).items():
         if export["dropped"]:
             reasons = "; ".join(f"{reason}: {n:,}" for reason, n in export["dropped_by_reason"].items())
