@@ -101,7 +101,7 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
         swap_in(work, out_dir)
     finally:
         discard(work)
-    return BuildResult(recipe, out_dir, outcomes, held_info, manifest)
+    return BuildResult(recipe, out_dir, outcomes, manifest["held_out"], manifest)
 
 
 def _prepare(recipe: Recipe, entry: DatasetEntry, split: str, packs: dict[str, TemplatePack], renderer: Renderer,
