@@ -5,6 +5,7 @@ failed build leaves the folder as it was."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,20 @@ def test_swap_into_a_new_folder_and_refusals(tmp_path) -> None:
     empty.mkdir()
     swap_in(fresh_dir(empty), empty)
     assert empty.is_dir() and not any(empty.iterdir())
+
+
+def test_work_folders_of_killed_builds_are_removed_others_kept(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(done.stdout)  # a process that has exited
+    abandoned = tmp_path / f".out.building-{dead}-0123abcd"
+    abandoned.mkdir()
+    (abandoned / "train.segments.jsonl").write_text("partial")
+    running = tmp_path / f".out.building-{os.getpid()}-0123abcd"  # a build still running (this process)
+    running.mkdir()
+    other = tmp_path / f".other.building-{dead}-0123abcd"  # another --out's
+    other.mkdir()
+    work = fresh_dir(tmp_path / "out")
+    assert not abandoned.exists() and running.is_dir() and other.is_dir() and work.is_dir()

@@ -38,7 +38,27 @@ def fresh_dir(out_dir: Path) -> Path:
     check_out_dir(out_dir)
     out_dir = _absolute(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(out_dir)
     return _new_dir(out_dir.parent, f".{out_dir.name}.building-")
+
+
+def _remove_abandoned(out_dir: Path) -> None:
+    """Work folders of builds into the same ``--out`` whose process is gone (killed mid-build)."""
+    pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(building|old)-(\d+)-[0-9a-f]{{8}}")
+    for entry in out_dir.parent.iterdir():
+        match = pattern.fullmatch(entry.name)
+        if match and entry.is_dir() and not entry.is_symlink() and not _alive(int(match.group(2))):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _absolute(path: Path) -> Path:
