@@ -179,6 +179,13 @@ def test_csv_format_on_a_tsv_file(case: BuildCase) -> None:
     case.build().assert_user_error("train.csv:1:", "field 'source.format'", "format: tsv")
 
 
+def test_csv_format_on_a_headerless_tsv_file(case: BuildCase) -> None:
+    raw = b"".join(f"review {i} was fine\t{i % 2}\n".encode() for i in range(6))
+    spec = sentiment_spec("csv", "train.csv", source={"header": False, "columns": ["text", "label"]})
+    case.write(raw, "csv", spec=spec)
+    case.build().assert_user_error("train.csv:1:", "field 'source.format'", "first line", "format: tsv")
+
+
 def test_duplicate_column_names(case: BuildCase) -> None:
     case.write(b"text,label,text\na,1,b\n", "csv")
     case.build().assert_user_error("train.csv:1:", "duplicate column")

@@ -76,6 +76,12 @@ def _header(lines: Lines, name: str, options: ReadOptions) -> tuple[tuple[str, .
     if not options.header:
         assert options.columns is not None
         _check_unique(options.columns, name, None)
+        first_line = next(((n, t) for n, t in lines if t.strip()), None)
+        if first_line is not None and len(options.columns) > 1:
+            cells = first_line[1].rstrip("\r\n").split(delimiter)
+            if len(cells) == 1:
+                _check_delimiter(first_line[1], (cells[0],), delimiter, name, first_line[0], "first line",
+                                 len(options.columns))
         return options.columns, 0, None
     for first, last, cells in _split_lines(lines, 0, delimiter, options.quoting, None):
         if isinstance(cells, str):
@@ -92,21 +98,27 @@ def _header(lines: Lines, name: str, options: ReadOptions) -> tuple[tuple[str, .
 
 
 def _check_unique(names: Sequence[str], file: str, line: int | None) -> None:
-    seen: set[str] = set()
-    twice = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
+    twice = {n for n in names if names.count(n) > 1}
     if twice:
         raise UserError(f"duplicate column name(s) {sorted(set(twice))} in {list(names)}", file=file, line=line,
                         field="source.columns" if line is None else None)
 
 
-def _check_delimiter(text: str, names: tuple[str, ...], delimiter: str, file: str, line: int) -> None:
-    """``format: csv`` on a tab-separated file (or the reverse) reads every line as one cell: say so."""
+def _check_delimiter(text: str, names: tuple[str, ...], delimiter: str, file: str, line: int,
+                     what: str = "header line", expected: int | None = None) -> None:
+    """``format: csv`` on a tab-separated file (or the reverse) reads every line as one cell: say so.
+    ``expected``: the number of declared columns (a headerless file), which the other delimiter must give."""
     if len(names) != 1:
         return
     other, fmt = ("\t", "tsv") if delimiter == "," else (",", "csv")
     cells = [c.strip() for c in text.rstrip("\r\n").split(other)]
-    if len(cells) > 1 and (other == "\t" or all(c and len(c) <= 40 and " " not in c for c in cells)):
-        raise UserError(f"the header line has one column but looks {fmt.upper()}-separated ({cells}): "
+    if expected is not None:
+        looks = len(cells) == expected
+    else:
+        looks = len(cells) > 1 and (other == "\t" or all(c and len(c) <= 40 and " " not in c for c in cells))
+    if looks:
+        shown = cells if expected is None else f"{len(cells)} cells"
+        raise UserError(f"the {what} has one column but looks {fmt.upper()}-separated ({shown}): "
                         f"set `format: {fmt}` (or `delimiter`)", file=file, line=line, field="source.format")
 
 
