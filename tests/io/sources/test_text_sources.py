@@ -294,3 +294,14 @@ def test_json_document_in_another_encoding(tmp_path: Path) -> None:
     assert items(path, "json", encoding="utf-16")[0].fields == {"text": "caf\u00e9", "label": 1}
     with pytest.raises(UserError, match="invalid UTF-8"):
         items(path, "json")
+
+
+def test_past_the_reread_limit_a_span_is_one_reject_naming_its_lines(tmp_path: Path, monkeypatch) -> None:
+    from ift_data.io.sources import delimited
+
+    monkeypatch.setattr(delimited, "MAX_REREADS", 0)
+    path = tmp_path / "data.csv"
+    path.write_text('text,label\nok,1\n"a,1\nb,2\nc",3,4\nd,0\n', encoding="utf-8")
+    got = items(path, "csv")
+    assert [(type(i).__name__, i.line) for i in got] == [("RawRow", 2), ("Reject", 3), ("RawRow", 6)]
+    assert "lines 3-5" in got[1].reason

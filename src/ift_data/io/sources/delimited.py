@@ -50,8 +50,9 @@ def _split_lines(lines: Lines, start: int, delimiter: str, quoting: str, expecte
                 restart = first + 1
                 yield first, first, (f"malformed CSV row: a quote opened on this line runs on to line "
                                      f"{lines[last][0]}; if the text has unbalanced quotes set `quoting: none`")
-            elif isinstance(cells, str) and last > first:
-                yield first, last, f"{cells} (lines {lines[first][0]}-{lines[last][0]})"
+            elif broken and last > first:  # too many stray quotes to read again: one reject for the span
+                what = cells if isinstance(cells, str) else f"a quoted field gives {len(cells)} cells, not {expected}"
+                yield first, last, f"{what} (lines {lines[first][0]}-{lines[last][0]})"
             elif isinstance(cells, str):
                 yield first, last, f"{cells}; if the text has unbalanced quotes set `quoting: none`"
             else:
