@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -15,13 +17,17 @@ from ift_data.chat.registry import PRESETS
 from ift_data.errors import UserError
 from ift_data.export import ALIASES, EXPORTERS, OVERFLOW_POLICIES
 
+if TYPE_CHECKING:
+    from ift_data.audit.options import AuditOptions
+
 console = Console(stderr=True)
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
     """Turns a ``UserError`` into one red line on stderr and exit code 2 (never a traceback)."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except UserError as exc:
@@ -125,7 +131,7 @@ def templates_lint(paths: tuple[Path, ...], samples: Path | None) -> None:
 
 # ---- audit / clean -------------------------------------------------------------------------------
 
-def _audit_options(**kw) -> object:
+def _audit_options(**kw: Any) -> AuditOptions:
     from ift_data.audit.options import AuditOptions
 
     return AuditOptions(rules=kw["rules"], seed=kw["seed"], mapping=kw["mapping"], tokenizer=kw["tokenizer"],
@@ -134,7 +140,7 @@ def _audit_options(**kw) -> object:
                         max_rows=kw["max_rows"], max_field_chars=kw["max_field_chars"])
 
 
-def _audit_flags(func):
+def _audit_flags(func: _F) -> _F:
     options = [
         click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder."),
         click.option("--map", "mapping", default=None, help="Column mapping, e.g. instruction=question,output=answer."),
@@ -162,7 +168,7 @@ def _audit_flags(func):
 @main.command()
 @click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_audit_flags
-def audit(data: tuple[Path, ...], out_dir: Path, **kw) -> None:
+def audit(data: tuple[Path, ...], out_dir: Path, **kw: Any) -> None:
     """Score instruction datasets: writes OUT/signals.parquet, OUT/summary.json and the report."""
     from ift_data.audit.present import present_audit
     from ift_data.audit.runner import run_audit
@@ -176,7 +182,7 @@ def audit(data: tuple[Path, ...], out_dir: Path, **kw) -> None:
 @click.option("--signals", default=None, type=click.Path(path_type=Path),
               help="Reuse an earlier audit (its folder or signals.parquet) instead of auditing again.")
 @click.option("--remove", default=None, help="Comma-separated flags to remove (default: the rules' clean.remove).")
-def clean(data: tuple[Path, ...], out_dir: Path, signals: Path | None, remove: str | None, **kw) -> None:
+def clean(data: tuple[Path, ...], out_dir: Path, signals: Path | None, remove: str | None, **kw: Any) -> None:
     """Write the kept rows (in the input's format) and OUT/rejected.jsonl with every removed row."""
     from ift_data.audit.cleaner import run_clean
     from ift_data.audit.present import present_clean
