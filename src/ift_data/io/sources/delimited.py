@@ -79,9 +79,9 @@ def _header(lines: Lines, name: str, options: ReadOptions) -> tuple[tuple[str, .
         _check_unique(options.columns, name, None)
         first_line = next(((n, t) for n, t in lines if t.strip()), None)
         if first_line is not None and len(options.columns) > 1:
-            cells = first_line[1].rstrip("\r\n").split(delimiter)
-            if len(cells) == 1:
-                _check_delimiter(first_line[1], (cells[0],), delimiter, name, first_line[0], "first line",
+            first_cells = first_line[1].rstrip("\r\n").split(delimiter)
+            if len(first_cells) == 1:
+                _check_delimiter(first_line[1], (first_cells[0],), delimiter, name, first_line[0], "first line",
                                  len(options.columns))
         return options.columns, 0, None
     for first, last, cells in _split_lines(lines, 0, delimiter, options.quoting, None):
