@@ -119,6 +119,20 @@ def test_explicit_tags_on_unreadable_scalars_are_a_one_line_error(value: str) ->
     assert error.line == 2 and "is not a valid !!" in error.reason
 
 
+@pytest.mark.parametrize("tag", ["!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!binary", "!!str",
+                                 "!!set", "!!omap", "!!pairs", "!!map", "!!seq"])
+@pytest.mark.parametrize("node", ["[1, 2]", "{a: 1}", "x"])
+def test_a_scalar_tag_on_a_collection_or_the_reverse_is_a_one_line_error(tag: str, node: str) -> None:
+    """Found by fuzzing: `!!int [..]` reached the int constructor with a list."""
+    loads = {("!!null", "x"), ("!!str", "x"), ("!!set", "{a: 1}"), ("!!map", "{a: 1}"), ("!!seq", "[1, 2]")}
+    try:
+        parse_yaml(f"a: {tag} {node}\n", source="conf.yaml")
+    except SpecError as exc:
+        assert (tag, node) not in loads and "\n" not in str(exc) and exc.line == 1
+    else:
+        assert (tag, node) in loads
+
+
 def test_big_but_sane_integers_load() -> None:
     assert parse_yaml("k: " + "9" * 4000, source="c")["k"] == int("9" * 4000)
 

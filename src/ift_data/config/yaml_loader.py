@@ -148,7 +148,7 @@ class _SafeLoader(yaml.SafeLoader):
                                "plain values only", node.start_mark)
 
     def construct_yaml_int(self, node: ScalarNode) -> int:
-        digits = node.value.replace("_", "").lstrip("+-")
+        digits = self.construct_scalar(node).replace("_", "").lstrip("+-")
         if len(digits) > 4 * MAX_INT_BITS or (digits.isdecimal() and len(digits) > 4300):
             raise LimitError("integer too large (more than 4,300 digits)", node.start_mark)
         value = super().construct_yaml_int(node)
