@@ -107,3 +107,10 @@ def test_messages_quote_huge_values_briefly() -> None:
     with pytest.raises(SpecError) as info:
         Section({"k": huge}, ("k",), file="r").text("k")
     assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("key", ['"a\\nb"', '"' + "k" * 10_000 + '"', "1", "null"])
+def test_an_odd_unknown_key_still_gives_one_short_line(key: str) -> None:
+    with pytest.raises(SpecError) as info:
+        Section(parse_yaml(f"ok: 1\n{key}: 2\n", source="r"), ("ok",), file="r")
+    assert "\n" not in str(info.value) and len(str(info.value)) < 300 and info.value.line == 2

@@ -13,6 +13,7 @@ from ift_data.config.yaml_loader import YamlList, YamlMap, line_of
 from ift_data.errors import SpecError, UserError
 
 MAX_NUMBER = 1e12
+WHOLE = object()  # "no key": an error about the section itself (None is a valid YAML key)
 
 
 def kind(value: Any) -> str:
@@ -72,18 +73,19 @@ class Section:
 
     # -- where things are ------------------------------------------------------------------------
 
-    def path(self, key: Any = None) -> str | None:
+    def path(self, key: Any = WHOLE) -> str | None:
         """The dotted field of ``key`` (or of this section)."""
-        if key is None:
+        if key is WHOLE:
             return self.field or None
-        return f"{self.field}.{key}" if self.field else str(key)
+        name = key if isinstance(key, str) and key.isprintable() and len(key) <= 80 else brief(key, 60)
+        return f"{self.field}.{name}" if self.field else name
 
-    def line_of(self, key: Any = None) -> int | None:
-        if key is not None and isinstance(self.data, YamlMap):
+    def line_of(self, key: Any = WHOLE) -> int | None:
+        if key is not WHOLE and isinstance(self.data, YamlMap):
             return self.data.line_of(key)
         return self.line
 
-    def fail(self, message: str, key: Any = None) -> UserError:
+    def fail(self, message: str, key: Any = WHOLE) -> UserError:
         """The error to raise for ``key`` (or for the whole section)."""
         return self.error(message, file=self.file, line=self.line_of(key), field=self.path(key))
 

@@ -163,7 +163,7 @@ def _tag(tag: str) -> str:
 
 def _construct_map(loader: _SafeLoader, node: Node) -> YamlMap:
     if not isinstance(node, MappingNode):
-        raise ConstructorError(None, None, f"tag {brief(node.tag)} must be on a mapping", node.start_mark)
+        raise ConstructorError(None, None, f"tag {brief(_tag(node.tag))} must be on a mapping", node.start_mark)
     first: dict[Any, int] = {}
     for key_node, _ in node.value:
         if key_node.tag == MERGE_TAG:
