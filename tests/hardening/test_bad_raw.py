@@ -191,10 +191,18 @@ def test_duplicate_column_names(case: BuildCase) -> None:
     case.build().assert_user_error("train.csv:1:", "duplicate column")
 
 
-def test_jsonl_fields_checked_against_the_first_good_record(case: BuildCase) -> None:
+def test_jsonl_fields_checked_against_the_first_good_records(case: BuildCase) -> None:
     spec = sentiment_spec("jsonl", "train.jsonl", fields={"text": "txet", "label": "label"})
     case.write(b"not json\n" + _jl(*GOOD), spec=spec)
-    case.build().assert_user_error("task.yaml:", "field 'fields.text'", "'txet'", "first record")
+    case.build().assert_user_error("task.yaml:", "field 'fields.text'", "'txet'", "first 1,000 records")
+
+
+def test_jsonl_key_missing_from_the_first_record_only_is_a_column(case: BuildCase) -> None:
+    """A key some records lack is still a column: those records are map rejects, not a spec error."""
+    case.write(_jl({"label": 0}, *GOOD))
+    outcome = case.build()
+    outcome.assert_ok()
+    assert [r["reason"] for r in case.rejects()] == ["missing field 'text'"]
 
 
 def test_parquet_fields_checked_against_the_schema(case: BuildCase) -> None:

@@ -12,6 +12,7 @@ from ift_data.io.sources.base import Source
 from ift_data.schema import RawRow
 from ift_data.tasks.spec import TaskSpec
 
+KEY_SAMPLE = 1000  # jsonl/json carry no schema: a mapped key must appear in one of the first KEY_SAMPLE records
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -24,11 +25,19 @@ def column_of(field_path: str) -> str | None:
 
 
 def available_columns(source: Source) -> tuple[str, ...] | None:
-    """The columns a source declares, or (jsonl, json) the keys of its first good record."""
+    """The columns a source declares, or (jsonl, json) every key of its first ``KEY_SAMPLE`` good records
+    (a key that only some records carry is a column; the records without it become map rejects)."""
     if source.columns is not None:
         return source.columns
-    first = source.first_row()
-    return tuple(first.fields) if isinstance(first, RawRow) else None
+    keys: dict[str, None] = {}
+    seen = 0
+    for item in source.items():
+        if isinstance(item, RawRow):
+            keys.update(dict.fromkeys(item.fields))
+            seen += 1
+            if seen >= KEY_SAMPLE:
+                break
+    return tuple(keys) if seen else None
 
 
 def looks_like_data(names: tuple[str, ...]) -> bool:
@@ -46,7 +55,7 @@ def check_fields(spec: TaskSpec, source: Source) -> None:
         if column is None or column in columns:
             continue
         shown = ", ".join(columns[:20]) + (" ..." if len(columns) > 20 else "")
-        where = "its first record has the keys" if source.columns is None else "its columns are"
+        where = f"its first {KEY_SAMPLE:,} records have the keys" if source.columns is None else "its columns are"
         hint = ""
         if source.header_line is not None and spec.source.columns is None and looks_like_data(columns):
             hint = (f"; the header line ({source.name}:{source.header_line}) looks like data: set "

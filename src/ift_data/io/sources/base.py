@@ -66,9 +66,6 @@ class Source:
         """Every record of the input, in order: a ``RawRow`` or a ``Reject`` (stage "read")."""
         return self.read_items()
 
-    def first_row(self) -> RawRow | None:
-        return next((i for i in self.items() if isinstance(i, RawRow)), None)
-
 
 # ---- the one wording of read rejects ---------------------------------------------------------------
 
