@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ift_data.config import Section, brief, line_of, load_yaml, plain
+from ift_data.config import Section, brief, line_of, load_yaml_hashed, plain
 from ift_data.errors import SpecError
 from ift_data.resources import bundled
 
@@ -20,6 +20,7 @@ from ift_data.resources import bundled
 class Rules:
     path: str
     values: dict[str, Any]
+    sha256: str = ""  # of the named file's bytes, as read
 
 
 def rules_dir() -> Path:
@@ -37,14 +38,18 @@ def resolve(name_or_path: str | None) -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    return _read_hashed(path)[0]
+
+
+def _read_hashed(path: Path) -> tuple[dict[str, Any], str]:
     if not path.is_file():
         raise SpecError("rules file not found", file=str(path))
-    doc = load_yaml(path)
+    doc, sha256 = load_yaml_hashed(path)
     if doc is None:
-        return {}
+        return {}, sha256
     if not isinstance(doc, dict):
         raise SpecError("a rules file is a mapping of signal family -> settings", file=str(path), line=line_of(doc))
-    return doc
+    return doc, sha256
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +111,7 @@ def load_rules(name_or_path: str | None = None, _chain: tuple[str, ...] = ()) ->
     key = str(path.resolve())
     if key in _chain:
         raise SpecError("`extends` loops back to this file", file=str(path), field="extends")
-    doc = _read(path)
+    doc, sha256 = _read_hashed(path)
     default_path = rules_dir() / "default.yaml"
     default = plain(_read(default_path) if path.resolve() != default_path.resolve() else doc)
     parent = _check(doc, default, path)
@@ -115,4 +120,4 @@ def load_rules(name_or_path: str | None = None, _chain: tuple[str, ...] = ()) ->
         base = load_rules(str(path.parent / f"{parent}.yaml") if (path.parent / f"{parent}.yaml").is_file()
                           else parent, (*_chain, key)).values
         values = _merge(base, values)
-    return Rules(str(path), values)
+    return Rules(str(path), values, sha256)

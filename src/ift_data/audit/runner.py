@@ -97,7 +97,7 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
             runs[entry.name] = _run_one(entry, table, ctx, options, columns, flags, timings)
             progress.advance(task)
     signals = pl.DataFrame([table["row_id"], *columns.values(), *flags.values()])
-    summary = _summary(data, rules.path, rules.values, options, runs, signals)
+    summary = _summary(data, rules.path, rules.values, options, runs, signals, rules.sha256)
     write_started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()  # polars would turn a failed write (disk full) into a ComputeError: write ourselves
@@ -203,7 +203,7 @@ def _load_tokenizer(path: str | None) -> Any | None:
 
 
 def _summary(data: InstructionData, rules_path: str, rules: dict[str, Any], options: AuditOptions,
-             runs: dict[str, SignalRun], signals: pl.DataFrame) -> AuditSummary:
+             runs: dict[str, SignalRun], signals: pl.DataFrame, rules_sha256: str = "") -> AuditSummary:
     n = signals.height
     families = {flag: name for name, run in runs.items() for flag in run.flags}
     flag_cols = [c for c in signals.columns if c.startswith("flag_")]
@@ -227,7 +227,7 @@ def _summary(data: InstructionData, rules_path: str, rules: dict[str, Any], opti
                for c, k in zip(flag_cols, counts, strict=True)},
         clean=CleanPlan(remove, removed, n - removed),
         masking=masking,
-        rules=RulesUsed(rules_path, input_sha256(rules_path), rules),
+        rules=RulesUsed(rules_path, rules_sha256 or input_sha256(rules_path), rules),
         options={k: v for k, v in options.to_json().items() if k != "progress"},
         versions=_versions(),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,13 +13,15 @@ from ift_data.schema import Reject
 
 if TYPE_CHECKING:
     from ift_data.builder.outcome import DatasetOutcome
+    from ift_data.templates.pack import TemplatePack
 
 
 def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], ledgers: dict[str, Ledger], total: int,
                    held: dict[str, Any], evals: dict[str, DatasetOutcome], eval_ledgers: dict[str, Ledger],
-                   outputs: dict[str, Any]) -> dict[str, Any]:
-    """Everything a reader needs to trust the build: what went in, where every row went (merged from the
-    stage counters of each dataset's ledger), what came out."""
+                   outputs: dict[str, Any], packs: dict[str, TemplatePack] | None = None) -> dict[str, Any]:
+    """Everything a reader needs to trust the build: what went in (data files, and the recipe, task specs,
+    labels files and template packs with the sha256 of the bytes as they were read), where every row
+    went (merged from the stage counters of each dataset's ledger), what came out."""
     selected = sum(len(o.examples) for o in outcomes.values())
     datasets: dict[str, Any] = {}
     for name, o in outcomes.items():
@@ -41,14 +42,15 @@ def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], ledgers:
         }
     held = {**held, "datasets": {name: {**record, **_eval_record(evals.get(name), eval_ledgers.get(name), outputs)}
                                  for name, record in held["datasets"].items()}}
-    inputs = [{"dataset": name, "split": o.loaded.split, "path": _relative(o.loaded.path, recipe),
+    inputs = [{"kind": "data", "dataset": name, "split": o.loaded.split, "path": _relative(o.loaded.path, recipe),
                "sha256": o.loaded.sha256, "rows": o.loaded.rows_in} for name, o in outcomes.items()]
+    inputs += _config_inputs(recipe, packs or {})
     all_ledgers = [*ledgers.values(), *eval_ledgers.values()]
     export = {name: _export_count(name, section).to_json() for name, section in outputs.items()}
     return {
         "ift_data_version": __version__,
         "recipe": {"name": recipe.name, "path": _relative(Path(recipe.path), recipe),
-                   "sha256": hashlib.sha256(Path(recipe.path).read_bytes()).hexdigest()},
+                   "sha256": recipe.sha256},
         "seed": recipe.seed,
         "inputs": inputs,
         "mixing": {"mode": recipe.root.mixing.mode, "weight_cap": recipe.root.mixing.weight_cap,
@@ -90,6 +92,24 @@ def _export_count(name: str, section: dict[str, Any]) -> StageCount:
     counts = section["counts"]
     reasons = Counter(reason_kind(Reject("", 0, r["reason"], stage="export")) for r in section.get("rejects", []))
     return StageCount(f"export:{name}", counts["examples_in"], counts["written"], reasons)
+
+
+def _config_inputs(recipe: Recipe, packs: dict[str, TemplatePack]) -> list[dict[str, Any]]:
+    """The recipe, each task spec and file it read, each template pack: path and sha256 as read."""
+    seen: dict[str, dict[str, Any]] = {}
+
+    def add(kind: str, path: str, sha256: str) -> None:
+        shown = _relative(Path(path), recipe)
+        seen.setdefault(f"{kind}:{shown}", {"kind": kind, "path": shown, "sha256": sha256})
+
+    add("recipe", recipe.path, recipe.sha256)
+    for entry in recipe.root.datasets():
+        add("task_spec", entry.task.path, entry.task.sha256)
+        for path, sha256 in entry.task.files_read:
+            add("labels_file", path, sha256)
+    for family in sorted(packs):
+        add("template_pack", packs[family].path, packs[family].sha256)
+    return list(seen.values())
 
 
 def _relative(path: Path, recipe: Recipe) -> str:

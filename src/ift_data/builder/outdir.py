@@ -14,11 +14,13 @@ import os
 import re
 import secrets
 import shutil
+import signal
 from pathlib import Path
 
 from ift_data.errors import UserError
 
 MANIFEST = "manifest.json"
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 _BUILD_FILE = re.compile(r"(manifest\.json|rejects\.jsonl|dataset_info\.json|"
                          r"(train|eval|stage1|stage2)\.[A-Za-z_]+\.jsonl)")
 
@@ -43,11 +45,14 @@ def fresh_dir(out_dir: Path) -> Path:
 
 
 def _remove_abandoned(out_dir: Path) -> None:
-    """Work folders of builds into the same ``--out`` whose process is gone (killed mid-build)."""
+    """Work folders of builds into the same ``--out`` whose process is gone (killed mid-build). A build
+    killed between the two renames of :func:`swap_in` left no ``out_dir``: its earlier build is put back."""
     pattern = re.compile(rf"\.{re.escape(out_dir.name)}\.(building|old)-(\d+)-[0-9a-f]{{8}}")
-    for entry in out_dir.parent.iterdir():
+    for entry in sorted(out_dir.parent.iterdir()):
         match = pattern.fullmatch(entry.name)
         if match and entry.is_dir() and not entry.is_symlink() and not _alive(int(match.group(2))):
+            if match.group(1) == "old" and not out_dir.exists() and (entry / "out").is_dir():
+                os.replace(entry / "out", out_dir)
             shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -100,10 +105,15 @@ def swap_in(work: Path, out_dir: Path) -> None:
         os.replace(work, out_dir)
         return
     earlier = _earlier_build_files(out_dir)
-    for entry in sorted(out_dir.iterdir()):
-        if entry.name not in earlier and not (work / entry.name).exists():
-            os.replace(entry, work / entry.name)
     old = _new_dir(out_dir.parent, f".{out_dir.name}.old-")
-    os.replace(out_dir, old / "out")
-    os.replace(work, out_dir)
+    # Ctrl-C or SIGTERM waits until the swap is done: no user file half moved, no folder missing.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        for entry in sorted(out_dir.iterdir()):
+            if entry.name not in earlier and not (work / entry.name).exists():
+                os.replace(entry, work / entry.name)
+        os.replace(out_dir, old / "out")
+        os.replace(work, out_dir)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     shutil.rmtree(old, ignore_errors=True)

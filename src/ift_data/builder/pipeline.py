@@ -22,6 +22,7 @@ from ift_data.builder.seeds import rng_for
 from ift_data.builder.sources import MAX_FIELD_CHARS, load_dataset
 from ift_data.errors import SpecError
 from ift_data.io.atomic import write_json, write_jsonl
+from ift_data.io.run_lock import run_lock
 from ift_data.resources import bundled
 from ift_data.schema import Example, Reject
 from ift_data.templates.pack import TemplatePack, check_unique_ids, load_packs
@@ -54,15 +55,25 @@ def default_recipe_path() -> Path:
 def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = None,
               output: dict[str, Any] | None = None, console: Console | None = None,
               max_rows: int | None = None, max_field_chars: int | None = None,
-              checks: BuildChecks = BuildChecks()) -> BuildResult:
+              checks: BuildChecks = BuildChecks(), allow_outside_paths: bool = False) -> BuildResult:
     """Build the recipe into ``out_dir`` (written beside it and swapped in at the end: the folder holds
-    exactly this build's files); ``output`` overrides the recipe's output section.
-    ``max_rows`` / ``max_field_chars``: resource limits per dataset split (see ``load_dataset``)."""
+    exactly this build's files; a second build into the same folder meanwhile is refused);
+    ``output`` overrides the recipe's output section.
+    ``max_rows`` / ``max_field_chars``: resource limits per dataset split (see ``load_dataset``).
+    ``allow_outside_paths``: the recipe and its specs may name files outside their folders."""
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
+    with run_lock(out_dir):
+        return _run_build(recipe_path, out_dir, seed, output, console, max_rows, max_field_chars, checks,
+                          allow_outside_paths)
+
+
+def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output: dict[str, Any] | None,
+               console: Console | None, max_rows: int | None, max_field_chars: int | None, checks: BuildChecks,
+               allow_outside_paths: bool) -> BuildResult:
     limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS}
     console = console or Console(stderr=True)
-    recipe = load_recipe(recipe_path or default_recipe_path())
+    recipe = load_recipe(recipe_path or default_recipe_path(), allow_outside_paths=allow_outside_paths)
     if seed is not None:
         recipe = replace(recipe, seed=seed)
     if output:
@@ -96,7 +107,7 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
         eval_ledgers = {name: o.settle(written, dropped) for name, o in evals.items()}
         rejects = [r for ledger in [*ledgers.values(), *eval_ledgers.values()] for r in ledger.rejects]
         write_jsonl(work / "rejects.jsonl", (r.to_json() for r in rejects))
-        manifest = build_manifest(recipe, outcomes, ledgers, total, held_info, evals, eval_ledgers, sections)
+        manifest = build_manifest(recipe, outcomes, ledgers, total, held_info, evals, eval_ledgers, sections, packs)
         write_json(work / "manifest.json", manifest)
         swap_in(work, out_dir)
     finally:

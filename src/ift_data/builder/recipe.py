@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from ift_data.chat.masking import MASK_MODES
-from ift_data.config import Section, load_yaml
+from ift_data.config import Section, load_yaml_hashed
+from ift_data.io.paths import resolve_inside
+from ift_data.seed import MAX_SEED
 from ift_data.tasks.spec import TaskSpec, load_task_spec
 
 MIXING_MODES = ("proportional", "temperature", "equal", "fixed")
@@ -101,6 +103,7 @@ class Recipe:
     output: OutputSpec = OutputSpec()
     path: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    sha256: str = ""  # of the recipe file's bytes, as read
 
 
 COLLECTION_KEYS = ("collection", "datasets", "mixing", "weight")
@@ -131,15 +134,15 @@ def _mixing(parent: Section) -> MixingSpec:
     )
 
 
-def _members(parent: Section, path: Path, seen: set[str]) -> tuple[DatasetEntry | Collection, ...]:
+def _members(parent: Section, path: Path, seen: set[str], allow: bool) -> tuple[DatasetEntry | Collection, ...]:
     out: list[DatasetEntry | Collection] = []
     for where, item, line in parent.items("datasets"):
         if isinstance(item, dict) and "collection" in item:
             node = parent.nested(item, COLLECTION_KEYS, where, line=line)
-            member: DatasetEntry | Collection = _collection(node, path, seen)
+            member: DatasetEntry | Collection = _collection(node, path, seen, allow)
         else:
             node = parent.nested(item, DATASET_KEYS, where, line=line)
-            member = _dataset(node, path)
+            member = _dataset(node, path, allow)
         if member.name in seen:
             raise node.fail(f"name {member.name!r} is used twice")
         seen.add(member.name)
@@ -147,19 +150,20 @@ def _members(parent: Section, path: Path, seen: set[str]) -> tuple[DatasetEntry 
     return tuple(out)
 
 
-def _collection(node: Section, path: Path, seen: set[str]) -> Collection:
+def _collection(node: Section, path: Path, seen: set[str], allow: bool) -> Collection:
     name = node.text("collection")
     if not name:
         raise node.fail("collection needs a name", "collection")
-    return Collection(name=name, members=_members(node, path, seen), mixing=_mixing(node),
+    return Collection(name=name, members=_members(node, path, seen, allow), mixing=_mixing(node),
                       weight=node.number("weight", 1.0, above=True) or 1.0)
 
 
-def _dataset(node: Section, path: Path) -> DatasetEntry:
+def _dataset(node: Section, path: Path, allow: bool) -> DatasetEntry:
     task_path = node.text("task")
     if task_path is None:
         raise node.fail("needs `task: path/to/task.yaml`", "task")
-    spec = load_task_spec(path.parent / task_path)
+    spec = load_task_spec(resolve_inside(path.parent, task_path, allow, lambda m: node.fail(m, "task")),
+                          allow_outside_paths=allow)
     split = node.text("split", "train") or "train"
     if split not in dict(spec.source.splits):
         raise node.fail(f"task {spec.name!r} has no split {split!r} "
@@ -171,23 +175,21 @@ def _dataset(node: Section, path: Path) -> DatasetEntry:
     )
 
 
-def _chat_format(out: Section, path: Path) -> str:
-    """A preset name, or a custom format file (relative to the recipe when it exists there)."""
+def _chat_format(out: Section, path: Path, allow: bool) -> str:
+    """A preset name, or a custom format file (relative to the recipe, inside its folder)."""
     from ift_data.chat.registry import PRESETS
 
     value = out.text("chat_format", "chatml") or "chatml"
     if value in PRESETS:
         return value
-    local = path.parent / value
+    local = resolve_inside(path.parent, value, allow, lambda m: out.fail(m, "chat_format"))
     if local.is_file():
         return str(local)
-    if Path(value).is_file():
-        return value
     raise out.fail(f"unknown chat format {value!r}: use one of {', '.join(sorted(PRESETS))} "
                    "or the path of a custom YAML format", "chat_format")
 
 
-def _output(top: Section, path: Path) -> OutputSpec:
+def _output(top: Section, path: Path, allow: bool) -> OutputSpec:
     from ift_data.export import ALIASES, EXPORTERS, OVERFLOW_POLICIES
 
     out = top.section("output", OUTPUT_KEYS)
@@ -196,21 +198,31 @@ def _output(top: Section, path: Path) -> OutputSpec:
         if ALIASES.get(fmt, fmt) not in EXPORTERS:
             raise out.fail(f"unknown export format {fmt!r}; use any of {', '.join(EXPORTERS)}", "formats")
     return OutputSpec(
-        formats=formats, chat_format=_chat_format(out, path), mask=out.choice("mask", MASKS, "response"),
-        system_prompt=out.text("system_prompt"), tokenizer=out.text("tokenizer"),
+        formats=formats, chat_format=_chat_format(out, path, allow), mask=out.choice("mask", MASKS, "response"),
+        system_prompt=out.text("system_prompt"), tokenizer=_tokenizer(out, path, allow),
         max_len=out.integer("max_len", None, above=True),
         overflow=out.choice("overflow", OVERFLOW_POLICIES, "drop"),
     )
 
 
-def load_recipe(path: str | Path) -> Recipe:
-    """Load and validate a recipe (and every task spec it names); every section refuses unknown keys."""
+def _tokenizer(out: Section, path: Path, allow: bool) -> str | None:
+    value = out.text("tokenizer")
+    if value is None:
+        return None
+    return str(resolve_inside(path.parent, value, allow, lambda m: out.fail(m, "tokenizer")))
+
+
+def load_recipe(path: str | Path, *, allow_outside_paths: bool = False) -> Recipe:
+    """Load and validate a recipe (and every task spec it names); every section refuses unknown keys.
+    Paths it names resolve against its folder and must stay inside it unless ``allow_outside_paths``."""
     path = Path(path)
-    top = Section(load_yaml(path), TOP_KEYS, file=str(path))
-    seed = top.integer("seed", 0, maximum=2**63 - 1) or 0
+    allow = allow_outside_paths
+    doc, sha256 = load_yaml_hashed(path)
+    top = Section(doc, TOP_KEYS, file=str(path))
+    seed = top.integer("seed", 0, maximum=MAX_SEED) or 0
     templates = top.names("templates")
     name = top.text("name", path.stem) or path.stem
-    root = Collection(name=name, members=_members(top, path, set()), mixing=_mixing(top))
+    root = Collection(name=name, members=_members(top, path, set(), allow), mixing=_mixing(top))
     exp = top.section("expansion", EXPANSION_KEYS)
     variants = exp.names("variants", ("forward", "inverted"))
     if not variants or not set(variants) <= {"forward", "inverted"}:
@@ -220,7 +232,8 @@ def load_recipe(path: str | Path) -> Recipe:
     sc = top.section("schedule", SCHEDULE_KEYS)
     return Recipe(
         name=root.name, seed=seed,
-        template_dirs=tuple((path.parent / t).resolve() for t in templates),
+        template_dirs=tuple(resolve_inside(path.parent, t, allow, lambda m: top.fail(m, "templates"))
+                            for t in templates),
         root=root,
         expansion=ExpansionSpec(
             assignment=exp.choice("assignment", ASSIGNMENTS, "round-robin"),
@@ -245,8 +258,8 @@ def load_recipe(path: str | Path) -> Recipe:
             domain=sc.names("domain"),
             domain_share=_domain_share(sc),
         ),
-        output=_output(top, path),
-        path=str(path),
+        output=_output(top, path, allow),
+        path=str(path), sha256=sha256,
     )
 
 

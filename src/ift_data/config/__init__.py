@@ -7,10 +7,11 @@ from ift_data.config.yaml_loader import (
     YamlMap,
     line_of,
     load_yaml,
+    load_yaml_hashed,
     parse_yaml,
     plain,
     read_text,
 )
 
-__all__ = ["Section", "YamlList", "YamlMap", "brief", "kind", "line_of", "load_yaml", "one_line", "parse_yaml",
-           "plain", "read_text"]
+__all__ = ["Section", "YamlList", "YamlMap", "brief", "kind", "line_of", "load_yaml", "load_yaml_hashed", "one_line",
+           "parse_yaml", "plain", "read_text"]

@@ -10,6 +10,7 @@ integer size and file size.
 from __future__ import annotations
 
 import functools
+import hashlib
 import stat
 from collections.abc import Iterable
 from pathlib import Path
@@ -224,6 +225,10 @@ def parse_yaml(text: str, *, source: str, error: type[UserError] = SpecError, ta
 
 def read_text(path: Path, error: type[UserError] = SpecError) -> str:
     """A config file's text: a regular UTF-8 file of at most ``MAX_FILE_BYTES``; else a one-line ``error``."""
+    return _read_text_hashed(path, error)[0]
+
+
+def _read_text_hashed(path: Path, error: type[UserError]) -> tuple[str, str]:
     try:
         if not stat.S_ISREG(path.stat().st_mode):
             raise error("cannot read: not a regular file", file=str(path))
@@ -235,15 +240,23 @@ def read_text(path: Path, error: type[UserError] = SpecError) -> str:
         raise error(f"cannot read: larger than {MAX_FILE_BYTES // 2**20} MiB (too big for a config file)",
                     file=str(path))
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), hashlib.sha256(data).hexdigest()
     except UnicodeDecodeError as exc:
         raise error(f"cannot read: not UTF-8 text (byte {exc.start})", file=str(path)) from None
 
 
 def load_yaml(path: str | Path, *, error: type[UserError] = SpecError, tags: Iterable[str] = ()) -> Any:
     """Read and parse one YAML config file (see :func:`parse_yaml`)."""
+    return load_yaml_hashed(path, error=error, tags=tags)[0]
+
+
+def load_yaml_hashed(path: str | Path, *, error: type[UserError] = SpecError,
+                     tags: Iterable[str] = ()) -> tuple[Any, str]:
+    """(the parsed document, the sha256 of the very bytes parsed): a file edited while a run reads it
+    can never be recorded with a hash of bytes the run did not use."""
     path = Path(path)
-    return parse_yaml(read_text(path, error), source=str(path), error=error, tags=tags)
+    text, sha256 = _read_text_hashed(path, error)
+    return parse_yaml(text, source=str(path), error=error, tags=tags), sha256
 
 
 def _problem(exc: yaml.YAMLError) -> str:

@@ -4,13 +4,15 @@ config layer (one safe loader, unknown keys refused with the list of valid ones)
 from __future__ import annotations
 
 import codecs
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ift_data.config import Section, brief, line_of, load_yaml
-from ift_data.errors import SpecError
-from ift_data.io.sources.base import ReadOptions
+from ift_data.config import Section, brief, line_of, load_yaml_hashed
+from ift_data.errors import SpecError, UserError
+from ift_data.io.paths import resolve_inside
+from ift_data.io.sources.base import ReadOptions, read_bytes
 
 SPEC_KEYS = ("name", "family", "cluster", "related", "source", "fields", "replace", "labels", "labels_file",
              "label_base", "description")
@@ -64,6 +66,8 @@ class TaskSpec:
     labels: tuple[tuple[str, str], ...] | None  # (raw value as text, label name), in label-index order
     path: str
     field_lines: tuple[tuple[str, int | None], ...] = ()  # (slot, line of its `fields:` entry)
+    sha256: str = ""  # of the spec file's bytes, as read
+    files_read: tuple[tuple[str, str], ...] = ()  # (path, sha256) of other files the spec made us read
 
     @property
     def label_names(self) -> tuple[str, ...]:
@@ -96,17 +100,18 @@ def _mapping(section: Section, key: str) -> dict[Any, Any]:
     return value
 
 
-def _splits(source: Section, fmt: str, folder: Path) -> tuple[tuple[str, Path], ...]:
+def _splits(source: Section, fmt: str, folder: Path, allow_outside: bool) -> tuple[tuple[str, Path], ...]:
     splits = _mapping(source, "splits")
     if not splits or not all(isinstance(v, str) and v for v in splits.values()):
         raise source.fail("splits must map split names to file paths" if fmt != "hf_hub" else
                           "splits must map split names to the hub's split names", "splits")
     if fmt == "hf_hub":
         return tuple((str(name), Path(split)) for name, split in splits.items())
-    return tuple((str(name), (folder / file).resolve()) for name, file in splits.items())
+    return tuple((str(name), resolve_inside(folder, file, allow_outside, lambda m: source.fail(m, "splits")))
+                 for name, file in splits.items())
 
 
-def _source(top: Section, path: Path) -> SourceSpec:
+def _source(top: Section, path: Path, allow_outside: bool) -> SourceSpec:
     source = top.section("source", SOURCE_KEYS, required=("format", "splits"))
     fmt = source.get("format")
     if fmt not in FORMATS:
@@ -117,7 +122,7 @@ def _source(top: Section, path: Path) -> SourceSpec:
     extra = [key for key in ("dataset", "config") if fmt != "hf_hub" and key in source]
     if extra:
         raise source.fail(f"{extra[0]} only applies to format: hf_hub", extra[0])
-    splits = _splits(source, fmt, path.parent)
+    splits = _splits(source, fmt, path.parent, allow_outside)
     columns = source.names("columns", one=False) or None
     header = source.flag("header", True)
     if fmt in ("csv", "tsv") and not header and not columns:
@@ -137,7 +142,8 @@ def _source(top: Section, path: Path) -> SourceSpec:
                       records=records, delimiter=delimiter, dataset=hub["dataset"], config=hub["config"])
 
 
-def _labels(top: Section, path: Path) -> tuple[tuple[str, str], ...] | None:
+def _labels(top: Section, path: Path, allow_outside: bool,
+            files_read: list[tuple[str, str]]) -> tuple[tuple[str, str], ...] | None:
     labels, labels_file = top.get("labels"), top.get("labels_file")
     if labels is not None and labels_file is not None:
         raise top.fail("give labels or labels_file, not both", "labels")
@@ -145,11 +151,14 @@ def _labels(top: Section, path: Path) -> tuple[tuple[str, str], ...] | None:
     if not isinstance(base, int) or isinstance(base, bool):
         raise top.fail("label_base must be an integer", "label_base")
     if labels_file is not None:
-        file = path.parent / str(labels_file)
+        file = resolve_inside(path.parent, str(labels_file), allow_outside, lambda m: top.fail(m, "labels_file"))
         try:
-            labels = [n.strip() for n in file.read_text(encoding="utf-8-sig").splitlines() if n.strip()]
-        except (OSError, UnicodeDecodeError) as exc:
-            raise top.fail(f"cannot read labels file {file}: {exc}", "labels_file") from exc
+            data = read_bytes(file)
+            labels = [n.strip() for n in data.decode("utf-8-sig").splitlines() if n.strip()]
+        except (UserError, UnicodeDecodeError) as exc:
+            reason = exc.reason.removeprefix("cannot read: ") if isinstance(exc, UserError) else str(exc)
+            raise top.fail(f"cannot read labels file {file}: {reason}", "labels_file") from None
+        files_read.append((str(file), hashlib.sha256(data).hexdigest()))
     if labels is None:
         return None
     if isinstance(labels, list):
@@ -176,10 +185,13 @@ def _replace(top: Section, fields: dict[str, Any]) -> tuple[tuple[str, tuple[tup
     return tuple(out)
 
 
-def load_task_spec(path: str | Path) -> TaskSpec:
-    """Load and validate a task spec file."""
+def load_task_spec(path: str | Path, *, allow_outside_paths: bool = False) -> TaskSpec:
+    """Load and validate a task spec file. Its data and labels files must lie inside its folder unless
+    ``allow_outside_paths``."""
     path = Path(path)
-    top = Section(load_yaml(path, error=SpecError), SPEC_KEYS, file=str(path), required=("name", "family", "source", "fields"))
+    doc, sha256 = load_yaml_hashed(path, error=SpecError)
+    files_read: list[tuple[str, str]] = []
+    top = Section(doc, SPEC_KEYS, file=str(path), required=("name", "family", "source", "fields"))
     name, family = top.text("name", nonempty=True), top.text("family", nonempty=True)
     fields = _mapping(top, "fields")
     if not fields or not all(isinstance(v, str) and v for v in fields.values()):
@@ -192,8 +204,9 @@ def load_task_spec(path: str | Path) -> TaskSpec:
         raise top.fail("related must be a list of cluster or dataset names", "related")
     assert name is not None and family is not None
     return TaskSpec(
-        name=name, family=family, cluster=cluster, related=tuple(related), source=_source(top, path),
+        name=name, family=family, cluster=cluster, related=tuple(related), source=_source(top, path, allow_outside_paths),
         fields=tuple((str(k), v) for k, v in fields.items()), replace=_replace(top, fields),
-        labels=_labels(top, path), path=str(path),
-        field_lines=tuple((str(k), line_of(fields, k)) for k in fields),
+        labels=_labels(top, path, allow_outside_paths, files_read), path=str(path),
+        field_lines=tuple((str(k), line_of(fields, k)) for k in fields), sha256=sha256,
+        files_read=tuple(files_read),
     )

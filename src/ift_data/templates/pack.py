@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from ift_data.config import Section, load_yaml
+from ift_data.config import Section, load_yaml_hashed
 from ift_data.errors import TemplateError
 from ift_data.schema import TemplateVariant
 
@@ -48,6 +48,7 @@ class TemplatePack:
     optional_slots: tuple[str, ...]
     templates: tuple[Template, ...]
     path: str
+    sha256: str = ""  # of the pack file's bytes, as read
 
     @property
     def forward(self) -> tuple[Template, ...]:
@@ -87,7 +88,8 @@ def _template(raw: Any, family: str, pack: Section, field: str, line: int | None
 def load_pack(path: str | Path) -> TemplatePack:
     """Load one pack file; structural problems raise ``TemplateError`` naming file, line and field."""
     path = Path(path)
-    pack = Section(load_yaml(path, error=TemplateError), PACK_KEYS, file=str(path), error=TemplateError,
+    doc, sha256 = load_yaml_hashed(path, error=TemplateError)
+    pack = Section(doc, PACK_KEYS, file=str(path), error=TemplateError,
                    required=("family", "templates"))
     family = pack.text("family", nonempty=True) or ""
     templates = [_template(raw, family, pack, field, line) for field, raw, line in pack.items("templates")]
@@ -97,7 +99,7 @@ def load_pack(path: str | Path) -> TemplatePack:
         slots=pack.names("slots", one=False),
         optional_slots=pack.names("optional_slots", one=False),
         templates=tuple(templates),
-        path=str(path),
+        path=str(path), sha256=sha256,
     )
 
 

@@ -1,0 +1,33 @@
+"""Paths named in recipes and task specs: resolved against the file that names them and kept inside its
+folder, so a recipe cannot turn ``/etc/passwd`` or ``../../etc/hostname`` into training data unless the
+user says ``--allow-outside-paths``. The package's own bundled folders always count as inside."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ift_data.resources import BUNDLED, bundled
+
+
+def resolve_inside(folder: Path, value: str | Path, allow_outside: bool,
+                   fail: Callable[[str], Exception]) -> Path:
+    """``value`` resolved against ``folder`` (links followed); ``fail(message)`` is raised when the result
+    lies outside ``folder`` (and outside the bundled folders) and ``allow_outside`` is false."""
+    path = (folder / value).resolve()
+    if allow_outside or _under(path, folder.resolve()) or any(_under(path, root) for root in _bundled_roots()):
+        return path
+    return _raise(fail(f"{str(value)!r} resolves to {path}, outside {folder.resolve()}: paths stay inside "
+                       "the folder of the file that names them (pass --allow-outside-paths to allow it)"))
+
+
+def _under(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _bundled_roots() -> list[Path]:
+    return [bundled(name).resolve() for name in BUNDLED]
+
+
+def _raise(exc: Exception) -> Path:
+    raise exc

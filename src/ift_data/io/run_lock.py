@@ -1,0 +1,68 @@
+"""One run per output folder: a lock file beside ``--out`` held with ``flock`` while a command writes.
+
+The kernel releases an ``flock`` when its process ends (exit, crash, SIGKILL), so a lock is never
+stale: a lock file whose process is gone is simply taken again. A second run into the same folder is
+refused with one line naming the process that holds it. The lock file sits beside the folder (not in
+it), so a build can swap the whole folder in without moving the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from ift_data.errors import UserError
+
+_HELD: dict[str, int] = {}  # lock path -> how many times this process holds it (nested commands)
+
+
+def lock_path(out_dir: str | os.PathLike[str]) -> Path:
+    """The lock file of ``out_dir``: ``.NAME.lock`` beside it."""
+    out = Path(os.path.abspath(out_dir))
+    return out.parent / f".{out.name or 'root'}.lock"
+
+
+@contextlib.contextmanager
+def run_lock(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold the lock of ``out_dir`` for the block; raise ``UserError`` when another process holds it.
+    Re-entrant within one process (``clean`` runs an audit into the same folder)."""
+    path = lock_path(out_dir)
+    key = str(path)
+    if key in _HELD:
+        _HELD[key] += 1
+        try:
+            yield path
+        finally:
+            _HELD[key] -= 1
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        raise UserError(f"cannot create the lock file: {exc.strerror or exc}", file=str(path)) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"another ift-data run{_holder(fd)} is writing into this folder; wait for it "
+                            "to finish or choose another --out", file=str(out_dir)) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        _HELD[key] = 1
+        try:
+            yield path
+        finally:
+            del _HELD[key]
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def _holder(fd: int) -> str:
+    try:
+        pid = os.pread(fd, 32, 0).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return f" (process {pid})" if pid.isdigit() else ""
