@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,15 +25,60 @@ console = Console(stderr=True)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGHUP) raised in the main thread like Ctrl-C's ``KeyboardInterrupt``, so every
+    ``finally`` runs: temp files and work folders are removed, worker pools are shut down."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, _frame: Any) -> None:
+    raise Interrupted(signum)
+
+
 class _Group(click.Group):
-    """Turns a ``UserError`` into one red line on stderr and exit code 2 (never a traceback)."""
+    """Turns a ``UserError`` into one red line on stderr and exit code 2 (never a traceback); Ctrl-C and
+    SIGTERM into one line and exit code 128 + the signal (130, 143)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _raise_interrupted)
         try:
             return super().invoke(ctx)
         except UserError as exc:
             console.print(f"[bold red]error:[/] {escape(exc.format())}", highlight=False, markup=True, soft_wrap=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt as exc:
+            signum = exc.signum if isinstance(exc, Interrupted) else int(signal.SIGINT)
+            name = signal.Signals(signum).name
+            console.print(f"[bold red]error:[/] interrupted by {name}: stopped; no partial file was left under "
+                          "an output's name", highlight=False, markup=True, soft_wrap=True)
+            sys.exit(128 + signum)
+
+
+def _seed(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    from ift_data.seed import check_seed
+
+    return None if value is None else check_seed(value)
+
+
+def _one_run(func: _F) -> _F:
+    """An audit/clean ``--out``: not an existing file, and one run at a time (a lock beside it)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kw: Any) -> Any:
+        from ift_data.io.run_lock import run_lock
+
+        out_dir = Path(kw["out_dir"])
+        if out_dir.exists() and not out_dir.is_dir():
+            raise UserError("--out is an existing file, not a folder; choose a folder", file=str(out_dir))
+        with run_lock(out_dir):
+            return func(*args, **kw)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @click.group(cls=_Group)
@@ -45,7 +91,7 @@ def main() -> None:
 @click.argument("recipe", required=False, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="Output folder.")
-@click.option("--seed", type=int, default=None, help="Override the recipe's seed.")
+@click.option("--seed", type=int, default=None, callback=_seed, help="Override the recipe's seed (0 to 2**32 - 1).")
 @click.option("--format", "formats", multiple=True,
               help=f"Export format(s), repeatable or comma-separated: {', '.join([*EXPORTERS, *ALIASES])}.")
 @click.option("--chat", "--chat-format", "chat_format", default=None,
@@ -65,10 +111,12 @@ def main() -> None:
               help="Build even when every row of a dataset is rejected (it contributes nothing).")
 @click.option("--allow-lint-errors", is_flag=True,
               help="Build even when a template pack fails lint on a task's own rows.")
+@click.option("--allow-outside-paths", is_flag=True,
+              help="Let the recipe and its task specs name files outside their own folders.")
 def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[str, ...], chat_format: str | None,
           mask: str | None, system_prompt: str | None, tokenizer: str | None, max_len: int | None,
           overflow: str | None, max_rows: int | None, max_field_chars: int, allow_empty_datasets: bool,
-          allow_lint_errors: bool) -> None:
+          allow_lint_errors: bool, allow_outside_paths: bool) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
     from ift_data.builder.pipeline import BuildChecks, run_build
     from ift_data.report.build_summary import print_build_summary, printing_lint_failures
@@ -76,6 +124,7 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
     with printing_lint_failures(Console()):
         result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
                            max_field_chars=max_field_chars, checks=BuildChecks(allow_empty_datasets, allow_lint_errors),
+                           allow_outside_paths=allow_outside_paths,
                            output={
         "formats": tuple(f.strip() for item in formats for f in item.split(",") if f.strip()) or None, "chat_format": chat_format, "mask": mask,
         "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,
@@ -154,7 +203,7 @@ def _audit_flags(func: _F) -> _F:
         click.option("--cache-dir", default=None, help="Embedding cache folder."),
         click.option("--tokenizer", default=None, help="tokenizer.json (or its folder) to count tokens."),
         click.option("--ifd-model", default=None, help="Local causal LM path for the IFD difficulty score."),
-        click.option("--seed", type=int, default=0),
+        click.option("--seed", type=int, default=0, callback=_seed, help="Random seed (0 to 2**32 - 1)."),
         click.option("--max-rows", type=click.IntRange(min=0), default=None,
                      help="Audit at most N rows (in input order); later rows are read rejects, never dropped silently."),
         click.option("--max-field-chars", type=click.IntRange(min=1), default=None,
@@ -168,11 +217,14 @@ def _audit_flags(func: _F) -> _F:
 @main.command()
 @click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_audit_flags
+@_one_run
 def audit(data: tuple[Path, ...], out_dir: Path, **kw: Any) -> None:
     """Score instruction datasets: writes OUT/signals.parquet, OUT/summary.json and the report."""
+    from ift_data.audit.out_paths import check_paths
     from ift_data.audit.present import present_audit
     from ift_data.audit.runner import run_audit
 
+    check_paths(data, out_dir)
     present_audit(run_audit(data, out_dir, _audit_options(**kw), console), out_dir, Console())
 
 
@@ -182,6 +234,7 @@ def audit(data: tuple[Path, ...], out_dir: Path, **kw: Any) -> None:
 @click.option("--signals", default=None, type=click.Path(path_type=Path),
               help="Reuse an earlier audit (its folder or signals.parquet) instead of auditing again.")
 @click.option("--remove", default=None, help="Comma-separated flags to remove (default: the rules' clean.remove).")
+@_one_run
 def clean(data: tuple[Path, ...], out_dir: Path, signals: Path | None, remove: str | None, **kw: Any) -> None:
     """Write the kept rows (in the input's format) and OUT/rejected.jsonl with every removed row."""
     from ift_data.audit.cleaner import run_clean

@@ -1,6 +1,8 @@
 """``ift-data clean``: keep the rows no removal flag fires on, written in the input's own format, and
 write every removed row (audit flags or read rejects) to ``rejected.jsonl`` with its reasons, cluster id
-and the id of the kept representative. Rows in = kept + rejected, always (checked before returning)."""
+and the id of the kept representative. Rows in = kept + rejected = rows written + rejected, always (checked
+before returning). Nothing is read or written when ``--out`` is, holds or lies inside an input, or when an
+input is given twice; kept files never take the name of an output (see ``audit/out_paths.py``)."""
 
 from __future__ import annotations
 
@@ -12,17 +14,19 @@ from typing import Any
 import polars as pl
 
 from ift_data.audit.options import AuditOptions
+from ift_data.audit.out_paths import check_paths, check_signals_match, kept_names
 from ift_data.audit.rules import load_rules
-from ift_data.audit.runner import SIGNALS_FILE, SUMMARY_FILE, AuditResult, run_audit
+from ift_data.audit.runner import SIGNALS_FILE, SUMMARY_FILE, AuditResult, read_inputs, run_audit
 from ift_data.audit.summary import AuditSummary
 from ift_data.errors import UserError
 from ift_data.io.atomic import atomic_open, dumps_json_line, write_json
-from ift_data.io.instructions import SourceInfo, read_instructions
+from ift_data.io.instructions import SourceInfo
 from ift_data.io.sources import write_kept
 from ift_data.io.sources.base import strip_bom
 from ift_data.schema import RawRow
 
 REJECTED_FILE = "rejected.jsonl"
+CLEAN_FILE = "clean.json"
 MAX_RAW_CHARS = 10_000
 
 
@@ -43,17 +47,19 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     """Audit (or reuse ``signals``: an audit folder or its signals.parquet), then write kept and rejected rows."""
     options = options or AuditOptions()
     out = Path(out_dir)
+    check_paths(paths, out)
     audit = None
     if signals is None:
         audit = run_audit(paths, out, options, console)
         table, table_signals, sources, read_rejects = audit.table, audit.signals, audit.sources, audit.rejects
         families, rules = audit.flag_families, audit.summary.rules.values
     else:
-        table_signals, families = _load_signals(Path(signals))
-        data = read_instructions(paths, options.mapping, max_rows=options.max_rows,
-                                 **({"max_field_chars": options.max_field_chars} if options.max_field_chars else {}))
-        table, sources, read_rejects = data.table, data.sources, data.rejects
+        table_signals, summary = _load_signals(Path(signals))
+        families = summary.flag_families
         rules = load_rules(options.rules).values
+        data = read_inputs(paths, options, rules)
+        table, sources, read_rejects = data.table, data.sources, data.rejects
+        check_signals_match(summary, sources, read_rejects, signals)
         if table_signals.height != table.height:
             raise UserError(f"signals cover {table_signals.height} rows but the data has {table.height}: "
                             "audit this data again", file=str(signals))
@@ -64,14 +70,13 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     rejected_rows, reasons = _audit_rejects(table, table_signals, removed, flags, families)
     outputs = []
     kept_table = table.filter(~removed)
-    used: set[str] = set()
-    for i, source in enumerate(sources):
-        kept_lines = kept_table.filter(pl.col("source_file") == source.path)["source_line"].to_list()
-        name = Path(source.path).name
-        target = out / (name if name not in used else f"{i}_{name}")
-        used.add(target.name)
+    written: dict[str, int] = {}
+    for source, name in zip(sources, kept_names(sources), strict=True):
+        kept_lines = sorted(set(kept_table.filter(pl.col("source_file") == source.path)["source_line"].to_list()))
+        target = out / name
         _write_kept(source, kept_lines, target)
         outputs.append(target)
+        written[name] = len(kept_lines)
     records = _attach_records(rejected_rows, sources)
     raw_lines = _RawLines(sources)
     for reject in read_rejects:
@@ -85,21 +90,23 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     rows_in = sum(s.records for s in sources)
     result = CleanResult(rows_in, kept_table.height, len(records), outputs, out / REJECTED_FILE,
                          dict(sorted(reasons.items())), audit)
-    if result.kept + result.rejected != rows_in:  # pragma: no cover - accounting invariant
-        raise RuntimeError(f"row accounting broken: {rows_in} in, {result.kept} kept, {result.rejected} rejected")
-    write_json(out / "clean.json", {"rows_in": rows_in, "kept": result.kept, "rejected": result.rejected,
-                                    "reasons": result.reasons, "remove": flags,
-                                    "outputs": [p.name for p in outputs]})  # names in this folder
+    if result.kept + result.rejected != rows_in or sum(written.values()) != result.kept:  # pragma: no cover
+        raise RuntimeError(f"row accounting broken: {rows_in} in, {result.kept} kept ({sum(written.values())} "
+                           f"written), {result.rejected} rejected")
+    write_json(out / CLEAN_FILE, {"rows_in": rows_in, "kept": result.kept, "rejected": result.rejected,
+                                  "reasons": result.reasons, "remove": flags,
+                                  "outputs": [p.name for p in outputs],  # names in this folder, one per input
+                                  "written": written})
     return result
 
 
-def _load_signals(path: Path) -> tuple[pl.DataFrame, dict[str, str]]:
+def _load_signals(path: Path) -> tuple[pl.DataFrame, AuditSummary]:
     folder = path if path.is_dir() else path.parent
     file = folder / SIGNALS_FILE if path.is_dir() else path
     if not file.is_file():
         raise UserError("no signals.parquet here: run `ift-data audit` first", file=str(path))
-    families = AuditSummary.load(folder / SUMMARY_FILE).flag_families
-    return pl.read_parquet(file), families
+    summary = AuditSummary.load(folder / SUMMARY_FILE)
+    return pl.read_parquet(file), summary
 
 
 def _audit_rejects(table: pl.DataFrame, signals: pl.DataFrame, removed: pl.Series, flags: list[str],
