@@ -36,7 +36,7 @@ class RenderError(Exception):
 
 
 _RUNTIME_ERRORS = (UndefinedError, SecurityError, TemplateRuntimeError, TypeError, ValueError, IndexError,
-                   KeyError, AttributeError, ZeroDivisionError, OverflowError, RecursionError, MemoryError)
+                   KeyError, AttributeError, ZeroDivisionError, OverflowError, RecursionError, MemoryError, AssertionError)
 
 
 def unknown_names(env: Environment, parsed: nodes.Template) -> str | None:
@@ -130,6 +130,7 @@ class Renderer:
             self.compile(body)  # a syntax error names the body it is in
         template = self.compile(_PART.join(bodies)) if len(bodies) > 1 else self.compile(bodies[0])
         self._values = []
+        self.env.start()
         try:
             # Same as Template.render, minus re-merging the (constant) globals into every context.
             ctx = template.new_context({**self._globals, **context}, shared=True)
@@ -148,6 +149,7 @@ class Renderer:
         template = self._plain.get(expression)
         if template is None:
             template = self._plain[expression] = _compile(self.plain_env, expression)
+        self.plain_env.start()
         try:
             return self.plain_env.concat(_bounded(template.root_render_func(template.new_context(context)), []))
         except _RUNTIME_ERRORS as exc:

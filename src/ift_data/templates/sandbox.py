@@ -1,23 +1,68 @@
-"""The template sandbox: Jinja's immutable sandbox (no attribute escapes, no mutation) plus size limits,
-because a template pack is untrusted code: the sandbox stops escapes, the limits stop memory and CPU
-bombs such as ``'a' * 10**10``, ``9 ** 9 ** 9``, ``'x' | center(10**10)``, ``'%999999999s' % x`` or a
-loop that writes gigabytes."""
+"""The template sandbox: Jinja's immutable sandbox (no attribute escapes, no mutation) plus size and time
+limits, because a template pack is untrusted code: the sandbox stops escapes, the limits stop memory and
+CPU bombs.
+
+What is bounded, per render (``LimitedSandbox.start`` opens a render's budget):
+- every object an operation builds (``*``, ``+``, ``~``, ``%``, ``**``, every filter, every call such as
+  ``str.format``/``replace``/``join``/``center``, block ``{% set %}`` and macro output) is checked BEFORE it
+  is built where the size is predictable (repetition, concatenation, join, replace, indent, expandtabs,
+  wordwrap/truncate strings, format widths and precisions, nested ``{1}`` fields included, ``%`` fields) and
+  measured after: no object over ``MAX_STRING`` characters (items of lists and dicts counted recursively);
+- the characters all operations of one render build together (``MAX_BUILT``), so loops that keep
+  rebuilding a string (``ns.s ~ ns.s``, ``ns.s | escape``) stop early;
+- loop iterations of one render (``MAX_ITERATIONS``, every ``{% for %}`` counts), so nested loops that
+  write nothing stop too; ``range`` is Jinja's (at most 100,000 items);
+- integer arguments (``MAX_SIZE``) and ``**`` results (``MAX_POWER_BITS``).
+``lipsum`` is removed (it drew from the global random state). Not bounded: the CPU time of one single
+built-in call on bounded inputs (e.g. a regex-free ``str.replace`` over 4M characters, milliseconds).
+"""
 
 from __future__ import annotations
 
 import functools
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
-MAX_SIZE = 1_000_000  # largest string/sequence a single operation may build, and largest int argument
+MAX_SIZE = 1_000_000  # largest int argument (a width, a count, a repetition)
+MAX_STRING = 4_000_000  # largest object (characters, list items counted) one operation may build
+MAX_BUILT = 10_000_000  # characters all operations of one render may build together
+MAX_ITERATIONS = 2_000_000  # loop iterations of one render
 MAX_POWER_BITS = 100_000  # largest result of ``**``, in bits
 MAX_RENDER_CHARS = 20_000_000  # largest rendered text of one example
-_WIDE_FORMAT = re.compile(r"\d{7,}")
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.)", re.S)
+
+
+def weight(value: Any, limit: int = MAX_STRING) -> int:
+    """Characters ``str(value)`` would hold, roughly: strings by length, containers by their items,
+    counted until ``limit`` is passed (so measuring a huge object is cheap)."""
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, list | tuple | set | frozenset):
+            total += 2 + len(item)
+            stack.extend(item)
+        elif isinstance(item, Mapping):
+            total += 2 + 2 * len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, int) and not isinstance(item, bool):
+            total += item.bit_length() // 3 + 1
+        else:
+            total += 1
+    return total
+
+
+def _refuse(what: str, size: int, limit: int = MAX_STRING) -> SecurityError:
+    return SecurityError(f"{what} would build {size:,} characters (limit {limit:,})")
 
 
 def _check_args(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
@@ -26,52 +71,220 @@ def _check_args(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> 
             raise SecurityError(f"{name}: argument {value} is over the limit of {MAX_SIZE:,}")
 
 
-def _limited_filter(name: str, func: Any) -> Any:
+def _number(digits: str | None) -> int:
+    if not digits or digits == "*":
+        return 0
+    if len(digits) > len(str(MAX_SIZE)) or int(digits) > MAX_SIZE:
+        raise SecurityError(f"format width or precision {digits[:12]} is over the limit of {MAX_SIZE:,}")
+    return int(digits)
+
+
+def _check_percent(fmt: str, args: Any) -> None:
+    """Bound ``fmt % args`` before it runs: widths and precisions (``*`` ones come from ``args``)."""
+    size = len(fmt)
+    for width, precision, _ in _PERCENT_FIELD.findall(fmt):
+        size += _number(width) + _number(precision)
+    values = args if isinstance(args, tuple) else (args,)
+    _check_args("%", values, {})
+    size += sum(abs(v) for v in values if isinstance(v, int) and not isinstance(v, bool))
+    if size > MAX_STRING:
+        raise _refuse("%-formatting", size)
+
+
+def _predicted(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
+    """An upper bound of the result's size for the str operations that multiply their input (filter or
+    bound method ``name``, the string first in ``args``); 0 when the result is no bigger than its input."""
+    def arg(index: int, key: str, default: Any) -> Any:
+        return args[index] if len(args) > index else kwargs.get(key, default)
+
+    text = args[0] if args and isinstance(args[0], str) else None
+    if text is None:
+        return 0
+    if name == "replace":
+        old, new, count = str(arg(1, "old", "")), str(arg(2, "new", "")), arg(3, "count", None)
+        hits = text.count(old) if old else len(text) + 1
+        if isinstance(count, int) and count >= 0:
+            hits = min(hits, count)
+        return len(text) + hits * len(new)
+    if name == "indent":
+        width = arg(1, "width", 4)
+        pad = len(width) if isinstance(width, str) else int(width)
+        return len(text) + (text.count("\n") + 1) * pad
+    if name == "expandtabs":
+        return len(text) + text.count("\t") * int(arg(1, "tabsize", 8))
+    if name == "wordwrap":
+        return len(text) * (1 + len(str(arg(3, "wrapstring", "\n") or "\n")))
+    if name == "truncate":
+        return len(text) + len(str(arg(3, "end", "...")))
+    return 0
+
+
+def _join_items(items: Any, sep: Any) -> list[Any]:
+    """The items of a join as a list, refused before joining when the result would be too big."""
+    items = list(items)
+    size = weight(items, MAX_STRING) + len(str(sep)) * max(len(items) - 1, 0)
+    if size > MAX_STRING:
+        raise _refuse("join", size)
+    return items
+
+
+def _charge(env: LimitedSandbox, what: str, result: Any) -> Any:
+    size = weight(result)
+    if size > MAX_STRING:
+        raise _refuse(what, size)
+    env.spend(size)
+    return result
+
+
+def _limited_filter(env: LimitedSandbox, name: str, func: Any) -> Any:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _check_args(f"filter {name}", args, kwargs)
-        if name == "format" and args and isinstance(args[0], str):
-            _check_format(args[0])
-        return func(*args, **kwargs)
+        plain = [a for a in args if not _is_context(a)]
+        _check_args(f"filter {name}", tuple(plain), kwargs)
+        if name == "format" and plain and isinstance(plain[0], str):
+            _check_percent(plain[0], tuple(plain[1:]) or tuple(kwargs.values()))
+        size = _predicted(name, tuple(plain), kwargs)
+        if size > MAX_STRING:
+            raise _refuse(f"filter {name}", size)
+        if name == "join" and plain:
+            at = next(i for i, a in enumerate(args) if not _is_context(a))
+            sep = plain[1] if len(plain) > 1 else kwargs.get("d", "")
+            args = (*args[:at], _join_items(plain[0], sep), *args[at + 1:])
+        return _charge(env, f"filter {name}", func(*args, **kwargs))
 
     return wrapper
 
 
-def _check_format(text: str) -> None:
-    if _WIDE_FORMAT.search(text):
-        raise SecurityError(f"format string with a width or precision over {MAX_SIZE:,}")
+def _is_context(value: Any) -> bool:
+    return type(value).__name__ in ("Context", "EvalContext", "LimitedSandbox")
+
+
+class _BoundedFormatter(SandboxedFormatter):
+    """``str.format`` whose fields are checked after nested ``{1}`` fields are resolved."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        self.size = 0
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        for digits in re.findall(r"\d+", format_spec):
+            _number(digits)
+        result = super().format_field(value, format_spec)
+        self.size += len(result)
+        if self.size > MAX_STRING:
+            raise _refuse("str.format", self.size)
+        return result
+
+
+class _Generator(CodeGenerator):
+    """Jinja's code generator with ``~`` and every ``{% for %}`` routed through the environment."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        counter = nodes.EnvironmentAttribute("counted")
+        if not (isinstance(node.iter, nodes.Call) and node.iter.node == counter):
+            node.iter = nodes.Call(counter, [node.iter], [], None, None, lineno=node.lineno)
+        super().visit_For(node, frame)
 
 
 class LimitedSandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox plus size limits on ``*``, ``**``, ``%``, calls and filters."""
+    """The immutable sandbox plus the per-render limits in this module's docstring."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _Generator
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.filters = {name: _limited_filter(name, f) for name, f in self.filters.items()}
+        self.filters = {name: _limited_filter(self, name, f) for name, f in self.filters.items()}
+        self.globals.pop("lipsum", None)
+        self.built = 0
+        self.iterations = 0
+
+    def start(self) -> None:
+        """Open a new render's budget."""
+        self.built = 0
+        self.iterations = 0
+
+    def spend(self, size: int) -> None:
+        self.built += size
+        if self.built > MAX_BUILT:
+            raise SecurityError(f"the template built over {MAX_BUILT:,} characters in one render")
+
+    def counted(self, iterable: Iterable[Any], *_: Any) -> Iterator[Any]:
+        for item in iterable:
+            self.iterations += 1
+            if self.iterations > MAX_ITERATIONS:
+                raise SecurityError(f"over {MAX_ITERATIONS:,} loop iterations in one render")
+            yield item
+
+    def concat(self, pieces: Iterable[str]) -> str:  # block set, macro and caller output
+        if isinstance(pieces, list):
+            size = sum(len(p) for p in pieces)
+            if size > MAX_STRING:
+                raise _refuse("a block", size)
+            self.spend(size)
+        return "".join(pieces)
+
+    def bounded_concat(self, values: tuple[Any, ...]) -> str:
+        size = weight(values, MAX_STRING)
+        if size > MAX_STRING:
+            raise _refuse("~", size)
+        return _charge(self, "~", "".join(str(v) for v in values))
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         if operator_ == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(times, int) and not isinstance(times, bool) \
-                        and len(seq) * times > MAX_SIZE:
-                    raise SecurityError(f"repetition would build {len(seq) * times:,} items "
-                                        f"(limit {MAX_SIZE:,})")
-            return operator.mul(left, right)
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) and not isinstance(times, bool):
+                    if len(seq) * times > MAX_SIZE:
+                        raise SecurityError(f"repetition would build {len(seq) * times:,} items (limit {MAX_SIZE:,})")
+                    if weight(seq) * times > MAX_STRING:
+                        raise _refuse("repetition", weight(seq) * times)
+            return _charge(self, "*", operator.mul(left, right))
         if operator_ == "**":
             if isinstance(left, int) and isinstance(right, int) and right > 0 \
                     and abs(left).bit_length() * right > MAX_POWER_BITS:
                 raise SecurityError(f"power would have over {MAX_POWER_BITS:,} bits")
             return operator.pow(left, right)
+        if operator_ == "+":
+            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+                size = weight(left) + weight(right)
+                if size > MAX_STRING:
+                    raise _refuse("+", size)
+            return _charge(self, "+", operator.add(left, right))
         if isinstance(left, str):
-            _check_format(left)
-            _check_args("%", right if isinstance(right, tuple) else (right,), {})
-        return operator.mod(left, right)
+            _check_percent(left, right)
+        return _charge(self, "%", operator.mod(left, right))
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        text, is_map = value.__self__, value.__name__ == "format_map"
+
+        @functools.wraps(value)
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            if is_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                return _charge(self, "str.format", str(_BoundedFormatter(self).vformat(text, (), args[0])))
+            return _charge(self, "str.format", str(_BoundedFormatter(self).vformat(text, args, kwargs)))
+
+        return bounded
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        _check_args(getattr(__obj, "__name__", "call"), args, kwargs)
-        bound = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
-        if isinstance(bound, str) and getattr(__obj, "__name__", "") in ("format", "format_map"):
-            _check_format(bound)
-        return super().call(__context, __obj, *args, **kwargs)
+        name = getattr(__obj, "__name__", "call")
+        _check_args(name, args, kwargs)
+        bound = getattr(__obj, "__self__", None)
+        if isinstance(bound, str):
+            size = _predicted(name, (bound, *args), kwargs)
+            if size > MAX_STRING:
+                raise _refuse(f"str.{name}", size)
+            if name == "join" and args:
+                args = (_join_items(args[0], bound), *args[1:])
+        return _charge(__self, name, super().call(__context, __obj, *args, **kwargs))

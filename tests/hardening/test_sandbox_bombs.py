@@ -1,0 +1,107 @@
+"""Memory and time bombs in templates: each is a ``RenderError`` for that row (a reject), never a
+MemoryError, a traceback or a long run, and each takes well under a second."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+from hardening_helpers import ROWS, TEMPLATES, BuildCase, dump_yaml
+
+from ift_data.templates.render import Renderer, RenderError, joined
+
+CONTEXT = {"text": "some review text", "label_names": ["no", "yes"], "answer": "yes"}
+DOUBLING = "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s OP ns.s %}{% endfor %}{{ ns.s|length }}"
+
+BOMBS = [
+    "{{ '{0:>{1}}'.format('x', '900000000') }}",                     # nested width field
+    "{{ '{0:>{1}}'.format('x', 900000000) }}",
+    "{{ '{:>900000000}'.format('x') }}",
+    "{{ '{0:.{1}f}'.format(1.5, '900000000') }}",                     # nested precision
+    "{{ '{0:>999999}{0:>999999}{0:>999999}{0:>999999}{0:>999999}'.format('x') * 1 }}",
+    "{{ '{t}'.format_map({'t': 'x'}) ~ '{0:>{1}}'.format_map({'0': 1}) }}",
+    "{{ ('%999999s' * 50) % (('x',) * 50) }}",                         # many wide %-fields
+    "{{ '%*s' % (999999, 'x') * 1 ~ '%.999999999d' % 1 }}",
+    "{{ ('%999999s' * 50) | format(*(('x',) * 50)) }}",
+    DOUBLING.replace("OP", "~"),
+    DOUBLING.replace("OP", "+"),
+    "{% set ns = namespace(l=['xxxxxxxxxxxxxxxxxxxx' * 1000]) %}{% for i in range(40) %}"
+    "{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l|length }}",          # list doubling
+    "{{ (['x' * 999999] * 999999) | join }}",                            # join of a repeated list
+    "{{ ['x' * 999999] * 999999 }}",                                     # str() of a repeated list
+    "{{ ('x' * 999999) | center(999999) | center(999999) ~ ('x\n' * 500000) | indent(999999) }}",
+    "{{ ('x\n' * 500000) | indent(999999) }}",
+    "{{ ('a' * 999999) | replace('a', 'b' * 999999) }}",
+    "{{ ('a' * 999999) | replace('', 'b' * 999999) }}",
+    "{{ ('a' * 999999).replace('a', 'bbbbbbbbbb') }}",
+    "{{ ('\t' * 999999).expandtabs(999999) }}",
+    "{{ ('x' * 999999) | wordwrap(999999, wrapstring='y' * 999999) }}",
+    "{{ ('x ' * 499999) | wordwrap(1, wrapstring='y' * 999999) }}",
+    "{{ 'x' | truncate(5, end='y' * 99) }}",                             # a Jinja assertion, not a crash
+    "{% set ns = namespace(s='&') %}{% for i in range(99999) %}{% set ns.s = ns.s | urlencode %}"
+    "{% endfor %}{{ ns.s | length }}",                                   # slow growth by a filter
+    "{% set x %}{% for i in range(99999) %}{% for j in range(99999) %}ABCDEFGHIJ{% endfor %}{% endfor %}"
+    "{% endset %}{{ x | length }}",                                      # block set in nested loops
+    "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",   # time: no output
+    "{% for a in 'x' * 999999 %}{% for b in 'y' * 999999 %}{% endfor %}{% endfor %}",
+    "{% macro m() %}{% for i in range(99999) %}{{ caller() }}{% endfor %}{% endmacro %}"
+    "{% call m() %}{% for j in range(99999) %}z{% endfor %}{% endcall %}",
+]
+
+
+@pytest.mark.parametrize("body", BOMBS)
+def test_bomb_is_a_render_error_within_a_second(body: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(RenderError) as info:
+        Renderer().render(body, CONTEXT)
+    assert "MemoryError" not in str(info.value)
+    assert time.perf_counter() - start < 1.0, body
+
+
+def test_lipsum_is_not_available() -> None:
+    """``lipsum`` drew from the global random state: two renders of one row could differ."""
+    with pytest.raises(RenderError, match="lipsum"):
+        Renderer().render("{{ lipsum(1) }}", CONTEXT)
+
+
+@pytest.mark.parametrize("body", [
+    "{{ '{0:>{1}}|{2:.{3}f}'.format(text, 20, 1.5, 2) }}",
+    "{{ '%-8s|%5.1f' % (answer, 2.25) }}",
+    "{{ '%s and %s' | format(text, answer) }}",
+    "{% set ns = namespace(s='') %}{% for n in label_names %}{% set ns.s = ns.s ~ n ~ ', ' + '' %}{% endfor %}"
+    "{{ ns.s }}",
+    "{{ label_names | join(' / ') }} {{ text | center(30) }} {{ text | indent(2) }} {{ text | replace('e', 'E', 2) }}",
+    "{{ text | wordwrap(5) }} {{ text | truncate(9) }} {{ 'ab' * 3 }} {{ label_names + ['maybe'] }}",
+    "{% for i in range(1000) %}{% endfor %}{% set x %}{% for n in label_names %}{{ n }}{% endfor %}{% endset %}",
+])
+def test_ordinary_templates_still_render(body: str) -> None:
+    renderer = Renderer()
+    plain = renderer.plain_env.from_string(body).render(CONTEXT).strip()
+    assert joined(renderer.render(body, CONTEXT)) == plain
+
+
+def test_budget_is_per_render() -> None:
+    """A renderer used for many rows never runs out: the limits are per render."""
+    renderer = Renderer()
+    body = "{% set ns = namespace(s='') %}{% for i in range(500) %}{% set ns.s = ns.s ~ text %}{% endfor %}{{ ns.s|length }}"
+    for _ in range(50):
+        assert joined(renderer.render(body, CONTEXT)) == str(500 * len(CONTEXT["text"]))
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("body", [BOMBS[0], DOUBLING.replace("OP", "~"), BOMBS[-2]])
+def test_bomb_in_a_pack_is_a_counted_render_reject(case: BuildCase, body: str) -> None:
+    """Through ``ift-data build``: each row is a render reject with the sandbox's reason, in the ledger."""
+    pack = yaml.safe_load((TEMPLATES / "sentiment.yaml").read_text())
+    pack["templates"] = [{**pack["templates"][0], "input": body}]
+    dump_yaml(case.root / "packs" / "sentiment.yaml", pack)
+    case.write(ROWS, recipe_extra={"templates": str(case.root / "packs"), "expansion": {"variants": ["forward"]}})
+    outcome = case.build("--allow-lint-errors", "--allow-empty-datasets")
+    outcome.assert_ok()
+    acc = case.assert_accounted(8)
+    assert acc["rows_rejected"] == 8, acc
+    reasons = {r["stage"] for r in case.rejects()}
+    assert reasons == {"render"}, case.rejects()
+    assert all("SecurityError" in r["reason"] and "limit" in r["reason"] or "iterations" in r["reason"]
+               for r in case.rejects()), case.rejects()
