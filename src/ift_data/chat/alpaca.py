@@ -8,6 +8,9 @@ kind ``boilerplate`` with role ``system``, so every mode but ``full`` masks it, 
 
 from ift_data.chat.format import ChatFormat, RoleMarkup
 
+# LLaMA 1/2 sentencepiece control tokens (tokenizer_config.json ids 0-2).
+SPECIAL_TOKENS = ("<unk>", "<s>", "</s>")
+
 PREAMBLE = ("Below is an instruction that describes a task. "
             "Write a response that appropriately completes the request.")
 
@@ -19,6 +22,6 @@ FORMAT = ChatFormat(
     user=RoleMarkup(header="### Instruction:\n", separator="\n\n"),
     assistant=RoleMarkup(header="### Response:\n", separator="\n\n"),
     default_system_prompt=PREAMBLE,
-    special_tokens=("<s>", "</s>"),
+    special_tokens=SPECIAL_TOKENS,
     description="Stanford Alpaca prompt; the preamble is the default system prompt.",
 )

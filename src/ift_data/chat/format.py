@@ -8,6 +8,8 @@ masking modes are plain choices over (part, kind, role, turn): no marker search 
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -123,16 +125,30 @@ def conversation(example: Example, system_prompt: str | None, chat_format: ChatF
     return ((system, *turns) if system is not None else tuple(turns)), explicit
 
 
-def check_reserved(messages: Iterable[Message], reserved: Iterable[str]) -> None:
-    """Raise when a reserved (control-token) string occurs in message text, also across segments."""
-    reserved = tuple(s for s in reserved if s)
+@functools.lru_cache(maxsize=64)
+def _reserved_pattern(reserved: tuple[str, ...]) -> re.Pattern[str] | None:
+    tokens = sorted({s for s in reserved if s}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, tokens))) if tokens else None
+
+
+def find_reserved(text: str, reserved: Iterable[str]) -> str | None:
+    """The first reserved (control-token) string in ``text``, or None."""
+    pattern = _reserved_pattern(tuple(reserved))
+    found = pattern.search(text) if pattern is not None else None
+    return found.group() if found else None
+
+
+def check_reserved(messages: Iterable[Message], reserved: Iterable[str], owner: str = "the chat format") -> None:
+    """Raise when a reserved (control-token) string occurs in message text, also across segments;
+    ``owner`` says whose token it is in the reason."""
+    reserved = tuple(reserved)
     for index, message in enumerate(messages):
-        text = message.content
-        for token in reserved:
-            if token in text:
-                kinds = {s.kind for s in message.segments if token in s.text} or {"content"}
-                raise FormatError(f"{'/'.join(sorted(kinds))} text of message {index} ({message.role}) "
-                                  f"contains the special-token string {token!r}", field=f"messages[{index}]")
+        token = find_reserved(message.content, reserved)
+        if token is not None:
+            kinds = {s.kind for s in message.segments if token in s.text} or {"content"}
+            raise FormatError(f"{'/'.join(sorted(kinds))} text of message {index} ({message.role}) contains the "
+                              f"special-token string {token!r} (a control token of {owner})",
+                              field=f"messages[{index}]")
 
 
 def format_example(example: Example, chat_format: ChatFormat, system_prompt: str | None = None,
@@ -142,7 +158,9 @@ def format_example(example: Example, chat_format: ChatFormat, system_prompt: str
     Raises ``FormatError`` for a malformed conversation or a reserved string inside the data.
     """
     messages, explicit = conversation(example, system_prompt, chat_format)
-    check_reserved(messages, (*chat_format.reserved_strings(), *extra_reserved))
+    extra = tuple(extra_reserved)
+    owner = f"chat format {chat_format.name}" + (" or the tokenizer" if extra else "")
+    check_reserved(messages, (*chat_format.reserved_strings(), *extra), owner)
     pieces: list[Piece] = []
 
     def add(text: str, kind: str, role: Role, part: Part, turn: int) -> None:

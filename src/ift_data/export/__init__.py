@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ift_data.chat.format import FormatError, format_example
+from ift_data.chat.format import ChatFormat, FormatError, find_reserved, format_example
 from ift_data.chat.masking import apply_mask, check_mask_mode
 from ift_data.chat.recommend import recommend_for_texts
 from ift_data.chat.registry import get_chat_format
@@ -58,6 +58,15 @@ def _check(options: ExportOptions) -> tuple[str, ...]:
     if "tokenized" in formats and options.tokenizer is None:
         raise UserError("the tokenized format needs a tokenizer path", field="tokenizer")
     return formats
+
+
+def _check_system_prompt(prompt: str | None, chat_format: ChatFormat, reserved: tuple[str, ...]) -> None:
+    """A system prompt holding a control token would make every example a reject: refuse it up front."""
+    token = find_reserved(prompt or "", (*chat_format.reserved_strings(), *reserved))
+    if token is not None:
+        owner = f"chat format {chat_format.name}" + (" or the tokenizer" if reserved else "")
+        raise UserError(f"the system prompt (--system / output.system_prompt) contains {token!r}, a control token of "
+                        f"{owner}: every example would be rejected", field="system_prompt")
 
 
 def _sha256(path: Path) -> str:
@@ -111,6 +120,7 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
     chat_format = get_chat_format(options.chat_format)
     tokenizer = tokenized.load_tokenizer(options.tokenizer) if options.tokenizer else None
     reserved = tokenized.special_strings(tokenizer) if tokenizer is not None else ()
+    _check_system_prompt(options.system_prompt, chat_format, reserved)
     rejects: list[dict[str, Any]] = []
     items: list[Rendered] = []
     for example in examples:
