@@ -70,9 +70,11 @@ def _one_run(func: _F) -> _F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kw: Any) -> Any:
+        from ift_data.audit.out_paths import check_paths
         from ift_data.io.run_lock import run_lock
 
         out_dir = Path(kw["out_dir"])
+        check_paths(kw["data"], out_dir)  # before the lock file: nothing is written beside a refused --out
         if out_dir.exists() and not out_dir.is_dir():
             raise UserError("--out is an existing file, not a folder; choose a folder", file=str(out_dir))
         with run_lock(out_dir):
@@ -220,11 +222,9 @@ def _audit_flags(func: _F) -> _F:
 @_one_run
 def audit(data: tuple[Path, ...], out_dir: Path, **kw: Any) -> None:
     """Score instruction datasets: writes OUT/signals.parquet, OUT/summary.json and the report."""
-    from ift_data.audit.out_paths import check_paths
     from ift_data.audit.present import present_audit
     from ift_data.audit.runner import run_audit
 
-    check_paths(data, out_dir)
     present_audit(run_audit(data, out_dir, _audit_options(**kw), console), out_dir, Console())
 
 
