@@ -1,4 +1,5 @@
-"""Exact duplicates: hash of the normalized (case, whitespace, punctuation) prompt (instruction+input),
+"""Exact duplicates: hash of the normalized (case, whitespace, edge punctuation; see ``audit/text.py``:
+math, code and symbols count) prompt (instruction+input),
 response and whole example. A group id is the row_id of the group's first row, its representative;
 only the other members of a whole-example group are flagged."""
 

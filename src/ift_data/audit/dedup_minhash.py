@@ -1,5 +1,9 @@
 """Near duplicates of whole examples by MinHash LSH (see ``audit/minhash.py``); clusters by union-find,
-the representative (kept row) is the cluster's first row; the other members are flagged."""
+the representative (kept row) is the cluster's first row; the other members are flagged.
+
+A short prompt or response (fewer than ``short_field_units`` units) must be the same after normalization
+in both rows of a pair: "Evaluate 2+2" and "Evaluate 2*2", or the answers "<" and ">", make two examples
+even when the rest of the text is long and shared."""
 
 from __future__ import annotations
 
@@ -10,11 +14,22 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.minhash import near_duplicate_clusters
+from ift_data.audit.text import normalize_expr, symbol_units_expr, unit_count_expr
 
 
 def example_texts(table: pl.DataFrame) -> list[str]:
     joined = pl.concat_str(["instruction", "input", "response"], separator="\n")
     return table.select(joined).to_series().to_list()
+
+
+def short_field_keys(table: pl.DataFrame, short_units: int) -> list[tuple[str | None, str | None]]:
+    """Per row: the normalized prompt and response where they are shorter than ``short_units`` units
+    (``None`` where longer); two rows are near duplicates only when these agree."""
+    prompt = pl.concat_str(["instruction", "input"], separator="\n")
+    frame = table.select(
+        *[pl.when(unit_count_expr(symbol_units_expr(text)) < short_units).then(normalize_expr(text)).alias(name)
+          for name, text in (("prompt", prompt), ("response", pl.col("response")))])
+    return list(frame.iter_rows())
 
 
 class DedupMinhashSignal:
@@ -27,7 +42,8 @@ class DedupMinhashSignal:
         clusters = near_duplicate_clusters(
             example_texts(table), threshold=threshold, num_perm=r("num_perm", 128), n_words=r("ngram_words", 3),
             n_chars=r("ngram_chars", 5), min_units=r("min_units", 3), seed=ctx.seed,
-            fp_weight=r("false_positive_weight", 0.1), fn_weight=r("false_negative_weight", 0.9))
+            fp_weight=r("false_positive_weight", 0.1), fn_weight=r("false_negative_weight", 0.9),
+            keys=short_field_keys(table, r("short_field_units", 5)))
         row_ids = table["row_id"].to_numpy()
         rep = clusters.representative
         member = rep >= 0

@@ -1,6 +1,7 @@
 """Vectorized MinHash + LSH banding + verification + union-find (used by dedup_minhash and consistency).
 
-Shingles are n-grams of units (words, or characters for unspaced scripts) of the normalized text,
+Shingles are n-grams of units of the lower-cased text: words, each character of an unspaced script, and
+each symbol or punctuation mark (so "2+2" and "2*2", or "a < b" and "a > b", never share a shingle set),
 hashed deterministically (CRC32 of each unit, polynomial combination of n-gram members). Signatures use
 ``num_perm`` affine maps modulo 2^32 seeded by ``seed``. The band/row split is datasketch's
 optimal parameters for the threshold with recall-favouring weights. Candidate pairs (members of one
@@ -12,14 +13,14 @@ smallest row index.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from ift_data.audit.components import component_representatives
-from ift_data.audit.text import UNIT_PATTERN_RS, UNSPACED_CLASS_RS
+from ift_data.audit.text import UNIT_PATTERN_RS, UNSPACED_CLASS_RS, symbol_units_expr
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _PRIMES = np.array([1000003, 999983, 998117, 997991, 997847, 997643, 997511, 997459], dtype=np.uint64)
@@ -52,7 +53,7 @@ def shingle_hashes(texts: Sequence[str], n_words: int, n_chars: int, min_units: 
     run on flat numpy arrays, so no Python code runs per unit.
     """
     frame = pl.DataFrame({"text": list(texts)}, schema={"text": pl.Utf8}).select(
-        pl.col("text").fill_null("").str.to_lowercase().str.replace_all(r"[^\w\s]|_", " ").alias("norm"))
+        symbol_units_expr(pl.col("text").fill_null("")).alias("norm"))
     units_list = frame.select(
         pl.col("norm").str.extract_all(UNIT_PATTERN_RS).alias("units"),
         pl.col("norm").str.count_matches(f"[{UNSPACED_CLASS_RS}]").alias("unspaced"),
@@ -138,7 +139,9 @@ def _jaccard(x: np.ndarray, y: np.ndarray) -> float:
 
 def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm: int = 128, n_words: int = 3,
                             n_chars: int = 5, min_units: int = 3, seed: int = 0, fp_weight: float = 0.1,
-                            fn_weight: float = 0.9) -> Clusters:
+                            fn_weight: float = 0.9, keys: Sequence[Hashable] | None = None) -> Clusters:
+    """Clusters of texts whose shingle sets' Jaccard is at least ``threshold``; with ``keys``, a pair of
+    texts whose keys differ is never a near duplicate, however similar."""
     shingles = shingle_hashes(texts, n_words, n_chars, min_units)
     bands, rows = lsh_params(threshold, num_perm, fp_weight, fn_weight)
     sig = signatures(shingles, num_perm, seed)
@@ -147,8 +150,8 @@ def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm:
     pairs = []
     for band in range(bands):
         block = np.ascontiguousarray(sig[idx, band * rows:(band + 1) * rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-        _, inverse = np.unique(keys, return_inverse=True)
+        buckets = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+        _, inverse = np.unique(buckets, return_inverse=True)
         order = np.argsort(inverse, kind="stable")
         sorted_keys = inverse[order]
         same = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1]) + 1
@@ -166,7 +169,8 @@ def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm:
     cand = np.sort(cand, axis=1)
     cand = cand[cand[:, 0] != cand[:, 1]]
     cand = np.unique(cand, axis=0)
-    accepted = np.array([_jaccard(shingles[i], shingles[j]) >= threshold for i, j in cand], dtype=bool)
+    accepted = np.array([(keys is None or keys[i] == keys[j]) and _jaccard(shingles[i], shingles[j]) >= threshold
+                         for i, j in cand], dtype=bool)
     verified = int(accepted.sum())
     roots = component_representatives(len(texts), cand[accepted, 0], cand[accepted, 1], np.arange(len(texts)))
     counts = np.bincount(roots, minlength=len(texts))

@@ -17,7 +17,13 @@ from ift_data.audit.text import ngrams, normalize_expr, units
 _FENCED = r"(?s)```.*?(```|$)"
 _HTML = r"(?i)</?(div|span|p|br|a|td|tr|th|table|li|ul|ol|html|body|head|script|style|img|font|b|i|em|strong)\b[^>]*>|&(nbsp|amp|lt|gt|quot|apos|#\d+);"
 _URL = r"(?i)https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+"
-_NONPRINTABLE = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\u200b\u202e]"
+# Control characters, U+FFFD, and invisible format characters that hide or reorder text: zero width space,
+# bidi embeddings/overrides (U+202A-E) and isolates (U+2066-9), word joiner, a BOM inside text, tag
+# characters (U+E0000-7F). Not ZWJ/ZWNJ (emoji, Persian, Indic scripts) nor LRM/RLM (bidi text).
+_NONPRINTABLE = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+                 "\U000e0000-\U000e007f]")
+# Tag characters are legitimate in one place: an emoji subdivision flag (black flag, tags, cancel tag).
+_TAG_FLAG = "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
 _TRUNC_END = r"(^|\s)[^#@\s\d][^\s]*[\p{L},;:(\-]$"  # ends on a word or comma, not a hashtag/number
 # A cut is near certain when the text stops on a comma, a colon, an opening bracket or a word that cannot
 # end a sentence (not ";": code ends with it).
@@ -76,7 +82,7 @@ class NoiseSignal:
             .alias("flag_refusal"),
             ((resp_norm != "") & ((resp_norm == prompt_norm) | (resp_norm == (prompt_norm + " " + input_norm))))
             .alias("flag_repeats_instruction"),
-            all_text.str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
+            all_text.str.replace_all(_TAG_FLAG, "").str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
             # Not a flag: prose that stops without its final punctuation. Human-written answers (Dolly) often
             # drop a final period, so this alone is a hint to look, not a reason to remove.
             ((resp_words >= rule("truncation_min_words", 20))

@@ -16,18 +16,37 @@ UNSPACED_CLASS_RS = "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in _UNSPACED_R
 UNIT_PATTERN_RS = f"[{UNSPACED_CLASS_RS}]|[^\\s{UNSPACED_CLASS_RS}]+"
 _UNIT_RE = re.compile(f"[{UNSPACED_CLASS_PY}]|[^\\s{UNSPACED_CLASS_PY}]+")
 _UNSPACED_RE = re.compile(f"[{UNSPACED_CLASS_PY}]")
-_PUNCT_RE = re.compile(r"[^\w\s]|_")
+# a character that is neither a word character nor a space: its own shingling unit
+SYMBOL_RS = r"([^\w\s])"
+_SYMBOL_RE = re.compile(SYMBOL_RS)
+# Sentence punctuation and quotes that may be added or dropped at either end of a text without changing
+# it; every other character (math, code, brackets, symbols; any punctuation inside the text) counts.
+EDGE_PUNCTUATION = ".,;:!?¿¡…\"'“”‘’„‚«»‹›。，、；：！？｡､"
 
 
 def normalize_expr(expr: pl.Expr) -> pl.Expr:
-    """Lower case, punctuation and symbols removed, whitespace collapsed (for exact-duplicate hashing)."""
-    return (expr.str.to_lowercase().str.replace_all(r"[\p{P}\p{S}]", "")
-            .str.replace_all(r"\s+", " ").str.strip_chars())
+    """Lower case, whitespace collapsed, edge punctuation stripped (for exact-duplicate hashing). A text
+    of nothing but edge punctuation keeps it: "?" and "!" stay different."""
+    spaced = expr.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+    stripped = spaced.str.strip_chars(EDGE_PUNCTUATION + " ")
+    return pl.when(stripped == "").then(spaced).otherwise(stripped)
 
 
 def normalize(text: str) -> str:
-    """Python twin of ``normalize_expr`` for single strings (shingling, comparisons)."""
-    return " ".join(_PUNCT_RE.sub(" ", text.lower()).split())
+    """Python twin of ``normalize_expr`` for single strings."""
+    spaced = " ".join(text.lower().split())
+    return spaced.strip(EDGE_PUNCTUATION + " ") or spaced
+
+
+def symbol_units(text: str) -> str:
+    """Lower case, each symbol or punctuation mark set apart as its own unit (MinHash's text, see
+    ``audit/minhash.py``, which does the same in polars with ``SYMBOL_RS``)."""
+    return _SYMBOL_RE.sub(r" \1 ", text.lower())
+
+
+def symbol_units_expr(expr: pl.Expr) -> pl.Expr:
+    """Polars twin of ``symbol_units``."""
+    return expr.str.to_lowercase().str.replace_all(SYMBOL_RS, " $1 ")
 
 
 def units(text: str) -> list[str]:
@@ -52,6 +71,6 @@ def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
 
 
 def shingle_units(text: str, n_words: int, n_chars: int) -> tuple[list[str], int]:
-    """Normalized units of a text and the n-gram size to use: ``n_chars`` for mostly-unspaced text."""
-    normalized = normalize(text)
+    """MinHash's units of a text and the n-gram size to use: ``n_chars`` for mostly-unspaced text."""
+    normalized = symbol_units(text)
     return units(normalized), (n_chars if unspaced_share(normalized) >= 0.5 else n_words)

@@ -101,10 +101,11 @@ def _prompt_completion(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _chat(messages: Any, key: str, role_key: str, text_key: str) -> tuple[str, str, str, int]:
-    """Last user turn, last assistant turn, system text and assistant-turn count from a chat list."""
+    """Last user turn, last assistant turn, system text and assistant-turn count from a chat list. A chat
+    without an assistant turn, or ending with a user turn (unanswered), is rejected with that reason."""
     if not isinstance(messages, Sequence) or isinstance(messages, str):
         raise RowError(f"expected a list of messages, got {type(messages).__name__}", key)
-    system, user, assistant, turns = [], "", None, 0
+    system, user, assistant, turns, last = [], "", None, 0, ""
     for i, message in enumerate(messages):
         where = f"{key}[{i}]"
         if not isinstance(message, Mapping):
@@ -119,13 +120,15 @@ def _chat(messages: Any, key: str, role_key: str, text_key: str) -> tuple[str, s
         if role in SYSTEM_ROLES:
             system.append(text)
         elif role in USER_ROLES:
-            user = text
+            user, last = text, where
         elif role in ASSISTANT_ROLES:
-            assistant, turns = text, turns + 1
+            assistant, turns, last = text, turns + 1, ""
         else:
             raise RowError(f"unknown role {role!r}", where)
     if assistant is None:
         raise RowError("no assistant message", key)
+    if last:  # the last user turn has no answer: the row would pair it with an earlier turn's answer
+        raise RowError("conversation ends with a user turn (no assistant answer after it)", last)
     return user, assistant, "\n".join(system), turns
 
 
