@@ -39,15 +39,21 @@ def _tree(root: Path) -> dict[str, bytes]:
 # ---- an output folder that is, holds or sits inside an input ---------------------------------------
 
 @pytest.mark.parametrize("command", ["clean", "audit"])
-@pytest.mark.parametrize("how", ["same folder", "dotdot", "symlink", "relative dot"])
+@pytest.mark.parametrize("how", ["same folder", "dotdot", "symlink", "relative dot", "symlink dotdot"])
 def test_out_folder_holding_an_input_is_refused(tmp_path: Path, command: str, how: str,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     data = _jsonl(tmp_path / "d" / "data.jsonl", ROWS)
     before = _tree(tmp_path)
     out: str | Path = {"same folder": tmp_path / "d", "dotdot": tmp_path / "d" / "x" / "..",
-                       "symlink": tmp_path / "link", "relative dot": "."}[how]
+                       "symlink": tmp_path / "link", "relative dot": ".",
+                       "symlink dotdot": tmp_path / "e" / "link" / ".."}[how]
     if how == "symlink":
         os.symlink(tmp_path / "d", tmp_path / "link")
+        before = _tree(tmp_path)
+    if how == "symlink dotdot":  # e/link -> d/x, so e/link/.. is d (not e, as a text-only `..` would say)
+        (tmp_path / "d" / "x").mkdir()
+        (tmp_path / "e").mkdir()
+        os.symlink(tmp_path / "d" / "x", tmp_path / "e" / "link")
         before = _tree(tmp_path)
     if how == "relative dot":
         monkeypatch.chdir(tmp_path / "d")

@@ -26,7 +26,9 @@ OWN_OUTPUTS = ("rejected.jsonl", "clean.json", "signals.parquet", "summary.json"
 
 
 def _real(path: str | Path) -> Path:
-    return Path(os.path.realpath(os.path.abspath(path)))
+    """The path the kernel would open: symlinks resolved before each ``..`` (never ``..`` first, which
+    would turn ``link/..`` into the link's folder instead of its target's parent)."""
+    return Path(os.path.realpath(path))
 
 
 def check_inputs_once(paths: Sequence[str | Path]) -> None:
