@@ -51,11 +51,10 @@ class _Group(click.Group):
             console.print(f"[bold red]error:[/] {escape(exc.format())}", highlight=False, markup=True, soft_wrap=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
-            signum = exc.signum if isinstance(exc, Interrupted) else int(signal.SIGINT)
-            name = signal.Signals(signum).name
-            console.print(f"[bold red]error:[/] interrupted by {name}: stopped; no partial file was left under "
-                          "an output's name", highlight=False, markup=True, soft_wrap=True)
-            sys.exit(128 + signum)
+            number = exc.signum if isinstance(exc, Interrupted) else int(signal.SIGINT)
+            console.print(f"[bold red]error:[/] interrupted by {signal.Signals(number).name}: stopped; no partial "
+                          "file was left under an output's name", highlight=False, markup=True, soft_wrap=True)
+            sys.exit(128 + number)
 
 
 def _seed(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:

@@ -30,7 +30,7 @@ def _three_ways(helpers, tmp_path: Path, tokenizer: str | None) -> tuple[Recomme
     output = {"formats": ["alpaca"], **({"tokenizer": tokenizer} if tokenizer else {})}
     recipe = helpers.write_yaml(tmp_path / "recipe.yaml", helpers.recipe_dict(
         [{"task": str(tasks / "reviews" / "task.yaml")}], output=output))
-    manifest = run_build(recipe, tmp_path / "built").manifest
+    manifest = run_build(recipe, tmp_path / "built", allow_outside_paths=True).manifest  # the model's tokenizer
     built = Recommendation.from_json(manifest["outputs"]["train"]["masking_recommendation"])
     audit = run_audit([tmp_path / "built" / "train.alpaca.jsonl"], tmp_path / "audit",
                       AuditOptions(embeddings=False, progress=False, tokenizer=tokenizer,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, ClassVar
@@ -160,9 +161,23 @@ class Detector:
             return [_langdetect(t) for t in texts]
         # fork, not spawn: spawn re-runs the caller's __main__, which breaks scripts without a main guard;
         # the children run pure-Python langdetect only.
+        # Ctrl-C reaches every process of the terminal's group: the workers ignore it and the main
+        # process, on KeyboardInterrupt (or SIGTERM turned into one), leaves the ``with``, which
+        # terminates them. A worker that took Ctrl-C itself would print a traceback and lose its task,
+        # and ``map`` would wait for that task forever. The main thread waits in short steps: a signal
+        # delivered to one of the pool's threads runs its handler only when the main thread wakes.
         chunk = max(64, len(texts) // (self.workers * 8))
-        with multiprocessing.get_context("fork").Pool(self.workers) as pool:
-            return pool.map(_langdetect, texts, chunksize=chunk)
+        with multiprocessing.get_context("fork").Pool(self.workers, initializer=_worker_signals) as pool:
+            pending = pool.map_async(_langdetect, texts, chunksize=chunk)
+            while not pending.ready():
+                pending.wait(0.2)
+            return pending.get()
+
+
+def _worker_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def _seed_langdetect(seed: int) -> None:

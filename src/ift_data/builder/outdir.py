@@ -117,3 +117,29 @@ def swap_in(work: Path, out_dir: Path) -> None:
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def manifest_problems(out_dir: Path) -> list[str]:
+    """What in ``out_dir`` disagrees with its ``manifest.json`` (empty: the folder is one build's): every
+    file is listed, every listed file exists with its sha256, ``rejects.jsonl`` has the counted lines."""
+    import hashlib
+
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"no readable {MANIFEST}: {exc}"]
+    listed: dict[str, str | None] = {MANIFEST: None, "rejects.jsonl": None}
+    for section in manifest.get("outputs", {}).values():
+        for entry in section.get("files", []):
+            listed[str(entry["path"])] = entry.get("sha256")
+    present = {p.name for p in out_dir.iterdir() if not p.name.startswith(".")}
+    problems = [f"{name}: not in the manifest" for name in sorted(present - set(listed))]
+    problems += [f"{name}: listed, missing" for name in sorted(set(listed) - present)]
+    for name, sha256 in listed.items():
+        if sha256 and name in present and hashlib.sha256((out_dir / name).read_bytes()).hexdigest() != sha256:
+            problems.append(f"{name}: sha256 differs from the manifest")
+    if "rejects.jsonl" in present:
+        lines = (out_dir / "rejects.jsonl").read_bytes().count(b"\n")
+        if lines != manifest.get("rejects", {}).get("count"):
+            problems.append(f"rejects.jsonl: {lines} lines, the manifest counts {manifest['rejects'].get('count')}")
+    return problems

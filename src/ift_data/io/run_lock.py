@@ -1,7 +1,8 @@
 """One run per output folder: a lock file beside ``--out`` held with ``flock`` while a command writes.
 
 The kernel releases an ``flock`` when its process ends (exit, crash, SIGKILL), so a lock is never
-stale: a lock file whose process is gone is simply taken again. A second run into the same folder is
+stale: a lock file whose process is gone is simply taken again. A run removes its lock file when it
+ends (a killed run leaves it; the next run takes and removes it). A second run into the same folder is
 refused with one line naming the process that holds it. The lock file sits beside the folder (not in
 it), so a build can swap the whole folder in without moving the lock.
 """
@@ -38,17 +39,8 @@ def run_lock(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
         finally:
             _HELD[key] -= 1
         return
+    fd = _acquire(path, out_dir)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-    except OSError as exc:
-        raise UserError(f"cannot create the lock file: {exc.strerror or exc}", file=str(path)) from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UserError(f"another ift-data run{_holder(fd)} is writing into this folder; wait for it "
-                            "to finish or choose another --out", file=str(out_dir)) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         _HELD[key] = 1
@@ -56,8 +48,35 @@ def run_lock(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
             yield path
         finally:
             del _HELD[key]
+            with contextlib.suppress(OSError):
+                path.unlink()  # while still locked: a run that opened it meanwhile sees it is gone and retries
     finally:
         os.close(fd)  # closing the descriptor releases the flock
+
+
+def _acquire(path: Path, out_dir: str | os.PathLike[str]) -> int:
+    """A descriptor of ``path`` holding its flock; the file is the one at ``path`` now (not one that a
+    finishing run removed after we opened it)."""
+    while True:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            raise UserError(f"cannot create the lock file: {exc.strerror or exc}", file=str(path)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            raise UserError(f"another ift-data run{holder} is writing into this folder; wait for it "
+                            "to finish or choose another --out", file=str(out_dir)) from None
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
 
 
 def _holder(fd: int) -> str:

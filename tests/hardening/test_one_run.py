@@ -1,0 +1,219 @@
+"""Outputs are one run's: a second run into the same ``--out`` is refused (a lock that dies with its
+process), Ctrl-C / SIGTERM leave the earlier build intact and exit 130 / 143 with one line, the audit's
+language workers stop with the main process, ``--out`` naming a file and a negative seed are one-line
+errors, and the manifest records the sha256 of each config file as it was read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hardening_helpers import ROWS, BuildCase, run_cli
+
+from ift_data.builder.outdir import manifest_problems
+
+CLI = [sys.executable, "-m", "ift_data.cli"]
+INSTRUCTIONS = b"".join(json.dumps({"instruction": f"Say {i} twice.", "output": f"{i} {i}"}).encode() + b"\n"
+                        for i in range(6))
+
+
+def _hold_lock(out: Path) -> subprocess.Popen[bytes]:
+    """Another process holding ``out``'s run lock, as a running command would."""
+    code = ("import sys, time; from ift_data.io.run_lock import run_lock\n"
+            "with run_lock(sys.argv[1]):\n    print('held', flush=True); time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(out)], stdout=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"held"
+    return proc
+
+
+def _commands(case: BuildCase) -> dict[str, list[str | Path]]:
+    recipe = case.write(ROWS)
+    data = case.root / "data.jsonl"
+    data.write_bytes(INSTRUCTIONS)
+    return {"build": ["build", recipe, "--out"], "audit": ["audit", data, "--no-embeddings", "--out"],
+            "clean": ["clean", data, "--no-embeddings", "--out"]}
+
+
+@pytest.mark.parametrize("command", ["build", "audit", "clean"])
+def test_second_run_into_the_same_out_is_refused_until_the_first_ends(case: BuildCase, command: str) -> None:
+    args = _commands(case)[command]
+    out = case.root / "out"
+    holder = _hold_lock(out)
+    try:
+        run_cli(*args, out).assert_user_error("another ift-data run", f"process {holder.pid}")
+    finally:
+        holder.kill()  # SIGKILL: the kernel releases the lock; it is never stale
+        holder.wait()
+    run_cli(*args, out).assert_ok()
+
+
+def test_build_lock_is_reentrant_and_released(tmp_path: Path) -> None:
+    from ift_data.io.run_lock import lock_path, run_lock
+
+    with run_lock(tmp_path / "out"), run_lock(tmp_path / "out"):
+        assert lock_path(tmp_path / "out").is_file()
+    holder = _hold_lock(tmp_path / "out")  # taken again by another process: released on exit
+    holder.kill()
+    holder.wait()
+
+
+@pytest.mark.parametrize("command", ["audit", "clean"])
+def test_out_naming_an_existing_file_is_one_line(case: BuildCase, command: str) -> None:
+    args = _commands(case)[command]
+    target = case.root / "taken.txt"
+    target.write_text("mine\n")
+    run_cli(*args, target).assert_user_error("--out is an existing file")
+    assert target.read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("command", ["build", "audit", "clean"])
+def test_seed_out_of_range_is_one_line_for_every_command(case: BuildCase, command: str) -> None:
+    args = _commands(case)[command]
+    for seed in ("-1", str(2**32)):
+        run_cli(*args, case.root / "o", "--seed", seed).assert_user_error("--seed", "seed must be a whole number")
+    assert not (case.root / "o").exists()
+
+
+def test_recipe_seed_out_of_range_is_one_line(case: BuildCase) -> None:
+    case.write(ROWS, recipe_extra={"seed": 2**32})
+    case.build().assert_user_error("seed")
+
+
+def test_config_files_are_hashed_as_read_and_listed_in_inputs(case: BuildCase) -> None:
+    recipe = case.write(ROWS)
+    case.build().assert_ok()
+    inputs = case.manifest()["inputs"]
+    kinds = {i["kind"] for i in inputs}
+    assert {"data", "recipe", "task_spec", "template_pack"} <= kinds, kinds
+    by_kind = {i["kind"]: i for i in inputs}
+    assert by_kind["recipe"]["sha256"] == hashlib.sha256(recipe.read_bytes()).hexdigest()
+    assert case.manifest()["recipe"]["sha256"] == by_kind["recipe"]["sha256"]
+    spec = case.root / "task" / "task.yaml"
+    assert by_kind["task_spec"]["sha256"] == hashlib.sha256(spec.read_bytes()).hexdigest()
+
+
+def test_recipe_edited_after_it_was_read_keeps_the_hash_of_what_was_used(case: BuildCase, monkeypatch) -> None:
+    """The old manifest hashed the recipe at the end: an edit during the build got recorded."""
+    import ift_data.builder.pipeline as pipeline
+
+    recipe = case.write(ROWS)
+    used = hashlib.sha256(recipe.read_bytes()).hexdigest()
+    real = pipeline.plan_counts
+
+    def edit_then_plan(*args, **kw):  # runs after the recipe was read, before the manifest is written
+        recipe.write_text(recipe.read_text() + "\n# edited during the build\n")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(pipeline, "plan_counts", edit_then_plan)
+    case.build().assert_ok()
+    assert case.manifest()["recipe"]["sha256"] == used
+    assert {i["kind"]: i for i in case.manifest()["inputs"]}["recipe"]["sha256"] == used
+
+
+def test_rules_are_hashed_as_read(tmp_path: Path, monkeypatch) -> None:
+    import ift_data.audit.runner as runner
+    from ift_data.audit.options import AuditOptions
+    from ift_data.audit.rules import load_rules
+
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("extends: default\n")
+    data = tmp_path / "data.jsonl"
+    data.write_bytes(INSTRUCTIONS)
+    used = hashlib.sha256(rules.read_bytes()).hexdigest()
+
+    def load_then_edit(name):
+        loaded = load_rules(name)
+        rules.write_text("extends: default\n# edited\n")
+        return loaded
+
+    monkeypatch.setattr(runner, "load_rules", load_then_edit)
+    result = runner.run_audit([data], tmp_path / "out", AuditOptions(rules=str(rules), embeddings=False,
+                                                                     progress=False))
+    assert result.summary.rules.sha256 == used
+
+
+def _big_build(case: BuildCase, rows: int) -> Path:
+    lines = [json.dumps({"text": f"review {i}: the film was {'great' if i % 2 else 'dull'} in scene {i % 97}",
+                         "label": i % 2}) for i in range(rows)]
+    return case.write(("\n".join(lines) + "\n").encode(),
+                      recipe_extra={"output": {"formats": ["segments", "messages", "text"]}})
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_rebuild_leaves_the_earlier_build_and_exits_128_plus_signal(case: BuildCase,
+                                                                                signum: int) -> None:
+    recipe = _big_build(case, 3000)
+    out = case.root / "out"
+    started = time.perf_counter()
+    subprocess.run([*CLI, "build", str(recipe), "--out", str(out)], check=True, capture_output=True, timeout=120)
+    elapsed = time.perf_counter() - started
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    recipe.write_text(recipe.read_text().replace("seed: 3", "seed: 4"))  # the rebuild would differ
+    for delay in (0.3 * elapsed, 0.6 * elapsed):
+        proc = subprocess.Popen([*CLI, "build", str(recipe), "--out", str(out)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        time.sleep(delay)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+        if proc.returncode == 0:
+            continue  # finished before the signal: nothing to check for this delay
+        lines = [line for line in err.decode().splitlines() if line.strip()]
+        assert proc.returncode == 128 + signum, (proc.returncode, err[-2000:])
+        assert len(lines) == 1 and lines[0].startswith("error: interrupted by"), lines
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+        assert not [p for p in case.root.iterdir() if ".building-" in p.name or ".old-" in p.name]
+    assert manifest_problems(out) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_during_the_language_workers_stops_them_and_exits(tmp_path: Path, signum: int) -> None:
+    """Old behaviour: worker tracebacks, and the main process still alive after 150 s."""
+    import random
+
+    rng = random.Random(1)
+    words = "casa perro gato mesa libro ventana ciudad noche agua fuego tierra cielo camino amigo".split()
+    data = tmp_path / "es.jsonl"
+    data.write_text("".join(json.dumps({"instruction": " ".join(rng.choices(words, k=30)),
+                                        "output": " ".join(rng.choices(words, k=30))}) + "\n"
+                            for _ in range(8000)))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([*CLI, "audit", str(data), "--out", str(out), "--no-embeddings"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(_children(proc.pid)) < 2 and proc.poll() is None:
+            time.sleep(0.05)
+        if proc.poll() is not None or len(_children(proc.pid)) < 2:
+            pytest.skip("the language step took no worker pool here (one CPU?)")
+        time.sleep(0.3)
+        # Ctrl-C goes to the terminal's whole process group; SIGTERM (kill, systemd) to the main process only.
+        os.killpg(proc.pid, signum) if signum == signal.SIGINT else proc.send_signal(signum)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    text = err.decode()
+    assert proc.returncode == 128 + signum, text[-2000:]
+    assert "Traceback" not in text
+    assert [line for line in text.splitlines() if line.strip()] == [
+        f"error: interrupted by {signal.Signals(signum).name}: stopped; no partial file was left under an "
+        "output's name"]
+    assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+    time.sleep(0.5)
+    assert not _alive_children(proc.pid)
+
+
+def _children(pid: int) -> list[str]:
+    return subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+
+
+def _alive_children(pid: int) -> list[str]:
+    """Processes whose parent was ``pid`` (orphans are re-parented, so search by session instead)."""
+    return subprocess.run(["pgrep", "-s", str(pid)], capture_output=True, text=True).stdout.split()
