@@ -4,7 +4,8 @@
 
 Random conversations (roles, segment kinds, system prompts, text laced with control-token pieces) in a
 preset or a random custom format must either raise ``FormatError`` or format so that: the pieces join to
-the text byte for byte, no data (message or system text) holds a control-token string of the format,
+the text byte for byte, no data (message or system text) holds a control-token string of the format
+and none forms where data meets markup,
 every mask mode gives one label per piece and trains the final answer's stop marker, and every exporter
 writes JSON-serializable rows. Anything else is a finding (saved as ``crash-*``). Needs ``pip install
 atheris``; not part of the test suite.
@@ -86,6 +87,9 @@ def one_input(data: bytes) -> None:
         for token in reserved:
             assert token not in message.content, (token, message.content)
     assert formatted.messages[-1].role == "assistant"
+    markup = "".join(p.text if p.segment.kind == "special" else "\0" for p in formatted.pieces)
+    for token in reserved:  # a token in the text comes from markup alone, never from data next to markup
+        assert formatted.text.count(token) == markup.count(token), (token, formatted.text)
     for mode in MASK_MODES:
         segments = apply_mask(formatted, mode)
         assert len(segments) == len(formatted.pieces)

@@ -22,7 +22,10 @@ with atheris.instrument_imports():
 RENDERER = Renderer()
 PIECES = ["{{ text }}", "{{ answer }}", "{{ options }}", "{% if text %}", "{% endif %}", "{% for n in label_names %}",
           "{% endfor %}", "{{ n }}", "|upper", "|join(', ')", "''.__class__", "lipsum", "cycler.__init__", "* ",
-          "** ", "10**9", "range(", ")", "(", "{{ ", " }}", "{% ", " %}", "'", '"', "[", "]", ".", "__globals__"]
+          "** ", "10**9", "range(", ")", "(", "{{ ", " }}", "{% ", " %}", "'", '"', "[", "]", ".", "__globals__",
+          "'{0:>{1}}'.format(", "'%*s' % (", "{% set ns = namespace(s=text) %}", "{% set ns.s = ns.s ~ ns.s %}",
+          " ~ ", " + ", "|replace('', ", "|indent(", "|join", "{% for i in range(99999) %}", "{% set x %}",
+          "{% endset %}", "999999", ".expandtabs("]
 
 
 def one_input(data: bytes) -> None:
@@ -42,6 +45,7 @@ def one_input(data: bytes) -> None:
         assert kind in ("boilerplate", "content") and piece
         assert "<class" not in piece or "<class" in body or "<class" in text
     try:
+        RENDERER.plain_env.start()
         plain = RENDERER.plain_env.from_string(body).render(context).strip()
     except Exception:  # noqa: BLE001
         return

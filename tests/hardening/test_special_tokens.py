@@ -103,3 +103,17 @@ def test_clean_system_prompt_still_builds(case: BuildCase) -> None:
     case.write(_rows([f"review {i}" for i in range(8)]))
     case.build("--chat", "llama3", "--system", "Be nice <|im_end|> here").assert_ok()  # not a llama3 token
     assert "Be nice <|im_end|> here" in (case.root / "out" / "train.segments.jsonl").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("header", "user_text", "token"), [
+    ("", "ends with >", ">>"),              # found by benchmarks/fuzz_chat.py: data '…>' + markup '>…'
+    ("_id|>", "tail <|eot", "<|eot_id|>"),  # data + header
+])
+def test_a_token_formed_where_data_meets_markup_is_rejected(header: str, user_text: str, token: str) -> None:
+    from ift_data.chat import ChatFormat, RoleMarkup
+
+    fmt = ChatFormat("seams", user=RoleMarkup(end_of_turn=">" if token == ">>" else ""),
+                     assistant=RoleMarkup(header=header), special_tokens=(token,))
+    with pytest.raises(FormatError, match="next to the chat markup forms the special-token string"):
+        format_example(_example(user_text), fmt)
+    format_example(_example("no seam here"), fmt)  # the markup alone may hold the token

@@ -131,6 +131,35 @@ def _reserved_pattern(reserved: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(map(re.escape, tokens))) if tokens else None
 
 
+@functools.lru_cache(maxsize=64)
+def _overlapping_pattern(reserved: tuple[str, ...]) -> re.Pattern[str] | None:
+    base = _reserved_pattern(reserved)
+    return re.compile(f"(?=({base.pattern}))") if base is not None else None
+
+
+def _check_seams(pieces: list[Piece], reserved: tuple[str, ...], owner: str) -> None:
+    """Raise when a reserved string forms across the seam of data and markup (or of two messages'
+    data with no markup between): e.g. data ending in ``>`` before markup starting with ``>``."""
+    pattern = _overlapping_pattern(reserved)
+    if pattern is None:
+        return
+    longest = max(len(token) for token in reserved if token)
+    text = "".join(p.text for p in pieces)
+    offset = 0
+    for before, after in zip(pieces, pieces[1:], strict=False):
+        offset += len(before.text)
+        if before.segment.kind == "special" and after.segment.kind == "special":
+            continue
+        start = max(0, offset - longest + 1)
+        for match in pattern.finditer(text, start, offset + longest - 1):
+            token = match.group(1)
+            if match.start() < offset < match.start() + len(token):
+                data = before if before.segment.kind != "special" else after
+                raise FormatError(f"text of message {data.turn} ({data.segment.role}) next to the chat markup forms "
+                                  f"the special-token string {token!r} (a control token of {owner})",
+                                  field=f"messages[{data.turn}]")
+
+
 def find_reserved(text: str, reserved: Iterable[str]) -> str | None:
     """The first reserved (control-token) string in ``text``, or None."""
     pattern = _reserved_pattern(tuple(reserved))
@@ -160,7 +189,8 @@ def format_example(example: Example, chat_format: ChatFormat, system_prompt: str
     messages, explicit = conversation(example, system_prompt, chat_format)
     extra = tuple(extra_reserved)
     owner = f"chat format {chat_format.name}" + (" or the tokenizer" if extra else "")
-    check_reserved(messages, (*chat_format.reserved_strings(), *extra), owner)
+    reserved = (*chat_format.reserved_strings(), *extra)
+    check_reserved(messages, reserved, owner)
     pieces: list[Piece] = []
 
     def add(text: str, kind: str, role: Role, part: Part, turn: int) -> None:
@@ -178,4 +208,5 @@ def format_example(example: Example, chat_format: ChatFormat, system_prompt: str
         if turn < last:
             add(markup.separator, "special", message.role, "separator", turn)
     add(chat_format.eos, "special", "assistant", "eos", last)
+    _check_seams(pieces, reserved, owner)
     return FormattedExample(example, chat_format, tuple(messages), tuple(pieces), explicit, last)
