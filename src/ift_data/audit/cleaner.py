@@ -70,13 +70,14 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     rejected_rows, reasons = _audit_rejects(table, table_signals, removed, flags, families)
     outputs = []
     kept_table = table.filter(~removed)
-    written: dict[str, int] = {}
-    for source, name in zip(sources, kept_names(sources), strict=True):
-        kept_lines = sorted(set(kept_table.filter(pl.col("source_file") == source.path)["source_line"].to_list()))
-        target = out / name
-        _write_kept(source, kept_lines, target)
-        outputs.append(target)
-        written[name] = len(kept_lines)
+    plan = [(source, name, sorted(set(kept_table.filter(pl.col("source_file") == source.path)["source_line"])))
+            for source, name in zip(sources, kept_names(sources), strict=True)]
+    written = {name: len(lines) for _, name, lines in plan}
+    if sum(written.values()) != kept_table.height:  # pragma: no cover - checked before any write
+        raise RuntimeError(f"row accounting broken: {kept_table.height} kept, {sum(written.values())} to write")
+    for source, name, lines in plan:
+        _write_kept(source, lines, out / name)
+        outputs.append(out / name)
     records = _attach_records(rejected_rows, sources)
     raw_lines = _RawLines(sources)
     for reject in read_rejects:
