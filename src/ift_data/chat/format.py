@@ -55,6 +55,12 @@ class ChatFormat:
         found = [s for s in (*self.special_tokens, self.bos, self.eos) if s]
         return tuple(dict.fromkeys(found))
 
+    def written_tokens(self) -> tuple[str, ...]:
+        """The reserved strings this format's own markup writes (BOS, EOS, role headers, end-of-turn)."""
+        roles = (self.system, self.user, self.assistant)
+        markup = "\0".join((self.bos, self.eos, *(m.header + "\0" + m.end_of_turn + "\0" + m.separator for m in roles)))
+        return tuple(token for token in self.reserved_strings() if token in markup)
+
 
 @dataclass(frozen=True, slots=True)
 class Piece:

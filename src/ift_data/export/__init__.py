@@ -142,7 +142,7 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
             else:
                 kept.append(Rendered(item.formatted, item.segments, result))
         items = kept
-        context.notes.extend(tokenized.format_token_notes(chat_format.reserved_strings(), tokenizer))
+        context.notes.extend(tokenized.format_token_notes(chat_format.written_tokens(), tokenizer))
 
     files, dataset_info = [], {}
     for fmt in formats:
