@@ -29,6 +29,10 @@ def load_tokenizer(path: str) -> Any:
     """A fast Hugging Face tokenizer from a local directory (never the network)."""
     if not Path(path).is_dir():
         raise UserError("tokenizer path is not a local directory", file=path, field="tokenizer")
+    for name in TOKENIZER_FILES:  # a FIFO or device here would block the loader forever
+        entry = Path(path) / name
+        if entry.exists() and not entry.is_file():
+            raise UserError("cannot read: not a regular file", file=str(entry), field="tokenizer")
     try:
         from transformers import AutoTokenizer
     except ImportError as exc:  # pragma: no cover - transformers is a dependency
