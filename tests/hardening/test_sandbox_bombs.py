@@ -36,6 +36,10 @@ BOMBS = [
     "{{ ('a' * 999999) | replace('', 'b' * 999999) }}",
     "{{ ('a' * 999999).replace('a', 'bbbbbbbbbb') }}",
     "{{ ('\t' * 999999).expandtabs(999999) }}",
+    "{{ ('a' * 999999).translate({97: 'b' * 999999}) }}",              # a translate table
+    "{{ 'x'.encode() * 999999 * 999999 }}",                              # bytes like str
+    "{{ ('a' * 999999).encode().replace(b'a', 'b'.encode() * 999999) }}",
+    "{{ ('%999999s' * 50).encode() % ((b'x',) * 50) }}",
     "{{ ('x' * 999999) | wordwrap(999999, wrapstring='y' * 999999) }}",
     "{{ ('x ' * 499999) | wordwrap(1, wrapstring='y' * 999999) }}",
     "{{ 'x' | truncate(5, end='y' * 99) }}",                             # a Jinja assertion, not a crash
@@ -52,11 +56,11 @@ BOMBS = [
 
 @pytest.mark.parametrize("body", BOMBS)
 def test_bomb_is_a_render_error_within_a_second(body: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(RenderError) as info:
         Renderer().render(body, CONTEXT)
     assert "MemoryError" not in str(info.value)
-    assert time.perf_counter() - start < 1.0, body
+    assert time.process_time() - start < 1.0, body
 
 
 def test_lipsum_is_not_available() -> None:
@@ -90,7 +94,7 @@ def test_budget_is_per_render() -> None:
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("body", [BOMBS[0], DOUBLING.replace("OP", "~"), BOMBS[-2]])
+@pytest.mark.parametrize("body", [BOMBS[0], DOUBLING.replace("OP", "~")])
 def test_bomb_in_a_pack_is_a_counted_render_reject(case: BuildCase, body: str) -> None:
     """Through ``ift-data build``: each row is a render reject with the sandbox's reason, in the ledger."""
     pack = yaml.safe_load((TEMPLATES / "sentiment.yaml").read_text())
@@ -103,5 +107,5 @@ def test_bomb_in_a_pack_is_a_counted_render_reject(case: BuildCase, body: str) -
     assert acc["rows_rejected"] == 8, acc
     reasons = {r["stage"] for r in case.rejects()}
     assert reasons == {"render"}, case.rejects()
-    assert all("SecurityError" in r["reason"] and "limit" in r["reason"] or "iterations" in r["reason"]
+    assert all("SecurityError" in r["reason"] and "limit" in r["reason"]
                for r in case.rejects()), case.rejects()

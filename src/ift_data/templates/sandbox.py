@@ -32,7 +32,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
 MAX_SIZE = 1_000_000  # largest int argument (a width, a count, a repetition)
 MAX_STRING = 4_000_000  # largest object (characters, list items counted) one operation may build
-MAX_BUILT = 10_000_000  # characters all operations of one render may build together
+MAX_BUILT = 8_000_000  # characters all operations of one render may build together
 MAX_ITERATIONS = 2_000_000  # loop iterations of one render
 MAX_POWER_BITS = 100_000  # largest result of ``**``, in bits
 MAX_RENDER_CHARS = 20_000_000  # largest rendered text of one example
@@ -45,7 +45,7 @@ def weight(value: Any, limit: int = MAX_STRING) -> int:
     total, stack = 0, [value]
     while stack and total <= limit:
         item = stack.pop()
-        if isinstance(item, str):
+        if isinstance(item, str | bytes | bytearray):
             total += len(item)
         elif isinstance(item, list | tuple | set | frozenset):
             total += 2 + len(item)
@@ -92,30 +92,38 @@ def _check_percent(fmt: str, args: Any) -> None:
 
 
 def _predicted(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int:
-    """An upper bound of the result's size for the str operations that multiply their input (filter or
-    bound method ``name``, the string first in ``args``); 0 when the result is no bigger than its input."""
+    """An upper bound of the result's size for the str/bytes operations that multiply their input (filter
+    or bound method ``name``, the string first in ``args``); 0 when the result is no bigger than its input."""
     def arg(index: int, key: str, default: Any) -> Any:
-        return args[index] if len(args) > index else kwargs.get(key, default)
+        value = args[index] if len(args) > index else kwargs.get(key, default)
+        return value if isinstance(value, str | bytes) else str(value)
 
-    text = args[0] if args and isinstance(args[0], str) else None
+    text: Any = args[0] if args and isinstance(args[0], str | bytes) else None
     if text is None:
         return 0
-    if name == "replace":
-        old, new, count = str(arg(1, "old", "")), str(arg(2, "new", "")), arg(3, "count", None)
-        hits = text.count(old) if old else len(text) + 1
-        if isinstance(count, int) and count >= 0:
-            hits = min(hits, count)
-        return len(text) + hits * len(new)
-    if name == "indent":
-        width = arg(1, "width", 4)
-        pad = len(width) if isinstance(width, str) else int(width)
-        return len(text) + (text.count("\n") + 1) * pad
-    if name == "expandtabs":
-        return len(text) + text.count("\t") * int(arg(1, "tabsize", 8))
-    if name == "wordwrap":
-        return len(text) * (1 + len(str(arg(3, "wrapstring", "\n") or "\n")))
-    if name == "truncate":
-        return len(text) + len(str(arg(3, "end", "...")))
+    newline, tab = ("\n", "\t") if isinstance(text, str) else (b"\n", b"\t")
+    try:
+        if name == "replace":
+            old, new, count = arg(1, "old", ""), arg(2, "new", ""), args[3] if len(args) > 3 else kwargs.get("count")
+            hits = text.count(old) if old else len(text) + 1
+            if isinstance(count, int) and count >= 0:
+                hits = min(hits, count)
+            return len(text) + hits * len(new)
+        if name == "indent":
+            width = args[1] if len(args) > 1 else kwargs.get("width", 4)
+            pad = len(width) if isinstance(width, str) else int(width)
+            return len(text) + (text.count(newline) + 1) * pad
+        if name == "expandtabs":
+            return len(text) + text.count(tab) * int(args[1] if len(args) > 1 else kwargs.get("tabsize", 8))
+        if name == "wordwrap":
+            return len(text) * (1 + len(arg(3, "wrapstring", "\n") or "\n"))
+        if name == "truncate":
+            return len(text) + len(arg(3, "end", "..."))
+        if name == "translate" and args[1:] and isinstance(args[1], Mapping):
+            longest = max((weight(v) for v in args[1].values()), default=1)
+            return len(text) * max(longest, 1)
+    except TypeError:  # mixed str/bytes: the operation itself will refuse
+        return 0
     return 0
 
 
@@ -240,7 +248,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         if operator_ == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(times, int) and not isinstance(times, bool):
+                if isinstance(seq, str | bytes | list | tuple) and isinstance(times, int) and not isinstance(times, bool):
                     if len(seq) * times > MAX_SIZE:
                         raise SecurityError(f"repetition would build {len(seq) * times:,} items (limit {MAX_SIZE:,})")
                     if weight(seq) * times > MAX_STRING:
@@ -252,13 +260,13 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
                 raise SecurityError(f"power would have over {MAX_POWER_BITS:,} bits")
             return operator.pow(left, right)
         if operator_ == "+":
-            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+            if isinstance(left, str | bytes | list | tuple) and isinstance(right, str | bytes | list | tuple):
                 size = weight(left) + weight(right)
                 if size > MAX_STRING:
                     raise _refuse("+", size)
             return _charge(self, "+", operator.add(left, right))
-        if isinstance(left, str):
-            _check_percent(left, right)
+        if isinstance(left, str | bytes):
+            _check_percent(left.decode("latin-1") if isinstance(left, bytes) else left, right)
         return _charge(self, "%", operator.mod(left, right))
 
     def wrap_str_format(self, value: Any) -> Any:
@@ -281,7 +289,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         name = getattr(__obj, "__name__", "call")
         _check_args(name, args, kwargs)
         bound = getattr(__obj, "__self__", None)
-        if isinstance(bound, str):
+        if isinstance(bound, str | bytes):
             size = _predicted(name, (bound, *args), kwargs)
             if size > MAX_STRING:
                 raise _refuse(f"str.{name}", size)
