@@ -149,14 +149,15 @@ def _big_build(case: BuildCase, rows: int) -> Path:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interrupted_rebuild_leaves_the_earlier_build_and_exits_128_plus_signal(case: BuildCase,
                                                                                 signum: int) -> None:
-    recipe = _big_build(case, 3000)
+    recipe = _big_build(case, 5000)
     out = case.root / "out"
     started = time.perf_counter()
     subprocess.run([*CLI, "build", str(recipe), "--out", str(out)], check=True, capture_output=True, timeout=120)
     elapsed = time.perf_counter() - started
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     recipe.write_text(recipe.read_text().replace("seed: 3", "seed: 4"))  # the rebuild would differ
-    for delay in (0.3 * elapsed, 0.6 * elapsed):
+    interrupted = 0
+    for delay in (0.5 * elapsed, 0.75 * elapsed):  # past the interpreter's start, before the swap
         proc = subprocess.Popen([*CLI, "build", str(recipe), "--out", str(out)], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         time.sleep(delay)
@@ -165,10 +166,12 @@ def test_interrupted_rebuild_leaves_the_earlier_build_and_exits_128_plus_signal(
         if proc.returncode == 0:
             continue  # finished before the signal: nothing to check for this delay
         lines = [line for line in err.decode().splitlines() if line.strip()]
+        interrupted += 1
         assert proc.returncode == 128 + signum, (proc.returncode, err[-2000:])
         assert len(lines) == 1 and lines[0].startswith("error: interrupted by"), lines
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before
         assert not [p for p in case.root.iterdir() if ".building-" in p.name or ".old-" in p.name]
+    assert interrupted, "every rebuild finished before the signal"
     assert manifest_problems(out) == []
 
 
