@@ -46,14 +46,18 @@ class ChatFormat:
     special_tokens: tuple[str, ...] = ()
     description: str = ""
     source: str | None = None  # path of a custom YAML format; None for presets
+    _reserved: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found = [s for s in (*self.special_tokens, self.bos, self.eos) if s]
+        object.__setattr__(self, "_reserved", tuple(dict.fromkeys(found)))
 
     def markup(self, role: Role) -> RoleMarkup:
         return {"system": self.system, "user": self.user, "assistant": self.assistant}[role]
 
     def reserved_strings(self) -> tuple[str, ...]:
         """Control-token strings that must never appear inside data or template text."""
-        found = [s for s in (*self.special_tokens, self.bos, self.eos) if s]
-        return tuple(dict.fromkeys(found))
+        return self._reserved
 
     def written_tokens(self) -> tuple[str, ...]:
         """The reserved strings this format's own markup writes (BOS, EOS, role headers, end-of-turn)."""
@@ -131,54 +135,73 @@ def conversation(example: Example, system_prompt: str | None, chat_format: ChatF
     return ((system, *turns) if system is not None else tuple(turns)), explicit
 
 
-@functools.lru_cache(maxsize=64)
-def _reserved_pattern(reserved: tuple[str, ...]) -> re.Pattern[str] | None:
-    tokens = sorted({s for s in reserved if s}, key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, tokens))) if tokens else None
+class Reserved:
+    """A set of control-token strings, ready to search: one regex (longest token first) behind a cheap
+    test on the tokens' first two characters (Llama 3's 259 tokens all start with ``<|``)."""
+
+    __slots__ = ("heads", "longest", "pattern")
+
+    def __init__(self, tokens: tuple[str, ...]) -> None:
+        tokens = tuple(sorted({t for t in tokens if t}, key=len, reverse=True))
+        self.pattern = re.compile("|".join(map(re.escape, tokens))) if tokens else None
+        self.heads = tuple(sorted({t[:2] for t in tokens}))
+        self.longest = len(tokens[0]) if tokens else 0
+
+    def find(self, text: str) -> str | None:
+        """The first token in ``text``, or None."""
+        if self.pattern is None or not any(head in text for head in self.heads):
+            return None
+        found = self.pattern.search(text)
+        return found.group() if found else None
+
+    def across(self, text: str, seam: int) -> str | None:
+        """A token that starts before ``seam`` and ends after it, or None."""
+        if self.pattern is None:
+            return None
+        for head in self.heads:
+            at = text.find(head, max(0, seam - self.longest + 1), seam + len(head) - 1)
+            while at != -1:
+                match = self.pattern.match(text, at)
+                if match is not None and match.end() > seam:
+                    return match.group()
+                at = text.find(head, at + 1, seam + len(head) - 1)
+        return None
 
 
 @functools.lru_cache(maxsize=64)
-def _overlapping_pattern(reserved: tuple[str, ...]) -> re.Pattern[str] | None:
-    base = _reserved_pattern(reserved)
-    return re.compile(f"(?=({base.pattern}))") if base is not None else None
+def reserved_set(tokens: tuple[str, ...]) -> Reserved:
+    return Reserved(tokens)
 
 
-def _check_seams(pieces: list[Piece], reserved: tuple[str, ...], owner: str) -> None:
+def _check_seams(pieces: list[Piece], reserved: Reserved, owner: str) -> None:
     """Raise when a reserved string forms across the seam of data and markup (or of two messages'
     data with no markup between): e.g. data ending in ``>`` before markup starting with ``>``."""
-    pattern = _overlapping_pattern(reserved)
-    if pattern is None:
-        return
-    longest = max(len(token) for token in reserved if token)
     text = "".join(p.text for p in pieces)
     offset = 0
     for before, after in zip(pieces, pieces[1:], strict=False):
         offset += len(before.text)
         if before.segment.kind == "special" and after.segment.kind == "special":
             continue
-        start = max(0, offset - longest + 1)
-        for match in pattern.finditer(text, start, offset + longest - 1):
-            token = match.group(1)
-            if match.start() < offset < match.start() + len(token):
-                data = before if before.segment.kind != "special" else after
-                raise FormatError(f"text of message {data.turn} ({data.segment.role}) next to the chat markup forms "
-                                  f"the special-token string {token!r} (a control token of {owner})",
-                                  field=f"messages[{data.turn}]")
+        token = reserved.across(text, offset)
+        if token is not None:
+            data = before if before.segment.kind != "special" else after
+            raise FormatError(f"text of message {data.turn} ({data.segment.role}) next to the chat markup forms "
+                              f"the special-token string {token!r} (a control token of {owner})",
+                              field=f"messages[{data.turn}]")
 
 
 def find_reserved(text: str, reserved: Iterable[str]) -> str | None:
     """The first reserved (control-token) string in ``text``, or None."""
-    pattern = _reserved_pattern(tuple(reserved))
-    found = pattern.search(text) if pattern is not None else None
-    return found.group() if found else None
+    return reserved_set(tuple(reserved)).find(text)
 
 
-def check_reserved(messages: Iterable[Message], reserved: Iterable[str], owner: str = "the chat format") -> None:
+def check_reserved(messages: Iterable[Message], reserved: Iterable[str] | Reserved,
+                   owner: str = "the chat format") -> None:
     """Raise when a reserved (control-token) string occurs in message text, also across segments;
     ``owner`` says whose token it is in the reason."""
-    reserved = tuple(reserved)
+    checker = reserved if isinstance(reserved, Reserved) else reserved_set(tuple(reserved))
     for index, message in enumerate(messages):
-        token = find_reserved(message.content, reserved)
+        token = checker.find(message.content)
         if token is not None:
             kinds = {s.kind for s in message.segments if token in s.text} or {"content"}
             raise FormatError(f"{'/'.join(sorted(kinds))} text of message {index} ({message.role}) contains the "
@@ -195,7 +218,7 @@ def format_example(example: Example, chat_format: ChatFormat, system_prompt: str
     messages, explicit = conversation(example, system_prompt, chat_format)
     extra = tuple(extra_reserved)
     owner = f"chat format {chat_format.name}" + (" or the tokenizer" if extra else "")
-    reserved = (*chat_format.reserved_strings(), *extra)
+    reserved = reserved_set((*chat_format.reserved_strings(), *extra) if extra else chat_format.reserved_strings())
     check_reserved(messages, reserved, owner)
     pieces: list[Piece] = []
 
