@@ -172,11 +172,13 @@ def templates_import_promptsource(path: Path, family: str, out_path: Path) -> No
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--samples", type=click.Path(path_type=Path), default=None,
               help="Folder of sample task specs (*/task.yaml) to render on; default: the bundled data_samples.")
-def templates_lint(paths: tuple[Path, ...], samples: Path | None) -> None:
+@click.option("--allow-outside-paths", is_flag=True,
+              help="Let sample specs read files outside their own folder.")
+def templates_lint(paths: tuple[Path, ...], samples: Path | None, allow_outside_paths: bool) -> None:
     """Lint template packs (default: the bundled ones). Exits 1 when any error is found."""
     from ift_data.templates.commands import lint
 
-    sys.exit(lint(paths, samples, Console()))
+    sys.exit(lint(paths, samples, Console(), allow_outside_paths=allow_outside_paths))
 
 
 # ---- audit / clean -------------------------------------------------------------------------------

@@ -203,3 +203,19 @@ def test_unknown_filter_is_a_lint_error_not_a_crash(lint_dirs) -> None:
     code, output = lint_cli(str(write_pack(_with(bad))), "--samples", str(samples))
     assert code == 1, output
     assert "unknown-name" in output and "unknown filter 'nosuch'" in output
+
+
+def test_sample_spec_reading_outside_its_folder_is_reported_not_skipped_silently(lint_dirs, tmp_path: Path,
+                                                                                  helpers) -> None:
+    """A sample spec whose split lies outside its folder is named in a warning; with
+    --allow-outside-paths its rows are read and linted on."""
+    write_pack, samples = lint_dirs
+    helpers.write_jsonl(tmp_path / "elsewhere" / "rows.jsonl", [{"text": "a fine sample", "label": 0}])
+    spec = samples / "tiny_rows" / "task.yaml"
+    spec.write_text(spec.read_text().replace("train.jsonl", "../../elsewhere/rows.jsonl"))
+    pack = str(write_pack(good_templates()))
+    code, output = lint_cli(pack, "--samples", str(samples))
+    assert code == 0, output
+    assert "sample spec not used" in output and "--allow-outside-paths" in output
+    code, output = lint_cli(pack, "--samples", str(samples), "--allow-outside-paths")
+    assert "sample spec not used" not in output, output

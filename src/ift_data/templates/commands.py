@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ift_data.errors import TemplateError
+from ift_data.errors import TemplateError, UserError
 from ift_data.resources import bundled
 from ift_data.templates.lint import lint_packs, sample_rows
 from ift_data.templates.pack import TemplatePack, load_packs
@@ -56,10 +56,15 @@ def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> N
     raise TemplateError(f"no template with id {template_id!r}")
 
 
-def lint(paths: Sequence[Path], samples: Path | None, console: Console) -> int:
-    """Print the findings; return the exit code (1 when any error)."""
+def lint(paths: Sequence[Path], samples: Path | None, console: Console, *, allow_outside_paths: bool = False) -> int:
+    """Print the findings; return the exit code (1 when any error). A sample spec that cannot be read is
+    reported as a warning (its rows are not linted on), never skipped silently."""
     packs = _packs(paths)
-    issues = lint_packs(list(packs.values()), sample_rows(samples or bundled("data_samples")))
+    skipped: list[UserError] = []
+    rows = sample_rows(samples or bundled("data_samples"), allow_outside_paths=allow_outside_paths, skipped=skipped)
+    issues = lint_packs(list(packs.values()), rows)
+    for exc in skipped:
+        console.print(f"[yellow]sample spec not used: {escape(exc.format())}[/]", highlight=False, soft_wrap=True)
     errors = [i for i in issues if i.severity == "error"]
     for issue in issues:
         style = "red" if issue.severity == "error" else "yellow"

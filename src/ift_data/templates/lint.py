@@ -177,8 +177,10 @@ def _dedupe(issues: Iterable[LintIssue]) -> list[LintIssue]:
     return out
 
 
-def sample_rows(samples_dir: Path | None, limit: int = 25) -> dict[str, list[tuple[list[TaskRow], tuple[str, ...]]]]:
-    """Up to ``limit`` rows of every task spec found under ``samples_dir`` (``*/task.yaml``), by family."""
+def sample_rows(samples_dir: Path | None, limit: int = 25, *, allow_outside_paths: bool = False,
+                skipped: list[UserError] | None = None) -> dict[str, list[tuple[list[TaskRow], tuple[str, ...]]]]:
+    """Up to ``limit`` rows of every task spec found under ``samples_dir`` (``*/task.yaml``), by family.
+    A spec that cannot be read is not linted on; its error is appended to ``skipped`` for the caller to show."""
     from ift_data.tasks.sample import sample_task_rows
     from ift_data.tasks.spec import load_task_spec
 
@@ -187,9 +189,11 @@ def sample_rows(samples_dir: Path | None, limit: int = 25) -> dict[str, list[tup
         return found
     for spec_path in sorted(samples_dir.glob("*/task.yaml")):
         try:
-            spec = load_task_spec(spec_path)
+            spec = load_task_spec(spec_path, allow_outside_paths=allow_outside_paths)
             rows, label_names = sample_task_rows(spec, limit)
-        except UserError:
-            continue  # a broken sample spec is the build's business, not the linter's
+        except UserError as exc:
+            if skipped is not None:
+                skipped.append(exc)
+            continue
         found.setdefault(spec.family, []).append((rows, label_names))
     return found
