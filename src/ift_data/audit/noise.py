@@ -16,6 +16,13 @@ from ift_data.audit.text import ngrams, normalize_expr, units
 
 _FENCED = r"(?s)```.*?(```|$)"
 _HTML = r"(?i)</?(div|span|p|br|a|td|tr|th|table|li|ul|ol|html|body|head|script|style|img|font|b|i|em|strong)\b[^>]*>|&(nbsp|amp|lt|gt|quot|apos|#\d+);"
+# Template syntax, told apart from LaTeX and code braces: a placeholder or `{{ var }}` must not follow a word
+# character, a backslash, ^, _, $ or } (LaTeX `\frac{a}{b}}`, `x^{2}}`, `\mathbf{{v}}`) nor an f-string's quote;
+# `{{ ... }}` must hold a variable (with optional filters), not a dict or JSX object; `{% ... %}` a tag name.
+_NOT_AFTER_CODE = r"(?:^|[^\w\\^_$}\"'`]|(?:^|[^\w])[\"'])"
+_JINJA = (_NOT_AFTER_CODE + r"\{\{-?\s*[#/]?[A-Za-z_][\w.]*(?:\s*\|[^{}\n]*)?\s*-?\}\}"
+          r"|\{%-?\s*[a-z_]+\b[^%\n]*-?%\}|<<[A-Z][A-Z0-9_]*>>")
+_INLINE_CODE = r"`[^`\n]*`"
 _URL = r"(?i)https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+"
 # Control characters, U+FFFD, and invisible format characters that hide or reorder text: zero width space,
 # bidi embeddings/overrides (U+202A-E) and isolates (U+2066-9), word joiner, a BOM inside text, tag
@@ -52,11 +59,12 @@ class NoiseSignal:
         rule = lambda key, default=None: ctx.rule("noise", key, default)  # noqa: E731
         placeholders = "|".join(re.escape(p) for p in rule("placeholder_names", []))
         markers = "|".join(re.escape(m) for m in rule("template_markers", []))
-        template_re = "|".join(x for x in (rf"\{{({placeholders})\}}" if placeholders else "", markers) if x)
+        placeholder_re = rf"{_NOT_AFTER_CODE}\{{({placeholders})\}}" if placeholders else ""
+        template_re = "|".join(x for x in (placeholder_re, _JINJA, markers) if x)
         refusal_re = "|".join(re.escape(p.lower()) for p in rule("refusal_phrases", []))
         markup_re = "(?i)" + "|".join(re.escape(w) for w in rule("markup_words", []))
         all_text = pl.concat_str(["instruction", "input", "response"], separator="\n")
-        prose = all_text.str.replace_all(_FENCED, " ")
+        prose = all_text.str.replace_all(_FENCED, " ").str.replace_all(_INLINE_CODE, " ")
         response = pl.col("response")
         last_line = response.str.strip_chars().str.split("\n").list.last()
         resp_words = response.str.count_matches(r"\S+")

@@ -1,0 +1,47 @@
+"""Noise flags that fired on clean real data (issue 11): LaTeX and code braces are not template leftovers,
+URLs stop where RFC 3986 characters stop, and an assistant describing itself when asked who it is is not a
+refusal."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from audit_tables import make_table
+
+from ift_data.audit.noise import NoiseSignal
+
+LATEX_AND_CODE = [
+    ("Differentiate 1/x^2.", "$$\\frac{d}{dx}\\left(\\frac{1}{x^{2}}\\right) = -\\frac{2}{x^{3}}$$"),
+    ("Simplify the root.", "We get $\\sqrt{\\frac{a}{b}}$ and $e^{x^{2}}$ as well as $x_{i_{j}}$."),
+    ("Solve the system.", "\\begin{align}\nx + y &= \\frac{1}{2}\\\\\nx - y &= \\mathbf{{v}}\n\\end{align}"),
+    ("Show a nested dict in Python.", "config = {'db': {'host': 'localhost', 'port': {'tcp': 5432}}}"),
+    ("Write hello world in Rust.", "fn main() {\n    if true { println!(\"{}\", \"hi\"); }}"),
+    ("Print a variable with an f-string.", "Use print(f\"{text}\") or `f\"{input}\"`."),
+    ("Template in a code block.", "Here it is:\n```jinja\n{% for item in items %}{{ item.name }}{% endfor %}\n```"),
+    ("Style a React div.", "<div style={{ color: 'red' }}>Hi</div> is how JSX does it."),
+    ("Escape braces in format strings.", "Write \"{{}}\" to print {} in Rust's format! macro."),
+]
+LEFTOVERS = [
+    ("Summarize {text}", "A summary."),
+    ("Translate: {{ sentence }}", "Bonjour."),
+    ("Answer the question.", "{% if context %}Context given{% endif %}"),
+    ("Question: <<QUESTION>>", "Yes."),
+    ("Premise: {premise}\nHypothesis: {hypothesis}", "entailment"),
+    ("Classify it.", "Label: {{label|upper}}"),
+    ("Reply.", "<|im_start|>assistant Sure"),
+]
+
+
+def _flag(rows: list[tuple[str, str]], ctx, name: str) -> list[bool]:
+    result = NoiseSignal().compute(make_table([(i, "", r) for i, r in rows]), ctx)
+    return list(pl.Series(result.flags[name]))
+
+
+@pytest.mark.parametrize("row", LATEX_AND_CODE, ids=[r[0] for r in LATEX_AND_CODE])
+def test_latex_and_code_braces_are_not_template_leftovers(ctx, row):
+    assert _flag([row], ctx, "flag_template_leftover") == [False]
+
+
+@pytest.mark.parametrize("row", LEFTOVERS, ids=[r[0] for r in LEFTOVERS])
+def test_real_template_leftovers_are_flagged(ctx, row):
+    assert _flag([row], ctx, "flag_template_leftover") == [True]
