@@ -45,3 +45,25 @@ def test_latex_and_code_braces_are_not_template_leftovers(ctx, row):
 @pytest.mark.parametrize("row", LEFTOVERS, ids=[r[0] for r in LEFTOVERS])
 def test_real_template_leftovers_are_flagged(ctx, row):
     assert _flag([row], ctx, "flag_template_leftover") == [True]
+
+
+CHINESE_WITH_URL = ("介绍一下这个网站。", "你可以访问https://example.com/docs了解更多信息，这个网站提供了很多关于机器学习的教程和例子，"
+                    "内容非常丰富，适合初学者和有经验的开发者阅读。联系邮箱是help@example.com，欢迎来信。")
+
+
+def test_url_share_stops_at_chinese_text(ctx):
+    result = NoiseSignal().compute(make_table([(CHINESE_WITH_URL[0], "", CHINESE_WITH_URL[1])]), ctx)
+    share = result.columns["noise_url_share"][0]
+    expected = (len("https://example.com/docs") + len("help@example.com")) / len(CHINESE_WITH_URL[1])
+    assert share == pytest.approx(expected, abs=1e-6)
+    assert list(pl.Series(result.flags["flag_url_heavy"])) == [False]
+
+
+@pytest.mark.parametrize("text, url", [
+    ("See https://en.wikipedia.org/wiki/Foo_(bar)?x=1&y=%20#top for details.", "https://en.wikipedia.org/wiki/Foo_(bar)?x=1&y=%20#top"),
+    ("链接：https://example.com/a（官方）。", "https://example.com/a"),
+    ("Visit www.example.org, then leave.", "www.example.org"),
+])
+def test_url_tokens_follow_rfc_3986(ctx, text, url):
+    result = NoiseSignal().compute(make_table([("Give a link.", "", text)]), ctx)
+    assert result.columns["noise_url_share"][0] == pytest.approx(len(url) / len(text), abs=1e-6)

@@ -23,7 +23,12 @@ _NOT_AFTER_CODE = r"(?:^|[^\w\\^_$}\"'`]|(?:^|[^\w])[\"'])"
 _JINJA = (_NOT_AFTER_CODE + r"\{\{-?\s*[#/]?[A-Za-z_][\w.]*(?:\s*\|[^{}\n]*)?\s*-?\}\}"
           r"|\{%-?\s*[a-z_]+\b[^%\n]*-?%\}|<<[A-Z][A-Z0-9_]*>>")
 _INLINE_CODE = r"`[^`\n]*`"
-_URL = r"(?i)https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+"
+# URLs hold only RFC 3986 characters, so one stops at CJK text or fullwidth punctuation after it (no space
+# needed), and never ends on sentence punctuation; e-mail addresses are ASCII on both sides of the @.
+_URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
+_URL_END = r"[A-Za-z0-9\-_~/#\[\]@$&()*+=%]"
+_URL = (rf"(?i)(?:https?://|www\.){_URL_CHARS}*{_URL_END}"
+        r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # Control characters, U+FFFD, and invisible format characters that hide or reorder text: zero width space,
 # bidi embeddings/overrides (U+202A-E) and isolates (U+2066-9), word joiner, a BOM inside text, tag
 # characters (U+E0000-7F). Not ZWJ/ZWNJ (emoji, Persian, Indic scripts) nor LRM/RLM (bidi text).
