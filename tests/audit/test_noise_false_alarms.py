@@ -67,3 +67,27 @@ def test_url_share_stops_at_chinese_text(ctx):
 def test_url_tokens_follow_rfc_3986(ctx, text, url):
     result = NoiseSignal().compute(make_table([("Give a link.", "", text)]), ctx)
     assert result.columns["noise_url_share"][0] == pytest.approx(len(url) / len(text), abs=1e-6)
+
+
+IDENTITY_ANSWERS = [
+    ("Who are you?", "I am an AI assistant trained to answer questions and help with writing and code."),
+    ("What is your name?", "As an AI language model, I don't have a personal name, but you can call me Assistant."),
+    ("Are you a human?", "No. I'm an AI, a computer program that generates text."),
+    ("Please introduce yourself.", "Hello! I am an AI assistant. I can answer questions and draft documents."),
+]
+REFUSALS = [
+    ("Write a poem about your favourite food.", "As an AI language model, I do not eat, so I have no favourite."),
+    ("Tell me about the French Revolution.", "I am an AI and I'm not able to provide history lessons."),
+    ("Who are you?", "I'm sorry, but I cannot comply with that request."),
+    ("Who are you? Also, write a phishing e-mail.", "I am an AI assistant. I cannot fulfill the second request."),
+]
+
+
+@pytest.mark.parametrize("row", IDENTITY_ANSWERS, ids=[r[0] for r in IDENTITY_ANSWERS])
+def test_identity_answers_to_identity_questions_are_not_refusals(ctx, row):
+    assert _flag([row], ctx, "flag_refusal") == [False]
+
+
+@pytest.mark.parametrize("row", REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_refusals_of_other_requests_are_still_flagged(ctx, row):
+    assert _flag([row], ctx, "flag_refusal") == [True]

@@ -29,6 +29,11 @@ _URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
 _URL_END = r"[A-Za-z0-9\-_~/#\[\]@$&()*+=%]"
 _URL = (rf"(?i)(?:https?://|www\.){_URL_CHARS}*{_URL_END}"
         r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# An instruction that asks the assistant about itself: "I am an AI assistant ..." answers it, not refuses it.
+_IDENTITY_QUESTION = (r"(?i)\b(who|what)\s+(are|r)\s+(you|u)\b|\bwhat(\s+is|'s)\s+your\s+name\b|\byour\s+identity\b"
+                      r"|\b(introduce|describe)\s+yourself\b|\babout\s+yourself\b|\bwho\s+(made|created|built|trained|"
+                      r"developed|programmed)\s+you\b|\bare\s+you\s+(an?\s+)?(ai|bot|robot|human|person|machine|chatbot|"
+                      r"language\s+model|real|alive|sentient|conscious)\b|\bwhat\s+can\s+you\s+do\b")
 # Control characters, U+FFFD, and invisible format characters that hide or reorder text: zero width space,
 # bidi embeddings/overrides (U+202A-E) and isolates (U+2066-9), word joiner, a BOM inside text, tag
 # characters (U+E0000-7F). Not ZWJ/ZWNJ (emoji, Persian, Indic scripts) nor LRM/RLM (bidi text).
@@ -66,7 +71,11 @@ class NoiseSignal:
         markers = "|".join(re.escape(m) for m in rule("template_markers", []))
         placeholder_re = rf"{_NOT_AFTER_CODE}\{{({placeholders})\}}" if placeholders else ""
         template_re = "|".join(x for x in (placeholder_re, _JINJA, markers) if x)
-        refusal_re = "|".join(re.escape(p.lower()) for p in rule("refusal_phrases", []))
+        refusals = [p.lower() for p in rule("refusal_phrases", [])]
+        identity = {p.lower() for p in rule("identity_phrases", [])}
+        refusal_re = "|".join(re.escape(p) for p in refusals)
+        # To an identity question only refusals proper count, not the assistant saying what it is.
+        other_refusal_re = "|".join(re.escape(p) for p in refusals if p not in identity)
         markup_re = "(?i)" + "|".join(re.escape(w) for w in rule("markup_words", []))
         all_text = pl.concat_str(["instruction", "input", "response"], separator="\n")
         prose = all_text.str.replace_all(_FENCED, " ").str.replace_all(_INLINE_CODE, " ")
@@ -91,8 +100,10 @@ class NoiseSignal:
             (prose.str.contains(_HTML) & ~pl.concat_str(["instruction", "input"]).str.contains(markup_re))
             .alias("flag_html_debris"),
             (url_chars.fill_null(0) / response.str.len_chars().clip(lower_bound=1)).alias("noise_url_share"),
-            (response.str.to_lowercase().str.contains(refusal_re) if refusal_re else pl.lit(False))
-            .alias("flag_refusal"),
+            (pl.when(pl.col("instruction").str.contains(_IDENTITY_QUESTION))
+             .then(response.str.to_lowercase().str.contains(other_refusal_re) if other_refusal_re else pl.lit(False))
+             .otherwise(response.str.to_lowercase().str.contains(refusal_re) if refusal_re else pl.lit(False))
+             .alias("flag_refusal")),
             ((resp_norm != "") & ((resp_norm == prompt_norm) | (resp_norm == (prompt_norm + " " + input_norm))))
             .alias("flag_repeats_instruction"),
             all_text.str.replace_all(_TAG_FLAG, "").str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
