@@ -92,3 +92,22 @@ def test_chat_ending_with_a_user_turn_is_rejected_with_its_reason(tmp_path: Path
     assert "ends with a user turn" in reject["reasons"][0] and json.loads(reject["raw"]) == {key: dangling}
     kept = (tmp_path / "out" / "chat.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in kept] == [{key: complete}]
+
+
+def test_clean_refuses_an_unknown_remove_flag(tmp_path: Path) -> None:
+    """A typo in --remove removed nothing and exited 0 (issue 11): now one line, exit 2, the valid flags."""
+    data = _write(tmp_path / "data.jsonl", DUPLICATES)
+    line = run_cli("clean", data, "--out", tmp_path / "out", "--no-embeddings",
+                   "--remove", "flag_exact_duplcate").assert_user_error("flag_exact_duplcate", "flag_exact_duplicate",
+                                                                         "flag_refusal")
+    assert "remove" in line
+    assert not (tmp_path / "out" / "data.jsonl").exists() and not (tmp_path / "out" / "rejected.jsonl").exists()
+
+
+def test_clean_says_why_a_remove_flag_of_a_skipped_signal_is_absent(tmp_path: Path) -> None:
+    data = _write(tmp_path / "data.jsonl", DUPLICATES)
+    run_cli("audit", data, "--out", tmp_path / "a", "--no-embeddings").assert_ok()
+    run_cli("clean", data, "--out", tmp_path / "out", "--signals", tmp_path / "a",
+            "--remove", "flag_exact_duplicate,flag_semantic_duplicate").assert_user_error(
+                "flag_semantic_duplicate", "dedup_semantic", "skipped", "--no-embeddings")
+    assert not (tmp_path / "out" / "rejected.jsonl").exists()

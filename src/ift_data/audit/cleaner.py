@@ -17,7 +17,7 @@ from ift_data.audit.options import AuditOptions
 from ift_data.audit.out_paths import check_paths, check_signals_match, kept_names
 from ift_data.audit.rules import load_rules
 from ift_data.audit.runner import SIGNALS_FILE, SUMMARY_FILE, AuditResult, read_inputs, run_audit
-from ift_data.audit.summary import AuditSummary
+from ift_data.audit.summary import AuditSummary, SignalRun
 from ift_data.errors import UserError
 from ift_data.io.atomic import atomic_open, dumps_json_line, write_json
 from ift_data.io.instructions import SourceInfo
@@ -52,10 +52,10 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     if signals is None:
         audit = run_audit(paths, out, options, console)
         table, table_signals, sources, read_rejects = audit.table, audit.signals, audit.sources, audit.rejects
-        families, rules = audit.flag_families, audit.summary.rules.values
+        families, rules, runs = audit.flag_families, audit.summary.rules.values, audit.summary.signals
     else:
         table_signals, summary = _load_signals(Path(signals))
-        families = summary.flag_families
+        families, runs = summary.flag_families, summary.signals
         rules = load_rules(options.rules).values
         data = read_inputs(paths, options, rules)
         table, sources, read_rejects = data.table, data.sources, data.rejects
@@ -63,6 +63,8 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
         if table_signals.height != table.height:
             raise UserError(f"signals cover {table_signals.height} rows but the data has {table.height}: "
                             "audit this data again", file=str(signals))
+    if remove is not None:
+        _check_remove(remove, [c for c in table_signals.columns if c.startswith("flag_")], runs)
     wanted = list(remove) if remove is not None else rules.get("clean", {}).get("remove", [])
     flags = [f for f in wanted if f in table_signals.columns]
     removed = table_signals.select(pl.any_horizontal(flags) if flags else pl.repeat(False, table.height)).to_series()
@@ -99,6 +101,24 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
                                   "outputs": [p.name for p in outputs],  # names in this folder, one per input
                                   "written": written})
     return result
+
+
+def _check_remove(remove: Sequence[str], valid: list[str], runs: dict[str, SignalRun]) -> None:
+    """An explicit ``--remove`` flag this audit did not write is an error naming the valid flags and, when
+    a signal did not run, which one and why (its flags are then absent)."""
+    unknown = [f for f in remove if f not in valid]
+    if not unknown:
+        return
+    not_run = {name: run for name, run in runs.items() if run.status != "ok"}
+    owner = next((name for name, run in not_run.items() if unknown[0] in run.flags), None)
+    if owner is not None:
+        why = f"flag {unknown[0]!r} comes from signal {owner}, which was {not_run[owner].status}: {not_run[owner].reason}"
+    else:
+        why = f"unknown flag {unknown[0]!r}"
+        if not_run:
+            why = f"flag {unknown[0]!r} is not in this audit (a typo, or a flag of a signal that did not run: " \
+                + ", ".join(f"{name} {run.status}: {run.reason}" for name, run in not_run.items()) + ")"
+    raise UserError(f"{why}; valid flags: {', '.join(valid) or 'none'}", field="remove")
 
 
 def _load_signals(path: Path) -> tuple[pl.DataFrame, AuditSummary]:
