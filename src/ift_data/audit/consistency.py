@@ -2,7 +2,9 @@
 
 Prompt groups are exact groups (normalized hash, reused from dedup_exact via ``ctx.cache``) joined with
 MinHash near-duplicate prompts (``consistency.near_threshold``). A group whose short (answer-like)
-responses differ is a conflict and all its rows are flagged; groups of long responses that differ are
+responses differ is a conflict, and its rows whose answer differs from one outside their own duplicate
+cluster (exact, MinHash with the ``dedup_minhash`` rules, or semantic on the shared kNN graph when
+embeddings are on) are flagged: a near copy is reported as a duplicate, not again as a conflict; groups of long responses that differ are
 counted as open-ended variants (different essays for the same prompt are not an error)."""
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import numpy as np
 import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
+from ift_data.audit.components import component_representatives
 from ift_data.audit.dedup_exact import exact_groups
+from ift_data.audit.dedup_minhash import example_texts, short_field_keys
 from ift_data.audit.minhash import near_duplicate_clusters
 from ift_data.audit.text import unit_count_expr
 
@@ -46,20 +50,62 @@ class ConsistencySignal:
         frame = frame.join(stats, on="root", how="left", maintain_order="left")
         short = frame["max_units"] <= ctx.rule("consistency", "max_response_units", 20)
         grouped, differ = frame["size"] > 1, frame["distinct"] > 1
-        conflict = grouped & differ & short
+        candidate = (grouped & differ & short).to_numpy()
+        conflict = pl.Series(_not_duplicates(table, roots, frame["response"].to_list(), candidate, groups, ctx))
         row_ids = table["row_id"].to_numpy()
         group = pl.select(pl.when(pl.Series(grouped.to_numpy())).then(pl.Series(row_ids[roots] if n else row_ids))
                           .otherwise(None).alias("g"))["g"]
         variants = stats.filter((pl.col("size") > 1) & (pl.col("distinct") > 1))
         summary = {
             "prompt_groups": int(stats.filter(pl.col("size") > 1).height),
-            "conflict_groups": int(variants.filter(pl.col("max_units") <= ctx.rule("consistency", "max_response_units", 20)).height),
+            "conflict_groups": int(len(np.unique(roots[conflict.to_numpy()]))),
             "conflict_rows": int(conflict.sum()),
             "open_ended_variant_groups": int(variants.filter(pl.col("max_units") > ctx.rule("consistency", "max_response_units", 20)).height),
         }
         return SignalResult(columns={"consistency_group": group.cast(pl.Int64),
                                      "consistency_responses": frame["distinct"].cast(pl.Int64)},
                             flags={"flag_conflict": conflict}, summary=summary)
+
+
+def _not_duplicates(table: pl.DataFrame, roots: np.ndarray, responses: list[str | None], candidate: np.ndarray,
+                    groups: pl.DataFrame, ctx: AuditContext) -> np.ndarray:
+    """Of the candidate rows (a prompt group with differing short answers), those with an answer that differs
+    from one of a row outside their own duplicate cluster (exact, MinHash or semantic): a duplicate pair
+    whose copy changed a little is a duplicate, not a conflict."""
+    n = table.height
+    cand = np.flatnonzero(candidate)
+    if not len(cand):
+        return candidate.copy()
+    row_ids = table["row_id"].to_numpy()
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
+    left.append(np.arange(n))  # positions: row ids run from the first row's up (as exact_rep above)
+    right.append(groups["dedup_exact_cluster"].to_numpy().astype(np.int64) - row_ids[0])
+    r = lambda key, default: ctx.rule("dedup_minhash", key, default)  # noqa: E731
+    subset = table[cand.tolist()]
+    near = near_duplicate_clusters(
+        example_texts(subset), threshold=r("threshold", 0.8), num_perm=r("num_perm", 128),
+        n_words=r("ngram_words", 3), n_chars=r("ngram_chars", 5), min_units=r("min_units", 3), seed=ctx.seed,
+        fp_weight=r("false_positive_weight", 0.1), fn_weight=r("false_negative_weight", 0.9),
+        keys=short_field_keys(subset, r("short_field_units", 5)))
+    linked = near.representative >= 0
+    left.append(cand[linked])
+    right.append(cand[near.representative[linked]])
+    graph = ctx.knn()
+    if graph is not None:
+        threshold = float(ctx.rule("dedup_semantic", "threshold", 0.95))
+        rows, cols = np.nonzero(graph.valid & (np.nan_to_num(graph.similarities, nan=-2.0) >= threshold))
+        left.append(rows)
+        right.append(graph.indices[rows, cols])
+    dup = component_representatives(n, np.concatenate(left), np.concatenate(right), np.arange(n))
+    out = np.zeros(n, dtype=bool)
+    by_group: dict[int, list[int]] = {}
+    for pos in cand.tolist():
+        by_group.setdefault(int(roots[pos]), []).append(pos)
+    for members in by_group.values():
+        for i in members:
+            out[i] = any(responses[j] != responses[i] and dup[j] != dup[i] for j in members)
+    return out
 
 
 def _root(parent: np.ndarray, i: int) -> int:
