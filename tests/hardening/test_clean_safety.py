@@ -194,3 +194,15 @@ def test_clean_json_counts_the_rows_written(tmp_path: Path) -> None:
     written = {name: len(_lines(out / name)) for name in report["outputs"]}
     assert sum(written.values()) == report["kept"] == 2 and report["written"] == written
     assert report["rows_in"] == 8 == report["kept"] + report["rejected"] == report["kept"] + len(_lines(out / "rejected.jsonl"))
+
+
+def test_run_audit_called_as_a_library_refuses_an_out_holding_its_input(tmp_path: Path) -> None:
+    from ift_data.audit.options import AuditOptions
+    from ift_data.audit.runner import run_audit
+    from ift_data.errors import UserError
+
+    data = _jsonl(tmp_path / "data" / "rows.jsonl", ROWS)
+    before = _tree(tmp_path / "data")
+    with pytest.raises(UserError, match="rows.jsonl"):
+        run_audit([data], tmp_path / "data", AuditOptions(embeddings=False, progress=False))
+    assert _tree(tmp_path / "data") == before
