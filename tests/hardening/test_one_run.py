@@ -157,14 +157,24 @@ def test_interrupted_rebuild_leaves_the_earlier_build_and_exits_128_plus_signal(
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     recipe.write_text(recipe.read_text().replace("seed: 3", "seed: 4"))  # the rebuild would differ
     interrupted = 0
-    for delay in (0.5 * elapsed, 0.75 * elapsed):  # past the interpreter's start, before the swap
+    def started() -> bool:  # its work folder exists: it holds the lock and its signal handlers are in place
+        return any(".building-" in p.name for p in out.parent.iterdir())
+
+    for share in (0.15, 0.35):  # after the build has started, before the swap
         proc = subprocess.Popen([*CLI, "build", str(recipe), "--out", str(out)], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
-        time.sleep(delay)
+        deadline = time.monotonic() + 60
+        while not started() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(share * elapsed)
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=60)
-        if proc.returncode == 0:
-            continue  # finished before the signal: nothing to check for this delay
+        finished = proc.returncode == 0 or (  # or finished, then signalled while Python exited (default handlers)
+            proc.returncode == -signum and manifest_problems(out) == []
+            and (out / "manifest.json").read_bytes() != before["manifest.json"])
+        if finished:
+            before = {p.name: p.read_bytes() for p in out.iterdir()}  # the next rebuild must leave this one
+            continue
         lines = [line for line in err.decode().splitlines() if line.strip()]
         interrupted += 1
         assert proc.returncode == 128 + signum, (proc.returncode, err[-2000:])
