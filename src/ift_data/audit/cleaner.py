@@ -169,15 +169,11 @@ def _attach_records(rows: list[dict[str, Any]], sources: list[SourceInfo]) -> li
 
 def _records(source: SourceInfo, lines: set[int]) -> dict[int, Any]:
     """The original records at ``lines`` (line or record number), read through the source layer."""
-    if source.source is None:
-        return {}
     return {item.line: item.fields for item in source.source.items()
             if isinstance(item, RawRow) and item.line in lines}
 
 
 def _write_kept(source: SourceInfo, kept_lines: list[int], target: Path) -> None:
-    if source.source is None or source.options is None:
-        raise UserError("cannot write this input back: it was not read from a file", file=source.path)
     write_kept(source.source, source.options, kept_lines, target)
 
 
@@ -191,8 +187,7 @@ class _RawLines:
 
     def get(self, file: str, line: int) -> str | None:
         source = self._sources.get(file)
-        if source is None or source.format not in ("jsonl", "csv", "tsv") or source.source is None \
-                or source.source.data is None:
+        if source is None or source.format not in ("jsonl", "csv", "tsv") or source.source.data is None:
             return None
         if file not in self._lines:
             self._lines[file] = strip_bom(source.source.data).splitlines()

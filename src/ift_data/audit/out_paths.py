@@ -16,7 +16,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ift_data.audit.summary import AuditSummary, input_sha256
+from ift_data.audit.summary import AuditSummary
 from ift_data.errors import UserError
 from ift_data.io.instructions import SourceInfo
 from ift_data.schema import Reject
@@ -92,7 +92,7 @@ def check_signals_match(summary: AuditSummary, sources: Sequence[SourceInfo], re
                         f"not of these {len(sources)}: audit this data again")
     by_digest = {i.sha256: i for i in audited}
     for position, (was, now) in enumerate(zip(audited, sources, strict=True)):
-        digest = now.source.sha256 if now.source is not None else input_sha256(now.path)
+        digest = now.sha256
         if digest != was.sha256:
             if digest in by_digest:
                 what = f"was audited as input {audited.index(by_digest[digest]) + 1}, not {position + 1} (another order)"

@@ -220,8 +220,7 @@ def _summary(data: InstructionData, rules_path: str, rules: dict[str, Any], opti
         else None
     return AuditSummary(
         rows=RowCounts(read=data.rows_in, audited=n, rejected_on_read=len(data.rejects)),
-        inputs=tuple(InputFile(s.path, s.format, s.shape, s.records, s.rows, s.rejected,
-                               s.source.sha256 if s.source is not None else input_sha256(s.path))
+        inputs=tuple(InputFile(s.path, s.format, s.shape, s.records, s.rows, s.rejected, s.sha256)
                      for s in data.sources),
         read_rejects=tuple(data.rejects),
         read_reject_reasons=dict(sorted(reasons.items())),

@@ -103,15 +103,7 @@ class Ledger:
         """rows_in = rows_used + rows_hard_capped + rows_not_sampled + rows_rejected, from the counters."""
         self.check()
         stages = self.stages()
-        return {
-            "rows_in": self.rows_in,
-            "rows_used": stages[ROW_STAGES[-1]].rows_out,
-            "rows_hard_capped": stages[CAPPED].dropped_total,
-            "rows_not_sampled": stages[NOT_SAMPLED].dropped_total,
-            "rows_rejected": sum(stages[s].dropped_total for s in REJECTING),
-            "rejected_by_stage": {s: stages[s].dropped_total for s in REJECTING if stages[s].dropped_total},
-            "stages": {s: c.to_json() for s, c in stages.items()},
-        }
+        return _accounting(self.rows_in, stages[ROW_STAGES[-1]].rows_out, stages)
 
 
 def merged(ledgers: Iterable[Ledger]) -> dict[str, Any]:
@@ -123,14 +115,18 @@ def merged(ledgers: Iterable[Ledger]) -> dict[str, Any]:
         rows_in, used = rows_in + ledger.rows_in, used + ledger.used
         for stage, count in ledger.stages().items():
             total[stage].add(count)
+    return _accounting(rows_in, used, total)
+
+
+def _accounting(rows_in: int, used: int, stages: dict[str, StageCount]) -> dict[str, Any]:
     return {
         "rows_in": rows_in,
         "rows_used": used,
-        "rows_hard_capped": total[CAPPED].dropped_total,
-        "rows_not_sampled": total[NOT_SAMPLED].dropped_total,
-        "rows_rejected": sum(total[s].dropped_total for s in REJECTING),
-        "rejected_by_stage": {s: total[s].dropped_total for s in REJECTING if total[s].dropped_total},
-        "stages": {s: c.to_json() for s, c in total.items()},
+        "rows_hard_capped": stages[CAPPED].dropped_total,
+        "rows_not_sampled": stages[NOT_SAMPLED].dropped_total,
+        "rows_rejected": sum(stages[s].dropped_total for s in REJECTING),
+        "rejected_by_stage": {s: stages[s].dropped_total for s in REJECTING if stages[s].dropped_total},
+        "stages": {s: c.to_json() for s, c in stages.items()},
     }
 
 

@@ -58,8 +58,13 @@ class SourceInfo:
     records: int  # records in the file (rows in)
     rows: int  # rows that reached the audit table
     rejected: int
-    source: Source | None = field(default=None, repr=False, compare=False)
-    options: ReadOptions | None = field(default=None, repr=False, compare=False)
+    source: Source = field(repr=False, compare=False)
+    options: ReadOptions = field(repr=False, compare=False)
+
+    @property
+    def sha256(self) -> str:
+        """Of exactly the bytes (or Arrow files) that were read."""
+        return self.source.sha256
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "format": self.format, "shape": self.shape, "records": self.records,
