@@ -1,4 +1,12 @@
-"""Template pack files (one YAML file per task family) loaded into frozen dataclasses."""
+"""Template pack files (one YAML file per task family) loaded into frozen dataclasses.
+
+A pack has one of two semantics. ``ift-data`` packs (the default) have ``input`` and ``target`` bodies and
+see their family's slots plus the built-in variables (``answer``, ``options``, ``label_names``,
+``answer_choices``); a slot named like a built-in is an error at load time. ``promptsource`` packs (written by
+``templates import-promptsource``) have one whole ``jinja`` body per template, rendered once then split on
+``|||``, and see exactly the record's fields plus promptsource's names (``answer_choices``, ``zip``, the
+``choice`` and ``most_frequent`` filters): see ``templates/promptsource_render.py``.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +19,23 @@ from ift_data.config import Section, load_yaml_hashed
 from ift_data.errors import TemplateError
 from ift_data.schema import TemplateVariant
 
-PACK_KEYS = ("family", "description", "slots", "optional_slots", "templates")
+PACK_KEYS = ("family", "description", "slots", "optional_slots", "templates", "semantics", "dataset", "subset",
+             "truncate_chars")
 TEMPLATE_KEYS = (
     "id", "variant", "original_task", "choices_in_prompt", "verbalizer", "answer_choices",
-    "input", "target", "metrics", "description",
+    "input", "target", "metrics", "description", "jinja", "name", "languages", "promptsource_id",
 )
 REQUIRED_TEMPLATE_KEYS = ("id", "variant", "input", "target")
-# Variables every template may use besides its family's slots.
+PROMPTSOURCE_TEMPLATE_KEYS = (
+    "id", "variant", "original_task", "choices_in_prompt", "answer_choices", "jinja", "name", "metrics",
+    "languages", "promptsource_id", "description",
+)
+REQUIRED_PROMPTSOURCE_KEYS = ("id", "jinja")
+SEMANTICS = ("ift-data", "promptsource")
+# Variables every ift-data template may use besides its family's slots.
 BUILTIN_VARIABLES = frozenset({"label_names", "answer_choices", "answer", "options"})
+# Names a promptsource template sees besides the record's fields.
+PROMPTSOURCE_VARIABLES = frozenset({"answer_choices"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +53,15 @@ class Template:
     answer_choices: str | None = None
     source: str = ""
     line: int | None = None
+    jinja: str | None = None  # promptsource packs: the whole body, split on ``|||`` after rendering
+    name: str = ""
+    metrics: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    promptsource_id: str = ""
+
+    @property
+    def semantics(self) -> str:
+        return "ift-data" if self.jinja is None else "promptsource"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +75,10 @@ class TemplatePack:
     templates: tuple[Template, ...]
     path: str
     sha256: str = ""  # of the pack file's bytes, as read
+    semantics: str = "ift-data"
+    dataset: str = ""  # promptsource packs: the Hugging Face dataset and subset the templates were written for
+    subset: str = ""
+    truncate_chars: int | None = None  # promptsource packs: cut every ``{{ }}`` output as promptsource's truncate
 
     @property
     def forward(self) -> tuple[Template, ...]:
@@ -60,7 +90,48 @@ class TemplatePack:
 
     @property
     def variables(self) -> frozenset[str]:
-        return frozenset(self.slots) | frozenset(self.optional_slots) | BUILTIN_VARIABLES
+        builtins = PROMPTSOURCE_VARIABLES if self.semantics == "promptsource" else BUILTIN_VARIABLES
+        return frozenset(self.slots) | frozenset(self.optional_slots) | builtins
+
+
+def builtin_clash(fields: Iterable[str]) -> list[str]:
+    """The fields an ift-data template's built-in variables would replace: ``options``, ``label_names`` and
+    ``answer_choices`` always are; ``answer`` is when there is a ``label`` (it becomes the label's choice)."""
+    names = set(fields)
+    clash = names & (BUILTIN_VARIABLES - {"answer"})
+    if "answer" in names and "label" in names:
+        clash.add("answer")
+    return sorted(clash)
+
+
+def check_fields(pack: TemplatePack, fields: Iterable[str], where: str = "") -> None:
+    """Refuse a dataset whose fields clash with an ift-data pack's built-in variables (``builtin_clash``): the
+    built-in would silently replace the field's value. promptsource packs have no built-ins besides
+    ``answer_choices``, which promptsource itself refuses as a field name."""
+    clash = (sorted(set(fields) & PROMPTSOURCE_VARIABLES) if pack.semantics == "promptsource"
+             else builtin_clash(fields))
+    if clash:
+        raise TemplateError(f"field(s) {clash} of {where or 'the dataset'} clash with the built-in variables of "
+                            f"family {pack.family!r}; rename the field(s)", file=pack.path, field="slots")
+
+
+def _promptsource_template(raw: Any, family: str, pack: Section, field: str, line: int | None) -> Template:
+    section = pack.nested(raw, PROMPTSOURCE_TEMPLATE_KEYS, field, line=line, required=REQUIRED_PROMPTSOURCE_KEYS)
+    section.text("id", nonempty=True)
+    jinja = section.text("jinja", nonempty=True) or ""
+    if "|||" not in jinja:
+        raise section.fail("a promptsource body needs `|||` between prompt and target", "jinja")
+    variant = cast(TemplateVariant, section.choice("variant", ("forward", "inverted"), "forward"))
+    answer_choices = section.text("answer_choices")
+    prompt, _, target = jinja.partition("|||")
+    return Template(
+        id=section.get("id"), family=family, variant=variant, input=prompt, target=target,
+        original_task=section.flag("original_task", variant == "forward"),
+        choices_in_prompt=section.flag("choices_in_prompt", False),
+        answer_choices=answer_choices, source=pack.file, line=section.line, jinja=jinja,
+        name=section.text("name", "") or "", metrics=section.names("metrics"),
+        languages=section.names("languages"), promptsource_id=section.text("promptsource_id", "") or "",
+    )
 
 
 def _template(raw: Any, family: str, pack: Section, field: str, line: int | None) -> Template:
@@ -82,6 +153,7 @@ def _template(raw: Any, family: str, pack: Section, field: str, line: int | None
         original_task=section.flag("original_task", variant == "forward"),
         choices_in_prompt=section.flag("choices_in_prompt", False),
         verbalizer=verbalizer, answer_choices=answer_choices, source=pack.file, line=section.line,
+        metrics=section.names("metrics"),
     )
 
 
@@ -92,14 +164,28 @@ def load_pack(path: str | Path) -> TemplatePack:
     pack = Section(doc, PACK_KEYS, file=str(path), error=TemplateError,
                    required=("family", "templates"))
     family = pack.text("family", nonempty=True) or ""
-    templates = [_template(raw, family, pack, field, line) for field, raw, line in pack.items("templates")]
+    semantics = pack.choice("semantics", SEMANTICS, "ift-data")
+    make = _promptsource_template if semantics == "promptsource" else _template
+    templates = [make(raw, family, pack, field, line) for field, raw, line in pack.items("templates")]
+    slots = pack.names("slots", one=False)
+    optional_slots = pack.names("optional_slots", one=False)
+    if semantics == "ift-data":
+        clash = builtin_clash((*slots, *optional_slots))
+        if clash:
+            raise pack.fail(f"slot(s) {clash} would be replaced by the built-in variables of the same name "
+                            "(options, label_names, answer_choices; answer when there is a label); "
+                            "name the slot differently", "slots")
+    for key in ("dataset", "subset", "truncate_chars"):
+        if semantics != "promptsource" and key in pack:
+            raise pack.fail("only promptsource packs (semantics: promptsource) have this key", key)
     return TemplatePack(
         family=family,
         description=pack.text("description", "") or "",
-        slots=pack.names("slots", one=False),
-        optional_slots=pack.names("optional_slots", one=False),
+        slots=slots, optional_slots=optional_slots,
         templates=tuple(templates),
-        path=str(path), sha256=sha256,
+        path=str(path), sha256=sha256, semantics=semantics,
+        dataset=pack.text("dataset", "") or "", subset=pack.text("subset", "") or "",
+        truncate_chars=pack.integer("truncate_chars", None, minimum=1),
     )
 
 

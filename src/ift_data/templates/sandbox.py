@@ -15,6 +15,11 @@ What is bounded, per render (``LimitedSandbox.start`` opens a render's budget):
 - integer arguments (``MAX_SIZE``) and ``**`` results (``MAX_POWER_BITS``).
 ``lipsum`` is removed (it drew from the global random state). Not bounded: the CPU time of one single
 built-in call on bounded inputs (e.g. a regex-free ``str.replace`` over 4M characters, milliseconds).
+
+``LocalMutationSandbox`` (promptsource packs only) also lets a template mutate the lists, dicts and sets it
+built itself (``{% set xs = [] %}{{ xs.append(x) }}``, ``ns.d.update({...})``): a container reachable from
+the render's context (the record's values, ``answer_choices``) stays immutable, every mutation is charged to
+the render's budget and no container grows past ``MAX_SIZE`` items.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from typing import Any
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SandboxedFormatter
 
 MAX_SIZE = 1_000_000  # largest int argument (a width, a count, a repetition)
 MAX_STRING = 4_000_000  # largest object (characters, list items counted) one operation may build
@@ -164,7 +169,7 @@ def _limited_filter(env: LimitedSandbox, name: str, func: Any) -> Any:
 
 
 def _is_context(value: Any) -> bool:
-    return type(value).__name__ in ("Context", "EvalContext", "LimitedSandbox")
+    return type(value).__name__ in ("Context", "EvalContext", "LimitedSandbox", "LocalMutationSandbox")
 
 
 class _BoundedFormatter(SandboxedFormatter):
@@ -296,3 +301,56 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
             if name == "join" and args:
                 args = (_join_items(args[0], bound), *args[1:])
         return _charge(__self, name, super().call(__context, __obj, *args, **kwargs))
+
+
+_MUTATORS: dict[type, frozenset[str]] = {
+    list: frozenset({"append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear"}),
+    dict: frozenset({"update", "pop", "popitem", "setdefault", "clear"}),
+    set: frozenset({"add", "update", "discard", "remove", "pop", "clear", "difference_update",
+                    "intersection_update", "symmetric_difference_update"}),
+}
+
+
+def container_ids(values: Iterable[Any], limit: int = MAX_SIZE) -> set[int]:
+    """The ids of every list, dict and set reachable from ``values`` (at most ``limit`` containers walked)."""
+    seen: set[int] = set()
+    stack = list(values)
+    while stack and len(seen) < limit:
+        item = stack.pop()
+        if isinstance(item, list | tuple | set | frozenset | dict):
+            if id(item) in seen:
+                continue
+            if not isinstance(item, tuple | frozenset):
+                seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
+    return seen
+
+
+class LocalMutationSandbox(LimitedSandbox):
+    """``LimitedSandbox`` that also allows mutating the containers a template built during the render
+    (see the module docstring); ``frozen`` holds the ids of the context's containers, set per render."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.frozen: set[int] = set()
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not SandboxedEnvironment.is_safe_attribute(self, obj, attr, value):
+            return False
+        if type(obj) in _MUTATORS and attr in _MUTATORS[type(obj)]:
+            return id(obj) not in self.frozen
+        return super().is_safe_attribute(obj, attr, value)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        bound = getattr(__obj, "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if type(bound) in _MUTATORS and name in _MUTATORS[type(bound)]:
+            if id(bound) in __self.frozen:  # (a method fetched before the render froze its owner)
+                raise SecurityError(f"{type(bound).__name__}.{name}: the record's values are read-only")
+            if name in ("extend", "update") or name.endswith("_update"):  # an iterator is counted, not trusted
+                args = tuple(a if hasattr(a, "__len__") else list(__self.counted(a)) for a in args)
+            added = sum(len(a) if name in ("extend", "update") or name.endswith("_update") else 1 for a in args)
+            if len(bound) + added > MAX_SIZE:
+                raise SecurityError(f"{type(bound).__name__}.{name} would hold over {MAX_SIZE:,} items")
+            __self.spend(weight((args, kwargs)))
+        return super().call(__context, __obj, *args, **kwargs)
