@@ -1,5 +1,5 @@
-"""Noise: empty fields, truncated responses, unbalanced code fences, repetition, leftover template
-syntax, HTML debris, URL/e-mail heavy responses, refusals and AI boilerplate, responses that repeat the
+"""Noise: empty fields, truncated responses (``audit/truncation.py``), unbalanced code fences, repetition,
+leftover template syntax, HTML debris, URL/e-mail heavy responses, refusals and AI boilerplate, responses that repeat the
 instruction, non-printable characters. Phrase lists and thresholds come from the rules (``noise``)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.text import ngrams, normalize_expr, units
+from ift_data.audit.truncation import truncation_columns
 
 _FENCED = r"(?s)```.*?(```|$)"
 _HTML = r"(?i)</?(div|span|p|br|a|td|tr|th|table|li|ul|ol|html|body|head|script|style|img|font|b|i|em|strong)\b[^>]*>|&(nbsp|amp|lt|gt|quot|apos|#\d+);"
@@ -41,16 +42,6 @@ _NONPRINTABLE = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\u200b\u202a-\u202e\u2060
                  "\U000e0000-\U000e007f]")
 # Tag characters are legitimate in one place: an emoji subdivision flag (black flag, tags, cancel tag).
 _TAG_FLAG = "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
-_TRUNC_END = r"(^|\s)[^#@\s\d][^\s]*[\p{L},;:(\-]$"  # ends on a word or comma, not a hashtag/number
-# A cut is near certain when the text stops on a comma, a colon, an opening bracket or a word that cannot
-# end a sentence (not ";": code ends with it).
-_DANGLING_END = (r"(?i)([,:(\[{\-–]|\b(the|a|an|and|or|but|nor|of|to|in|on|for|with|at|by|from|as|that|which|who|"
-                 r"whose|is|are|was|were|be|been|this|these|those|their|its|his|her|our|your|my|into|than|"
-                 r"because|while|if|when|where|so|such|very|more|most|not|can|will|would|should|could))$")
-# Prose: an earlier sentence ends with terminal punctuation, so a missing one at the end is suspicious.
-_EARLIER_SENTENCE_END = r"[.!?。！？][\"')\]]?\s+\S"
-
-
 def repetition_ratio(text: str, n: int, min_units: int) -> float:
     """Share of the text's n-gram occurrences that repeat an earlier n-gram (0 for short texts)."""
     toks = units(text.lower())
@@ -80,8 +71,6 @@ class NoiseSignal:
         all_text = pl.concat_str(["instruction", "input", "response"], separator="\n")
         prose = all_text.str.replace_all(_FENCED, " ").str.replace_all(_INLINE_CODE, " ")
         response = pl.col("response")
-        last_line = response.str.strip_chars().str.split("\n").list.last()
-        resp_words = response.str.count_matches(r"\S+")
         url_chars = response.str.extract_all(_URL).list.eval(pl.element().str.len_chars()).list.sum()
         prompt_norm = normalize_expr(pl.col("instruction"))
         input_norm = normalize_expr(pl.col("input"))
@@ -89,12 +78,6 @@ class NoiseSignal:
         frame = table.select(
             (pl.col("instruction").str.strip_chars() == "").alias("flag_empty_instruction"),
             (response.str.strip_chars() == "").alias("flag_empty_response"),
-            ((resp_words >= rule("truncation_min_words", 20))
-             & response.str.strip_chars().str.contains(_TRUNC_END)
-             & (last_line.str.count_matches(r"\S+") >= rule("truncation_last_line_words", 8))
-             & response.str.strip_chars().str.contains(_DANGLING_END)
-             & ~last_line.str.contains(r"^\s*([-*•]|\d+[.)]|[A-Za-z][.)])\s")
-             & ~response.str.contains("```")).alias("flag_truncated_response"),
             (response.str.count_matches("```") % 2 == 1).alias("flag_unbalanced_code_fence"),
             (prose.str.contains(template_re) if template_re else pl.lit(False)).alias("flag_template_leftover"),
             (prose.str.contains(_HTML) & ~pl.concat_str(["instruction", "input"]).str.contains(markup_re))
@@ -107,20 +90,17 @@ class NoiseSignal:
             ((resp_norm != "") & ((resp_norm == prompt_norm) | (resp_norm == (prompt_norm + " " + input_norm))))
             .alias("flag_repeats_instruction"),
             all_text.str.replace_all(_TAG_FLAG, "").str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
-            # Not a flag: prose that stops without its final punctuation. Human-written answers (Dolly) often
-            # drop a final period, so this alone is a hint to look, not a reason to remove.
-            ((resp_words >= rule("truncation_min_words", 20))
-             & response.str.strip_chars().str.contains(_TRUNC_END)
-             & response.str.strip_chars().str.contains(_EARLIER_SENTENCE_END)
-             & ~response.str.contains("```")).alias("noise_truncation_suspect"),
         )
         n, min_units = rule("repetition_ngram", 3), rule("repetition_min_units", 30)
         repetition = np.array([repetition_ratio(t, n, min_units) for t in table["response"].to_list()])
         flags = {c: frame[c] for c in frame.columns if c.startswith("flag_")}
         flags["flag_repetition"] = pl.Series(repetition > rule("max_repetition", 0.5))
         flags["flag_url_heavy"] = frame["noise_url_share"] > rule("max_url_share", 0.5)
+        truncation = truncation_columns(table, ctx)
+        flags["flag_truncated_response"] = truncation.flag
         summary = {name: int(values.sum()) for name, values in flags.items()}
         return SignalResult(columns={"noise_repetition": pl.Series(repetition.round(6)),
                                      "noise_url_share": frame["noise_url_share"].round(6),
-                                     "noise_truncation_suspect": frame["noise_truncation_suspect"]},
-                            flags=dict(flags), summary={"flagged": summary})
+                                     "noise_truncation_reason": truncation.reason,
+                                     "noise_truncation_suspect": truncation.suspect},
+                            flags=dict(flags), summary={"flagged": summary, "truncation": truncation.summary})

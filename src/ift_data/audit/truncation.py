@@ -1,0 +1,406 @@
+"""Truncated responses, judged on evidence at the end of the text (the noise signal's ``truncated_response``).
+
+A response counts as cut when its end shows it, at any length and in lists too:
+
+- ``empty_item``: the last line is a bare list marker (``3.``, ``-``) under earlier items;
+- ``dangling_punct``: it stops on a comma, colon, dash, slash or an opening bracket;
+- ``dangling_word``: it stops on a word that cannot end an English sentence (article, preposition,
+  conjunction, auxiliary, possessive: "... because of the");
+- ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes;
+- ``list_item``: the items of a list end with sentence punctuation and the last one does not;
+- ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
+  fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
+  dropped, common in human-written data such as Dolly, is about as long as the others).
+
+Never judged: code (fenced blocks or code-shaped lines), one-word answers ("Positive", "42"), and poems
+or lyrics (short lines without sentence punctuation) except on a bare list marker or a dangling article.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from ift_data.audit.base import AuditContext
+
+# Words after which an English sentence cannot stop: articles, possessives, conjunctions, copulas, the
+# prepositions that need an object. Not "on/up/out/in/off" (phrasal verbs end sentences), nor
+# "it/them/more/too/so/not/all" (ordinary sentence ends), nor the modal verbs ("Yes, I can").
+ALWAYS_DANGLING = frozenset({"the", "a", "an", "of", "and", "or", "but", "nor", "because", "although", "whereas",
+                             "whether", "unless", "into", "onto", "very", "whose", "your", "my", "our", "their",
+                             "is", "are", "was", "were"})
+# Words that end questions, relative clauses and verse ("the one I came with", "what it's for"): dangling
+# only in prose that is not verse.
+PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such", "if", "while", "its",
+                            "including", "between", "among", "during", "toward", "towards", "upon", "via",
+                            "per", "from", "the", "extremely", "highly", "quite", "rather"})
+
+_TERMINAL = ".!?。！？…‼⁉"
+_CLOSERS = "\"'”’)]}»›*_`"
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\))\s+\S")
+_BARE_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\)|(?:Step|Day|Part)\s+\d+[.:)]?)\s*$")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_SENTENCE_SPLIT = re.compile(r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\betc\.)"
+                             r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bJr\.)(?<!\bSr\.)(?<!\bNo\.)(?<!\b[A-Z]\.)"
+                             r"(?<=[.!?。！？])[\"'”’)\]]*\s+")
+_ATTRIBUTION = re.compile(r"(?:^|\s)[-–—]\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3}$")
+_CODE_LINE = re.compile(r"[;{}]\s*$|^\s*(def|class|import|from|return|if|for|while|public|private|function|var|let|"
+                        r"const|#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|elif|else|try|except|with|async)\b|^\s*<\w+[^>]*>|\w+\(.*\)\s*$|^\s*[\w.]+\s*=\s*\S")
+_LATEX = re.compile(r"\$|\\[a-zA-Z]+|\\[(\[]")
+_HASHTAGS = re.compile(r"(?:^|\s)#\w+(?:\s+#\w+)*\s*$")
+_URL_END = re.compile(r"(?:https?://|www\.)\S+$")
+_SALUTATION = re.compile(r"(?i)^\s*(sincerely|regards|best regards|kind regards|warm regards|warmest regards|"
+                         r"best wishes|best|cheers|thanks|thank you|yours truly|yours sincerely|yours|respectfully|"
+                         r"cordially|love|with love|all the best|dear [^,]*|hi [^,]*|hello[^,]*)\s*,\s*$")
+_VERSE_WORDS = re.compile(r"(?i)\b(poem|poetry|haiku|limerick|sonnet|verse|lyrics|song|rap|rhyme|ode|stanza|"
+                          r"acrostic|ballad|jingle|chant)s?\b")
+_IDIOM_END = re.compile(r"(?i)\b(and so on|and so forth|or so|and the like|and more|if any|if so|if not|as well|"
+                        r"as such|and all|or not|at all|and such)$")
+_CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan", "type", "grade", "class",
+                                  "part", "section", "step", "group", "category", "point", "letter", "list",
+                                  "column", "row", "team", "person", "player", "city", "country", "company",
+                                  "model", "version", "level", "phase", "stage", "exhibit", "figure", "table",
+                                  "appendix", "chapter", "side", "size", "note", "key", "is", "was", "be"})
+# Words a Title Case line leaves in lower case ("The Lord of the Rings").
+_TITLE_SMALL_WORDS = frozenset({"a", "an", "the", "of", "and", "or", "nor", "but", "in", "on", "at", "to", "for",
+                                "with", "by", "from", "as", "into", "vs", "via", "per", "de", "la", "von", "van"})
+# "The police", "One can": two words that open a sentence are a fragment, "Red apple" an answer.
+_FRAGMENT_STARTS = frozenset({"The", "A", "An", "This", "These", "Those", "One", "Some", "Many", "Most", "It",
+                              "They", "We", "He", "She", "I", "You", "There", "Each", "Every", "Our", "My", "Their",
+                              "Its", "His", "Her", "Your", "When", "If", "In", "To", "For", "As", "At"})
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+@dataclass(frozen=True)
+class TruncationSettings:
+    """Thresholds from the rules (``noise.truncation_*``)."""
+
+    min_words: int = 2                 # responses shorter than this are never judged (one-word answers)
+    fragment_ratio: float = 0.5        # prose: last fragment shorter than this share of the median sentence
+    fragment_min_sentences: int = 1    # ... when at least this many complete sentences give the median
+    list_punctuated_share: float = 0.8  # lists: this share of earlier items end with sentence punctuation
+    list_min_items: int = 3            # ... in a list of at least this many items (the last one included)
+    verse_max_line_words: int = 12     # verse: 3+ lines, most this short and unpunctuated
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+def looks_like_code(text: str) -> bool:
+    """Fenced code, or most lines shaped like code (statements, braces, tags, assignments)."""
+    if "```" in text:
+        return True
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return False
+    code = sum(1 for ln in lines if _CODE_LINE.search(ln))
+    if len(lines) == 1:
+        line = lines[0]
+        return bool(re.search(r"[{}]\s*$", line) or re.search(r"[=():].*;\s*$", line)
+                    or (line.rstrip().endswith(";") and _CODE_LINE.search(line)))
+    return code >= 2 and code / len(lines) >= 0.4
+
+
+def looks_like_verse(text: str, instruction: str, max_line_words: int) -> bool:
+    """A poem, lyrics or a list of titles/names: three or more short lines, most of them without sentence
+    punctuation, or an instruction that asks for verse, titles or names."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if _VERSE_WORDS.search(instruction) and not any(_LIST_ITEM.match(ln) for ln in lines[-1:]):
+        return True
+    if len(lines) < 3:
+        return False
+    short = [ln for ln in lines if len(ln.split()) <= max_line_words and not _LIST_ITEM.match(ln)]
+    unpunctuated = [ln for ln in short if ln[-1] not in _TERMINAL]
+    return len(short) >= 0.7 * len(lines) and len(unpunctuated) >= 0.5 * len(lines)
+
+
+def _open_bracket(text: str) -> str | None:
+    """An opening bracket or quotation mark in the last sentence that never closes."""
+    tail = _SENTENCE_SPLIT.split(text)[-1]
+    depth = {"(": 0, "[": 0, "{": 0, "“": 0}
+    pairs = {")": "(", "]": "[", "}": "{", "”": "“"}
+    for ch in tail:
+        if ch in depth:
+            depth[ch] += 1
+        elif ch in pairs and depth[pairs[ch]] > 0:
+            depth[pairs[ch]] -= 1
+    if any(depth[b] for b in "([{"):
+        return "open_bracket"
+    if depth["“"]:
+        return "open_quote"
+    # straight double quotes: an odd number in the tail whose last one opens a quotation (after a space or
+    # the start, before a letter), not inches (12")
+    quotes = [m.start() for m in re.finditer('"', tail)]
+    if len(quotes) % 2 == 1:
+        i = quotes[-1]
+        before = tail[i - 1] if i else " "
+        after = tail[i + 1] if i + 1 < len(tail) else ""
+        if (before.isspace() or before in "([:—–-") and after.isalpha():
+            return "open_quote"
+    return None
+
+
+def _dangling_word(text: str, verse: bool) -> str | None:
+    if not text[-1].isalpha():
+        return None
+    match = re.search(r"(\S+)\s*$", text)
+    last = match.group(1) if match else ""
+    word = _WORD.findall(last)
+    if not word or word[-1] != last.strip("\"'“‘(["):
+        return None  # "e-mail", "R&D", URLs, numbers: not a bare word
+    w = word[-1]
+    if w.isupper() and len(w) > 1 or (w == "A"):
+        return None  # acronyms, "vitamin A", "Option A"
+    lw = w.lower()
+    if _IDIOM_END.search(text):
+        return None
+    words = _words(text)
+    prev = re.sub(r"[^\w]", "", words[-2]).lower() if len(words) >= 2 else ""
+    if lw == "a" and (prev in _CHOICE_LABEL_BEFORE or not words[-2][:1].islower()):
+        return None
+    if lw in ALWAYS_DANGLING:
+        return "dangling_word"
+    if verse:
+        return None
+    if lw in PROSE_DANGLING:
+        return "dangling_word"
+    return None
+
+
+def _salutation(text: str) -> bool:
+    """A letter's closing ("Sincerely,", "With heartfelt gratitude,") on its own line at the end."""
+    lines = [ln.strip() for ln in text.splitlines()]
+    last = lines[-1]
+    if _SALUTATION.match(last):
+        return True
+    own_paragraph = len(lines) >= 2 and (not lines[-2] or lines[-2][-1:] in _TERMINAL)
+    return own_paragraph and last.endswith(",") and len(last.split()) <= 4
+
+
+def _same_as_earlier_items(text: str) -> bool:
+    """List items that all end the same way (a form: "* Name:", "* Price:")."""
+    items = _list_lines(text)
+    return len(items) >= 2 and all(it[-1:] == items[-1][-1:] for it in items[:-1])
+
+
+def _list_lines(text: str) -> list[str]:
+    """The list items of the last block of consecutive list lines (continuation lines joined)."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    items: list[str] = []
+    for ln in reversed(lines):
+        if _LIST_ITEM.match(ln):
+            items.append(ln.strip())
+        elif items or not ln.strip():
+            break
+        else:
+            return []  # the last line is not an item
+    return list(reversed(items))
+
+
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                "twelve": 12, "fifteen": 15, "twenty": 20}
+_REQUESTED = re.compile(r"(?i)\b(list|name|give|generate|provide|write|suggest|create|come up with|identify|"
+                        r"brainstorm|outline|describe|enumerate)\b[^.?!\n]{0,40}?\b(two|three|four|five|six|seven|"
+                        r"eight|nine|ten|twelve|fifteen|twenty|[2-9]|1[0-9]|20)\b(?![-.,:/%)])")
+_NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+\S", re.M)
+
+
+def _missing_items(text: str, instruction: str) -> str | None:
+    """A numbered list that stops before the number of items the instruction asked for."""
+    asked = _REQUESTED.search(instruction)
+    if not asked:
+        return None
+    want = _COUNT_WORDS.get(asked.group(2).lower()) or int(asked.group(2))
+    numbers = [int(n) for n in _NUMBERED.findall(text)]
+    last_line = text.splitlines()[-1]
+    if len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1)) and len(numbers) < want \
+            and _NUMBERED.match(last_line):
+        return "missing_items"
+    return None
+
+
+def _list_item(text: str, settings: TruncationSettings) -> str | None:
+    items = _list_lines(text)
+    if len(items) < settings.list_min_items:
+        return None
+    earlier = items[:-1]
+    punctuated = sum(1 for it in earlier if it.rstrip("*_ ")[-1:] in _TERMINAL)
+    if punctuated >= settings.list_punctuated_share * len(earlier) and items[-1].rstrip("*_ ")[-1:] not in _TERMINAL:
+        if items[-1][-1:] in _CLOSERS:
+            return None
+        return "list_item"
+    return None
+
+
+def _fragment(text: str, settings: TruncationSettings) -> str | None:
+    """Prose that stops without sentence punctuation on a fragment much shorter than its own sentences."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    last = lines[-1]
+    if not last[-1].isalnum() or _ATTRIBUTION.search(last):
+        return None
+    if _LIST_ITEM.match(last) or _HASHTAGS.search(last) or _URL_END.search(last) or last.endswith(":"):
+        return None
+    if len(lines) > 1 and len(last.split()) <= 4 and all(w[:1].isupper() or not w[:1].isalpha()
+                                                          for w in last.split()):
+        return None  # a signature, a name, a heading
+    prose = [ln for ln in lines if not _LIST_ITEM.match(ln)]
+    sentences = [s for ln in prose for s in _SENTENCE_SPLIT.split(ln) if s.strip()]
+    if len(sentences) < settings.fragment_min_sentences + 1:
+        return None
+    complete = [len(s.split()) for s in sentences[:-1] if s.rstrip("\"'”’)] ")[-1:] in _TERMINAL]
+    if len(complete) < settings.fragment_min_sentences:
+        return None
+    fragment = len(sentences[-1].split())
+    if fragment < settings.fragment_ratio * statistics.median(complete):
+        return "fragment"
+    return None
+
+
+def truncation_reason(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> str | None:
+    """Why ``response`` looks cut off (one of the module docstring's reasons), or None."""
+    settings = settings or TruncationSettings()
+    text = response.rstrip()
+    if not text or looks_like_code(text):
+        return None
+    last_line = text.splitlines()[-1]
+    if _BARE_MARKER.match(last_line) and len([ln for ln in text.splitlines() if ln.strip()]) >= 2:
+        return "empty_item"
+    if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
+        return None
+    verse = looks_like_verse(text, instruction, settings.verse_max_line_words)
+    if re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
+            and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
+        return "empty_item"  # "... are: 1)"
+    if text[-1] in ",，、;；(（[{–—&" or text.endswith((" -", " :", " =", " +", " /")):
+        if _salutation(text) or _same_as_earlier_items(text):
+            return None
+        return "dangling_punct"
+    if text[-1] == ":" and not verse and not _same_as_earlier_items(text) \
+            and not _CODE_LINE.search(last_line):
+        return "dangling_punct"
+    if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
+        return None
+    reason = _dangling_word(text, verse)
+    if reason:
+        return reason
+    if verse:
+        return None
+    if not _LATEX.search(text):
+        reason = _open_bracket(text)
+        if reason:
+            return reason
+    return _list_item(text, settings) or _missing_items(text, instruction) or _fragment(text, settings)
+
+
+def prose_end(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> bool:
+    """A response whose last line reads as prose (not code, verse, a list item, a heading or a word list):
+    the rows on which a file's habit of ending with sentence punctuation is measured."""
+    settings = settings or TruncationSettings()
+    text = response.rstrip()
+    if not text or looks_like_code(text) or _UNSPACED.search(text[-20:]):
+        return False
+    last = text.splitlines()[-1].strip()
+    short = len(last.split()) == 2 and last.split()[0] in _FRAGMENT_STARTS and last.split()[1][:1].islower()
+    if len(last.split()) < 3 and not short or _LIST_ITEM.match(last) or _HASHTAGS.search(last) or _URL_END.search(last):
+        return False
+    parts = [p.split() for p in last.split(",")]
+    if len(parts) >= 3 and max(map(len, parts)) <= 3 and not any(
+            w.lower() in ALWAYS_DANGLING | PROSE_DANGLING - {"and", "or"} for p in parts for w in p):
+        return False  # a word list: "dog, cat, hat"
+    if ":" in last and len(last.split(":")[-1].split()) <= 3:
+        return False  # "Verbs: walked, quickly"
+    return not looks_like_verse(text, instruction, settings.verse_max_line_words)
+
+
+def bare_end(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> bool:
+    """Prose that stops on a lower-case word with no sentence punctuation ("... in which the pH"): a cut
+    where the file's other prose ends with punctuation, a habit in human-written files (see noise.py)."""
+    text = response.rstrip()
+    if not re.search(r"(?:^|\s)[\w'’-]*\w$", text) or not prose_end(text, instruction, settings):
+        return False
+    # a lower-case last word, or any word or number at the end of a line that is not in Title Case
+    last = text.splitlines()[-1].split()
+    lower = sum(1 for w in last if w[:1].islower() and w not in _TITLE_SMALL_WORDS)
+    return last[-1][:1].islower() or lower >= 2
+
+
+def truncation_suspect(response: str) -> bool:
+    """Weaker hint: prose that stops without sentence punctuation after earlier sentences that had it."""
+    text = response.rstrip()
+    if not text or looks_like_code(text) or text[-1] in _TERMINAL + _CLOSERS:
+        return False
+    last = text.splitlines()[-1]
+    return bool(re.search(r"[.!?。！？][\"')\]]?\s+\S", text)) and not _LIST_ITEM.match(last) \
+        and not _HASHTAGS.search(last) and len(_words(text)) >= 8
+
+
+@dataclass
+class TruncationColumns:
+    flag: pl.Series
+    reason: pl.Series
+    suspect: pl.Series
+    summary: dict[str, Any]
+
+
+def settings_from(ctx: AuditContext) -> TruncationSettings:
+    """The ``noise.truncation_*`` rules as settings."""
+    rule = lambda key, default: ctx.rule("noise", key, default)  # noqa: E731
+    base = TruncationSettings()
+    return TruncationSettings(
+        min_words=int(rule("truncation_min_words", base.min_words)),
+        fragment_ratio=float(rule("truncation_fragment_ratio", base.fragment_ratio)),
+        fragment_min_sentences=int(rule("truncation_fragment_min_sentences", base.fragment_min_sentences)),
+        list_punctuated_share=float(rule("truncation_list_punctuated_share", base.list_punctuated_share)),
+        list_min_items=int(rule("truncation_list_min_items", base.list_min_items)),
+        verse_max_line_words=int(rule("truncation_last_line_words", base.verse_max_line_words)))
+
+
+def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColumns:
+    """Per row: the reason a response looks cut (or null), the flag, and the weaker suspect column.
+
+    A bare end (prose stopping on a word without sentence punctuation) is a cut only in a file whose prose
+    otherwise ends with punctuation: when at most ``truncation_max_bare_end_share`` of a file's prose
+    responses (and at least ``truncation_min_prose_rows`` of them) end bare, each bare end is flagged
+    (reason ``bare_end``); in a file that often drops its final full stop (human-written answers) it is only
+    a suspect. The summary gives each file's share and whether the rule was used."""
+    settings = settings_from(ctx)
+    max_share = float(ctx.rule("noise", "truncation_max_bare_end_share", 0.03))
+    min_prose = int(ctx.rule("noise", "truncation_min_prose_rows", 50))
+    responses = table["response"].to_list()
+    instructions = table["instruction"].to_list()
+    files = table["source_file"].to_list() if "source_file" in table.columns else [""] * table.height
+    reasons: list[str | None] = []
+    prose: list[bool] = []
+    bare: list[bool] = []
+    for response, instruction in zip(responses, instructions, strict=True):
+        response, instruction = response or "", instruction or ""
+        reasons.append(truncation_reason(response, instruction, settings))
+        is_prose = prose_end(response, instruction, settings)
+        prose.append(is_prose)
+        bare.append(is_prose and bare_end(response, instruction, settings))
+    per_file: dict[str, dict[str, Any]] = {}
+    for name in dict.fromkeys(files):
+        rows = [i for i, f in enumerate(files) if f == name]
+        n_prose = sum(prose[i] for i in rows)
+        n_bare = sum(bare[i] for i in rows)
+        share = n_bare / n_prose if n_prose else 0.0
+        per_file[str(name)] = {"prose_rows": n_prose, "bare_end_rows": n_bare, "bare_end_share": round(share, 4),
+                               "bare_end_flagged": n_prose >= min_prose and share <= max_share}
+    for i, name in enumerate(files):
+        if reasons[i] is None and bare[i] and per_file[str(name)]["bare_end_flagged"]:
+            reasons[i] = "bare_end"
+    suspect = [r is not None or b or truncation_suspect(t or "") for r, b, t in zip(reasons, bare, responses,
+                                                                                   strict=True)]
+    reason_series = pl.Series(reasons, dtype=pl.String)
+    counts: dict[str, int] = {}
+    for r in reasons:
+        if r is not None:
+            counts[r] = counts.get(r, 0) + 1
+    return TruncationColumns(flag=reason_series.is_not_null(), reason=reason_series,
+                             suspect=pl.Series(suspect, dtype=pl.Boolean),
+                             summary={"reasons": dict(sorted(counts.items())), "files": per_file})

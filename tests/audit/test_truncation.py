@@ -1,0 +1,164 @@
+"""Truncated responses (issue 11): short answers and lists count, the evidence is the end of the text, and
+code, one-word answers, titles, name lists, poems and long markdown/LaTeX answers do not fire."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from audit_tables import make_table
+
+from ift_data.audit.noise import NoiseSignal
+from ift_data.audit.truncation import bare_end, truncation_reason
+
+CUT = [
+    # (instruction, response, reason)
+    ("What is the capital of France?", "The capital of France is", "dangling_word"),
+    ("Why is the sky blue?", "Because of the", "dangling_word"),
+    ("Describe a sunset.", "The sun sank slowly and the sky turned a deep", None),  # "deep": bare end only
+    ("Name three fruits.", "Apples, bananas, and", "dangling_word"),
+    ("Give tips for sleeping well.", "1. Go to bed at the same time.\n2. Avoid screens before bed.\n3. The",
+     "dangling_word"),
+    ("Give tips for sleeping well.", "1. Go to bed at the same time every night.\n2. Keep your room cool.\n3.",
+     "empty_item"),
+    ("List the steps.", "- Preheat the oven.\n- Mix the flour and sugar.\n-", "empty_item"),
+    ("List ways to save money.", "1. Cook at home.\n2. Cancel unused subscriptions.\n3. Buy second-hand clothes",
+     "list_item"),
+    ("Name five planets.", "1. Mercury\n2. Venus\n3. Earth", "missing_items"),
+    ("Explain photosynthesis.", "Plants turn light into sugar (a process that takes place in the chloroplasts",
+     "open_bracket"),
+    ("Give a famous quote.", "Einstein once said “Imagination is more important than", "dangling_word"),
+    ("Give a famous quote.", "Einstein once said “Imagination is more important than knowledge", "open_quote"),
+    ("Summarize the article.", "The report finds that emissions fell in 2020,", "dangling_punct"),
+    ("List the ingredients.", "You will need the following:", "dangling_punct"),
+    ("Explain inflation.", "Inflation is a general rise in prices across an economy over time. It reduces the "
+                           "purchasing power of money and is measured by price indices such as the CPI. Central "
+                           "banks try to keep it", "fragment"),
+    ("Write two sentences.", "I like tea. It", "fragment"),
+    ("Translate to Chinese.", "我喜欢喝茶，因为", None),
+    ("Translate to Chinese.", "我喜欢喝茶，", "dangling_punct"),
+    ("What is 2+2?", "The answer is:", "dangling_punct"),
+]
+
+
+@pytest.mark.parametrize("instruction, response, reason", CUT, ids=[r[1][-25:] for r in CUT])
+def test_cut_responses_name_their_evidence(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason
+
+
+COMPLETE = [
+    ("Classify the sentiment.", "Positive"),
+    ("What is 6 times 7?", "42"),
+    ("Which option is right?", "A"),
+    ("Which vitamin is in carrots?", "Vitamin A"),
+    ("Suggest a title for a book about space.", "Journey Beyond the Stars"),
+    ("Suggest a movie title.", "Gone with the Wind"),
+    ("Name the Beatles.", "John Lennon, Paul McCartney, George Harrison and Ringo Starr"),
+    ("List four famous painters.", "1. Leonardo da Vinci\n2. Vincent van Gogh\n3. Claude Monet\n4. Frida Kahlo"),
+    ("List three fruits.", "- Apple\n- Banana\n- Orange"),
+    ("Write a haiku about autumn.", "Crimson leaves falling\nWhispers of the cooling wind\nThe year lets go"),
+    ("Write a short poem about the sea.", "The sea is wide and deep and blue\nIt sings a song that's old and "
+                                          "new\nAnd every wave that rolls to shore\nBrings back the dreams of "
+                                          "days of yore"),
+    ("Write a Python function that adds two numbers.", "```python\ndef add(a, b):\n    return a +\n```"),
+    ("Write a for loop in Python.", "for i in range(10):\n    total = total + i\n    print(total,"),
+    ("Write a SQL query for all users.", "SELECT * FROM users WHERE active = 1;"),
+    ("Style a div.", "margin: auto;"),
+    ("Write a thank-you letter.", "Dear Anna,\n\nThank you for the lovely gift. It made my day.\n\nBest regards,"),
+    ("Write a tweet about coffee.", "Nothing beats the first sip of the morning. #coffee #MondayMotivation"),
+    ("Give me an inspiring quote.", "\"The best way out is always through.\" - Robert Frost"),
+    ("Explain recursion.", "Recursion is when a function calls itself. Each call works on a smaller part of "
+                           "the problem until it reaches a base case. The results are then combined."),
+    ("Is this statement true?", "Yes, it is true that water boils at 100 degrees Celsius at sea level"),
+    ("Which word is the pronoun?", "their"),
+    ("Convert 5 km to miles.", "5 km = 3.11 miles"),
+    ("Who wrote Hamlet?", "William Shakespeare"),
+    ("Give the date.", "4th of October 1830"),
+    ("Name the form fields.", "* Name:\n* Address:\n* Phone:"),
+    ("List some examples.", "Examples include cats, dogs, and so on"),
+]
+
+
+@pytest.mark.parametrize("instruction, response", COMPLETE, ids=[r[1][:25] for r in COMPLETE])
+def test_complete_answers_code_titles_names_and_poems_do_not_fire(instruction: str, response: str) -> None:
+    assert truncation_reason(response, instruction) is None
+
+
+# Long LIMA-style answers: markdown headings, tables, LaTeX, code, block quotes, nested lists.
+LIMA_LIKE = [
+    ("How do I compute the derivative of $x^2 \\sin x$?",
+     "Use the product rule $(uv)' = u'v + uv'$ with $u = x^2$ and $v = \\sin x$:\n\n"
+     "$$\\frac{d}{dx}\\left(x^2 \\sin x\\right) = 2x \\sin x + x^2 \\cos x$$\n\n"
+     "So the derivative is $2x\\sin x + x^2\\cos x$"),
+    ("What is the expected value of a die roll?",
+     "For a fair six-sided die each face has probability $\\frac{1}{6}$, so\n\n"
+     "$$E[X] = \\sum_{k=1}^{6} k \\cdot \\frac{1}{6} = \\frac{21}{6} = 3.5$$"),
+    ("Compare Python and Go for web services.",
+     "## Python vs Go\n\n| | Python | Go |\n|---|---|---|\n| typing | dynamic | static |\n"
+     "| concurrency | asyncio | goroutines |\n\n**Summary:** pick Go for raw throughput, Python for ecosystem."),
+    ("How do I reverse a list in Python?",
+     "There are several ways.\n\n* Slicing creates a copy:\n\n```python\nrev = items[::-1]\n```\n\n"
+     "* `list.reverse()` reverses in place:\n\n```python\nitems.reverse()\n```"),
+    ("Explain the Pythagorean theorem.",
+     "In a right triangle with legs $a$ and $b$ and hypotenuse $c$:\n\n\\[a^2 + b^2 = c^2\\]\n\n"
+     "For example, a triangle with legs 3 and 4 has a hypotenuse of length 5."),
+    ("What should I pack for a week of hiking?",
+     "Here's a checklist:\n\n### Clothing\n- Moisture-wicking shirts (3)\n- Hiking pants\n- Rain jacket\n\n"
+     "### Gear\n- Backpack (40-50 L)\n- Headlamp\n- Water filter"),
+    ("Who are you?", "I'm an AI assistant. I can answer questions, help you write, and explain code.\n\n"
+                     "> Note: I can make mistakes, so double-check important facts."),
+    ("Give me a recipe for pancakes.",
+     "**Ingredients**\n\n1. 1 cup flour\n2. 1 egg\n3. 1 cup milk\n4. 1 tbsp sugar\n\n**Steps**\n\n"
+     "1. Whisk everything together.\n2. Cook on a hot pan until golden.\n\nEnjoy!"),
+    ("Solve $2x + 3 = 7$.", "Subtract 3 from both sides: $2x = 4$. Divide by 2: $x = 2$"),
+    ("Write a limerick about a cat.",
+     "There once was a cat from Peru\nWho dreamed he was eating a shoe\nHe woke with a fright\n"
+     "In the middle of night\nAnd found that his dream had come true"),
+]
+
+
+def test_lima_like_long_answers_raise_no_noise_flag(ctx) -> None:
+    result = NoiseSignal().compute(make_table([(i, "", r) for i, r in LIMA_LIKE]), ctx)
+    fired = {name: [i for i, v in enumerate(pl.Series(values)) if v] for name, values in result.flags.items()}
+    assert {name: rows for name, rows in fired.items() if rows} == {}
+
+
+PUNCTUATED = [(f"Explain topic {i}.", "", f"Topic {i} is a broad subject that many people find interesting. "
+               f"It has a long history and several practical uses in daily life number {i}.") for i in range(80)]
+
+
+def test_a_bare_end_is_flagged_where_the_file_ends_its_prose_with_punctuation(ctx) -> None:
+    rows = [*PUNCTUATED, ("Describe the ocean.", "", "The ocean covers most of the planet and holds a huge variety")]
+    result = NoiseSignal().compute(make_table(rows), ctx)
+    assert list(pl.Series(result.flags["flag_truncated_response"])) == [False] * 80 + [True]
+    assert result.columns["noise_truncation_reason"][80] == "bare_end"
+    file_summary = result.summary["truncation"]["files"]["t.jsonl"]
+    assert file_summary["bare_end_flagged"] and file_summary["bare_end_rows"] == 1
+
+
+def test_a_bare_end_is_only_a_suspect_in_a_file_that_drops_its_full_stops(ctx) -> None:
+    dropped = [(q, "", a.rstrip(".")) for q, _, a in PUNCTUATED[:20]]
+    result = NoiseSignal().compute(make_table(PUNCTUATED[20:] + dropped), ctx)
+    assert not any(pl.Series(result.flags["flag_truncated_response"]))
+    assert all(result.columns["noise_truncation_suspect"][60:])
+    assert not result.summary["truncation"]["files"]["t.jsonl"]["bare_end_flagged"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The ocean covers most of the planet and holds a", True),
+    ("The police", True),
+    ("Red apple", False),
+    ("dog, cat, hat", False),
+    ("The Lord of the Rings", False),
+    ("1. Walk\n2. Run", False),
+])
+def test_bare_end_reads_prose_not_titles_word_lists_or_list_items(text: str, expected: bool) -> None:
+    assert bare_end(text) is expected
+
+
+def test_rules_thresholds_are_read(ctx) -> None:
+    strict = {**ctx.rules, "noise": {**ctx.rules["noise"], "truncation_min_words": 5}}
+    ctx_strict = type(ctx)(rules=strict, seed=0)
+    row = [("What is the capital?", "", "It is the")]
+    assert list(pl.Series(NoiseSignal().compute(make_table(row), ctx).flags["flag_truncated_response"])) == [True]
+    assert list(pl.Series(NoiseSignal().compute(make_table(row), ctx_strict).flags["flag_truncated_response"])) \
+        == [False]
