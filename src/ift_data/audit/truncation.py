@@ -1,19 +1,26 @@
 """Truncated responses, judged on evidence at the end of the text (the noise signal's ``truncated_response``).
 
-A response counts as cut when its end shows it, at any length and in lists too:
+A response counts as cut when its end shows it, at any length and in lists too (the reason is the
+``noise_truncation_reason`` column):
 
-- ``empty_item``: the last line is a bare list marker (``3.``, ``-``) under earlier items;
-- ``dangling_punct``: it stops on a comma, colon, dash, slash or an opening bracket;
-- ``dangling_word``: it stops on a word that cannot end an English sentence (article, preposition,
-  conjunction, auxiliary, possessive: "... because of the");
+- ``empty_item``: the last line is a bare list marker (``3.``, ``-``) under earlier items, or a text stops
+  on an inline marker ("... are: 1)");
+- ``dangling_punct``: it stops on a comma, semicolon, colon, dash or an opening bracket (not a letter's
+  "Sincerely,", not a form whose items all end with a colon);
+- ``dangling_word``: it stops on a word that cannot end an English sentence (article, possessive,
+  conjunction, copula; in prose also prepositions that need an object: "... because of the");
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes;
 - ``list_item``: the items of a list end with sentence punctuation and the last one does not;
+- ``missing_items``: a numbered list stops before the number of items the instruction asked for;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
-  dropped, common in human-written data such as Dolly, is about as long as the others).
+  dropped, common in human-written data such as Dolly, is about as long as the others);
+- ``bare_end``: prose that stops on a word with no punctuation, in a file whose other prose responses end
+  with punctuation (``truncation_columns``: the file's own habit decides).
 
-Never judged: code (fenced blocks or code-shaped lines), one-word answers ("Positive", "42"), and poems
-or lyrics (short lines without sentence punctuation) except on a bare list marker or a dangling article.
+Never judged: code (fenced blocks or code-shaped lines), one-word answers ("Positive", "42"), titles and
+name lists (Title Case, no sentence), poems and lyrics (short unpunctuated lines) except on a dangling
+article, conjunction or punctuation.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ ALWAYS_DANGLING = frozenset({"the", "a", "an", "of", "and", "or", "but", "nor", 
 # only in prose that is not verse.
 PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such", "if", "while", "its",
                             "including", "between", "among", "during", "toward", "towards", "upon", "via",
-                            "per", "from", "the", "extremely", "highly", "quite", "rather"})
+                            "per", "from", "extremely", "highly", "quite", "rather"})
 
 _TERMINAL = ".!?。！？…‼⁉"
 _CLOSERS = "\"'”’)]}»›*_`"
@@ -49,14 +56,15 @@ _SENTENCE_SPLIT = re.compile(r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!
                              r"(?<=[.!?。！？])[\"'”’)\]]*\s+")
 _ATTRIBUTION = re.compile(r"(?:^|\s)[-–—]\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3}$")
 _CODE_LINE = re.compile(r"[;{}]\s*$|^\s*(def|class|import|from|return|if|for|while|public|private|function|var|let|"
-                        r"const|#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|elif|else|try|except|with|async)\b|^\s*<\w+[^>]*>|\w+\(.*\)\s*$|^\s*[\w.]+\s*=\s*\S")
+                        r"const|#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|elif|else|try|except|with|async)\b"
+                        r"|^\s*<\w+[^>]*>|\w+\(.*\)\s*$|^\s*[\w.]+\s*=\s*\S")
 _LATEX = re.compile(r"\$|\\[a-zA-Z]+|\\[(\[]")
 _HASHTAGS = re.compile(r"(?:^|\s)#\w+(?:\s+#\w+)*\s*$")
 _URL_END = re.compile(r"(?:https?://|www\.)\S+$")
 _SALUTATION = re.compile(r"(?i)^\s*(sincerely|regards|best regards|kind regards|warm regards|warmest regards|"
                          r"best wishes|best|cheers|thanks|thank you|yours truly|yours sincerely|yours|respectfully|"
                          r"cordially|love|with love|all the best|dear [^,]*|hi [^,]*|hello[^,]*)\s*,\s*$")
-_VERSE_WORDS = re.compile(r"(?i)\b(poem|poetry|haiku|limerick|sonnet|verse|lyrics|song|rap|rhyme|ode|stanza|"
+_VERSE_WORDS = re.compile(r"(?i)\b(poem|poetry|haiku|limerick|sonnet|verse|lyrics|song|rap|ode|stanza|"
                           r"acrostic|ballad|jingle|chant)s?\b")
 _IDIOM_END = re.compile(r"(?i)\b(and so on|and so forth|or so|and the like|and more|if any|if so|if not|as well|"
                         r"as such|and all|or not|at all|and such)$")
