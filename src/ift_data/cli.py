@@ -189,13 +189,17 @@ def _audit_options(**kw: Any) -> AuditOptions:
     return AuditOptions(rules=kw["rules"], seed=kw["seed"], mapping=kw["mapping"], tokenizer=kw["tokenizer"],
                         embeddings=kw["embeddings"], model=kw["model"], device=kw["device"],
                         batch_size=kw["batch_size"], cache_dir=kw["cache_dir"], ifd_model=kw["ifd_model"],
-                        max_rows=kw["max_rows"], max_field_chars=kw["max_field_chars"])
+                        max_rows=kw["max_rows"], max_field_chars=kw["max_field_chars"], id_field=kw["id_field"])
 
 
 def _audit_flags(func: _F) -> _F:
     options = [
         click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder."),
-        click.option("--map", "mapping", default=None, help="Column mapping, e.g. instruction=question,output=answer."),
+        click.option("--map", "mapping", default=None,
+                     help="Column mapping, e.g. instruction=question,output=answer (id=COL: as --id)."),
+        click.option("--id", "id_field", default=None, metavar="FIELD",
+                     help="Field holding each row's own id: carried into signals.parquet (column id), the report "
+                          "and rejected.jsonl. Every row needs one and ids must be unique, else an error."),
         click.option("--rules", default=None, help="Rules file or name under rules/ (default: default)."),
         click.option("--no-embeddings", "embeddings", is_flag=True, flag_value=False, default=True,
                      help="Skip the embedding-based signals."),

@@ -34,7 +34,7 @@ def test_near_duplicate_pair_with_short_answers_is_not_a_conflict(ctx):
 
 def test_semantic_duplicate_pair_is_not_a_conflict(ctx):
     rows = [("Name the primary colors.", "", "Red, blue and yellow."),
-            ("Name the primary colors.", "", "Red, yellow and blue."),
+            ("Name the primary colors.", "", "The primary colors are red, blue and yellow."),
             ("Is the sky blue on a clear day?", "", "Yes"), ("Is the sky blue on a clear day?", "", "No")]
     # The shared kNN graph: rows 0 and 1 are each other's nearest neighbour at cosine 0.98, rows 2 and 3 at 0.6.
     graph = SimpleNamespace(k=1, indices=np.array([[1], [0], [3], [2]]), valid=np.ones((4, 1), dtype=bool),

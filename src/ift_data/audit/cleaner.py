@@ -1,6 +1,9 @@
 """``ift-data clean``: keep the rows no removal flag fires on, written in the input's own format, and
 write every removed row (audit flags or read rejects) to ``rejected.jsonl`` with its reasons, cluster id
-and the id of the kept representative. Rows in = kept + rejected = rows written + rejected, always (checked
+and the kept copy: ``representative_id`` (its row_id) and, with ``--id``, ``id`` and ``kept_id`` (the
+dataset's own ids). The kept copy of a duplicate cluster is its best row by the keep order of
+``audit/kept_copy.py``; when that row was removed too (another cluster, a noise flag), the chain of clusters
+is followed to a row that was kept (null when none was). Rows in = kept + rejected = rows written + rejected, always (checked
 before returning). Nothing is read or written when ``--out`` is, holds or lies inside an input, or when an
 input is given twice; kept files never take the name of an output (see ``audit/out_paths.py``)."""
 
@@ -13,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from ift_data.audit.kept_copy import DUPLICATE_FAMILIES
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.out_paths import check_paths, check_signals_match, kept_names
 from ift_data.audit.rules import load_rules
@@ -72,7 +76,8 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     rejected_rows, reasons = _audit_rejects(table, table_signals, removed, flags, families)
     outputs = []
     kept_table = table.filter(~removed)
-    plan = [(source, name, sorted(set(kept_table.filter(pl.col("source_file") == source.path)["source_line"])))
+    # by record position: unique per file, where source_line (the physical line) may be shared
+    plan = [(source, name, sorted(set(kept_table.filter(pl.col("source_file") == source.path)["source_record"])))
             for source, name in zip(sources, kept_names(sources), strict=True)]
     written = {name: len(lines) for _, name, lines in plan}
     if sum(written.values()) != kept_table.height:  # pragma: no cover - checked before any write
@@ -83,9 +88,9 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     records = _attach_records(rejected_rows, sources)
     raw_lines = _RawLines(sources)
     for reject in read_rejects:
-        records.append({"row_id": None, "source_file": reject.file, "source_line": reject.line, "stage": "read",
-                        "reasons": [reject.reason], "field": reject.field, "cluster_id": None,
-                        "representative_id": None, "raw": raw_lines.get(reject.file, reject.line)})
+        records.append({"row_id": None, "id": None, "source_file": reject.file, "source_line": reject.line,
+                        "stage": "read", "reasons": [reject.reason], "field": reject.field, "cluster_id": None,
+                        "representative_id": None, "kept_id": None, "raw": raw_lines.get(reject.file, reject.line)})
         reasons["read"] = reasons.get("read", 0) + 1
     with atomic_open(out / REJECTED_FILE) as fh:
         for record in records:
@@ -132,24 +137,73 @@ def _load_signals(path: Path) -> tuple[pl.DataFrame, AuditSummary]:
 
 def _audit_rejects(table: pl.DataFrame, signals: pl.DataFrame, removed: pl.Series, flags: list[str],
                    families: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    picked = pl.concat([table.select("row_id", "source_file", "source_line", "source_record"),
-                        signals.drop("row_id")], how="horizontal").filter(removed)
+    ids = table["id"] if "id" in table.columns else pl.Series("id", [None] * table.height, dtype=pl.String)
+    if ids.null_count() == ids.len() and "id" in signals.columns:  # --signals from an audit run with --id
+        ids = signals["id"]
+    picked = pl.concat([table.select("row_id", "source_file", "source_line", "source_record"), ids.to_frame("id"),
+                        signals.drop([c for c in ("row_id", "id") if c in signals.columns])],
+                       how="horizontal").filter(removed)
+    id_of = dict(zip(table["row_id"].to_list(), ids.to_list(), strict=True))
+    kept = _KeptCopies(signals, removed, flags, families)
     out: list[dict[str, Any]] = []
     reasons: dict[str, int] = {}
     for row in picked.iter_rows(named=True):
         why = [f for f in flags if row[f]]
         cluster = None
-        for f in why:
+        for f in sorted(why, key=_priority):
             column = f"{families.get(f, '')}_cluster"
             if row.get(column) is not None:
                 cluster = row[column]
                 break
         for f in why:
             reasons[f] = reasons.get(f, 0) + 1
-        out.append({"row_id": row["row_id"], "source_file": row["source_file"], "source_line": row["source_line"],
-                    "source_record": row["source_record"], "stage": "audit", "reasons": why,
-                    "cluster_id": cluster, "representative_id": cluster})
+        kept_row = kept.of(row["row_id"])
+        out.append({"row_id": row["row_id"], "id": row["id"], "source_file": row["source_file"],
+                    "source_line": row["source_line"], "source_record": row["source_record"], "stage": "audit",
+                    "reasons": why, "cluster_id": cluster, "representative_id": kept_row,
+                    "kept_id": id_of.get(kept_row) if kept_row is not None else None})
     return out, reasons
+
+
+_DUPLICATE_PRIORITY = {flag: i for i, (_, flag) in enumerate(DUPLICATE_FAMILIES.values())}
+
+
+def _priority(flag: str) -> int:
+    """Exact before near before semantic duplicates, then every other flag in its order."""
+    return _DUPLICATE_PRIORITY.get(flag, len(_DUPLICATE_PRIORITY))
+
+
+class _KeptCopies:
+    """The row kept for a removed duplicate: its clusters' best rows (exact first), and where one of those
+    was removed too, that row's own clusters, until a kept row is reached (None when there is none)."""
+
+    def __init__(self, signals: pl.DataFrame, removed: pl.Series, flags: list[str], families: dict[str, str]) -> None:
+        self._row_ids = signals["row_id"].to_list()
+        self._position = {r: i for i, r in enumerate(self._row_ids)}
+        self._removed = removed.to_list()
+        dup = sorted((f for f in flags if f in _DUPLICATE_PRIORITY), key=_priority)
+        self._columns = [(signals[f].fill_null(False).to_list(), signals[f"{families.get(f, '')}_cluster"].to_list())
+                         for f in dup if f"{families.get(f, '')}_cluster" in signals.columns]
+
+    def _targets(self, i: int) -> list[int]:
+        out = []
+        for flagged, cluster in self._columns:
+            if flagged[i] and cluster[i] is not None and cluster[i] != self._row_ids[i] and cluster[i] in self._position:
+                out.append(self._position[cluster[i]])
+        return out
+
+    def of(self, row_id: int) -> int | None:
+        start = self._position[row_id]
+        queue, seen = self._targets(start), {start}
+        while queue:
+            j = queue.pop(0)
+            if j in seen:
+                continue
+            seen.add(j)
+            if not self._removed[j]:
+                return int(self._row_ids[j])
+            queue.extend(self._targets(j))
+        return None
 
 
 # ---- original records, in the input's own format, through the source layer ------------------------
@@ -161,20 +215,20 @@ def _attach_records(rows: list[dict[str, Any]], sources: list[SourceInfo]) -> li
     for source in sources:
         members = by_file.get(source.path, [])
         if members:
-            originals = _records(source, {m["source_line"] for m in members})
+            originals = _records(source, {m["source_record"] for m in members})
             for member in members:
-                member["record"] = originals.get(member["source_line"])
+                member["record"] = originals.get(member["source_record"])
     return rows
 
 
-def _records(source: SourceInfo, lines: set[int]) -> dict[int, Any]:
-    """The original records at ``lines`` (line or record number), read through the source layer."""
-    return {item.line: item.fields for item in source.source.items()
-            if isinstance(item, RawRow) and item.line in lines}
+def _records(source: SourceInfo, positions: set[int]) -> dict[int, Any]:
+    """The original records at ``positions`` (0-based, among the file's records), read through the source layer."""
+    return {index: item.fields for index, item in enumerate(source.source.items())
+            if isinstance(item, RawRow) and index in positions}
 
 
-def _write_kept(source: SourceInfo, kept_lines: list[int], target: Path) -> None:
-    write_kept(source.source, source.options, kept_lines, target)
+def _write_kept(source: SourceInfo, kept_records: list[int], target: Path) -> None:
+    write_kept(source.source, source.options, kept_records, target)
 
 
 class _RawLines:

@@ -1,11 +1,15 @@
-"""Consistency: the same or a near-same prompt (instruction+input) answered differently.
+"""Consistency: the same prompt (instruction and input, normalized) answered materially differently.
 
-Prompt groups are exact groups (normalized hash, reused from dedup_exact via ``ctx.cache``) joined with
-MinHash near-duplicate prompts (``consistency.near_threshold``). A group whose short (answer-like)
-responses differ is a conflict, and its rows whose answer differs from one outside their own duplicate
-cluster (exact, MinHash with the ``dedup_minhash`` rules, or semantic on the shared kNN graph when
-embeddings are on) are flagged: a near copy is reported as a duplicate, not again as a conflict; groups of long responses that differ are
-counted as open-ended variants (different essays for the same prompt are not an error)."""
+Prompt groups are the exact prompt groups (normalized: case, whitespace, edge punctuation; reused from
+dedup_exact via ``ctx.cache``); a rule set may also join near-same prompts (``consistency.near_threshold``,
+MinHash Jaccard; off by default). Two answers differ *materially* when their words, symbols and
+unspaced-script characters differ as a multiset (``answer_key``): case, spacing, punctuation and word order
+do not count ("Red, blue and yellow." = "red, yellow and blue"; "<" differs from ">"). A group whose short
+(answer-like) responses differ materially is a conflict, and its rows whose answer differs from one
+outside their own duplicate cluster (exact, MinHash with the ``dedup_minhash`` rules, or semantic on the
+shared kNN graph when embeddings are on) are flagged: a near copy is reported as a duplicate, not again as
+a conflict. Groups of long responses that differ are counted as open-ended variants (different essays for
+the same prompt are not an error)."""
 
 from __future__ import annotations
 
@@ -19,7 +23,18 @@ from ift_data.audit.components import component_representatives
 from ift_data.audit.dedup_exact import exact_groups
 from ift_data.audit.dedup_minhash import example_texts, short_field_keys
 from ift_data.audit.minhash import near_duplicate_clusters
-from ift_data.audit.text import unit_count_expr
+from ift_data.audit.text import EDGE_PUNCTUATION, UNSPACED_CLASS_RS, normalize_expr, unit_count_expr
+
+# A word, one character of an unspaced script, or a symbol that is not sentence punctuation.
+_PUNCTUATION_RS = "".join(f"\\x{{{ord(c):x}}}" for c in EDGE_PUNCTUATION)
+_ANSWER_UNIT_RS = f"[{UNSPACED_CLASS_RS}]|[^\\W{UNSPACED_CLASS_RS}]+|[^\\w\\s{_PUNCTUATION_RS}]"
+
+
+def answer_key(expr: pl.Expr) -> pl.Expr:
+    """The answer as a sorted multiset of its units (lower case): equal keys mean no material difference.
+    An answer of nothing but punctuation keys on its normalized text ("?" and "!" differ)."""
+    units = expr.fill_null("").str.to_lowercase().str.extract_all(_ANSWER_UNIT_RS)
+    return pl.when(units.list.len() > 0).then(units.list.sort().list.join("\x1f")).otherwise(normalize_expr(expr))
 
 
 class ConsistencySignal:
@@ -30,20 +45,20 @@ class ConsistencySignal:
         groups = ctx.cache.get("dedup_exact")
         if groups is None:
             groups = exact_groups(table)
-        prompts = table.select(pl.concat_str(["instruction", "input"], separator="\n")).to_series().to_list()
-        near = near_duplicate_clusters(prompts, threshold=ctx.rule("consistency", "near_threshold", 0.9),
-                                       n_words=ctx.rule("consistency", "ngram_words", 2), seed=ctx.seed, min_units=3)
         n = table.height
         exact_rep = groups["dedup_exact_prompt_group"].to_numpy() - table["row_id"][0] if n else np.zeros(0, np.int64)
-        parent = np.arange(n)
-        for i in range(n):  # join exact prompt groups and near-duplicate prompt clusters
-            for j in (exact_rep[i], near.representative[i]):
-                if j >= 0:
-                    a, b = _root(parent, i), _root(parent, int(j))
-                    if a != b:
-                        parent[max(a, b)] = min(a, b)
-        roots = np.array([_root(parent, i) for i in range(n)], dtype=np.int64)
-        frame = pl.DataFrame({"root": roots, "response": groups["_response"],
+        left, right = [np.arange(n)], [exact_rep.astype(np.int64)]
+        near_threshold = ctx.rule("consistency", "near_threshold", None)
+        if near_threshold is not None:  # a rule set may join near-same prompts too
+            prompts = table.select(pl.concat_str(["instruction", "input"], separator="\n")).to_series().to_list()
+            near = near_duplicate_clusters(prompts, threshold=float(near_threshold), seed=ctx.seed, min_units=3,
+                                           n_words=ctx.rule("consistency", "ngram_words", 2))
+            linked = near.representative >= 0
+            left.append(np.flatnonzero(linked))
+            right.append(near.representative[linked])
+        roots = component_representatives(n, np.concatenate(left), np.concatenate(right), np.arange(n))
+        keys = table.select(answer_key(pl.col("response"))).to_series()
+        frame = pl.DataFrame({"root": roots, "response": keys,
                               "units": table.select(unit_count_expr(pl.col("response"))).to_series()})
         stats = frame.group_by("root").agg(pl.len().alias("size"), pl.col("response").n_unique().alias("distinct"),
                                            pl.col("units").max().alias("max_units"))
@@ -107,9 +122,3 @@ def _not_duplicates(table: pl.DataFrame, roots: np.ndarray, responses: list[str 
             out[i] = any(responses[j] != responses[i] and dup[j] != dup[i] for j in members)
     return out
 
-
-def _root(parent: np.ndarray, i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return int(i)

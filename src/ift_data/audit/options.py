@@ -22,6 +22,7 @@ class AuditOptions:
     progress: bool = True
     max_rows: int | None = None  # audit at most this many rows; later ones are read rejects
     max_field_chars: int | None = None  # overrides the rules' read.max_field_chars
+    id_field: str | None = None  # --id FIELD: the dataset's own row id (also --map id=FIELD)
 
     def to_json(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ift_data.audit.base import AuditContext, SignalResult
+from ift_data.audit.kept_copy import resolve_kept_copies
 from ift_data.audit.length import masking_recommendation
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered, load_signals
@@ -99,7 +100,9 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
             progress.update(task, description=entry.name)
             runs[entry.name] = _run_one(entry, table, ctx, options, columns, flags, timings)
             progress.advance(task)
-    signals = pl.DataFrame([table["row_id"], *columns.values(), *flags.values()])
+    runs = resolve_kept_copies(table, columns, flags, runs, rules.values)  # the best row of each duplicate cluster
+    ids = [table["id"]] if data.id_field else []  # --id: the dataset's own row ids
+    signals = pl.DataFrame([table["row_id"], *ids, *columns.values(), *flags.values()])
     summary = _summary(data, rules.path, rules.values, options, runs, signals, rules.sha256)
     write_started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -120,7 +123,7 @@ def read_inputs(paths: Sequence[str | Path], options: AuditOptions, rules: dict[
     return read_instructions(paths, options.mapping,
                              max_line_bytes=read_settings.get("max_line_bytes", 16 * 2**20),
                              max_field_chars=options.max_field_chars or read_settings.get("max_field_chars", 1_000_000),
-                             max_rows=options.max_rows)
+                             max_rows=options.max_rows, id_field=options.id_field)
 
 
 def _check_rows(data: InstructionData, paths: Sequence[str | Path]) -> None:

@@ -43,8 +43,9 @@ FORMATS = ("jsonl", "json", "parquet", "csv", "tsv", "hf_disk")
 TABLE_SCHEMA = {
     "row_id": pl.Int64, "source_file": pl.String, "source_line": pl.Int64, "source_record": pl.Int64,
     "instruction": pl.String, "input": pl.String, "response": pl.String, "system": pl.String,
-    "turns": pl.Int64, "category": pl.String,
+    "turns": pl.Int64, "category": pl.String, "id": pl.String,
 }
+ID_TYPES_HELP = "a string or an integer"
 
 
 @dataclass
@@ -78,6 +79,7 @@ class InstructionData:
     table: pl.DataFrame
     rejects: list[Reject] = field(default_factory=list)
     sources: list[SourceInfo] = field(default_factory=list)
+    id_field: str | None = None  # the field the ``id`` column came from (None: no ids, the column is null)
 
     @property
     def rows_in(self) -> int:
@@ -86,20 +88,31 @@ class InstructionData:
 
 def read_instructions(paths: Sequence[str | Path], mapping: str | Mapping_ | None = None, *,
                       max_line_bytes: int = MAX_LINE_BYTES,
-                      max_field_chars: int = MAX_FIELD_CHARS, max_rows: int | None = None) -> InstructionData:
+                      max_field_chars: int = MAX_FIELD_CHARS, max_rows: int | None = None,
+                      id_field: str | None = None) -> InstructionData:
     """Read every path into one audit table; ``row_id`` runs in input order across files. With
-    ``max_rows``, table rows after the first ``max_rows`` become read rejects (counted, never dropped)."""
+    ``max_rows``, table rows after the first ``max_rows`` become read rejects (counted, never dropped).
+
+    ``id_field`` (``--id``, or ``id=FIELD`` in the mapping): the top-level field holding the dataset's own
+    row id, carried as the ``id`` column (text: integers in decimal). Every audited row must have one (a
+    string or an integer, not empty) and no two rows of the inputs may share one: either is a ``UserError``
+    naming the file, line and field."""
     if isinstance(mapping, str):
         mapping = Mapping_.parse(mapping)
+    id_field = _id_field(mapping, id_field)
+    if mapping is not None and not mapping.maps_text:
+        mapping = None  # only id=FIELD: the shape is detected as without --map
     if not paths:
         raise UserError("no input files given")
     frames, rejects, sources = [], [], []
     for path in paths:
-        frame, file_rejects, info = _read_one(Path(path), mapping, max_line_bytes, max_field_chars)
+        frame, file_rejects, info = _read_one(Path(path), mapping, max_line_bytes, max_field_chars, id_field)
         frames.append(frame)
         rejects.extend(file_rejects)
         sources.append(info)
     table = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=TABLE_SCHEMA)
+    if id_field is not None:
+        _check_unique_ids(table, id_field)
     if max_rows is not None and table.height > max_rows:
         over = table.slice(max_rows)
         rejects.extend(Reject(file, line, f"over --max-rows {max_rows}: not audited")
@@ -109,7 +122,70 @@ def read_instructions(paths: Sequence[str | Path], mapping: str | Mapping_ | Non
             info.rejected += over.filter(pl.col("source_file") == info.path).height
         table = table.head(max_rows)
     table = table.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("row_id")).select(list(TABLE_SCHEMA))
-    return InstructionData(table, rejects, sources)
+    return InstructionData(table, rejects, sources, id_field)
+
+
+def _id_field(mapping: Mapping_ | None, id_field: str | None) -> str | None:
+    mapped = mapping.id_field if mapping is not None else None
+    if mapped is not None and id_field is not None and mapped != id_field:
+        raise UserError(f"--id {id_field!r} and --map id={mapped} name different id fields", field="--id")
+    chosen = id_field if id_field is not None else mapped
+    if chosen is not None and not chosen.strip():
+        raise UserError("--id needs a field name", field="--id")
+    return chosen
+
+
+def _check_unique_ids(table: pl.DataFrame, id_field: str) -> None:
+    """No two rows (of all inputs) share an id; the first repeat is named with both places."""
+    repeated = table.select("id", "source_file", "source_line").filter(pl.col("id").is_duplicated())
+    if not repeated.height:
+        return
+    value = repeated["id"][0]
+    first, *rest = repeated.filter(pl.col("id") == value).iter_rows(named=True)
+    again = rest[0]
+    where = f"line {again['source_line']}" + ("" if again["source_file"] == first["source_file"]
+                                              else f" of {again['source_file']}")
+    raise UserError(f"duplicate id {value!r}: also at {where} ({len(rest) + 1} rows share it; --id values must "
+                    f"be unique across the inputs)", file=first["source_file"], line=first["source_line"],
+                    field=id_field)
+
+
+def _id_value(record: dict[str, Any], id_field: str, name: str, line: int) -> str:
+    """One record's id as text, or a ``UserError`` naming the file, line and field."""
+    if id_field not in record or record[id_field] is None:
+        what = "missing" if id_field not in record else "null"
+        raise UserError(f"the id field is {what} (--id {id_field})", file=name, line=line, field=id_field)
+    value = record[id_field]
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise UserError(f"the id must be {ID_TYPES_HELP}, got {type(value).__name__}", file=name, line=line,
+                        field=id_field)
+    text = str(value)
+    if not text.strip():
+        raise UserError("the id is empty", file=name, line=line, field=id_field)
+    return text
+
+
+def _id_column(frame: pl.DataFrame, id_field: str | None, name: str, lines: list[int],
+               keep: pl.Series | None = None) -> pl.Series:
+    """The ``id`` column of a whole-file frame (null without an id field)."""
+    if id_field is None:
+        return pl.Series("id", [None] * frame.height, dtype=pl.String)
+    if id_field not in frame.columns:
+        raise UserError(f"the id field is missing (--id {id_field}; columns: {frame.columns})", file=name,
+                        line=lines[0] if lines else None, field=id_field)
+    column = frame[id_field]
+    if not (column.dtype == pl.String or column.dtype.is_numeric() or column.dtype == pl.Null):
+        raise UserError(f"the id must be {ID_TYPES_HELP}, got {column.dtype}", file=name,
+                        line=lines[0] if lines else None, field=id_field)
+    values = column.cast(pl.String).alias("id")
+    bad = values.is_null() | (values.str.strip_chars() == "")
+    if keep is not None:
+        bad &= keep
+    if bad.any():
+        i = int(bad.arg_true()[0])
+        raise UserError(f"the id is {'null or missing' if values[i] is None else 'empty'} (--id {id_field})",
+                        file=name, line=lines[i], field=id_field)
+    return values
 
 
 def _peek(path: Path) -> bytes:
@@ -121,7 +197,7 @@ def _peek(path: Path) -> bytes:
 
 
 def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
-              max_field_chars: int) -> tuple[pl.DataFrame, list[Reject], SourceInfo]:
+              max_field_chars: int, id_field: str | None = None) -> tuple[pl.DataFrame, list[Reject], SourceInfo]:
     name = str(path)
     if not path.exists():
         raise UserError("no such file or folder", file=name)
@@ -134,8 +210,9 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
     if source.data is not None and not source.data.strip():
         raise UserError("file is empty", file=name)
     if source.table is not None:
-        rows, rejects, shape, n = _from_frame(pl.from_arrow(source.table), name, None, mapping)  # type: ignore[arg-type]
-    elif fmt == "jsonl" and (fast := _jsonl_fast(source, mapping, max_line_bytes)) is not None:
+        rows, rejects, shape, n = _from_frame(pl.from_arrow(source.table), name, None, mapping,  # type: ignore[arg-type]
+                                              id_field)
+    elif fmt == "jsonl" and (fast := _jsonl_fast(source, mapping, max_line_bytes, id_field)) is not None:
         rows, rejects, shape, n = fast
     else:
         records: list[tuple[int, Any]] = []
@@ -150,14 +227,15 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
             what = {"json": "the JSON array holds no records", "csv": "CSV file has a header but no rows",
                     "tsv": "TSV file has a header but no rows"}.get(fmt, "no records")
             raise UserError(what, file=name, line=source.header_line)
-        rows, rejects, shape, n = _from_records(records, name, mapping, rejects)
+        rows, rejects, shape, n = _from_records(records, name, mapping, rejects, id_field=id_field)
     rows, long_rejects = _drop_oversized(rows, name, max_field_chars)
     rejects = sorted(rejects + long_rejects, key=lambda r: r.line)
     info = SourceInfo(name, fmt, shape, n, rows.height, len(rejects), source, options)
     return rows.with_columns(pl.lit(name).alias("source_file")), rejects, info
 
 
-def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int) -> Converted | None:
+def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int,
+                id_field: str | None = None) -> Converted | None:
     """Polars reads a clean JSONL file column-wise; None sends it to the shared line-by-line reader
     (any line that is not strict JSON, is too long or is not UTF-8, or a shape one odd record hides)."""
     assert source.data is not None
@@ -172,8 +250,8 @@ def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int) -
     if frame.height != len(nonblank) or not frame.width:
         return None
     try:
-        return _from_frame(frame, source.name, [i + 1 for i in nonblank], mapping)
-    except UserError:
+        return _from_frame(frame, source.name, [i + 1 for i in nonblank], mapping, id_field)
+    except UserError:  # the line-by-line reader tells the same problem, or the record that has it
         return None
 
 
@@ -207,7 +285,8 @@ def _shape(columns: Iterable[str], name: str, mapping: Mapping_ | None) -> str:
     return shape
 
 
-def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping: Mapping_ | None) -> Converted:
+def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping: Mapping_ | None,
+                id_field: str | None = None) -> Converted:
     """Audit rows from a whole-file frame: column-wise for flat shapes, per record otherwise."""
     if frame.height == 0:
         raise UserError("no records", file=name)
@@ -218,7 +297,7 @@ def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping
                                           or frame.schema[c] == pl.Null) for c in flat.values())
     if not flat or not text_ok or any(frame.schema[c] == pl.Boolean for c in flat.values()):
         records = list(zip(line_numbers, frame.to_dicts(), strict=True))
-        return _from_records(records, name, mapping, [], shape=shape)
+        return _from_records(records, name, mapping, [], shape=shape, id_field=id_field)
     required = {"instruction", "response"}
     cols = {f: pl.col(c).cast(pl.String) for f, c in flat.items()}
     out = frame.select(
@@ -229,6 +308,7 @@ def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping
         _category_expr(frame, mapping),
         pl.any_horizontal([cols[f].is_null() for f in required]).alias("_missing"),
     )
+    out = out.with_columns(_id_column(frame, id_field, name, line_numbers, ~out["_missing"]))
     rejects = []
     for row in out.filter("_missing").iter_rows(named=True):
         f = next(f for f in ("instruction", "response") if frame[flat[f]][row["source_record"]] is None)
@@ -245,7 +325,7 @@ def _category_expr(frame: pl.DataFrame, mapping: Mapping_ | None) -> pl.Expr:
 
 
 def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ | None,
-                  rejects: list[Reject], shape: str | None = None) -> Converted:
+                  rejects: list[Reject], shape: str | None = None, id_field: str | None = None) -> Converted:
     """Audit rows from (line, record) pairs; a record ``_REJECTED`` was already rejected."""
     good = [r for _, r in records if isinstance(r, dict)]
     if shape is None:
@@ -271,6 +351,7 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
             rejects.append(Reject(name, line, exc.reason, field=exc.field))
             continue
         row["source_line"], row["source_record"] = line, index
+        row["id"] = _id_value(record, id_field, name, line) if id_field is not None else None
         rows.append(row)
     schema = {k: v for k, v in TABLE_SCHEMA.items() if k not in ("row_id", "source_file")}
     frame = pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)

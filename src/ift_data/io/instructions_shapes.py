@@ -58,9 +58,16 @@ def _row(instruction: str, input_: str, response: str, system: str = "", turns: 
 
 @dataclass(frozen=True)
 class Mapping_:
-    """A user column mapping (``--map instruction=question,output=answer``)."""
+    """A user column mapping (``--map instruction=question,output=answer``). ``id=COLUMN`` names the
+    dataset's own row id (as ``--id``); a mapping of only ``id`` keeps the detected shape."""
 
     fields: dict[str, str]
+    id_field: str | None = None
+
+    @property
+    def maps_text(self) -> bool:
+        """Whether the mapping names text columns (then it replaces shape detection)."""
+        return any(f != "category" for f in self.fields)
 
     @classmethod
     def parse(cls, spec: str | None) -> Mapping_ | None:
@@ -69,19 +76,26 @@ class Mapping_:
         if not spec:
             return None
         fields: dict[str, str] = {}
+        id_field = None
         for part in spec.split(","):
             key, sep, column = part.partition("=")
             key = key.strip()
             key = "response" if key in ("output", "response") else key
-            if not sep or not column.strip() or key not in (*AUDIT_TEXT_FIELDS, "category"):
+            if not sep or not column.strip() or key not in (*AUDIT_TEXT_FIELDS, "category", "id"):
                 raise UserError(f"bad --map entry {part!r}: expected FIELD=COLUMN with FIELD one of "
-                                "instruction, input, output, system, category", field="--map")
-            fields[key] = column.strip()
-        for needed in ("instruction", "response"):
-            if needed not in fields:
-                raise UserError(f"--map must name the {'output' if needed == 'response' else needed} column",
-                                field="--map")
-        return cls(fields)
+                                "instruction, input, output, system, category, id", field="--map")
+            if key == "id":
+                id_field = column.strip()
+            else:
+                fields[key] = column.strip()
+        if any(f != "category" for f in fields):
+            for needed in ("instruction", "response"):
+                if needed not in fields:
+                    raise UserError(f"--map must name the {'output' if needed == 'response' else needed} column",
+                                    field="--map")
+        elif id_field is None or fields:
+            raise UserError("--map must name the instruction and output columns (or only id=COLUMN)", field="--map")
+        return cls(fields, id_field)
 
 
 # ---- per-shape converters -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The worst flagged examples per flag, with their reason and (for duplicates) their cluster mate."""
+"""The worst flagged examples per flag, with their reason and (for duplicates) the kept copy of their
+cluster; with ``--id`` each example and mate carries the dataset's own id (shown first among its details)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ class ShownExample:
     row_id: int
     texts: dict[str, str]
     details: dict[str, str]
-    mate: dict[str, Any] | None = None  # {"row_id", "texts", "relation"}
+    mate: dict[str, Any] | None = None  # {"row_id", "id", "texts", "relation"}
+    id: str | None = None  # the dataset's own id (audit --id), else None
 
 
 @dataclass
@@ -88,8 +90,8 @@ class _Texts:
 
 
 def _mates(flagged: pl.DataFrame, family: str) -> dict[int, tuple[int, str]]:
-    """row_id -> (the kept representative's row_id, relation), from the family's ``<family>_cluster``
-    column (audit/base.py: it holds the representative's row_id)."""
+    """row_id -> (the kept copy's row_id, relation), from the family's ``<family>_cluster`` column (it holds
+    the row_id of the cluster's best row, see audit/kept_copy.py)."""
     column = f"{family}_cluster"
     if column not in flagged.columns:
         return {}
@@ -97,9 +99,17 @@ def _mates(flagged: pl.DataFrame, family: str) -> dict[int, tuple[int, str]]:
             for rid, rep in zip(flagged["row_id"], flagged[column], strict=True) if rep is not None and rep != rid}
 
 
+def _ids(data: ReportData) -> dict[int, str]:
+    """row_id -> the dataset's own id (empty when the audit ran without --id)."""
+    if "id" not in data.signals.columns:
+        return {}
+    return {int(r): i for r, i in zip(data.signals["row_id"], data.signals["id"], strict=True) if i is not None}
+
+
 def worst_examples(data: ReportData, per_flag: int = 5) -> list[FlagExamples]:
     """For each flag with hits: up to ``per_flag`` flagged rows, worst first by the family's score."""
     texts = _Texts(data)
+    ids = _ids(data)
     out = []
     families = [flag_family(data, f) for f in data.flag_columns]
     for flag in data.flag_columns:
@@ -120,12 +130,16 @@ def worst_examples(data: ReportData, per_flag: int = 5) -> list[FlagExamples]:
         block = FlagExamples(flag, family, count, score)
         for row in flagged.select(["row_id", *columns]).iter_rows(named=True):
             rid = int(row["row_id"])
-            details = {c.removeprefix(family + "_"): _value_text(v) for c, v in row.items()
-                       if c != "row_id" and v is not None and v != ""}
+            details = {"id": ids[rid]} if rid in ids else {}
+            details.update({c.removeprefix(family + "_"): _value_text(v) for c, v in row.items()
+                            if c != "row_id" and v is not None and v != ""})
             mate = None
             if rid in mates:
                 mate_id, relation = mates[rid]
-                mate = {"row_id": mate_id, "texts": shown_texts.get(mate_id, {}), "relation": relation}
-            block.examples.append(ShownExample(rid, shown_texts.get(rid, {}), details, mate))
+                if mate_id in ids:
+                    relation = f"id {ids[mate_id]}, {relation}"
+                mate = {"row_id": mate_id, "id": ids.get(mate_id), "texts": shown_texts.get(mate_id, {}),
+                        "relation": relation}
+            block.examples.append(ShownExample(rid, shown_texts.get(rid, {}), details, mate, ids.get(rid)))
         out.append(block)
     return sorted(out, key=lambda b: (-b.count, b.flag))
