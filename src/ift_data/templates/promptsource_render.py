@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, Undefined, meta, pass_environment, pass_eval_context
+from jinja2 import TemplateSyntaxError, Undefined, meta, pass_context, pass_eval_context
 
 from ift_data.templates.pack import PROMPTSOURCE_VARIABLES, Template
 from ift_data.templates.render import (
@@ -83,9 +83,9 @@ def most_frequent(items: Any) -> list[Any] | None:
     return [item for item, count in counts if count == top]
 
 
-@pass_environment
-def _choice(env: Any, seq: Any) -> Any:
-    rng = getattr(env, "rng", None)
+@pass_context  # (never pass_environment: Jinja would fold ``[1, 2] | choice`` once, at compile time)
+def _choice(context: Any, seq: Any) -> Any:
+    rng = getattr(context.environment, "rng", None)
     if not isinstance(rng, random.Random):
         raise RenderError("the choice filter needs a seeded generator")
     return rng.choice(seq)
