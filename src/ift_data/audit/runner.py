@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.kept_copy import resolve_kept_copies
@@ -42,6 +41,7 @@ from ift_data.chat.recommend import load_rules as load_masking_rules
 from ift_data.errors import UserError
 from ift_data.io.atomic import atomic_open
 from ift_data.io.instructions import InstructionData, SourceInfo, read_instructions
+from ift_data.report.progress import step_progress
 from ift_data.schema import Reject
 
 SIGNALS_FILE = "signals.parquet"
@@ -92,14 +92,11 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     flags: dict[str, pl.Series] = {}
     runs: dict[str, SignalRun] = {}
     registered = load_signals(options.signals)
-    with Progress(TextColumn("[bold]audit[/] {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console or Console(stderr=True), transient=True,
-                  disable=not options.progress) as progress:
-        task = progress.add_task("", total=len(registered))
+    with step_progress(console, "audit", len(registered), enabled=options.progress, eta=False) as step:
         for entry in registered:
-            progress.update(task, description=entry.name)
+            step.describe(entry.name)
             runs[entry.name] = _run_one(entry, table, ctx, options, columns, flags, timings)
-            progress.advance(task)
+            step.advance()
     runs = resolve_kept_copies(table, columns, flags, runs, rules.values)  # the best row of each duplicate cluster
     ids = [table["id"]] if data.id_field else []  # --id: the dataset's own row ids
     signals = pl.DataFrame([table["row_id"], *ids, *columns.values(), *flags.values()])

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ift_data.builder.checks import check_lint, check_not_all_rejected, split_held_out
 from ift_data.builder.expand import DatasetExpander
@@ -23,6 +22,7 @@ from ift_data.builder.sources import MAX_FIELD_CHARS, load_dataset
 from ift_data.errors import SpecError
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.io.run_lock import run_lock
+from ift_data.report.progress import step_progress
 from ift_data.resources import bundled
 from ift_data.schema import Example, Reject
 from ift_data.templates.pack import TemplatePack, check_unique_ids, load_packs
@@ -91,11 +91,10 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
         outcomes[entry.name] = outcome
     rates, counts, total = plan_counts(recipe.root, {name: o.pool for name, o in outcomes.items()})
 
-    with _progress(console) as progress:
-        task = progress.add_task("rendering", total=sum(counts.values()))
+    with step_progress(console, "rendering", sum(counts.values())) as step:
         for name, outcome in outcomes.items():
             outcome.requested_rate, outcome.requested = rates.get(name, 0.0), counts.get(name, 0)
-            select(outcome, expanders[name], recipe.seed, lambda n: progress.advance(task, n))
+            select(outcome, expanders[name], recipe.seed, step.advance)
             _check_rendered(outcome, checks)
     evals, held_info = _held_out_eval(recipe, held, packs, renderer, limits, checks)
 
@@ -133,11 +132,6 @@ def _check_rendered(outcome: DatasetOutcome, checks: BuildChecks) -> None:
     if not outcome.examples and outcome.failures:
         check_not_all_rejected(outcome.name, len(outcome.loaded.rows), outcome.render_rejects(),
                                checks.allow_empty_datasets)
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True)
 
 
 def _check_families(entries: list[DatasetEntry], packs: dict[str, TemplatePack]) -> None:
