@@ -45,7 +45,7 @@ output:
 RECIPE_SECTIONS = {
     "top": (2, "", "bogus", "datasets, description, expansion, few_shot, held_out, mixing, name, output, "
                            "schedule, seed, templates"),
-    "dataset": (5, "    ", "datasets[0].bogus", "hard_cap, name, split, task, weight"),
+    "dataset": (5, "    ", "datasets[0].bogus", "cluster, hard_cap, name, pack, related, source, split, task, weight"),
     "collection": (7, "    ", "datasets[1].bogus", "collection, datasets, mixing, weight"),
     "mixing": (12, "  ", "mixing.bogus", "mode, temperature, total, weight_cap"),
     "expansion": (14, "  ", "expansion.bogus", "assignment, k, option_target, options, variants"),

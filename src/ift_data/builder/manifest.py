@@ -39,6 +39,7 @@ def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], ledgers:
             "shots": {"zero": sum(1 for ex in o.examples if not ex.source.shots),
                       "few": sum(1 for ex in o.examples if ex.source.shots)},
             "lint_errors": o.lint_errors,
+            "source": o.loaded.source_info,
         }
     held = {**held, "datasets": {name: {**record, **_eval_record(evals.get(name), eval_ledgers.get(name), outputs)}
                                  for name, record in held["datasets"].items()}}
@@ -104,7 +105,8 @@ def _config_inputs(recipe: Recipe, packs: dict[str, TemplatePack]) -> list[dict[
 
     add("recipe", recipe.path, recipe.sha256)
     for entry in recipe.root.datasets():
-        add("task_spec", entry.task.path, entry.task.sha256)
+        if not entry.task.record_fields:  # an entry with source + pack has no spec file (the recipe says it)
+            add("task_spec", entry.task.path, entry.task.sha256)
         for path, sha256 in entry.task.files_read:
             add("labels_file", path, sha256)
     for family in sorted(packs):

@@ -18,7 +18,7 @@ from ift_data.builder.outdir import check_out_dir, discard, fresh_dir, swap_in
 from ift_data.builder.plan import plan_counts
 from ift_data.builder.recipe import Collection, DatasetEntry, OutputSpec, Recipe, load_recipe
 from ift_data.builder.seeds import rng_for
-from ift_data.builder.sources import MAX_FIELD_CHARS, load_dataset
+from ift_data.builder.sources import MAX_FIELD_CHARS, load_dataset, with_entry_packs
 from ift_data.errors import SpecError
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.io.run_lock import run_lock
@@ -78,7 +78,7 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
         recipe = replace(recipe, seed=seed)
     if output:
         recipe = replace(recipe, output=replace(recipe.output, **{k: v for k, v in output.items() if v is not None}))
-    packs = load_packs(recipe.template_dirs or [bundled("templates")])
+    packs = with_entry_packs(load_packs(recipe.template_dirs or [bundled("templates")]), recipe)
     check_unique_ids(packs)
     train, held = split_held_out(recipe)
     _check_families(recipe.root.datasets(), packs)

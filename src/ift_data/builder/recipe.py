@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ift_data.builder.inline import INLINE_KEYS, inline_spec
 from ift_data.chat.masking import MASK_MODES
 from ift_data.config import Section, load_yaml_hashed
 from ift_data.io.paths import resolve_inside
@@ -32,6 +33,7 @@ class DatasetEntry:
     split: str = "train"
     hard_cap: int | None = None  # truncates the dataset (seeded) before anything else
     weight: float = 1.0
+    pack: Path | None = None  # an entry naming `source:` + `pack:` (builder/inline.py): the pack file it uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,7 @@ class Recipe:
 
 
 COLLECTION_KEYS = ("collection", "datasets", "mixing", "weight")
-DATASET_KEYS = ("task", "name", "split", "hard_cap", "weight")
+DATASET_KEYS = ("task", "name", "split", "hard_cap", "weight", *INLINE_KEYS)
 MIXING_KEYS = ("mode", "weight_cap", "temperature", "total")
 EXPANSION_KEYS = ("assignment", "k", "variants", "options", "option_target")
 FEW_SHOT_KEYS = ("share", "k", "max_chars", "style")
@@ -159,9 +161,14 @@ def _collection(node: Section, path: Path, seen: set[str], allow: bool) -> Colle
 
 
 def _dataset(node: Section, path: Path, allow: bool) -> DatasetEntry:
+    if "source" in node or "pack" in node:
+        return _inline_dataset(node, path, allow)
     task_path = node.text("task")
     if task_path is None:
-        raise node.fail("needs `task: path/to/task.yaml`", "task")
+        raise node.fail("needs `task: path/to/task.yaml` (or `source:` and `pack:`)", "task")
+    for key in INLINE_KEYS[2:]:  # cluster, related: a task spec says them
+        if key in node:
+            raise node.fail(f"{key} goes in the task spec (or use `source:` and `pack:` instead of `task:`)", key)
     spec = load_task_spec(resolve_inside(path.parent, task_path, allow, lambda m: node.fail(m, "task")),
                           allow_outside_paths=allow)
     split = node.text("split", "train") or "train"
@@ -173,6 +180,18 @@ def _dataset(node: Section, path: Path, allow: bool) -> DatasetEntry:
         hard_cap=node.integer("hard_cap", None, above=True),
         weight=node.number("weight", 1.0, above=True) or 1.0,
     )
+
+
+def _inline_dataset(node: Section, path: Path, allow: bool) -> DatasetEntry:
+    """An entry with ``source:`` and ``pack:`` instead of a task spec (builder/inline.py)."""
+    for key in ("task", "source", "pack"):
+        if (key in node) == (key == "task"):
+            raise node.fail("give `task:` or `source:` with `pack:`, not both" if key == "task" else
+                            f"needs `{key}:` next to `{'pack' if key == 'source' else 'source'}:`", key)
+    split = node.text("split", "train") or "train"
+    spec, pack = inline_spec(node, path, split, allow)
+    return DatasetEntry(name=spec.name, task=spec, split=split, hard_cap=node.integer("hard_cap", None, above=True),
+                        weight=node.number("weight", 1.0, above=True) or 1.0, pack=pack)
 
 
 def _chat_format(out: Section, path: Path, allow: bool) -> str:

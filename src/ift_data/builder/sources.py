@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from ift_data.builder.recipe import DatasetEntry
+from ift_data.builder.recipe import DatasetEntry, Recipe
 from ift_data.builder.seeds import rng_for
+from ift_data.errors import TemplateError
 from ift_data.io.sources import open_source
 from ift_data.schema import Reject
 from ift_data.tasks.check import resolve
 from ift_data.tasks.rows import TaskRow, text_size, to_task_row
+from ift_data.templates.pack import TemplatePack, load_pack
 
 
 @dataclass
@@ -26,6 +29,7 @@ class LoadedDataset:
     rows: list[TaskRow]
     rejects: list[Reject] = field(default_factory=list)
     capped: list[TaskRow] = field(default_factory=list)
+    source_info: dict[str, Any] = field(default_factory=dict)  # the source's format and provenance
 
     @property
     def rows_in(self) -> int:
@@ -60,8 +64,8 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     rows: list[TaskRow] = []
     rejects: list[Reject] = []
     for item in source.items():
-        if isinstance(item, Reject):
-            rejects.append(replace(item, stage="read", dataset=entry.name))
+        if isinstance(item, Reject):  # a source's own cap (superni max_instances) stays stage "limit"
+            rejects.append(replace(item, stage="limit" if item.stage == "limit" else "read", dataset=entry.name))
             continue
         row = to_task_row(item, task)
         if isinstance(row, Reject):
@@ -78,9 +82,28 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
         else:
             rows.append(row)
     shown_path = path if options.format != "hf_hub" else Path(source.name)
-    loaded = LoadedDataset(entry, split, shown_path, source.sha256, rows, rejects)
+    pack = {} if entry.pack is None else {"pack": os.path.relpath(entry.pack, base_dir) if base_dir else str(entry.pack)}
+    info = {"format": source.format, **pack, **source.info}
+    loaded = LoadedDataset(entry, split, shown_path, source.sha256, rows, rejects, source_info=info)
     if entry.hard_cap is not None and len(rows) > entry.hard_cap:
         keep = set(rng_for(seed, entry.name, "hard-cap").sample(range(len(rows)), entry.hard_cap))
         loaded.rows = [r for i, r in enumerate(rows) if i in keep]
         loaded.capped = [r for i, r in enumerate(rows) if i not in keep]
     return loaded
+
+
+def with_entry_packs(packs: dict[str, TemplatePack], recipe: Recipe) -> dict[str, TemplatePack]:
+    """``packs`` plus the pack file of each entry that names one (``source:`` + ``pack:``); a pack already
+    loaded from the same file is kept, another file for a loaded family is an error."""
+    out = dict(packs)
+    for entry in recipe.root.datasets():
+        if entry.pack is None:
+            continue
+        known = out.get(entry.task.family)
+        if known is not None:
+            if Path(known.path).resolve() != entry.pack.resolve():
+                raise TemplateError(f"family {entry.task.family!r} of dataset {entry.name!r} is also defined in "
+                                    f"{known.path}", file=str(entry.pack), field="family")
+            continue
+        out[entry.task.family] = load_pack(entry.pack)
+    return out

@@ -68,7 +68,7 @@ def with_class_labels(spec: TaskSpec, source: Source) -> TaskSpec:
     """The spec with label names from the label column's ``ClassLabel`` feature, when it gives none."""
     if spec.labels is not None:
         return spec
-    field_path = dict(spec.fields).get("label")
+    field_path = dict(spec.fields).get("label") or ("label" if spec.record_fields else None)
     names = source.class_labels.get(column_of(field_path) or "") if field_path else None
     if not names:
         return spec

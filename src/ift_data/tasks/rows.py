@@ -109,7 +109,9 @@ def text_size(value: Any) -> int:
 
 def to_task_row(row: RawRow, spec: TaskSpec) -> TaskRow | Reject:
     """Map a raw row onto the spec's slots; a missing or empty field, or an unknown label, becomes a reject
-    (stage "map")."""
+    (stage "map"). A ``record_fields`` spec passes the whole record as it is; only a missing slot rejects."""
+    if spec.record_fields:
+        return _record_row(row, spec)
     slots: dict[str, Any] = {}
     for slot, field_path in spec.fields:
         try:
@@ -123,3 +125,14 @@ def to_task_row(row: RawRow, spec: TaskSpec) -> TaskRow | Reject:
             return Reject(row.file, row.line, "empty text value (after replace)", field=dict(spec.fields)[slot],
                           stage="map", dataset=spec.name)
     return TaskRow(slots, row.location, row.file, row.line)
+
+
+def _record_row(row: RawRow, spec: TaskSpec) -> TaskRow | Reject:
+    """Every field of the record, values untouched (None, empty text and raw labels included, as
+    promptsource gives them to its templates); a slot the pack needs that the record lacks is a reject."""
+    for _slot, field_path in spec.fields:
+        try:
+            lookup(row, field_path)
+        except RowError as exc:
+            return Reject(row.file, row.line, exc.reason, field=field_path, stage="map", dataset=spec.name)
+    return TaskRow(dict(row.fields), row.location, row.file, row.line)

@@ -17,8 +17,8 @@ from ift_data.io.sources.base import ReadOptions, read_bytes
 SPEC_KEYS = ("name", "family", "cluster", "related", "source", "fields", "replace", "labels", "labels_file",
              "label_base", "description")
 SOURCE_KEYS = ("format", "splits", "header", "columns", "quoting", "encoding", "records", "delimiter", "dataset",
-               "config")
-FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "hf_disk", "hf_hub")
+               "config", "max_instances")
+FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "hf_disk", "hf_hub", "superni")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,7 @@ class SourceSpec:
     delimiter: str | None = None
     dataset: str | None = None  # hf_hub: the dataset's hub name
     config: str | None = None  # hf_hub: its configuration
+    max_instances: int | None = None  # superni: the first N instances of each task
 
     def split_path(self, split: str) -> Path:
         for name, path in self.splits:
@@ -49,7 +50,8 @@ class SourceSpec:
         hub_split = str(self.split_path(split)) if self.format == "hf_hub" else split
         return ReadOptions(format=self.format, header=self.header, columns=self.columns, quoting=self.quoting,
                            encoding=self.encoding, records=self.records, delimiter=self.delimiter,
-                           dataset=self.dataset, config=self.config, split=hub_split, max_line_bytes=None)
+                           dataset=self.dataset, config=self.config, split=hub_split, max_line_bytes=None,
+                           max_instances=self.max_instances)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,9 @@ class TaskSpec:
     field_lines: tuple[tuple[str, int | None], ...] = ()  # (slot, line of its `fields:` entry)
     sha256: str = ""  # of the spec file's bytes, as read
     files_read: tuple[tuple[str, str], ...] = ()  # (path, sha256) of other files the spec made us read
+    # A recipe entry naming a source and a pack (no spec file): every field of the record reaches the
+    # templates as it is (promptsource's semantics); ``fields`` lists the pack's slots, checked as columns.
+    record_fields: bool = False
 
     @property
     def label_names(self) -> tuple[str, ...]:
@@ -111,7 +116,8 @@ def _splits(source: Section, fmt: str, folder: Path, allow_outside: bool) -> tup
                  for name, file in splits.items())
 
 
-def _source(top: Section, path: Path, allow_outside: bool) -> SourceSpec:
+def source_spec(top: Section, path: Path, allow_outside: bool) -> SourceSpec:
+    """The ``source:`` section of ``top`` (a task spec, or a recipe's dataset entry)."""
     source = top.section("source", SOURCE_KEYS, required=("format", "splits"))
     fmt = source.get("format")
     if fmt not in FORMATS:
@@ -137,9 +143,12 @@ def _source(top: Section, path: Path, allow_outside: bool) -> SourceSpec:
     records = source.get("records", "[]")
     if not isinstance(records, str):
         raise source.fail("records must be a path like data[].paragraphs[].qas[]", "records")
+    if fmt != "superni" and "max_instances" in source:
+        raise source.fail("max_instances only applies to format: superni", "max_instances")
     return SourceSpec(format=fmt, splits=splits, header=header, columns=columns,
                       quoting=source.choice("quoting", ("standard", "none"), "standard"), encoding=encoding,
-                      records=records, delimiter=delimiter, dataset=hub["dataset"], config=hub["config"])
+                      records=records, delimiter=delimiter, dataset=hub["dataset"], config=hub["config"],
+                      max_instances=source.integer("max_instances", None, above=True))
 
 
 def _labels(top: Section, path: Path, allow_outside: bool,
@@ -204,7 +213,7 @@ def load_task_spec(path: str | Path, *, allow_outside_paths: bool = False) -> Ta
         raise top.fail("related must be a list of cluster or dataset names", "related")
     assert name is not None and family is not None
     return TaskSpec(
-        name=name, family=family, cluster=cluster, related=tuple(related), source=_source(top, path, allow_outside_paths),
+        name=name, family=family, cluster=cluster, related=tuple(related), source=source_spec(top, path, allow_outside_paths),
         fields=tuple((str(k), v) for k, v in fields.items()), replace=_replace(top, fields),
         labels=_labels(top, path, allow_outside_paths, files_read), path=str(path),
         field_lines=tuple((str(k), line_of(fields, k)) for k in fields), sha256=sha256,

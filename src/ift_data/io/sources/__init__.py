@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ift_data.errors import UserError
-from ift_data.io.sources import delimited, hf_disk, hf_hub, json_records, jsonl, parquet
+from ift_data.io.sources import delimited, hf_disk, hf_hub, json_records, jsonl, parquet, superni
 from ift_data.io.sources.base import MAX_LINE_BYTES, Item, ReadOptions, RowError, Source, read_bytes
 
 Opener = Callable[[Path, ReadOptions, str], Source]
@@ -24,6 +24,7 @@ OPENERS: dict[str, Opener] = {
     "parquet": parquet.open_parquet,
     "hf_disk": hf_disk.open_hf_disk,
     "hf_hub": hf_hub.open_hf_hub,
+    "superni": superni.open_superni,
 }
 WRITERS: dict[str, Writer] = {
     "csv": delimited.write_kept,

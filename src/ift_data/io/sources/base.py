@@ -42,6 +42,7 @@ class ReadOptions:
     config: str | None = None
     split: str | None = None
     max_line_bytes: int | None = MAX_LINE_BYTES  # None: no cap (the build bounds values with --max-field-chars)
+    max_instances: int | None = None  # superni: the first N instances of each task (the rest: "limit" rejects)
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Source:
     table: Any = None
     data: bytes | None = None
     header_line: int | None = None  # csv/tsv: the line the column names came from
+    info: dict[str, Any] = field(default_factory=dict)  # format-specific provenance (superni: task metadata)
 
     def items(self) -> Iterator[Item]:
         """Every record of the input, in order: a ``RawRow`` or a ``Reject`` (stage "read")."""
