@@ -19,13 +19,44 @@ def _packs(dirs: Sequence[Path]) -> dict[str, TemplatePack]:
     return load_packs(dirs or [bundled("templates")])
 
 
+def shown_path(path: str | Path, cwd: Path | None = None) -> str:
+    """A pack's file, short: ``<bundled>/<name>`` for a bundled pack (see ``BUNDLED_NOTE``), relative to
+    the working folder when inside it, ``~/...`` under the home folder, else absolute."""
+    resolved = Path(path).resolve()
+    for root, label in ((bundled("templates").resolve(), "<bundled>"), ((cwd or Path.cwd()).resolve(), ""),
+                        (Path.home().resolve(), "~")):
+        if resolved.is_relative_to(root):
+            relative = resolved.relative_to(root).as_posix()
+            return f"{label}/{relative}" if label else relative
+    return str(resolved)
+
+
 def list_packs(dirs: Sequence[Path], console: Console) -> None:
+    """A table of the packs; when the console is too narrow for it, one short block per pack (a file
+    path is never cut)."""
+    from rich.measure import Measurement
+
+    rows = [(family, f"{len(pack.forward):,}", f"{len(pack.inverted):,}", ", ".join(pack.slots), shown_path(pack.path))
+            for family, pack in sorted(_packs(dirs).items())]
     table = Table(title="Template packs")
     for column in ("family", "forward", "inverted", "slots", "file"):
-        table.add_column(column)
-    for family, pack in sorted(_packs(dirs).items()):
-        table.add_row(family, str(len(pack.forward)), str(len(pack.inverted)), ", ".join(pack.slots), pack.path)
-    console.print(table)
+        table.add_column(column, no_wrap=True, justify="right" if column in ("forward", "inverted") else "left")
+    for row in rows:
+        table.add_row(*map(escape, row))
+    if Measurement.get(console, console.options.update_width(10_000), table).maximum <= console.width:
+        console.print(table)
+    else:
+        _print_pack_blocks(rows, console)
+    if any(row[4].startswith("<bundled>/") for row in rows):
+        console.print(f"<bundled> = {bundled('templates').resolve()}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _print_pack_blocks(rows: list[tuple[str, str, str, str, str]], console: Console) -> None:
+    console.print("[bold]Template packs[/]")
+    for family, forward, inverted, slots, file in rows:
+        console.print(f"[bold]{escape(family)}[/]: {forward} forward, {inverted} inverted templates", highlight=False)
+        console.print(f"  slots: {escape(slots)}", highlight=False)
+        console.print(f"  file: {escape(file)}", highlight=False, soft_wrap=True)
 
 
 def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> None:
