@@ -16,7 +16,7 @@ from ift_data import __version__
 from ift_data.chat.masking import DEFAULT_MASK_MODE, MASK_MODES
 from ift_data.chat.registry import PRESETS
 from ift_data.errors import UserError
-from ift_data.export import ALIASES, EXPORTERS, OVERFLOW_POLICIES
+from ift_data.export import ALIASES, EXPORTERS, OVERFLOW_POLICIES, TRUNCATE_SIDES
 
 if TYPE_CHECKING:
     from ift_data.audit.options import AuditOptions
@@ -103,7 +103,10 @@ def main() -> None:
 @click.option("--tokenizer", type=click.Path(exists=True), default=None, help="Local HF tokenizer for `tokenized`.")
 @click.option("--max-len", type=int, default=None, help="Token limit for `tokenized`.")
 @click.option("--overflow", type=click.Choice(list(OVERFLOW_POLICIES)), default=None,
-              help="What to do with examples over --max-len.")
+              help="Examples over --max-len tokens: drop them (default) or truncate them (see --truncate-side).")
+@click.option("--truncate-side", type=click.Choice(list(TRUNCATE_SIDES)), default=None,
+              help="With --overflow truncate: right (default) cuts the end, so the answer's last tokens and EOS go; "
+                   "left cuts the start of the prompt and keeps the BOS.")
 @click.option("--max-rows", type=click.IntRange(min=0), default=None,
               help="Read at most N rows per dataset split; later rows are rejects (stage limit), never dropped silently.")
 @click.option("--max-field-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
@@ -116,7 +119,7 @@ def main() -> None:
               help="Let the recipe and its task specs name files outside their own folders.")
 def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[str, ...], chat_format: str | None,
           mask: str | None, system_prompt: str | None, tokenizer: str | None, max_len: int | None,
-          overflow: str | None, max_rows: int | None, max_field_chars: int, allow_empty_datasets: bool,
+          overflow: str | None, truncate_side: str | None, max_rows: int | None, max_field_chars: int, allow_empty_datasets: bool,
           allow_lint_errors: bool, allow_outside_paths: bool) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
     from ift_data.builder.pipeline import BuildChecks, run_build
@@ -129,6 +132,7 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
                            output={
         "formats": tuple(f.strip() for item in formats for f in item.split(",") if f.strip()) or None, "chat_format": chat_format, "mask": mask,
         "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,
+        "truncate_side": truncate_side,
         })
     print_build_summary(result.manifest, str(out_dir), Console())
 
@@ -159,34 +163,38 @@ def templates_show(template_id: str, dirs: tuple[Path, ...]) -> None:
 
 @templates.command("import-promptsource")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--family", required=True, help="Family name of the new pack (its task specs use it).")
-@click.option("--out", "out_path", type=click.Path(path_type=Path), required=True, help="Pack file to write.")
-def templates_import_promptsource(path: Path, family: str, out_path: Path) -> None:
-    """Import a promptsource (P3) templates.yaml as a template pack, then lint it."""
-    from ift_data.templates.commands import import_promptsource_pack
+@click.option("--out", "out_path", type=click.Path(path_type=Path), required=True,
+              help="Folder to write one pack per templates.yaml into (a .yaml file when PATH is one file).")
+@click.option("--family", default=None, help="Family of the pack (one file only; default: from dataset/subset).")
+@click.option("--lint", "lint_profile", type=click.Choice(["p3", "flan", "none"]), default="p3", show_default=True,
+              help="Lint profile for the written packs (p3: no FLAN count policy).")
+def templates_import_promptsource(path: Path, out_path: Path, family: str | None, lint_profile: str) -> None:
+    """Import promptsource (P3) templates: one templates.yaml, or a folder of them (dataset/subset layout)."""
+    from ift_data.templates.commands import import_promptsource_packs
 
-    sys.exit(import_promptsource_pack(path, family, out_path, Console()))
+    sys.exit(import_promptsource_packs(path, out_path, Console(), family=family,
+                                       lint_profile=None if lint_profile == "none" else lint_profile))
 
 
-@templates.command("import-superni")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
-              help="Folder to write templates/<family>.yaml and tasks/<task>.yaml into.")
-@click.option("--encoding", "encodings", multiple=True, default=("def-pos2",), show_default=True,
-              help="Tk-Instruct encoding, repeatable: def | pos2 | def-pos2 | def-pos2-neg2 | def-pos2-expl | "
-                   "def-pos2-neg2-expl (one template each).")
-@click.option("--family", default="superni", show_default=True, help="Family name of the pack.")
-@click.option("--split", default="train", show_default=True, help="Split name the task specs give the files.")
-@click.option("--max-instances", type=click.IntRange(min=1), default=None,
-              help="Read the first N instances of each task (100: the evaluation benchmark's).")
-def templates_import_superni(path: Path, out_dir: Path, encodings: tuple[str, ...], family: str, split: str,
-                             max_instances: int | None) -> None:
-    """Import Super-NaturalInstructions task files (a file or a folder): a pack of Tk-Instruct encodings
-    and one task spec per task."""
-    from ift_data.templates.superni import import_superni
+@templates.command("render")
+@click.argument("pack", type=click.Path(path_type=Path))
+@click.option("--template", "template_id", required=True, help="Template id in the pack.")
+@click.option("--record", default=None, help="One record as a JSON object.")
+@click.option("--records", type=click.Path(path_type=Path), default=None, help="JSON Lines file of records.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
+              help="Seed of the choice/random draws.")
+@click.option("--truncate-chars", type=click.IntRange(min=1), default=None,
+              help="Cut every {{ }} output as promptsource's truncate does (promptsource uses 2048).")
+@click.option("--label-names", default="", help="ift-data packs: comma-separated label names.")
+def templates_render(pack: Path, template_id: str, record: str | None, records: Path | None, seed: int,
+                     truncate_chars: int | None, label_names: str) -> None:
+    """Render one template on records without a build: one JSON line per record (prompt, target,
+    answer_choices, skipped_reason)."""
+    from ift_data.templates.commands import render_records
 
-    sys.exit(import_superni(path, out_dir, Console(), family=family, encodings=encodings, split=split,
-                            max_instances=max_instances))
+    names = tuple(n.strip() for n in label_names.split(",") if n.strip())
+    sys.exit(render_records(pack, template_id, record, records, seed=seed, truncate_chars=truncate_chars,
+                            label_names=names, write=click.echo))
 
 
 @templates.command("lint")
@@ -195,11 +203,13 @@ def templates_import_superni(path: Path, out_dir: Path, encodings: tuple[str, ..
               help="Folder of sample task specs (*/task.yaml) to render on; default: the bundled data_samples.")
 @click.option("--allow-outside-paths", is_flag=True,
               help="Let sample specs read files outside their own folder.")
-def templates_lint(paths: tuple[Path, ...], samples: Path | None, allow_outside_paths: bool) -> None:
+@click.option("--profile", type=click.Choice(["flan", "p3"]), default="flan", show_default=True,
+              help="p3: no FLAN template-count policy (promptsource packs always use it).")
+def templates_lint(paths: tuple[Path, ...], samples: Path | None, allow_outside_paths: bool, profile: str) -> None:
     """Lint template packs (default: the bundled ones). Exits 1 when any error is found."""
     from ift_data.templates.commands import lint
 
-    sys.exit(lint(paths, samples, Console(), allow_outside_paths=allow_outside_paths))
+    sys.exit(lint(paths, samples, Console(), allow_outside_paths=allow_outside_paths, profile=profile))
 
 
 # ---- audit / clean -------------------------------------------------------------------------------
@@ -224,8 +234,12 @@ def _audit_flags(func: _F) -> _F:
         click.option("--rules", default=None, help="Rules file or name under rules/ (default: default)."),
         click.option("--no-embeddings", "embeddings", is_flag=True, flag_value=False, default=True,
                      help="Skip the embedding-based signals."),
-        click.option("--model", default=None, help="Sentence-transformers model path or name."),
-        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto"),
+        click.option("--embedder", "--model", "model", default=None, metavar="auto|minilm|static|PATH",
+                     help="Embedding model for the kNN graph: auto (default: static on a CPU, minilm on CUDA), "
+                          "minilm (all-MiniLM-L6-v2), static (its Model2Vec distillation, ~300x faster on a CPU) "
+                          "or the folder of a local sentence-transformers or Model2Vec model."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+                     help="Where embeddings are computed: auto uses CUDA when a GPU is visible, else the CPU."),
         click.option("--batch-size", type=click.IntRange(min=1), default=None,
                      help="Embedding batch size (default: 32 on CPU, 512 on CUDA)."),
         click.option("--cache-dir", default=None, help="Embedding cache folder."),

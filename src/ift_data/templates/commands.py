@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -87,13 +88,14 @@ def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> N
     raise TemplateError(f"no template with id {template_id!r}")
 
 
-def lint(paths: Sequence[Path], samples: Path | None, console: Console, *, allow_outside_paths: bool = False) -> int:
+def lint(paths: Sequence[Path], samples: Path | None, console: Console, *, allow_outside_paths: bool = False,
+         profile: str = "flan") -> int:
     """Print the findings; return the exit code (1 when any error). A sample spec that cannot be read is
     reported as a warning (its rows are not linted on), never skipped silently."""
     packs = _packs(paths)
     skipped: list[UserError] = []
     rows = sample_rows(samples or bundled("data_samples"), allow_outside_paths=allow_outside_paths, skipped=skipped)
-    issues = lint_packs(list(packs.values()), rows)
+    issues = lint_packs(list(packs.values()), rows, profile=profile)
     for exc in skipped:
         console.print(f"[yellow]sample spec not used: {escape(exc.format())}[/]", highlight=False, soft_wrap=True)
     errors = [i for i in issues if i.severity == "error"]
@@ -106,15 +108,162 @@ def lint(paths: Sequence[Path], samples: Path | None, console: Console, *, allow
     return 1 if errors else 0
 
 
-def import_promptsource_pack(path: Path, family: str, out_path: Path, console: Console) -> int:
-    """Write the imported pack, print what was skipped, lint it statically; the exit code of the lint."""
-    from ift_data.io.atomic import atomic_open
-    from ift_data.templates.promptsource import dump_pack, import_promptsource
+def import_promptsource_packs(path: Path, out: Path, console: Console, *, family: str | None = None,
+                              lint_profile: str | None = "p3") -> int:
+    """Import a promptsource ``templates.yaml`` or a folder of them (one pack per file, named from
+    dataset/subset), print the summary and every skipped template, then lint what was written
+    (``lint_profile`` None: no lint). Returns the exit code: 1 when a lint error was found."""
+    from collections import Counter
 
-    pack, notes = import_promptsource(path, family)
-    with atomic_open(out_path) as fh:
-        fh.write(dump_pack(pack))
-    for note in notes:
-        console.print(f"[yellow]{escape(note)}[/]", highlight=False)
-    console.print(f"imported {len(pack['templates'])} templates (slots: {', '.join(pack['slots'])}) into {out_path}")
-    return lint([out_path], None, console)
+    from ift_data.io.atomic import atomic_open
+    from ift_data.templates.promptsource import FileImport, dump_pack, find_files, import_promptsource
+
+    files = find_files(path)
+    single_file = path.is_file() and out.suffix in (".yaml", ".yml")
+    if family is not None and len(files) != 1:
+        raise TemplateError("--family names one pack: give one templates.yaml, not a folder", file=str(path))
+    results: list[FileImport] = []
+    families: dict[str, Path] = {}
+    for file in files:
+        result = import_promptsource(file, family)
+        if result.family in families:
+            raise TemplateError(f"family {result.family!r} would be written twice (also from {families[result.family]})",
+                                file=str(file), field="dataset")
+        families[result.family] = file
+        results.append(result)
+    written: list[Path] = []
+    if not single_file:
+        out.mkdir(parents=True, exist_ok=True)
+    for result in results:
+        if result.pack is None:
+            continue
+        target = out if single_file else out / f"{result.family}.yaml"
+        with atomic_open(target) as fh:
+            fh.write(dump_pack(result.pack))
+        written.append(target)
+    total = sum(r.total for r in results)
+    imported = sum(r.imported for r in results)
+    reasons: Counter[str] = Counter(s.reason for r in results for s in r.skipped)
+    table = Table(title="promptsource import")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    table.add_row("files read", f"{len(results):,}")
+    table.add_row("packs written", f"{len(written):,}")
+    table.add_row("files with every template skipped", f"{sum(1 for r in results if r.pack is None):,}")
+    table.add_row("templates in source", f"{total:,}")
+    share = f" ({100 * imported / total:.1f} %)" if total else ""
+    table.add_row("templates imported", f"{imported:,}{share}")
+    table.add_row("templates skipped", f"{total - imported:,}")
+    for reason, count in reasons.most_common():
+        table.add_row(f"  skipped: {escape(reason)}", f"{count:,}")
+    table.add_row("inverted (task turned around)",
+                  f"{sum(t['variant'] == 'inverted' for r in results if r.pack for t in r.pack['templates']):,}")
+    console.print(table)
+    for result in results:
+        for skip in result.skipped:
+            console.print(f"[yellow]skipped {escape(str(result.path))}: {escape(skip.name)} "
+                          f"({escape(skip.key)}): {escape(skip.reason)}[/]", highlight=False, soft_wrap=True)
+    console.print(f"imported {imported:,} of {total:,} templates into {len(written):,} packs under {out}",
+                  highlight=False)
+    if lint_profile is None or not written:
+        return 0
+    return lint(written, None, console, profile=lint_profile)
+
+
+def _read_records(record: str | None, records: Path | None) -> list[tuple[str, dict[str, Any]]]:
+    """(where, record) pairs from ``--record JSON`` or ``--records FILE`` (JSON Lines, or one JSON list)."""
+    from ift_data.io.strict_json import StrictJSONError, loads_strict
+
+    if (record is None) == (records is None):
+        raise UserError("give exactly one of --record JSON and --records FILE")
+    if record is not None:
+        sources = [("--record", record)]
+    else:
+        assert records is not None
+        try:
+            text = records.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"cannot read the records: {exc}", file=str(records)) from exc
+        if text.lstrip().startswith("["):
+            try:
+                values = loads_strict(text)
+            except StrictJSONError as exc:
+                raise UserError(f"not valid JSON: {exc}", file=str(records), line=exc.line) from exc
+            return [(f"{records}[{i}]", _record(v, str(records), None)) for i, v in enumerate(values)]
+        sources = [(f"{records}:{n}", line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    out = []
+    for where, line in sources:
+        file, _, number = where.rpartition(":")
+        try:
+            value = loads_strict(line)
+        except StrictJSONError as exc:
+            raise UserError(f"not valid JSON: {exc}", file=file or where,
+                            line=int(number) if number.isdigit() else None) from exc
+        out.append((where, _record(value, file or where, int(number) if number.isdigit() else None)))
+    return out
+
+
+def _record(value: Any, file: str, line: int | None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise UserError(f"a record must be a JSON object, not {type(value).__name__}", file=file, line=line)
+    return value
+
+
+def render_records(pack_path: Path, template_id: str, record: str | None, records: Path | None, *, seed: int = 0,
+                   truncate_chars: int | None = None, label_names: Sequence[str] = (),
+                   write: Any = print) -> int:
+    """Render one template of a pack on records without a build; ``write`` gets one JSON line per record
+    (``prompt``, ``target``, ``answer_choices``, ``skipped_reason``; ``error`` when it cannot render).
+    Returns 1 when any record could not be rendered. Draws (``choice``, ``random``) use
+    ``random.Random(derive_seed(seed, template_id, index))``, index counting records from 0."""
+    import json
+
+    from ift_data.builder.seeds import rng_for
+    from ift_data.templates.pack import load_pack
+    from ift_data.templates.promptsource_render import PromptsourceRenderer
+    from ift_data.templates.render import RenderError
+
+    pack = load_pack(pack_path)
+    template = next((t for t in pack.templates if t.id == template_id), None)
+    if template is None:
+        ids = ", ".join(t.id for t in pack.templates[:8])
+        raise TemplateError(f"no template {template_id!r} in this pack (ids: {ids}, ...)", file=str(pack_path))
+    failed = 0
+    renderer = PromptsourceRenderer()
+    for index, (where, row) in enumerate(_read_records(record, records)):
+        rng = rng_for(seed, template.id, index)
+        out: dict[str, Any] = {"record": where, "template": template.id}
+        try:
+            if pack.semantics == "promptsource":
+                applied = renderer.apply(template, row, rng, truncate_chars if truncate_chars else pack.truncate_chars)
+                out |= {"prompt": applied.prompt_text, "target": applied.target_text,
+                        "answer_choices": None if applied.answer_choices is None else list(applied.answer_choices),
+                        "skipped_reason": applied.skipped_reason}
+            else:
+                out |= _render_own(pack, template.id, row, tuple(label_names), rng.randrange(2**32))
+        except RenderError as exc:
+            failed += 1
+            out |= {"prompt": None, "target": None, "answer_choices": None, "skipped_reason": None,
+                    "error": str(exc)}
+        write(json.dumps(out, ensure_ascii=False))
+    return 1 if failed else 0
+
+
+def _render_own(pack: TemplatePack, template_id: str, row: dict[str, Any], label_names: tuple[str, ...],
+                seed: int) -> dict[str, Any]:
+    """An ift-data template on one record, as a build renders it (options fixed, no few-shot)."""
+    from ift_data.builder.expand import DatasetExpander
+    from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
+    from ift_data.tasks.rows import TaskRow
+    from ift_data.templates.pack import check_fields
+    from ift_data.templates.render import joined
+
+    check_fields(pack, row, "the record")
+    expander = DatasetExpander("render", "train", [TaskRow(dict(row), "record", "record", 1)], pack, label_names,
+                               ExpansionSpec(options="fixed"), FewShotSpec(), seed=seed)
+    position = [t.id for t in expander.templates].index(template_id)
+    rendered = expander.render_pair(0, position)
+    prompt, target = joined(rendered.input), joined(rendered.target)
+    reason = None if prompt and target else ("empty prompt" if not prompt else "empty target")
+    return {"prompt": prompt, "target": target, "answer_choices": list(rendered.answer_choices) or None,
+            "skipped_reason": reason}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
 
@@ -21,6 +22,9 @@ _GLUED = re.compile(r"\}\}[nt](?=[A-Z{])|(?<![{%\w])[nt]\{\{")
 _LITERAL_ESCAPE = re.compile(r"\\[nt]")
 _JINJA_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 MIN_FORWARD, MAX_INVERTED = 10, 3
+PROFILES = ("flan", "p3")  # p3: no FLAN count policy; promptsource packs are always linted as p3
+_MUTATING_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear", "update",
+                               "popitem", "setdefault", "add", "discard"})
 # Lint errors a build handles itself: a template that renders empty for a task is skipped there.
 BUILD_SKIPS = frozenset({"empty-render"})
 
@@ -41,14 +45,18 @@ class LintIssue:
         return f"{where}: {self.severity} [{self.code}] {self.template_id}: {self.message}"
 
 
-def lint_packs(packs: Sequence[TemplatePack], samples: dict[str, list[tuple[list[TaskRow], tuple[str, ...]]]]
-               ) -> list[LintIssue]:
-    """Lint every pack; ``samples`` maps a family to (rows, label names) of its sample datasets."""
+def lint_packs(packs: Sequence[TemplatePack], samples: dict[str, list[tuple[list[TaskRow], tuple[str, ...]]]],
+               profile: str = "flan") -> list[LintIssue]:
+    """Lint every pack; ``samples`` maps a family to (rows, label names) of its sample datasets. The ``p3``
+    profile (always used for promptsource packs) leaves out FLAN's template-count policy."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown lint profile {profile!r}; expected one of {', '.join(PROFILES)}")
     issues: list[LintIssue] = []
     seen_ids: dict[str, Template] = {}
     renderer = Renderer()
     for pack in packs:
-        issues.extend(_pack_counts(pack))
+        if profile == "flan" and pack.semantics != "promptsource":
+            issues.extend(_pack_counts(pack))
         bodies: dict[tuple[str, str], Template] = {}
         for template in pack.templates:
             issue = _issue_factory(template)
@@ -66,6 +74,41 @@ def lint_packs(packs: Sequence[TemplatePack], samples: dict[str, list[tuple[list
     return _dedupe(issues)
 
 
+def _promptsource_checks(template: Template, pack: TemplatePack) -> list[LintIssue]:
+    """What keeps a promptsource template from rendering: syntax, unknown filters or tests, no ``|||``,
+    a mutation of a record value (read-only here; promptsource would change the caller's record), and
+    ``answer_choices`` read by a template that defines none (it is ``None`` there)."""
+    from jinja2 import nodes as jnodes
+
+    from ift_data.templates.promptsource_render import make_env, static_problem
+
+    issue = _issue_factory(template)
+    env = make_env(tracked=False)
+    problem = static_problem(template, env)
+    if problem is not None:
+        return [issue("cannot-render", problem)]
+    issues = []
+    parsed = env.parse(template.jinja or "")
+    fields = meta.find_undeclared_variables(parsed)
+    for call in parsed.find_all(jnodes.Call):
+        owner = call.node
+        if isinstance(owner, jnodes.Getattr) and owner.attr in _MUTATING_METHODS:
+            root = owner.node
+            while isinstance(root, jnodes.Getattr | jnodes.Getitem):
+                root = root.node
+            if isinstance(root, jnodes.Name) and root.name in fields and root.name not in env.globals:
+                issues.append(issue("cannot-render", f"line {call.lineno}: .{owner.attr}() on the record's value "
+                                    f"{root.name!r}, which is read-only (copy it into a list of the template's own)"))
+    if template.answer_choices is None and "answer_choices" in fields:
+        issues.append(issue("no-answer-choices", "reads answer_choices but defines none (it is None: "
+                            "answer_choices[...] renders empty)", "warning"))
+    undefined = fields - set(env.globals) - pack.variables
+    if undefined:
+        issues.append(issue("undefined-variable", f"uses {sorted(undefined)}, which are not among the pack's "
+                            "slots (they render empty when a record lacks them)", "warning"))
+    return issues
+
+
 def lint_task(pack: TemplatePack, rows: Sequence[TaskRow], label_names: tuple[str, ...],
               variants: Sequence[str] = ("forward", "inverted")) -> list[LintIssue]:
     """The errors ``templates lint`` reports for the pack's templates of ``variants`` on one task's rows,
@@ -74,7 +117,9 @@ def lint_task(pack: TemplatePack, rows: Sequence[TaskRow], label_names: tuple[st
     renderer = Renderer()
     templates = [t for t in pack.templates if t.variant in variants]
     issues = [i for t in templates for i in _static_checks(t, pack, renderer)]
-    if rows and templates:
+    if rows and templates and pack.semantics == "promptsource":
+        issues.extend(promptsource_render_checks(templates, [r.slots for r in rows], pack.truncate_chars))
+    elif rows and templates:
         issues.extend(_render_checks(pack, list(rows), label_names, renderer, tuple(variants), require_all=True))
     return [i for i in _dedupe(issues) if i.severity == "error" and i.code not in BUILD_SKIPS]
 
@@ -104,6 +149,8 @@ def _pack_counts(pack: TemplatePack) -> list[LintIssue]:
 
 
 def _static_checks(template: Template, pack: TemplatePack, renderer: Renderer) -> list[LintIssue]:
+    if template.jinja is not None:
+        return _promptsource_checks(template, pack)
     issue = _issue_factory(template)
     issues: list[LintIssue] = []
     bodies = {"input": template.input, "target": template.target}
@@ -165,6 +212,33 @@ def _render_checks(pack: TemplatePack, rows: list[TaskRow], label_names: tuple[s
             issues.append(issue("render", f"{failures[0]} ({len(failures)} of {len(rows)} sample rows)"))
         elif rows and non_empty == 0:
             issues.append(issue("empty-render", f"renders empty on all {len(rows)} sample rows"))
+    return issues
+
+
+def promptsource_render_checks(templates: Sequence[Template], records: Sequence[Mapping[str, Any]],
+                               truncate_chars: int | None = None) -> list[LintIssue]:
+    """A promptsource template that fails on every record is an error (``render``); one that is skipped
+    on every record (empty prompt or target, unlabeled rows) is ``empty-render``."""
+    import random
+
+    from ift_data.templates.promptsource_render import PromptsourceRenderer
+
+    renderer = PromptsourceRenderer()
+    issues: list[LintIssue] = []
+    for template in templates:
+        issue = _issue_factory(template)
+        failures, skips = [], 0
+        for index, record in enumerate(records):
+            try:
+                applied = renderer.apply(template, record, random.Random(index), truncate_chars)
+            except RenderError as exc:
+                failures.append(f"record {index}: {exc}")
+                continue
+            skips += applied.skipped_reason is not None
+        if records and len(failures) == len(records):
+            issues.append(issue("render", f"{failures[0]} ({len(failures)} of {len(records)} records)"))
+        elif records and skips + len(failures) == len(records):
+            issues.append(issue("empty-render", f"renders no example on all {len(records)} records"))
     return issues
 
 
