@@ -65,16 +65,16 @@ def test_write_kept_keeps_rows_and_features(tmp_path: Path, fmt: str) -> None:
     dataset.to_parquet(str(path)) if fmt == "parquet" else dataset.save_to_disk(str(path))
     options = ReadOptions(format=fmt)
     source = open_source(path, options)
-    write_kept(source, options, [2], tmp_path / "out" / path.name)
+    write_kept(source, options, [1], tmp_path / "out" / path.name)
     again = open_source(tmp_path / "out" / path.name, options)
     assert _rows(again) == ROWS[1:] and again.class_labels == {"label": ("no", "yes")}
 
 
 def test_text_writers_keep_the_original_text(tmp_path: Path) -> None:
     cases = {
-        "jsonl": (b'{"a": 1}\r\n{"a":   2}\n\n{"a": 3}', [1, 4], b'{"a": 1}\n{"a": 3}\n'),
-        "csv": (b'text,label\n"multi\nline",1\nplain,0\n', [2], b'text,label\n"multi\nline",1\n'),
-        "tsv": (b'text\tlabel\n"open quote\t1\nx\t0\n', [2], b'text\tlabel\n"open quote\t1\n'),
+        "jsonl": (b'{"a": 1}\r\n{"a":   2}\n\n{"a": 3}', [0, 2], b'{"a": 1}\n{"a": 3}\n'),
+        "csv": (b'text,label\n"multi\nline",1\nplain,0\n', [0], b'text,label\n"multi\nline",1\n'),
+        "tsv": (b'text\tlabel\n"open quote\t1\nx\t0\n', [0], b'text\tlabel\n"open quote\t1\n'),
     }
     for fmt, (data, kept, expected) in cases.items():
         path = tmp_path / f"d.{fmt}"

@@ -52,13 +52,14 @@ def open_source(path: Path, options: ReadOptions, name: str | None = None) -> So
     return opener(path, options, shown)
 
 
-def write_kept(source: Source, options: ReadOptions, kept_lines: Sequence[int], target: Path) -> None:
-    """Write the records whose line (record number) is in ``kept_lines`` to ``target``, in the source's
-    own format and, for text formats, as their original text."""
+def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int], target: Path) -> None:
+    """Write the records at ``kept_records`` (0-based positions in ``source.items()``, rejects counted:
+    unique even where several records share a line) to ``target``, in the source's own format and, for
+    text formats, as their original text."""
     writer = WRITERS.get(source.format)
     if writer is None:
         raise UserError(f"cannot write {source.format} data back: write it to files first", file=source.name)
-    writer(source, options, kept_lines, target)
+    writer(source, options, kept_records, target)
 
 
 def detect_format(path: Path) -> str:

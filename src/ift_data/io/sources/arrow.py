@@ -52,7 +52,7 @@ def table_source(fmt: str, path: Path, name: str, sha256: str, table: Any,
                   class_labels=class_labels(features), table=table)
 
 
-def kept_table(source: Source, kept_lines: Sequence[int]) -> Any:
-    """The source's table restricted to the kept rows (by line number), in file order."""
-    return source.table.take(sorted({n - 1 for n in kept_lines}))
+def kept_table(source: Source, kept_records: Sequence[int]) -> Any:
+    """The source's table restricted to the kept rows (0-based row indexes), in file order."""
+    return source.table.take(sorted(set(kept_records)))
 

@@ -154,12 +154,13 @@ def open_delimited(path: Path, options: ReadOptions, name: str) -> Source:
                   data=data, header_line=header_line)
 
 
-def write_kept(source: Source, options: ReadOptions, kept_lines: Sequence[int], target: Path) -> None:
-    """The header and the kept records (by first line number), each as its original lines."""
+def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int], target: Path) -> None:
+    """The header and the kept records (by position among the items), each as its original lines."""
     assert source.data is not None
     lines, _ = _lines(source.data, source.name, options)
     columns, body, _ = _header(lines, source.name, options)
-    wanted = set(kept_lines)
+    kept = set(kept_records)
+    wanted = {item.line for index, item in enumerate(source.items()) if index in kept and isinstance(item, RawRow)}
     out = [text for _, text in lines[:body]] if options.header else []
     for first, last, cells in _split_lines(lines, body, delimiter_of(options), options.quoting, len(columns)):
         if lines[first][0] in wanted and not isinstance(cells, str):

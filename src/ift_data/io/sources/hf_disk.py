@@ -56,10 +56,10 @@ def open_hf_disk(path: Path, options: ReadOptions, name: str) -> Source:
                         dataset.features.to_dict())
 
 
-def write_kept(source: Source, options: ReadOptions, kept_lines: Sequence[int], target: Path) -> None:
-    """The kept rows as a new ``save_to_disk`` folder, swapped in whole."""
+def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int], target: Path) -> None:
+    """The kept rows (0-based row indexes) as a new ``save_to_disk`` folder, swapped in whole."""
     original = load_folder(source.path, source.name, options.split)
-    dataset = original.select(sorted({n - 1 for n in kept_lines}))
+    dataset = original.select(sorted(set(kept_records)))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)
     try:

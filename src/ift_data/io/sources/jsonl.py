@@ -46,11 +46,15 @@ def parse_line(text: str, name: str, number: int) -> Item:
     return RawRow(record, name, number)
 
 
-def write_kept(source: Source, options: ReadOptions, kept_lines: Sequence[int], target: Path) -> None:
-    """The kept records (by line number), each as its original line."""
+def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int], target: Path) -> None:
+    """The kept records (by position among the items: one per non-blank or rejected line), each as its
+    original line."""
     if source.data is None:
         raise UserError("nothing to write back", file=source.name)
+    item_lines = [number for number, text in decoded_lines(source.name, source.data, options.encoding,
+                                                           options.max_line_bytes)
+                  if isinstance(text, Reject) or text.strip()]
     lines = strip_bom(source.data).splitlines()
     with atomic_open(target, "wb") as fh:
-        for number in sorted(set(kept_lines)):
-            fh.write(lines[number - 1] + b"\n")
+        for index in sorted(set(kept_records)):
+            fh.write(lines[item_lines[index] - 1] + b"\n")

@@ -27,8 +27,8 @@ def open_parquet(path: Path, options: ReadOptions, name: str) -> Source:
                         features_of_schema(table.schema))
 
 
-def write_kept(source: Source, options: ReadOptions, kept_lines: Sequence[int], target: Path) -> None:
+def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int], target: Path) -> None:
     import pyarrow.parquet as pq
 
     with atomic_open(target, "wb", encoding=None) as fh:
-        pq.write_table(kept_table(source, kept_lines), fh)
+        pq.write_table(kept_table(source, kept_records), fh)
