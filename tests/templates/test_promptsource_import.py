@@ -1,4 +1,5 @@
-"""Importing a promptsource (P3) templates.yaml: safe tags, input ||| target split, variants, rendering."""
+"""Importing promptsource (P3) templates: safe tags, whole bodies, metadata, variants, family names, folders,
+the summary and skip reasons, the p3 lint profile."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ift_data.builder.expand import DatasetExpander
-from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
 from ift_data.cli import main
 from ift_data.errors import TemplateError
-from ift_data.tasks.rows import TaskRow
 from ift_data.templates.pack import load_pack
-from ift_data.templates.promptsource import import_promptsource, split_jinja
-from ift_data.templates.render import joined
+from ift_data.templates.promptsource import family_name, import_promptsource
+from ift_data.templates.promptsource_render import PromptsourceRenderer
+from ift_data.templates.render import RenderError
 
 # The shape of promptsource files (both the list and the string form of answer_choices), wording ours.
 P3_FILE = """\
@@ -66,35 +65,116 @@ templates:
 """
 
 
-def test_split_ignores_separators_inside_jinja_tags() -> None:
-    assert split_jinja("A {{ x | join(' ||| ') }} ||| B") == ("A {{ x | join(' ||| ') }}", "B")
-    assert split_jinja("no separator") is None
 
 
-def test_import_maps_bodies_choices_and_variants(tmp_path: Path) -> None:
-    source = tmp_path / "templates.yaml"
-    source.write_text(P3_FILE, encoding="utf-8")
-    pack, notes = import_promptsource(source, "entail_p3")
+def _write(folder: Path, text: str = P3_FILE, dataset: str = "demo_glue", subset: str | None = "entail") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    body = text.replace("dataset: demo_glue\nsubset: entail\n",
+                        f"dataset: {dataset}\n" + (f"subset: {subset}\n" if subset else ""))
+    (folder / "templates.yaml").write_text(body, encoding="utf-8")
+    return folder / "templates.yaml"
+
+
+def test_import_keeps_whole_bodies_metadata_and_turned_around_variants(tmp_path: Path) -> None:
+    result = import_promptsource(_write(tmp_path))
+    assert result.family == "demo_glue-entail" and result.total == 4 and result.imported == 3
+    assert [(s.key, s.name, s.reason) for s in result.skipped] == [
+        ("0004-dddd", "broken", "no `|||` between prompt and target")]
+    pack = result.pack
+    assert pack is not None and pack["semantics"] == "promptsource"
+    assert (pack["dataset"], pack["subset"]) == ("demo_glue", "entail")
     assert pack["slots"] == ["hypothesis", "label", "premise"]
-    assert [t["variant"] for t in pack["templates"]] == ["forward", "forward", "inverted"]
-    assert pack["templates"][1]["answer_choices"] == "True ||| False"
-    assert notes == ["0004-dddd: skipped (no `input ||| target` split)"]
+    first, second, third = pack["templates"]
+    assert first["id"] == "demo_glue-entail-ps-is-it-certain" and first["promptsource_id"] == "0001-aaaa"
+    assert first["jinja"].endswith("||| {{ answer_choices[label] }}")
+    assert (first["metrics"], first["languages"], first["choices_in_prompt"]) == (["Accuracy"], ["en"], False)
+    assert second["answer_choices"] == "True ||| False" and second["choices_in_prompt"] is True
+    # original_task false is kept; this one asks for a sentence from the premise: not the task turned around
+    assert (third["original_task"], third["variant"]) == (False, "forward")
 
-    out = tmp_path / "entail_p3.yaml"
-    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(source), "--family", "entail_p3",
-                                       "--out", str(out)])
+
+def test_original_task_false_is_inverted_only_when_the_task_is_turned_around(tmp_path: Path) -> None:
+    turned = P3_FILE.replace("'Write a sentence that follows from: {{premise}} ||| {% if label == 0 %}"
+                             "{{hypothesis}}{% endif %}'",
+                             "'{{ answer_choices[label] }}: write a claim for {{premise}} ||| {{hypothesis}}'")
+    result = import_promptsource(_write(tmp_path, turned))
+    assert result.pack is not None
+    third = result.pack["templates"][2]
+    assert (third["original_task"], third["variant"]) == (False, "inverted")
+
+
+def test_the_pack_loads_and_renders_like_promptsource(tmp_path: Path) -> None:
+    out = tmp_path / "entail.yaml"
+    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(_write(tmp_path / "src")),
+                                       "--family", "entail_p3", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "imported 3 templates" in result.output
-    loaded = load_pack(out)
-    rows = [TaskRow({"premise": "A man is cooking dinner.", "hypothesis": "Someone is cooking.", "label": 0},
-                    "x.jsonl:1", "x.jsonl", 1)]
-    expander = DatasetExpander("demo", "train", rows, loaded, ("entailment", "not_entailment"), ExpansionSpec(),
-                               FewShotSpec(), seed=0)
-    rendered = [expander.render_pair(0, i) for i in range(len(expander.templates))]
-    assert joined(rendered[0].input) == 'A man is cooking dinner. Is it then certain that "Someone is cooking."?'
-    assert joined(rendered[0].target) == "Yes"
-    assert joined(rendered[1].target) == "True"
-    assert joined(rendered[2].target) == "Someone is cooking."
+    pack = load_pack(out)
+    assert pack.semantics == "promptsource" and pack.family == "entail_p3"
+    assert [t.metrics for t in pack.templates][0] == ("Accuracy",)
+    renderer = PromptsourceRenderer()
+    record = {"premise": "A man is cooking dinner.", "hypothesis": "Someone is cooking.", "label": 0}
+    applied = [renderer.apply(t, record) for t in pack.templates]
+    assert applied[0].prompt_text == 'A man is cooking dinner. Is it then certain that "Someone is cooking."?'
+    assert [a.target_text for a in applied] == ["Yes", "True", "Someone is cooking."]
+    assert applied[0].answer_choices == ("Yes", "No")
+
+
+def test_a_folder_imports_recursively_one_pack_per_file_with_a_summary(tmp_path: Path) -> None:
+    src = tmp_path / "templates"
+    _write(src / "demo_glue" / "entail")
+    _write(src / "super_glue" / "rte", dataset="super_glue", subset="rte")
+    _write(src / "Zaid" / "coqa_expanded", dataset="Zaid/coqa_expanded", subset=None)
+    only_broken = P3_FILE[:P3_FILE.index("  0001-aaaa")] + P3_FILE[P3_FILE.index("  0004-dddd"):]
+    _write(src / "broken_only", only_broken, dataset="broken_only", subset=None)
+    out = tmp_path / "packs"
+    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["demo_glue-entail.yaml", "super_glue-rte.yaml",
+                                                      "zaid-coqa_expanded.yaml"]
+    text = " ".join(result.output.split())
+    assert "files read │ 4" in text and "packs written │ 3" in text
+    assert "files with every template skipped │ 1" in text
+    assert "templates in source │ 13" in text and "templates imported │ 9 (69.2 %)" in text
+    assert "skipped: no `|||` between prompt and target │ 4" in text
+    assert text.count("skipped /") == 4 and "broken_only/templates.yaml: broken (0004-dddd)" in text
+    assert "few-templates" not in text and "many-inverted" not in text  # the p3 lint profile
+    assert all("/" not in t.id for t in load_pack(out / "super_glue-rte.yaml").templates)
+
+
+def test_family_names_are_validated() -> None:
+    assert family_name("super_glue", "rte") == "super_glue-rte"
+    assert family_name("ai2_arc", "ARC-Challenge") == "ai2_arc-arc-challenge"
+    with pytest.raises(TemplateError):
+        family_name("///", "")
+
+
+def test_a_hand_given_family_with_a_slash_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(_write(tmp_path)),
+                                       "--family", "super_glue/rte", "--out", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 2 and "super_glue/rte" in result.output
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_two_files_naming_one_family_are_refused(tmp_path: Path) -> None:
+    src = tmp_path / "templates"
+    _write(src / "a", dataset="x", subset="y")
+    _write(src / "b", dataset="x-y", subset=None)
+    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(src), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "written twice" in result.output
+
+
+def test_p3_lint_flags_constructs_that_cannot_render(tmp_path: Path) -> None:
+    mutating = P3_FILE.replace("'Write a sentence that follows from: {{premise}} ||| {% if label == 0 %}"
+                               "{{hypothesis}}{% endif %}'",
+                               "'{{ premise.append(1) }} Write ||| {{ hypothesis }}'")
+    mutating = mutating.replace("'No target here: {{premise}}'", "'{{ premise | no_such_filter }} ||| x'")
+    out = tmp_path / "p.yaml"
+    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(_write(tmp_path / "s", mutating)),
+                                       "--out", str(out)])
+    text = " ".join(result.output.split())
+    assert "broken (0004-dddd): jinja: unknown filter 'no_such_filter' on line 1" in text  # skipped, with reason
+    assert "[cannot-render]" in text and "'premise', which is read-only" in text
+    assert result.exit_code == 1
 
 
 def test_a_python_tag_in_a_promptsource_file_is_refused(tmp_path: Path) -> None:
@@ -103,7 +183,7 @@ def test_a_python_tag_in_a_promptsource_file_is_refused(tmp_path: Path) -> None:
                                       "    - echo pwned\n  0009: !Template\n    answer_choices: Yes", 1),
                       encoding="utf-8")
     with pytest.raises(TemplateError) as info:
-        import_promptsource(source, "x")
+        import_promptsource(source)
     assert "templates.yaml" in str(info.value)
 
 
@@ -114,13 +194,8 @@ def test_an_imported_sandbox_escape_never_renders(tmp_path: Path) -> None:
     out = tmp_path / "evil.yaml"
     assert CliRunner().invoke(main, ["templates", "import-promptsource", str(source), "--family", "evil",
                                      "--out", str(out)]).exit_code in (0, 1)
-    rows = [TaskRow({"premise": "p", "hypothesis": "h", "label": 0}, "x:1", "x", 1)]
-    expander = DatasetExpander("demo", "train", rows, load_pack(out), ("a", "b"), ExpansionSpec(), FewShotSpec(),
-                               seed=0)
-    from ift_data.templates.render import RenderError
-
     with pytest.raises(RenderError):
-        expander.render_pair(0, 0)
+        PromptsourceRenderer().apply(load_pack(out).templates[0], {"premise": "p", "hypothesis": "h", "label": 0})
 
 
 def test_aliases_in_answer_choices_cannot_blow_up_the_import(tmp_path: Path) -> None:

@@ -334,6 +334,11 @@ class LocalMutationSandbox(LimitedSandbox):
         super().__init__(**kwargs)
         self.frozen: set[int] = set()
 
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        """Raise at once: with Jinja's lenient ``Undefined`` (promptsource's), a refused attribute would
+        otherwise render as empty text, silently."""
+        raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe")
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if not SandboxedEnvironment.is_safe_attribute(self, obj, attr, value):
             return False
