@@ -218,27 +218,6 @@ def templates_import_superni(path: Path, out_dir: Path, encodings: tuple[str, ..
                             max_instances=max_instances))
 
 
-@templates.command("import-superni")
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
-              help="Folder to write templates/<family>.yaml and tasks/<task>.yaml into.")
-@click.option("--encoding", "encodings", multiple=True, default=("def-pos2",), show_default=True,
-              help="Tk-Instruct encoding, repeatable: def | pos2 | def-pos2 | def-pos2-neg2 | def-pos2-expl | "
-                   "def-pos2-neg2-expl (one template each).")
-@click.option("--family", default="superni", show_default=True, help="Family name of the pack.")
-@click.option("--split", default="train", show_default=True, help="Split name the task specs give the files.")
-@click.option("--max-instances", type=click.IntRange(min=1), default=None,
-              help="Read the first N instances of each task (100: the evaluation benchmark's).")
-def templates_import_superni(path: Path, out_dir: Path, encodings: tuple[str, ...], family: str, split: str,
-                             max_instances: int | None) -> None:
-    """Import Super-NaturalInstructions task files (a file or a folder): a pack of Tk-Instruct encodings
-    and one task spec per task."""
-    from ift_data.templates.superni import import_superni
-
-    sys.exit(import_superni(path, out_dir, Console(), family=family, encodings=encodings, split=split,
-                            max_instances=max_instances))
-
-
 @templates.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--samples", type=click.Path(path_type=Path), default=None,

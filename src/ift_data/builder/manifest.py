@@ -106,8 +106,6 @@ def _config_inputs(recipe: Recipe, packs: dict[str, TemplatePack]) -> list[dict[
     add("recipe", recipe.path, recipe.sha256)
     for entry in recipe.root.datasets():
         if not entry.task.record_fields:  # an entry with source + pack has no spec file (the recipe says it)
-            if not entry.task.record_fields:  # an entry with source + pack has no spec file (the recipe says it)
-            if not entry.task.record_fields:  # an entry with source + pack has no spec file (the recipe says it)
             add("task_spec", entry.task.path, entry.task.sha256)
         for path, sha256 in entry.task.files_read:
             add("labels_file", path, sha256)

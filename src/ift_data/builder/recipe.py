@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from ift_data.builder.inline import INLINE_KEYS, inline_spec
-from ift_data.builder.inline import INLINE_KEYS, inline_spec
-from ift_data.builder.inline import INLINE_KEYS, inline_spec
 from ift_data.chat.masking import MASK_MODES
 from ift_data.config import Section, load_yaml_hashed
 from ift_data.io.paths import resolve_inside
@@ -182,30 +180,6 @@ def _dataset(node: Section, path: Path, allow: bool) -> DatasetEntry:
         hard_cap=node.integer("hard_cap", None, above=True),
         weight=node.number("weight", 1.0, above=True) or 1.0,
     )
-
-
-def _inline_dataset(node: Section, path: Path, allow: bool) -> DatasetEntry:
-    """An entry with ``source:`` and ``pack:`` instead of a task spec (builder/inline.py)."""
-    for key in ("task", "source", "pack"):
-        if (key in node) == (key == "task"):
-            raise node.fail("give `task:` or `source:` with `pack:`, not both" if key == "task" else
-                            f"needs `{key}:` next to `{'pack' if key == 'source' else 'source'}:`", key)
-    split = node.text("split", "train") or "train"
-    spec, pack = inline_spec(node, path, split, allow)
-    return DatasetEntry(name=spec.name, task=spec, split=split, hard_cap=node.integer("hard_cap", None, above=True),
-                        weight=node.number("weight", 1.0, above=True) or 1.0, pack=pack)
-
-
-def _inline_dataset(node: Section, path: Path, allow: bool) -> DatasetEntry:
-    """An entry with ``source:`` and ``pack:`` instead of a task spec (builder/inline.py)."""
-    for key in ("task", "source", "pack"):
-        if (key in node) == (key == "task"):
-            raise node.fail("give `task:` or `source:` with `pack:`, not both" if key == "task" else
-                            f"needs `{key}:` next to `{'pack' if key == 'source' else 'source'}:`", key)
-    split = node.text("split", "train") or "train"
-    spec, pack = inline_spec(node, path, split, allow)
-    return DatasetEntry(name=spec.name, task=spec, split=split, hard_cap=node.integer("hard_cap", None, above=True),
-                        weight=node.number("weight", 1.0, above=True) or 1.0, pack=pack)
 
 
 def _inline_dataset(node: Section, path: Path, allow: bool) -> DatasetEntry:

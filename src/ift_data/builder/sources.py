@@ -6,20 +6,14 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from typing import Any
-from typing import Any
 
 from ift_data.builder.recipe import DatasetEntry, Recipe
 from ift_data.builder.seeds import rng_for
-from ift_data.errors import TemplateError
-from ift_data.errors import TemplateError
 from ift_data.errors import TemplateError
 from ift_data.io.sources import open_source
 from ift_data.schema import Reject
 from ift_data.tasks.check import resolve
 from ift_data.tasks.rows import TaskRow, text_size, to_task_row
-from ift_data.templates.pack import TemplatePack, load_pack
-from ift_data.templates.pack import TemplatePack, load_pack
 from ift_data.templates.pack import TemplatePack, load_pack
 
 
@@ -35,8 +29,6 @@ class LoadedDataset:
     rows: list[TaskRow]
     rejects: list[Reject] = field(default_factory=list)
     capped: list[TaskRow] = field(default_factory=list)
-    source_info: dict[str, Any] = field(default_factory=dict)  # the source's format and provenance
-    source_info: dict[str, Any] = field(default_factory=dict)  # the source's format and provenance
     source_info: dict[str, Any] = field(default_factory=dict)  # the source's format and provenance
 
     @property
@@ -98,40 +90,6 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
         loaded.rows = [r for i, r in enumerate(rows) if i in keep]
         loaded.capped = [r for i, r in enumerate(rows) if i not in keep]
     return loaded
-
-
-def with_entry_packs(packs: dict[str, TemplatePack], recipe: Recipe) -> dict[str, TemplatePack]:
-    """``packs`` plus the pack file of each entry that names one (``source:`` + ``pack:``); a pack already
-    loaded from the same file is kept, another file for a loaded family is an error."""
-    out = dict(packs)
-    for entry in recipe.root.datasets():
-        if entry.pack is None:
-            continue
-        known = out.get(entry.task.family)
-        if known is not None:
-            if Path(known.path).resolve() != entry.pack.resolve():
-                raise TemplateError(f"family {entry.task.family!r} of dataset {entry.name!r} is also defined in "
-                                    f"{known.path}", file=str(entry.pack), field="family")
-            continue
-        out[entry.task.family] = load_pack(entry.pack)
-    return out
-
-
-def with_entry_packs(packs: dict[str, TemplatePack], recipe: Recipe) -> dict[str, TemplatePack]:
-    """``packs`` plus the pack file of each entry that names one (``source:`` + ``pack:``); a pack already
-    loaded from the same file is kept, another file for a loaded family is an error."""
-    out = dict(packs)
-    for entry in recipe.root.datasets():
-        if entry.pack is None:
-            continue
-        known = out.get(entry.task.family)
-        if known is not None:
-            if Path(known.path).resolve() != entry.pack.resolve():
-                raise TemplateError(f"family {entry.task.family!r} of dataset {entry.name!r} is also defined in "
-                                    f"{known.path}", file=str(entry.pack), field="family")
-            continue
-        out[entry.task.family] = load_pack(entry.pack)
-    return out
 
 
 def with_entry_packs(packs: dict[str, TemplatePack], recipe: Recipe) -> dict[str, TemplatePack]:
