@@ -21,12 +21,12 @@ def test_terminal_summary(audited, tmp_path) -> None:
     assert summary.rows.read == 62 and summary.rows.rejected_on_read == 2 and summary.rows.audited == 60
     for expected in ("60 examples audited", "62 rows read", "2 rejected on read", "near_duplicate",
                      "exact_duplicate", "template_leftover", "response: ", "difficulty: easy",
-                     "distinct_2", "of responses come from a small closed set", "masking: instruction"):
+                     "distinct_2", "of responses come from a small closed set", "masking: recommended instruction"):
         assert expected in text, expected
     assert f"would remove {summary.clean.rows_removed} rows, keep {summary.clean.rows_kept}" in text
     masking = summary.masking
     assert masking is not None
-    assert f"R = {masking.ratio:.2f} in words, N = 60" in text
+    assert f"R = {masking.ratio:.2f}, N = 60" in text and "mean response length, in words" in text
     near = summary.flags["flag_near_duplicate"]
     assert f"{near.share:.2%}" in text and near.family == "dedup_minhash"
     assert "dedup_semantic (skipped: embeddings off" in text

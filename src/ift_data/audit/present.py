@@ -7,8 +7,11 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ift_data.audit.runner import AuditResult
 
@@ -36,8 +39,48 @@ def present_audit(result: AuditResult, out_dir: str | Path, console: Console) ->
     console.print(f"signals: {Path(out_dir) / 'signals.parquet'}  summary: {Path(out_dir) / 'summary.json'}")
 
 
+def flags_per_row(rejected_path: Path | None) -> dict[int, int]:
+    """How many removed rows carry 1, 2, ... flags, from ``rejected.jsonl`` (its audit-stage rows)."""
+    import json
+
+    counts: dict[int, int] = {}
+    if rejected_path is None or not rejected_path.is_file():
+        return counts
+    with rejected_path.open(encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            if record.get("stage") == "audit":
+                n = len(record.get("reasons") or ())
+                counts[n] = counts.get(n, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def present_clean(result: Any, console: Console) -> None:
-    console.print(f"clean: {result.rows_in} rows in, {result.kept} kept, {result.rejected} rejected "
-                  f"-> {', '.join(str(p) for p in result.outputs)}; rejected rows: {result.rejected_path}")
-    for reason, count in result.reasons.items():
-        console.print(f"  {reason}: {count}")
+    """Rows in, kept and removed; removed rows by cause (audit flags, read rejects), then by flag, saying
+    that a row can carry several flags (so the flag counts may add up to more than the rows)."""
+    read = result.reasons.get("read", 0)
+    by_flags = result.rejected - read
+    console.print(f"clean: {result.rows_in:,} rows in = [bold]{result.kept:,} kept[/] + {result.rejected:,} removed",
+                  highlight=False)
+    console.print(f"removed: {by_flags:,} by audit flags, {read:,} rejected on read", highlight=False)
+    flags = {k: v for k, v in result.reasons.items() if k != "read"}
+    if flags:
+        table = Table(title="removed rows by flag", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                      pad_edge=False)
+        table.add_column("flag", no_wrap=True)
+        table.add_column("rows", justify="right", no_wrap=True)
+        for name, count in sorted(flags.items(), key=lambda kv: (-kv[1], kv[0])):
+            table.add_row(escape(name.removeprefix("flag_")), f"{count:,}")
+        console.print(table)
+        per_row = flags_per_row(result.rejected_path)
+        if sum(flags.values()) != by_flags:
+            console.print(Text(f"a row can carry several flags: these {sum(flags.values()):,} flags are on "
+                               f"{by_flags:,} rows", style="dim"), highlight=False)
+        if per_row:
+            console.print(Text("rows by number of flags: " + ", ".join(
+                f"{n} flag{'s' if n > 1 else ''}: {count:,}" for n, count in per_row.items()), style="dim"),
+                highlight=False)
+    for path in result.outputs:
+        console.print(f"kept rows: {escape(str(path))}", highlight=False, soft_wrap=True)
+    console.print(f"removed rows, each with its reasons: {escape(str(result.rejected_path))}", highlight=False,
+                  soft_wrap=True)

@@ -138,6 +138,8 @@ class Step:
     def advance(self, n: int = 1, work: float | None = None) -> None:
         self.completed += n
         self._work_done += work if work is not None else n * self._unit_work()
+        if self.show_eta:
+            self.eta.update(*self.work(), self.clock())  # a sample at each advance, not only when shown
 
     def plan(self, items: int, work: float) -> None:
         self._planned_items += items
