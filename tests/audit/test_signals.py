@@ -70,7 +70,7 @@ def test_language_mismatch_and_shares(ctx):
                         ("Translate the following text into Chinese: " + LONG_EN, "", LONG_ZH), ("Hi", "", "42")])
     result = LanguageSignal().compute(table, ctx)
     assert _flags(result, "flag_language_mismatch") == [False, True, False, False, False]
-    assert list(result.columns["language_response"])[:3] == ["en", "zh-cn", "zh-cn"]
+    assert list(result.columns["language_response"])[:3] == ["en", "zh", "zh"]  # ISO 639-1 (langdetect said zh-cn)
     assert list(result.columns["language_instruction"])[4] == "und"
     assert result.summary["instruction_shares"]["en"] == 0.6
 
@@ -139,15 +139,13 @@ def test_format_concentration_warns(ctx):
     assert not free.summary["warnings"]
 
 
-def test_cheap_latin_language_needs_several_function_words_of_one_language():
-    from ift_data.audit.language import Detector, cheap_latin_language
+def test_detector_tells_latin_languages_apart_deterministically():
+    from ift_data.audit.lang_detect import Detector
 
     french = "Le chat est assis sur le tapis et il regarde les oiseaux dans le jardin pendant que la pluie tombe."
     german = "Der Hund ist nicht sehr alt, aber er läuft mit den Kindern jeden Morgen durch den Park und zurück."
     english = "Write a creative story about a pirate who finds a hidden treasure on a small island."
-    assert cheap_latin_language(french) == ("fr", 0.99)
-    assert cheap_latin_language(german) == ("de", 0.99)
-    assert cheap_latin_language(english) in (None, ("en", 0.99))  # never Portuguese for its "a"
-    serial = Detector(0, 20, 0.12, workers=1).detect_many([french, german, english] * 3)
-    parallel = Detector(0, 20, 0.12, workers=2, parallel_from=1).detect_many([french, german, english] * 3)
-    assert serial == parallel and [lang for lang, _ in serial[:3]] == ["fr", "de", "en"]
+    first = Detector().detect_many([french, german, english] * 3)
+    again = Detector().detect_many([english, german, french])
+    assert [d.lang for d in first[:3]] == ["fr", "de", "en"]  # never Portuguese for English's "a"
+    assert first[:3] == again[::-1]

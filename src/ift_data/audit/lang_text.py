@@ -1,0 +1,130 @@
+"""What a text is made of, for language detection: its script, its letters outside code and links, and
+whether it reads as running text rather than code, a list or a row of names.
+
+Everything here is cheap (a few compiled regexes per text) so the language signal can look at every
+field of a large dataset.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Letters of the scripts that matter for instruction data. CJK characters carry about a word each, so
+# they weigh CJK_WEIGHT letters when scripts are compared: Chinese prose with English terms is Chinese.
+SCRIPTS: dict[str, re.Pattern[str]] = {
+    "latin": re.compile(r"[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]"),
+    "han": re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"),
+    "kana": re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc\u31f0-\u31ff\uff66-\uff9d]"),
+    "hangul": re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3131-\u318e]"),
+    "cyrillic": re.compile(r"[\u0400-\u04ff\u0500-\u052f]"),
+    "arabic": re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]"),
+    "greek": re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]"),
+    "hebrew": re.compile(r"[\u05d0-\u05ea\u05f0-\u05f2]"),
+    "devanagari": re.compile(r"[\u0900-\u097f]"),
+    "thai": re.compile(r"[\u0e01-\u0e4e]"),
+    "georgian": re.compile(r"[\u10a0-\u10ff]"),
+    "armenian": re.compile(r"[\u0531-\u0587]"),
+}
+CJK_WEIGHT = 3
+# Scripts that name their language: no statistical detector needed.
+SCRIPT_LANGUAGE = {"hangul": "ko", "greek": "el", "hebrew": "he", "thai": "th", "georgian": "ka", "armenian": "hy"}
+
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+# Code and links are not language: fenced blocks, inline code, URLs, e-mail addresses, HTML tags.
+_STRIP_RE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]{1,200}`|\b(?:https?://|www\.)[^\s\u3000-\u303f\uff00-\uffef"
+                       r"\u3400-\u9fff]*|[\w.+-]+@[\w-]+\.[\w.]+|</?[A-Za-z][^<>]{0,200}>", re.S)
+_CODE_LINE_RE = re.compile(
+    r"[;{}]\s*$|^\s*(?:def |class |import |from \S+ import|return\b|#include|public |private |function\b|var |"
+    r"let |const |SELECT |print\(|console\.|for \(|while \(|if \(|<\?|\$ )|^\s*[\w.\[\]]+\s*[-+*/]?=\s*\S|"
+    r"\w\([^()]*\)\s*:?\s*$", re.I)
+_CODE_HINT_RE = re.compile(r"[;{}=()$<]|\b(?:def|class|import|return|function|var|let|const|SELECT|print)\b")
+# Items of a list: separated by commas, semicolons, slashes, bars, or one per line (with bullets/numbers).
+_ITEM_SPLIT_RE = re.compile(r"\s*(?:[,;/|•·]|\n+|\s-\s|(?:^|\s)\d{1,2}[.)]\s|(?:^|\n)\s*[-*]\s)\s*")
+
+
+_SEPARATOR_RE = re.compile(r"[,;/|•·\n]|\s-\s|\d[.)]\s")
+_CAPITALIZED_RE = re.compile(r"(?<!\S)[\"'(«“]?[A-Z\u00c0-\u00de]")
+_UPPER_RE = re.compile(r"[A-Z\u00c0-\u00de\u0410-\u042f]")
+_ASCII_BYTES = bytes(range(128))
+_NOT_ASCII_LETTER = bytes(b for b in _ASCII_BYTES if not chr(b).isalpha())
+_NOT_ASCII_UPPER = bytes(b for b in _ASCII_BYTES if not chr(b).isupper())
+
+
+def mostly_upper(text: str, letters: int) -> bool:
+    """SHOUTED TEXT (which fastText reads as another language)."""
+    if text.isascii():
+        upper = len(text.encode().translate(None, _NOT_ASCII_UPPER))
+    else:
+        upper = len(_UPPER_RE.findall(text))
+    return upper > 0.6 * letters
+
+
+@dataclass(frozen=True, slots=True)
+class TextShape:
+    """The letters of a text outside code and links, by script."""
+
+    cleaned: str          # the text with code, URLs, addresses and tags removed
+    letters: int          # letters in ``cleaned``
+    script: str           # dominant script ("" without letters); "ja" for kana with han, "han" without kana
+    script_letters: int   # letters of the dominant script (han and kana together for "ja")
+    script_share: float   # its weighted share of all letters
+    counts: dict[str, int]
+
+
+def shape(text: str, clip: int = 1000) -> TextShape:
+    """Script counts of ``text`` (its first ``clip`` characters after removing code and links)."""
+    cleaned = _STRIP_RE.sub(" ", text[: 3 * clip])[:clip] if ("`" in text or "/" in text or "@" in text
+                                                             or "<" in text) else text[:clip]
+    if cleaned.isascii():
+        n = len(cleaned.encode().translate(None, _NOT_ASCII_LETTER))
+        counts = {"latin": n} if n else {}
+        return TextShape(cleaned, n, "latin" if n else "", n, 1.0 if n else 0.0, counts)
+    counts = {name: k for name, rx in SCRIPTS.items() if (k := len(rx.findall(cleaned)))}
+    letters = len(_LETTER_RE.findall(cleaned))
+    if not letters:
+        return TextShape(cleaned, 0, "", 0, 0.0, counts)
+    weighted = {name: k * (CJK_WEIGHT if name in ("han", "kana", "hangul") else 1) for name, k in counts.items()}
+    cjk = weighted.pop("han", 0) + weighted.pop("kana", 0)
+    if cjk:
+        kana = counts.get("kana", 0)
+        weighted["ja" if kana >= 0.1 * (kana + counts.get("han", 0)) else "han"] = cjk
+    other = letters - sum(counts.values())  # letters of scripts not listed (Bengali, Tamil, ...)
+    if other > 0:
+        weighted["other"] = other
+    total = sum(weighted.values())
+    script = max(sorted(weighted), key=lambda s: weighted[s])
+    raw = counts.get("han", 0) + counts.get("kana", 0) if script in ("ja", "han") else counts.get(script, other)
+    return TextShape(cleaned, letters, script, raw, round(weighted[script] / total, 4), counts)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words (letter runs: French "l'eau" gives "l" and "eau")."""
+    return _WORD_RE.findall(text.lower())
+
+
+def looks_like_code(text: str) -> bool:
+    """A third of the non-empty lines look like code (statements, assignments, calls, braces)."""
+    if not _CODE_HINT_RE.search(text):
+        return False
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return False
+    return sum(bool(_CODE_LINE_RE.search(line)) for line in lines) >= max(1, len(lines) / 3)
+
+
+def looks_like_list(text: str) -> bool:
+    """Short items separated by commas, lines, bullets or numbers ("Eggs, Milk, Flour"), or a row of
+    capitalized names ("Los Angeles San Francisco") rather than sentences."""
+    tokens = len(text.split())
+    if tokens >= 2 and len(_CAPITALIZED_RE.findall(text)) >= 0.6 * tokens:
+        return True
+    # Most of the text in items of at most 3 words needs about one separator per 5 words.
+    if len(_SEPARATOR_RE.findall(text)) < 0.15 * tokens:
+        return False
+    items = [item for item in _ITEM_SPLIT_RE.split(text.strip()) if _LETTER_RE.search(item)]
+    if len(items) < 2:
+        return False
+    short = sum(len(item) for item in items if len(item.split()) <= 3)
+    return short >= 0.6 * sum(len(item) for item in items)  # most of the text is in short items
