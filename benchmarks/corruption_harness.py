@@ -1,15 +1,21 @@
-"""Corruption harness: plant known defects into a clean dataset, run the audit, print precision and
-recall per signal.
+"""Corruption harness: plant defects of the kinds real data has into clean data, run the audit, print
+precision and recall per signal.
 
-Defects: exact duplicates (case/whitespace/punctuation variants), near duplicates (small word edits,
-sentence reorders, paraphrase-like synonym swaps), label flips on a sentiment subset, language swaps
-(response replaced by a Chinese/German/French/Spanish passage), truncations (response cut
-mid-sentence) and template leftovers (``{text}``, ``{{``, ``|||``).
+Defects, each on its own row (issue 11: plant what real data has, not what the gates accept):
+- exact duplicates: copies with case changes (upper/lower/title case) and spacing changes;
+- near duplicates: small word edits, sentence reorders, synonym swaps;
+- language swaps: the response replaced by Chinese (also Chinese with ASCII ``( ) |`` and English terms
+  mixed in), German, French, Spanish or Russian text, on prompts of every length (a third under 40
+  characters); only prompts that ask for a translation or another language are left alone;
+- truncations: a response of any length (short answers, lists, prose) cut at a random word boundary;
+- label flips: real SST-2 sentences and AG News articles as instruction rows (several instruction
+  phrasings per task), 10 % of them given another label of their task;
+- template leftovers (``{text}``, ``{{ question }}``, ``|||`` ...).
 
 Clean data: the first rows of ``../shared/data/instructions/alpaca_random_9k.json`` (exact duplicates
-removed) plus SST-2 dev sentences as a sentiment subset; a small generated set when the shared data is
-absent. A baseline audit of the clean data tells which flags were already there before planting
-("pre-existing": real issues of the source data, reported apart).
+removed) plus the classification rows; a small generated set when the shared data is absent. A baseline
+audit of the clean data tells which flags were already there before planting ("pre-existing": real issues
+of the source data, reported apart). Planted duplicate pairs must raise no ``conflict`` flag.
 
     python benchmarks/corruption_harness.py --rows 2000 --reviews 400 --out /tmp/harness
 """
@@ -31,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("IFT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 ALPACA = SHARED / "instructions" / "alpaca_random_9k.json"
-SST2_DEV = SHARED / "raw" / "sst2" / "dev.tsv"
+SST2_TRAIN = SHARED / "raw" / "sst2" / "train.tsv"
 AG_NEWS = SHARED / "raw" / "ag_news"
 
 # defect -> substrings of the flag columns expected to catch it
@@ -46,10 +52,20 @@ EXPECTED = {
     "template_leftover": ("template_leftover",),
 }
 PAIR_DEFECTS = ("exact_duplicate", "near_duplicate_edit", "near_duplicate_reorder", "near_duplicate_synonym")
-TARGETS = {  # defect group -> (min recall, min precision) from issue 4
-    "near_duplicate": (0.95, 0.9), "language_swap": (0.95, 0.9), "label_flip": (0.8, 0.9),
+# defect group -> (flag the target is judged on, min recall or None, min precision), issue 11
+TARGETS = {
+    "exact_duplicate": ("flag_exact_duplicate", 1.0, 0.95),
+    "near_duplicate": ("(either near-duplicate flag)", 0.95, 0.9),
+    "language_swap": ("flag_language_mismatch", 0.9, 0.95),
+    "truncation": ("flag_truncated_response", 0.9, 0.95),
+    "template_leftover": ("flag_template_leftover", 1.0, 0.95),
+    "label_flip": ("flag_label_noise", None, 0.8),
 }
-TRANSLATION_WORDS = ("translat", "language", "english", "french", "spanish", "german", "chinese", "japanese")
+# A prompt that asks for a translation or for text in another language: a foreign answer is right there.
+_LANGUAGES = ("english|french|spanish|german|chinese|mandarin|japanese|korean|russian|italian|portuguese|arabic|"
+              "hindi|dutch|latin|greek|swedish|turkish|polish")
+TRANSLATION_REQUEST = re.compile(rf"(?i)translat|\b(in|into|to|from)\s+({_LANGUAGES})\b|\b({_LANGUAGES})\s+"
+                                 r"(word|phrase|sentence|text|version|equivalent|translation)")
 
 SYNONYMS = {
     "important": "crucial", "big": "large", "small": "little", "quick": "fast", "fast": "rapid",
@@ -67,7 +83,8 @@ SYNONYMS = {
     "understand": "comprehend", "significant": "substantial", "healthy": "wholesome", "happy": "glad",
 }
 
-# Real sentences written for this harness; every passage is at least 60 characters.
+# Real sentences written for this harness (a swap uses a whole passage, or on every third swap its first
+# sentence only: short foreign answers occur too).
 FOREIGN = {
     "zh": [
         "人工智能正在改变我们的生活方式。从手机上的语音助手到医院里的辅助诊断系统，它已经深入到社会的各个角落，同时也带来了隐私和就业方面的新问题。",
@@ -110,6 +127,27 @@ FOREIGN = {
         "La lectura abre la mente y enriquece el vocabulario. Quienes leen a diario suelen tener una mayor capacidad de concentración y de comprensión.",
     ],
 }
+
+FOREIGN["zh_mixed"] = [  # Chinese as real data writes it: ASCII brackets and bars, English terms and names
+    "机器学习(Machine Learning)是人工智能的一个分支，它让计算机从数据中学习规律 | 常见的算法包括线性回归、决策树和神经网络(Neural Network)。",
+    "使用Python处理数据时，推荐先安装pandas和numpy(两个最常用的库)，然后用read_csv()读取文件，再做清洗和分析。",
+    "iPhone 15 的主要更新包括: USB-C接口、A17 Pro芯片(3nm工艺) | 以及更好的摄像头，价格和上一代基本持平。",
+    "如果你想提高英语水平(English level)，可以每天看BBC News或者听podcast，坚持一段时间后听力会明显进步。",
+    "HTTP和HTTPS的区别在于后者使用了SSL/TLS加密(encryption)，可以防止数据在传输过程中被窃取或者篡改。",
+    "健康饮食的关键是平衡(balance)：多吃蔬菜水果 | 少吃加工食品和含糖饮料，同时保证足够的蛋白质摄入。",
+    "Git是一个分布式版本控制系统(version control)，常用命令有git clone、git commit和git push，适合团队协作开发。",
+    "全球变暖(global warming)主要由二氧化碳(CO2)等温室气体排放引起 | 各国需要共同努力减少化石燃料的使用。",
+]
+FOREIGN["ru"] = [
+    "Искусственный интеллект меняет то, как мы работаем и общаемся. Многие компании уже используют его для автоматизации рутинных задач.",
+    "Регулярные физические упражнения укрепляют сердце и улучшают настроение. Даже ежедневная прогулка в течение получаса приносит большую пользу.",
+    "Москва является столицей России и крупнейшим городом страны. Каждый год сюда приезжают миллионы туристов, чтобы увидеть Красную площадь.",
+    "Чтобы выучить новый язык, нужно заниматься каждый день. Полезно смотреть фильмы в оригинале и не бояться делать ошибки.",
+    "Изменение климата приводит к более частым волнам жары и наводнениям. Государствам необходимо быстро сокращать выбросы парниковых газов.",
+    "Для этого рецепта понадобятся мука, яйца, молоко и щепотка соли. Всё тщательно перемешайте и жарьте блины на горячей сковороде.",
+    "Хороший сон так же важен для здоровья, как и сбалансированное питание. Взрослым следует спать от семи до девяти часов каждую ночь.",
+    "Чтение расширяет кругозор и обогащает словарный запас. Люди, которые читают каждый день, лучше концентрируются и понимают сложные идеи.",
+]
 
 SENTIMENT_INSTRUCTIONS = [
     "Classify the sentiment of the following movie review as positive or negative.",
@@ -195,11 +233,11 @@ def _norm_key(row: dict[str, str]) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())
 
 
-def load_clean(n_rows: int, n_reviews: int, seed: int, reviews_from: str = "generated") -> tuple[list[dict[str, str]], str]:
-    """General rows + a classification subset (category 'sentiment' or 'topic'), exact duplicates removed.
+def load_clean(n_rows: int, n_reviews: int, seed: int, reviews_from: str = "real") -> tuple[list[dict[str, str]], str]:
+    """General rows + classification rows (category ``sentiment`` or ``topic``), exact duplicates removed.
 
-    ``reviews_from``: ``agnews`` (real AG News articles and their 4 topics, when the shared data is there),
-    ``sst2`` (real SST-2 dev sentences) or ``generated`` (short template reviews with polar adjectives)."""
+    ``reviews_from``: ``real`` (half SST-2 sentences, half AG News articles, when the shared data is there),
+    ``sst2`` or ``agnews`` alone, or ``generated`` (short template reviews with polar adjectives)."""
     if ALPACA.is_file():
         raw = json.loads(ALPACA.read_text(encoding="utf-8"))
         source = f"{ALPACA.name} (first rows, deduplicated)"
@@ -216,35 +254,44 @@ def load_clean(n_rows: int, n_reviews: int, seed: int, reviews_from: str = "gene
             rows.append(row)
         if len(rows) == n_rows:
             break
-    if reviews_from == "agnews" and (AG_NEWS / "train.csv").is_file():
-        for i, (text, label) in enumerate(_ag_news(n_reviews, seed)):
-            rows.append({"instruction": TOPIC_INSTRUCTIONS[i % len(TOPIC_INSTRUCTIONS)], "input": text,
-                         "output": label, "category": "topic"})
-        return rows, source + " + AG News topic subset"
-    use_sst2 = reviews_from == "sst2" and SST2_DEV.is_file()
-    reviews = _sst2_reviews(n_reviews, seed) if use_sst2 else generated_reviews(n_reviews, seed)
-    for i, (text, label) in enumerate(reviews):
-        rows.append({"instruction": SENTIMENT_INSTRUCTIONS[i % len(SENTIMENT_INSTRUCTIONS)], "input": text,
-                     "output": label, "category": "sentiment"})
-    return rows, source + (" + SST-2 dev sentiment subset" if use_sst2 else " + generated sentiment reviews")
+    real = SST2_TRAIN.is_file() and (AG_NEWS / "train.csv").is_file()
+    parts: list[tuple[str, list[str], list[tuple[str, str]]]] = []
+    if reviews_from == "real" and real:
+        parts = [("sentiment", SENTIMENT_INSTRUCTIONS, _sst2_reviews(n_reviews - n_reviews // 2, seed)),
+                 ("topic", TOPIC_INSTRUCTIONS, _ag_news(n_reviews // 2, seed))]
+        label = " + SST-2 sentiment rows + AG News topic rows"
+    elif reviews_from == "agnews" and (AG_NEWS / "train.csv").is_file():
+        parts, label = [("topic", TOPIC_INSTRUCTIONS, _ag_news(n_reviews, seed))], " + AG News topic rows"
+    elif reviews_from == "sst2" and SST2_TRAIN.is_file():
+        parts, label = [("sentiment", SENTIMENT_INSTRUCTIONS, _sst2_reviews(n_reviews, seed))], " + SST-2 sentiment rows"
+    else:
+        parts = [("sentiment", SENTIMENT_INSTRUCTIONS, generated_reviews(n_reviews, seed))]
+        label = " + generated sentiment reviews"
+    for category, phrasings, pairs in parts:
+        for i, (text, answer) in enumerate(pairs):
+            rows.append({"instruction": phrasings[i % len(phrasings)], "input": text, "output": answer,
+                         "category": category})
+    return rows, source + label
 
 
 def _ag_news(n: int, seed: int) -> list[tuple[str, str]]:
     names = [x.strip() for x in (AG_NEWS / "classes.txt").read_text(encoding="utf-8").splitlines() if x.strip()]
     with (AG_NEWS / "train.csv").open(encoding="utf-8") as fh:
-        pairs = [(f"{title.strip()}\n{body.replace(chr(92), ' ').strip()}", names[int(label) - 1])
+        pairs = [(title.strip() + "\n" + re.sub(r"\s*\\", " ", body).strip(), names[int(label) - 1])
                  for label, title, body in csv.reader(fh)]
     random.Random(seed).shuffle(pairs)
     return pairs[:n]
 
 
 def _sst2_reviews(n: int, seed: int) -> list[tuple[str, str]]:
-    with SST2_DEV.open(encoding="utf-8") as fh:
+    """Balanced SST-2 training sentences of at least 8 words (the dev file has only 872)."""
+    with SST2_TRAIN.open(encoding="utf-8") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader)
-        text_at = 1 - header.index("label")  # train.tsv: label, sentence; dev.tsv: label, content
-        pairs = [(r[text_at].strip(), "positive" if r[1 - text_at] == "1" else "negative") for r in reader if len(r) == 2]
-    pairs = [p for p in pairs if len(p[0].split()) >= 8]
+        label_at = header.index("label")
+        pairs = [(r[1 - label_at].strip(), "positive" if r[label_at] == "1" else "negative") for r in reader
+                 if len(r) == 2]
+    pairs = sorted({p for p in pairs if len(p[0].split()) >= 8})
     random.Random(seed).shuffle(pairs)
     pos = [p for p in pairs if p[1] == "positive"][: n // 2]
     neg = [p for p in pairs if p[1] == "negative"][: n - n // 2]
@@ -263,16 +310,26 @@ def _words(text: str) -> int:
 
 
 def exact_variant(row: dict[str, str], i: int) -> dict[str, str]:
-    """Same example after normalization: case, whitespace or trailing punctuation changed."""
+    """Same example after normalization: case and spacing changes as copies in real data have them
+    (an upper-cased or lower-cased instruction, a title-cased one, doubled spaces, stray newlines, changed
+    final punctuation), alone or together."""
     out = dict(row)
-    style = i % 4
-    if style == 1:
-        out["instruction"] = "  " + row["instruction"].replace(" ", "  ") + " "
+    style = i % 6
+    if style == 0:
+        out["instruction"] = row["instruction"].upper()
+    elif style == 1:
+        out["instruction"] = "  " + row["instruction"].replace(" ", "  ") + " \n"
     elif style == 2:
         out["instruction"] = row["instruction"].lower()
         out["output"] = row["output"].upper()
     elif style == 3:
         out["instruction"] = row["instruction"].rstrip(".?!:") + "!"
+    elif style == 4:
+        out["instruction"] = row["instruction"].title()
+        out["output"] = row["output"].replace(" ", "  ").replace("\n", "\n\n")
+    else:
+        out["instruction"] = "\t" + row["instruction"].lower() + "   "
+        out["output"] = " " + row["output"].replace(". ", ".  ") + "\n"
     return out
 
 
@@ -301,6 +358,8 @@ def edit_variant(row: dict[str, str], rng: random.Random) -> dict[str, str] | No
 
 def reorder_variant(row: dict[str, str], rng: random.Random) -> dict[str, str] | None:
     """The response's sentences in another order (needs three or more sentences)."""
+    if truncation_kind(row["output"]) == "list" or re.search(r"(?m)^\s*\d{1,3}[.)]\s", row["output"]):
+        return None  # a numbered list's markers would come apart from their items
     sentences = _SENTENCE.split(row["output"].strip())
     if len(sentences) < 3:
         return None
@@ -326,16 +385,33 @@ def synonym_variant(row: dict[str, str], rng: random.Random) -> dict[str, str] |
     return out if swapped >= 2 else None
 
 
+_TERMINAL_END = re.compile(r"[.!?。！？…][\"'”’)\]*]*$")
+
+
+def truncation_kind(text: str) -> str:
+    """Stratum of a response for the truncation scores: ``list``, ``short`` (under 20 words) or ``prose``."""
+    items = [ln for ln in text.splitlines() if re.match(r"\s*(\d{1,3}[.)]|[-*•])\s+\S", ln)]
+    if len(items) >= 3:
+        return "list"
+    return "short" if _words(text) < 20 else "prose"
+
+
 def truncate(row: dict[str, str], rng: random.Random) -> dict[str, str] | None:
-    """Cut the response mid-sentence at a word boundary (keeps at least 22 words)."""
-    words = row["output"].split()
-    if len(words) < 45 or "```" in row["output"] or row["output"].rstrip()[-1:] not in ".!?":
+    """Cut the response at a random word boundary, as a length limit does: short answers, lists and prose
+    alike. The response must be complete before (end with sentence punctuation, or be a list of 3+ items)
+    and not code; the cut keeps at least two words and never lands just after sentence punctuation (a cut
+    there leaves a complete text no reader could call cut)."""
+    text = row["output"].strip()
+    if "```" in text or _words(text) < 3:
         return None
-    for _ in range(10):
-        cut = rng.randint(int(len(words) * 0.55), int(len(words) * 0.8))
-        text = " ".join(words[:cut])
-        if text[-1:].isalnum() and len(words[:cut]) >= 22:
-            return {**row, "output": text}
+    if not (_TERMINAL_END.search(text) or truncation_kind(text) == "list"):
+        return None
+    spans = [m.end() for m in re.finditer(r"\S+", text)]
+    for _ in range(20):
+        keep = rng.randint(2, len(spans) - 1)
+        cut = text[: spans[keep - 1]]
+        if not _TERMINAL_END.search(cut):
+            return {**row, "output": cut}
     return None
 
 
@@ -346,11 +422,19 @@ def leftover(row: dict[str, str], rng: random.Random, i: int) -> dict[str, str]:
     return {**row, key: " ".join(words)}
 
 
-def language_swap(row: dict[str, str], i: int) -> dict[str, str]:
-    langs = sorted(FOREIGN)
-    lang = langs[i % len(langs)]
+LANGUAGE_KINDS = ("zh", "zh_mixed", "de", "fr", "es", "ru")
+
+
+def language_swap(row: dict[str, str], i: int) -> tuple[dict[str, str], str]:
+    """The response replaced by a passage in another language; every third swap uses its first sentence
+    only. Returns the row and the passage's kind."""
+    lang = LANGUAGE_KINDS[i % len(LANGUAGE_KINDS)]
     pool = FOREIGN[lang]
-    return {**row, "output": pool[(i // len(langs)) % len(pool)]}
+    text = pool[(i // len(LANGUAGE_KINDS)) % len(pool)]
+    if i % 3 == 2:
+        first = re.split(r"(?<=[.!?。！？])\s*", text)[0]
+        text = first if len(first) >= 12 else text
+    return {**row, "output": text}, lang
 
 
 # ---------------------------------------------------------------- planting
@@ -359,6 +443,7 @@ def language_swap(row: dict[str, str], i: int) -> dict[str, str]:
 class Planted:
     kind: str
     rows: tuple[int, ...]  # positions in the corrupted file: (victim,) or (original, copy)
+    note: str = ""  # stratum: language and prompt length, truncation kind, task of a label flip ...
 
 
 @dataclass
@@ -376,9 +461,16 @@ def default_counts(n_rows: int, n_reviews: int) -> dict[str, int]:
             "truncation": max(3, n_rows * 2 // 100), "template_leftover": max(3, n_rows * 2 // 100)}
 
 
+PROMPT_BUCKETS = ((0, 40, "prompt<40"), (40, 80, "prompt 40-79"), (80, 10**9, "prompt>=80"))
+
+
+def _prompt_chars(row: dict[str, str]) -> int:
+    return len((row["instruction"] + " " + row["input"]).strip())
+
+
 def _eligible_language(row: dict[str, str]) -> bool:
-    prompt = (row["instruction"] + " " + row["input"]).strip()
-    return len(prompt) >= 60 and not any(w in prompt.lower() for w in TRANSLATION_WORDS)
+    """Any prompt length; only a prompt that asks for a translation or another language is left alone."""
+    return not TRANSLATION_REQUEST.search(row["instruction"] + " " + row["input"])
 
 
 def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Corrupted:
@@ -387,9 +479,9 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
     came from the shared data or from the generator)."""
     rows = [dict(r) for r in clean]
     general = [i for i, r in enumerate(rows) if r["category"] == "general"]
-    sentiment = [i for i, r in enumerate(rows) if r["category"] in ("sentiment", "topic")]
+    labelled = [i for i, r in enumerate(rows) if r["category"] in ("sentiment", "topic")]
     used: set[int] = set()
-    planted: list[tuple[str, int, dict[str, str] | None]] = []  # (kind, victim, copy or None)
+    planted: list[tuple[str, int, dict[str, str] | None, str]] = []  # (kind, victim, copy or None, note)
     changed: set[int] = set()
 
     def stream(kind: str) -> random.Random:
@@ -405,45 +497,67 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
             result = make(i)
             if result is None:
                 continue
-            kind, copy, new_victim = result
+            kind, copy, new_victim, note = result
             used.add(i)
             if new_victim is not None:
                 rows[i] = new_victim
                 changed.add(i)
-            planted.append((kind, i, copy))
+            planted.append((kind, i, copy, note))
             got += 1
 
+    def variant(kind: str, make_copy, rng: random.Random):
+        def make(i: int):
+            copy = make_copy(rows[i], rng)
+            return None if copy is None else (kind, copy, None, "")
+        return make
+
     long_rows = [i for i in general if _words(" ".join(rows[i].values())) >= 30]
-    pick(general, counts["exact_duplicate"], lambda i: ("exact_duplicate", exact_variant(rows[i], i), None),
-         stream("exact_duplicate"))
-    reorder = stream("near_duplicate_reorder")
-    pick(long_rows, counts["near_duplicate_reorder"],
-         lambda i: (lambda v: None if v is None else ("near_duplicate_reorder", v, None))(reorder_variant(rows[i], reorder)),
-         reorder)
-    syn = stream("near_duplicate_synonym")
-    pick(long_rows, counts["near_duplicate_synonym"],
-         lambda i: (lambda v: None if v is None else ("near_duplicate_synonym", v, None))(synonym_variant(rows[i], syn)),
-         syn)
-    edit = stream("near_duplicate_edit")
-    pick(long_rows, counts["near_duplicate_edit"],
-         lambda i: (lambda v: None if v is None else ("near_duplicate_edit", v, None))(edit_variant(rows[i], edit)),
-         edit)
+    pick(general, counts["exact_duplicate"],
+         lambda i: ("exact_duplicate", exact_variant(rows[i], i), None, f"style {i % 6}"), stream("exact_duplicate"))
+    for kind, make_copy in (("near_duplicate_reorder", reorder_variant), ("near_duplicate_synonym", synonym_variant),
+                            ("near_duplicate_edit", edit_variant)):
+        rng = stream(kind)
+        pick(long_rows, counts[kind], variant(kind, make_copy, rng), rng)
     cut = stream("truncation")
-    pick(general, counts["truncation"],
-         lambda i: (lambda v: None if v is None else ("truncation", None, v))(truncate(rows[i], cut)), cut)
-    pick([i for i in general if _eligible_language(rows[i])], counts["language_swap"],
-         lambda i: ("language_swap", None, language_swap(rows[i], len(planted))), stream("language_swap"))
+
+    def make_cut(i: int):
+        new = truncate(rows[i], cut)
+        return None if new is None else ("truncation", None, new, truncation_kind(rows[i]["output"]))
+
+    pick(general, counts["truncation"], make_cut, cut)
+    # Language swaps on prompts of every length: a third each under 40, 40-79 and 80+ characters.
+    lang_rng = stream("language_swap")
+    n_lang = counts["language_swap"]
+    for b, (low, high, bucket) in enumerate(PROMPT_BUCKETS):
+        pool = [i for i in general if _eligible_language(rows[i]) and low <= _prompt_chars(rows[i]) < high]
+
+        def make_swap(i: int, bucket: str = bucket):
+            new, lang = language_swap(rows[i], len(planted))
+            return "language_swap", None, new, f"{lang}, {bucket}"
+
+        pick(pool, n_lang // 3 + (1 if b < n_lang % 3 else 0), make_swap, lang_rng)
     left = stream("template_leftover")
     pick(general, counts["template_leftover"],
-         lambda i: ("template_leftover", None, leftover(rows[i], left, len(planted))), left)
-    labels = sorted({rows[i]["output"] for i in sentiment})
-    flip = {label: labels[(k + 1) % len(labels)] for k, label in enumerate(labels)}  # always another label
-    pick(sentiment, counts["label_flip"],
-         lambda i: ("label_flip", None, {**rows[i], "output": flip[rows[i]["output"]]}), stream("label_flip"))
+         lambda i: ("template_leftover", None, leftover(rows[i], left, len(planted)), ""), left)
+    # Label flips: another label of the row's own task (sentiment or topic).
+    labels_of: dict[str, list[str]] = {}
+    for i in labelled:
+        labels_of.setdefault(rows[i]["category"], [])
+        if rows[i]["output"] not in labels_of[rows[i]["category"]]:
+            labels_of[rows[i]["category"]].append(rows[i]["output"])
+    flip_rng = stream("label_flip")
+
+    def make_flip(i: int):
+        others = sorted(x for x in labels_of[rows[i]["category"]] if x != rows[i]["output"])
+        if not others:
+            return None
+        return "label_flip", None, {**rows[i], "output": flip_rng.choice(others)}, rows[i]["category"]
+
+    pick(labelled, counts["label_flip"], make_flip, flip_rng)
 
     # Copies go to random places; every row is addressed by its final position.
     items: list[tuple[dict[str, str], int | None]] = [(r, i) for i, r in enumerate(rows)]
-    copies = [(kind, victim, copy) for kind, victim, copy in planted if copy is not None]
+    copies = [(kind, victim, copy) for kind, victim, copy, _ in planted if copy is not None]
     slots = sorted(stream("placement").sample(range(len(items) + len(copies)), len(copies)))
     final: list[tuple[dict[str, str], int | None, int | None]] = []  # row, clean index, copy-of index
     it, ic = iter(items), iter(copies)
@@ -458,11 +572,11 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
     position_of = {index: pos for pos, (_, index, _) in enumerate(final) if index is not None}
     copy_position = {copy_of: pos for pos, (_, _, copy_of) in enumerate(final) if copy_of is not None}
     truth = []
-    for kind, victim, copy in planted:
+    for kind, victim, copy, note in planted:
         if copy is not None:
-            truth.append(Planted(kind, (position_of[victim], copy_position[victim])))
+            truth.append(Planted(kind, (position_of[victim], copy_position[victim]), note))
         else:
-            truth.append(Planted(kind, (position_of[victim],)))
+            truth.append(Planted(kind, (position_of[victim],), note))
     return Corrupted([row for row, _, _ in final], truth, [index for _, index, _ in final],
                      {position_of[i] for i in changed})
 
@@ -575,6 +689,28 @@ def _baseline_positions(corrupted: Corrupted, baseline: dict[str, set[int]] | No
             if index is not None and pos not in corrupted.changed and index in baseline.get(flag, set())}
 
 
+def strata(corrupted: Corrupted, flags: dict[str, set[int]], baseline: dict[str, set[int]] | None, defect: str,
+           flag: str, key=lambda note: note) -> list[tuple[str, int, int]]:
+    """Recall of one flag on one defect per stratum (``key`` maps a planted item's note to its stratum)."""
+    before = _baseline_positions(corrupted, baseline, flag)
+    found: dict[str, list[int]] = {}
+    for p in corrupted.planted:
+        if p.kind == defect:
+            hit = _detected(p, flags.get(flag, set()), before)
+            found.setdefault(key(p.note), [0, 0])
+            found[key(p.note)][0] += int(hit)
+            found[key(p.note)][1] += 1
+    return [(name, hit, total) for name, (hit, total) in sorted(found.items())]
+
+
+def conflicts_on_pairs(corrupted: Corrupted, flags: dict[str, set[int]],
+                       baseline: dict[str, set[int]] | None) -> tuple[int, int]:
+    """Rows of planted duplicate pairs that the conflict signal flags (and did not flag before), of all such rows."""
+    rows = {r for p in corrupted.planted if p.kind in PAIR_DEFECTS for r in p.rows}
+    before = _baseline_positions(corrupted, baseline, "flag_conflict")
+    return len((flags.get("flag_conflict", set()) & rows) - before), len(rows)
+
+
 @dataclass
 class HarnessResult:
     source: str
@@ -586,10 +722,31 @@ class HarnessResult:
     seconds: dict[str, float]
     missing_flags: list[str]
     planted_per_kind: dict[str, int]
+    strata: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    conflicts_on_pairs: tuple[int, int] = (0, 0)
+
+    def score_of(self, defect: str, flag: str) -> Score | None:
+        return next((s for s in self.scores if s.defect == defect and s.flag == flag), None)
 
     def best(self, defect: str) -> Score | None:
         candidates = [s for s in self.scores if s.defect == defect]
         return max(candidates, key=lambda s: (s.recall, s.precision), default=None)
+
+    def target(self, group: str) -> tuple[float, float]:
+        """(recall, precision) of a defect group on the flag its target is judged on."""
+        if group == "near_duplicate":
+            caught, total = self.near_union
+            return (caught / total if total else float("nan")), self.near_union_precision
+        score = self.score_of(group, TARGETS[group][0])
+        return (score.recall, score.precision) if score else (float("nan"), float("nan"))
+
+    def meets(self, group: str) -> bool:
+        _, min_recall, min_precision = TARGETS[group]
+        recall, precision = self.target(group)
+        recall_ok = min_recall is None or recall >= min_recall
+        # precision is judged only where the flag fires ("precision >= 0.8 wherever the signal flags")
+        precision_ok = precision != precision or precision >= min_precision
+        return recall_ok and precision_ok
 
 
 def _union_precision(corrupted: Corrupted, flags: dict[str, set[int]], baseline: dict[str, set[int]] | None) -> float:
@@ -603,7 +760,7 @@ def _union_precision(corrupted: Corrupted, flags: dict[str, set[int]], baseline:
 
 def run_harness(n_rows: int = 2000, n_reviews: int = 400, seed: int = 0, out_dir: str | Path = "harness_out",
                 counts: dict[str, int] | None = None, baseline: bool = True, embeddings: bool = True,
-                reviews_from: str = "generated") -> HarnessResult:
+                reviews_from: str = "real") -> HarnessResult:
     out = Path(out_dir)
     clean, source = load_clean(n_rows, n_reviews, seed, reviews_from)
     counts = counts or default_counts(n_rows, n_reviews)
@@ -618,16 +775,27 @@ def run_harness(n_rows: int = 2000, n_reviews: int = 400, seed: int = 0, out_dir
     flags, _ = audit_flags(write_jsonl(corrupted.rows, out / "corrupted.jsonl"), out / "audit_corrupted",
                            embeddings, seed)
     seconds["corrupted_audit"] = time.perf_counter() - started
-    (out / "planted.json").write_text(json.dumps([{"kind": p.kind, "rows": list(p.rows)} for p in corrupted.planted]),
-                                      encoding="utf-8")
+    (out / "planted.json").write_text(json.dumps([{"kind": p.kind, "rows": list(p.rows), "note": p.note}
+                                                  for p in corrupted.planted]), encoding="utf-8")
     present = {w for words in EXPECTED.values() for w in words if any(w in f for f in flags)}
     missing = sorted({w for words in EXPECTED.values() for w in words} - present)
     per_kind: dict[str, int] = {}
     for p in corrupted.planted:
         per_kind[p.kind] = per_kind.get(p.kind, 0) + 1
+    by_strata = {
+        "language_swap by language": strata(corrupted, flags, base_flags, "language_swap", "flag_language_mismatch",
+                                            lambda note: note.split(",")[0]),
+        "language_swap by prompt length": strata(corrupted, flags, base_flags, "language_swap",
+                                                 "flag_language_mismatch", lambda note: note.split(", ")[-1]),
+        "truncation by response kind": strata(corrupted, flags, base_flags, "truncation", "flag_truncated_response"),
+        "label_flip by task": strata(corrupted, flags, base_flags, "label_flip", "flag_label_noise"),
+        "exact_duplicate by copy style": strata(corrupted, flags, base_flags, "exact_duplicate",
+                                                "flag_exact_duplicate"),
+    }
     return HarnessResult(source, len(corrupted.rows), counts, score(corrupted, flags, base_flags),
                          union_recall(corrupted, flags, base_flags, "near_duplicate"),
-                         _union_precision(corrupted, flags, base_flags), seconds, missing, per_kind)
+                         _union_precision(corrupted, flags, base_flags), seconds, missing, per_kind, by_strata,
+                         conflicts_on_pairs(corrupted, flags, base_flags))
 
 
 # ---------------------------------------------------------------- printing
@@ -648,22 +816,26 @@ def format_table(result: HarnessResult) -> str:
     caught, total = result.near_union
     lines += ["", f"near duplicates, any near-duplicate flag: recall {_pct(caught / total if total else float('nan'))}"
               f" ({caught}/{total}), precision {_pct(result.near_union_precision)}"]
+    flagged, pair_rows = result.conflicts_on_pairs
+    lines.append(f"conflict flags on the {pair_rows} rows of planted duplicate pairs: {flagged} (target 0)")
     if result.missing_flags:
         lines.append("flags not produced by this audit (signal missing or skipped): " + ", ".join(result.missing_flags))
-    lines += ["", "targets (issue 4):"]
-    for group, (min_recall, min_precision) in TARGETS.items():
-        if group == "near_duplicate":
-            recall = caught / total if total else float("nan")
-            precision = result.near_union_precision
-        else:
-            best = result.best(group)
-            recall = best.recall if best else float("nan")
-            precision = best.precision if best else float("nan")
-        ok = recall >= min_recall and precision >= min_precision
-        lines.append(f"  {group:16} recall {_pct(recall)} (>= {min_recall})  precision {_pct(precision)} "
-                     f"(>= {min_precision})  {'PASS' if ok else 'MISS'}")
+    lines += ["", "recall by stratum (found/planted):"]
+    for name, rows in result.strata.items():
+        if rows:
+            lines.append(f"  {name}: " + ", ".join(f"{k} {hit}/{n}" for k, hit, n in rows))
+    lines += ["", "targets (issue 11):"]
+    for group, (flag, min_recall, min_precision) in TARGETS.items():
+        recall, precision = result.target(group)
+        want = (f"(>= {min_recall})" if min_recall is not None else "(no target)")
+        lines.append(f"  {group:18} {flag:30} recall {_pct(recall)} {want:12} precision {_pct(precision)} "
+                     f"(>= {min_precision})  {'PASS' if result.meets(group) else 'MISS'}")
+    flagged_ok = "PASS" if result.conflicts_on_pairs[0] == 0 else "MISS"
+    lines.append(f"  {'duplicate pairs':18} {'flag_conflict':30} {result.conflicts_on_pairs[0]} conflict flags (= 0)  "
+                 f"{flagged_ok}")
     lines.append("prec = TP / (flagged - pre-existing), pre = rows of the clean data the same flag already "
-                 "flagged before planting; prec_all counts those as false positives too.")
+                 "flagged before planting; prec_all counts those as false positives too. A label-noise precision "
+                 "of n/a means the signal flagged nothing (it abstained: see its summary).")
     lines.append("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items()))
     return "\n".join(lines)
 
@@ -671,14 +843,12 @@ def format_table(result: HarnessResult) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=2000, help="general rows taken from the clean data")
-    parser.add_argument("--reviews", type=int, default=400, help="rows of the sentiment subset")
+    parser.add_argument("--reviews", type=int, default=400, help="classification rows (half SST-2, half AG News)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="harness_out", help="folder for the datasets and audit outputs")
-    parser.add_argument("--reviews-from", choices=("generated", "agnews", "sst2"), default="generated",
-                        help="classification subset: generated polar reviews (labels an embedding model can "
-                             "predict), or real AG News topics / SST-2 dev sentences, where all-MiniLM-L6-v2 "
-                             "neighbours agree with the label only 60-80%% of the time and label_noise abstains "
-                             "or misses (docs/benchmarks.md)")
+    parser.add_argument("--reviews-from", choices=("real", "generated", "agnews", "sst2"), default="real",
+                        help="classification rows: real SST-2 sentences and AG News articles (default), one of "
+                             "the two, or generated polar reviews (labels an embedding model predicts easily)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the audit of the clean data")
     parser.add_argument("--no-embeddings", action="store_true", help="cheap signals only")
     parser.add_argument("--json", help="also write the scores as JSON here")
@@ -691,6 +861,9 @@ def main(argv: list[str] | None = None) -> int:
             "source": result.source, "rows": result.rows, "planted": result.planted_per_kind,
             "near_union": {"caught": result.near_union[0], "planted": result.near_union[1],
                            "precision": result.near_union_precision},
+            "conflicts_on_duplicate_pairs": result.conflicts_on_pairs[0], "strata": result.strata,
+            "targets": {g: {"recall": result.target(g)[0], "precision": result.target(g)[1], "met": result.meets(g)}
+                        for g in TARGETS},
             "scores": [{**s.__dict__, "recall": s.recall, "precision": s.precision, "precision_all": s.precision_all}
                        for s in result.scores], "seconds": result.seconds}, indent=2), encoding="utf-8")
     return 0

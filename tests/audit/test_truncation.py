@@ -33,7 +33,7 @@ CUT = [
     ("Explain inflation.", "Inflation is a general rise in prices across an economy over time. It reduces the "
                            "purchasing power of money and is measured by price indices such as the CPI. Central "
                            "banks try to keep it", "fragment"),
-    ("Write two sentences.", "I like tea. It", "fragment"),
+    ("Say something about tea.", "I like tea. It", "fragment"),
     ("Translate to Chinese.", "我喜欢喝茶，因为", None),
     ("Translate to Chinese.", "我喜欢喝茶，", "dangling_punct"),
     ("What is 2+2?", "The answer is:", "dangling_punct"),

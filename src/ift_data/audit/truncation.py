@@ -44,11 +44,12 @@ ALWAYS_DANGLING = frozenset({"the", "a", "an", "of", "and", "or", "but", "nor", 
 # only in prose that is not verse.
 PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such", "if", "while", "its",
                             "including", "between", "among", "during", "toward", "towards", "upon", "via",
-                            "per", "from", "extremely", "highly", "quite", "rather"})
+                            "per", "from", "extremely", "i", "he", "she", "we", "they", "highly", "quite", "rather"})
 
 _TERMINAL = ".!?。！？…‼⁉"
 _CLOSERS = "\"'”’)]}»›*_`"
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\))\s+\S")
+_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\))\s+")
 _BARE_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\)|(?:Step|Day|Part)\s+\d+[.:)]?)\s*$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _SENTENCE_SPLIT = re.compile(r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\betc\.)"
@@ -58,6 +59,8 @@ _ATTRIBUTION = re.compile(r"(?:^|\s)[-–—]\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,
 _CODE_LINE = re.compile(r"[;{}]\s*$|^\s*(def|class|import|from|return|if|for|while|public|private|function|var|let|"
                         r"const|#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|elif|else|try|except|with|async)\b"
                         r"|^\s*<\w+[^>]*>|\w+\(.*\)\s*$|^\s*[\w.]+\s*=\s*\S")
+_CODE_START = re.compile(r"^\s*(def|class|import|from|return|if|for|while|public|private|function|var|let|const|"
+                         r"#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|[\w.]+\s*[:=]\s*\S)")
 _LATEX = re.compile(r"\$|\\[a-zA-Z]+|\\[(\[]")
 _HASHTAGS = re.compile(r"(?:^|\s)#\w+(?:\s+#\w+)*\s*$")
 _URL_END = re.compile(r"(?:https?://|www\.)\S+$")
@@ -91,7 +94,7 @@ class TruncationSettings:
     fragment_ratio: float = 0.5        # prose: last fragment shorter than this share of the median sentence
     fragment_min_sentences: int = 1    # ... when at least this many complete sentences give the median
     list_punctuated_share: float = 0.8  # lists: this share of earlier items end with sentence punctuation
-    list_min_items: int = 3            # ... in a list of at least this many items (the last one included)
+    list_min_items: int = 2            # ... in a list of at least this many items (the last one included)
     verse_max_line_words: int = 12     # verse: 3+ lines, most this short and unpunctuated
 
 
@@ -110,7 +113,7 @@ def looks_like_code(text: str) -> bool:
     if len(lines) == 1:
         line = lines[0]
         return bool(re.search(r"[{}]\s*$", line) or re.search(r"[=():].*;\s*$", line)
-                    or (line.rstrip().endswith(";") and _CODE_LINE.search(line)))
+                    or (line.rstrip().endswith(";") and _CODE_START.search(line)))
     return code >= 2 and code / len(lines) >= 0.4
 
 
@@ -169,7 +172,7 @@ def _dangling_word(text: str, verse: bool) -> str | None:
         return None
     words = _words(text)
     prev = re.sub(r"[^\w]", "", words[-2]).lower() if len(words) >= 2 else ""
-    if lw == "a" and (prev in _CHOICE_LABEL_BEFORE or not words[-2][:1].islower()):
+    if lw == "a" and prev in _CHOICE_LABEL_BEFORE:
         return None
     if lw in ALWAYS_DANGLING:
         return "dangling_word"
@@ -218,16 +221,36 @@ _REQUESTED = re.compile(r"(?i)\b(list|name|give|generate|provide|write|suggest|c
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+\S", re.M)
 
 
+def _items(text: str) -> int:
+    """How many items a response lists: numbered or bulleted lines when it is a list, else the
+    comma/semicolon/"and"-separated parts of its last line."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    marked = [ln for ln in lines if _LIST_ITEM.match(ln)]
+    inline = len(re.findall(r"(?:^|\s)\d{1,2}[.)]\s+\S", text))
+    if marked or inline >= 2:
+        return max(len(marked), inline)
+    return len([p for p in re.split(r",|;|\band\b|\bor\b|\|", lines[-1]) if p.strip()]) if lines else 0
+
+
 def _missing_items(text: str, instruction: str) -> str | None:
-    """A numbered list that stops before the number of items the instruction asked for."""
+    """A response that stops, without sentence punctuation, before it lists as many items as the
+    instruction asked for ("Name five animals." -> "1. Polar bear\n2. Arctic")."""
     asked = _REQUESTED.search(instruction)
     if not asked:
         return None
     want = _COUNT_WORDS.get(asked.group(2).lower()) or int(asked.group(2))
+    if re.search(r"[=<>{}]", text):
+        return None  # equations, markup
+    lines = [ln for ln in text.splitlines() if ln.strip()]
     numbers = [int(n) for n in _NUMBERED.findall(text)]
-    last_line = text.splitlines()[-1]
-    if len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1)) and len(numbers) < want \
-            and _NUMBERED.match(last_line):
+    if numbers and numbers != list(range(1, len(numbers) + 1)):
+        return None  # numbering restarts: sections, sub-steps
+    marked = [ln for ln in lines if _LIST_ITEM.match(ln)]
+    if marked and not _LIST_ITEM.match(lines[-1]):
+        return None  # the list ended and text follows it
+    if not marked and len(lines) > 1:
+        return None
+    if 1 <= _items(text) < want:
         return "missing_items"
     return None
 
@@ -238,9 +261,7 @@ def _list_item(text: str, settings: TruncationSettings) -> str | None:
         return None
     earlier = items[:-1]
     punctuated = sum(1 for it in earlier if it.rstrip("*_ ")[-1:] in _TERMINAL)
-    if punctuated >= settings.list_punctuated_share * len(earlier) and items[-1].rstrip("*_ ")[-1:] not in _TERMINAL:
-        if items[-1][-1:] in _CLOSERS:
-            return None
+    if punctuated >= settings.list_punctuated_share * len(earlier) and items[-1][-1:].isalnum():
         return "list_item"
     return None
 
@@ -313,15 +334,29 @@ def prose_end(response: str, instruction: str = "", settings: TruncationSettings
     if not text or looks_like_code(text) or _UNSPACED.search(text[-20:]):
         return False
     last = text.splitlines()[-1].strip()
+    if _LIST_ITEM.match(last):
+        content = _MARKER.sub("", last, count=1)
+        only_item = not any(_LIST_ITEM.match(ln) for ln in text.splitlines()[:-1])
+        # a list item reads as prose when it is the only one, or holds sentences of its own
+        if not (only_item or re.search(r"[a-z]{2}[.!?][\"')\]]?\s+[A-Z]", content)):
+            return False
+        last = content
+    if "=" in last or sum(1 for w in last.split() if w.isalpha()) < 0.5 * len(last.split()):
+        return False  # equations, codes
     short = len(last.split()) == 2 and last.split()[0] in _FRAGMENT_STARTS and last.split()[1][:1].islower()
-    if len(last.split()) < 3 and not short or _LIST_ITEM.match(last) or _HASHTAGS.search(last) or _URL_END.search(last):
+    if len(last.split()) < 3 and not short or _HASHTAGS.search(last) or _URL_END.search(last):
         return False
     parts = [p.split() for p in last.split(",")]
     if len(parts) >= 3 and max(map(len, parts)) <= 3 and not any(
             w.lower() in ALWAYS_DANGLING | PROSE_DANGLING - {"and", "or"} for p in parts for w in p):
         return False  # a word list: "dog, cat, hat"
-    if ":" in last and len(last.split(":")[-1].split()) <= 3:
-        return False  # "Verbs: walked, quickly"
+    if ":" in last and (len(last.split(":")[-1].split()) <= 3 or len(last.split(":")[0].split()) <= 3):
+        return False  # "Verbs: walked, quickly", "Dependent variable: grade received for the exam"
+    if _ATTRIBUTION.search(last) or len(re.findall(r"(?:^|\s)\d{1,2}[.)]\s+\S", last)) >= 2:
+        return False  # a quotation's author, an inline numbered list
+    words = [w for w in last.split() if w[:1].isalpha()]
+    if words and sum(1 for w in words if w[:1].isupper()) >= 0.6 * len(words) and len(words) >= 3:
+        return False  # a headline or title
     return not looks_like_verse(text, instruction, settings.verse_max_line_words)
 
 
@@ -329,12 +364,12 @@ def bare_end(response: str, instruction: str = "", settings: TruncationSettings 
     """Prose that stops on a lower-case word with no sentence punctuation ("... in which the pH"): a cut
     where the file's other prose ends with punctuation, a habit in human-written files (see noise.py)."""
     text = response.rstrip()
-    if not re.search(r"(?:^|\s)[\w'’-]*\w$", text) or not prose_end(text, instruction, settings):
+    if not re.search(r"(?:^|\s)[\w'’.,-]*\w$", text) or not prose_end(text, instruction, settings):
         return False
     # a lower-case last word, or any word or number at the end of a line that is not in Title Case
     last = text.splitlines()[-1].split()
     lower = sum(1 for w in last if w[:1].islower() and w not in _TITLE_SMALL_WORDS)
-    return last[-1][:1].islower() or lower >= 2
+    return last[-1][:1].islower() or lower >= (1 if len(last) >= 4 else 2)
 
 
 def truncation_suspect(response: str) -> bool:
@@ -373,12 +408,14 @@ def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColu
 
     A bare end (prose stopping on a word without sentence punctuation) is a cut only in a file whose prose
     otherwise ends with punctuation: when at most ``truncation_max_bare_end_share`` of a file's prose
-    responses (and at least ``truncation_min_prose_rows`` of them) end bare, each bare end is flagged
+    responses (at least ``truncation_min_prose_rows`` of them) end bare beyond the ``truncation_bare_per_strong``
+    bare ends expected per row with strong evidence of a cut, each bare end is flagged
     (reason ``bare_end``); in a file that often drops its final full stop (human-written answers) it is only
     a suspect. The summary gives each file's share and whether the rule was used."""
     settings = settings_from(ctx)
     max_share = float(ctx.rule("noise", "truncation_max_bare_end_share", 0.03))
     min_prose = int(ctx.rule("noise", "truncation_min_prose_rows", 50))
+    per_strong = float(ctx.rule("noise", "truncation_bare_per_strong", 0.6))
     responses = table["response"].to_list()
     instructions = table["instruction"].to_list()
     files = table["source_file"].to_list() if "source_file" in table.columns else [""] * table.height
@@ -387,18 +424,24 @@ def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColu
     bare: list[bool] = []
     for response, instruction in zip(responses, instructions, strict=True):
         response, instruction = response or "", instruction or ""
-        reasons.append(truncation_reason(response, instruction, settings))
+        reason = truncation_reason(response, instruction, settings)
+        reasons.append(reason)
         is_prose = prose_end(response, instruction, settings)
         prose.append(is_prose)
-        bare.append(is_prose and bare_end(response, instruction, settings))
+        bare.append(reason is None and is_prose and bare_end(response, instruction, settings))
     per_file: dict[str, dict[str, Any]] = {}
     for name in dict.fromkeys(files):
         rows = [i for i, f in enumerate(files) if f == name]
         n_prose = sum(prose[i] for i in rows)
         n_bare = sum(bare[i] for i in rows)
-        share = n_bare / n_prose if n_prose else 0.0
-        per_file[str(name)] = {"prose_rows": n_prose, "bare_end_rows": n_bare, "bare_end_share": round(share, 4),
-                               "bare_end_flagged": n_prose >= min_prose and share <= max_share}
+        n_strong = sum(reasons[i] is not None for i in rows)
+        # The file's habit: bare ends beyond those its cuts explain. A random cut shows strong evidence
+        # (a dangling word, comma, marker ...) or only a bare end in a ratio of about 10:7 (Alpaca and Dolly), so heavy
+        # truncation does not pass for a habit of dropping full stops.
+        habit = max(0.0, n_bare - per_strong * n_strong) / n_prose if n_prose else 0.0
+        per_file[str(name)] = {"prose_rows": n_prose, "bare_end_rows": n_bare, "strong_rows": n_strong,
+                               "bare_end_habit": round(habit, 4),
+                               "bare_end_flagged": n_prose >= min_prose and habit <= max_share}
     for i, name in enumerate(files):
         if reasons[i] is None and bare[i] and per_file[str(name)]["bare_end_flagged"]:
             reasons[i] = "bare_end"
