@@ -3,10 +3,14 @@ flags on planted near-duplicate pairs with short answers, none real)."""
 
 from __future__ import annotations
 
+import json
+import random
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import polars as pl
+import pytest
 from audit_tables import make_table
 
 from ift_data.audit.consistency import ConsistencySignal
@@ -49,3 +53,48 @@ def test_different_answers_to_one_prompt_are_still_a_conflict(ctx):
     rows = [("Is the sky blue on a clear day?", "", "Yes"), ("Is the sky blue on a clear day?", "", "No"),
             (PAINT, "", ANSWER), (PAINT, "", SWAPPED), (PAINT, "", "Green, orange and purple are the primary colors.")]
     assert _conflicts(rows, ctx) == [True] * 5
+
+
+def test_answers_that_differ_only_in_case_spacing_punctuation_or_order_are_not_a_conflict(ctx):
+    rows = [("Name the primary colors.", "", "Red, blue and yellow."), ("Name the primary colors.", "", "red, YELLOW  and blue"),
+            ("Which sign goes between 3 and 5?", "", "<"), ("Which sign goes between 3 and 5?", "", ">"),
+            ("What is 2 and 2 combined?", "", "2+2"), ("What is 2 and 2 combined?", "", "2*2"),
+            ("天空是蓝色的吗？", "", "是的。"), ("天空是蓝色的吗？", "", "是的")]
+    assert _conflicts(rows, ctx) == [False, False, True, True, True, True, False, False]
+
+
+def test_near_same_prompts_join_only_when_the_rules_ask(ctx):
+    long = "Read the following paragraph about the water cycle carefully and then answer whether it mentions rain at all"
+    rows = [(long + " please.", "", "Yes"), (long + " now.", "", "No")]
+    assert _conflicts(rows, ctx) == [False, False]  # default: the same prompt after normalization only
+    ctx.rules = {**ctx.rules, "consistency": {**ctx.rules["consistency"], "near_threshold": 0.7}}
+    assert _conflicts(rows, ctx) == [True, True]
+
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "instructions" / "alpaca_random_9k.json"
+
+
+def _swap_words(text: str, rng: random.Random) -> str:
+    words = text.split()
+    if len(words) < 2:
+        return text.upper()
+    j = rng.randrange(len(words) - 1)
+    words[j], words[j + 1] = words[j + 1], words[j]
+    return " ".join(words)
+
+
+@pytest.mark.skipif(not SHARED.is_file(), reason="shared Alpaca data not present")
+def test_planted_duplicate_pairs_of_real_rows_raise_no_conflict(ctx):
+    """Alpaca rows with short answers and a planted copy each (answer's adjacent words swapped, case and spacing
+    changed, the prompt case- or spacing-mangled): 0 conflict flags on the copies and their originals."""
+    rng = random.Random(0)
+    data = [r for r in json.loads(SHARED.read_text(encoding="utf-8"))[:3000] if 2 <= len(r["output"].split()) <= 15]
+    rows = [(r["instruction"], r["input"], r["output"]) for r in data]
+    copies = []
+    for i, (instruction, input_, output) in enumerate(rows[:300]):
+        mangle = i % 3
+        answer = _swap_words(output, rng) if mangle == 0 else output.upper() if mangle == 1 else "  " + output + " "
+        copies.append((instruction.upper() if i % 2 else "  ".join(instruction.split()), input_, answer))
+    flags = _conflicts(rows + copies, ctx)
+    assert sum(flags[:300]) == 0 and sum(flags[len(rows):]) == 0
+    assert sum(flags) <= 0.01 * len(flags), sum(flags)  # real conflicts among the clean rows stay rare

@@ -24,6 +24,7 @@ from ift_data.audit.dedup_exact import exact_groups
 from ift_data.audit.dedup_minhash import example_texts, short_field_keys
 from ift_data.audit.minhash import near_duplicate_clusters
 from ift_data.audit.text import EDGE_PUNCTUATION, UNSPACED_CLASS_RS, normalize_expr, unit_count_expr
+from ift_data.errors import UserError
 
 # A word, one character of an unspaced script, or a symbol that is not sentence punctuation.
 _PUNCTUATION_RS = "".join(f"\\x{{{ord(c):x}}}" for c in EDGE_PUNCTUATION)
@@ -50,6 +51,10 @@ class ConsistencySignal:
         left, right = [np.arange(n)], [exact_rep.astype(np.int64)]
         near_threshold = ctx.rule("consistency", "near_threshold", None)
         if near_threshold is not None:  # a rule set may join near-same prompts too
+            if isinstance(near_threshold, bool) or not isinstance(near_threshold, int | float) \
+                    or not 0 < near_threshold <= 1:
+                raise UserError(f"must be a number in (0, 1] or null, not {near_threshold!r}",
+                                field="consistency.near_threshold")
             prompts = table.select(pl.concat_str(["instruction", "input"], separator="\n")).to_series().to_list()
             near = near_duplicate_clusters(prompts, threshold=float(near_threshold), seed=ctx.seed, min_units=3,
                                            n_words=ctx.rule("consistency", "ngram_words", 2))

@@ -97,7 +97,9 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
             step.describe(entry.name)
             runs[entry.name] = _run_one(entry, table, ctx, options, columns, flags, timings)
             step.advance()
+    kept_started = time.perf_counter()
     runs = resolve_kept_copies(table, columns, flags, runs, rules.values)  # the best row of each duplicate cluster
+    timings["kept_copy"] = time.perf_counter() - kept_started
     ids = [table["id"]] if data.id_field else []  # --id: the dataset's own row ids
     signals = pl.DataFrame([table["row_id"], *ids, *columns.values(), *flags.values()])
     summary = _summary(data, rules.path, rules.values, options, runs, signals, rules.sha256)

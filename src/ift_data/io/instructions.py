@@ -241,7 +241,7 @@ def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int,
     assert source.data is not None
     lines = strip_bom(source.data).splitlines()
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
-    if not all(len(lines[i]) <= max_line_bytes for i in nonblank) or not _all_strict(lines, nonblank):
+    if not all(len(lines[i]) <= max_line_bytes for i in nonblank) or not _all_strict(lines, nonblank, id_field):
         return None
     try:
         frame = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), infer_schema_length=None)
@@ -255,13 +255,18 @@ def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int,
         return None
 
 
-def _all_strict(lines: list[bytes], nonblank: list[int]) -> bool:
+def _all_strict(lines: list[bytes], nonblank: list[int], id_field: str | None = None) -> bool:
     """Whether every line is strict JSON (no duplicate keys, NaN/Infinity, lone surrogates, deep nesting):
     polars would keep the first of two keys or drop a lone surrogate without a word, so any such line
-    sends the file to the line-by-line reader, which rejects it with its reason."""
+    sends the file to the line-by-line reader, which rejects it with its reason. So does an id (``id_field``)
+    that is not a string or an integer: polars would turn a list into its JSON text."""
     try:
         for i in nonblank:
-            if not isinstance(loads_strict(lines[i].decode("utf-8")), dict):
+            record = loads_strict(lines[i].decode("utf-8"))
+            if not isinstance(record, dict):
+                return False
+            if id_field is not None and (isinstance(record.get(id_field), bool)
+                                         or not isinstance(record.get(id_field), str | int)):
                 return False
     except (StrictJSONError, UnicodeDecodeError):
         return False
