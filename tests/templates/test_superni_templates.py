@@ -156,3 +156,11 @@ def test_import_superni_reports_a_bad_task_file(tmp_path: Path) -> None:
     assert "1 of 2 task files imported" in " ".join(result.output.split())
     assert "task002_broken.json" in result.output and "no 'Definition' key" in result.output
     assert (tmp_path / "tasks" / "task001_quoref_question_generation.yaml").is_file()
+
+
+@pytest.mark.parametrize("args", [("--family", "super/ni"), ("--encoding", "def-pos9")])
+def test_import_superni_refuses_bad_names_before_writing(tmp_path: Path, args: tuple[str, str]) -> None:
+    result = CliRunner().invoke(main, ["templates", "import-superni", str(FIXTURES), "--out", str(tmp_path / "o"),
+                                       *args])
+    assert result.exit_code != 0 and args[1] in result.output
+    assert not (tmp_path / "o").exists()

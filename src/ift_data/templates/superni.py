@@ -13,6 +13,7 @@ export's ``max_len`` / ``overflow`` bound length instead."""
 from __future__ import annotations
 
 import os
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from rich.table import Table
 
 from ift_data.errors import UserError
 
+FAMILY_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 PUNCTUATION = '"' + string.punctuation.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -145,6 +147,9 @@ def import_superni(path: Path, out_dir: Path, console: Console, *, family: str =
     from ift_data.io.atomic import atomic_open
     from ift_data.io.sources.superni import task_files, task_info
 
+    if not FAMILY_NAME.match(family):
+        raise UserError(f"family {family!r} must be lower case letters, digits, '_', '.' and '-' (it starts every "
+                        "template id)", field="family")
     for name in encodings:
         encoding_input(name)  # an unknown name fails before anything is written
     files = task_files(path)
