@@ -71,7 +71,7 @@ def infer(env: Any, bodies: list[str], roots: dict[str, Node]) -> None:
         tree = env.parse(body)
         free = meta.find_undeclared_variables(tree)
 
-        def value(expr: Any, scope: dict[str, Node]) -> Node | None:  # noqa: C901
+        def value(expr: Any, scope: dict[str, Node], free: set[str] = free) -> Node | None:  # noqa: C901
             if isinstance(expr, nodes.Name):
                 if expr.name in scope:
                     return scope[expr.name]
@@ -320,7 +320,7 @@ def main() -> int:
     args = parser.parse_args()
     import jinja2
     import yaml
-    from promptsource.templates import env
+    from promptsource.templates import env  # type: ignore[import-not-found]
 
     files = sorted(Path(d) / "templates.yaml" for d, _, f in os.walk(args.templates) if "templates.yaml" in f)
     datasets, seed, kept_templates = [], 1000, 0
@@ -334,11 +334,12 @@ def main() -> int:
             if template.answer_choices:
                 counts.append(template.answer_choices.count("|||") + 1)
         records = records_for(key, roots, counts)
-        cases, used = [], {}
+        cases: list[dict[str, Any]] = []
+        used: dict[str, dict[str, Any]] = {}
         for tkey, template in sorted(data["templates"].items(), key=lambda kv: kv[1].name):
             if len(used) >= args.per_dataset:
                 break
-            results = []
+            results: list[dict[str, Any]] = []
             for index, record in enumerate(records):
                 seed += 1
                 parts = render(template, record, seed, truncate=False)
@@ -360,8 +361,8 @@ def main() -> int:
            "datasets": datasets}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
-    cases = sum(len(d["cases"]) for d in datasets)
-    print(f"{kept_templates} templates across {len(datasets)} dataset files ({len(files)} read), {cases} cases; "
+    total = sum(len(d["cases"]) for d in datasets)
+    print(f"{kept_templates} templates across {len(datasets)} dataset files ({len(files)} read), {total} cases; "
           f"{args.out.stat().st_size / 1e6:.2f} MB -> {args.out}")
     return 0
 

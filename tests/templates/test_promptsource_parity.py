@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from ift_data.templates.pack import Template
-from ift_data.templates.promptsource_render import TEXT_VAR_LENGTH, PromptsourceRenderer, RenderError
+from ift_data.templates.promptsource_render import TEXT_VAR_LENGTH, PromptsourceRenderer
+from ift_data.templates.render import RenderError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "promptsource_parity" / "parity.json"
 
@@ -39,7 +40,7 @@ def test_fixture_covers_enough() -> None:
 @pytest.mark.parametrize("entry", DOC["datasets"], ids=lambda d: "/".join(filter(None, (d["dataset"], d["subset"]))))
 def test_parity(entry: dict[str, Any]) -> None:
     renderer = PromptsourceRenderer()
-    mismatches = []
+    mismatches: list[tuple[Any, ...]] = []
     for case in entry["cases"]:
         template = _template(case["template"], entry["templates"][case["template"]])
         record = entry["records"][case["record"]]

@@ -349,7 +349,7 @@ class LocalMutationSandbox(LimitedSandbox):
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         bound = getattr(__obj, "__self__", None)
         name = getattr(__obj, "__name__", "")
-        if type(bound) in _MUTATORS and name in _MUTATORS[type(bound)]:
+        if isinstance(bound, list | dict | set) and name in _MUTATORS.get(type(bound), ()):
             if id(bound) in __self.frozen:  # (a method fetched before the render froze its owner)
                 raise SecurityError(f"{type(bound).__name__}.{name}: the record's values are read-only")
             if name in ("extend", "update") or name.endswith("_update"):  # an iterator is counted, not trusted
