@@ -48,11 +48,12 @@ RECIPE_SECTIONS = {
     "dataset": (5, "    ", "datasets[0].bogus", "cluster, hard_cap, name, pack, related, source, split, task, weight"),
     "collection": (7, "    ", "datasets[1].bogus", "collection, datasets, mixing, weight"),
     "mixing": (12, "  ", "mixing.bogus", "mode, temperature, total, weight_cap"),
-    "expansion": (14, "  ", "expansion.bogus", "assignment, k, option_target, options, variants"),
+    "expansion": (14, "  ", "expansion.bogus", "assignment, inverted_share, k, option_target, options, variants"),
     "few_shot": (16, "  ", "few_shot.bogus", "k, max_chars, share, style"),
-    "held_out": (18, "  ", "held_out.bogus", "clusters, eval_split, write_eval"),
+    "held_out": (18, "  ", "held_out.bogus", "clusters, eval_split, variants, write_eval"),
     "schedule": (20, "  ", "schedule.bogus", "domain, domain_share, mode"),
-    "output": (22, "  ", "output.bogus", "chat_format, formats, mask, max_len, overflow, system_prompt, tokenizer"),
+    "output": (22, "  ", "output.bogus", "chat_format, formats, mask, max_len, overflow, system_prompt, tokenizer, "
+                                        "truncate_side"),
 }
 
 

@@ -88,7 +88,7 @@ def test_manifest_fields(tmp_path, examples):
     assert all(len(f["sha256"]) == 64 for f in manifest["files"])
     rec = manifest["masking_recommendation"]
     assert rec["mode"] == "instruction" and rec["n_examples"] == 4 and rec["unit"] == "words"
-    assert any("prompt_completion" in note for note in manifest["notes"])
+    assert any(w.startswith("prompt_completion: ") for w in manifest["warnings"])  # multi-turn: last-turn only
 
 
 def test_dataset_info_is_merged(tmp_path, examples):

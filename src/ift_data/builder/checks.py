@@ -72,7 +72,7 @@ def check_lint(entry: DatasetEntry, pack: TemplatePack, rows: Sequence[TaskRow],
     if issues and not allow:
         first = issues[0]
         raise LintFailure(f"template {first.template_id} fails lint ({first.code}) on the rows of task {entry.task.name!r} "
-                          f"({entry.task.path}): {first.message}; {len(issues)} lint error(s) in all; fix the "
+                          f"({entry.task.path}): {first.message}; {len(issues):,} lint error(s) in all; fix the "
                           "pack or the task spec, or pass --allow-lint-errors", issues,
                           file=first.file, line=first.line, field=f"templates.{first.template_id}")
     return issues

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from jinja2 import meta
@@ -44,6 +45,15 @@ class DatasetExpander:
         self._uses_options = [self._uses(t.input, "options") for t in self.templates]
         self._offset = derive_seed(seed, dataset, "round-robin") % len(self.templates)
         self._row_keys: list[tuple[Any, ...]] | None = None
+        self._groups = (tuple(i for i, t in enumerate(self.templates) if t.variant == "forward"),
+                        tuple(i for i, t in enumerate(self.templates) if t.variant == "inverted"))
+        self._share = _share(expansion.inverted_share, self._groups)
+
+    @property
+    def share_unmet(self) -> bool:
+        """An ``inverted_share`` was asked that this pack cannot give (it lacks the forward or the inverted
+        templates the share calls for): templates are then drawn from the variants it has."""
+        return self.expansion.inverted_share is not None and self._share is None
 
     def _uses(self, body: str, name: str) -> bool:
         try:
@@ -53,18 +63,53 @@ class DatasetExpander:
 
     # -- assignment -------------------------------------------------------------------------------
     def assignments(self, epoch: int = 0) -> list[Assignment]:
-        """The (row, template) pairs of one pass over the rows; later epochs use other templates."""
+        """The (row, template) pairs of one pass over the rows; later epochs use other templates.
+        With ``inverted_share``, each template draw first picks the variant (inverted with that
+        probability; round-robin spreads the inverted rows evenly, exact to one row), then a template of it."""
         count, mode = len(self.templates), self.expansion.assignment
-        if mode == "round-robin":
-            return [(i, (i + self._offset + epoch) % count) for i in range(len(self.rows))]
         if mode == "all":
             return [(i, t) for i in range(len(self.rows)) for t in range(count)]
+        if self._share is not None:
+            return self._shared_assignments(epoch, self._share)
+        if mode == "round-robin":
+            return [(i, (i + self._offset + epoch) % count) for i in range(len(self.rows))]
         if mode == "random":
             return [(i, rng_for(self.seed, self.dataset, i, "template", epoch).randrange(count))
                     for i in range(len(self.rows))]
         k = min(self.expansion.k, count)
         return [(i, t) for i in range(len(self.rows))
                 for t in sorted(rng_for(self.seed, self.dataset, i, "templates", epoch).sample(range(count), k))]
+
+    def _shared_assignments(self, epoch: int, share: Fraction) -> list[Assignment]:
+        forward, inverted = self._groups
+        mode, out = self.expansion.assignment, []
+        if mode == "round-robin":
+            used, p, q = [0, 0], share.numerator, share.denominator
+            for i in range(len(self.rows)):
+                at = i + self._offset + epoch  # the evenly spaced inverted rows move by one each pass
+                kind = (at + 1) * p // q - at * p // q  # 1 on exactly p of every q consecutive rows
+                group = (forward, inverted)[kind]
+                out.append((i, group[(used[kind] + self._offset + epoch) % len(group)]))
+                used[kind] += 1
+            return out
+        if mode == "random":
+            for i in range(len(self.rows)):
+                rng = rng_for(self.seed, self.dataset, i, "template", epoch)
+                group = inverted if rng.random() < share else forward
+                out.append((i, group[rng.randrange(len(group))]))
+            return out
+        k = min(self.expansion.k, len(self.templates))
+        for i in range(len(self.rows)):
+            rng = rng_for(self.seed, self.dataset, i, "templates", epoch)
+            left = [list(forward), list(inverted)]
+            picked = []
+            for _ in range(k):
+                kind = int(rng.random() < share)
+                if not left[kind]:
+                    kind = 1 - kind  # this variant is used up for the row: take the other
+                picked.append(left[kind].pop(rng.randrange(len(left[kind]))))
+            out.extend((i, t) for t in sorted(picked))
+        return out
 
     # -- rendering ----------------------------------------------------------------------------------
     def _context(self, row: TaskRow, template_index: int, rng: Any) -> dict[str, Any]:
@@ -176,6 +221,17 @@ class DatasetExpander:
             spans.append(("\n\n", "boilerplate"))
         spans.extend(query.input)
         return _message("user", spans), _message("assistant", query.target)
+
+
+def _share(wanted: float | None, groups: tuple[tuple[int, ...], tuple[int, ...]]) -> Fraction | None:
+    """The inverted share to draw with, exact (``0.3`` is 3/10, so round-robin gives 3 of every 10 rows);
+    None: draw from all templates alike (no share asked, or the pack lacks a variant the share needs)."""
+    if wanted is None:
+        return None
+    forward, inverted = groups
+    if (wanted > 0 and not inverted) or (wanted < 1 and not forward):
+        return None
+    return Fraction(wanted).limit_denominator(10**6)
 
 
 def _message(role: str, spans: list[Span]) -> Message:

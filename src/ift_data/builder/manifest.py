@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], ledgers: dict[str, Ledger], total: int,
                    held: dict[str, Any], evals: dict[str, DatasetOutcome], eval_ledgers: dict[str, Ledger],
                    outputs: dict[str, Any], packs: dict[str, TemplatePack] | None = None) -> dict[str, Any]:
-    """Everything a reader needs to trust the build: what went in (data files, and the recipe, task specs,
+    """Everything a reader needs to trust the build: what went in (data files, the held-out eval files
+    among them with ``purpose: eval``, and the recipe, task specs,
     labels files and template packs with the sha256 of the bytes as they were read), where every row
     went (merged from the stage counters of each dataset's ledger), what came out."""
     selected = sum(len(o.examples) for o in outcomes.values())
@@ -43,8 +44,9 @@ def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], ledgers:
         }
     held = {**held, "datasets": {name: {**record, **_eval_record(evals.get(name), eval_ledgers.get(name), outputs)}
                                  for name, record in held["datasets"].items()}}
-    inputs = [{"kind": "data", "dataset": name, "split": o.loaded.split, "path": _relative(o.loaded.path, recipe),
-               "sha256": o.loaded.sha256, "rows": o.loaded.rows_in} for name, o in outcomes.items()]
+    inputs = [{"kind": "data", "dataset": name, "split": o.loaded.split, "purpose": purpose,
+               "path": _relative(o.loaded.path, recipe), "sha256": o.loaded.sha256, "rows": o.loaded.rows_in}
+              for purpose, group in (("train", outcomes), ("eval", evals)) for name, o in group.items()]
     inputs += _config_inputs(recipe, packs or {})
     all_ledgers = [*ledgers.values(), *eval_ledgers.values()]
     export = {name: _export_count(name, section).to_json() for name, section in outputs.items()}
@@ -60,7 +62,8 @@ def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], ledgers:
                    "total_written": sum(s["counts"]["written"] for n, s in outputs.items() if n != "eval")},
         "expansion": {"assignment": recipe.expansion.assignment, "k": recipe.expansion.k,
                       "variants": list(recipe.expansion.variants), "options": recipe.expansion.options,
-                      "option_target": recipe.expansion.option_target},
+                      "option_target": recipe.expansion.option_target,
+                      "inverted_share": recipe.expansion.inverted_share},
         "few_shot": {"share": recipe.few_shot.share, "k": recipe.few_shot.k,
                      "max_chars": recipe.few_shot.max_chars, "style": recipe.few_shot.style},
         "schedule": {"mode": recipe.schedule.mode, "domain": list(recipe.schedule.domain),

@@ -71,7 +71,7 @@ class DatasetOutcome:
         for reject in loaded.rejects:
             ledger.drop(reject)
         for row in loaded.capped:
-            ledger.drop(Reject(row.file, row.line, f"hard cap {loaded.entry.hard_cap} reached", stage="cap",
+            ledger.drop(Reject(row.file, row.line, f"hard cap {loaded.entry.hard_cap:,} reached", stage="cap",
                                dataset=name))
         by_row: dict[int, list[str]] = {}
         for example_id, index in self.row_of.items():

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from ift_data.builder.checks import check_lint, check_not_all_rejected, split_held_out
 from ift_data.builder.expand import DatasetExpander
@@ -16,10 +17,11 @@ from ift_data.builder.manifest import build_manifest
 from ift_data.builder.outcome import DatasetOutcome, render_all, select
 from ift_data.builder.outdir import check_out_dir, discard, fresh_dir, swap_in
 from ift_data.builder.plan import plan_counts
-from ift_data.builder.recipe import Collection, DatasetEntry, OutputSpec, Recipe, load_recipe
+from ift_data.builder.recipe import Collection, DatasetEntry, ExpansionSpec, OutputSpec, Recipe, load_recipe
 from ift_data.builder.seeds import rng_for
 from ift_data.builder.sources import MAX_FIELD_CHARS, load_dataset, with_entry_packs
 from ift_data.errors import SpecError
+from ift_data.export import ExportOptions, check_export_options
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.io.run_lock import run_lock
 from ift_data.report.progress import step_progress
@@ -78,6 +80,8 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
         recipe = replace(recipe, seed=seed)
     if output:
         recipe = replace(recipe, output=replace(recipe.output, **{k: v for k, v in output.items() if v is not None}))
+    export_options = _export_options(recipe.output)
+    check_export_options(export_options)
     packs = with_entry_packs(load_packs(recipe.template_dirs or [bundled("templates")]), recipe)
     check_unique_ids(packs)
     train, held = split_held_out(recipe)
@@ -89,6 +93,7 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
     for entry in train:
         outcome, expanders[entry.name] = _prepare(recipe, entry, entry.split, packs, renderer, limits, checks)
         outcomes[entry.name] = outcome
+        _warn_share_unmet(entry, expanders[entry.name], console)
     rates, counts, total = plan_counts(recipe.root, {name: o.pool for name, o in outcomes.items()})
 
     with step_progress(console, "rendering", sum(counts.values())) as step:
@@ -100,7 +105,9 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
 
     work = fresh_dir(out_dir)
     try:
-        sections, inputs = _export(recipe, outcomes, [ex for o in evals.values() for ex in o.examples], work)
+        sections, inputs = _export(recipe, export_options, outcomes, [ex for o in evals.values() for ex in o.examples],
+                                   work)
+        _print_export_warnings(sections, console)
         written, dropped = _export_fates(sections, inputs)
         ledgers = {name: o.settle(written, dropped) for name, o in outcomes.items()}
         eval_ledgers = {name: o.settle(written, dropped) for name, o in evals.items()}
@@ -115,17 +122,32 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
 
 
 def _prepare(recipe: Recipe, entry: DatasetEntry, split: str, packs: dict[str, TemplatePack], renderer: Renderer,
-             limits: dict[str, Any], checks: BuildChecks) -> tuple[DatasetOutcome, DatasetExpander]:
-    """Read one dataset split, refuse it when every row is rejected, lint its pack on its rows."""
+             limits: dict[str, Any], checks: BuildChecks, expansion: ExpansionSpec | None = None
+             ) -> tuple[DatasetOutcome, DatasetExpander]:
+    """Read one dataset split, refuse it when every row is rejected, lint its pack on its rows.
+    ``expansion``: how to expand it (default: the recipe's; the held-out eval split uses its own variants)."""
+    expansion = expansion or recipe.expansion
     loaded = load_dataset(entry, split, recipe.seed, Path(recipe.path).resolve().parent, **limits)
     if not loaded.rows and not loaded.capped:
         check_not_all_rejected(entry.name, loaded.rows_in, loaded.rejects, checks.allow_empty_datasets)
     pack = packs[entry.task.family]
-    issues = check_lint(loaded.entry, pack, loaded.rows, recipe.expansion.variants, checks.allow_lint_errors)
-    expander = DatasetExpander(entry.name, split, loaded.rows, pack, loaded.label_names, recipe.expansion,
+    if not any(t.variant in expansion.variants for t in pack.templates):
+        raise SpecError(f"dataset {entry.name!r}: template pack {pack.family!r} has no "
+                        f"{' or '.join(expansion.variants)} template", file=pack.path, field="templates")
+    issues = check_lint(loaded.entry, pack, loaded.rows, expansion.variants, checks.allow_lint_errors)
+    expander = DatasetExpander(entry.name, split, loaded.rows, pack, loaded.label_names, expansion,
                                recipe.few_shot, recipe.seed, renderer)
     outcome = DatasetOutcome(loaded, pool=len(expander.assignments(0)), lint_errors=[i.format() for i in issues])
     return outcome, expander
+
+
+def _warn_share_unmet(entry: DatasetEntry, expander: DatasetExpander, console: Console) -> None:
+    if expander.share_unmet:
+        have = sorted({t.variant for t in expander.templates})
+        console.print(f"[bold yellow]warning:[/] dataset {escape(entry.name)}: expansion.inverted_share "
+                      f"{expander.expansion.inverted_share:g} cannot be met: template pack "
+                      f"{escape(entry.task.family)!r} has only {' and '.join(have)} templates, so every example uses "
+                      f"them (manifest.json → datasets → variants)", highlight=False, soft_wrap=True)
 
 
 def _check_rendered(outcome: DatasetOutcome, checks: BuildChecks) -> None:
@@ -149,15 +171,19 @@ def _check_families(entries: list[DatasetEntry], packs: dict[str, TemplatePack])
 def _held_out_eval(recipe: Recipe, held: list[DatasetEntry], packs: dict[str, TemplatePack], renderer: Renderer,
                    limits: dict[str, Any], checks: BuildChecks) -> tuple[dict[str, DatasetOutcome], dict[str, Any]]:
     """Every row of each held-out dataset's eval split, rendered once (no cap, no sampling)."""
-    info: dict[str, Any] = {"clusters": list(recipe.held_out.clusters), "datasets": {}}
+    info: dict[str, Any] = {"clusters": list(recipe.held_out.clusters), "variants": list(recipe.held_out.variants),
+                            "datasets": {}}
     evals: dict[str, DatasetOutcome] = {}
     split = recipe.held_out.eval_split
+    variants = recipe.held_out.variants
+    expansion = replace(recipe.expansion, variants=variants,
+                        inverted_share=recipe.expansion.inverted_share if len(set(variants)) == 2 else None)
     for entry in held:
         info["datasets"][entry.name] = {"cluster": entry.task.cluster, "related": list(entry.task.related),
                                         "in_train": False}
         if recipe.held_out.write_eval and split in dict(entry.task.source.splits):
             outcome, expander = _prepare(recipe, replace(entry, hard_cap=None), split, packs, renderer, limits,
-                                         checks)
+                                         checks, expansion)
             render_all(outcome, expander)
             _check_rendered(outcome, checks)
             evals[entry.name] = outcome
@@ -185,15 +211,28 @@ def _mixed(outcomes: dict[str, DatasetOutcome], seed: int, names: set[str] | Non
     return examples
 
 
-def _export(recipe: Recipe, outcomes: dict[str, DatasetOutcome], eval_examples: list[Example],
+def _export_options(spec: OutputSpec) -> ExportOptions:
+    return ExportOptions(formats=spec.formats, chat_format=spec.chat_format, mask_mode=spec.mask,
+                         system_prompt=spec.system_prompt, tokenizer=spec.tokenizer, max_len=spec.max_len,
+                         overflow=spec.overflow, truncate_side=spec.truncate_side)
+
+
+def _print_export_warnings(sections: dict[str, Any], console: Console) -> None:
+    """What the files cannot carry (a mask mode, chat markers the tokenizer lacks), once per message."""
+    where: dict[str, list[str]] = {}
+    for name, section in sections.items():
+        for message in section.get("warnings", []):
+            where.setdefault(message, []).append(name)
+    for message, names in where.items():
+        console.print(f"[bold yellow]warning:[/] export {', '.join(names)}: {escape(message)}", highlight=False,
+                      soft_wrap=True)
+
+
+def _export(recipe: Recipe, options: ExportOptions, outcomes: dict[str, DatasetOutcome], eval_examples: list[Example],
             out_dir: Path) -> tuple[dict[str, Any], dict[str, list[Example]]]:
     """(the manifest section of each output, the examples given to it)."""
-    from ift_data.export import ExportOptions, export_examples
+    from ift_data.export import export_examples, settle_dataset_info
 
-    spec: OutputSpec = recipe.output
-    options = ExportOptions(formats=spec.formats, chat_format=spec.chat_format, mask_mode=spec.mask,
-                            system_prompt=spec.system_prompt, tokenizer=spec.tokenizer, max_len=spec.max_len,
-                            overflow=spec.overflow)
     inputs: dict[str, list[Example]] = {}
     if recipe.schedule.mode == "dmt":
         inputs["stage1"], inputs["stage2"] = _dmt_stages(recipe, outcomes)
@@ -202,6 +241,7 @@ def _export(recipe: Recipe, outcomes: dict[str, DatasetOutcome], eval_examples: 
     if eval_examples:
         inputs["eval"] = eval_examples
     sections = {name: export_examples(examples, out_dir, name, options) for name, examples in inputs.items()}
+    settle_dataset_info(sections, out_dir)
     return sections, inputs
 
 

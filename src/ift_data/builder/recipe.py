@@ -57,6 +57,9 @@ class ExpansionSpec:
     variants: tuple[str, ...] = ("forward", "inverted")
     options: str = "fixed"
     option_target: str = "text"  # text | marker
+    # Share of inverted templates among a dataset's template draws; None: as the pack gives them (each
+    # template of the listed variants equally likely, so the share is the pack's inverted / all).
+    inverted_share: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ class HeldOutSpec:
     clusters: tuple[str, ...] = ()
     write_eval: bool = True
     eval_split: str = "validation"
+    variants: tuple[str, ...] = ("forward",)  # FLAN: held-out tasks are scored on original-task templates
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,7 @@ class OutputSpec:
     tokenizer: str | None = None
     max_len: int | None = None
     overflow: str = "drop"
+    truncate_side: str = "right"  # with overflow: truncate, which end is cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,13 +116,23 @@ class Recipe:
 COLLECTION_KEYS = ("collection", "datasets", "mixing", "weight")
 DATASET_KEYS = ("task", "name", "split", "hard_cap", "weight", *INLINE_KEYS)
 MIXING_KEYS = ("mode", "weight_cap", "temperature", "total")
-EXPANSION_KEYS = ("assignment", "k", "variants", "options", "option_target")
+EXPANSION_KEYS = ("assignment", "k", "variants", "options", "option_target", "inverted_share")
 FEW_SHOT_KEYS = ("share", "k", "max_chars", "style")
-HELD_OUT_KEYS = ("clusters", "write_eval", "eval_split")
+HELD_OUT_KEYS = ("clusters", "write_eval", "eval_split", "variants")
 SCHEDULE_KEYS = ("mode", "domain", "domain_share")
-OUTPUT_KEYS = ("formats", "chat_format", "mask", "system_prompt", "tokenizer", "max_len", "overflow")
+OUTPUT_KEYS = ("formats", "chat_format", "mask", "system_prompt", "tokenizer", "max_len", "overflow",
+               "truncate_side")
 TOP_KEYS = ("name", "seed", "templates", "datasets", "mixing", "expansion", "few_shot", "held_out",
             "schedule", "output", "description")
+# Every key a recipe may hold, by section ("datasets[]": a dataset entry, "collection": a nested
+# collection); docs/recipes.md documents each one (tests/builder/test_recipe_knobs.py checks it).
+RECIPE_KEYS: dict[str, tuple[str, ...]] = {
+    "": TOP_KEYS, "datasets[]": DATASET_KEYS, "collection": COLLECTION_KEYS, "mixing": MIXING_KEYS,
+    "expansion": EXPANSION_KEYS, "few_shot": FEW_SHOT_KEYS, "held_out": HELD_OUT_KEYS, "schedule": SCHEDULE_KEYS,
+    "output": OUTPUT_KEYS,
+}
+BUNDLED_TEMPLATES = "bundled"  # in `templates:`, the packs shipped with ift-data
+VARIANTS = ("forward", "inverted")
 MASKS = tuple(MASK_MODES)
 # Below this, the rates r ** (1 / T) underflow to 0.0 for every dataset and the mix collapses (at
 # T = 0.0001 two of 24 examples were written); 0.1 already gives nearly all of the total to the largest.
@@ -209,7 +224,7 @@ def _chat_format(out: Section, path: Path, allow: bool) -> str:
 
 
 def _output(top: Section, path: Path, allow: bool) -> OutputSpec:
-    from ift_data.export import ALIASES, EXPORTERS, OVERFLOW_POLICIES
+    from ift_data.export import ALIASES, EXPORTERS, OVERFLOW_POLICIES, TRUNCATE_SIDES
 
     out = top.section("output", OUTPUT_KEYS)
     formats = out.names("formats", ("segments",))
@@ -221,6 +236,7 @@ def _output(top: Section, path: Path, allow: bool) -> OutputSpec:
         system_prompt=out.text("system_prompt"), tokenizer=_tokenizer(out, path, allow),
         max_len=out.integer("max_len", None, above=True),
         overflow=out.choice("overflow", OVERFLOW_POLICIES, "drop"),
+        truncate_side=out.choice("truncate_side", TRUNCATE_SIDES, "right"),
     )
 
 
@@ -239,28 +255,14 @@ def load_recipe(path: str | Path, *, allow_outside_paths: bool = False) -> Recip
     doc, sha256 = load_yaml_hashed(path)
     top = Section(doc, TOP_KEYS, file=str(path))
     seed = top.integer("seed", 0, maximum=MAX_SEED) or 0
-    templates = top.names("templates")
     name = top.text("name", path.stem) or path.stem
     root = Collection(name=name, members=_members(top, path, set(), allow), mixing=_mixing(top))
-    exp = top.section("expansion", EXPANSION_KEYS)
-    variants = exp.names("variants", ("forward", "inverted"))
-    if not variants or not set(variants) <= {"forward", "inverted"}:
-        raise exp.fail("variants must list forward and/or inverted", "variants")
     fs = top.section("few_shot", FEW_SHOT_KEYS)
     ho = top.section("held_out", HELD_OUT_KEYS)
     sc = top.section("schedule", SCHEDULE_KEYS)
     return Recipe(
-        name=root.name, seed=seed,
-        template_dirs=tuple(resolve_inside(path.parent, t, allow, lambda m: top.fail(m, "templates"))
-                            for t in templates),
-        root=root,
-        expansion=ExpansionSpec(
-            assignment=exp.choice("assignment", ASSIGNMENTS, "round-robin"),
-            k=exp.integer("k", 2, above=True) or 2,
-            variants=variants,
-            options=exp.choice("options", OPTION_MODES, "fixed"),
-            option_target=exp.choice("option_target", ("text", "marker"), "text"),
-        ),
+        name=root.name, seed=seed, template_dirs=_template_dirs(top, path, allow), root=root,
+        expansion=_expansion(top),
         few_shot=FewShotSpec(
             share=fs.number("share", 0.0, maximum=1) or 0.0,
             k=fs.integer("k", 2, above=True, maximum=MAX_FEW_SHOT_K) or 2,
@@ -271,6 +273,7 @@ def load_recipe(path: str | Path, *, allow_outside_paths: bool = False) -> Recip
             clusters=ho.names("clusters"),
             write_eval=ho.flag("write_eval", True),
             eval_split=ho.text("eval_split", "validation") or "validation",
+            variants=_variants(ho, ("forward",)),
         ),
         schedule=ScheduleSpec(
             mode=sc.choice("mode", ("single", "dmt"), "single"),
@@ -279,6 +282,51 @@ def load_recipe(path: str | Path, *, allow_outside_paths: bool = False) -> Recip
         ),
         output=_output(top, path, allow),
         path=str(path), sha256=sha256,
+    )
+
+
+def _template_dirs(top: Section, path: Path, allow: bool) -> tuple[Path, ...]:
+    """The pack folders or files, in order; ``bundled`` is the packs shipped with ift-data (a folder of
+    that name is written ``./bundled``). Absent: the bundled packs only."""
+    from ift_data.resources import bundled
+
+    dirs: list[Path] = []
+    for value in top.names("templates"):
+        if value == BUNDLED_TEMPLATES:
+            found = bundled("templates")
+        else:
+            found = resolve_inside(path.parent, value, allow, lambda m: top.fail(m, "templates"))
+        if found.resolve() in [d.resolve() for d in dirs]:
+            raise top.fail(f"{value!r} is listed twice (as {found})", "templates")
+        dirs.append(found)
+    return tuple(dirs)
+
+
+def _variants(node: Section, default: tuple[str, ...]) -> tuple[str, ...]:
+    variants = node.names("variants", default)
+    if not variants or not set(variants) <= set(VARIANTS):
+        raise node.fail("variants must list forward and/or inverted", "variants")
+    return variants
+
+
+def _expansion(top: Section) -> ExpansionSpec:
+    exp = top.section("expansion", EXPANSION_KEYS)
+    variants = _variants(exp, VARIANTS)
+    assignment = exp.choice("assignment", ASSIGNMENTS, "round-robin")
+    share = exp.number("inverted_share", None, maximum=1)
+    if share is not None and set(variants) != set(VARIANTS):
+        raise exp.fail(f"inverted_share needs both variants (variants is {list(variants)}): with one variant "
+                       "there is no share to choose", "inverted_share")
+    if share is not None and assignment == "all":
+        raise exp.fail("inverted_share does not apply to `assignment: all` (every template of each row is used); "
+                       "choose round-robin, random or k, or leave inverted_share out", "inverted_share")
+    return ExpansionSpec(
+        assignment=assignment,
+        k=exp.integer("k", 2, above=True) or 2,
+        variants=variants,
+        options=exp.choice("options", OPTION_MODES, "fixed"),
+        option_target=exp.choice("option_target", ("text", "marker"), "text"),
+        inverted_share=share,
     )
 
 

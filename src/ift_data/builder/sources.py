@@ -77,7 +77,7 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
                                   f"the --max-field-chars limit of {max_field_chars:,}",
                                   dict(task.fields)[long_slot], "map", entry.name))
         elif max_rows is not None and len(rows) >= max_rows:
-            rejects.append(Reject(row.file, row.line, f"over --max-rows {max_rows}: not read into the build",
+            rejects.append(Reject(row.file, row.line, f"over --max-rows {max_rows:,}: not read into the build",
                                   None, "limit", entry.name))
         else:
             rows.append(row)

@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from ift_data.chat.format import ChatFormat, FormatError, find_reserved, format_example
-from ift_data.chat.masking import apply_mask, check_mask_mode
+from ift_data.chat.masking import DEFAULT_MASK_MODE, apply_mask, check_mask_mode
 from ift_data.chat.recommend import recommend_for_texts
 from ift_data.chat.registry import get_chat_format
 from ift_data.errors import UserError
@@ -28,6 +28,7 @@ EXPORTERS: dict[str, ModuleType] = {
     m.NAME: m for m in (segments, messages, prompt_completion, alpaca, sharegpt, text, tokenized)}
 ALIASES = {"prompt-completion": prompt_completion.NAME}
 OVERFLOW_POLICIES = ("drop", "truncate")
+TRUNCATE_SIDES = ("right", "left")  # right: keep the first max_len tokens (cut the end); left: keep the end
 DATASET_INFO_FILE = "dataset_info.json"
 
 
@@ -40,6 +41,7 @@ class ExportOptions:
     tokenizer: str | None = None         # local path
     max_len: int | None = None
     overflow: str = "drop"               # drop | truncate
+    truncate_side: str = "right"         # right (cut the end) | left (cut the start, BOS kept)
     masking_rules: str | None = None     # path of the recommendation rules (default rules/masking.yaml)
 
 
@@ -53,6 +55,8 @@ def _check(options: ExportOptions) -> tuple[str, ...]:
     check_mask_mode(options.mask_mode)
     if options.overflow not in OVERFLOW_POLICIES:
         raise UserError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}", field="overflow")
+    if options.truncate_side not in TRUNCATE_SIDES:
+        raise UserError(f"truncate_side must be one of {', '.join(TRUNCATE_SIDES)}", field="truncate_side")
     if options.max_len is not None and (options.max_len < 2 or options.tokenizer is None):
         raise UserError("max_len needs a tokenizer and must be at least 2", field="max_len")
     if "tokenized" in formats and options.tokenizer is None:
@@ -102,6 +106,41 @@ def _write_dataset_info(out_dir: Path, entries: dict[str, Any]) -> Path:
     return path
 
 
+def _mask_warnings(formats: Sequence[str], items: list[Rendered], context: ExportContext) -> list[str]:
+    """One warning per file that cannot carry the mask mode. When no file carries a mode other than the
+    default, the mode would be written nowhere: that is an error."""
+    limits = {fmt: EXPORTERS[fmt].mask_limit(items, context) for fmt in formats
+              if hasattr(EXPORTERS[fmt], "mask_limit")}
+    limits = {fmt: why for fmt, why in limits.items() if why}
+    if context.mask_mode != DEFAULT_MASK_MODE and len(limits) == len(formats):
+        first = next(iter(limits))
+        raise UserError(f"mask mode {context.mask_mode!r} cannot be written in any requested format "
+                        f"({', '.join(formats)}): {first}: {limits[first]}; add the segments or tokenized "
+                        "format, or choose another mask mode", field="mask")
+    return [f"{fmt}: {why}" for fmt, why in limits.items()]
+
+
+def check_export_options(options: ExportOptions) -> None:
+    """The checks ``export_examples`` makes before it writes, made up front (a build runs them before it
+    reads any data): formats, mask mode and whether some requested file can carry it, overflow, limits."""
+    formats = _check(options)
+    context = ExportContext("", options.mask_mode, get_chat_format(options.chat_format))
+    _mask_warnings(formats, [], context)
+
+
+def settle_dataset_info(sections: dict[str, dict[str, Any]], out_dir: Path) -> None:
+    """``dataset_info.json`` is one file shared by every output section that adds entries to it: once all
+    are written, each section's listing of it gets the final sha256 and entry count (its own entries stay
+    under ``entries``)."""
+    path = Path(out_dir) / DATASET_INFO_FILE
+    listings = [f for s in sections.values() for f in s.get("files", []) if f["path"] == DATASET_INFO_FILE]
+    if not listings or not path.is_file():
+        return
+    sha256, total = _sha256(path), len(json.loads(path.read_text(encoding="utf-8")))
+    for listing in listings:
+        listing.update(sha256=sha256, rows=total)
+
+
 def export_examples(examples: Sequence[Example], out_dir: Path, name: str, options: ExportOptions) -> dict:
     """Write <out_dir>/<name>.<format>.jsonl for each format (dataset_info.json for sharegpt/alpaca);
     return a JSON-serializable manifest section: files with row counts and sha256, format, mask mode,
@@ -133,16 +172,21 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
 
     counts = {"bos_prepended": 0, "eos_appended": 0, "truncated": 0, "unknown_tokens": 0}
     context = ExportContext(name, options.mask_mode, chat_format)
+    warnings: list[str] = []
     if tokenizer is not None:
         kept = []
-        for item, result in zip(items, tokenized.encode(items, tokenizer, options.max_len, options.overflow,
-                                                         counts), strict=True):
+        encoded = tokenized.encode(items, tokenizer, options.max_len, options.overflow, counts,
+                                   side=options.truncate_side)
+        for item, result in zip(items, encoded, strict=True):
             if isinstance(result, str):
                 rejects.append(_reject(item.example, result, "tokens"))
             else:
                 kept.append(Rendered(item.formatted, item.segments, result))
         items = kept
         context.notes.extend(tokenized.format_token_notes(chat_format.written_tokens(), tokenizer))
+        if "tokenized" in formats:
+            warnings.extend(tokenized.marker_warnings(chat_format.written_tokens(), tokenizer, items))
+    warnings[:0] = _mask_warnings(formats, items, context)
 
     files, dataset_info = [], {}
     for fmt in formats:
@@ -169,14 +213,17 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
         "tokenizer": tokenized.tokenizer_fingerprint(options.tokenizer) if options.tokenizer else None,
         "max_len": options.max_len,
         "overflow": options.overflow,
+        "truncate_side": options.truncate_side,
         "counts": {"examples_in": len(examples), "written": len(items), "rejected": len(rejects),
                    "dropped_overflow": sum(r["reason"].endswith("(overflow: drop)") for r in rejects), **counts},
         "files": files,
         "rejects": rejects,
         "notes": context.notes,
+        "warnings": warnings,
         "masking_recommendation": _recommendation(items, tokenizer, options.masking_rules),
         "options": asdict(options),
     }
 
 
-__all__ = ["EXPORTERS", "ExportOptions", "export_examples"]
+__all__ = ["EXPORTERS", "TRUNCATE_SIDES", "ExportOptions", "check_export_options", "export_examples",
+           "settle_dataset_info"]

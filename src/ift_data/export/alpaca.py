@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ift_data.export.base import ExportContext, Rendered
+from ift_data.export.base import ExportContext, Rendered, llamafactory_mask_limit
 
 NAME = "alpaca"
 
@@ -37,3 +37,8 @@ def dataset_info(file_name: str, context: ExportContext) -> dict[str, Any]:
 def notes(items: list[Rendered], context: ExportContext) -> list[str]:
     return ["alpaca: LLaMA-Factory trains the responses (history answers included); set train_on_prompt "
             "for instruction modelling, mask_history for last-turn"]
+
+
+def mask_limit(items: list[Rendered], context: ExportContext) -> str | None:
+    """Why this file cannot carry the mask mode (None when it can): LLaMA-Factory's own settings decide."""
+    return llamafactory_mask_limit(items, context)

@@ -1,8 +1,9 @@
 """What every exporter shares: the rendered (formatted + masked) example and the exporter contract.
 
 An exporter is one module with ``NAME`` and ``rows(items, context) -> Iterator[dict]``; it may add
-``notes(items, context) -> list[str]`` (what the format cannot express) and
-``dataset_info(file_name, context) -> dict`` (a LLaMA-Factory ``dataset_info.json`` entry).
+``notes(items, context) -> list[str]`` (how a trainer reads the file),
+``mask_limit(items, context) -> str | None`` (why the file cannot carry the mask mode; absent: it carries
+every mode) and ``dataset_info(file_name, context) -> dict`` (a LLaMA-Factory ``dataset_info.json`` entry).
 """
 
 from __future__ import annotations
@@ -72,3 +73,17 @@ class ExportContext:
 
 def multi_turn(items: list[Rendered]) -> bool:
     return any(sum(m.role == "assistant" for m in r.formatted.messages) > 1 for r in items)
+
+
+def llamafactory_mask_limit(items: list[Rendered], context: ExportContext) -> str | None:
+    """LLaMA-Factory records carry no labels: by default it trains every answer (``response``); its
+    ``mask_history`` trains the last one (``last-turn``, the same thing for single-turn data)."""
+    mode = context.mask_mode
+    if mode == "response" or (mode == "last-turn" and not multi_turn(items)):
+        return None
+    if mode == "last-turn":
+        return ("the records carry no labels; LLaMA-Factory trains every answer unless you set mask_history: true "
+                "(mask mode 'last-turn')")
+    return (f"the records carry no labels; LLaMA-Factory trains the answers only, not mask mode {mode!r} "
+            "(train_on_prompt: true trains the whole prompt, close to 'full'): use the segments or tokenized "
+            "file for it")

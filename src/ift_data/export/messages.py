@@ -24,8 +24,13 @@ def rows(items: list[Rendered], context: ExportContext) -> Iterator[dict[str, An
 
 
 def notes(items: list[Rendered], context: ExportContext) -> list[str]:
-    out = ["messages: the chat format is applied by the trainer (the tokenizer's chat template)"]
-    if context.mask_mode in ("instruction", "boilerplate", "full"):
-        out.append(f"messages: 'weight' marks assistant turns only; mask mode {context.mask_mode!r} also trains "
-                   "user text, which weights cannot express: use the segments or tokenized file")
-    return out
+    return ["messages: the chat format is applied by the trainer (the tokenizer's chat template)"]
+
+
+def mask_limit(items: list[Rendered], context: ExportContext) -> str | None:
+    """Why this file cannot carry the mask mode (None when it can): ``weight`` marks whole assistant turns."""
+    if context.mask_mode in ("response", "last-turn"):
+        return None
+    return (f"'weight' marks whole assistant turns only; mask mode {context.mask_mode!r} also trains user or "
+            "template text, which weights cannot express (the trainer will train assistant turns only): use the "
+            "segments or tokenized file for it")

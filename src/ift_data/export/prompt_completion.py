@@ -33,8 +33,10 @@ def rows(items: list[Rendered], context: ExportContext) -> Iterator[dict[str, An
         yield {"id": item.example.id, "prompt": prompt, "completion": completion}
 
 
-def notes(items: list[Rendered], context: ExportContext) -> list[str]:
+def mask_limit(items: list[Rendered], context: ExportContext) -> str | None:
+    """Why this file cannot carry the mask mode (None when it can): only the completion trains."""
     if context.mask_mode == "last-turn" or (context.mask_mode == "response" and not multi_turn(items)):
-        return []
-    return [f"prompt_completion: completion-only loss trains the final answer only (last-turn), not mask mode "
-            f"{context.mask_mode!r}: use the segments or tokenized file for that"]
+        return None
+    what = "multi-turn examples' earlier answers" if context.mask_mode == "response" else "user or template text"
+    return (f"completion-only loss trains the final answer only (last-turn); mask mode {context.mask_mode!r} "
+            f"also trains {what}, which this file cannot express: use the segments or tokenized file for it")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ift_data.export.base import ExportContext, Rendered
+from ift_data.export.base import ExportContext, Rendered, llamafactory_mask_limit
 
 NAME = "sharegpt"
 FROM = {"user": "human", "assistant": "gpt"}
@@ -34,3 +34,8 @@ def dataset_info(file_name: str, context: ExportContext) -> dict[str, Any]:
 def notes(items: list[Rendered], context: ExportContext) -> list[str]:
     return ["sharegpt: LLaMA-Factory trains every gpt turn; set train_on_prompt for instruction modelling, "
             "mask_history for last-turn"]
+
+
+def mask_limit(items: list[Rendered], context: ExportContext) -> str | None:
+    """Why this file cannot carry the mask mode (None when it can): LLaMA-Factory's own settings decide."""
+    return llamafactory_mask_limit(items, context)

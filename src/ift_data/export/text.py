@@ -20,3 +20,11 @@ def rows(items: list[Rendered], context: ExportContext) -> Iterator[dict[str, An
 
 def notes(items: list[Rendered], context: ExportContext) -> list[str]:
     return ["text: no masking; the whole sequence carries loss (BOS string left out, trainers add their own)"]
+
+
+def mask_limit(items: list[Rendered], context: ExportContext) -> str | None:
+    """Why this file cannot carry the mask mode (None when it can): one string, no labels."""
+    if context.mask_mode == "full":
+        return None
+    return (f"one string per example, no labels: the whole sequence trains (mode 'full'), not mask mode "
+            f"{context.mask_mode!r}: use the segments or tokenized file for it")

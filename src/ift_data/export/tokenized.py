@@ -75,9 +75,11 @@ def bos_eos(tokenizer: Any) -> tuple[int | None, int | None]:
 
 
 def encode(items: list[Rendered], tokenizer: Any, max_len: int | None, overflow: str,
-           counts: dict[str, int]) -> list[dict[str, list[int]] | str]:
+           counts: dict[str, int], side: str = "right") -> list[dict[str, list[int]] | str]:
     """Token ids and labels per item, or a reject reason. ``counts`` gets bos_prepended, eos_appended,
-    truncated and unknown_tokens (tokens that are the tokenizer's [UNK])."""
+    truncated and unknown_tokens (tokens that are the tokenizer's [UNK]). With ``overflow: truncate``,
+    ``side`` right keeps the first ``max_len`` tokens (the end, EOS included, is cut); left keeps the last
+    ones (the start is cut; a leading BOS stays)."""
     if not items:
         return []
     texts = [item.text for item in items]
@@ -109,22 +111,46 @@ def encode(items: list[Rendered], tokenizer: Any, max_len: int | None, overflow:
             counts["eos_appended"] += 1
         if max_len is not None and len(ids) > max_len:
             if overflow == "drop":
-                out.append(f"{len(ids)} tokens > max_len {max_len} (overflow: drop)")
+                out.append(f"{len(ids):,} tokens > max_len {max_len:,} (overflow: drop)")
                 continue
-            ids, labels = ids[:max_len], labels[:max_len]
+            ids, labels = _truncate(ids, labels, max_len, side, bos)
             if all(label == -100 for label in labels):
-                out.append(f"no trained token left after truncating to max_len {max_len}")
+                out.append(f"no trained token left after truncating to max_len {max_len:,} ({side} side)")
                 continue
             counts["truncated"] += 1
         out.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
     return out
 
 
+def _truncate(ids: list[int], labels: list[int], max_len: int, side: str, bos: int | None
+              ) -> tuple[list[int], list[int]]:
+    if side == "right":
+        return ids[:max_len], labels[:max_len]
+    keep = 1 if bos is not None and ids and ids[0] == bos else 0  # the BOS stays first
+    return ids[:keep] + ids[len(ids) - (max_len - keep):], labels[:keep] + labels[len(labels) - (max_len - keep):]
+
+
+def missing_markers(chat_format_specials: tuple[str, ...], tokenizer: Any) -> list[str]:
+    """The chat format's own markers that are not one special or added token of this tokenizer."""
+    known = set(special_strings(tokenizer)) | set(getattr(tokenizer, "get_added_vocab", dict)())
+    return [s for s in chat_format_specials if s not in known]
+
+
+def marker_warnings(chat_format_specials: tuple[str, ...], tokenizer: Any, items: list[Rendered]) -> list[str]:
+    """One warning per missing marker, with the number of examples whose text holds it."""
+    out = []
+    for marker in missing_markers(chat_format_specials, tokenizer):
+        affected = sum(marker in item.text for item in items)
+        out.append(f"tokenized: chat-format marker {marker!r} is not in this tokenizer's vocabulary as a special "
+                   f"or added token: it is tokenized as plain text in {affected:,} of {len(items):,} examples "
+                   "(use the tokenizer of the model's own chat format, or add the marker as a special token)")
+    return out
+
+
 def format_token_notes(chat_format_specials: tuple[str, ...], tokenizer: Any) -> list[str]:
     """Notes for chat-format control strings that this tokenizer does not keep as one special token."""
-    known = set(special_strings(tokenizer)) | set(getattr(tokenizer, "get_added_vocab", dict)())
     return [f"tokenized: chat-format marker {s!r} is not a special token of this tokenizer; it is tokenized "
-            "as plain text" for s in chat_format_specials if s not in known]
+            "as plain text" for s in missing_markers(chat_format_specials, tokenizer)]
 
 
 def rows(items: list[Rendered], context: ExportContext) -> Iterator[dict[str, Any]]:
