@@ -239,3 +239,32 @@ def test_pack_slot_missing_from_the_source_names_it(root: Path) -> None:
     assert result.exit_code != 0
     assert "column 'hypothesis' is not in no_hypothesis.jsonl" in " ".join(result.output.split())
     assert "missing.yaml" in result.output
+
+
+def test_rebuild_is_byte_identical(root: Path, built: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+    recipe = root / "mixed.yaml"
+    result = _run("build", recipe, "--out", root / "out_again")
+    assert result.exit_code == 0, result.output
+    for name in ("train.segments.jsonl", "manifest.json", "rejects.jsonl"):
+        assert (root / "out_again" / name).read_bytes() == (root / "out" / name).read_bytes(), name
+
+
+def test_held_out_clusters_of_entries_with_a_source(root: Path) -> None:
+    """``cluster`` on an entry, and a SuperNI task's names (its category, domains, language), hold out."""
+    entries = [
+        {"name": "rte", "source": {"format": "hf_disk", "splits": {"train": "rte_train", "validation": "rte_train"}},
+         "pack": "packs/super_glue-rte.yaml", "cluster": "nli_p3"},
+        {"source": {"format": "superni", "splits": {"train": SUPERNI.name}}, "pack": "packs/superni.yaml"},
+        {"task": str(bundled("data_samples") / "movie_reviews" / "task.yaml")},
+    ]
+    recipe = _recipe(root, "held", entries, held_out={"clusters": ["nli_p3", "language_english"]})
+    result = _run("build", recipe, "--out", root / "out_held")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((root / "out_held" / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["datasets"]) == {"movie_reviews"}
+    held = manifest["held_out"]["datasets"]
+    assert held["rte"]["cluster"] == "nli_p3" and held["rte"]["eval_examples"] > 0
+    assert held[SUPERNI.stem]["related"] == ["movies", "reviews", "language_english"]
+    evals = [json.loads(line) for line in (root / "out_held" / "eval.segments.jsonl").read_text().splitlines()]
+    assert {r["source"]["dataset"] for r in evals} == {"rte"}
+    assert all(r["source"]["template"].startswith("super_glue-rte-ps-") for r in evals)

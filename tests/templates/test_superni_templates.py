@@ -125,7 +125,8 @@ def test_import_superni_writes_pack_and_specs_that_build(tmp_path: Path) -> None
     pack = load_pack(out / "templates" / "superni.yaml")
     assert [t.id for t in pack.templates] == ["superni-def", "superni-def-pos2-neg2-expl"]
     spec = load_task_spec(out / "tasks" / "task363_sst2_polarity_classification.yaml", allow_outside_paths=True)
-    assert (spec.family, spec.cluster, spec.related) == ("superni", "sentiment_analysis", ("movies", "reviews"))
+    assert (spec.family, spec.cluster, spec.related) == ("superni", "sentiment_analysis",
+                                                          ("movies", "reviews", "language_english"))
     assert spec.source.format == "superni" and spec.source.max_instances == 3
     assert "languages English" in yaml.safe_load((out / "tasks" / f"{spec.name}.yaml").read_text())["description"]
 

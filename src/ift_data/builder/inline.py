@@ -52,14 +52,16 @@ def _default_name(source: SourceSpec, split: str) -> str:
 
 
 def _superni_cluster(source: SourceSpec, split: str) -> tuple[str | None, tuple[str, ...]]:
-    """A single SuperNI task: (its first category, its domains) as names; a folder: (None, ())."""
+    """A single SuperNI task: its cluster and related names (``templates.superni.superni_names``); a
+    folder of tasks: (None, ())."""
     from ift_data.io.sources.superni import task_info
+    from ift_data.templates.superni import superni_names
 
     path = source.split_path(split)
     if not path.is_file():
         return None, ()
-    info = task_info(path)
-    return (slug(info.categories[0]) if info.categories else None), tuple(slug(d) for d in info.domains)
+    cluster, related = superni_names(task_info(path))
+    return cluster, tuple(related)
 
 
 def inline_spec(node: Section, recipe_path: Path, split: str, allow: bool) -> tuple[TaskSpec, Path]:

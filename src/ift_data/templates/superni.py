@@ -119,19 +119,27 @@ def dump_yaml(data: dict[str, Any]) -> str:
     return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=110)
 
 
-def task_spec(info: Any, family: str, split: str, data_path: str, max_instances: int | None) -> dict[str, Any]:
-    """The task spec (YAML-ready mapping) of one task file: cluster = its first category, related = its
-    domains, both as names; the description keeps the categories, domains and languages as written."""
+def superni_names(info: Any) -> tuple[str | None, list[str]]:
+    """A task's cluster (its first category, as a name; None without categories) and related names (its
+    domains, then ``language_<name>`` for each input language), so a category, a domain or a language
+    can be held out."""
     from ift_data.builder.inline import slug
 
+    related = [slug(d) for d in info.domains] + [f"language_{slug(lang)}" for lang in info.input_language]
+    return (slug(info.categories[0]) if info.categories else None), list(dict.fromkeys(related))
+
+
+def task_spec(info: Any, family: str, split: str, data_path: str, max_instances: int | None) -> dict[str, Any]:
+    """The task spec (YAML-ready mapping) of one task file: cluster and related from ``superni_names``;
+    the description keeps the categories, domains and languages as written."""
+    cluster, related = superni_names(info)
     source: dict[str, Any] = {"format": "superni", "splits": {split: data_path}}
     if max_instances is not None:
         source["max_instances"] = max_instances
     languages = ", ".join(dict.fromkeys([*info.input_language, *info.output_language])) or "unknown"
     return {
         "name": info.name, "family": family,
-        "cluster": slug(info.categories[0]) if info.categories else family,
-        "related": [slug(d) for d in info.domains],
+        "cluster": cluster or family, "related": related,
         "description": (f"SuperNI {info.name}: categories {', '.join(info.categories) or '-'}; domains "
                         f"{', '.join(info.domains) or '-'}; languages {languages}"),
         "source": source, "fields": {slot: slot for slot in SLOTS},
@@ -158,7 +166,7 @@ def import_superni(path: Path, out_dir: Path, console: Console, *, family: str =
     with atomic_open(pack_path) as fh:
         fh.write(dump_yaml(pack))
     table = Table(title=f"SuperNI tasks -> {out_dir}")
-    for column in ("task", "instances", "used", "cluster", "domains", "input language"):
+    for column in ("task", "instances", "used", "cluster", "related", "input language"):
         table.add_column(column)
     skipped: list[UserError] = []
     written, instances, used, outside = 0, 0, 0, False
