@@ -37,6 +37,10 @@ CUT = [
     ("Translate to Chinese.", "我喜欢喝茶，因为", None),
     ("Translate to Chinese.", "我喜欢喝茶，", "dangling_punct"),
     ("What is 2+2?", "The answer is:", "dangling_punct"),
+    ("Write a definition of the term natural selection.", "Natural selection", "too_short"),
+    ("Meanwhile, add a transition.", "Meanwhile, she", "dangling_word"),
+    ("Give five tips.", "1. Sleep well.\n2. Eat well.\n3. Move more.\n4. Drink water.\n5. Be", "list_item"),
+    ("Name three colours.", "- Red\n- Blue", "missing_items"),
 ]
 
 
@@ -75,6 +79,9 @@ COMPLETE = [
     ("Give the date.", "4th of October 1830"),
     ("Name the form fields.", "* Name:\n* Address:\n* Phone:"),
     ("List some examples.", "Examples include cats, dogs, and so on"),
+    ("Write a title for a blog post.", "Sunny Days Ahead"),
+    ("Name three primary colours.", "Red, yellow and blue"),
+    ("Generate three domain names.", "1. travel.com 2. trips.net 3. go.org"),
 ]
 
 

@@ -15,6 +15,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others);
+- ``too_short``: two or three words without punctuation where the instruction asks for written text
+  (explain, describe, write ... and not a title, name, word or list);
 - ``bare_end``: prose that stops on a word with no punctuation, in a file whose other prose responses end
   with punctuation (``truncation_columns``: the file's own habit decides).
 
@@ -255,6 +257,25 @@ def _missing_items(text: str, instruction: str) -> str | None:
     return None
 
 
+_ASKS_FOR_TEXT = re.compile(r"(?i)^\s*(please\s+)?(write|explain|describe|generate|compose|create|construct|"
+                            r"summari[sz]e|discuss|outline|elaborate|develop|draft|compare|analy[sz]e|argue|"
+                            r"justify|tell me (about|why|how))\b")
+_ASKS_FOR_SHORT = re.compile(r"(?i)\b(title|name|word|phrase|headline|slogan|tagline|hashtag|keyword|list|acronym|"
+                             r"password|username|number|equation|formula|code|query|expression|adjective|noun|verb|"
+                             r"synonym|antonym|rhyme|emoji|label|category|colou?r|one|two|three|letter|abbreviation|"
+                             r"sentence|character|domain|url|variable|heading|tag|css|html)s?\b")
+
+
+def _too_short(text: str, instruction: str) -> str | None:
+    """Two or three words without punctuation where the instruction asks for written text ("Write a
+    definition of natural selection." -> "Natural selection"): what is left of a cut after the first words."""
+    words = text.split()
+    if 2 <= len(words) <= 3 and "\n" not in text and all(w.isalpha() for w in words) \
+            and _ASKS_FOR_TEXT.search(instruction) and not _ASKS_FOR_SHORT.search(instruction):
+        return "too_short"
+    return None
+
+
 def _list_item(text: str, settings: TruncationSettings) -> str | None:
     items = _list_lines(text)
     if len(items) < settings.list_min_items:
@@ -323,7 +344,8 @@ def truncation_reason(response: str, instruction: str = "", settings: Truncation
         reason = _open_bracket(text)
         if reason:
             return reason
-    return _list_item(text, settings) or _missing_items(text, instruction) or _fragment(text, settings)
+    return (_list_item(text, settings) or _missing_items(text, instruction) or _fragment(text, settings)
+            or _too_short(text, instruction))
 
 
 def prose_end(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> bool:
