@@ -4,6 +4,9 @@ refusal."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import polars as pl
 import pytest
 from audit_tables import make_table
@@ -91,3 +94,21 @@ def test_identity_answers_to_identity_questions_are_not_refusals(ctx, row):
 @pytest.mark.parametrize("row", REFUSALS, ids=[r[0] for r in REFUSALS])
 def test_refusals_of_other_requests_are_still_flagged(ctx, row):
     assert _flag([row], ctx, "flag_refusal") == [True]
+
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "instructions"
+
+
+@pytest.mark.parametrize("name", ["alpaca_random_9k.json", "dolly_3k.json"])
+def test_every_noise_flag_stays_under_one_percent_on_clean_real_data(ctx, name):
+    """Issue 11: on clean Alpaca and Dolly no noise flag fires on 1 % of rows or more (examples and
+    verdicts in docs/audit-examples.md, "False alarms on clean data")."""
+    path = SHARED / name
+    if not path.is_file():
+        pytest.skip(f"{path} not found (../shared/data absent)")
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    table = make_table([(r["instruction"], r.get("input", ""), r["output"]) for r in rows])
+    result = NoiseSignal().compute(table, ctx)
+    rates = {flag: float(pl.Series(values).sum()) / len(rows) for flag, values in result.flags.items()}
+    assert len(rates) >= 10
+    assert {flag: rate for flag, rate in rates.items() if rate >= 0.01} == {}
