@@ -217,3 +217,25 @@ def test_aliases_in_answer_choices_cannot_blow_up_the_import(tmp_path: Path) -> 
     message = [line for line in result.output.splitlines() if line.strip()]
     assert len(message) == 1 and "templates.yaml:" in message[0] and "aliases expand" in message[0]
     assert "lol" not in message[0]
+
+
+def test_show_prints_the_whole_body_and_lint_task_renders_on_records(tmp_path: Path) -> None:
+    from ift_data.tasks.rows import TaskRow
+    from ift_data.templates.lint import lint_task, promptsource_render_checks
+
+    out = tmp_path / "p.yaml"
+    assert CliRunner().invoke(main, ["templates", "import-promptsource", str(_write(tmp_path / "s")),
+                                     "--out", str(out)]).exit_code == 0
+    shown = CliRunner().invoke(main, ["templates", "show", "demo_glue-entail-ps-is-it-certain", "--dir", str(out)])
+    assert shown.exit_code == 0 and "jinja" in shown.output and "||| {{ answer_choices[label] }}" in shown.output
+    assert "original_task: true, metrics: Accuracy" in " ".join(shown.output.split())
+    pack = load_pack(out)
+    rows = [TaskRow({"premise": "p", "hypothesis": "h", "label": 0}, "r:1", "r", 1)]
+    assert lint_task(pack, rows, ()) == []
+    broken = [TaskRow({"premise": "p", "hypothesis": "h", "label": 0, "answer_choices": "x"}, "r:1", "r", 1)]
+    issues = lint_task(pack, broken, ())
+    assert {i.code for i in issues} == {"render"} and "reserves" in issues[0].message
+    unlabeled = [TaskRow({"premise": "p", "hypothesis": "h", "label": -1}, "r:1", "r", 1)]
+    assert lint_task(pack, unlabeled, ()) == []  # a build skips those rows itself, with their reason
+    checks = promptsource_render_checks(pack.templates, [r.slots for r in unlabeled])
+    assert [i.code for i in checks] == ["empty-render"] * 3

@@ -71,6 +71,18 @@ def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> N
                 continue
             console.print(f"[bold]{template.id}[/] ({template.variant}, family {pack.family}, "
                           f"{template.source}:{template.line})")
+            if template.jinja is not None:  # promptsource: one body, split on ||| after rendering
+                console.print(f"promptsource {pack.dataset}{'/' + pack.subset if pack.subset else ''}: "
+                              f"{template.name} (original_task: {str(template.original_task).lower()}, "
+                              f"metrics: {', '.join(template.metrics) or '-'})", markup=False, highlight=False)
+                console.rule("jinja")
+                console.print(template.jinja, markup=False, highlight=False, soft_wrap=True)
+                if template.answer_choices is not None:
+                    console.rule("answer_choices")
+                    console.print(template.answer_choices, markup=False, highlight=False, soft_wrap=True)
+                console.print("(preview on a record: ift-data templates render PACK --template ID --record JSON)",
+                              markup=False, highlight=False)
+                return
             console.rule("input")
             console.print(template.input, markup=False, highlight=False)
             console.rule("target")

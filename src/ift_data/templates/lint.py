@@ -70,7 +70,10 @@ def lint_packs(packs: Sequence[TemplatePack], samples: dict[str, list[tuple[list
             bodies.setdefault(key, template)
             issues.extend(_static_checks(template, pack, renderer))
         for rows, label_names in samples.get(pack.family, []):
-            issues.extend(_render_checks(pack, rows, label_names, renderer))
+            if pack.semantics == "promptsource":
+                issues.extend(promptsource_render_checks(pack.templates, [r.slots for r in rows], pack.truncate_chars))
+            else:
+                issues.extend(_render_checks(pack, rows, label_names, renderer))
     return _dedupe(issues)
 
 
