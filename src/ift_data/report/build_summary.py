@@ -8,6 +8,7 @@ exactly the columns shown, wrapped between words.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,6 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.measure import Measurement
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -90,7 +90,9 @@ def _print_blocks(console: Console, title: str, datasets: dict[str, Any]) -> Non
         console.print(escape(name), style="bold", highlight=False)
         for group in (COLUMNS[:4], COLUMNS[4:7], COLUMNS[7:]):
             figures = " · ".join(f"{c.label} {c.value(d)}{'%' if c.header.endswith('%') else ''}" for c in group)
-            console.print(Padding(Text(figures), (0, 0, 0, 2), expand=False), highlight=False)
+            for line in textwrap.wrap(figures, width=max(console.width, 22), initial_indent="  ",
+                                      subsequent_indent="  ", break_on_hyphens=False):
+                console.print(Text(line), highlight=False)
 
 
 def _print_legend(console: Console, columns: list[_Column], left_out: list[str]) -> None:
@@ -150,7 +152,8 @@ def print_build_summary(manifest: dict[str, Any], out_dir: str, console: Console
             if info["path"] in wrote:  # a file two sections share (dataset_info.json) is written once
                 continue
             wrote.add(info["path"])
-            console.print(f"wrote {escape(out_dir)}/{escape(info['path'])} ({info['rows']:,} rows, {info['format']})",
+            rows = f"{info['rows']:,} row{'s' if info['rows'] != 1 else ''}"
+            console.print(f"wrote {escape(out_dir)}/{escape(info['path'])} ({rows}, {info['format']})",
                           highlight=False)
         advice = section.get("masking_recommendation")
         if advice and name in ("train", "stage2"):

@@ -36,7 +36,7 @@ FIGURES: dict[str, str] = {
     "languages": "detected language per field; und = too short or unclear to tell",
     "difficulty": "a heuristic score in [0, 1] from length, reasoning and constraint words, steps asked "
                   "and readability: easy below {medium_from}, hard from {hard_from}, medium between",
-    "distinct_1": "distinct words / all words of the instructions (higher: more varied wording)",
+    "distinct_1": "distinct words / all words of the instructions (higher: more varied)",
     "distinct_2": "distinct word pairs / all word pairs of the instructions",
     "verb_object.distinct_pairs": "different leading verb-object pairs (\"write poem\", \"list cities\")",
     "verb_object.share_with_pair": "share of instructions with such a pair (English-like ones)",

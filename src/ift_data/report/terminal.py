@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 import shlex
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -47,9 +47,16 @@ def shown_path(path: str | Path) -> str:
         return str(path)
 
 
+def indented(text: str, width: int, indent: int) -> list[str]:
+    """``text`` wrapped between words to ``width``, every line indented (no trailing spaces)."""
+    return textwrap.wrap(text, width=max(width, indent + 20), initial_indent=" " * indent,
+                         subsequent_indent=" " * indent, break_long_words=False, break_on_hyphens=False) or [""]
+
+
 def _meaning(console: Console, text: str, indent: int = 2) -> None:
     """A figure's meaning: dim, indented, wrapped lines keep the indent."""
-    console.print(Padding(Text(text, style="dim"), (0, 0, 0, indent), expand=False), highlight=False)
+    for line in indented(text, console.width, indent):
+        console.print(Text(line, style="dim"), highlight=False)
 
 
 def _title(data: ReportData) -> str:
@@ -96,12 +103,16 @@ def _cropped(console: Console, text: str, indent: int) -> Text:
 
 
 def _location(data: ReportData, row_id: int) -> str:
+    """``line N`` of the row's input (``file:N`` when the audit read several inputs)."""
     if data.examples is None:
         return ""
     rows = data.examples.filter(data.examples["row_id"] == row_id)
     if not rows.height:
         return ""
-    return f"{Path(str(rows['source_file'][0])).name}:{int(rows['source_line'][0])}"
+    line = int(rows["source_line"][0])
+    if len(data.summary.inputs) > 1:
+        return f"{Path(str(rows['source_file'][0])).name}:{line}"
+    return f"line {line}"
 
 
 def _example_lines(console: Console, data: ReportData, block: FlagExamples, example: ShownExample) -> None:
@@ -109,12 +120,12 @@ def _example_lines(console: Console, data: ReportData, block: FlagExamples, exam
     where = _location(data, example.row_id)
     if where:
         head.append(where)
+    if example.mate is not None:
+        head.append(f"kept: row {example.mate['row_id']:,}")
     if block.ranked_by:
         key = block.ranked_by.removeprefix(block.family + "_")
         if key in example.details:
             head.append(f"{key} {example.details[key]}")
-    if example.mate is not None:
-        head.append(f"kept copy: row {example.mate['row_id']:,}")
     console.print(_cropped(console, " · ".join(head), 2), highlight=False)
     texts = example.texts
     prompt = " / ".join(t for t in (texts.get("instruction", ""), texts.get("input", "")) if t.strip())
