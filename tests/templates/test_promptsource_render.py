@@ -106,12 +106,12 @@ def test_most_frequent_zip_and_template_local_mutation(renderer: PromptsourceRen
 
 
 def test_the_records_own_lists_stay_read_only(renderer: PromptsourceRenderer) -> None:
-    record = {"xs": ["a"], "nested": {"ys": [1]}}
-    for body in ("{{ xs.append('pwned') }} ||| t", "{{ nested.ys.append(2) }} ||| t",
+    record = {"xs": ["a"], "nested": {"ys": [1]}, "dict": [0]}
+    for body in ("{{ xs.append('pwned') }} ||| t", "{{ nested.ys.append(2) }} ||| t", "{{ dict.pop() }} ||| t",
                  "{% set l = [] %}{{ l.extend([xs]) }}{{ l[0].append(1) }} ||| t", "{{ (xs|attr('append'))(1) }} ||| t"):
         with pytest.raises(RenderError):
             renderer.apply(_t(body), record)
-    assert record == {"xs": ["a"], "nested": {"ys": [1]}}
+    assert record == {"xs": ["a"], "nested": {"ys": [1]}, "dict": [0]}
 
 
 @pytest.mark.parametrize("body", [

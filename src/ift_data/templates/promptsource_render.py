@@ -201,7 +201,7 @@ class PromptsourceRenderer:
         compiled = self._compile(expression, tracked=False)
         env = self.plain_env
         env.start()
-        env.frozen = container_ids(context.values())
+        env.frozen = container_ids(context.values())  # (globals hold no containers)
         try:
             text = env.concat(_bounded(compiled.root_render_func(compiled.new_context(context, shared=True)), []))
         except _RUNTIME_ERRORS as exc:
@@ -228,7 +228,8 @@ class PromptsourceRenderer:
         self.plain_env.rng = rng  # type: ignore[attr-defined]
         choices = self._choices(template.answer_choices, protected) if template.answer_choices is not None else None
         context = {**protected, "answer_choices": choices}
-        parts = self._render(_truncated(template.jinja, truncate_chars), context, rng)
+        frozen = container_ids([*record.values(), choices])
+        parts = self._render(_truncated(template.jinja, truncate_chars), context, rng, frozen)
         prompt = parts[0]
         target = _strip(_unprotect(parts[1]) if len(parts) > 1 else [])
         shown = tuple(choices) if choices is not None else None
@@ -238,14 +239,15 @@ class PromptsourceRenderer:
             return Applied(prompt, target, shown, SKIP_EMPTY_TARGET)
         return Applied(prompt, target, shown)
 
-    def _render(self, body: str, context: dict[str, Any], rng: random.Random) -> list[list[Span]]:
+    def _render(self, body: str, context: dict[str, Any], rng: random.Random, frozen: set[int]
+                ) -> list[list[Span]]:
         """[prompt spans, raw target spans (everything after the first ``|||``, not yet unprotected)]."""
         compiled = self._compile(body, tracked=True)
         env = self.env
         env.rng = rng  # type: ignore[attr-defined]
         env.values = []  # type: ignore[attr-defined]
         env.start()
-        env.frozen = container_ids(v for k, v in context.items() if k not in env.globals)
+        env.frozen = frozen  # the record's containers and answer_choices: read-only
         try:
             text = env.concat(_bounded(compiled.root_render_func(compiled.new_context(context, shared=True)),
                                        env.values))  # type: ignore[attr-defined]
