@@ -137,23 +137,27 @@ def _jaccard(x: np.ndarray, y: np.ndarray) -> float:
     return inter / (len(x) + len(y) - inter)
 
 
-def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm: int = 128, n_words: int = 3,
-                            n_chars: int = 5, min_units: int = 3, seed: int = 0, fp_weight: float = 0.1,
-                            fn_weight: float = 0.9, keys: Sequence[Hashable] | None = None) -> Clusters:
-    """Clusters of texts whose shingle sets' Jaccard is at least ``threshold``; with ``keys``, a pair of
-    texts whose keys differ is never a near duplicate, however similar."""
-    shingles = shingle_hashes(texts, n_words, n_chars, min_units)
-    bands, rows = lsh_params(threshold, num_perm, fp_weight, fn_weight)
-    sig = signatures(shingles, num_perm, seed)
-    has = np.array([len(s) > 0 for s in shingles], dtype=bool)
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(rows, bands) uint64: one hash per band of each signature (equal bands give equal keys; unequal
+    bands collide with probability ~2^-64, and a collision only adds a candidate that verification drops)."""
+    keys = np.zeros((sig.shape[0], bands), dtype=np.uint64)
+    wide = sig.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            keys = keys * np.uint64(0x100000001B3) + wide[:, r::rows][:, :bands] + np.uint64(r + 1)
+            keys ^= keys >> np.uint64(29)
+    return keys
+
+
+def candidate_pairs(keys: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """(m, 2) sorted, unique row pairs sharing a band key: in each bucket every member is paired with its
+    predecessor and with the bucket's first member (linear in the bucket's size, yet connected)."""
     idx = np.flatnonzero(has)
     pairs = []
-    for band in range(bands):
-        block = np.ascontiguousarray(sig[idx, band * rows:(band + 1) * rows])
-        buckets = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-        _, inverse = np.unique(buckets, return_inverse=True)
-        order = np.argsort(inverse, kind="stable")
-        sorted_keys = inverse[order]
+    for band in range(keys.shape[1]):
+        column = keys[idx, band]
+        order = np.argsort(column, kind="stable")
+        sorted_keys = column[order]
         same = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1]) + 1
         if not len(same):
             continue
@@ -161,20 +165,48 @@ def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm:
         first = order[starts[np.searchsorted(starts, same, side="right") - 1]]
         pairs.append(np.stack([order[same - 1], order[same]], axis=1))
         pairs.append(np.stack([first, order[same]], axis=1))
-    representative = np.full(len(texts), -1, dtype=np.int64)
-    jaccard = np.full(len(texts), np.nan)
     if not pairs:
-        return Clusters(representative, jaccard, bands, rows, 0, 0)
-    cand = idx[np.concatenate(pairs)]
-    cand = np.sort(cand, axis=1)
+        return np.zeros((0, 2), dtype=np.int64)
+    cand = np.sort(idx[np.concatenate(pairs)], axis=1)
     cand = cand[cand[:, 0] != cand[:, 1]]
-    cand = np.unique(cand, axis=0)
-    accepted = np.array([(keys is None or keys[i] == keys[j]) and _jaccard(shingles[i], shingles[j]) >= threshold
-                         for i, j in cand], dtype=bool)
+    return np.unique(cand, axis=0)
+
+
+def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm: int = 128, n_words: int = 3,
+                            n_chars: int = 5, min_units: int = 3, seed: int = 0, fp_weight: float = 0.1,
+                            fn_weight: float = 0.9, keys: Sequence[Hashable] | None = None,
+                            batch_rows: int = 20000) -> Clusters:
+    """Clusters of texts whose shingle sets' Jaccard is at least ``threshold``; with ``keys``, a pair of
+    texts whose keys differ is never a near duplicate, however similar.
+
+    Memory is bounded by ``batch_rows``: texts are shingled and signed a batch at a time and only each
+    row's band keys are kept (``bands`` x 8 bytes a row); shingles are computed again, in batches, for
+    the rows of candidate pairs only, to verify their true Jaccard."""
+    bands, rows = lsh_params(threshold, num_perm, fp_weight, fn_weight)
+    n = len(texts)
+    band_key = np.zeros((n, bands), dtype=np.uint64)
+    has = np.zeros(n, dtype=bool)
+    for start in range(0, n, batch_rows):
+        shingles = shingle_hashes(texts[start:start + batch_rows], n_words, n_chars, min_units)
+        has[start:start + len(shingles)] = [len(sh) > 0 for sh in shingles]
+        band_key[start:start + len(shingles)] = band_keys(signatures(shingles, num_perm, seed), bands, rows)
+    representative = np.full(n, -1, dtype=np.int64)
+    jaccard = np.full(n, np.nan)
+    cand = candidate_pairs(band_key, has)
+    del band_key
+    if not len(cand):
+        return Clusters(representative, jaccard, bands, rows, 0, 0)
+    involved = np.unique(cand)
+    sets: dict[int, np.ndarray] = {}
+    for start in range(0, len(involved), batch_rows):
+        part = involved[start:start + batch_rows].tolist()
+        sets.update(zip(part, shingle_hashes([texts[i] for i in part], n_words, n_chars, min_units), strict=True))
+    accepted = np.array([(keys is None or keys[i] == keys[j]) and _jaccard(sets[i], sets[j]) >= threshold
+                         for i, j in cand.tolist()], dtype=bool)
     verified = int(accepted.sum())
-    roots = component_representatives(len(texts), cand[accepted, 0], cand[accepted, 1], np.arange(len(texts)))
-    counts = np.bincount(roots, minlength=len(texts))
-    for i in np.flatnonzero(counts[roots] > 1):
+    roots = component_representatives(n, cand[accepted, 0], cand[accepted, 1], np.arange(n))
+    counts = np.bincount(roots, minlength=n)
+    for i in np.flatnonzero(counts[roots] > 1).tolist():
         representative[i] = roots[i]
-        jaccard[i] = 1.0 if roots[i] == i else _jaccard(shingles[i], shingles[roots[i]])
+        jaccard[i] = 1.0 if roots[i] == i else _jaccard(sets[i], sets[int(roots[i])])
     return Clusters(representative, jaccard, bands, rows, len(cand), verified)
