@@ -268,3 +268,34 @@ def test_held_out_clusters_of_entries_with_a_source(root: Path) -> None:
     evals = [json.loads(line) for line in (root / "out_held" / "eval.segments.jsonl").read_text().splitlines()]
     assert {r["source"]["dataset"] for r in evals} == {"rte"}
     assert all(r["source"]["template"].startswith("super_glue-rte-ps-") for r in evals)
+
+
+def test_entry_pack_clashing_with_a_loaded_family_is_an_error(root: Path) -> None:
+    clash = yaml.safe_load((root / "packs" / "superni.yaml").read_text(encoding="utf-8"))
+    clash["family"] = "sentiment"  # also a bundled family, from another file
+    for template in clash["templates"]:
+        template["id"] = template["id"].replace("superni-", "clash-")
+    (root / "packs" / "clash.yaml").write_text(yaml.safe_dump(clash, sort_keys=False), encoding="utf-8")
+    entry = {"source": {"format": "superni", "splits": {"train": SUPERNI.name}}, "pack": "packs/clash.yaml"}
+    result = _run("build", _recipe(root, "clash", [entry]), "--out", root / "out_clash")
+    assert result.exit_code != 0
+    assert "family 'sentiment' of dataset" in result.output and "also defined in" in result.output
+
+
+def test_superni_folder_source(root: Path) -> None:
+    """A folder of task files is one dataset: rows name their own task file; the cluster is the pack's family."""
+    folder = root / "sni_tasks"
+    folder.mkdir(exist_ok=True)
+    for file in sorted((TESTS / "data" / "superni").glob("*.json")):
+        shutil.copy(file, folder / file.name)
+    entry = {"source": {"format": "superni", "splits": {"train": "sni_tasks"}, "max_instances": 2},
+             "pack": "packs/superni.yaml"}
+    result = _run("build", _recipe(root, "folder", [entry], expansion={"assignment": "round-robin"}),
+                  "--out", root / "out_folder")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((root / "out_folder" / "manifest.json").read_text(encoding="utf-8"))
+    record = manifest["datasets"]["sni_tasks"]
+    assert record["cluster"] == "superni" and record["examples"] == 4
+    assert [t["task"] for t in record["source"]["tasks"]] == sorted(f.stem for f in folder.glob("*.json"))
+    rows = [json.loads(line)["source"]["row"] for line in (root / "out_folder" / "train.segments.jsonl").open()]
+    assert {r.split("#")[0] for r in rows} == {f"sni_tasks/{f.name}" for f in folder.glob("*.json")}
