@@ -317,6 +317,9 @@ def main() -> int:
     parser.add_argument("templates", type=Path, help="promptsource's templates folder")
     parser.add_argument("--per-dataset", type=int, default=2, help="templates kept per dataset file")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--all", type=Path, default=None,
+                        help="also write every template x record outcome (errors and empty parts included) here, "
+                             "for benchmarks/promptsource_parity_check.py")
     args = parser.parse_args()
     import jinja2
     import yaml
@@ -324,6 +327,7 @@ def main() -> int:
 
     files = sorted(Path(d) / "templates.yaml" for d, _, f in os.walk(args.templates) if "templates.yaml" in f)
     datasets, seed, kept_templates = [], 1000, 0
+    every: list[dict[str, Any]] = []
     for file in files:
         data = yaml.load(file.read_text(), Loader=yaml.Loader)  # promptsource's own loader (trusted sdist)
         key = "/".join(str(data[k]) for k in ("dataset", "subset") if data.get(k))
@@ -334,6 +338,13 @@ def main() -> int:
             if template.answer_choices:
                 counts.append(template.answer_choices.count("|||") + 1)
         records = records_for(key, roots, counts)
+        if args.all is not None:
+            for tkey, template in data["templates"].items():
+                for index, record in enumerate(records[:2]):
+                    outcome = render(template, record, 5000 + len(every), truncate=False)
+                    every.append({"file": key, "template": tkey, "name": template.name, "jinja": template.jinja,
+                                  "answer_choices": template.answer_choices, "record": record,
+                                  "seed": 5000 + len(every), "outcome": outcome})
         cases: list[dict[str, Any]] = []
         used: dict[str, dict[str, Any]] = {}
         for tkey, template in sorted(data["templates"].items(), key=lambda kv: kv[1].name):
@@ -359,6 +370,9 @@ def main() -> int:
                              "templates": used, "cases": cases})
     doc = {"promptsource": "0.2.3", "jinja2": jinja2.__version__, "generator": "benchmarks/promptsource_parity.py",
            "datasets": datasets}
+    if args.all is not None:
+        args.all.write_text(json.dumps(every, ensure_ascii=False), encoding="utf-8")
+        print(f"{len(every)} template x record outcomes -> {args.all}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
     total = sum(len(d["cases"]) for d in datasets)
