@@ -340,7 +340,7 @@ def main() -> int:
         records = records_for(key, roots, counts)
         if args.all is not None:
             for tkey, template in data["templates"].items():
-                for index, record in enumerate(records[:2]):
+                for record in records[:2]:
                     outcome = render(template, record, 5000 + len(every), truncate=False)
                     every.append({"file": key, "template": tkey, "name": template.name, "jinja": template.jinja,
                                   "answer_choices": template.answer_choices, "record": record,
