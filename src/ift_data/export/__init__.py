@@ -57,6 +57,10 @@ def _check(options: ExportOptions) -> tuple[str, ...]:
         raise UserError(f"overflow must be one of {', '.join(OVERFLOW_POLICIES)}", field="overflow")
     if options.truncate_side not in TRUNCATE_SIDES:
         raise UserError(f"truncate_side must be one of {', '.join(TRUNCATE_SIDES)}", field="truncate_side")
+    if options.truncate_side != "right" and options.overflow != "truncate":
+        raise UserError(f"truncate_side {options.truncate_side} has no effect with overflow {options.overflow}: "
+                        "set overflow: truncate (--overflow truncate) or leave truncate_side out",
+                        field="truncate_side")
     if options.max_len is not None and (options.max_len < 2 or options.tokenizer is None):
         raise UserError("max_len needs a tokenizer and must be at least 2", field="max_len")
     if "tokenized" in formats and options.tokenizer is None:
