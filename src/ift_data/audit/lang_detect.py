@@ -106,6 +106,11 @@ def fasttext_backend(line: str, k: int) -> list[tuple[str, float]]:
     return [(label[9:], p) for p, label in _MODEL.predict(line + "\n", k, 0.0, "strict")]
 
 
+def mostly_letters(text: str, letters: int) -> bool:
+    """Letters are at least half of the visible characters (not a table of numbers or a formula)."""
+    return letters >= 0.5 * (len(text) - text.count(" ") - text.count("\n"))
+
+
 def function_word_share(text_words: list[str], lang: str) -> float | None:
     """Share of the words that are function words of ``lang`` (None when there is no list for it)."""
     vocabulary = FUNCTION_WORDS.get(lang)
@@ -165,8 +170,8 @@ class Detector:
         # the top labels even of a short text: a mismatch asks how likely the prompt is in the answer's language
         top = tuple(self.backend(line, TOP_K))
         lang, prob = (top[0][0], round(min(top[0][1], 1.0), 4)) if top else (UND, 0.0)
-        prose = s.letters >= self.min_chars and prob >= self.min_confidence and self._reads_as_running_text(
-            s.cleaned, lang)
+        prose = (s.letters >= self.min_chars and prob >= self.min_confidence and mostly_letters(s.cleaned, s.letters)
+                 and self._reads_as_running_text(s.cleaned, lang))
         if not prose:
             return Detection(UND, 0.0, s.script, s.letters, s.script_letters, s.script_share, prose, top)
         return Detection(lang, prob, s.script, s.letters, s.script_letters, s.script_share, prose, top)
@@ -174,7 +179,8 @@ class Detector:
     def _reads_as_running_text(self, text: str, lang: str) -> bool:
         """Sentences in ``lang``: its function words are there (when we have a list for it), and the text
         is not code, a list of short items or a row of names."""
+        text = text[:MODEL_CLIP]  # the part the model read
         if looks_like_list(text) or looks_like_code(text):
             return False
-        share = function_word_share(words(text[:MODEL_CLIP]), lang)
+        share = function_word_share(words(text), lang)
         return share is None or share >= self.min_share
