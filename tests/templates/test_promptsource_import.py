@@ -239,3 +239,11 @@ def test_show_prints_the_whole_body_and_lint_task_renders_on_records(tmp_path: P
     assert lint_task(pack, unlabeled, ()) == []  # a build skips those rows itself, with their reason
     checks = promptsource_render_checks(pack.templates, [r.slots for r in unlabeled])
     assert [i.code for i in checks] == ["empty-render"] * 3
+
+
+def test_a_folder_needs_a_folder_to_write_into(tmp_path: Path) -> None:
+    src = tmp_path / "templates"
+    _write(src / "a", dataset="a", subset=None)
+    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(src), "--out", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 2 and "--out must be a folder" in result.output
+    assert not (tmp_path / "x.yaml").exists()

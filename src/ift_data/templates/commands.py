@@ -132,6 +132,9 @@ def import_promptsource_packs(path: Path, out: Path, console: Console, *, family
 
     files = find_files(path)
     single_file = path.is_file() and out.suffix in (".yaml", ".yml")
+    if not single_file and (out.suffix in (".yaml", ".yml") or (out.exists() and not out.is_dir())):
+        raise TemplateError("--out must be a folder when importing a folder (one pack per templates.yaml)",
+                            file=str(out))
     if family is not None and len(files) != 1:
         raise TemplateError("--family names one pack: give one templates.yaml, not a folder", file=str(path))
     results: list[FileImport] = []
