@@ -127,15 +127,16 @@ def test_a_folder_imports_recursively_one_pack_per_file_with_a_summary(tmp_path:
     only_broken = P3_FILE[:P3_FILE.index("  0001-aaaa")] + P3_FILE[P3_FILE.index("  0004-dddd"):]
     _write(src / "broken_only", only_broken, dataset="broken_only", subset=None)
     out = tmp_path / "packs"
-    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(src), "--out", str(out)])
+    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(src), "--out", str(out)],
+                                env={"COLUMNS": "200"})  # (a table row on one line)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["demo_glue-entail.yaml", "super_glue-rte.yaml",
                                                       "zaid-coqa_expanded.yaml"]
     text = " ".join(result.output.split())
-    assert "files read │ 4" in text and "packs written │ 3" in text
-    assert "files with every template skipped │ 1" in text
-    assert "templates in source │ 13" in text and "templates imported │ 9 (69.2 %)" in text
-    assert "skipped: no `|||` between prompt and target │ 4" in text
+    assert "4 files │ 3 packs written │ 9 / 13 (69.2 %) │ 0 │ no `|||` between prompt and target: 4" in text
+    assert "broken_only │ (none: every template skipped) │ 0 / 1 │ 0 │ no `|||` between prompt and target: 1" in text
+    assert "demo_glue/entail │ demo_glue-entail │ 3 / 4 │" in text
+    assert "imported 9 of 13 templates (69.2 %) from 4 files into 3 packs" in text
     assert text.count("skipped /") == 4 and "broken_only/templates.yaml: broken (0004-dddd)" in text
     assert "few-templates" not in text and "many-inverted" not in text  # the p3 lint profile
     assert all("/" not in t.id for t in load_pack(out / "super_glue-rte.yaml").templates)

@@ -159,27 +159,30 @@ def import_promptsource_packs(path: Path, out: Path, console: Console, *, family
     total = sum(r.total for r in results)
     imported = sum(r.imported for r in results)
     reasons: Counter[str] = Counter(s.reason for r in results for s in r.skipped)
-    table = Table(title="promptsource import")
-    table.add_column("")
-    table.add_column("count", justify="right")
-    table.add_row("files read", f"{len(results):,}")
-    table.add_row("packs written", f"{len(written):,}")
-    table.add_row("files with every template skipped", f"{sum(1 for r in results if r.pack is None):,}")
-    table.add_row("templates in source", f"{total:,}")
+    inverted = sum(t["variant"] == "inverted" for r in results if r.pack for t in r.pack["templates"])
+    table = Table(title="promptsource import", show_footer=len(results) > 1)
     share = f" ({100 * imported / total:.1f} %)" if total else ""
-    table.add_row("templates imported", f"{imported:,}{share}")
-    table.add_row("templates skipped", f"{total - imported:,}")
-    for reason, count in reasons.most_common():
-        table.add_row(f"  skipped: {escape(reason)}", f"{count:,}")
-    table.add_row("inverted (task turned around)",
-                  f"{sum(t['variant'] == 'inverted' for r in results if r.pack for t in r.pack['templates']):,}")
+    footer_reasons = ", ".join(f"{escape(reason)}: {count:,}" for reason, count in reasons.most_common())
+    table.add_column("file (dataset/subset)", footer=f"{len(results):,} files")
+    table.add_column("pack", footer=f"{len(written):,} packs written")
+    table.add_column("imported / in source", justify="right", footer=f"{imported:,} / {total:,}{share}")
+    table.add_column("inverted", justify="right", footer=f"{inverted:,}")
+    table.add_column("skipped (reason: count)", footer=footer_reasons or "0")
+    for result in results:
+        counts = Counter(s.reason for s in result.skipped)
+        table.add_row(escape("/".join(p for p in (result.dataset, result.subset) if p)),
+                      escape(result.family if result.pack else "(none: every template skipped)"),
+                      f"{result.imported:,} / {result.total:,}",
+                      f"{sum(t['variant'] == 'inverted' for t in result.pack['templates']) if result.pack else 0:,}",
+                      escape(", ".join(f"{r}: {c}" for r, c in counts.most_common())) or "0")
     console.print(table)
     for result in results:
         for skip in result.skipped:
             console.print(f"[yellow]skipped {escape(str(result.path))}: {escape(skip.name)} "
                           f"({escape(skip.key)}): {escape(skip.reason)}[/]", highlight=False, soft_wrap=True)
-    console.print(f"imported {imported:,} of {total:,} templates into {len(written):,} packs under {out}",
-                  highlight=False)
+    console.print(f"imported {imported:,} of {total:,} templates{share} from {len(results):,} files into "
+                  f"{len(written):,} packs under {out}; {total - imported:,} skipped"
+                  f"{' (' + footer_reasons + ')' if footer_reasons else ''}", highlight=False, soft_wrap=True)
     if lint_profile is None or not written:
         return 0
     return lint(written, None, console, profile=lint_profile)
