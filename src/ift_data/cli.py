@@ -294,14 +294,16 @@ def audit(data: tuple[Path, ...], out_dir: Path, **kw: Any) -> None:
 @_audit_flags
 @click.option("--signals", default=None, type=click.Path(path_type=Path),
               help="Reuse an earlier audit (its folder or signals.parquet) instead of auditing again.")
-@click.option("--remove", default=None, help="Comma-separated flags to remove (default: the rules' clean.remove).")
+@click.option("--remove", default=None, help="Comma-separated flags to remove, as the audit prints them "
+              "(near_duplicate or flag_near_duplicate; default: the rules' clean.remove).")
 @_one_run
 def clean(data: tuple[Path, ...], out_dir: Path, signals: Path | None, remove: str | None, **kw: Any) -> None:
     """Write the kept rows (in the input's format) and OUT/rejected.jsonl with every removed row."""
     from ift_data.audit.cleaner import run_clean
     from ift_data.audit.present import present_clean
 
-    removed = [f.strip() for f in remove.split(",") if f.strip()] if remove else None
+    names = [f.strip() for f in remove.split(",") if f.strip()] if remove else None
+    removed = [n if n.startswith("flag_") else f"flag_{n}" for n in names] if names is not None else None  # as printed
     present_clean(run_clean(data, out_dir, _audit_options(**kw), console, signals, removed), Console())
 
 
