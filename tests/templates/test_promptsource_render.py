@@ -240,3 +240,16 @@ def test_escapes_and_bombs_stay_refused(renderer: PromptsourceRenderer, where: s
         assert time.process_time() - start < 1.5, body
     assert not list(tmp_path.iterdir())  # no PWNED file
     assert record == {"text": "some review text", "label_names": ["no", "yes"], "label": 1}
+
+
+def test_a_template_nested_too_deeply_is_a_render_error_and_an_import_skip(renderer: PromptsourceRenderer,
+                                                                            tmp_path: Path) -> None:
+    from ift_data.templates.promptsource import import_promptsource
+
+    body = "{{ " + "(" * 3000 + "1" + ")" * 3000 + " }} ||| x"
+    with pytest.raises(RenderError, match="nested too deeply"):
+        renderer.apply(_t(body), {})
+    (tmp_path / "templates.yaml").write_text(f"dataset: x\ntemplates:\n  a: !Template\n    id: a\n    name: deep\n"
+                                             f"    jinja: '{body}'\n", encoding="utf-8")
+    result = import_promptsource(tmp_path / "templates.yaml")
+    assert result.pack is None and [s.reason for s in result.skipped] == ["jinja: nested too deeply to compile"]

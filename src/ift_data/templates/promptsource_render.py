@@ -145,11 +145,14 @@ def static_problem(template: Template, env: LocalMutationSandbox | None = None) 
             continue
         try:
             parsed = env.parse(body)
+            unknown = unknown_names(env, parsed)
+            if unknown:
+                return f"{name}: {unknown}"
+            meta.find_undeclared_variables(parsed)  # (compiles: what the slots need)
         except TemplateSyntaxError as exc:
             return f"{name}: Jinja syntax error on line {exc.lineno}: {exc.message}"
-        unknown = unknown_names(env, parsed)
-        if unknown:
-            return f"{name}: {unknown}"
+        except RecursionError:
+            return f"{name}: nested too deeply to compile"
     if SEPARATOR not in (template.jinja or ""):
         return "no `|||` between prompt and target"
     return None
@@ -176,6 +179,8 @@ class PromptsourceRenderer:
                 compiled = env.from_string(body)
             except TemplateSyntaxError as exc:
                 raise RenderError(f"Jinja syntax error on line {exc.lineno}: {exc.message}") from exc
+            except RecursionError as exc:
+                raise RenderError("the template is nested too deeply to compile") from exc
             self._compiled[key] = compiled
         return compiled
 
@@ -187,6 +192,8 @@ class PromptsourceRenderer:
                 found = self._variables[template.id] = template_variables(template, self.plain_env)
             except TemplateSyntaxError as exc:
                 raise RenderError(f"Jinja syntax error on line {exc.lineno}: {exc.message}") from exc
+            except RecursionError as exc:
+                raise RenderError("the template is nested too deeply to compile") from exc
         return found
 
     def answer_choices(self, template: Template, record: Mapping[str, Any],
