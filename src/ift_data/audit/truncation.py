@@ -98,6 +98,7 @@ class TruncationSettings:
     list_punctuated_share: float = 0.8  # lists: this share of earlier items end with sentence punctuation
     list_min_items: int = 2            # ... in a list of at least this many items (the last one included)
     verse_max_line_words: int = 12     # verse: 3+ lines, most this short and unpunctuated
+    bare_end_min_words: int = 3        # a bare end counts in responses at least this long
 
 
 def _words(text: str) -> list[str]:
@@ -358,7 +359,8 @@ def prose_end(response: str, instruction: str = "", settings: TruncationSettings
     last = text.splitlines()[-1].strip()
     if _LIST_ITEM.match(last):
         content = _MARKER.sub("", last, count=1)
-        only_item = not any(_LIST_ITEM.match(ln) for ln in text.splitlines()[:-1])
+        only_item = not any(_LIST_ITEM.match(ln) for ln in text.splitlines()[:-1]) \
+            and not re.match(r"^\s*\(?[A-Ea-e][.)]", last)  # "A) ..." copies an answer option
         # a list item reads as prose when it is the only one, or holds sentences of its own
         if not (only_item or re.search(r"[a-z]{2}[.!?][\"')\]]?\s+[A-Z]", content)):
             return False
@@ -388,8 +390,14 @@ def bare_end(response: str, instruction: str = "", settings: TruncationSettings 
     text = response.rstrip()
     if not re.search(r"(?:^|\s)[\w'’.,-]*\w$", text) or not prose_end(text, instruction, settings):
         return False
-    # a lower-case last word, or any word or number at the end of a line that is not in Title Case
+    # a lower-case last word, or any word or number at the end of a line that is not in Title Case; in a
+    # response of at least bare_end_min_words (short bare answers are phrases, rewrites and word games),
+    # or a two-word sentence opening ("The police")
+    settings = settings or TruncationSettings()
     last = text.splitlines()[-1].split()
+    opening = len(text.split()) == 2 and last[0] in _FRAGMENT_STARTS and last[1][:1].islower()
+    if len(text.split()) < settings.bare_end_min_words and not opening:
+        return False
     lower = sum(1 for w in last if w[:1].islower() and w not in _TITLE_SMALL_WORDS)
     return last[-1][:1].islower() or lower >= (1 if len(last) >= 4 else 2)
 
@@ -422,7 +430,8 @@ def settings_from(ctx: AuditContext) -> TruncationSettings:
         fragment_min_sentences=int(rule("truncation_fragment_min_sentences", base.fragment_min_sentences)),
         list_punctuated_share=float(rule("truncation_list_punctuated_share", base.list_punctuated_share)),
         list_min_items=int(rule("truncation_list_min_items", base.list_min_items)),
-        verse_max_line_words=int(rule("truncation_last_line_words", base.verse_max_line_words)))
+        verse_max_line_words=int(rule("truncation_last_line_words", base.verse_max_line_words)),
+        bare_end_min_words=int(rule("truncation_bare_end_min_words", base.bare_end_min_words)))
 
 
 def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColumns:
