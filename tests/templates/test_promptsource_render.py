@@ -253,3 +253,33 @@ def test_a_template_nested_too_deeply_is_a_render_error_and_an_import_skip(rende
                                              f"    jinja: '{body}'\n", encoding="utf-8")
     result = import_promptsource(tmp_path / "templates.yaml")
     assert result.pack is None and [s.reason for s in result.skipped] == ["jinja: nested too deeply to compile"]
+
+
+def test_render_command_renders_an_ift_data_pack_with_its_built_ins() -> None:
+    from ift_data.resources import bundled
+
+    pack = bundled("templates") / "sentiment.yaml"
+    result = CliRunner().invoke(main, ["templates", "render", str(pack), "--template", "sentiment-fwd-01",
+                                       "--record", '{"text": "Loved it.", "label": 1}',
+                                       "--label-names", "negative,positive"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["prompt"].startswith("Loved it.\n\nHow would you describe the sentiment of this review?\n")
+    assert "- positive" in out["prompt"]
+    assert (out["target"], out["answer_choices"], out["skipped_reason"]) == ("positive", ["negative", "positive"],
+                                                                             None)
+    clash = CliRunner().invoke(main, ["templates", "render", str(pack), "--template", "sentiment-fwd-01",
+                                      "--record", '{"text": "x", "label": 0, "options": "mine"}',
+                                      "--label-names", "negative,positive"])
+    assert clash.exit_code == 2 and "clash" in clash.output
+
+
+def test_lint_profile_p3_leaves_out_the_flan_count_policy(tmp_path: Path) -> None:
+    pack = tmp_path / "tiny.yaml"
+    pack.write_text("family: tiny\nslots: [text]\ntemplates:\n"
+                    "  - {id: tiny-1, variant: forward, input: 'Say {{ text }}', target: '{{ text }}'}\n",
+                    encoding="utf-8")
+    flan = CliRunner().invoke(main, ["templates", "lint", str(pack), "--samples", str(tmp_path)])
+    p3 = CliRunner().invoke(main, ["templates", "lint", str(pack), "--samples", str(tmp_path), "--profile", "p3"])
+    assert "few-templates" in flan.output and "few-templates" not in p3.output
+    assert p3.exit_code == 0 and "0 errors, 0 warnings" in p3.output
