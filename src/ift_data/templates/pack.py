@@ -2,7 +2,7 @@
 
 A pack has one of two semantics. ``ift-data`` packs (the default) have ``input`` and ``target`` bodies and
 see their family's slots plus the built-in variables (``answer``, ``options``, ``label_names``,
-``answer_choices``); a slot named like a built-in is an error at load time. ``promptsource`` packs (written by
+``answer_choices``); a slot the built-ins would replace (``builtin_clash``) is an error at load time. ``promptsource`` packs (written by
 ``templates import-promptsource``) have one whole ``jinja`` body per template, rendered once then split on
 ``|||``, and see exactly the record's fields plus promptsource's names (``answer_choices``, ``zip``, the
 ``choice`` and ``most_frequent`` filters): see ``templates/promptsource_render.py``.
