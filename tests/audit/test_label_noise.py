@@ -1,4 +1,4 @@
-"""kNN label noise (confident learning on the graph) with synthetic vectors and a shared graph."""
+"""Label noise: out-of-fold probabilities + confident learning, with synthetic vectors (``graph: shared``)."""
 
 from __future__ import annotations
 
@@ -6,38 +6,67 @@ import numpy as np
 import polars as pl
 
 from ift_data.audit.base import AuditContext
-from ift_data.audit.label_noise import LabelNoiseSignal, confident_learning, normalize_label
-from ift_data.embed.knn import build_knn
+from ift_data.audit.label_noise import (
+    LabelNoiseSignal,
+    anchor_noise_matrix,
+    classification_groups,
+    error_probability,
+    instruction_key,
+    normalize_label,
+    select_at_precision,
+)
+from ift_data.embed.knn import KnnGraph
+
+RULES = {"label_noise": {"graph": "shared", "tfidf": False}}
+PHRASINGS = ("Is this review positive, negative or neutral?", "Classify the sentiment of the text.",
+             "What is the tone of this review?")
 
 
-def classification_table(n_per_class: int = 40, flips: tuple[int, ...] = (3, 50, 97), seed: int = 0):
+def classification_table(n_per_class: int = 60, flips: tuple[int, ...] = (3, 70, 97, 150), seed: int = 0,
+                         spread: float = 0.3):
     rng = np.random.default_rng(seed)
     names = ["positive", "negative", "neutral"]
     centres = rng.normal(size=(3, 48))
     classes = np.repeat(np.arange(3), n_per_class)
-    x = centres[classes] + 0.3 * rng.normal(size=(len(classes), 48))
+    x = centres[classes] + spread * rng.normal(size=(len(classes), 48))
     x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
     labels = [names[c] for c in classes]
     for i in flips:
         labels[i] = names[(classes[i] + 1) % 3]
     labels = [lab.capitalize() + "." if i % 4 == 0 else lab for i, lab in enumerate(labels)]  # "Positive."
-    table = pl.DataFrame({"row_id": range(len(labels)), "instruction": ["Classify."] * len(labels),
-                          "input": [f"text {i}" for i in range(len(labels))], "response": labels})
+    n = len(labels)
+    table = pl.DataFrame({"row_id": range(n), "instruction": [PHRASINGS[i % 3] for i in range(n)],
+                          "input": [f"text {i}" for i in range(n)], "response": labels})
     return table, x, classes, names
 
 
+def context(x: np.ndarray, rules: dict | None = None) -> AuditContext:
+    graph = KnnGraph(np.zeros((len(x), 0), np.int64), np.zeros((len(x), 0), np.float32), x)
+    return AuditContext(rules=rules or RULES, knn=lambda: graph)
+
+
 def test_flipped_labels_are_found_with_suggestion() -> None:
-    table, x, classes, names = classification_table()
-    graph = build_knn(x, 10, method="flat")
-    ctx = AuditContext(rules={"label_noise": {"graph": "shared"}}, knn=lambda: graph)
-    result = LabelNoiseSignal().compute(table, ctx)
+    table, x, classes, names = classification_table(spread=0.15)
+    result = LabelNoiseSignal().compute(table, context(x))
     flagged = np.flatnonzero(result.flags["flag_label_noise"]).tolist()
-    assert flagged == [3, 50, 97]
+    assert flagged == [3, 70, 97, 150]
     suggested = result.columns["label_noise_suggested_label"].to_list()
     assert [suggested[i] for i in flagged] == [names[classes[i]] for i in flagged]
-    probability = result.columns["label_noise_given_label_probability"].to_numpy()
-    assert probability[flagged].max() < np.nanmedian(probability)
+    error = result.columns["label_noise_error_probability"].to_numpy()
+    assert error[flagged].min() > 0.5 > 0.1 > np.median(error)
+    given = result.columns["label_noise_given_label_probability"].to_numpy()
+    assert given[flagged].max() < np.median(given)
     assert result.columns["label_noise_label"].to_list()[0] == normalize_label("Positive.") == "positive"
+    note = result.summary["classification_groups"]["negative/neutral/positive"]
+    assert note["flagged"] == 4 and note["estimated_precision"] >= 0.8 and "not_flagged" not in note
+
+
+def test_same_seed_same_result() -> None:
+    table, x, _, _ = classification_table(spread=0.8)
+    a = LabelNoiseSignal().compute(table, context(x))
+    b = LabelNoiseSignal().compute(table, context(x))
+    assert a.columns["label_noise_error_probability"].equals(b.columns["label_noise_error_probability"])
+    assert np.array_equal(a.flags["flag_label_noise"], b.flags["flag_label_noise"])
 
 
 def test_not_classification_like_is_skipped() -> None:
@@ -47,35 +76,68 @@ def test_not_classification_like_is_skipped() -> None:
     assert "not classification-like" in result.summary["skipped"] and not result.flags
 
 
-def test_groups_by_category() -> None:
-    table, x, _, _ = classification_table(flips=(5,))
-    free = pl.DataFrame({"row_id": range(120, 150), "instruction": ["Write."] * 30, "input": [""] * 30,
-                         "response": [f"Essay {i} about things and more things." for i in range(30)]})
-    both = pl.concat([table.with_columns(category=pl.lit("sentiment")), free.with_columns(category=pl.lit("essay"))])
-    xs = np.concatenate([x, np.random.default_rng(1).normal(size=(30, 48)).astype(np.float32)])
-    xs /= np.linalg.norm(xs, axis=1, keepdims=True)
-    graph = build_knn(xs, 10, method="flat")
-    result = LabelNoiseSignal().compute(both, AuditContext(rules={"label_noise": {"graph": "shared"}},
-                                                           knn=lambda: graph))
-    assert list(result.summary["classification_groups"]) == ["sentiment"]
-    assert np.flatnonzero(result.flags["flag_label_noise"]).tolist() == [5]
-    assert result.columns["label_noise_label"].to_list()[130] is None
+def test_two_tasks_in_one_file_are_two_groups_and_free_rows_stay_out() -> None:
+    sentiment = pl.DataFrame({"instruction": ["Is this review positive or negative?", "Label the sentiment."] * 10,
+                              "input": [f"review {i}" for i in range(20)],
+                              "response": ["positive", "negative", "Negative", "positive."] * 5})
+    topics = pl.DataFrame({"instruction": [f"What is the topic of this article? Article {i}: ..." for i in range(24)],
+                           "input": [""] * 24, "response": ["Sports", "World", "Business"] * 8})
+    free = pl.DataFrame({"instruction": [f"Write a poem about {i}." for i in range(10)], "input": [""] * 10,
+                         "response": [f"A poem about the number {i}, in several lines of verse." for i in range(10)]})
+    table = pl.concat([sentiment, topics, free]).with_row_index("row_id")
+    labels = [normalize_label(r) for r in table["response"].to_list()]
+    groups = classification_groups(table, labels, AuditContext(rules={}), "label_noise")
+    assert [(g.name, g.rows.tolist()) for g in groups] == [
+        ("business/sports/world", list(range(20, 44))), ("negative/positive", list(range(20)))]
 
 
-def test_confident_learning_thresholds() -> None:
-    codes = np.array([0, 0, 0, 1, 1, 1])
-    neighbours = np.array([[1, 2], [0, 2], [0, 1], [4, 5], [3, 5], [0, 1]])  # row 5 sits among class 0
-    given, suggested, flagged, agrees = confident_learning(codes, neighbours, 2, min_neighbours=2,
-                                                           max_probability=0.2)
-    assert flagged.tolist() == [False] * 5 + [True] and suggested[5] == 0 and given[5] == 0.0
-    assert agrees.tolist() == [True] * 5 + [False]
+def test_instruction_key_joins_phrasings_with_the_text_inside() -> None:
+    a = instruction_key("What is the topic of this article? Article 1: Stocks fell.", 6)
+    b = instruction_key("what is the TOPIC of this article? Article 2: A goal.", 6)
+    assert a == b == "what is the topic of this"
 
 
-def test_unpredictable_group_is_not_flagged() -> None:
+def test_unpredictable_group_abstains_with_the_reason() -> None:
     table, x, _, _ = classification_table()
     x = np.random.default_rng(7).permutation(x)  # vectors no longer tell the classes apart
-    graph = build_knn(x, 10, method="flat")
-    result = LabelNoiseSignal().compute(table, AuditContext(rules={"label_noise": {"graph": "shared"}},
-                                                            knn=lambda: graph))
+    result = LabelNoiseSignal().compute(table, context(x))
     assert not np.asarray(result.flags["flag_label_noise"]).any()
-    assert "not predictable" in result.summary["classification_groups"]["(all)"]["not_flagged"]
+    note = result.summary["classification_groups"]["negative/neutral/positive"]
+    assert note["flagged"] == 0 and note["not_flagged"]
+    assert result.columns["label_noise_suggested_label"].null_count() == table.height
+
+
+def test_weakly_predictable_group_abstains_when_few_errors_are_separable() -> None:
+    table, x, _, _ = classification_table(n_per_class=80, flips=tuple(range(0, 240, 10)))
+    rng = np.random.default_rng(3)
+    vague = np.arange(240) % 4 != 0  # three rows in four carry no class signal at all
+    x[vague] = rng.normal(size=(int(vague.sum()), x.shape[1]))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    result = LabelNoiseSignal().compute(table, context(x))
+    note = result.summary["classification_groups"]["negative/neutral/positive"]
+    assert not np.asarray(result.flags["flag_label_noise"]).any()
+    assert "not_flagged" in note
+
+
+def test_error_probability_follows_the_noise_model() -> None:
+    matrix = np.array([[0.9, 0.1], [0.1, 0.9]])  # N[given][true]: 10 % flips each way
+    clean = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    probs = clean @ matrix.T
+    error, recovered = error_probability(probs, np.array([1, 1, 0]), matrix)
+    assert np.allclose(recovered, clean)
+    # row 0 is surely class 0 but labelled 1: wrong; row 1 surely 1: right; row 2: half and half, so wrong only if flipped: 0.05 / 0.5
+    assert np.allclose(error, [1.0, 0.0, 0.1])
+
+
+def test_anchor_noise_matrix_reads_the_most_confident_rows() -> None:
+    probs = np.array([[0.9, 0.1]] * 5 + [[0.5, 0.5]] * 90 + [[0.2, 0.8]] * 5)
+    matrix = anchor_noise_matrix(probs, 0.95)
+    assert np.allclose(matrix, [[0.9, 0.2], [0.1, 0.8]])
+
+
+def test_select_at_precision_keeps_the_largest_prefix() -> None:
+    error = np.array([0.99, 0.2, 0.9, 0.7, 0.6, 0.95])
+    candidates = np.array([True, True, True, True, True, False])
+    # candidates by error: 0.99, 0.9, 0.7, 0.6, 0.2 -> running means 0.99, 0.945, 0.863, 0.798, 0.678
+    assert np.flatnonzero(select_at_precision(error, candidates, 0.8)).tolist() == [0, 2, 3]
+    assert not select_at_precision(error, candidates, 0.999).any()

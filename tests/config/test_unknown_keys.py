@@ -118,7 +118,7 @@ def test_label_noise_typo_is_refused_listing_its_settings(tmp_path: Path) -> Non
     error = info.value
     assert (error.line, error.field) == (3, "label_noise.max_clases")
     assert error.reason.startswith("unknown key 'max_clases' in label_noise; valid keys: ")
-    assert "max_classes" in error.reason and "max_label_probability" in error.reason and "graph" in error.reason
+    assert "max_classes" in error.reason and "min_precision" in error.reason and "graph" in error.reason
 
 
 @pytest.mark.parametrize(("text", "line", "field", "needle"), [
@@ -143,7 +143,7 @@ def test_every_rule_section_and_setting_is_checked(tmp_path: Path, text: str, li
 def test_every_setting_a_signal_reads_is_in_default_yaml() -> None:
     """default.yaml is the one list of valid rule keys: the bundled rule sets load, with no open section."""
     values = load_rules("default").values
-    assert {"graph", "k", "min_neighbours", "max_classes"} <= set(values["label_noise"])
+    assert {"graph", "min_precision", "folds", "max_classes"} <= set(values["label_noise"])
     assert {"min_distance"} <= set(values["outliers"]) and {"top_pairs"} <= set(values["diversity"])
     assert load_rules("strict").values["label_noise"] == values["label_noise"]
 

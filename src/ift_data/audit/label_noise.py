@@ -1,35 +1,42 @@
-"""kNN label noise for classification-like data (confident learning on the neighbour graph).
+"""Label noise in classification-like data: out-of-fold probabilities, then confident learning.
 
-A group of rows (one per ``category`` when the table has one, else the whole table) is
-classification-like when its responses, normalized (case, surrounding punctuation), come from a
-small set of short strings. Within such a group, each row's neighbour probability of label c is the
-share of its labelled same-group neighbours carrying c. As in cleanlab's confident learning, the
-threshold of class c is the mean self-confidence of the rows labelled c; a row is flagged when its
-given label's probability is below its class threshold, another label's is at or above that label's
-threshold, and the given label's probability is at most ``max_label_probability``. The suggested
-label is the most probable such other label. Groups that are not classification-like are skipped
-with a note in the summary.
+**Groups.** A classification task phrased several ways is one group. Within each ``category`` (or the
+whole table when there is none) rows whose response is a short label (``max_label_chars``,
+``max_label_units``) are linked through their instruction's first ``key_words`` words: labels seen
+under one instruction key belong to one task, and the labels that share keys form one label set (union
+find). A label set of 2..``max_classes`` labels seen ``min_class_count`` times each, covering
+``min_coverage`` of the rows of its instruction keys and at least ``min_rows`` rows, is a group; so a
+sentiment task (positive/negative) and a topic task (world/sports/...) in one file are two groups.
 
-The neighbours come from a graph over the prompt only (instruction + input) when
-``label_noise.graph`` is ``prompt`` (default): a graph that embeds the response would carry the
-(possibly wrong) label into the neighbour search. ``shared`` reads the audit's one kNN graph.
+**Probabilities.** Per group, K-fold (``folds``, stratified, seeded) out-of-fold class probabilities
+from two logistic regressions on the text being classified (the input, or the instruction when there
+is no input; never the response, which is the label): one on its sentence embedding (the audit's
+embedder), one on TF-IDF word 1-2 grams (``tfidf``); their average is ``p(label | text)``.
 
-Rules (``label_noise:``): ``graph`` (prompt), ``max_label_probability`` (0.2), ``max_classes`` (20),
-``max_label_chars`` (40), ``max_label_units`` (5), ``min_class_count`` (3), ``min_coverage`` (0.8,
-share of a group's rows whose response is one of the classes), ``min_rows`` (10), ``min_neighbours`` (3),
-``min_agreement`` (0.75), ``k`` (10, neighbours in the prompt graph).
+**Confident learning.** As in cleanlab's ``find_label_issues``: a row is a candidate when its given
+label's probability is below that class's mean self-confidence and another class reaches its own
+threshold. Each candidate gets an error probability from the noise model: the noise matrix
+``N[given][true]`` is estimated from anchor rows (the ``anchor_quantile`` most confident rows of each
+class; Patrini et al. 2017), the clean posterior is ``N^-1 p``, and ``P(wrong) = 1 - N[y][y] p*(y) /
+p(y)``. Rows are flagged most-likely-wrong first while the mean error probability of the flagged set,
+its **estimated precision**, stays at or above ``min_precision``. The estimate is checked against
+planted flips in ``benchmarks/bench_label_noise.py`` (docs/benchmarks.md, Label noise).
 
-A group is left unflagged when its labels are not predictable from the graph: fewer than
-``min_agreement`` of its scored rows carry their neighbours' majority label (e.g. sentiment with a
-topic-oriented embedding model), since confident learning needs a classifier better than chance.
-Columns: ``label_noise_label``, ``label_noise_given_label_probability`` (rank by it: lower is more
-suspicious), ``label_noise_suggested_label``. Flag: ``flag_label_noise``.
+**Abstaining.** A group is not flagged, with the reason in the summary, when the classifier is no
+better than noise (an anchor diagonal at or below 0.5), when no row reaches ``min_precision``, or when
+the rows that do are under ``min_found_share`` of the estimated label errors (the labels are too weakly
+predictable from the text for confident flags; e.g. sentence sentiment from a general-purpose embedding).
+
+Columns: ``label_noise_label``, ``label_noise_given_label_probability`` (out of fold; lower is more
+suspicious), ``label_noise_error_probability`` (rank by it), ``label_noise_suggested_label`` (flagged
+rows). Flag: ``flag_label_noise``. ``graph: shared`` uses the vectors of the audit's kNN graph instead
+of embedding the text (they include the response: for tests and experiments only).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,54 +46,162 @@ from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.text import units
 
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
+_WORD = re.compile(r"\w+")
 
 
 def normalize_label(response: str) -> str:
     return _EDGE_PUNCT.sub("", " ".join(response.split()).casefold())
 
 
-def label_classes(labels: list[str], raw: list[str], ctx: AuditContext, family: str) -> list[str] | None:
-    """The class names of a classification-like group, or None when the group is not one."""
-    max_chars = int(ctx.rule(family, "max_label_chars", 40))
-    max_units = int(ctx.rule(family, "max_label_units", 5))
-    counts: dict[str, int] = {}
-    for label, text in zip(labels, raw, strict=True):
-        if label and len(text) <= max_chars and len(units(text)) <= max_units:
-            counts[label] = counts.get(label, 0) + 1
-    frequent = sorted((c for c in counts if counts[c] >= int(ctx.rule(family, "min_class_count", 3))),
-                      key=lambda c: (-counts[c], c))
-    covered = sum(counts[c] for c in frequent)
-    if (len(labels) < int(ctx.rule(family, "min_rows", 10)) or not 2 <= len(frequent) <= int(ctx.rule(family, "max_classes", 20))
-            or covered < float(ctx.rule(family, "min_coverage", 0.8)) * len(labels)):
-        return None
-    return sorted(frequent)
+def instruction_key(instruction: str, words: int) -> str:
+    """The first ``words`` words of an instruction, case-folded: phrasings that embed the text to
+    classify after a fixed prefix share a key."""
+    return " ".join(_WORD.findall(instruction.casefold())[:words])
 
 
-def confident_learning(codes: np.ndarray, neighbours: np.ndarray, n_classes: int, min_neighbours: int,
-                       max_probability: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(given_probability, suggested_code, flagged, agrees)`` for rows with class ``codes`` (-1: no
-    label); ``agrees``: the row is scored and its given label is its neighbours' majority label.
+@dataclass(frozen=True)
+class Group:
+    name: str
+    rows: np.ndarray  # positions of the group's rows (labelled or not)
+    classes: tuple[str, ...]
 
-    ``neighbours`` (n, k) holds positions into ``codes`` (-1: none)."""
-    n = len(codes)
-    neighbour_codes = np.where(neighbours >= 0, codes[np.maximum(neighbours, 0)], -1)
-    probs = np.zeros((n, n_classes))
-    for c in range(n_classes):
-        probs[:, c] = (neighbour_codes == c).sum(axis=1)
-    totals = probs.sum(axis=1)
-    scored = (codes >= 0) & (totals >= min_neighbours)
-    probs[scored] /= totals[scored, None]
-    given = np.where(scored, probs[np.arange(n), np.maximum(codes, 0)], np.nan)
-    thresholds = np.array([given[scored & (codes == c)].mean() if (scored & (codes == c)).any() else np.inf
-                           for c in range(n_classes)])
-    others = probs >= thresholds[None, :]
-    others[np.arange(n), np.maximum(codes, 0)] = False
-    candidate = np.where(others, probs, -1.0)
-    suggested = np.where(others.any(axis=1), candidate.argmax(axis=1), -1)
-    with np.errstate(invalid="ignore"):
-        flagged = scored & (given < thresholds[np.maximum(codes, 0)]) & (suggested >= 0) & (given <= max_probability)
-    agrees = scored & (given >= probs.max(axis=1))
-    return given, np.where(flagged, suggested, -1), flagged, agrees
+
+class _Union:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, item: str) -> str:
+        self.parent.setdefault(item, item)
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def classification_groups(table: pl.DataFrame, labels: list[str], ctx: AuditContext, family: str) -> list[Group]:
+    """The classification-like groups of a table (see the module docstring), in a stable order."""
+    rule = ctx.rule
+    max_chars, max_units = int(rule(family, "max_label_chars", 40)), int(rule(family, "max_label_units", 5))
+    min_count, max_classes = int(rule(family, "min_class_count", 3)), int(rule(family, "max_classes", 20))
+    words = int(rule(family, "key_words", 6))
+    raw = table.get_column("response").fill_null("").to_list()
+    instructions = table.get_column("instruction").fill_null("").to_list()
+    scopes = (table.get_column("category").cast(pl.Utf8).fill_null("").to_list()
+              if "category" in table.columns else [""] * table.height)
+    keys = [f"{scope}\x00{instruction_key(text, words)}" for scope, text in zip(scopes, instructions, strict=True)]
+    is_label = [bool(lab) and len(text.strip()) <= max_chars and len(units(text)) <= max_units
+                for lab, text in zip(labels, raw, strict=True)]
+    sets = _Union()
+    first_label: dict[str, str] = {}
+    for i, key in enumerate(keys):
+        if is_label[i]:
+            node = f"{scopes[i]}\x00{labels[i]}"
+            sets.union(first_label.setdefault(key, node), node)
+    component_of_key = {key: sets.find(node) for key, node in first_label.items()}
+    members: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key in component_of_key:
+            members.setdefault(component_of_key[key], []).append(i)
+    out = []
+    for component in sorted(members):
+        rows = members[component]
+        counts: dict[str, int] = {}
+        for i in rows:
+            if is_label[i]:
+                counts[labels[i]] = counts.get(labels[i], 0) + 1
+        classes = sorted(c for c, k in counts.items() if k >= min_count)
+        covered = sum(counts[c] for c in classes)
+        if (len(rows) < int(rule(family, "min_rows", 10)) or not 2 <= len(classes) <= max_classes
+                or covered < float(rule(family, "min_coverage", 0.8)) * len(rows)):
+            continue
+        scope = component.split("\x00", 1)[0]
+        name = f"{scope}: {'/'.join(classes[:4])}" if scope else "/".join(classes[:4])
+        out.append(Group(name + ("/..." if len(classes) > 4 else ""), np.asarray(rows, np.int64), tuple(classes)))
+    return out
+
+
+def out_of_fold_probabilities(features: list[Any], codes: np.ndarray, n_classes: int, folds: int, seed: int,
+                              c_values: list[float]) -> np.ndarray:
+    """Average of the K-fold out-of-fold ``predict_proba`` of one logistic regression per feature matrix."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    total = np.zeros((len(codes), n_classes))
+    for x, c in zip(features, c_values, strict=True):
+        model = LogisticRegression(C=c, max_iter=2000, solver="newton-cg")
+        total += cross_val_predict(model, x, codes, cv=splitter, method="predict_proba")
+    return total / len(features)
+
+
+def temperature_scale(probs: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, float]:
+    """Probabilities recalibrated by the one temperature that minimizes the log loss of the given labels
+    (an overfit classifier's overconfidence would otherwise read as label errors)."""
+    from scipy.optimize import minimize_scalar
+
+    logits = np.log(np.clip(probs, 1e-12, 1.0))
+    rows = np.arange(len(codes))
+
+    def scaled(temperature: float) -> np.ndarray:
+        z = logits / temperature
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    def loss(temperature: float) -> float:
+        return float(-np.log(np.clip(scaled(temperature)[rows, codes], 1e-12, 1.0)).mean())
+
+    best = float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded", options={"xatol": 1e-4}).x)
+    return scaled(best), best
+
+
+def candidate_issues(probs: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """cleanlab's confident-joint off-diagonal rows: the given label's probability is below its class's
+    mean self-confidence and another class reaches its own threshold."""
+    n, k = probs.shape
+    thresholds = np.array([probs[codes == c, c].mean() if (codes == c).any() else np.inf for c in range(k)])
+    above = probs >= thresholds[None, :]
+    above[np.arange(n), codes] = False
+    return above.any(axis=1) & (probs[np.arange(n), codes] < thresholds[codes])
+
+
+def anchor_noise_matrix(probs: np.ndarray, quantile: float) -> np.ndarray:
+    """``N[given][true]``: column t is the mean probability vector of the rows most confidently of class t."""
+    k = probs.shape[1]
+    matrix = np.zeros((k, k))
+    for t in range(k):
+        anchors = probs[:, t] >= np.quantile(probs[:, t], quantile)
+        matrix[:, t] = probs[anchors].mean(axis=0)
+    return matrix
+
+
+def error_probability(probs: np.ndarray, codes: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(P(given label wrong), clean posterior p*)`` under the noise model ``probs = p* @ matrix.T``."""
+    clean = np.linalg.lstsq(matrix, probs.T, rcond=None)[0].T
+    clean = np.clip(clean, 0.0, None)
+    clean /= np.maximum(clean.sum(axis=1, keepdims=True), 1e-12)
+    rows = np.arange(len(codes))
+    noisy = clean @ matrix.T
+    right = matrix[codes, codes] * clean[rows, codes] / np.maximum(noisy[rows, codes], 1e-12)
+    return np.clip(1.0 - right, 0.0, 1.0), clean
+
+
+def select_at_precision(error: np.ndarray, candidates: np.ndarray, min_precision: float) -> np.ndarray:
+    """The largest most-likely-wrong-first set of candidates whose mean error probability is
+    ``>= min_precision`` (a bool mask)."""
+    order = np.flatnonzero(candidates)
+    order = order[np.argsort(-error[order], kind="stable")]
+    flagged = np.zeros(len(error), bool)
+    if order.size:
+        running = np.cumsum(error[order]) / np.arange(1, order.size + 1)
+        ok = np.flatnonzero(running >= min_precision)
+        if ok.size:
+            flagged[order[: ok.max() + 1]] = True
+    return flagged
 
 
 class LabelNoiseSignal:
@@ -95,93 +210,129 @@ class LabelNoiseSignal:
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
         n = table.height
-        raw = table.get_column("response").fill_null("").to_list()
-        labels = [normalize_label(r) for r in raw]
-        groups = (table.get_column("category").cast(pl.Utf8).fill_null("").to_list()
-                  if "category" in table.columns else [""] * n)
+        labels = [normalize_label(r) for r in table.get_column("response").fill_null("").to_list()]
+        groups = classification_groups(table, labels, ctx, self.name)
+        if not groups:
+            return SignalResult(summary={"skipped": "not classification-like (no task whose responses are a small "
+                                                    "set of short labels)", "classification_groups": {}})
+        texts = self._texts(table)
         label_col: list[str | None] = [None] * n
         given_col = np.full(n, np.nan)
+        error_col = np.full(n, np.nan)
         suggested_col: list[str | None] = [None] * n
         flags = np.zeros(n, bool)
-        group_notes: dict[str, Any] = {}
-        codes = np.full(n, -1, np.int64)
-        names: list[str] = []
-        names_of_groups, group_ids = np.unique(np.array(groups, dtype=object), return_inverse=True)
-        members_of = {str(g): np.flatnonzero(group_ids == j) for j, g in enumerate(names_of_groups)}
-        for group in sorted(members_of):
-            rows = members_of[group].tolist()
-            classes = label_classes([labels[i] for i in rows], [raw[i].strip() for i in rows], ctx, self.name)
-            if classes is None:
+        notes: dict[str, Any] = {}
+        for group in groups:
+            codes = np.array([group.classes.index(labels[i]) if labels[i] in group.classes else -1
+                              for i in group.rows])
+            rows = group.rows[codes >= 0]
+            codes = codes[codes >= 0]
+            for i in rows.tolist():
+                label_col[i] = labels[i]
+            note: dict[str, Any] = {"rows": int(group.rows.size), "labelled_rows": int(rows.size),
+                                    "classes": list(group.classes)}
+            notes[group.name] = note
+            vectors = self._vectors(table, texts, rows, ctx)
+            if vectors is None:
+                return SignalResult(summary={"skipped": "no embeddings (embeddings off)"})
+            found = self._judge(rows, codes, len(group.classes), [texts[i] for i in rows], vectors, ctx, note)
+            if found is None:
                 continue
-            index = {c: len(names) + j for j, c in enumerate(classes)}
-            names.extend(f"{group}\x00{c}" for c in classes)
-            for i in rows:
-                if labels[i] in index:
-                    codes[i] = index[labels[i]]
-                    label_col[i] = labels[i]
-            group_notes[group or "(all)"] = {"rows": len(rows), "classes": classes}
-        if not names:
-            return SignalResult(summary={"skipped": "not classification-like (responses are not a small set "
-                                                    "of short labels)", "classification_groups": {}})
-        neighbours = self._neighbours(table, codes, group_ids, ctx)
-        if neighbours is None:
-            return SignalResult(summary={"skipped": "no kNN graph (embeddings off)"})
-        given, suggested, flagged, agrees = confident_learning(
-            codes, neighbours, len(names), int(ctx.rule(self.name, "min_neighbours", 3)),
-            float(ctx.rule(self.name, "max_label_probability", 0.2)))
-        min_agreement = float(ctx.rule(self.name, "min_agreement", 0.75))
-        scored = ~np.isnan(given)
-        for group, note in group_notes.items():
-            members = np.zeros(n, bool)
-            members[members_of["" if group == "(all)" else group]] = True
-            members &= scored
-            note["agreement"] = float(agrees[members].mean()) if members.any() else None
-            if note["agreement"] is None or note["agreement"] < min_agreement:
-                note["not_flagged"] = f"labels not predictable from the graph (agreement below {min_agreement})"
-                flagged &= ~members
-        for i in np.flatnonzero(flagged).tolist():
-            suggested_col[i] = names[suggested[i]].split("\x00", 1)[1]
-        given_col[:] = given
-        flags[:] = flagged
-        for group, note in group_notes.items():
-            note["flagged"] = int(flags[members_of["" if group == "(all)" else group]].sum())
+            given, error, suggested, flagged = found
+            given_col[rows], error_col[rows] = given, error
+            flags[rows] = flagged
+            for j in np.flatnonzero(flagged).tolist():
+                suggested_col[int(rows[j])] = group.classes[int(suggested[j])]
         return SignalResult(
             columns={"label_noise_label": pl.Series(label_col, dtype=pl.Utf8),
                      "label_noise_given_label_probability": pl.Series(given_col, dtype=pl.Float64).fill_nan(None),
+                     "label_noise_error_probability": pl.Series(error_col, dtype=pl.Float64).fill_nan(None),
                      "label_noise_suggested_label": pl.Series(suggested_col, dtype=pl.Utf8)},
             flags={"flag_label_noise": flags},
-            summary={"graph": str(ctx.rule(self.name, "graph", "prompt")), "labelled_rows": int((codes >= 0).sum()),
-                     "flagged": int(flags.sum()), "classification_groups": group_notes},
+            summary={"method": "out-of-fold logistic regression + confident learning",
+                     "min_precision": float(ctx.rule(self.name, "min_precision", 0.8)),
+                     "labelled_rows": int(sum(note["labelled_rows"] for note in notes.values())),
+                     "flagged": int(flags.sum()), "classification_groups": notes},
         )
 
-    def _neighbours(self, table: pl.DataFrame, codes: np.ndarray, group_ids: np.ndarray,
-                    ctx: AuditContext) -> np.ndarray | None:
-        """(n, k) neighbour positions restricted to labelled rows of the same group (-1 elsewhere)."""
+    def _judge(self, rows: np.ndarray, codes: np.ndarray, n_classes: int, texts: list[str], vectors: np.ndarray,
+               ctx: AuditContext, note: dict[str, Any]) -> tuple[np.ndarray, ...] | None:
+        """``(given probability, error probability, suggested code, flagged)`` of a group's labelled rows,
+        or None (with ``note['not_flagged']``) when it cannot be judged."""
+        rule = ctx.rule
+        present = np.bincount(codes, minlength=n_classes)
+        folds = min(int(rule(self.name, "folds", 5)), int(present.min()))
+        if folds < 2 or (present == 0).any():
+            note["not_flagged"] = "a class has fewer than 2 labelled rows: no out-of-fold estimate"
+            return None
+        features: list[Any] = [vectors]
+        c_values = [float(rule(self.name, "embedding_c", 1.0))]
+        if rule(self.name, "tfidf", True):
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            try:
+                features.append(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform(texts))
+                c_values.append(float(rule(self.name, "tfidf_c", 10.0)))
+            except ValueError:  # no word recurs: nothing to learn from words
+                pass
+        probs = out_of_fold_probabilities(features, codes, n_classes, folds, ctx.seed, c_values)
+        if rule(self.name, "calibrate", True):
+            probs, note["temperature"] = temperature_scale(probs, codes)
+            note["temperature"] = round(note["temperature"], 3)
+        index = np.arange(len(codes))
+        given = probs[index, codes]
+        matrix = anchor_noise_matrix(probs, float(rule(self.name, "anchor_quantile", 0.97)))
+        error, clean = error_probability(probs, codes, matrix)
+        note["oof_accuracy"] = round(float((probs.argmax(axis=1) == codes).mean()), 4)
+        note["estimated_errors"] = round(float(error.sum()), 1)
+        other = np.where(np.eye(n_classes, dtype=bool)[codes], -1.0, clean)
+        suggested = other.argmax(axis=1)
+        nothing = (given, error, suggested, np.zeros(len(codes), bool))
+        if float(np.diag(matrix).min()) <= 0.5:
+            note["not_flagged"] = ("the classifier is no better than noise on this group (an anchor class keeps "
+                                   "its own label with probability <= 0.5)")
+            note["flagged"] = 0
+            return nothing
+        min_precision = float(rule(self.name, "min_precision", 0.8))
+        flagged = select_at_precision(error, candidate_issues(probs, codes), min_precision)
+        found = int(flagged.sum())
+        expected = float(error.sum())
+        note["estimated_precision"] = round(float(error[flagged].mean()), 4) if found else None
+        min_share = float(rule(self.name, "min_found_share", 0.3))
+        if not found:
+            note["not_flagged"] = f"no row reaches an estimated precision of {min_precision}"
+        elif found < min_share * expected:
+            note["not_flagged"] = (f"labels too weakly predictable from the text: at estimated precision "
+                                   f"{min_precision} only {found} of ~{expected:.0f} estimated label errors are "
+                                   f"separable (share {found / expected:.2f} < {min_share}; out-of-fold "
+                                   f"accuracy {note['oof_accuracy']:.2f})")
+        if "not_flagged" in note:
+            note["flagged"] = 0
+            return nothing
+        note["flagged"] = found
+        return given, error, suggested, flagged
+
+    @staticmethod
+    def _texts(table: pl.DataFrame) -> list[str]:
+        """The text a row's label classifies: its input, or its instruction when the input is empty."""
+        inputs = table.get_column("input").fill_null("").to_list()
+        instructions = table.get_column("instruction").fill_null("").to_list()
+        return [inp if inp.strip() else ins for inp, ins in zip(inputs, instructions, strict=True)]
+
+    def _vectors(self, table: pl.DataFrame, texts: list[str], rows: np.ndarray,
+                 ctx: AuditContext) -> np.ndarray | None:
         if str(ctx.rule(self.name, "graph", "prompt")) == "shared":
             graph = ctx.knn()
-            if graph is None:
-                return None
-            neighbours = graph.indices.copy()
-        else:
-            neighbours = self._prompt_graph(table, codes, ctx)
-            if neighbours is None:
-                return None
-        valid = neighbours >= 0
-        safe = np.maximum(neighbours, 0)
-        same = valid & (group_ids[safe] == group_ids[:, None]) & (codes[safe] >= 0)
-        return np.where(same, neighbours, -1)
+            return None if graph is None or graph.embeddings is None else np.asarray(graph.embeddings)[rows]
+        from ift_data.embed.encode import TextEncoder
+        from ift_data.embed.knn import EmbedOptions
 
-    def _prompt_graph(self, table: pl.DataFrame, codes: np.ndarray, ctx: AuditContext) -> np.ndarray | None:
-        from ift_data.embed.knn import EmbedOptions, knn_provider
-
-        options = dataclasses.replace(EmbedOptions.coerce(ctx.options), fields=("instruction", "input"),
-                                      k=int(ctx.rule(self.name, "k", 10)))
+        options = EmbedOptions.coerce(ctx.options)
         if not options.enabled:
             return None
-        labelled = np.flatnonzero(codes >= 0)
-        graph = knn_provider(table[labelled], options)()
-        if graph is None:
-            return None
-        neighbours = np.full((table.height, graph.k), -1, np.int64)
-        neighbours[labelled] = np.where(graph.indices >= 0, labelled[np.maximum(graph.indices, 0)], -1)
-        return neighbours
+        encoder = ctx.cache.get("label_noise_encoder")
+        if encoder is None:
+            encoder = TextEncoder(options.model, device=options.device, batch_size=options.batch_size,
+                                  cache_dir=options.cache_dir, progress=options.progress)
+            ctx.cache["label_noise_encoder"] = encoder
+        return np.asarray(encoder.embed([texts[i] for i in rows.tolist()]))

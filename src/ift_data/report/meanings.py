@@ -14,7 +14,7 @@ FLAGS: dict[str, str] = {
     "near_duplicate": "almost the same words as another row (MinHash Jaccard >= {dedup_minhash.threshold})",
     "semantic_duplicate": "same meaning as another row (embedding cosine >= {dedup_semantic.threshold})",
     "conflict": "same prompt as other rows, but a materially different short answer",
-    "label_noise": "its label disagrees with the labels of its nearest neighbours",
+    "label_noise": "its label disagrees, confidently, with a classifier trained on the other rows of its task",
     "outlier": "far from every other row in embedding space",
     "language_mismatch": "the response is in another language than the prompt",
     "too_long": "instruction + input + response longer than {length.max_chars} characters",
