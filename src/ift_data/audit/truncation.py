@@ -258,6 +258,18 @@ def _missing_items(text: str, instruction: str) -> str | None:
     return None
 
 
+# Tasks whose answer is words rearranged, converted or quoted, not written prose: word order, ciphers,
+# transcriptions, one-sentence edits, phrase and part-of-speech answers. A bare end is no sign of a cut
+# there, and in a word-order task neither is a function word at the end ("chess I like play to").
+_WORD_ORDER_TASK = re.compile(r"(?i)\b(sort|arrange|rearrange|reverse|invert|swap|scramble|unscramble|alphabetical|"
+                              r"jumble|order of the words|word order)")
+_WORD_TASK = re.compile(r"(?i)\b(encode|encrypt|decrypt|cipher|pig latin|phonetic|transcribe|ipa\b|"
+                        r"identify (all )?(the )?(verb|noun|pronoun|adjective|adverb|subject|object)|"
+                        r"(verb|noun|prepositional) phrase|"
+                        r"change the (verb|tense|word|emoji)|convert (the|this) (text|sentence|phrase)|"
+                        r"turn (a|the|this) (noun|verb|sentence|phrase)|divide the|synonym|antonym|key ?phrase|"
+                        r"seed word|alliterat|translat|irregular verb|past tense|similar sentences|"
+                        r"tense of|passive voice|active voice)")
 _ASKS_FOR_TEXT = re.compile(r"(?i)^\s*(please\s+)?(write|explain|describe|generate|compose|create|construct|"
                             r"summari[sz]e|discuss|outline|elaborate|develop|draft|compare|analy[sz]e|argue|"
                             r"justify|tell me (about|why|how))\b")
@@ -336,7 +348,7 @@ def truncation_reason(response: str, instruction: str = "", settings: Truncation
         return "dangling_punct"
     if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
         return None
-    reason = _dangling_word(text, verse)
+    reason = None if _WORD_ORDER_TASK.search(instruction) else _dangling_word(text, verse)
     if reason:
         return reason
     if verse:
@@ -394,6 +406,8 @@ def bare_end(response: str, instruction: str = "", settings: TruncationSettings 
     # response of at least bare_end_min_words (short bare answers are phrases, rewrites and word games),
     # or a two-word sentence opening ("The police")
     settings = settings or TruncationSettings()
+    if _WORD_ORDER_TASK.search(instruction) or _WORD_TASK.search(instruction):
+        return False
     last = text.splitlines()[-1].split()
     opening = len(text.split()) == 2 and last[0] in _FRAGMENT_STARTS and last[1][:1].islower()
     if len(text.split()) < settings.bare_end_min_words and not opening:
