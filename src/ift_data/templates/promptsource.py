@@ -92,24 +92,25 @@ def _variables_of(env: Any, body: str | None) -> set[str]:
 def inverted_task(prompt_fields: set[str], target_fields: set[str], forward_prompt: set[str],
                   forward_target: set[str]) -> bool:
     """True when a non-original template turns its dataset's task around: its target reads a field the
-    original templates put in the prompt, and its prompt reads a field they produce as the target (e.g.
-    "write a question for this answer"). A non-original template that asks something else of the same
-    input (a topic, a title) is not inverted."""
+    original templates read in the prompt, and its prompt reads (shows, or branches on) a field they produce
+    as the target (e.g. "write a question for this answer", "paraphrase this" under ``{% if label == 1 %}``).
+    A non-original template that asks something else of the same input (a topic, a title) without the
+    original target is not inverted. Fields per half: ``_parts_fields``."""
     return bool(target_fields & (forward_prompt - forward_target)) and bool(prompt_fields & forward_target)
 
 
+_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_NAME = re.compile(r"(?<![\w.'\"])[A-Za-z_]\w*")
+
+
 def _parts_fields(env: Any, jinja: str) -> tuple[set[str], set[str]]:
-    """Fields read before and after the first ``|||`` of the source (best effort: the halves are parsed
-    separately; a half that does not parse on its own counts as reading every field of the whole)."""
+    """Fields read before and after the first ``|||`` of the source: the template's fields named inside the
+    Jinja code of each half, tags included (a prompt that picks the shown answer by ``{% if label == 0 %}``
+    conditions on the label); the halves need not parse on their own (a ``|||`` inside ``{% if %}``)."""
     whole = _variables_of(env, jinja)
     prompt, _, target = jinja.partition("|||")
-    fields = []
-    for half in (prompt, target):
-        try:
-            fields.append(_variables_of(env, half) & whole)
-        except Exception:  # a tag opened in one half and closed in the other
-            fields.append(set(whole))
-    return fields[0], fields[1]
+    return tuple(  # type: ignore[return-value]
+        {name for code in _CODE.findall(half) for name in _NAME.findall(code)} & whole for half in (prompt, target))
 
 
 def import_promptsource(path: str | Path, family: str | None = None) -> FileImport:
