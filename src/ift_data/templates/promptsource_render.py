@@ -165,7 +165,7 @@ class PromptsourceRenderer:
         self.env = make_env(tracked=True)
         self.plain_env = make_env(tracked=False)
         self._compiled: dict[tuple[str, bool], Any] = {}
-        self._variables: dict[str, set[str]] = {}
+        self._variables: dict[tuple[str | None, str | None], set[str]] = {}
 
     def _compile(self, body: str, tracked: bool) -> Any:
         key = (body, tracked)
@@ -185,11 +185,12 @@ class PromptsourceRenderer:
         return compiled
 
     def variables(self, template: Template) -> set[str]:
-        """``template_variables``, cached."""
-        found = self._variables.get(template.id)
+        """``template_variables``, cached by body (ids need not be unique outside a build)."""
+        key = (template.jinja, template.answer_choices)
+        found = self._variables.get(key)
         if found is None:
             try:
-                found = self._variables[template.id] = template_variables(template, self.plain_env)
+                found = self._variables[key] = template_variables(template, self.plain_env)
             except TemplateSyntaxError as exc:
                 raise RenderError(f"Jinja syntax error on line {exc.lineno}: {exc.message}") from exc
             except RecursionError as exc:
