@@ -30,9 +30,13 @@ import random
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# what a defect maker returns: (kind, copy or None, changed victim or None, note)
+Made = tuple[str, dict[str, str] | None, dict[str, str] | None, str]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("IFT_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -487,7 +491,7 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
     def stream(kind: str) -> random.Random:
         return random.Random(f"{seed}/{kind}")
 
-    def pick(pool: list[int], n: int, make, rng: random.Random) -> None:
+    def pick(pool: list[int], n: int, make: Callable[[int], Made | None], rng: random.Random) -> None:
         candidates = [i for i in pool if i not in used]
         rng.shuffle(candidates)
         got = 0
@@ -505,8 +509,9 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
             planted.append((kind, i, copy, note))
             got += 1
 
-    def variant(kind: str, make_copy, rng: random.Random):
-        def make(i: int):
+    def variant(kind: str, make_copy: Callable[[dict[str, str], random.Random], dict[str, str] | None],
+                rng: random.Random) -> Callable[[int], Made | None]:
+        def make(i: int) -> Made | None:
             copy = make_copy(rows[i], rng)
             return None if copy is None else (kind, copy, None, "")
         return make
@@ -520,7 +525,7 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
         pick(long_rows, counts[kind], variant(kind, make_copy, rng), rng)
     cut = stream("truncation")
 
-    def make_cut(i: int):
+    def make_cut(i: int) -> Made | None:
         new = truncate(rows[i], cut)
         return None if new is None else ("truncation", None, new, truncation_kind(rows[i]["output"]))
 
@@ -531,7 +536,7 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
     for b, (low, high, bucket) in enumerate(PROMPT_BUCKETS):
         pool = [i for i in general if _eligible_language(rows[i]) and low <= _prompt_chars(rows[i]) < high]
 
-        def make_swap(i: int, bucket: str = bucket):
+        def make_swap(i: int, bucket: str = bucket) -> Made | None:
             new, lang = language_swap(rows[i], len(planted))
             return "language_swap", None, new, f"{lang}, {bucket}"
 
@@ -547,7 +552,7 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
             labels_of[rows[i]["category"]].append(rows[i]["output"])
     flip_rng = stream("label_flip")
 
-    def make_flip(i: int):
+    def make_flip(i: int) -> Made | None:
         others = sorted(x for x in labels_of[rows[i]["category"]] if x != rows[i]["output"])
         if not others:
             return None
@@ -572,8 +577,8 @@ def plant(clean: list[dict[str, str]], counts: dict[str, int], seed: int) -> Cor
     position_of = {index: pos for pos, (_, index, _) in enumerate(final) if index is not None}
     copy_position = {copy_of: pos for pos, (_, _, copy_of) in enumerate(final) if copy_of is not None}
     truth = []
-    for kind, victim, copy, note in planted:
-        if copy is not None:
+    for kind, victim, copy_row, note in planted:
+        if copy_row is not None:
             truth.append(Planted(kind, (position_of[victim], copy_position[victim]), note))
         else:
             truth.append(Planted(kind, (position_of[victim],), note))
@@ -690,7 +695,7 @@ def _baseline_positions(corrupted: Corrupted, baseline: dict[str, set[int]] | No
 
 
 def strata(corrupted: Corrupted, flags: dict[str, set[int]], baseline: dict[str, set[int]] | None, defect: str,
-           flag: str, key=lambda note: note) -> list[tuple[str, int, int]]:
+           flag: str, key: Callable[[str], str] = lambda note: note) -> list[tuple[str, int, int]]:
     """Recall of one flag on one defect per stratum (``key`` maps a planted item's note to its stratum)."""
     before = _baseline_positions(corrupted, baseline, flag)
     found: dict[str, list[int]] = {}

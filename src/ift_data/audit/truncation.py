@@ -160,6 +160,8 @@ def _open_bracket(text: str) -> str | None:
 
 
 def _dangling_word(text: str, verse: bool) -> str | None:
+    """The text stops on a word an English sentence cannot end on (``ALWAYS_DANGLING``; in prose that is
+    not verse also ``PROSE_DANGLING``)."""
     if not text[-1].isalpha():
         return None
     match = re.search(r"(\S+)\s*$", text)
@@ -171,7 +173,7 @@ def _dangling_word(text: str, verse: bool) -> str | None:
     if w.isupper() and len(w) > 1 or (w == "A"):
         return None  # acronyms, "vitamin A", "Option A"
     lw = w.lower()
-    if _IDIOM_END.search(text):
+    if _IDIOM_END.search(text) or (lw == "i" and w != "I"):  # "print i": a variable, not the pronoun
         return None
     words = _words(text)
     prev = re.sub(r"[^\w]", "", words[-2]).lower() if len(words) >= 2 else ""
