@@ -82,8 +82,10 @@ def response_length(table: pl.DataFrame) -> np.ndarray:
                          .str.len_chars()).to_series().to_numpy().astype(np.int64))
 
 
-def keep_order(table: pl.DataFrame, flags: Mapping[str, pl.Series], remove: frozenset[str] | set[str]) -> np.ndarray:
-    """Per row its place in the keep order (0 = the best row; see the module docstring)."""
+def keep_order(table: pl.DataFrame, flags: Mapping[str, pl.Series], remove: frozenset[str] | set[str],
+               among: np.ndarray | None = None) -> np.ndarray:
+    """Per row its place in the keep order (0 = the best row; see the module docstring). With ``among`` (a
+    boolean mask), texts are scored for those rows only (the others' places then ignore their texts)."""
     n = table.height
     removal = np.zeros(n, dtype=np.int64)
     noise = np.zeros(n, dtype=np.int64)
@@ -94,7 +96,12 @@ def keep_order(table: pl.DataFrame, flags: Mapping[str, pl.Series], remove: froz
         noise += hit
         if name in remove:
             removal += hit
-    order = np.lexsort((np.arange(n), -response_length(table), mangle_score(table), noise, removal))
+    mangled, length = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    scored = np.arange(n) if among is None else np.flatnonzero(among)
+    if len(scored):
+        subset = table if among is None else table[scored.tolist()]
+        mangled[scored], length[scored] = mangle_score(subset), response_length(subset)
+    order = np.lexsort((np.arange(n), -length, mangled, noise, removal))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     return rank
@@ -123,7 +130,10 @@ def resolve_kept_copies(table: pl.DataFrame, columns: dict[str, pl.Series], flag
     if not present or not table.height:
         return runs
     remove = frozenset(rules.get("clean", {}).get("remove", []))
-    rank = keep_order(table, flags, remove)
+    in_cluster = np.zeros(table.height, dtype=bool)
+    for column, _ in present.values():
+        in_cluster |= columns[column].is_not_null().to_numpy()
+    rank = keep_order(table, flags, remove, among=in_cluster)  # only cluster members are ever compared
     row_ids = table["row_id"].to_numpy().astype(np.int64)
     n = table.height
     best: dict[str, np.ndarray] = {}
