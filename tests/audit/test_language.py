@@ -112,6 +112,7 @@ def test_requests_code_names_and_lists_are_not_swaps(ctx):
     "Paul Newman", "Hi", "42", "Team 1: Turtle, Hedgehog\nTeam 2: Goat, Fox", "New York - USA, Tokyo - Japan",
     "Samsung Galaxy S20 Ultra 5G, Apple iPhone 11 Pro Max, Google Pixel 4 XL", "FurEver Friends Pet Palace",
     "def product(num1, num2):\n    return num1 * num2", "[3, 5, 4]", "好", "",
+    "2 x 2 = 4\n2 x 3 = 6\n2 x 4 = 8\n2 x 5 = 10\n2 x 6 = 12\n2 x 7 = 14\n2 x 8 = 16\n2 x 9 = 18",
 ])
 def test_short_and_list_like_text_is_und(text):
     found = Detector()(text)
@@ -123,6 +124,12 @@ def test_prose_gets_a_language_and_a_confidence():
                                     "서울은 대한민국의 수도이며 인구가 가장 많은 도시입니다."])
     assert [d.lang for d in found] == ["en", "de", "ru", "zh", "zh", "ja", "ar", "ko"]
     assert all(d.prob >= 0.9 for d in found)
+
+
+def test_odd_text_does_not_break_detection():
+    detect = Detector()
+    assert detect("A lone surrogate \ud800 sits in this otherwise ordinary English sentence about the sea.").lang == "en"
+    assert detect("x" * 100_000).lang == "und" and detect("\u200b" * 50).lang == "und"
 
 
 def test_columns_and_shares_carry_confidence_and_und(ctx):

@@ -164,6 +164,8 @@ class Detector:
 
     def _by_model(self, s: TextShape) -> Detection:
         line = " ".join(s.cleaned[:MODEL_CLIP].split())
+        if not line.isascii():  # a lone surrogate (a JSON "\ud800" escape) cannot go to the model as UTF-8
+            line = line.encode("utf-8", "replace").decode("utf-8")
         if mostly_upper(line, s.letters):
             line = line.lower()
         self.model_calls += 1
