@@ -14,7 +14,8 @@ from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
 from ift_data.builder.seeds import derive_seed, rng_for
 from ift_data.schema import Example, Message, Provenance, Segment
 from ift_data.tasks.rows import TaskRow
-from ift_data.templates.pack import Template, TemplatePack
+from ift_data.templates.pack import Template, TemplatePack, check_fields
+from ift_data.templates.promptsource_render import PromptsourceRenderer
 from ift_data.templates.render import Renderer, RenderError, Span
 
 Assignment = tuple[int, int]  # (row index, template index)
@@ -22,11 +23,18 @@ Assignment = tuple[int, int]  # (row index, template index)
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """One template applied to one row: the input and target spans (empty = skip)."""
+    """One template applied to one row: the input and target spans (empty = skip; a promptsource
+    template's skip also says why)."""
 
     input: list[Span]
     target: list[Span]
     answer_choices: tuple[str, ...] = ()
+    skipped_reason: str | None = None
+
+
+class Skipped(RenderError):
+    """A template that makes no example for this row, by rule (promptsource: an unlabeled row, an empty
+    prompt or target): counted by its reason like a render failure, never an error of the template."""
 
 
 class DatasetExpander:
@@ -42,6 +50,11 @@ class DatasetExpander:
         self.label_names = label_names
         self.expansion, self.few_shot, self.seed = expansion, few_shot, seed
         self.renderer = renderer or Renderer()
+        self.truncate_chars = pack.truncate_chars
+        self.promptsource = PromptsourceRenderer() if any(t.jinja is not None for t in self.templates) else None
+        # built-ins never shadow a field: an ift-data pack's own names (answer, options, ...) clash with
+        # a field of that name at load time; a promptsource pack sees exactly the record's fields
+        check_fields(pack, sorted({name for row in rows for name in row.slots}), f"dataset {dataset!r}")
         self._uses_options = [self._uses(t.input, "options") for t in self.templates]
         self._offset = derive_seed(seed, dataset, "round-robin") % len(self.templates)
         self._row_keys: list[tuple[Any, ...]] | None = None
@@ -145,8 +158,11 @@ class DatasetExpander:
     def render_pair(self, row_index: int, template_index: int, epoch: int = 0) -> Rendered:
         row = self.rows[row_index]
         rng = rng_for(self.seed, self.dataset, row_index, template_index, epoch, "render")
-        context = self._context(row, template_index, rng)
         template = self.templates[template_index]
+        if template.jinja is not None and self.promptsource is not None:
+            applied = self.promptsource.apply(template, row.slots, rng, self.truncate_chars)
+            return Rendered(applied.prompt, applied.target, applied.answer_choices or (), applied.skipped_reason)
+        context = self._context(row, template_index, rng)
         prompt, target = self.renderer.render_parts((template.input, template.target), context)
         return Rendered(prompt, target, tuple(context["answer_choices"]))
 
@@ -154,6 +170,8 @@ class DatasetExpander:
         """The example for one assignment; None when the template renders empty for this row.
         A broken template or value raises ``RenderError``."""
         rendered = self.render_pair(row_index, template_index, epoch)
+        if rendered.skipped_reason is not None:
+            raise Skipped(rendered.skipped_reason)
         if not rendered.input or not rendered.target:
             return None
         exemplars = self._exemplars(row_index, template_index, epoch)
@@ -195,7 +213,7 @@ class DatasetExpander:
                 rendered = self.render_pair(candidate, template_index, epoch)
             except RenderError:
                 continue
-            if not rendered.input or not rendered.target:
+            if rendered.skipped_reason is not None or not rendered.input or not rendered.target:
                 continue
             size = sum(len(t) for t, _ in rendered.input) + sum(len(t) for t, _ in rendered.target)
             if used + size > spec.max_chars:

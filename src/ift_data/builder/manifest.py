@@ -32,7 +32,8 @@ def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], ledgers:
             "cluster": o.loaded.entry.task.cluster, "split": o.loaded.split, "hard_cap": o.loaded.entry.hard_cap,
             **ledgers[name].accounting(),
             "pool_examples": o.pool, "examples": len(o.examples), "examples_requested": o.requested,
-            "render_skipped": o.render_failed, "passes": o.epochs,
+            "render_skipped": o.render_failed, "render_skipped_by_reason": dict(sorted(o.failed_by_kind.items())),
+            "passes": o.epochs,
             "requested_rate": round(o.requested_rate, 6),
             "realized_rate": round(len(o.examples) / selected, 6) if selected else 0.0,
             "templates": dict(sorted(templates.items())),
@@ -88,7 +89,8 @@ def _eval_record(outcome: DatasetOutcome | None, ledger: Ledger | None, outputs:
         return {}
     dropped = sum(r["dataset"] == outcome.name for r in outputs.get("eval", {}).get("rejects", []))
     return {"eval_split": ledger.split, **ledger.accounting(), "eval_examples": len(outcome.examples) - dropped,
-            "render_skipped": outcome.render_failed, "lint_errors": outcome.lint_errors}
+            "render_skipped": outcome.render_failed,
+            "render_skipped_by_reason": dict(sorted(outcome.failed_by_kind.items())), "lint_errors": outcome.lint_errors}
 
 
 def _export_count(name: str, section: dict[str, Any]) -> StageCount:

@@ -3,11 +3,12 @@ settling of every row into a ``Ledger`` (used, or dropped once at the stage that
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from ift_data.builder.counters import Ledger
-from ift_data.builder.expand import DatasetExpander
+from ift_data.builder.expand import DatasetExpander, Skipped
 from ift_data.builder.seeds import rng_for
 from ift_data.builder.sources import LoadedDataset
 from ift_data.schema import Example, Reject
@@ -28,6 +29,7 @@ class DatasetOutcome:
     row_of: dict[str, int] = field(default_factory=dict)          # example id -> row index
     failures: dict[int, list[str]] = field(default_factory=dict)  # row index -> render failures, in order
     render_failed: int = 0                                        # failed (row, template) attempts
+    failed_by_kind: Counter[str] = field(default_factory=Counter)  # those attempts by kind (a skip: its reason)
     epochs: int = 0
     lint_errors: list[str] = field(default_factory=list)
 
@@ -40,17 +42,20 @@ class DatasetOutcome:
         template = expander.templates[template_index]
         try:
             example = expander.example(row_index, template_index, epoch)
+        except Skipped as exc:
+            return self._failed(row_index, f"template {template.id}: {exc}", str(exc))
         except RenderError as exc:
-            return self._failed(row_index, f"template {template.id}: {exc}")
+            return self._failed(row_index, f"template {template.id}: {exc}", "render error")
         if example is None:
-            return self._failed(row_index, f"template {template.id} rendered empty for this row")
+            return self._failed(row_index, f"template {template.id} rendered empty for this row", "rendered empty")
         self.examples.append(example)
         self.row_of[example.id] = row_index
         return True
 
-    def _failed(self, row_index: int, reason: str) -> bool:
+    def _failed(self, row_index: int, reason: str, kind: str) -> bool:
         self.failures.setdefault(row_index, []).append(reason)
         self.render_failed += 1
+        self.failed_by_kind[kind] += 1
         return False
 
     def render_rejects(self) -> list[Reject]:
