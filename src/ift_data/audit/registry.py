@@ -24,6 +24,7 @@ SIGNALS: tuple[tuple[str, str], ...] = (
     ("diversity", "ift_data.audit.diversity"),
     ("outliers", "ift_data.audit.outliers"),
     ("format_concentration", "ift_data.audit.format_concentration"),
+    ("use_case", "ift_data.audit.use_case"),
 )
 SIGNAL_NAMES: tuple[str, ...] = tuple(name for name, _ in SIGNALS)
 

@@ -107,6 +107,13 @@ class AuditSummary:
         run = self.signals.get(name)
         return run.summary if run is not None else {}
 
+    @property
+    def use_cases(self) -> dict[str, int]:
+        """Rows per use case (InstructGPT's prompt categories, ``audit/use_case.py``); {} when that signal
+        did not run. Read from its figures in ``signals``, so it saves and loads with them."""
+        run = self.signals.get("use_case")
+        return dict(run.summary.get("distribution", {})) if run is not None and run.status == "ok" else {}
+
     def audit_options(self) -> AuditOptions:
         """The options the audit ran with (to read its inputs again the same way)."""
         values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in self.options.items()}

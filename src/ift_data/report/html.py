@@ -83,6 +83,16 @@ def _run_info(summary: AuditSummary) -> dict[str, Any]:
     return {key: data[key] for key in ("inputs", "rules", "options", "versions")}
 
 
+def use_case_rows(summary: AuditSummary) -> list[dict[str, Any]]:
+    """The use-case distribution for the page: name, rows, share, largest first; [] when not run."""
+    counts = summary.use_cases
+    total = sum(counts.values())
+    if not total:
+        return []
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"name": name, "count": count, "share": count / total} for name, count in ranked if count]
+
+
 def render_html(data: ReportData, facts: Facts, per_flag: int = 5) -> str:
     template = _environment().get_template(TEMPLATE)
     return template.render(
@@ -92,6 +102,7 @@ def render_html(data: ReportData, facts: Facts, per_flag: int = 5) -> str:
         charts=charts(data, facts),
         flagged=worst_examples(data, per_flag=per_flag),
         run_info=_run_info(data.summary),
+        use_cases=use_case_rows(data.summary),
         version=__version__,
     )
 

@@ -182,6 +182,25 @@ def _diversity(console: Console, facts: Facts) -> None:
         _meaning(console, FIGURES[key], indent=4)
 
 
+def use_case_text(counts: dict[str, int]) -> str | None:
+    """``use cases: open_qa 48%, classification 21%, ...`` (largest first, empty ones left out); None
+    when the use_case signal did not run."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    shown = sorted(((k, v) for k, v in counts.items() if v), key=lambda kv: (-kv[1], kv[0]))
+    return "use cases: " + ", ".join(f"{k} {v / total:.0%}" for k, v in shown)
+
+
+def _use_cases(console: Console, data: ReportData) -> None:
+    text = use_case_text(data.summary.use_cases)
+    if text is None:
+        return
+    console.print(escape(text), highlight=False)
+    _meaning(console, "InstructGPT's prompt categories, tagged by rules on the instruction's wording, "
+                      "whether an input is given and the answer's shape (column use_case)")
+
+
 def _masking(console: Console, facts: Facts) -> None:
     advice = facts.masking
     if advice is None:
@@ -231,6 +250,7 @@ def print_summary(data: ReportData, facts: Facts, console: Console, report_path:
     _languages(console, facts)
     _difficulty(console, data, facts)
     _diversity(console, facts)
+    _use_cases(console, data)
     if facts.format_warning:
         console.print(f"[bold yellow]format concentration:[/] {escape(facts.format_warning)}")
     not_run = {k: v for k, v in facts.statuses.items() if v != "ok"}

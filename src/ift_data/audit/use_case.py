@@ -1,0 +1,176 @@
+"""Use case of each row, in InstructGPT's table of prompt categories (Ouyang et al. 2022, table 1).
+
+Categories: ``generation``, ``open_qa``, ``brainstorming``, ``chat``, ``rewrite``, ``summarization``,
+``classification``, ``closed_qa``, ``extraction``, ``other``.
+
+Rules, first match wins, read from the instruction's wording and form, from whether the row carries
+an input (a context to work on) and from the shape of the response:
+
+1. ``chat``: a multi-turn conversation (``turns`` > 1: more than one assistant turn).
+2. ``rewrite``: rewrite / rephrase / paraphrase / translate / proofread / correct / edit / convert /
+   simplify / "make it more formal" ...
+3. ``summarization``: summarize / summary / TL;DR / "in one sentence, what ...".
+4. ``extraction``: extract / pull out / "list all the X mentioned" / "find all" / "from the text, list";
+   with an input only, or with the text to work on quoted in the instruction. Later, with an input: a
+   request for the text as a whole (describe it, its key points) is ``summarization`` and a request for
+   several items from it (list, "what are the", names of, mentioned) is ``extraction``.
+5. ``classification``: classify / categorize / "which of these is" / "is X a Y or a Z" /
+   "tell me whether" / "identify which" / sentiment / "label each" ...
+6. ``brainstorming``: brainstorm / ideas / suggestions / "what are some" / "give me a list of" /
+   "list some" / "ways to" / "tips" ...; without an input, also "list ..." / "name ..." / "give me N".
+7. ``generation``: write / compose / draft / create / generate / imagine / a story, poem, essay,
+   letter, email, song ...
+8. with an input and no rule above: by the answer's shape, a list is ``extraction``, a paragraph of
+   three or more sentences (40+ words) ``summarization``, a short answer ``closed_qa``.
+9. ``open_qa``: a question without one (wh-word, auxiliary verb first, or a question mark), or an
+   explain / describe / define / compare / tell / give request.
+10. ``other``.
+
+The rules were written from the category definitions and hand-written seed instructions
+(``tests/audit/test_use_case.py``); Dolly's own categories are only the evaluation set
+(``benchmarks/bench_use_case.py``, docs/benchmarks.md "Use-case tagger"). Column: ``use_case``. Summary:
+``distribution`` (rows per category, every category listed) and ``shares``. No flag.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import polars as pl
+
+from ift_data.audit.base import AuditContext, SignalResult
+
+USE_CASES: tuple[str, ...] = ("generation", "open_qa", "brainstorming", "chat", "rewrite", "summarization",
+                              "classification", "closed_qa", "extraction", "other")
+
+
+def _words(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+_REWRITE = _words(
+    r"\b(re-?write|rephrase|paraphrase|reword|proof-?read|copy-?edit)\w*",
+    r"\btranslat\w+\b", r"\b(correct|fix) (the |any |all )?(grammar|spelling|punctuation|typos?|errors?|mistakes?)",
+    r"\bedit (this|the following|the text|the sentence|the paragraph|my)",
+    r"\b(make|turn) (this|it|the (sentence|text|paragraph|email|following)) (sound )?(more|less|into)\b",
+    r"\bconvert (this|the following|the (text|sentence|paragraph))", r"\bsimplify (this|the following|the text)",
+    r"\b(in|into) (plain|simple|simpler|formal|informal|passive|active) (english|language|voice|words|tone)",
+    r"\bchange (the )?(tone|tense|voice)\b", r"\bshorten (this|the following|the text)")
+_SUMMARY = _words(r"\bsummar(y|ies|i[sz]e|i[sz]ing|i[sz]ation)\b", r"\btl;?dr\b", r"\bsum up\b", r"\bsynopsis\b",
+                  r"\bcondense\b", r"\bbrief(ly)?\b", r"\b(short|quick) (description|overview|explanation)\b",
+                  r"\bwhat is (this|the) (text|passage|article|paragraph|story|document) about\b",
+                  r"\bgist\b", r"\bin (one|a single|two|a few|\d+) (sentence|sentences|words|bullet points)\b.*"
+                  r"\b(about|what|describe)\b", r"\bmain (points|idea|ideas|takeaways?)\b", r"\bkey takeaways?\b")
+_EXTRACT = _words(r"\bextract\w*\b", r"\bpull (out|the)\b", r"\bfind all\b", r"\bidentify all\b",
+                  r"\b(list|name) (all|every|each) (of )?(the )?\w+( \w+)? (mentioned|named|listed|in the|from the"
+                  r"|that appear|referenced)", r"\b(from|in|using|based on) (the|this) (text|passage|paragraph|"
+                  r"article|reference|document)\b.{0,40}\b(list|extract|bullet|separated)",
+                  r"\b(list|bullet)\b.{0,60}\b(from|in|mentioned in) (the|this) (text|passage|paragraph|article)",
+                  r"\bcomma[- ]separated\b", r"\bbulleted list of\b.{0,40}\b(from|in) (the|this)")
+# With a given text: a request to describe or explain it as a whole, rather than a question about one fact.
+_SUMMARY_WITH_INPUT = _words(r"^(please )?(describe|explain|give (me )?(an? )?(overview|description|explanation))\b",
+                             r"\btell me (about|what)\b.{0,40}\b(this|the) (text|passage|article|paragraph)\b",
+                             r"\b(key|main|important) (points|facts|ideas|details)\b", r"\bin (a few|\w+) words\b",
+                             r"\boverview\b")
+# With a given text: a request for several items out of it (a list), rather than one fact.
+_LIST_FROM_INPUT = _words(r"\b(list|enumerate|bullet\w*|itemi[sz]e)\b", r"\bwhat are (the|all)\b",
+                          r"\b(which|what) \w+ are (mentioned|named|listed)\b", r"\bnames of\b", r"\ball (the|of the)\b",
+                          r"\bseparated by\b", r"\bidentify (the|all|every)\b", r"\bmentioned\b")
+_CLASSIFY = _words(
+    r"\bclassif\w+\b", r"\bcategori[sz]\w*\b", r"\bsentiment\b", r"\bidentify which\b", r"\btell me (whether|if|which)\b",
+    r"\bwhich (of (these|the following|those)|one of|ones? (is|are))\b", r"\b(is|are) (each|these|the following)\b.*\bor\b",
+    r"\bdetermine (whether|if|which)\b", r"\bdecide (whether|if|which)\b", r"\blabel (each|the|this|these)\b",
+    r"\bsort (these|the following|them|each)\b", r"\bgroup (these|the following)\b", r"\bspam or\b",
+    r"\bis (this|the following|it) (a |an )?\w+( \w+)? or (a |an )?\w+",
+    r"\b(positive|negative|neutral) or (positive|negative|neutral)\b", r"\bwhich (is|are) (a |an )?\w+ (and|or) which\b",
+    r"\b(true|false) or (true|false)\b", r"\byes or no\b", r"^(is|are) \w+( \w+)? (a|an) \w+( \w+)? or (a|an)\b",
+    r"\beach (of the following|item|one) (as|is)\b")
+_BRAINSTORM = _words(r"\bbrainstorm\w*\b", r"\bideas?\b", r"\bsuggest(ions?)?\b", r"\bwhat are (some|a few|good|"
+                     r"the best|ways|things)\b", r"\bgive me (a list of|some|\w+ (ways|tips|ideas|reasons|things|"
+                     r"examples|names))\b", r"\b(list|name) (some|a few|\d+|three|four|five|ten|several)\b",
+                     r"\bways (to|of)\b", r"\btips\b", r"\brecommend\w*\b", r"\bwhat (should|could|can) i\b",
+                     r"\bthings to (do|see|bring|consider)\b", r"\bhow (can|could|do|should) i\b.*\b(ideas|ways)\b")
+# Without a given text: a request for several items is brainstorming.
+_LIST_REQUEST = _words(r"^(please )?(list|name|enumerate)\b", r"\bgive me (a |an )?(list|few|several|\d+|two|three|"
+                       r"four|five|six|seven|eight|nine|ten)\b", r"\bwhat are (\d+|two|three|four|five|ten)\b")
+_GENERATE = _words(r"^(please )?(write|compose|draft|create|generate|craft|imagine|invent|pretend|design|come up "
+                   r"with (a|an) (story|poem|name|slogan|title|tagline))\b",
+                   r"\b(write|compose|draft|create|generate|craft) (me )?(a|an|the|some|\d+|two|three|short|"
+                   r"funny|creative|brief)\b", r"\b(story|poem|haiku|limerick|essay|song|lyrics|letter|email|"
+                   r"e-mail|tweet|blog post|speech|dialogue|script|joke|slogan|tagline|cover letter)\b.*"
+                   r"\b(about|for|to|on)\b")
+_QUESTION_START = re.compile(r"^\s*(what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|"
+                             r"could|should|would|will|has|have|had|may|might|in what|at what|on what|for what|"
+                             r"according to|based on|given|from)\b", re.IGNORECASE)
+_EXPLAIN = _words(r"^(please )?(explain|describe|define|compare|contrast|summari[sz]e|name|give|provide|tell me (about|what|who|how|why|when|where)|give me (an? )?"
+                  r"(overview|explanation|definition|description)|what('s| is)\b)")
+
+
+def tag(instruction: str, has_input: bool, response: str = "", turns: int = 1) -> str:
+    """The use case of one row (see the module docstring for the rules)."""
+    text = " ".join(instruction.split())
+    if turns > 1:
+        return "chat"
+    if _REWRITE.search(text):
+        return "rewrite"
+    if _SUMMARY.search(text):
+        return "summarization"
+    if _EXTRACT.search(text) and (has_input or len(text) > 200):
+        return "extraction"
+    if _CLASSIFY.search(text):
+        return "classification"
+    if has_input and _SUMMARY_WITH_INPUT.search(text):
+        return "summarization"
+    if has_input and _LIST_FROM_INPUT.search(text):
+        return "extraction"
+    if not has_input and (_BRAINSTORM.search(text) or _LIST_REQUEST.search(text)):
+        return "brainstorming"
+    if _GENERATE.search(text):
+        return "generation"
+    if has_input:
+        return _by_answer_shape(response)
+    if _is_question(text):
+        return "open_qa"
+    return "other"
+
+
+_LIST_LINE = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)]|[a-z][.)])\s+\S", re.MULTILINE)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+
+
+def _by_answer_shape(response: str) -> str:
+    """A request about a given text that no wording rule placed: a list answer is ``extraction``, a
+    paragraph of several sentences ``summarization``, a short answer ``closed_qa``."""
+    items = [part for part in re.split(r"[,;\n]", response) if part.strip()]
+    if len(_LIST_LINE.findall(response)) >= 2 or (len(items) >= 3 and len(response.split()) <= 4 * len(items)):
+        return "extraction"
+    if len(_SENTENCE_END.findall(response.strip() + " ")) >= 3 and len(response.split()) >= 40:
+        return "summarization"
+    return "closed_qa"
+
+
+def _is_question(text: str) -> bool:
+    return bool(_QUESTION_START.search(text) or text.rstrip().endswith("?") or _EXPLAIN.search(text))
+
+
+class UseCaseSignal:
+    name: ClassVar[str] = "use_case"
+    needs_embeddings: ClassVar[bool] = False
+
+    def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
+        instructions = table.get_column("instruction").fill_null("").to_list()
+        inputs = table.get_column("input").fill_null("").to_list()
+        responses = table.get_column("response").fill_null("").to_list()
+        turns = (table.get_column("turns").fill_null(1).to_list() if "turns" in table.columns
+                 else [1] * table.height)
+        tags = [tag(ins, bool(inp.strip()), resp, int(t))
+                for ins, inp, resp, t in zip(instructions, inputs, responses, turns, strict=True)]
+        counts = {name: 0 for name in USE_CASES}
+        for name in tags:
+            counts[name] += 1
+        total = max(table.height, 1)
+        return SignalResult(columns={"use_case": pl.Series(tags, dtype=pl.Utf8)},
+                            summary={"method": "rules (instruction wording and form, input present, turns)",
+                                     "distribution": counts,
+                                     "shares": {k: round(v / total, 4) for k, v in counts.items()}})

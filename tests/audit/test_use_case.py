@@ -1,0 +1,138 @@
+"""Use-case tagger: hand-written rows of each InstructGPT category, the signal's column and distribution,
+the summary round trip and the terminal / HTML blocks."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from rich.console import Console
+
+from ift_data.audit.base import AuditContext
+from ift_data.audit.options import AuditOptions
+from ift_data.audit.runner import run_audit
+from ift_data.audit.summary import AuditSummary
+from ift_data.audit.use_case import USE_CASES, UseCaseSignal, tag
+from ift_data.report.html import use_case_rows
+from ift_data.report.terminal import use_case_text
+
+# (instruction, input, response, turns) -> expected use case; all written for this test, none from Dolly.
+ROWS: list[tuple[str, str, str, int, str]] = [
+    ("Write a short story about a lighthouse keeper who befriends a seal.", "", "Once upon a time...", 1,
+     "generation"),
+    ("Compose a haiku about the first snow.", "", "Soft white silence falls", 1, "generation"),
+    ("Draft an email to my team announcing the office move.", "", "Hi all, ...", 1, "generation"),
+    ("Who painted the ceiling of the Sistine Chapel?", "", "Michelangelo.", 1, "open_qa"),
+    ("Why do onions make people cry?", "", "They release a gas that irritates the eyes.", 1, "open_qa"),
+    ("Explain how a transistor works.", "", "A transistor controls current with a small voltage.", 1, "open_qa"),
+    ("What are some fun activities for a family reunion?", "", "- a scavenger hunt\n- a talent show\n- a picnic",
+     1, "brainstorming"),
+    ("Give me ideas for a vegetarian dinner party.", "", "Stuffed peppers, risotto, lentil curry.", 1,
+     "brainstorming"),
+    ("List some ways to reduce stress at work.", "", "1. Take breaks\n2. Walk\n3. Breathe", 1, "brainstorming"),
+    ("And what about the second one?", "", "The second one is cheaper.", 3, "chat"),
+    ("Rewrite this sentence in a more formal tone.", "hey, can u send me the file asap", "Could you please send "
+     "me the file at your earliest convenience?", 1, "rewrite"),
+    ("Translate the following sentence into French.", "The cat is on the table.", "Le chat est sur la table.", 1,
+     "rewrite"),
+    ("Paraphrase the paragraph below.", "The meeting was postponed because of the storm.", "The storm delayed "
+     "the meeting.", 1, "rewrite"),
+    ("Summarize the following article in two sentences.", "The city council voted on Tuesday to ...",
+     "The council approved a new budget. It raises park funding.", 1, "summarization"),
+    ("Give me a TL;DR of this thread.", "Long discussion about tabs versus spaces ...", "People prefer spaces.",
+     1, "summarization"),
+    ("Classify each of these animals as a bird or a fish: salmon, robin, trout, eagle.", "",
+     "Birds: robin, eagle. Fish: salmon, trout.", 1, "classification"),
+    ("Is the sentiment of this review positive or negative?", "The battery died after two days.", "negative", 1,
+     "classification"),
+    ("Which of the following are even numbers: 3, 8, 10, 15?", "", "8 and 10.", 1, "classification"),
+    ("According to the passage, when was the bridge opened?", "The bridge, opened in 1932, spans the harbour.",
+     "In 1932.", 1, "closed_qa"),
+    ("How tall is the tower described here?", "The tower rises 324 metres above the city.", "324 metres.", 1,
+     "closed_qa"),
+    ("Extract all the dates mentioned in the text.", "The treaty was signed on 4 May 1920 and ratified in "
+     "June 1921.", "4 May 1920, June 1921", 1, "extraction"),
+    ("From the passage, list the names of the ships.", "The Santa Maria, the Pinta and the Nina sailed west.",
+     "Santa Maria, Pinta, Nina", 1, "extraction"),
+    ("banana", "", "yellow", 1, "other"),
+]
+
+
+@pytest.mark.parametrize(("instruction", "input_", "response", "turns", "expected"), ROWS,
+                         ids=[f"{r[4]}-{i}" for i, r in enumerate(ROWS)])
+def test_hand_written_rows_get_their_category(instruction: str, input_: str, response: str, turns: int,
+                                              expected: str) -> None:
+    assert tag(instruction, bool(input_), response, turns) == expected
+
+
+def test_every_category_is_covered_by_the_hand_written_rows() -> None:
+    assert {r[4] for r in ROWS} == set(USE_CASES)
+
+
+def test_with_an_input_the_answer_shape_decides_what_no_wording_rule_placed() -> None:
+    assert tag("The animals in the text?", True, "- a fox\n- a hare\n- an owl") == "extraction"
+    long_answer = ("The text describes a village. It has a river and a mill. The people farm and fish. "
+                   "Every autumn they hold a fair that draws visitors from the whole valley and beyond it, with music, "
+                   "markets and a long procession through the old streets.")
+    assert tag("Tell me more about this village.", True, long_answer) == "summarization"
+    assert tag("Tell me more about this village.", True, "It has a mill.") == "closed_qa"
+
+
+def test_signal_column_and_distribution() -> None:
+    table = pl.DataFrame({"row_id": range(len(ROWS)), "instruction": [r[0] for r in ROWS],
+                          "input": [r[1] for r in ROWS], "response": [r[2] for r in ROWS],
+                          "turns": [r[3] for r in ROWS]})
+    result = UseCaseSignal().compute(table, AuditContext(rules={}))
+    assert result.columns["use_case"].to_list() == [r[4] for r in ROWS]
+    distribution = result.summary["distribution"]
+    assert list(distribution) == list(USE_CASES) and sum(distribution.values()) == len(ROWS)
+    assert distribution["generation"] == 3 and distribution["other"] == 1
+    assert abs(sum(result.summary["shares"].values()) - 1.0) < 1e-3 and not result.flags
+
+
+@pytest.fixture
+def audited(tmp_path: Path):
+    rows = [{"instruction": ins, "input": inp, "output": out} for ins, inp, out, turns, _ in ROWS if turns == 1]
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    options = AuditOptions(embeddings=False, progress=False, signals=("length", "use_case"))
+    return run_audit([data], tmp_path / "audit", options)
+
+
+def test_summary_round_trip_keeps_the_distribution(audited) -> None:
+    loaded = AuditSummary.load(audited.out_dir / "summary.json")
+    assert loaded == audited.summary
+    assert loaded.use_cases == audited.summary.use_cases
+    assert loaded.use_cases["generation"] == 3 and sum(loaded.use_cases.values()) == len(ROWS) - 1
+    assert "use_case" in audited.signals.columns
+    assert AuditSummary.from_json(loaded.to_json()).use_cases == loaded.use_cases
+
+
+def test_summary_without_the_signal_has_no_distribution(tmp_path: Path) -> None:
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"instruction": "Name a colour.", "output": "Red."}) + "\n", encoding="utf-8")
+    result = run_audit([data], tmp_path / "a", AuditOptions(embeddings=False, progress=False, signals=("length",)))
+    assert result.summary.use_cases == {}
+    assert use_case_text(result.summary.use_cases) is None and use_case_rows(result.summary) == []
+
+
+def test_terminal_and_html_blocks(audited) -> None:
+    counts = audited.summary.use_cases
+    text = use_case_text(counts)
+    # 3 of 22 each for four categories, largest first and ties by name; empty categories left out
+    assert text is not None and text.startswith("use cases: brainstorming 14%, classification 14%, generation 14%")
+    assert text.endswith("other 5%") and "chat" not in text
+    rows = use_case_rows(audited.summary)
+    assert [r["count"] for r in rows] == sorted((r["count"] for r in rows), reverse=True)
+    assert rows[0]["name"] == "brainstorming" and rows[0]["count"] == 3
+    assert abs(sum(r["share"] for r in rows) - 1.0) < 1e-9
+    from ift_data.report import write_reports
+
+    console = Console(width=80, record=True, file=io.StringIO(), color_system=None)
+    path = write_reports(audited, audited.out_dir, console=console)
+    assert "use cases: brainstorming 14%" in console.export_text()
+    html = path.read_text(encoding="utf-8")
+    assert 'id="use-cases"' in html and "<td>closed_qa</td>" in html
