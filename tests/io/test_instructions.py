@@ -206,3 +206,14 @@ def test_tsv_text_keeps_its_quotes(tmp_path):
     data = read_instructions([path])
     assert data.table["instruction"].to_list() == ['"Quoted" question', '"open']
     assert data.table["response"].to_list() == ['say "yes', '"a"']
+
+
+def test_list_or_object_in_a_text_field_of_jsonl_is_rejected_not_stringified(tmp_path):
+    """polars' JSONL reader wrote ["b"] into a String column as its JSON text: the record was audited as the
+    instruction '["b"]'. Such a file now takes the line reader, which rejects the record with its reason."""
+    records = [ALPACA[0], {**ALPACA[1], "instruction": ["b"]}, {**ALPACA[2], "output": {"text": "c"}}]
+    data = read_instructions([_jsonl(tmp_path / "d.jsonl", records)])
+    assert data.table["instruction"].to_list() == [ALPACA[0]["instruction"]]
+    assert [(r.line, r.field, r.reason) for r in data.rejects] == [
+        (2, "instruction", "expected a string, got list"), (3, "output", "expected a string, got dict")]
+    _accounted(data)

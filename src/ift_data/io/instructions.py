@@ -241,7 +241,9 @@ def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int,
     assert source.data is not None
     lines = strip_bom(source.data).splitlines()
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
-    if not all(len(lines[i]) <= max_line_bytes for i in nonblank) or not _all_strict(lines, nonblank, id_field):
+    nested: set[str] = set()
+    if not all(len(lines[i]) <= max_line_bytes for i in nonblank) or not _all_strict(lines, nonblank, id_field,
+                                                                                      nested):
         return None
     try:
         frame = pl.read_ndjson(io.BytesIO(b"\n".join(lines)), infer_schema_length=None)
@@ -249,17 +251,21 @@ def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int,
         return None
     if frame.height != len(nonblank) or not frame.width:
         return None
+    if any(frame.schema.get(key) == pl.String for key in nested):
+        return None  # polars wrote a list or object as its JSON text into a text column: reject it per line
     try:
         return _from_frame(frame, source.name, [i + 1 for i in nonblank], mapping, id_field)
     except UserError:  # the line-by-line reader tells the same problem, or the record that has it
         return None
 
 
-def _all_strict(lines: list[bytes], nonblank: list[int], id_field: str | None = None) -> bool:
+def _all_strict(lines: list[bytes], nonblank: list[int], id_field: str | None = None,
+                nested: set[str] | None = None) -> bool:
     """Whether every line is strict JSON (no duplicate keys, NaN/Infinity, lone surrogates, deep nesting):
     polars would keep the first of two keys or drop a lone surrogate without a word, so any such line
     sends the file to the line-by-line reader, which rejects it with its reason. So does an id (``id_field``)
-    that is not a string or an integer: polars would turn a list into its JSON text."""
+    that is not a string or an integer: polars would turn a list into its JSON text. ``nested`` collects the
+    keys that hold a list or an object in some record (the caller checks polars kept them as such)."""
     try:
         for i in nonblank:
             record = loads_strict(lines[i].decode("utf-8"))
@@ -268,6 +274,8 @@ def _all_strict(lines: list[bytes], nonblank: list[int], id_field: str | None = 
             if id_field is not None and (isinstance(record.get(id_field), bool)
                                          or not isinstance(record.get(id_field), str | int)):
                 return False
+            if nested is not None:
+                nested.update(k for k, v in record.items() if isinstance(v, list | dict))
     except (StrictJSONError, UnicodeDecodeError):
         return False
     return True
