@@ -101,6 +101,12 @@ NOT_SWAPS = [
 ]
 
 
+def test_a_lone_short_prompt_still_has_a_language(ctx):
+    """No other prompt tells the dataset's usual language: fastText's guess for the short prompt serves."""
+    flags, columns, _ = _run([("Who wrote Hamlet?", "", GERMAN)], ctx)
+    assert flags == [True] and columns["language_instruction"].to_list() == ["und"]
+
+
 def test_requests_code_names_and_lists_are_not_swaps(ctx):
     flags, _, _ = _run(NOT_SWAPS, ctx)
     wrongly = [row[0] for row, flag in zip(NOT_SWAPS, flags, strict=True) if flag]

@@ -67,6 +67,8 @@ class MismatchRule:
         if resp.prob < self.min_probability or resp.letters < self.min_letters:
             return False
         prompt_lang = inst.lang if inst.lang != UND else prior.get(inst.script or resp.script, UND)
+        if prompt_lang == UND and inst.top and inst.top[0][1] >= 0.3:  # no usual language: fastText's best guess
+            prompt_lang = inst.top[0][0]
         if prompt_lang == UND or same_language(prompt_lang, resp.lang):
             return False
         # the prompt is not in the response's language: fastText gives that little chance, or much less
