@@ -67,6 +67,7 @@ COMPLETE = [
     ("Write a for loop in Python.", "for i in range(10):\n    total = total + i\n    print(total,"),
     ("Write a SQL query for all users.", "SELECT * FROM users WHERE active = 1;"),
     ("Style a div.", "margin: auto;"),
+    ("Describe a cat.", "<div>A cat is a small animal</div>&nbsp;"),
     ("Write a thank-you letter.", "Dear Anna,\n\nThank you for the lovely gift. It made my day.\n\nBest regards,"),
     ("Write a tweet about coffee.", "Nothing beats the first sip of the morning. #coffee #MondayMotivation"),
     ("Give me an inspiring quote.", "\"The best way out is always through.\" - Robert Frost"),

@@ -341,6 +341,8 @@ def truncation_reason(response: str, instruction: str = "", settings: Truncation
     if re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
             and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
         return "empty_item"  # "... are: 1)"
+    if re.search(r"&#?\w+;$", text):
+        return None  # an HTML entity ("&nbsp;") is markup, not a dangling semicolon
     if text[-1] in ",，、;；(（[{–—&" or text.endswith((" -", " :", " =", " +", " /")):
         if _salutation(text) or _same_as_earlier_items(text):
             return None
