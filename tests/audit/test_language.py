@@ -103,7 +103,7 @@ NOT_SWAPS = [
 
 def test_a_lone_short_prompt_still_has_a_language(ctx):
     """No other prompt tells the dataset's usual language: fastText's guess for the short prompt serves."""
-    flags, columns, _ = _run([("Who wrote Hamlet?", "", GERMAN)], ctx)
+    flags, columns, _ = _run([("Name a fruit.", "", GERMAN)], ctx)
     assert flags == [True] and columns["language_instruction"].to_list() == ["und"]
 
 
@@ -115,7 +115,7 @@ def test_requests_code_names_and_lists_are_not_swaps(ctx):
 
 @pytest.mark.parametrize("text", [
     "Eggs, Milk, Flour", "Los Angeles, San Francisco, Chicago, New York", "Apple, Orange, Carrot, Banana, Strawberry.",
-    "Paul Newman", "Hi", "42", "Team 1: Turtle, Hedgehog\nTeam 2: Goat, Fox", "New York - USA, Tokyo - Japan",
+    "Paul Newman", "Vincent van Gogh", "Ludwig van Beethoven", "Calculate 5 plus 2", "Hi", "42", "Team 1: Turtle, Hedgehog\nTeam 2: Goat, Fox", "New York - USA, Tokyo - Japan",
     "Samsung Galaxy S20 Ultra 5G, Apple iPhone 11 Pro Max, Google Pixel 4 XL", "FurEver Friends Pet Palace",
     "def product(num1, num2):\n    return num1 * num2", "[3, 5, 4]", "好", "",
     "2 x 2 = 4\n2 x 3 = 6\n2 x 4 = 8\n2 x 5 = 10\n2 x 6 = 12\n2 x 7 = 14\n2 x 8 = 16\n2 x 9 = 18",
@@ -123,6 +123,13 @@ def test_requests_code_names_and_lists_are_not_swaps(ctx):
 def test_short_and_list_like_text_is_und(text):
     found = Detector()(text)
     assert (found.lang, found.prob) == ("und", 0.0)
+
+
+@pytest.mark.parametrize(("text", "lang"), [("Who wrote Hamlet?", "en"), ("What is the sun?", "en"),
+                                            ("El sol sale por el este.", "es")])
+def test_short_text_gets_a_language_when_the_model_is_sure_and_function_words_agree(text, lang):
+    found = Detector()(text)
+    assert found.lang == lang and found.prob >= 0.9
 
 
 def test_prose_gets_a_language_and_a_confidence():

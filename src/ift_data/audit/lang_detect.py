@@ -29,6 +29,7 @@ from ift_data.errors import UserError
 
 UND = "und"
 TOP_K = 5
+SHORT_TEXT_CONFIDENCE = 0.9
 MODEL_CLIP = 300  # characters fastText reads: enough to settle the language, and its cost grows with length
 # Codes fastText splits that are one language for a mismatch (Serbo-Croatian, Malay, Norwegian, Chinese).
 SAME_LANGUAGE = {"sh": "hr", "sr": "hr", "bs": "hr", "ms": "id", "nn": "no", "yue": "zh", "wuu": "zh",
@@ -119,6 +120,21 @@ def function_word_share(text_words: list[str], lang: str) -> float | None:
     return sum(w in vocabulary for w in text_words) / len(text_words) if text_words else 0.0
 
 
+def _function_word_outside_names(text: str, lang: str) -> bool:
+    """A function word of ``lang`` that is not a particle inside a name ("Vincent van Gogh", "Ludwig van
+    Beethoven" are not Dutch)."""
+    vocabulary = FUNCTION_WORDS.get(lang)
+    if vocabulary is None:
+        return False
+    tokens = [t.strip(".,;:!?\"'()") for t in text.split()]
+    for i, token in enumerate(tokens):
+        if token.lower() in vocabulary:
+            inside_name = 0 < i < len(tokens) - 1 and tokens[i - 1][:1].isupper() and tokens[i + 1][:1].isupper()
+            if not inside_name:
+                return True
+    return False
+
+
 class Detector:
     """Detections with a memo (rows repeat instructions); deterministic: fastText has no randomness."""
 
@@ -172,7 +188,11 @@ class Detector:
         # the top labels even of a short text: a mismatch asks how likely the prompt is in the answer's language
         top = tuple(self.backend(line, TOP_K))
         lang, prob = (top[0][0], round(min(top[0][1], 1.0), 4)) if top else (UND, 0.0)
-        prose = (s.letters >= self.min_chars and prob >= self.min_confidence and mostly_letters(s.cleaned, s.letters)
+        # Short text (down to half of min_chars letters) only when fastText is sure and the language's own
+        # function words are there: "Who wrote Hamlet?" is English, "Calculate 5 plus 2" (fr 0.76) is und.
+        enough = s.letters >= self.min_chars or (s.letters >= self.min_chars // 2 and prob >= SHORT_TEXT_CONFIDENCE
+                                                 and _function_word_outside_names(s.cleaned, lang))
+        prose = (enough and prob >= self.min_confidence and mostly_letters(s.cleaned, s.letters)
                  and self._reads_as_running_text(s.cleaned, lang))
         if not prose:
             return Detection(UND, 0.0, s.script, s.letters, s.script_letters, s.script_share, prose, top)

@@ -118,7 +118,8 @@ def looks_like_list(text: str) -> bool:
     """Short items separated by commas, lines, bullets or numbers ("Eggs, Milk, Flour"), or a row of
     capitalized names ("Los Angeles San Francisco") rather than sentences."""
     tokens = len(text.split())
-    if tokens >= 2 and len(_CAPITALIZED_RE.findall(text)) >= 0.6 * tokens:
+    # capitalized words beyond the first (which starts a sentence anyway)
+    if tokens >= 2 and len(_CAPITALIZED_RE.findall(text)) - 1 >= 0.6 * (tokens - 1):
         return True
     # Most of the text in items of at most 3 words needs about one separator per 5 words.
     if len(_SEPARATOR_RE.findall(text)) < 0.15 * tokens:
