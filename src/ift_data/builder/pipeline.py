@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ift_data.builder.checks import check_lint, check_not_all_rejected, split_held_out
+from ift_data.builder.collector import fewer_collections
 from ift_data.builder.expand import DatasetExpander
 from ift_data.builder.manifest import build_manifest
 from ift_data.builder.outcome import DatasetOutcome, render_all, select
@@ -65,7 +66,7 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
     ``allow_outside_paths``: the recipe and its specs may name files outside their folders."""
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
-    with run_lock(out_dir):
+    with run_lock(out_dir), fewer_collections():
         return _run_build(recipe_path, out_dir, seed, output, console, max_rows, max_field_chars, checks,
                           allow_outside_paths)
 

@@ -125,7 +125,9 @@ def text_lengths(texts: Sequence[str], unit: str, tokenizer: Any = None) -> list
             raise ValueError("unit 'tokens' needs a tokenizer")
         if not texts:
             return []
-        return [len(ids) for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]]
+        texts = list(texts)
+        return [len(ids) for start in range(0, len(texts), 1024)  # a batch at a time: bounded memory
+                for ids in tokenizer(texts[start:start + 1024], add_special_tokens=False)["input_ids"]]
     if unit == "words":
         from ift_data.audit.text import units
 

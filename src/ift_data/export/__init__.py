@@ -179,8 +179,8 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
     warnings: list[str] = []
     if tokenizer is not None:
         kept = []
-        encoded = tokenized.encode(items, tokenizer, options.max_len, options.overflow, counts,
-                                   side=options.truncate_side)
+        encoded = tokenized.encode_rows(items, tokenizer, options.max_len, options.overflow, counts,
+                                        side=options.truncate_side)
         for item, result in zip(items, encoded, strict=True):
             if isinstance(result, str):
                 rejects.append(_reject(item.example, result, "tokens"))

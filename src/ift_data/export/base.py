@@ -11,8 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ift_data.chat.format import ChatFormat, FormattedExample
 from ift_data.schema import Example, Message, Segment
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """One tokenized example, compact (int32 arrays, the attention mask implied): a Python list of ints costs
+    about ten times the memory, and a build holds every written example until its files are written."""
+
+    input_ids: np.ndarray
+    labels: np.ndarray
+
+    def to_json(self) -> dict[str, list[int]]:
+        """The record written to ``tokenized.jsonl``: input_ids, attention_mask (all 1), labels."""
+        return {"input_ids": self.input_ids.tolist(), "attention_mask": [1] * len(self.input_ids),
+                "labels": self.labels.tolist()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +37,7 @@ class Rendered:
 
     formatted: FormattedExample
     segments: tuple[Segment, ...]
-    tokens: dict[str, list[int]] | None = None
+    tokens: TokenRow | None = None
 
     @property
     def example(self) -> Example:

@@ -11,13 +11,14 @@ A control token produced from data text rejects the example; ``max_len`` drops o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from itertools import accumulate
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ift_data.errors import UserError
-from ift_data.export.base import ExportContext, Rendered
+from ift_data.export.base import ExportContext, Rendered, TokenRow
 
 NAME = "tokenized"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json",
@@ -74,60 +75,91 @@ def bos_eos(tokenizer: Any) -> tuple[int | None, int | None]:
     return bos, eos
 
 
+BATCH = 1024  # texts per call of the tokenizer's batch path (its encodings are dropped after each batch)
+
+
 def encode(items: list[Rendered], tokenizer: Any, max_len: int | None, overflow: str,
            counts: dict[str, int], side: str = "right") -> list[dict[str, list[int]] | str]:
+    """Token ids and labels per item, or a reject reason (as :func:`encode_rows`, as JSON records)."""
+    return [r if isinstance(r, str) else r.to_json()
+            for r in encode_rows(items, tokenizer, max_len, overflow, counts, side)]
+
+
+def encode_rows(items: Sequence[Rendered], tokenizer: Any, max_len: int | None, overflow: str,
+                counts: dict[str, int], side: str = "right") -> Iterator[TokenRow | str]:
     """Token ids and labels per item, or a reject reason. ``counts`` gets bos_prepended, eos_appended,
     truncated and unknown_tokens (tokens that are the tokenizer's [UNK]). With ``overflow: truncate``,
     ``side`` right keeps the first ``max_len`` tokens (the end, EOS included, is cut); left keeps the last
-    ones (the start is cut; a leading BOS stays)."""
+    ones (the start is cut; a leading BOS stays). Texts go through the tokenizer's batch path ``BATCH`` at a
+    time; labels are computed with numpy from per-character prefix sums."""
     if not items:
-        return []
-    texts = [item.text for item in items]
-    encoded = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+        return
+    backend = _backend(tokenizer)
     # [UNK] is what unknown characters legitimately become; every other special id is a control token
-    special_ids = set(tokenizer.all_special_ids) - {tokenizer.unk_token_id}
+    unk = tokenizer.unk_token_id
+    special_ids = np.array(sorted(set(tokenizer.all_special_ids) - {unk}), dtype=np.int64)
     bos, eos = bos_eos(tokenizer)
-    out: list[dict[str, list[int]] | str] = []
-    for item, ids, offsets in zip(items, encoded["input_ids"], encoded["offset_mapping"], strict=True):
-        labelled = [0, *accumulate(1 if s.label else 0 for s in item.segments for _ in s.text)]
-        special = [0, *accumulate(1 if s.kind == "special" else 0 for s in item.segments for _ in s.text)]
-        ids, labels, reason = list(ids), [], None
-        for token, (start, end) in zip(ids, offsets, strict=True):
-            if token in special_ids and special[end] - special[start] < end - start:
-                reason = (f"data text {item.text[start:end]!r} at characters {start}..{end} becomes the control "
-                          f"token {tokenizer.convert_ids_to_tokens(token)!r}")
-                break
-            labels.append(token if labelled[end] - labelled[start] > 0 else -100)
-            if token == tokenizer.unk_token_id:
-                counts["unknown_tokens"] = counts.get("unknown_tokens", 0) + 1
-        if reason:
-            out.append(reason)
-            continue
-        if bos is not None and bos not in ids:
-            ids, labels = [bos, *ids], [-100, *labels]
-            counts["bos_prepended"] += 1
-        if eos is not None and (not ids or ids[-1] != eos):
-            ids, labels = [*ids, eos], [*labels, eos]
-            counts["eos_appended"] += 1
-        if max_len is not None and len(ids) > max_len:
-            if overflow == "drop":
-                out.append(f"{len(ids):,} tokens > max_len {max_len:,} (overflow: drop)")
-                continue
-            ids, labels = _truncate(ids, labels, max_len, side, bos)
-            if all(label == -100 for label in labels):
-                out.append(f"no trained token left after truncating to max_len {max_len:,} ({side} side)")
-                continue
-            counts["truncated"] += 1
-        out.append({"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels})
-    return out
+    for start in range(0, len(items), BATCH):
+        batch = items[start:start + BATCH]
+        texts = [item.text for item in batch]
+        for item, text, encoding in zip(batch, texts, backend.encode_batch(texts, add_special_tokens=False),
+                                        strict=True):
+            yield _one(item, text, encoding, tokenizer, special_ids, unk, bos, eos, max_len, overflow, counts, side)
 
 
-def _truncate(ids: list[int], labels: list[int], max_len: int, side: str, bos: int | None
-              ) -> tuple[list[int], list[int]]:
+def _backend(tokenizer: Any) -> Any:
+    """The Rust tokenizer behind a fast Hugging Face tokenizer, set as a plain call sets it (no truncation,
+    no padding): one call through the wrapper applies those settings."""
+    tokenizer([""], add_special_tokens=False)
+    return tokenizer.backend_tokenizer
+
+
+def _one(item: Rendered, text: str, encoding: Any, tokenizer: Any, special_ids: np.ndarray, unk: int | None,
+         bos: int | None, eos: int | None, max_len: int | None, overflow: str, counts: dict[str, int],
+         side: str) -> TokenRow | str:
+    ids = np.array(encoding.ids, dtype=np.int64)
+    offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+    starts, ends = offsets[:, 0], offsets[:, 1]
+    lengths = np.fromiter((len(s.text) for s in item.segments), dtype=np.int64, count=len(item.segments))
+    flags = np.fromiter((bool(s.label) for s in item.segments), dtype=np.int64, count=len(item.segments))
+    labelled = np.concatenate(([0], np.cumsum(np.repeat(flags, lengths))))
+    keep_to = len(ids)  # a control token made (partly) of data text rejects the example
+    controls = np.flatnonzero(np.isin(ids, special_ids)) if special_ids.size else ()
+    if len(controls):
+        kinds = np.fromiter((s.kind == "special" for s in item.segments), dtype=np.int64, count=len(item.segments))
+        special = np.concatenate(([0], np.cumsum(np.repeat(kinds, lengths))))
+        bad = controls[special[ends[controls]] - special[starts[controls]] < ends[controls] - starts[controls]]
+        keep_to = int(bad[0]) if bad.size else keep_to
+    if unk is not None:
+        counts["unknown_tokens"] = counts.get("unknown_tokens", 0) + int(np.count_nonzero(ids[:keep_to] == unk))
+    if keep_to < len(ids):
+        s, e = int(starts[keep_to]), int(ends[keep_to])
+        return (f"data text {text[s:e]!r} at characters {s}..{e} becomes the control "
+                f"token {tokenizer.convert_ids_to_tokens(int(ids[keep_to]))!r}")
+    labels = np.where(labelled[ends] - labelled[starts] > 0, ids, -100)
+    if bos is not None and not np.any(ids == bos):
+        ids, labels = np.concatenate(([bos], ids)), np.concatenate(([-100], labels))
+        counts["bos_prepended"] += 1
+    if eos is not None and (not ids.size or ids[-1] != eos):
+        ids, labels = np.concatenate((ids, [eos])), np.concatenate((labels, [eos]))
+        counts["eos_appended"] += 1
+    if max_len is not None and len(ids) > max_len:
+        if overflow == "drop":
+            return f"{len(ids):,} tokens > max_len {max_len:,} (overflow: drop)"
+        ids, labels = _truncate(ids, labels, max_len, side, bos)
+        if np.all(labels == -100):
+            return f"no trained token left after truncating to max_len {max_len:,} ({side} side)"
+        counts["truncated"] += 1
+    return TokenRow(ids.astype(np.int32), labels.astype(np.int32))
+
+
+def _truncate(ids: np.ndarray, labels: np.ndarray, max_len: int, side: str, bos: int | None
+              ) -> tuple[np.ndarray, np.ndarray]:
     if side == "right":
         return ids[:max_len], labels[:max_len]
-    keep = 1 if bos is not None and ids and ids[0] == bos else 0  # the BOS stays first
-    return ids[:keep] + ids[len(ids) - (max_len - keep):], labels[:keep] + labels[len(labels) - (max_len - keep):]
+    keep = 1 if bos is not None and ids.size and ids[0] == bos else 0  # the BOS stays first
+    cut = len(ids) - (max_len - keep)
+    return np.concatenate((ids[:keep], ids[cut:])), np.concatenate((labels[:keep], labels[cut:]))
 
 
 def missing_markers(chat_format_specials: tuple[str, ...], tokenizer: Any) -> list[str]:
@@ -156,4 +188,4 @@ def format_token_notes(chat_format_specials: tuple[str, ...], tokenizer: Any) ->
 def rows(items: list[Rendered], context: ExportContext) -> Iterator[dict[str, Any]]:
     for item in items:
         assert item.tokens is not None, "tokenized export needs a tokenizer"
-        yield item.tokens
+        yield item.tokens.to_json()
