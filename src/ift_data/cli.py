@@ -241,7 +241,8 @@ def _audit_options(**kw: Any) -> AuditOptions:
     return AuditOptions(rules=kw["rules"], seed=kw["seed"], mapping=kw["mapping"], tokenizer=kw["tokenizer"],
                         embeddings=kw["embeddings"], model=kw["model"], device=kw["device"],
                         batch_size=kw["batch_size"], cache_dir=kw["cache_dir"], ifd_model=kw["ifd_model"],
-                        max_rows=kw["max_rows"], max_field_chars=kw["max_field_chars"], id_field=kw["id_field"])
+                        max_rows=kw["max_rows"], max_field_chars=kw["max_field_chars"], id_field=kw["id_field"],
+                        engine=kw["engine"], ray_address=kw["ray_address"])
 
 
 def _audit_flags(func: _F) -> _F:
@@ -271,6 +272,12 @@ def _audit_flags(func: _F) -> _F:
                      help="Audit at most N rows (in input order); later rows are read rejects, never dropped silently."),
         click.option("--max-field-chars", type=click.IntRange(min=1), default=None,
                      help="Reject rows with a text field longer than this (default: the rules' read.max_field_chars, 1,000,000)."),
+        click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+                     help="Where signals run: local (this process) or ray (per-row signals and MinHash banding on "
+                          "Ray Data; needs pip install 'ift-data[ray]'). Same results either way."),
+        click.option("--ray-address", default=None, metavar="ADDR",
+                     help="With --engine ray: a running Ray cluster to use (e.g. ray://host:10001 or auto); "
+                          "default: start a local Ray for this run."),
     ]
     for option in reversed(options):
         func = option(func)

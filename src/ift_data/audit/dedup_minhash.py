@@ -7,13 +7,14 @@ even when the rest of the text is long and shared."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
-from ift_data.audit.minhash import near_duplicate_clusters
+from ift_data.audit.minhash import Clusters, near_duplicate_clusters
 from ift_data.audit.text import normalize_expr, symbol_units_expr, unit_count_expr
 
 
@@ -36,10 +37,13 @@ class DedupMinhashSignal:
     name: ClassVar[str] = "dedup_minhash"
     needs_embeddings: ClassVar[bool] = False
 
+    def __init__(self, find_clusters: Callable[..., Clusters] = near_duplicate_clusters) -> None:
+        self.find_clusters = find_clusters  # the Ray engine (audit/engine_ray.py) plugs in its banding
+
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
         r = lambda key, default: ctx.rule("dedup_minhash", key, default)  # noqa: E731
         threshold = r("threshold", 0.8)
-        clusters = near_duplicate_clusters(
+        clusters = self.find_clusters(
             example_texts(table), threshold=threshold, num_perm=r("num_perm", 128), n_words=r("ngram_words", 3),
             n_chars=r("ngram_chars", 5), min_units=r("min_units", 3), seed=ctx.seed,
             fp_weight=r("false_positive_weight", 0.1), fn_weight=r("false_negative_weight", 0.9),

@@ -190,10 +190,21 @@ def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm:
         shingles = shingle_hashes(texts[start:start + batch_rows], n_words, n_chars, min_units)
         has[start:start + len(shingles)] = [len(sh) > 0 for sh in shingles]
         band_key[start:start + len(shingles)] = band_keys(signatures(shingles, num_perm, seed), bands, rows)
-    representative = np.full(n, -1, dtype=np.int64)
-    jaccard = np.full(n, np.nan)
     cand = candidate_pairs(band_key, has)
     del band_key
+    return verified_clusters(texts, cand, threshold=threshold, bands=bands, rows=rows, n_words=n_words,
+                             n_chars=n_chars, min_units=min_units, keys=keys, batch_rows=batch_rows)
+
+
+def verified_clusters(texts: Sequence[str], cand: np.ndarray, *, threshold: float, bands: int, rows: int,
+                      n_words: int = 3, n_chars: int = 5, min_units: int = 3, keys: Sequence[Hashable] | None = None,
+                      batch_rows: int = 20000) -> Clusters:
+    """The clusters of ``texts`` from their LSH candidate pairs ``cand`` (as ``candidate_pairs`` gives them):
+    each pair's true Jaccard is verified on re-shingled rows, accepted pairs are joined by union-find.
+    ``near_duplicate_clusters`` and the Ray engine (``audit/engine_ray.py``) share it."""
+    n = len(texts)
+    representative = np.full(n, -1, dtype=np.int64)
+    jaccard = np.full(n, np.nan)
     if not len(cand):
         return Clusters(representative, jaccard, bands, rows, 0, 0)
     involved = np.unique(cand)

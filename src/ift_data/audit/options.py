@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# How an audit runs, not what it finds: left out of summary.json (the engines' summaries are the same).
+RUN_ONLY_OPTIONS = ("progress", "engine", "ray_address")
+
 
 @dataclass(frozen=True)
 class AuditOptions:
@@ -23,6 +26,8 @@ class AuditOptions:
     max_rows: int | None = None  # audit at most this many rows; later ones are read rejects
     max_field_chars: int | None = None  # overrides the rules' read.max_field_chars
     id_field: str | None = None  # --id FIELD: the dataset's own row id (also --map id=FIELD)
+    engine: str = "local"  # --engine local|ray: where the signals run (audit/engine_local.py, engine_ray.py)
+    ray_address: str | None = None  # --ray-address: a running Ray cluster (None: start a local one)
 
     def to_json(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}

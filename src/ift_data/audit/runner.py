@@ -22,9 +22,10 @@ import polars as pl
 from rich.console import Console
 
 from ift_data.audit.base import AuditContext, SignalResult
+from ift_data.audit.engine_local import Engine, LocalEngine, open_engine
 from ift_data.audit.kept_copy import resolve_kept_copies
 from ift_data.audit.length import masking_recommendation
-from ift_data.audit.options import AuditOptions
+from ift_data.audit.options import RUN_ONLY_OPTIONS, AuditOptions
 from ift_data.audit.registry import Registered, load_signals
 from ift_data.audit.rules import load_rules
 from ift_data.audit.summary import (
@@ -92,10 +93,11 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     flags: dict[str, pl.Series] = {}
     runs: dict[str, SignalRun] = {}
     registered = load_signals(options.signals)
-    with step_progress(console, "audit", len(registered), enabled=options.progress, eta=False) as step:
+    with open_engine(options, timings) as engine, \
+            step_progress(console, "audit", len(registered), enabled=options.progress, eta=False) as step:
         for entry in registered:
             step.describe(entry.name)
-            runs[entry.name] = _run_one(entry, table, ctx, options, columns, flags, timings)
+            runs[entry.name] = _run_one(entry, table, ctx, options, columns, flags, timings, engine)
             step.advance()
     kept_started = time.perf_counter()
     runs = resolve_kept_copies(table, columns, flags, runs, rules.values)  # the best row of each duplicate cluster
@@ -137,10 +139,11 @@ def _check_rows(data: InstructionData, paths: Sequence[str | Path]) -> None:
 
 
 def _run_one(entry: Registered, table: pl.DataFrame, ctx: AuditContext, options: AuditOptions,
-             columns: dict[str, pl.Series], flags: dict[str, pl.Series], timings: dict[str, Any]) -> SignalRun:
+             columns: dict[str, pl.Series], flags: dict[str, pl.Series], timings: dict[str, Any],
+             engine: Engine | None = None) -> SignalRun:
     if entry.cls is None:
         return SignalRun("missing", entry.missing, (), (), {})
-    signal = entry.cls()
+    signal = (engine or LocalEngine()).signal(entry)
     if getattr(signal, "needs_embeddings", False):
         if not options.embeddings:
             return SignalRun("skipped", "embeddings off (--no-embeddings)", (), (), {})
@@ -232,7 +235,7 @@ def _summary(data: InstructionData, rules_path: str, rules: dict[str, Any], opti
         clean=CleanPlan(remove, removed, n - removed),
         masking=masking,
         rules=RulesUsed(rules_path, rules_sha256 or input_sha256(rules_path), rules),
-        options={k: v for k, v in options.to_json().items() if k != "progress"},
+        options={k: v for k, v in options.to_json().items() if k not in RUN_ONLY_OPTIONS},
         versions=_versions(),
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ift_data.audit.options import AuditOptions
+from ift_data.audit.options import RUN_ONLY_OPTIONS, AuditOptions
 from ift_data.chat.recommend import Recommendation
 from ift_data.errors import UserError
 from ift_data.io.atomic import write_json
@@ -184,7 +184,7 @@ class AuditSummary:
         return cls.from_json(data, str(path))
 
 
-_OPTION_NAMES = [f.name for f in fields(AuditOptions) if f.name != "progress"]
+_OPTION_NAMES = [f.name for f in fields(AuditOptions) if f.name not in RUN_ONLY_OPTIONS]
 
 
 def input_sha256(path: str | Path) -> str:
