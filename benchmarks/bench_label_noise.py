@@ -8,8 +8,10 @@ another label, drawn per seed. For every draw the script runs
 * ``label_noise`` (the audit's signal, through ``LabelNoiseSignal.compute``), and
 * cleanlab's reference recipe on the same embeddings: 5-fold out-of-fold ``predict_proba`` of a
   logistic regression on the all-MiniLM-L6-v2 vectors of the same texts, then
-  ``cleanlab.filter.find_label_issues`` (defaults), and also cleanlab on the signal's own
-  out-of-fold probabilities (embeddings + TF-IDF), to separate the classifier from the selection,
+  ``cleanlab.filter.find_label_issues`` (defaults); the same number of rows as label_noise flags taken
+  from cleanlab's ranking (``cleanlab.rank.get_label_quality_scores``), for a comparison at one
+  operating point; and, for two classes, cleanlab on the signal's own out-of-fold probabilities
+  (embeddings + TF-IDF), to separate the classifier from the selection,
 
 and prints precision / recall / F1 against the planted flips, plus the signal's estimated precision
 and its abstain reason. Needs ``cleanlab`` (``pip install cleanlab``).
@@ -95,8 +97,12 @@ def scores(flagged: np.ndarray, truth: np.ndarray) -> tuple[int, float, float, f
     return int(flagged.sum()), precision, recall, f1
 
 
-def cleanlab_on(vectors: np.ndarray, noisy: list[str], seed: int) -> np.ndarray:
+def cleanlab_on(vectors: np.ndarray, noisy: list[str], seed: int, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """cleanlab's ``find_label_issues`` on out-of-fold LR probabilities of the embeddings, and the ``top``
+    rows of its ranking (``get_label_quality_scores``, self-confidence): the same number of flags as
+    label_noise, for a comparison at one operating point."""
     from cleanlab.filter import find_label_issues
+    from cleanlab.rank import get_label_quality_scores
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -104,7 +110,9 @@ def cleanlab_on(vectors: np.ndarray, noisy: list[str], seed: int) -> np.ndarray:
     codes = np.array([classes.index(x) for x in noisy])
     probs = cross_val_predict(LogisticRegression(max_iter=2000), vectors, codes, method="predict_proba",
                               cv=StratifiedKFold(5, shuffle=True, random_state=seed))
-    return np.asarray(find_label_issues(codes, probs))
+    ranked = np.zeros(len(codes), bool)
+    ranked[np.argsort(get_label_quality_scores(codes, probs), kind="stable")[:top]] = True
+    return np.asarray(find_label_issues(codes, probs)), ranked
 
 
 def cleanlab_on_signal_probs(table: pl.DataFrame, result_given: np.ndarray, noisy: list[str]) -> np.ndarray:
@@ -148,8 +156,11 @@ def main(argv: list[str] | None = None) -> int:
             flagged = np.asarray(result.flags["flag_label_noise"], bool)
             note = next(iter(result.summary["classification_groups"].values()))
             why = note.get("not_flagged") or f"estimated precision {note.get('estimated_precision')}"
+            issues, ranked = cleanlab_on(vectors, noisy, seed, int(flagged.sum()))
             rows = [("label_noise (OOF LR emb+tfidf, CL, gated)", flagged, why),
-                    ("cleanlab (OOF LR on embeddings)", cleanlab_on(vectors, noisy, seed), "")]
+                    ("cleanlab (OOF LR on embeddings)", issues, "find_label_issues")]
+            if flagged.any():
+                rows.append(("cleanlab ranking, same count", ranked, "its lowest label-quality scores"))
             given = result.columns["label_noise_given_label_probability"].to_numpy()
             if len(set(labels)) == 2:
                 rows.append(("cleanlab on label_noise's probs", cleanlab_on_signal_probs(table, given, noisy), ""))

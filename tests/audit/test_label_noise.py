@@ -141,3 +141,14 @@ def test_select_at_precision_keeps_the_largest_prefix() -> None:
     # candidates by error: 0.99, 0.9, 0.7, 0.6, 0.2 -> running means 0.99, 0.945, 0.863, 0.798, 0.678
     assert np.flatnonzero(select_at_precision(error, candidates, 0.8)).tolist() == [0, 2, 3]
     assert not select_at_precision(error, candidates, 0.999).any()
+
+
+def test_small_classes_abstain_with_the_reason() -> None:
+    table, x, _, _ = classification_table(n_per_class=30, flips=(3, 40), spread=0.15)  # 30 rows a class
+    result = LabelNoiseSignal().compute(table, context(x))
+    note = result.summary["classification_groups"]["negative/neutral/positive"]
+    assert not np.asarray(result.flags["flag_label_noise"]).any()
+    assert note["not_flagged"].startswith("too few rows to show precision")
+    loose = {"label_noise": {**RULES["label_noise"], "min_class_rows": 20}}
+    assert np.flatnonzero(LabelNoiseSignal().compute(table, context(x, loose)).flags["flag_label_noise"]).tolist() \
+        == [3, 40]

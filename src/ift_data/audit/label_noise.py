@@ -11,7 +11,8 @@ sentiment task (positive/negative) and a topic task (world/sports/...) in one fi
 **Probabilities.** Per group, K-fold (``folds``, stratified, seeded) out-of-fold class probabilities
 from two logistic regressions on the text being classified (the input, or the instruction when there
 is no input; never the response, which is the label): one on its sentence embedding (the audit's
-embedder), one on TF-IDF word 1-2 grams (``tfidf``); their average is ``p(label | text)``.
+embedder), one on TF-IDF word 1-2 grams (``tfidf``); their average, flattened by a temperature
+fitted to the given labels when it is overconfident (``calibrate``), is ``p(label | text)``.
 
 **Confident learning.** As in cleanlab's ``find_label_issues``: a row is a candidate when its given
 label's probability is below that class's mean self-confidence and another class reaches its own
@@ -22,8 +23,11 @@ p(y)``. Rows are flagged most-likely-wrong first while the mean error probabilit
 its **estimated precision**, stays at or above ``min_precision``. The estimate is checked against
 planted flips in ``benchmarks/bench_label_noise.py`` (docs/benchmarks.md, Label noise).
 
-**Abstaining.** A group is not flagged, with the reason in the summary, when the classifier is no
-better than noise (an anchor diagonal at or below 0.5), when no row reaches ``min_precision``, or when
+**Abstaining.** A group is not flagged, with the reason in the summary, when a class has fewer than
+``min_class_rows`` labelled rows (too few to show a precision), when the classifier's skill over the
+majority class, ``(accuracy - majority share) / (1 - majority share)`` out of fold, is below
+``min_skill``, when it is no better than noise (an anchor diagonal at or below 0.5), when no row
+reaches ``min_precision``, or when
 the rows that do are under ``min_found_share`` of the estimated label errors (the labels are too weakly
 predictable from the text for confident flags; e.g. sentence sentiment from a general-purpose embedding).
 
@@ -140,8 +144,10 @@ def out_of_fold_probabilities(features: list[Any], codes: np.ndarray, n_classes:
 
 
 def temperature_scale(probs: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, float]:
-    """Probabilities recalibrated by the one temperature that minimizes the log loss of the given labels
-    (an overfit classifier's overconfidence would otherwise read as label errors)."""
+    """Probabilities flattened by the temperature that minimizes the log loss of the given labels, when
+    that temperature is above 1: an overfit classifier's overconfidence would otherwise read as label
+    errors. An underconfident one (the average of two models) is left as it is: sharpening it makes the
+    anchor rows look cleaner than they are and understates the noise."""
     from scipy.optimize import minimize_scalar
 
     logits = np.log(np.clip(probs, 1e-12, 1.0))
@@ -155,8 +161,8 @@ def temperature_scale(probs: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray,
     def loss(temperature: float) -> float:
         return float(-np.log(np.clip(scaled(temperature)[rows, codes], 1e-12, 1.0)).mean())
 
-    best = float(minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded", options={"xatol": 1e-4}).x)
-    return scaled(best), best
+    best = float(minimize_scalar(loss, bounds=(1.0, 20.0), method="bounded", options={"xatol": 1e-4}).x)
+    return (scaled(best), best) if best > 1.0 + 1e-3 else (probs, 1.0)
 
 
 def candidate_issues(probs: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -288,9 +294,20 @@ class LabelNoiseSignal:
         other = np.where(np.eye(n_classes, dtype=bool)[codes], -1.0, clean)
         suggested = other.argmax(axis=1)
         nothing = (given, error, suggested, np.zeros(len(codes), bool))
-        if float(np.diag(matrix).min()) <= 0.5:
+        majority = float(present.max() / present.sum())
+        note["oof_skill"] = round((note["oof_accuracy"] - majority) / max(1.0 - majority, 1e-12), 4)
+        min_class_rows, min_skill = int(rule(self.name, "min_class_rows", 50)), float(rule(self.name, "min_skill", 0.5))
+        if int(present.min()) < min_class_rows:
+            note["not_flagged"] = (f"too few rows to show precision: a class has {int(present.min())} labelled rows "
+                                   f"(< {min_class_rows})")
+        elif note["oof_skill"] < min_skill:
+            note["not_flagged"] = (f"labels too weakly predictable from the text: out-of-fold accuracy "
+                                   f"{note['oof_accuracy']:.2f} against a majority share of {majority:.2f} (skill "
+                                   f"{note['oof_skill']:.2f} < {min_skill})")
+        elif float(np.diag(matrix).min()) <= 0.5:
             note["not_flagged"] = ("the classifier is no better than noise on this group (an anchor class keeps "
                                    "its own label with probability <= 0.5)")
+        if "not_flagged" in note:
             note["flagged"] = 0
             return nothing
         min_precision = float(rule(self.name, "min_precision", 0.8))
