@@ -23,6 +23,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.errors import LiveError
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
@@ -188,7 +189,7 @@ class _RichStep(Step):
 
     def describe(self, text: str) -> None:
         super().describe(text)
-        self._progress.update(self._task, description=text)
+        self._progress.update(self._task, description=f" {escape(text)}" if text else "")
 
 
 _ACTIVE: list[tuple[Step, Console]] = []  # running steps, outermost first
@@ -246,7 +247,7 @@ def step_progress(console: Console | None, label: str, total: int, *, enabled: b
 
 @contextmanager
 def _live(console: Console, label: str, total: int, eta: bool) -> Iterator[Step]:
-    columns: list[Any] = [TextColumn(f"[bold]{label}[/] {{task.description}}"), BarColumn(),
+    columns: list[Any] = [TextColumn(f"[bold]{escape(label)}[/]{{task.description}}"), BarColumn(),
                           TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
                           SettledEtaColumn()]
     progress = Progress(*columns, console=console, transient=True)
