@@ -206,9 +206,18 @@ def raw_speed(predict: Callable[[str, int], list[tuple[str, float]]], texts: lis
     return len(lines) / (time.perf_counter() - start)
 
 
-def best_of(rounds: int, measure: Callable[[], float]) -> float:
-    """The best of a few rounds: the machine is shared, and the best round is the least disturbed."""
-    return max(measure() for _ in range(rounds))
+def _plain(predict: Callable[[str, int], list[tuple[str, float]]], texts: list[str]) -> Callable[[], float]:
+    return lambda: raw_speed(predict, texts)
+
+
+def interleaved(rounds: int, measures: dict[str, Callable[[], float]]) -> dict[str, float]:
+    """The best of a few rounds, each round measuring every candidate once: the machine is shared, so
+    every candidate meets the same mix of quiet and busy moments, and the best round is the least disturbed."""
+    best = dict.fromkeys(measures, 0.0)
+    for _ in range(rounds):
+        for name, measure in measures.items():
+            best[name] = max(best[name], measure())
+    return best
 
 
 def detector_speed(texts: list[str], backend: Callable[[str, int], list[tuple[str, float]]] | None = None) -> float:
@@ -267,18 +276,18 @@ def main(argv: list[str] | None = None) -> int:
     for predict in found.values():
         predict("warm up: load the model", 1)
 
-    print(f"\n## speed (fields/s, best of {args.rounds} rounds; ratio vs langdetect in this run)")
+    print(f"\n## speed (fields/s, best of {args.rounds} interleaved rounds; ratio vs langdetect in this run)")
     slow = fields[:args.speed_fields]
-    raw = {name: best_of(args.rounds, lambda p=predict, n=name: raw_speed(  # type: ignore[misc]
-        p, slow if n.startswith(("langdetect", "lingua")) else fields)) for name, predict in found.items()}
+    measures: dict[str, Callable[[], float]] = {
+        name: _plain(predict, slow if name.startswith(("langdetect", "lingua")) else fields)
+        for name, predict in found.items()}
     if "ift" in chosen:
-        raw["ift-data Detector (script + shape checks + fastText)"] = best_of(args.rounds,
-                                                                           lambda: detector_speed(fields))
-    if "ift" in chosen:  # issue 12: text that is not plain English must not be slower
+        # issue 12: text that is not plain English must not be slower
         passages = [p for lang in LANGS for p in FOREIGN[lang]]
         mixed = [passages[k // 3 % len(passages)] + f" ({k})" if k % 3 == 0 else t for k, t in enumerate(fields)]
-        raw["ift-data Detector, a third of the fields in 9 other languages"] = best_of(
-            args.rounds, lambda: detector_speed(mixed))
+        measures["ift-data Detector (script + shape checks + fastText)"] = lambda: detector_speed(fields)
+        measures["ift-data Detector, a third of the fields in 9 other languages"] = lambda: detector_speed(mixed)
+    raw = interleaved(args.rounds, measures)
     base = raw.get("langdetect")
     for name, speed in raw.items():
         ratio = f"{speed / base:6.1f}x" if base else ""
