@@ -152,3 +152,18 @@ def test_small_classes_abstain_with_the_reason() -> None:
     loose = {"label_noise": {**RULES["label_noise"], "min_class_rows": 20}}
     assert np.flatnonzero(LabelNoiseSignal().compute(table, context(x, loose)).flags["flag_label_noise"]).tolist() \
         == [3, 40]
+
+
+def test_groups_with_the_same_labels_get_distinct_names() -> None:
+    a = pl.DataFrame({"instruction": ["Is this review positive or negative?"] * 12, "input": [""] * 12,
+                      "response": ["positive", "negative"] * 6})
+    b = pl.DataFrame({"instruction": ["Rate the tweet below as positive or negative."] * 12, "input": [""] * 12,
+                      "response": ["positive", "negative"] * 6})
+    table = pl.concat([a, b]).with_row_index("row_id").with_columns(
+        category=pl.Series(["reviews"] * 12 + ["tweets"] * 12))
+    labels = [normalize_label(r) for r in table["response"].to_list()]
+    names = [g.name for g in classification_groups(table, labels, AuditContext(rules={}), "label_noise")]
+    assert names == ["reviews: negative/positive", "tweets: negative/positive"]
+    same_scope = table.with_columns(category=pl.lit("x"))
+    # one scope, two phrasings sharing labels: one group
+    assert len(classification_groups(same_scope, labels, AuditContext(rules={}), "label_noise")) == 1

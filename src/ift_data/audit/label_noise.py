@@ -111,7 +111,7 @@ def classification_groups(table: pl.DataFrame, labels: list[str], ctx: AuditCont
     for i, key in enumerate(keys):
         if key in component_of_key:
             members.setdefault(component_of_key[key], []).append(i)
-    out = []
+    out: list[Group] = []
     for component in sorted(members):
         rows = members[component]
         counts: dict[str, int] = {}
@@ -125,7 +125,10 @@ def classification_groups(table: pl.DataFrame, labels: list[str], ctx: AuditCont
             continue
         scope = component.split("\x00", 1)[0]
         name = f"{scope}: {'/'.join(classes[:4])}" if scope else "/".join(classes[:4])
-        out.append(Group(name + ("/..." if len(classes) > 4 else ""), np.asarray(rows, np.int64), tuple(classes)))
+        name += "/..." if len(classes) > 4 else ""
+        taken = {g.name for g in out}
+        unique = next(f"{name} ({k})" for k in range(2, len(out) + 3) if f"{name} ({k})" not in taken)
+        out.append(Group(unique if name in taken else name, np.asarray(rows, np.int64), tuple(classes)))
     return out
 
 
