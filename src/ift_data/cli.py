@@ -117,10 +117,13 @@ def main() -> None:
               help="Build even when a template pack fails lint on a task's own rows.")
 @click.option("--allow-outside-paths", is_flag=True,
               help="Let the recipe and its task specs name files outside their own folders.")
+@click.option("--shard-size", type=click.IntRange(min=1), default=None,
+              help="Write each output in shards of N rows (train-00000-of-00004.segments.jsonl, ...; each listed in "
+                   "the manifest with rows and sha256) instead of one file per format.")
 def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[str, ...], chat_format: str | None,
           mask: str | None, system_prompt: str | None, tokenizer: str | None, max_len: int | None,
           overflow: str | None, truncate_side: str | None, max_rows: int | None, max_field_chars: int, allow_empty_datasets: bool,
-          allow_lint_errors: bool, allow_outside_paths: bool) -> None:
+          allow_lint_errors: bool, allow_outside_paths: bool, shard_size: int | None) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
     from ift_data.builder.pipeline import BuildChecks, run_build
     from ift_data.report.build_summary import print_build_summary, printing_lint_failures
@@ -128,7 +131,7 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
     with printing_lint_failures(Console()):
         result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
                            max_field_chars=max_field_chars, checks=BuildChecks(allow_empty_datasets, allow_lint_errors),
-                           allow_outside_paths=allow_outside_paths,
+                           allow_outside_paths=allow_outside_paths, shard_size=shard_size,
                            output={
         "formats": tuple(f.strip() for item in formats for f in item.split(",") if f.strip()) or None, "chat_format": chat_format, "mask": mask,
         "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,

@@ -99,7 +99,7 @@ def test_dataset_info_is_merged(tmp_path, examples):
 
 
 @pytest.mark.parametrize(("options", "field"), [
-    (ExportOptions(formats=("parquet",)), "formats"),
+    (ExportOptions(formats=("csv",)), "formats"),
     (ExportOptions(formats=()), "formats"),
     (ExportOptions(mask_mode="prompt"), "mask_mode"),
     (ExportOptions(overflow="wrap"), "overflow"),

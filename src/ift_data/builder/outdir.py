@@ -22,7 +22,7 @@ from ift_data.errors import UserError
 MANIFEST = "manifest.json"
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 _BUILD_FILE = re.compile(r"(manifest\.json|rejects\.jsonl|dataset_info\.json|"
-                         r"(train|eval|stage1|stage2)\.[A-Za-z_]+\.jsonl)")
+                         r"(train|eval|stage1|stage2)(-\d{5}-of-\d{5})?(\.[A-Za-z_]+\.jsonl|\.parquet))")
 
 
 def check_out_dir(out_dir: Path) -> None:

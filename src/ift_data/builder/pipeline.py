@@ -58,22 +58,24 @@ def default_recipe_path() -> Path:
 def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = None,
               output: dict[str, Any] | None = None, console: Console | None = None,
               max_rows: int | None = None, max_field_chars: int | None = None,
-              checks: BuildChecks = BuildChecks(), allow_outside_paths: bool = False) -> BuildResult:
+              checks: BuildChecks = BuildChecks(), allow_outside_paths: bool = False,
+              shard_size: int | None = None) -> BuildResult:
     """Build the recipe into ``out_dir`` (written beside it and swapped in at the end: the folder holds
     exactly this build's files; a second build into the same folder meanwhile is refused);
     ``output`` overrides the recipe's output section.
     ``max_rows`` / ``max_field_chars``: resource limits per dataset split (see ``load_dataset``).
-    ``allow_outside_paths``: the recipe and its specs may name files outside their folders."""
+    ``allow_outside_paths``: the recipe and its specs may name files outside their folders.
+    ``shard_size``: write each output in shard files of that many rows (default: one file per format)."""
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
     with run_lock(out_dir), fewer_collections():
         return _run_build(recipe_path, out_dir, seed, output, console, max_rows, max_field_chars, checks,
-                          allow_outside_paths)
+                          allow_outside_paths, shard_size)
 
 
 def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output: dict[str, Any] | None,
                console: Console | None, max_rows: int | None, max_field_chars: int | None, checks: BuildChecks,
-               allow_outside_paths: bool) -> BuildResult:
+               allow_outside_paths: bool, shard_size: int | None = None) -> BuildResult:
     limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS}
     console = console or Console(stderr=True)
     recipe = load_recipe(recipe_path or default_recipe_path(), allow_outside_paths=allow_outside_paths)
@@ -81,7 +83,7 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
         recipe = replace(recipe, seed=seed)
     if output:
         recipe = replace(recipe, output=replace(recipe.output, **{k: v for k, v in output.items() if v is not None}))
-    export_options = _export_options(recipe.output)
+    export_options = replace(_export_options(recipe.output), shard_size=shard_size)
     check_export_options(export_options)
     packs = with_entry_packs(load_packs(recipe.template_dirs or [bundled("templates")]), recipe)
     check_unique_ids(packs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import ModuleType
@@ -16,16 +17,17 @@ from typing import Any
 
 from ift_data.chat.format import ChatFormat, FormatError, find_reserved, format_example
 from ift_data.chat.masking import DEFAULT_MASK_MODE, apply_mask, check_mask_mode
-from ift_data.chat.recommend import recommend_for_texts
+from ift_data.chat.recommend import text_lengths
 from ift_data.chat.registry import get_chat_format
 from ift_data.errors import UserError
-from ift_data.export import alpaca, messages, prompt_completion, segments, sharegpt, text, tokenized
-from ift_data.export.base import ExportContext, Rendered
-from ift_data.io.atomic import write_json, write_jsonl
+from ift_data.export import alpaca, messages, parquet, prompt_completion, segments, sharegpt, text, tokenized
+from ift_data.export.base import ExportContext, Rendered, multi_turn
+from ift_data.export.files import FormatWriter
+from ift_data.io.atomic import write_json
 from ift_data.schema import Example
 
 EXPORTERS: dict[str, ModuleType] = {
-    m.NAME: m for m in (segments, messages, prompt_completion, alpaca, sharegpt, text, tokenized)}
+    m.NAME: m for m in (segments, messages, prompt_completion, alpaca, sharegpt, text, tokenized, parquet)}
 ALIASES = {"prompt-completion": prompt_completion.NAME}
 OVERFLOW_POLICIES = ("drop", "truncate")
 TRUNCATE_SIDES = ("right", "left")  # right: keep the first max_len tokens (cut the end); left: keep the end
@@ -43,6 +45,7 @@ class ExportOptions:
     overflow: str = "drop"               # drop | truncate
     truncate_side: str = "right"         # right (cut the end) | left (cut the start, BOS kept)
     masking_rules: str | None = None     # path of the recommendation rules (default rules/masking.yaml)
+    shard_size: int | None = None        # rows per shard file (None: one file per format)
 
 
 def _check(options: ExportOptions) -> tuple[str, ...]:
@@ -63,6 +66,12 @@ def _check(options: ExportOptions) -> tuple[str, ...]:
                         field="truncate_side")
     if options.max_len is not None and (options.max_len < 2 or options.tokenizer is None):
         raise UserError("max_len needs a tokenizer and must be at least 2", field="max_len")
+    if options.shard_size is not None and options.shard_size < 1:
+        raise UserError("shard_size must be at least 1 row", field="shard_size")
+    listed = [f for f in formats if hasattr(EXPORTERS[f], "dataset_info")]
+    if options.shard_size is not None and listed:
+        raise UserError(f"--shard-size cannot be used with {', '.join(listed)}: LLaMA-Factory's dataset_info.json "
+                        "names one file per dataset; write those formats unsharded", field="shard_size")
     if "tokenized" in formats and options.tokenizer is None:
         raise UserError("the tokenized format needs a tokenizer path", field="tokenizer")
     return formats
@@ -84,14 +93,6 @@ def _sha256(path: Path) -> str:
 def _reject(example: Example, reason: str, field: str | None = None) -> dict[str, Any]:
     return {"id": example.id, "row": example.source.row, "dataset": example.source.dataset, "field": field,
             "reason": reason, "stage": "export"}
-
-
-def _recommendation(items: list[Rendered], tokenizer: Any, rules_path: str | None) -> dict[str, Any]:
-    from ift_data.chat.recommend import load_rules
-
-    instructions = ["\n".join(m.content for m in r.formatted.messages[:-1] if m.role != "system") for r in items]
-    responses = [r.formatted.messages[-1].content for r in items]
-    return recommend_for_texts(instructions, responses, tokenizer, load_rules(rules_path)).to_json()
 
 
 def _write_dataset_info(out_dir: Path, entries: dict[str, Any]) -> Path:
@@ -145,6 +146,77 @@ def settle_dataset_info(sections: dict[str, dict[str, Any]], out_dir: Path) -> N
         listing.update(sha256=sha256, rows=total)
 
 
+CHUNK = 1024  # examples formatted, masked, tokenized and written at a time
+
+
+def _rendered(examples: Sequence[Example], chat_format: ChatFormat, options: ExportOptions,
+              reserved: tuple[str, ...], rejects: list[dict[str, Any]]) -> list[Rendered]:
+    """The examples in the chat format with their loss labels; the ones that cannot be are rejects."""
+    items: list[Rendered] = []
+    for example in examples:
+        try:
+            formatted = format_example(example, chat_format, options.system_prompt, reserved)
+        except FormatError as exc:
+            rejects.append(_reject(example, exc.reason, exc.field))
+            continue
+        items.append(Rendered(formatted, apply_mask(formatted, options.mask_mode)))
+    return items
+
+
+def _tokenized(items: list[Rendered], tokenizer: Any, options: ExportOptions, counts: dict[str, int],
+               rejects: list[dict[str, Any]]) -> list[Rendered]:
+    kept = []
+    encoded = tokenized.encode_rows(items, tokenizer, options.max_len, options.overflow, counts,
+                                    side=options.truncate_side)
+    for item, result in zip(items, encoded, strict=True):
+        if isinstance(result, str):
+            rejects.append(_reject(item.example, result, "tokens"))
+        else:
+            kept.append(Rendered(item.formatted, item.segments, result))
+    return kept
+
+
+class _Digest:
+    """What the manifest says about all written items, gathered a chunk at a time: their count, one
+    single-turn and one multi-turn item (what exporters' ``mask_limit`` and ``notes`` look at), the
+    instruction and response lengths of the masking recommendation, the examples holding each chat marker
+    the tokenizer lacks."""
+
+    def __init__(self, tokenizer: Any, chat_markers: tuple[str, ...]) -> None:
+        self.tokenizer, self.count = tokenizer, 0
+        self._kinds: dict[bool, Rendered] = {}
+        self._lengths: tuple[list[int], list[int]] = ([], [])
+        self._missing = tokenized.missing_markers(chat_markers, tokenizer) if tokenizer and chat_markers else []
+        self._markers = dict.fromkeys(self._missing, 0)
+
+    @property
+    def sample(self) -> list[Rendered]:
+        return [self._kinds[k] for k in sorted(self._kinds)]
+
+    def add(self, items: list[Rendered]) -> None:
+        self.count += len(items)
+        for item in items:
+            if len(self._kinds) == 2:
+                break
+            self._kinds.setdefault(multi_turn([item]), item)
+        for marker in self._missing:
+            self._markers[marker] += sum(marker in item.text for item in items)
+        unit = "tokens" if self.tokenizer is not None else "words"
+        instructions = ["\n".join(m.content for m in r.formatted.messages[:-1] if m.role != "system") for r in items]
+        responses = [r.formatted.messages[-1].content for r in items]
+        self._lengths[0].extend(text_lengths(instructions, unit, self.tokenizer))
+        self._lengths[1].extend(text_lengths(responses, unit, self.tokenizer))
+
+    def marker_warnings(self) -> list[str]:
+        return [tokenized.marker_warning(marker, n, self.count) for marker, n in self._markers.items()]
+
+    def recommendation(self, rules_path: str | None) -> dict[str, Any]:
+        from ift_data.chat.recommend import load_rules, recommend_mask_mode
+
+        unit = "tokens" if self.tokenizer is not None else "words"
+        return recommend_mask_mode(*self._lengths, unit, load_rules(rules_path)).to_json()
+
+
 def export_examples(examples: Sequence[Example], out_dir: Path, name: str, options: ExportOptions) -> dict:
     """Write <out_dir>/<name>.<format>.jsonl for each format (dataset_info.json for sharegpt/alpaca);
     return a JSON-serializable manifest section: files with row counts and sha256, format, mask mode,
@@ -164,48 +236,41 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
     tokenizer = tokenized.load_tokenizer(options.tokenizer) if options.tokenizer else None
     reserved = tokenized.special_strings(tokenizer) if tokenizer is not None else ()
     _check_system_prompt(options.system_prompt, chat_format, reserved)
-    rejects: list[dict[str, Any]] = []
-    items: list[Rendered] = []
-    for example in examples:
-        try:
-            formatted = format_example(example, chat_format, options.system_prompt, reserved)
-        except FormatError as exc:
-            rejects.append(_reject(example, exc.reason, exc.field))
-            continue
-        items.append(Rendered(formatted, apply_mask(formatted, options.mask_mode)))
-
     counts = {"bos_prepended": 0, "eos_appended": 0, "truncated": 0, "unknown_tokens": 0}
     context = ExportContext(name, options.mask_mode, chat_format)
+    digest = _Digest(tokenizer, chat_format.written_tokens() if "tokenized" in formats else ())
+    rejects: list[dict[str, Any]] = []
+    with ExitStack() as stack:
+        writers = {fmt: stack.enter_context(FormatWriter(out_dir, name, fmt, options.shard_size,
+                                                         getattr(EXPORTERS[fmt], "SCHEMA", None)))
+                   for fmt in formats}
+        for start in range(0, len(examples), CHUNK):  # a chunk at a time: memory bounded by the chunk
+            items = _rendered(examples[start:start + CHUNK], chat_format, options, reserved, rejects)
+            if tokenizer is not None:
+                items = _tokenized(items, tokenizer, options, counts, rejects)
+            digest.add(items)
+            for fmt, writer in writers.items():
+                writer.write_all(EXPORTERS[fmt].rows(items, context))
+        files_of = {fmt: writer.finish() for fmt, writer in writers.items()}
     warnings: list[str] = []
     if tokenizer is not None:
-        kept = []
-        encoded = tokenized.encode_rows(items, tokenizer, options.max_len, options.overflow, counts,
-                                        side=options.truncate_side)
-        for item, result in zip(items, encoded, strict=True):
-            if isinstance(result, str):
-                rejects.append(_reject(item.example, result, "tokens"))
-            else:
-                kept.append(Rendered(item.formatted, item.segments, result))
-        items = kept
         context.notes.extend(tokenized.format_token_notes(chat_format.written_tokens(), tokenizer))
-        if "tokenized" in formats:
-            warnings.extend(tokenized.marker_warnings(chat_format.written_tokens(), tokenizer, items))
-    warnings[:0] = _mask_warnings(formats, items, context)
+        warnings.extend(digest.marker_warnings())
+    warnings[:0] = _mask_warnings(formats, digest.sample, context)
 
     files, dataset_info = [], {}
     for fmt in formats:
         exporter = EXPORTERS[fmt]
-        path = out_dir / f"{name}.{fmt}.jsonl"
-        rows = write_jsonl(path, exporter.rows(items, context))
-        files.append({"path": path.name, "format": fmt, "rows": rows, "sha256": _sha256(path)})
+        files.extend(files_of[fmt])
         if hasattr(exporter, "notes"):
-            context.notes.extend(exporter.notes(items, context))
+            context.notes.extend(exporter.notes(digest.sample, context))
         if hasattr(exporter, "dataset_info"):
-            dataset_info[f"{name}_{fmt}"] = exporter.dataset_info(path.name, context)
+            dataset_info[f"{name}_{fmt}"] = exporter.dataset_info(files_of[fmt][0]["path"], context)
     if dataset_info:
         info_path = _write_dataset_info(out_dir, dataset_info)
         files.append({"path": info_path.name, "format": "llamafactory_dataset_info", "rows": len(dataset_info),
                       "sha256": _sha256(info_path), "entries": sorted(dataset_info)})
+    written = digest.count
 
     return {
         "name": name,
@@ -218,13 +283,13 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
         "max_len": options.max_len,
         "overflow": options.overflow,
         "truncate_side": options.truncate_side,
-        "counts": {"examples_in": len(examples), "written": len(items), "rejected": len(rejects),
+        "counts": {"examples_in": len(examples), "written": written, "rejected": len(rejects),
                    "dropped_overflow": sum(r["reason"].endswith("(overflow: drop)") for r in rejects), **counts},
         "files": files,
         "rejects": rejects,
         "notes": context.notes,
         "warnings": warnings,
-        "masking_recommendation": _recommendation(items, tokenizer, options.masking_rules),
+        "masking_recommendation": digest.recommendation(options.masking_rules),
         "options": asdict(options),
     }
 

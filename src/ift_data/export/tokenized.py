@@ -170,13 +170,14 @@ def missing_markers(chat_format_specials: tuple[str, ...], tokenizer: Any) -> li
 
 def marker_warnings(chat_format_specials: tuple[str, ...], tokenizer: Any, items: list[Rendered]) -> list[str]:
     """One warning per missing marker, with the number of examples whose text holds it."""
-    out = []
-    for marker in missing_markers(chat_format_specials, tokenizer):
-        affected = sum(marker in item.text for item in items)
-        out.append(f"tokenized: chat-format marker {marker!r} is not in this tokenizer's vocabulary as a special "
-                   f"or added token: it is tokenized as plain text in {affected:,} of {len(items):,} examples "
-                   "(use the tokenizer of the model's own chat format, or add the marker as a special token)")
-    return out
+    return [marker_warning(marker, sum(marker in item.text for item in items), len(items))
+            for marker in missing_markers(chat_format_specials, tokenizer)]
+
+
+def marker_warning(marker: str, affected: int, total: int) -> str:
+    return (f"tokenized: chat-format marker {marker!r} is not in this tokenizer's vocabulary as a special "
+            f"or added token: it is tokenized as plain text in {affected:,} of {total:,} examples "
+            "(use the tokenizer of the model's own chat format, or add the marker as a special token)")
 
 
 def format_token_notes(chat_format_specials: tuple[str, ...], tokenizer: Any) -> list[str]:

@@ -1,0 +1,172 @@
+"""Output files written as rows are produced: one file per format, or shards of ``shard_size`` rows
+(``train-00000-of-00004.segments.jsonl``; parquet ``train-00000-of-00004.parquet``), each hashed while written.
+
+A shard is written under a temporary name and renamed once the number of shards is known (at the end);
+a failed export leaves no file under a final name. The manifest lists every file with its rows and sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from ift_data.io.atomic import atomic_open, dumps_json_line
+
+PARQUET = "parquet"
+ROW_GROUP = 10_000  # parquet rows per row group (what is held before it is written)
+
+
+def file_name(name: str, fmt: str, shard: int | None = None, shards: int | None = None) -> str:
+    """``train.segments.jsonl`` / ``train-00000-of-00004.segments.jsonl``; parquet ends in ``.parquet``."""
+    stem = name if shard is None else f"{name}-{shard:05d}-of-{shards:05d}"
+    return f"{stem}.parquet" if fmt == PARQUET else f"{stem}.{fmt}.jsonl"
+
+
+class _Sink:
+    """One physical file: JSON lines or parquet, hashed and counted as written (atomic: a temporary file
+    until :meth:`close`; :meth:`abort` removes it)."""
+
+    def __init__(self, path: Path, fmt: str, schema: Any = None) -> None:
+        self.path, self.rows = path, 0
+        self._digest = hashlib.sha256()
+        self._opened = atomic_open(path, "wb")
+        self._handle: IO[Any] = self._opened.__enter__()
+        self._parquet: Any = None
+        self._pending: list[dict[str, Any]] = []
+        if fmt == PARQUET:
+            import pyarrow.parquet as pq
+
+            self._schema = schema
+            self._parquet = pq.ParquetWriter(_Hashing(self._handle, self._digest), schema, compression="zstd")
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.rows += 1
+        if self._parquet is None:
+            data = (dumps_json_line(record) + "\n").encode("utf-8")
+            self._digest.update(data)
+            self._handle.write(data)
+            return
+        self._pending.append(record)
+        if len(self._pending) >= ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._pending:
+            self._parquet.write_table(pa.Table.from_pylist(self._pending, schema=self._schema))
+            self._pending = []
+
+    def close(self) -> str:
+        """Finish the file (parquet footer) and move it under its name; the sha256 of its bytes."""
+        if self._parquet is not None:
+            self._flush()
+            self._parquet.close()
+        self._opened.__exit__(None, None, None)
+        return self._digest.hexdigest()
+
+    def abort(self) -> None:
+        error = RuntimeError("export aborted")
+        self._opened.__exit__(RuntimeError, error, None)  # removes the temporary file; returns False
+
+
+class _Hashing:
+    """A binary file object that hashes what passes through it (pyarrow writes the parquet bytes here)."""
+
+    def __init__(self, handle: IO[bytes], digest: Any) -> None:
+        self._handle, self._digest = handle, digest
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        data = bytes(data)
+        self._digest.update(data)
+        return self._handle.write(data)
+
+    def flush(self) -> None:
+        self._handle.flush()
+
+    def close(self) -> None:  # the atomic writer closes (and renames) the real file
+        self.closed = True
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    @property
+    def mode(self) -> str:
+        return "wb"
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return False
+
+
+class FormatWriter:
+    """The rows of one format: one file, or shards of ``shard_size`` rows. A context manager: leaving it on an
+    error removes every file it wrote; :meth:`finish` (inside it) closes the files and names the shards."""
+
+    def __init__(self, out_dir: Path, name: str, fmt: str, shard_size: int | None = None, schema: Any = None) -> None:
+        self.out_dir, self.name, self.fmt, self.shard_size, self.schema = out_dir, name, fmt, shard_size, schema
+        self._done: list[tuple[Path, int, str]] = []  # (shard path under its temporary name, rows, sha256)
+        self._sink: _Sink | None = None
+        self._finished = False
+        self.rows = 0
+
+    def __enter__(self) -> FormatWriter:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if kind is None and self._finished:
+            return
+        if self._sink is not None:
+            self._sink.abort()
+            self._sink = None
+        if self.shard_size is not None:
+            for path, _, _ in self._done:
+                path.unlink(missing_ok=True)
+
+    def _open(self) -> _Sink:
+        if self.shard_size is None:
+            path = self.out_dir / file_name(self.name, self.fmt)
+        else:
+            path = self.out_dir / f".{self.name}-{len(self._done):05d}.{self.fmt}.shard"
+        return _Sink(path, self.fmt, self.schema)
+
+    def write_all(self, records: Iterable[dict[str, Any]]) -> None:
+        for record in records:
+            if self._sink is None:
+                self._sink = self._open()
+            self._sink.write(record)
+            self.rows += 1
+            if self.shard_size is not None and self._sink.rows >= self.shard_size:
+                self._close_sink()
+
+    def _close_sink(self) -> None:
+        assert self._sink is not None
+        sink, self._sink = self._sink, None
+        self._done.append((sink.path, sink.rows, sink.close()))
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Close the last file, give shards their final names; the manifest's entry of each file."""
+        if self._sink is None and (self.shard_size is None or not self._done):
+            self._sink = self._open()  # no rows: the file (or the one shard) is still written, empty
+        if self._sink is not None:
+            self._close_sink()
+        files = []
+        count = len(self._done)
+        for index, (path, rows, sha256) in enumerate(self._done):
+            final = path
+            if self.shard_size is not None:
+                final = self.out_dir / file_name(self.name, self.fmt, index, count)
+                os.replace(path, final)
+            files.append({"path": final.name, "format": self.fmt, "rows": rows, "sha256": sha256,
+                          **({"shard": index, "shards": count} if self.shard_size is not None else {})})
+        self._finished = True
+        return files
