@@ -26,7 +26,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def _console(width: int, tty: bool) -> Console:
     return Console(width=width, force_terminal=tty, color_system="standard" if tty else None, record=True,
-                   file=io.StringIO(), legacy_windows=False, force_jupyter=False)
+                   file=io.StringIO(), legacy_windows=False, force_jupyter=False, no_color=False,
+                   force_interactive=tty)  # explicit: NO_COLOR, TERM or CI settings do not change the result
 
 
 def _check_snapshot(name: str, text: str) -> None:
