@@ -40,7 +40,7 @@ def test_the_quickstart_build_prints_what_the_page_shows(tmp_path, monkeypatch) 
     result = CliRunner().invoke(main, ["build", "recipe.yaml", "--out", "out"])
     assert result.exit_code == 0, result.output
     printed = [line.rstrip() for line in result.output.splitlines()]
-    assert printed == shown[1:]
+    assert printed == shown[1:], "the build output changed: rerun the walk-through and update docs/quickstart.md"
     head = _block(page, "One example:", "console").splitlines()
     assert head[0] == "$ head -n 1 out/train.alpaca.jsonl"
     first = head[1]
