@@ -47,9 +47,25 @@ def repetition_ratio(text: str, n: int, min_units: int) -> float:
     toks = units(text.lower())
     if len(toks) < min_units:
         return 0.0
-    grams = Counter(ngrams(toks, n))
-    total = sum(grams.values())
-    return (total - len(grams)) / total if total else 0.0
+    if n < 1 or len(toks) < n:  # the general n-gram count
+        grams = Counter(ngrams(toks, n))
+        total = sum(grams.values())
+        return (total - len(grams)) / total if total else 0.0
+    sliding = list(zip(*(toks[i:] for i in range(n)), strict=False))  # every n-gram once per occurrence
+    return (len(sliding) - len(set(sliding))) / len(sliding)
+
+
+def _contains_template(prose: pl.Series, template_re: str, markers: str) -> pl.Series:
+    """``prose.str.contains(template_re)``, run only on texts that hold a brace, "<<" or a template marker
+    (every other text cannot match, and the full pattern is slow on long texts)."""
+    maybe = prose.str.contains("{", literal=True) | prose.str.contains("<<", literal=True)
+    if markers:
+        maybe = maybe | prose.str.contains(markers)
+    found = pl.Series("flag_template_leftover", [False] * len(prose), dtype=pl.Boolean)
+    rows = maybe.arg_true()
+    if len(rows):
+        found = found.scatter(rows, prose.gather(rows).str.contains(template_re))
+    return pl.select(pl.when(prose.is_null()).then(None).otherwise(found)).to_series().alias(found.name)
 
 
 class NoiseSignal:
@@ -79,7 +95,7 @@ class NoiseSignal:
             (pl.col("instruction").str.strip_chars() == "").alias("flag_empty_instruction"),
             (response.str.strip_chars() == "").alias("flag_empty_response"),
             (response.str.count_matches("```") % 2 == 1).alias("flag_unbalanced_code_fence"),
-            (prose.str.contains(template_re) if template_re else pl.lit(False)).alias("flag_template_leftover"),
+            prose.alias("_prose"),
             (prose.str.contains(_HTML) & ~pl.concat_str(["instruction", "input"]).str.contains(markup_re))
             .alias("flag_html_debris"),
             (url_chars.fill_null(0) / response.str.len_chars().clip(lower_bound=1)).alias("noise_url_share"),
@@ -91,6 +107,9 @@ class NoiseSignal:
             .alias("flag_repeats_instruction"),
             all_text.str.replace_all(_TAG_FLAG, "").str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
         )
+        order = [c if c != "_prose" else "flag_template_leftover" for c in frame.columns]
+        frame = frame.with_columns(_contains_template(frame["_prose"], template_re, markers) if template_re
+                                   else pl.lit(False).alias("flag_template_leftover")).select(order)
         n, min_units = rule("repetition_ngram", 3), rule("repetition_min_units", 30)
         repetition = np.array([repetition_ratio(t, n, min_units) for t in table["response"].to_list()])
         flags = {c: frame[c] for c in frame.columns if c.startswith("flag_")}

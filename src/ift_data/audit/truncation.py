@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -54,13 +55,20 @@ _LIST_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,
 _MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\))\s+")
 _BARE_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\)|(?:Step|Day|Part)\s+\d+[.:)]?)\s*$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-_SENTENCE_SPLIT = re.compile(r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\betc\.)"
-                             r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bJr\.)(?<!\bSr\.)(?<!\bNo\.)(?<!\b[A-Z]\.)"
-                             r"(?<=[.!?。！？])[\"'”’)\]]*\s+")
+# The sentence end first: the abbreviation look-behinds are only tried after one (the same splits, faster).
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)"
+                             r"(?<!\betc\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bJr\.)(?<!\bSr\.)(?<!\bNo\.)(?<!\b[A-Z]\.)"
+                             r"[\"'”’)\]]*\s+")
 _ATTRIBUTION = re.compile(r"(?:^|\s)[-–—]\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3}$")
 _CODE_LINE = re.compile(r"[;{}]\s*$|^\s*(def|class|import|from|return|if|for|while|public|private|function|var|let|"
                         r"const|#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|elif|else|try|except|with|async)\b"
                         r"|^\s*<\w+[^>]*>|\w+\(.*\)\s*$|^\s*[\w.]+\s*=\s*\S")
+# ``_CODE_LINE`` in parts a line can be tested on cheaply (``_code_line``): the anchored alternatives, and a
+# call "f(x)" at the end of the line, only tried on a line that ends with ")".
+_CODE_LINE_ANCHORED = re.compile(r"\s*(?:(def|class|import|from|return|if|for|while|public|private|function|var|let|"
+                                 r"const|#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|elif|else|try|except|"
+                                 r"with|async)\b|<\w+[^>]*>|[\w.]+\s*=\s*\S)")
+_CODE_CALL_END = re.compile(r"\w+\(.*\)\s*$")
 _CODE_START = re.compile(r"^\s*(def|class|import|from|return|if|for|while|public|private|function|var|let|const|"
                          r"#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|[\w.]+\s*[:=]\s*\S)")
 _LATEX = re.compile(r"\$|\\[a-zA-Z]+|\\[(\[]")
@@ -85,6 +93,11 @@ _TITLE_SMALL_WORDS = frozenset({"a", "an", "the", "of", "and", "or", "nor", "but
 _FRAGMENT_STARTS = frozenset({"The", "A", "An", "This", "These", "Those", "One", "Some", "Many", "Most", "It",
                               "They", "We", "He", "She", "I", "You", "There", "Each", "Every", "Our", "My", "Their",
                               "Its", "His", "Her", "Your", "When", "If", "In", "To", "For", "As", "At"})
+_LIST_DANGLING = ALWAYS_DANGLING | PROSE_DANGLING - {"and", "or"}
+_INLINE_NUMBERED = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+\S")
+_BARE_WORD_END = re.compile(r"(?:^|\s)[\w'’.,-]*\w$")
+_SENTENCE_BEFORE = re.compile(r"[.!?。！？][\"')\]]?\s+\S")
+_TERMINAL_OR_CLOSER = frozenset(_TERMINAL + _CLOSERS)
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -105,6 +118,14 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+def _code_line(line: str) -> bool:
+    """``_CODE_LINE.search(line)`` for a line without line breaks, without scanning prose for a call."""
+    end = line.rstrip()[-1:]
+    if end in (";", "{", "}"):
+        return True
+    return bool(_CODE_LINE_ANCHORED.match(line) or (end == ")" and _CODE_CALL_END.search(line)))
+
+
 def looks_like_code(text: str) -> bool:
     """Fenced code, or most lines shaped like code (statements, braces, tags, assignments)."""
     if "```" in text:
@@ -112,19 +133,32 @@ def looks_like_code(text: str) -> bool:
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         return False
-    code = sum(1 for ln in lines if _CODE_LINE.search(ln))
     if len(lines) == 1:
-        line = lines[0]
-        return bool(re.search(r"[{}]\s*$", line) or re.search(r"[=():].*;\s*$", line)
-                    or (line.rstrip().endswith(";") and _CODE_START.search(line)))
+        line = lines[0].rstrip()
+        # "[{}]\s*$", "[=():].*;\s*$", or a statement ending with ";"
+        return line[-1] in "{}" or (line[-1] == ";" and (any(c in line[:-1] for c in "=():")
+                                                          or bool(_CODE_START.search(lines[0]))))
+    code = sum(1 for ln in lines if _code_line(ln))
     return code >= 2 and code / len(lines) >= 0.4
+
+
+@lru_cache(maxsize=65536)
+def _asks_for_verse(instruction: str) -> bool:
+    return bool(_VERSE_WORDS.search(instruction))
+
+
+@lru_cache(maxsize=65536)
+def _word_task(instruction: str) -> tuple[bool, bool]:
+    """(a word-order task, a word-order or other word task): answers that are rearranged words."""
+    order = bool(_WORD_ORDER_TASK.search(instruction))
+    return order, order or bool(_WORD_TASK.search(instruction))
 
 
 def looks_like_verse(text: str, instruction: str, max_line_words: int) -> bool:
     """A poem, lyrics or a list of titles/names: three or more short lines, most of them without sentence
     punctuation, or an instruction that asks for verse, titles or names."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    if _VERSE_WORDS.search(instruction) and not any(_LIST_ITEM.match(ln) for ln in lines[-1:]):
+    if _asks_for_verse(instruction) and not any(_LIST_ITEM.match(ln) for ln in lines[-1:]):
         return True
     if len(lines) < 3:
         return False
@@ -135,6 +169,8 @@ def looks_like_verse(text: str, instruction: str, max_line_words: int) -> bool:
 
 def _open_bracket(text: str) -> str | None:
     """An opening bracket or quotation mark in the last sentence that never closes."""
+    if not any(c in text for c in "([{“\""):
+        return None
     tail = _SENTENCE_SPLIT.split(text)[-1]
     depth = {"(": 0, "[": 0, "{": 0, "“": 0}
     pairs = {")": "(", "]": "[", "}": "{", "”": "“"}
@@ -164,8 +200,8 @@ def _dangling_word(text: str, verse: bool) -> str | None:
     not verse also ``PROSE_DANGLING``)."""
     if not text[-1].isalpha():
         return None
-    match = re.search(r"(\S+)\s*$", text)
-    last = match.group(1) if match else ""
+    words = _words(text)  # text ends with a letter: its last word is what "(\S+)\s*$" finds
+    last = words[-1] if words else ""
     word = _WORD.findall(last)
     if not word or word[-1] != last.strip("\"'“‘(["):
         return None  # "e-mail", "R&D", URLs, numbers: not a bare word
@@ -173,9 +209,8 @@ def _dangling_word(text: str, verse: bool) -> str | None:
     if w.isupper() and len(w) > 1 or (w == "A"):
         return None  # acronyms, "vitamin A", "Option A"
     lw = w.lower()
-    if _IDIOM_END.search(text) or (lw == "i" and w != "I"):  # "print i": a variable, not the pronoun
+    if _IDIOM_END.search(text, max(0, len(text) - 40)) or (lw == "i" and w != "I"):  # "print i": a variable, not the pronoun
         return None
-    words = _words(text)
     prev = re.sub(r"[^\w]", "", words[-2]).lower() if len(words) >= 2 else ""
     if lw == "a" and prev in _CHOICE_LABEL_BEFORE:
         return None
@@ -237,13 +272,21 @@ def _items(text: str) -> int:
     return len([p for p in re.split(r",|;|\band\b|\bor\b|\|", lines[-1]) if p.strip()]) if lines else 0
 
 
+@lru_cache(maxsize=65536)
+def _requested_items(instruction: str) -> int:
+    """How many items the instruction asks for ("Name five animals." -> 5), 0 when it names no number."""
+    asked = _REQUESTED.search(instruction)
+    if not asked:
+        return 0
+    return _COUNT_WORDS.get(asked.group(2).lower()) or int(asked.group(2))
+
+
 def _missing_items(text: str, instruction: str) -> str | None:
     """A response that stops, without sentence punctuation, before it lists as many items as the
     instruction asked for ("Name five animals." -> "1. Polar bear\n2. Arctic")."""
-    asked = _REQUESTED.search(instruction)
-    if not asked:
+    want = _requested_items(instruction)
+    if not want:
         return None
-    want = _COUNT_WORDS.get(asked.group(2).lower()) or int(asked.group(2))
     if re.search(r"[=<>{}]", text):
         return None  # equations, markup
     lines = [ln for ln in text.splitlines() if ln.strip()]
@@ -306,9 +349,10 @@ def _fragment(text: str, settings: TruncationSettings) -> str | None:
     """Prose that stops without sentence punctuation on a fragment much shorter than its own sentences."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     last = lines[-1]
-    if not last[-1].isalnum() or _ATTRIBUTION.search(last):
+    if not last[-1].isalnum() or (("-" in last or "–" in last or "—" in last) and _ATTRIBUTION.search(last)):
         return None
-    if _LIST_ITEM.match(last) or _HASHTAGS.search(last) or _URL_END.search(last) or last.endswith(":"):
+    if _LIST_ITEM.match(last) or ("#" in last and _HASHTAGS.search(last)) \
+            or (("://" in last or "www." in last) and _URL_END.search(last)) or last.endswith(":"):
         return None
     if len(lines) > 1 and len(last.split()) <= 4 and all(w[:1].isupper() or not w[:1].isalpha()
                                                           for w in last.split()):
@@ -328,36 +372,46 @@ def _fragment(text: str, settings: TruncationSettings) -> str | None:
 
 def truncation_reason(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> str | None:
     """Why ``response`` looks cut off (one of the module docstring's reasons), or None."""
-    settings = settings or TruncationSettings()
     text = response.rstrip()
-    if not text or looks_like_code(text):
+    if not text:
+        return None
+    return _reason(text, instruction, settings or TruncationSettings(), looks_like_code(text))
+
+
+# A row's verse test, asked by both _reason and _prose_end: the last few answers are kept.
+_verse = lru_cache(maxsize=8)(looks_like_verse)
+
+
+def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool) -> str | None:
+    """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
+    if code:
         return None
     last_line = text.splitlines()[-1]
     if _BARE_MARKER.match(last_line) and len([ln for ln in text.splitlines() if ln.strip()]) >= 2:
         return "empty_item"
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
         return None
-    verse = looks_like_verse(text, instruction, settings.verse_max_line_words)
-    if re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
+    verse = _verse(text, instruction, settings.verse_max_line_words)
+    if text[-1] in ".)" and re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
             and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
         return "empty_item"  # "... are: 1)"
-    if re.search(r"&#?\w+;$", text):
+    if text[-1] == ";" and re.search(r"&#?\w+;$", text):
         return None  # an HTML entity ("&nbsp;") is markup, not a dangling semicolon
     if text[-1] in ",，、;；(（[{–—&" or text.endswith((" -", " :", " =", " +", " /")):
         if _salutation(text) or _same_as_earlier_items(text):
             return None
         return "dangling_punct"
     if text[-1] == ":" and not verse and not _same_as_earlier_items(text) \
-            and not _CODE_LINE.search(last_line):
+            and not _code_line(last_line):
         return "dangling_punct"
     if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
         return None
-    reason = None if _WORD_ORDER_TASK.search(instruction) else _dangling_word(text, verse)
+    reason = None if _word_task(instruction)[0] else _dangling_word(text, verse)
     if reason:
         return reason
     if verse:
         return None
-    if not _LATEX.search(text):
+    if not (("$" in text or "\\" in text) and _LATEX.search(text)):
         reason = _open_bracket(text)
         if reason:
             return reason
@@ -368,9 +422,13 @@ def truncation_reason(response: str, instruction: str = "", settings: Truncation
 def prose_end(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> bool:
     """A response whose last line reads as prose (not code, verse, a list item, a heading or a word list):
     the rows on which a file's habit of ending with sentence punctuation is measured."""
-    settings = settings or TruncationSettings()
     text = response.rstrip()
-    if not text or looks_like_code(text) or _UNSPACED.search(text[-20:]):
+    return bool(text) and _prose_end(text, instruction, settings or TruncationSettings(), looks_like_code(text))
+
+
+def _prose_end(text: str, instruction: str, settings: TruncationSettings, code: bool) -> bool:
+    """``prose_end`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
+    if code or _UNSPACED.search(text[-20:]):
         return False
     last = text.splitlines()[-1].strip()
     if _LIST_ITEM.match(last):
@@ -381,36 +439,45 @@ def prose_end(response: str, instruction: str = "", settings: TruncationSettings
         if not (only_item or re.search(r"[a-z]{2}[.!?][\"')\]]?\s+[A-Z]", content)):
             return False
         last = content
-    if "=" in last or sum(1 for w in last.split() if w.isalpha()) < 0.5 * len(last.split()):
+    split = last.split()
+    if "=" in last or sum(1 for w in split if w.isalpha()) < 0.5 * len(split):
         return False  # equations, codes
-    short = len(last.split()) == 2 and last.split()[0] in _FRAGMENT_STARTS and last.split()[1][:1].islower()
-    if len(last.split()) < 3 and not short or _HASHTAGS.search(last) or _URL_END.search(last):
+    short = len(split) == 2 and split[0] in _FRAGMENT_STARTS and split[1][:1].islower()
+    if len(split) < 3 and not short or ("#" in last and _HASHTAGS.search(last)) \
+            or (("://" in last or "www." in last) and _URL_END.search(last)):
         return False
-    parts = [p.split() for p in last.split(",")]
-    if len(parts) >= 3 and max(map(len, parts)) <= 3 and not any(
-            w.lower() in ALWAYS_DANGLING | PROSE_DANGLING - {"and", "or"} for p in parts for w in p):
-        return False  # a word list: "dog, cat, hat"
+    if last.count(",") >= 2:
+        parts = [p.split() for p in last.split(",")]
+        if max(map(len, parts)) <= 3 and not any(w.lower() in _LIST_DANGLING for p in parts for w in p):
+            return False  # a word list: "dog, cat, hat"
     if ":" in last and (len(last.split(":")[-1].split()) <= 3 or len(last.split(":")[0].split()) <= 3):
         return False  # "Verbs: walked, quickly", "Dependent variable: grade received for the exam"
-    if _ATTRIBUTION.search(last) or len(re.findall(r"(?:^|\s)\d{1,2}[.)]\s+\S", last)) >= 2:
+    if (("-" in last or "–" in last or "—" in last) and _ATTRIBUTION.search(last)) \
+            or len(_INLINE_NUMBERED.findall(last)) >= 2:
         return False  # a quotation's author, an inline numbered list
-    words = [w for w in last.split() if w[:1].isalpha()]
+    words = [w for w in split if w[:1].isalpha()]
     if words and sum(1 for w in words if w[:1].isupper()) >= 0.6 * len(words) and len(words) >= 3:
         return False  # a headline or title
-    return not looks_like_verse(text, instruction, settings.verse_max_line_words)
+    return not _verse(text, instruction, settings.verse_max_line_words)
 
 
 def bare_end(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> bool:
     """Prose that stops on a lower-case word with no sentence punctuation ("... in which the pH"): a cut
     where the file's other prose ends with punctuation, a habit in human-written files (see noise.py)."""
     text = response.rstrip()
-    if not re.search(r"(?:^|\s)[\w'’.,-]*\w$", text) or not prose_end(text, instruction, settings):
+    if not _BARE_WORD_END.search(text) or not prose_end(text, instruction, settings):
+        return False
+    return _bare_end_of_prose(text, instruction, settings or TruncationSettings())
+
+
+def _bare_end_of_prose(text: str, instruction: str, settings: TruncationSettings) -> bool:
+    """``bare_end`` of a right-stripped text that ``prose_end`` accepts."""
+    if not (text[-1].isalnum() or text[-1] == "_") or not _BARE_WORD_END.search(text):
         return False
     # a lower-case last word, or any word or number at the end of a line that is not in Title Case; in a
     # response of at least bare_end_min_words (short bare answers are phrases, rewrites and word games),
     # or a two-word sentence opening ("The police")
-    settings = settings or TruncationSettings()
-    if _WORD_ORDER_TASK.search(instruction) or _WORD_TASK.search(instruction):
+    if _word_task(instruction)[1]:
         return False
     last = text.splitlines()[-1].split()
     opening = len(text.split()) == 2 and last[0] in _FRAGMENT_STARTS and last[1][:1].islower()
@@ -423,10 +490,15 @@ def bare_end(response: str, instruction: str = "", settings: TruncationSettings 
 def truncation_suspect(response: str) -> bool:
     """Weaker hint: prose that stops without sentence punctuation after earlier sentences that had it."""
     text = response.rstrip()
-    if not text or looks_like_code(text) or text[-1] in _TERMINAL + _CLOSERS:
+    return bool(text) and _suspect(text, looks_like_code(text))
+
+
+def _suspect(text: str, code: bool) -> bool:
+    """``truncation_suspect`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
+    if text[-1] in _TERMINAL_OR_CLOSER or code:
         return False
     last = text.splitlines()[-1]
-    return bool(re.search(r"[.!?。！？][\"')\]]?\s+\S", text)) and not _LIST_ITEM.match(last) \
+    return bool(_SENTENCE_BEFORE.search(text)) and not _LIST_ITEM.match(last) \
         and not _HASHTAGS.search(last) and len(_words(text)) >= 8
 
 
@@ -471,13 +543,23 @@ def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColu
     reasons: list[str | None] = []
     prose: list[bool] = []
     bare: list[bool] = []
+    suspect: list[bool] = []
     for response, instruction in zip(responses, instructions, strict=True):
-        response, instruction = response or "", instruction or ""
-        reason = truncation_reason(response, instruction, settings)
+        text, instruction = (response or "").rstrip(), instruction or ""
+        if not text:
+            reasons.append(None)
+            prose.append(False)
+            bare.append(False)
+            suspect.append(False)
+            continue
+        code = looks_like_code(text)  # once per row: the three judgements below all ask
+        reason = _reason(text, instruction, settings, code)
         reasons.append(reason)
-        is_prose = prose_end(response, instruction, settings)
+        is_prose = _prose_end(text, instruction, settings, code)
         prose.append(is_prose)
-        bare.append(reason is None and is_prose and bare_end(response, instruction, settings))
+        is_bare = reason is None and is_prose and _bare_end_of_prose(text, instruction, settings)
+        bare.append(is_bare)
+        suspect.append(reason is not None or is_bare or _suspect(text, code))
     per_file: dict[str, dict[str, Any]] = {}
     for name in dict.fromkeys(files):
         rows = [i for i, f in enumerate(files) if f == name]
@@ -494,8 +576,6 @@ def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColu
     for i, name in enumerate(files):
         if reasons[i] is None and bare[i] and per_file[str(name)]["bare_end_flagged"]:
             reasons[i] = "bare_end"
-    suspect = [r is not None or b or truncation_suspect(t or "") for r, b, t in zip(reasons, bare, responses,
-                                                                                   strict=True)]
     reason_series = pl.Series(reasons, dtype=pl.String)
     counts: dict[str, int] = {}
     for r in reasons:
