@@ -206,3 +206,17 @@ def test_ray_address_needs_the_ray_engine(tmp_path: Path) -> None:
     path.write_text(json.dumps(EXTRA[0]) + "\n", encoding="utf-8")
     with pytest.raises(UserError, match="--ray-address needs --engine ray"):
         run_audit([path], tmp_path / "out", AuditOptions(ray_address="auto", progress=False, embeddings=False))
+
+
+def test_unreachable_ray_address_is_a_user_error() -> None:
+    import socket
+
+    from ift_data.audit.engine_ray import check_reachable
+
+    with socket.socket() as sock:  # a port nothing listens on once this socket is closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        with pytest.raises(UserError, match=f"no Ray cluster answers at {address}"):
+            check_reachable(address, timeout=2)
+    check_reachable("auto")  # left to Ray

@@ -26,6 +26,8 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
+import socket
 import time
 from collections.abc import Callable, Hashable, Sequence
 from types import TracebackType
@@ -64,6 +66,19 @@ def import_ray() -> Any:
         raise UserError("--engine ray needs Ray Data: pip install 'ift-data[ray]' "
                         f"(import failed: {exc})", field="--engine") from exc
     return ray
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """A ``host:port`` or ``ray://host:port`` address that takes no TCP connection is a ``UserError`` now
+    (Ray itself waits minutes for an unreachable cluster); ``auto`` and other forms are left to Ray."""
+    match = re.fullmatch(r"(?:ray://)?(\[[^\]]+\]|[^:/\s]+):(\d+)", address.strip())
+    if not match:
+        return
+    host, port = match.group(1).strip("[]"), int(match.group(2))
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise UserError(f"no Ray cluster answers at {address} ({exc.strerror or exc})", field="--ray-address") from exc
 
 
 # ---- per-row signals ---------------------------------------------------------------------------------
@@ -200,15 +215,20 @@ class RayEngine:
         if not ray.is_initialized():
             settings: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                         "logging_level": logging.ERROR}
+            self._owns = True
             try:
                 if self.options.ray_address:
+                    check_reachable(self.options.ray_address)
                     ray.init(address=self.options.ray_address, **settings)
                 else:
                     ray.init(address="local", num_cpus=len(os.sched_getaffinity(0)), **settings)
-            except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise UserError(f"cannot start or reach Ray: {exc}".splitlines()[0], field="--ray-address",
-                                file=self.options.ray_address or None) from exc
-            self._owns = True
+            except BaseException as exc:
+                ray.shutdown()  # a half-started local Ray (Ctrl-C while it starts) goes too
+                self._owns = False
+                if isinstance(exc, ConnectionError | RuntimeError | ValueError):
+                    raise UserError(f"cannot start or reach Ray: {exc}".splitlines()[0], field="--ray-address",
+                                    file=self.options.ray_address or None) from exc
+                raise
         logging.getLogger("ray.data").setLevel(logging.ERROR)  # no banners on the audit's console
         data_context = ray.data.DataContext.get_current()
         wanted = _data_settings()
