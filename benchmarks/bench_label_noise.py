@@ -16,7 +16,7 @@ another label, drawn per seed. For every draw the script runs
 and prints precision / recall / F1 against the planted flips, plus the signal's estimated precision
 and its abstain reason. Needs ``cleanlab`` (``pip install cleanlab``).
 
-    python benchmarks/bench_label_noise.py --sst2-rows 2000 --seeds 3
+    python benchmarks/bench_label_noise.py --sst2-rows 2000 --seeds 5 [--embedder minilm|static]
 """
 
 from __future__ import annotations
@@ -134,12 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flip", type=float, default=0.10)
     parser.add_argument("--seeds", type=int, default=3, help="planting draws per dataset")
     parser.add_argument("--cache-dir", default=None, help="embedding cache (default: the user cache)")
+    parser.add_argument("--embedder", default="minilm",
+                        help="minilm (all-MiniLM-L6-v2, default), static (the bundled Model2Vec model, the "
+                             "audit's CPU default), auto, or a model folder; both methods use it")
     args = parser.parse_args(argv)
     if not (DATA / "sst2").is_dir() or not (DATA / "ag_news").is_dir():
         print(f"no data under {DATA}", file=sys.stderr)
         return 2
-    options = EmbedOptions(cache_dir=args.cache_dir, progress=False)
+    options = EmbedOptions(model=args.embedder, cache_dir=args.cache_dir, progress=False)
     encoder = TextEncoder(options.model, device=options.device, cache_dir=options.cache_dir, progress=False)
+    print(f"embedder: {encoder.embedder.kind} ({encoder.embedder.path.name}) on {encoder.device}")
     datasets = {"SST-2": (*sst2_rows(args.sst2_rows, 0), SST2_PHRASINGS), "AG News": (*ag_news_rows(), AG_PHRASINGS)}
     print(f"{'dataset':8} {'seed':>4} {'method':34} {'flagged':>7} {'prec':>6} {'recall':>6} {'F1':>6}  note")
     totals: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
