@@ -117,7 +117,7 @@ def function_word_share(text_words: list[str], lang: str) -> float | None:
     vocabulary = FUNCTION_WORDS.get(lang)
     if vocabulary is None:
         return None
-    return sum(w in vocabulary for w in text_words) / len(text_words) if text_words else 0.0
+    return sum(map(vocabulary.__contains__, text_words)) / len(text_words) if text_words else 0.0
 
 
 def _function_word_outside_names(text: str, lang: str) -> bool:

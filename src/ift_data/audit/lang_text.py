@@ -8,6 +8,7 @@ field of a large dataset.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 # Letters of the scripts that matter for instruction data. CJK characters carry about a word each, so
@@ -47,6 +48,8 @@ _ITEM_SPLIT_RE = re.compile(r"\s*(?:[,;/|•·]|\n+|\s-\s|(?:^|\s)\d{1,2}[.)]\s|
 _SEPARATOR_RE = re.compile(r"[,;/|•·\n]|\s-\s|\d[.)]\s")
 _CAPITALIZED_RE = re.compile(r"(?<!\S)[\"'(«“]?[A-Z\u00c0-\u00de]")
 _UPPER_RE = re.compile(r"[A-Z\u00c0-\u00de\u0410-\u042f]")
+_CAPITAL_START = frozenset(chr(c) for c in [*range(ord("A"), ord("Z") + 1), *range(0xC0, 0xDF)])
+_OPENING_MARKS = frozenset("\"'(«“")
 _ASCII_BYTES = bytes(range(128))
 _NOT_ASCII_LETTER = bytes(b for b in _ASCII_BYTES if not chr(b).isalpha())
 _NOT_ASCII_UPPER = bytes(b for b in _ASCII_BYTES if not chr(b).isupper())
@@ -81,8 +84,7 @@ def shape(text: str, clip: int = 1000) -> TextShape:
         n = len(cleaned.encode().translate(None, _NOT_ASCII_LETTER))
         counts = {"latin": n} if n else {}
         return TextShape(cleaned, n, "latin" if n else "", n, 1.0 if n else 0.0, counts)
-    counts = {name: k for name, rx in SCRIPTS.items() if (k := len(rx.findall(cleaned)))}
-    letters = len(_LETTER_RE.findall(cleaned))
+    counts, letters = _script_counts(cleaned)
     if not letters:
         return TextShape(cleaned, 0, "", 0, 0.0, counts)
     weighted = {name: k * (CJK_WEIGHT if name in ("han", "kana", "hangul") else 1) for name, k in counts.items()}
@@ -97,6 +99,39 @@ def shape(text: str, clip: int = 1000) -> TextShape:
     script = max(sorted(weighted), key=lambda s: weighted[s])
     raw = counts.get("han", 0) + counts.get("kana", 0) if script in ("ja", "han") else counts.get(script, other)
     return TextShape(cleaned, letters, script, raw, round(weighted[script] / total, 4), counts)
+
+
+# Per character: the scripts whose letters it is, and whether it is a letter (``_LETTER_RE``).
+_CHAR_CLASS: dict[str, tuple[tuple[str, ...], bool]] = {}
+
+
+def _char_class(ch: str) -> tuple[tuple[str, ...], bool]:
+    found = _CHAR_CLASS.get(ch)
+    if found is None:
+        if len(_CHAR_CLASS) > 200_000:  # bounded: a text of random code points cannot grow it for ever
+            _CHAR_CLASS.clear()
+        found = _CHAR_CLASS[ch] = (tuple(name for name, rx in SCRIPTS.items() if rx.match(ch)),
+                                   bool(_LETTER_RE.match(ch)))
+    return found
+
+
+def _script_counts(text: str) -> tuple[dict[str, int], int]:
+    """Letters of each script in ``text`` (in ``SCRIPTS`` order, scripts without letters left out) and
+    all its letters: what ``len(rx.findall(text))`` gives for each, counted once per distinct character."""
+    by_script: dict[str, int] = {}
+    letters = 0
+    for ch, k in Counter(text).items():
+        names, letter = _char_class(ch)
+        if letter:
+            letters += k
+        for name in names:
+            by_script[name] = by_script.get(name, 0) + k
+    return {name: by_script[name] for name in SCRIPTS if name in by_script}, letters
+
+
+def _capitalized(text: str) -> int:
+    """``len(_CAPITALIZED_RE.findall(text))``: words that start with a capital, after an opening mark or not."""
+    return sum(1 for t in text.split() if t[0] in _CAPITAL_START or (t[0] in _OPENING_MARKS and t[1:2] in _CAPITAL_START))
 
 
 def words(text: str) -> list[str]:
@@ -119,7 +154,7 @@ def looks_like_list(text: str) -> bool:
     capitalized names ("Los Angeles San Francisco") rather than sentences."""
     tokens = len(text.split())
     # capitalized words beyond the first (which starts a sentence anyway)
-    if tokens >= 2 and len(_CAPITALIZED_RE.findall(text)) - 1 >= 0.6 * (tokens - 1):
+    if tokens >= 2 and _capitalized(text) - 1 >= 0.6 * (tokens - 1):
         return True
     # Most of the text in items of at most 3 words needs about one separator per 5 words.
     if len(_SEPARATOR_RE.findall(text)) < 0.15 * tokens:
