@@ -165,10 +165,10 @@ def band_key_rows(batch: pa.Table, *, num_perm: int, seed: int, bands: int, rows
     shingles = shingle_hashes(batch["text"].to_pylist(), n_words, n_chars, min_units)
     has = np.array([len(s) > 0 for s in shingles], dtype=bool)
     keys = band_keys(signatures(shingles, num_perm, seed), bands, rows)[has]
-    band = np.tile(np.arange(bands, dtype=np.int64), len(keys))
+    band = np.tile(np.arange(bands, dtype=np.int32), len(keys))
     key = keys.ravel()
     with np.errstate(over="ignore"):
-        part = ((key ^ (band.astype(np.uint64) * _MIX)) % np.uint64(partitions)).astype(np.int64)
+        part = ((key ^ (band.astype(np.uint64) * _MIX)) % np.uint64(partitions)).astype(np.int32)
     return pa.table({"idx": np.repeat(idx[has], bands), "band": band, "key": key, "part": part})
 
 
@@ -287,7 +287,7 @@ class RayEngine:
                                 keys: Sequence[Hashable] | None = None, batch_rows: int = 20000) -> Clusters:
         """``minhash.near_duplicate_clusters`` with the banding on Ray (the same clusters)."""
         bands, rows = lsh_params(threshold, num_perm, fp_weight, fn_weight)
-        source = pa.table({"idx": pa.array(np.arange(len(texts), dtype=np.int64)), "text": pa.array(texts, pa.string())})
+        source = pa.table({"idx": pa.array(np.arange(len(texts), dtype=np.int64)), "text": pa.array(texts, pa.large_string())})
         ds, size = self.dataset(source)
         keyed = ds.map_batches(band_key_rows, batch_format="pyarrow", batch_size=min(size, batch_rows),
                                fn_kwargs={"num_perm": num_perm, "seed": seed, "bands": bands, "rows": rows,
