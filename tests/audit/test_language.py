@@ -166,6 +166,15 @@ def test_deterministic(ctx):
     assert first[1].equals(second[1].reverse())
 
 
+def test_a_small_memo_changes_nothing(ctx, monkeypatch):
+    rows = (SWAPS + NOT_SWAPS) * 2
+    full = _run(rows, ctx)
+    monkeypatch.setattr(lang_detect, "MEMO_SIZE", 3)
+    small = _run(rows, ctx)
+    assert full[0] == small[0] and full[1].equals(small[1])
+    assert small[2]["texts_detected"] > full[2]["texts_detected"]  # it forgot and detected again
+
+
 def test_requests_are_read_precisely():
     assert asks_for_any_language("translate this into french")
     assert asks_for_any_language("what language is this sentence written in?")

@@ -30,6 +30,7 @@ from ift_data.errors import UserError
 UND = "und"
 TOP_K = 5
 SHORT_TEXT_CONFIDENCE = 0.9
+MEMO_SIZE = 100_000  # texts remembered (then forgotten all at once): answers never depend on it
 MODEL_CLIP = 300  # characters fastText reads: enough to settle the language, and its cost grows with length
 # Codes fastText splits that are one language for a mismatch (Serbo-Croatian, Malay, Norwegian, Chinese).
 SAME_LANGUAGE = {"sh": "hr", "sr": "hr", "bs": "hr", "ms": "id", "nn": "no", "yue": "zh", "wuu": "zh",
@@ -144,12 +145,15 @@ class Detector:
         self.min_chars, self.min_confidence, self.min_share, self.clip = (min_chars, min_confidence,
                                                                           min_function_word_share, clip)
         self.memo: dict[str, Detection] = {}
+        self.detected = 0
         self.model_calls = 0
         self.script_answers = 0
 
     def __call__(self, text: str) -> Detection:
         found = self.memo.get(text)
         if found is None:
+            if len(self.memo) >= MEMO_SIZE:  # bounded: repeated prompts sit close together in real data
+                self.memo.clear()
             found = self.memo[text] = self._detect(text)
         return found
 
@@ -157,6 +161,7 @@ class Detector:
         return [self(t) for t in texts]
 
     def _detect(self, text: str) -> Detection:
+        self.detected += 1
         s = shape(text, self.clip)
         if not s.letters:
             return Detection(UND, 0.0, "", 0, 0, 0.0, False)

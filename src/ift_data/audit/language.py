@@ -91,17 +91,13 @@ def _input_in(inp: Detection, input_text: str, resp: Detection) -> bool:
     return sum(counts.get(k, 0) for k in keys) >= 0.3 * max(1, sum(counts.values()))
 
 
-def prompt_prior(detections: Iterable[Detection]) -> dict[str, str]:
+def prompt_prior(counts: dict[str, Counter[str]]) -> dict[str, str]:
     """Per script, the language most prompts in it are written in (when it is at least half of them):
-    the language of a prompt too short to tell."""
-    by_script: dict[str, Counter[str]] = {}
-    for d in detections:
-        if d.lang != UND and d.script:
-            by_script.setdefault(d.script, Counter())[d.lang] += 1
+    the language of a prompt too short to tell. ``counts``: script -> language -> prompts."""
     prior = {}
-    for script, counts in sorted(by_script.items()):
-        lang, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        if n >= 0.5 * sum(counts.values()):
+    for script, by_lang in sorted(counts.items()):
+        lang, n = min(by_lang.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n >= 0.5 * sum(by_lang.values()):
             prior[script] = lang
     return prior
 
@@ -120,32 +116,48 @@ class LanguageSignal:
         judge = MismatchRule(float(rule("min_probability", 0.9)), int(rule("min_mismatch_chars", 40)),
                              int(rule("min_script_letters", 6)), float(rule("max_prompt_probability", 0.2)),
                              tuple(m.lower() for m in rule("translation_markers", [])))
-        instructions: list[str] = table["instruction"].to_list()
-        inputs: list[str] = table["input"].to_list()
-        responses: list[str] = table["response"].to_list()
-        prompts = [f"{i}\n{x}".strip() for i, x in zip(instructions, inputs, strict=True)]
-        prompt_found = detect.detect_many(prompts)
-        inst_found = detect.detect_many(instructions)
-        input_found = [detect(x) if x.strip() else None for x in inputs]
-        resp_found = detect.detect_many(responses)
-        prior = prompt_prior(inst_found)
-        mismatch = [judge.judge(i, x, di, dx, dr, prior) for i, x, di, dx, dr
-                    in zip(instructions, inputs, inst_found, input_found, resp_found, strict=True)]
+        n = table.height
+        prompt_lang, prompt_prob = [UND] * n, [0.0] * n
+        resp_lang, resp_prob = [UND] * n, [0.0] * n
+        mismatch = [False] * n
+        counts: dict[str, Counter[str]] = {}
+        # Rows whose instruction is too short to tell wait for the dataset's usual prompt language; every
+        # other row is judged at once, so only those rows' detections are held (memory stays bounded).
+        waiting: list[tuple[int, str, str, Detection, Detection | None, Detection]] = []
+        rows = zip(table["instruction"].to_list(), table["input"].to_list(), table["response"].to_list(),
+                   strict=True)
+        for k, (instruction, input_text, response) in enumerate(rows):
+            has_input = bool(input_text.strip())
+            prompt = detect(f"{instruction}\n{input_text}".strip()) if has_input else detect(instruction)
+            inst = detect(instruction) if has_input else prompt
+            inp = detect(input_text) if has_input else None
+            resp = detect(response)
+            prompt_lang[k], prompt_prob[k], resp_lang[k], resp_prob[k] = prompt.lang, prompt.prob, resp.lang, resp.prob
+            if inst.lang != UND and inst.script:
+                counts.setdefault(inst.script, Counter())[inst.lang] += 1
+            if resp.lang == UND or not resp.prose:
+                continue
+            if inst.lang == UND:
+                waiting.append((k, instruction, input_text, inst, inp, resp))
+            else:
+                mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, {})
+        prior = prompt_prior(counts)
+        for k, instruction, input_text, inst, inp, resp in waiting:
+            mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, prior)
         columns: dict[str, pl.Series | np.ndarray | list[Any]] = {
-            "language_instruction": pl.Series([d.lang for d in prompt_found], dtype=pl.String),
-            "language_instruction_prob": pl.Series([d.prob for d in prompt_found], dtype=pl.Float64),
-            "language_response": pl.Series([d.lang for d in resp_found], dtype=pl.String),
-            "language_response_prob": pl.Series([d.prob for d in resp_found], dtype=pl.Float64),
+            "language_instruction": pl.Series(prompt_lang, dtype=pl.String),
+            "language_instruction_prob": pl.Series(prompt_prob, dtype=pl.Float64),
+            "language_response": pl.Series(resp_lang, dtype=pl.String),
+            "language_response_prob": pl.Series(resp_prob, dtype=pl.Float64),
         }
-        distinct = max(len(detect.memo), 1)
         summary = {
-            "instruction_shares": _shares(d.lang for d in prompt_found),
-            "response_shares": _shares(d.lang for d in resp_found),
+            "instruction_shares": _shares(prompt_lang),
+            "response_shares": _shares(resp_lang),
             "mismatches": sum(mismatch),
             "detector": DETECTOR_NAME,
-            "distinct_texts": len(detect.memo),
+            "texts_detected": detect.detected,
             "model_calls": detect.model_calls,
-            "cheap_path_share": round(detect.script_answers / distinct, 4),
+            "cheap_path_share": round(detect.script_answers / max(detect.detected, 1), 4),
         }
         return SignalResult(columns=columns, flags={"flag_language_mismatch": mismatch}, summary=summary)
 
