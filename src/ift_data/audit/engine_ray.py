@@ -4,8 +4,8 @@ What runs where (the local engine's results, byte for byte: ``tests/audit/test_r
 
 - **Per-row signals** (``ROW_SIGNALS``: each row's columns and flags depend on that row only) run as
   ``Dataset.map_batches`` over Arrow batches of the audit table, order preserved; their dataset-level
-  figures are computed on the driver from the gathered columns. ``length`` and ``difficulty`` (without
-  ``--ifd-model``, whose causal LM stays on the driver) qualify. ``language`` does not (a prompt too short
+  figures are computed on the driver from the gathered columns. ``length``, ``use_case`` and
+  ``difficulty`` (without ``--ifd-model``, whose causal LM stays on the driver) qualify. ``language`` does not (a prompt too short
   to tell takes the dataset's usual language for its script; its detector counts are per distinct text),
   nor ``noise`` (a bare end is a cut only in a file whose prose otherwise ends with punctuation).
 - **MinHash** (``dedup_minhash``): shingles, signatures and band keys per batch in ``map_batches``; rows
@@ -51,6 +51,7 @@ from ift_data.audit.minhash import (
 )
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
+from ift_data.audit.use_case import UseCaseSignal
 from ift_data.errors import UserError
 
 MIN_BATCH_ROWS = 512  # smaller batches cost more in Ray task overhead than they gain
@@ -98,10 +99,23 @@ def _difficulty_summary(frame: pl.DataFrame, ctx: AuditContext) -> dict[str, Any
             "bounds": {"medium_from": rule("medium_from", 0.3), "hard_from": rule("hard_from", 0.55)}}
 
 
+def _use_case_summary(frame: pl.DataFrame, ctx: AuditContext) -> dict[str, Any]:
+    """``UseCaseSignal``'s figures: its fixed ones from a run on no rows, the counts from the gathered tags."""
+    summary = UseCaseSignal().compute(pl.DataFrame(schema=_AUDIT_TEXT_SCHEMA), ctx).summary
+    counts = {name: 0 for name in summary["distribution"]}
+    for name, n in frame["use_case"].value_counts().iter_rows():
+        counts[name] = int(n)
+    total = max(frame.height, 1)
+    return {**summary, "distribution": counts, "shares": {k: round(v / total, 4) for k, v in counts.items()}}
+
+
+_AUDIT_TEXT_SCHEMA = {"instruction": pl.String, "input": pl.String, "response": pl.String, "turns": pl.Int64}
+
 # family -> (its signal class, its dataset-level figures from the gathered columns and flags)
 ROW_SIGNALS: dict[str, tuple[type, Callable[[pl.DataFrame, AuditContext], dict[str, Any]]]] = {
     "length": (LengthSignal, _length_summary),
     "difficulty": (DifficultySignal, _difficulty_summary),
+    "use_case": (UseCaseSignal, _use_case_summary),
 }
 
 _TOKENIZERS: dict[str, Any] = {}  # per worker process: a tokenizer is loaded once, not once a batch
