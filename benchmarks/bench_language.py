@@ -110,22 +110,46 @@ def load_rows(limit: int) -> list[dict[str, str]]:
     return rows
 
 
-def plant(rows: list[dict[str, str]], n: int, seed: int) -> tuple[list[dict[str, str]], list[int], list[str]]:
-    """Replace ``n`` responses by foreign passages, on prompts of every length that do not ask for another
-    language; returns the rows, the planted positions and each plant's language."""
+def harness_passages() -> dict[str, list[str]]:
+    """The corruption harness's foreign passages (``benchmarks/corruption_harness.py``, its ``FOREIGN``),
+    each also cut to its first sentence as the harness does for a third of its swaps; {} when absent."""
+    import importlib.util
+    import re
+
+    path = ROOT / "benchmarks" / "corruption_harness.py"
+    spec = importlib.util.spec_from_file_location("corruption_harness_passages", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        return {}
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    out: dict[str, list[str]] = {}
+    for kind, texts in sorted(getattr(module, "FOREIGN", {}).items()):
+        firsts = [re.split(r"(?<=[.!?。！？])\s*", t)[0] for t in texts]
+        out[kind] = list(texts) + [f for f in firsts if len(f) >= 12 and f not in texts]
+    return out
+
+
+def plant(rows: list[dict[str, str]], n: int, seed: int, passages: dict[str, list[str]] | None = None
+          ) -> tuple[list[dict[str, str]], list[int], list[str]]:
+    """Replace ``n`` responses by foreign passages (default: this file's), on prompts of every length that
+    do not ask for another language; returns the rows, the planted positions and each plant's kind."""
     from ift_data.audit.lang_requests import allows
 
+    pools = passages or FOREIGN
+    kinds = sorted(pools)
+    languages = sorted({kind.split("_")[0] for kind in kinds})
     rng = random.Random(seed)
     out = [dict(r) for r in rows]
     eligible = [i for i, r in enumerate(rows) if not any(allows(f"{r['instruction']}\n{r['input']}".lower(), lang)
-                                                         for lang in LANGS)]
+                                                         for lang in languages)]
     positions = sorted(rng.sample(eligible, min(n, len(eligible))))
     langs = []
     for k, i in enumerate(positions):
-        lang = LANGS[k % len(LANGS)]
-        pool = FOREIGN[lang]
-        out[i]["response"] = pool[(k // len(LANGS)) % len(pool)]
-        langs.append(lang)
+        kind = kinds[k % len(kinds)]
+        pool = pools[kind]
+        out[i]["response"] = pool[(k // len(kinds)) % len(pool)]
+        langs.append(kind)
     return out, positions, langs
 
 
@@ -258,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="fields timed per round for the slow libraries (langdetect, lingua; default 2000)")
     parser.add_argument("--rounds", type=int, default=3, help="speed rounds, best kept (default 3)")
     parser.add_argument("--speed-only", action="store_true", help="only the speed table")
+    parser.add_argument("--no-harness-passages", dest="harness_passages", action="store_false",
+                        help="skip the second plant set drawn from benchmarks/corruption_harness.py's passages")
     args = parser.parse_args(argv)
     if not (DATA / "alpaca_random_9k.json").is_file():
         print(f"skipped: {DATA} is absent")
@@ -295,33 +321,45 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.speed_only:
         return 0
-    print("\n## same mismatch rule on each backend: planted swaps and clean rows")
-    print(f"{'backend':34s} {'recall':>7s} {'prec.':>6s} {'false alarms (clean)':>21s} {'non-en rows':>11s} "
-          f"{'und resp.':>9s} {'signal s':>8s} {'plain acc.':>10s}")
-    planted = set(positions)
-    for name, predict in found.items():
-        backend = None if name.startswith("ift-data") else predict
-        flags, li, lr, seconds = run_signal(planted_rows, backend)
-        hits = sum(flags[i] for i in positions)
-        clean_rows = [i for i in range(len(planted_rows)) if i not in planted]  # untouched rows
-        false = sum(flags[i] for i in clean_rows)
-        non_en = sum(li[i] not in ("en", "und") or lr[i] not in ("en", "und") for i in clean_rows)
-        und = sum(lr[i] == "und" for i in clean_rows)
-        plain = sum((predict(" ".join(planted_rows[i]["response"].split()), 1) or [("und", 0.0)])[0][0].split("-")[0]
-                    == lang for i, lang in zip(positions, langs, strict=True))
-        flagged = hits + false
-        print(f"{name:34s} {hits / len(positions):7.3f} {hits / flagged if flagged else 1.0:6.3f} "
-              f"{false:6d} ({false / len(clean_rows):6.2%})    "
-              f"{non_en / len(clean_rows):10.2%} {und / len(clean_rows):9.1%} {seconds:8.2f} "
-              f"{plain / len(positions):10.3f}")
-        if name.startswith("ift-data"):
-            missed = [(lang, planted_rows[i]["instruction"][:50], planted_rows[i]["response"][:30])
-                      for i, lang in zip(positions, langs, strict=True) if not flags[i]]
-            for miss in missed[:10]:
-                print("    missed:", miss)
-            for i in [i for i, f in enumerate(flags) if f and i not in planted][:10]:
-                print("    false alarm:", planted_rows[i]["instruction"][:50], "|", planted_rows[i]["response"][:50])
+    sets = [("this file's passages", planted_rows, positions, langs)]
+    harness = harness_passages() if args.harness_passages else {}
+    if harness:
+        sets.append(("the corruption harness's passages (" + ", ".join(harness) + ")",
+                     *plant(clean, args.plants, args.seed, harness)))
+    for title, rows, where, kinds in sets:
+        print(f"\n## same mismatch rule on each backend: swaps planted from {title}, and clean rows")
+        print(f"{'backend':34s} {'recall':>7s} {'prec.':>6s} {'false alarms (clean)':>21s} {'non-en rows':>11s} "
+              f"{'und resp.':>9s} {'signal s':>8s} {'plain acc.':>10s}")
+        for name, predict in found.items():
+            accuracy(name, predict, rows, where, kinds)
     return 0
+
+
+def accuracy(name: str, predict: Callable[[str, int], list[tuple[str, float]]], rows: list[dict[str, str]],
+             positions: list[int], kinds: list[str]) -> None:
+    """One backend under the mismatch rule: recall and precision on the plants, false alarms and
+    non-English calls on the untouched rows, and the library's plain accuracy on the planted passages."""
+    planted = set(positions)
+    flags, li, lr, seconds = run_signal(rows, None if name.startswith("ift-data") else predict)
+    hits = sum(flags[i] for i in positions)
+    clean_rows = [i for i in range(len(rows)) if i not in planted]  # untouched rows
+    false = sum(flags[i] for i in clean_rows)
+    non_en = sum(li[i] not in ("en", "und") or lr[i] not in ("en", "und") for i in clean_rows)
+    und = sum(lr[i] == "und" for i in clean_rows)
+    plain = sum((predict(" ".join(rows[i]["response"].split()), 1) or [("und", 0.0)])[0][0].split("-")[0]
+                == kind.split("_")[0] for i, kind in zip(positions, kinds, strict=True))
+    flagged = hits + false
+    print(f"{name:34s} {hits / len(positions):7.3f} {hits / flagged if flagged else 1.0:6.3f} "
+          f"{false:6d} ({false / len(clean_rows):6.2%})    "
+          f"{non_en / len(clean_rows):10.2%} {und / len(clean_rows):9.1%} {seconds:8.2f} "
+          f"{plain / len(positions):10.3f}")
+    if name.startswith("ift-data"):
+        missed = [(kind, rows[i]["instruction"][:50], rows[i]["response"][:30])
+                  for i, kind in zip(positions, kinds, strict=True) if not flags[i]]
+        for miss in missed[:10]:
+            print("    missed:", miss)
+        for i in [i for i, f in enumerate(flags) if f and i not in planted][:10]:
+            print("    false alarm:", rows[i]["instruction"][:50], "|", rows[i]["response"][:50])
 
 
 if __name__ == "__main__":

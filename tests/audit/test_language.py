@@ -55,6 +55,8 @@ SWAPS = [
     # the word "language" without asking for one: the old rule let these pass
     ("Explain what a programming language is and give two examples.", "", CHINESE),
     ("As an AI language model, summarize the benefits of sleep.", "", FRENCH),
+    # one Spanish sentence that fastText splits between es (0.54) and pt: its function words decide
+    ("Describe what reading does for you.", "", "La lectura abre la mente y enriquece el vocabulario."),
     # Chinese with ASCII punctuation and English terms: the old is_prose rule rejected these
     *[("How do I fix this error in my training script?", "", text) for text in CHINESE_TECH],
 ]
@@ -65,7 +67,7 @@ def test_planted_swaps_are_flagged_at_any_prompt_length(ctx):
     missed = [row[:1] + (row[2][:30],) for row, flag in zip(SWAPS, flags, strict=True) if not flag]
     assert not missed
     assert columns["language_response"].to_list() == ["zh", "de", "es", "fr", "ja", "ru", "ar", "ru", "de", "ar",
-                                                       "zh", "fr", "zh", "zh", "zh"]
+                                                       "zh", "fr", "es", "zh", "zh", "zh"]
 
 
 NOT_SWAPS = [
