@@ -185,7 +185,8 @@ templates:
 
 
 @pytest.mark.parametrize(("text", "line", "field", "needle"), [
-    (PACK + "colour: red\n", 8, "colour", "valid keys: description, family, optional_slots, slots, templates"),
+    (PACK + "colour: red\n", 8, "colour",
+     "valid keys: dataset, description, family, optional_slots, semantics, slots, subset, templates, truncate_chars"),
     (PACK.replace("    variant:", "    inptu: x\n    variant:"), 5, "templates[0].inptu", "answer_choices, "),
     (PACK.replace("variant: forward", "variant: sideways"), 5, "templates[0].variant", "forward, inverted"),
     (PACK.replace("    input:", "    verbalizer: [a]\n    input:"), 6, "templates[0].verbalizer", "verbalizer"),
