@@ -120,10 +120,13 @@ def main() -> None:
 @click.option("--shard-size", type=click.IntRange(min=1), default=None,
               help="Write each output in shards of N rows (train-00000-of-00004.segments.jsonl, ...; each listed in "
                    "the manifest with rows and sha256) instead of one file per format.")
+@click.option("--list-unsampled", is_flag=True,
+              help="List each row the mixture did not sample on its own line of rejects.jsonl (default: one line "
+                   "per run of consecutive rows, with its first and last line and its row count).")
 def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[str, ...], chat_format: str | None,
           mask: str | None, system_prompt: str | None, tokenizer: str | None, max_len: int | None,
           overflow: str | None, truncate_side: str | None, max_rows: int | None, max_field_chars: int, allow_empty_datasets: bool,
-          allow_lint_errors: bool, allow_outside_paths: bool, shard_size: int | None) -> None:
+          allow_lint_errors: bool, allow_outside_paths: bool, shard_size: int | None, list_unsampled: bool) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
     from ift_data.builder.pipeline import BuildChecks, run_build
     from ift_data.report.build_summary import print_build_summary, printing_lint_failures
@@ -132,6 +135,7 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
         result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
                            max_field_chars=max_field_chars, checks=BuildChecks(allow_empty_datasets, allow_lint_errors),
                            allow_outside_paths=allow_outside_paths, shard_size=shard_size,
+                           list_unsampled=list_unsampled,
                            output={
         "formats": tuple(f.strip() for item in formats for f in item.split(",") if f.strip()) or None, "chat_format": chat_format, "mask": mask,
         "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,

@@ -98,10 +98,16 @@ def check_every_row_once(out: Path, rows_in: dict[str, int]) -> dict:
     for name, count in rows_in.items():
         d = records[name]
         mine = [r for r in rejects if r["dataset"] == name]
-        stages = Counter(r["stage"] for r in mine)
+        stages: Counter[str] = Counter()
+        for r in mine:  # a line of rows not sampled stands for r["rows"] rows, from r["line"] to r["last_line"]
+            stages[r["stage"]] += r.get("rows", 1)
         used = written.get(name, set())
         assert not used & {(r["file"], r["line"]) for r in mine}, name
-        assert d["rows_in"] == count == len(used) + len(mine), (name, d, len(used), stages)
+        for r in mine:
+            if "rows" in r:
+                assert r["stage"] == "mix" and 1 <= r["rows"] <= r["last_line"] - r["line"] + 1, r
+                assert not any(f == r["file"] and r["line"] <= n <= r["last_line"] for f, n in used), (name, r)
+        assert d["rows_in"] == count == len(used) + sum(stages.values()), (name, d, len(used), stages)
         assert d["rows_used"] == len(used), name
         assert d["rows_in"] == d["rows_used"] + d["rows_hard_capped"] + d["rows_not_sampled"] + d["rows_rejected"]
         assert d["rows_hard_capped"] == stages["cap"] and d["rows_not_sampled"] == stages["mix"], name
@@ -115,7 +121,10 @@ def check_every_row_once(out: Path, rows_in: dict[str, int]) -> dict:
         assert acc[key] == sum(d[key] for d in train), key
     assert acc["eval"]["rows_in"] == rows_in["topics"]
     assert manifest["rejects"]["count"] == len(rejects)
-    assert manifest["rejects"]["by_stage"] == dict(sorted(Counter(r["stage"] for r in rejects).items()))
+    rows_by_stage: Counter[str] = Counter()
+    for r in rejects:
+        rows_by_stage[r["stage"]] += r.get("rows", 1)
+    assert manifest["rejects"]["by_stage"] == dict(sorted(rows_by_stage.items()))
     assert acc["examples_dropped_at_export"] == sum(s["counts"]["rejected"] for s in manifest["outputs"].values())
     return manifest
 
@@ -135,8 +144,12 @@ def test_rows_in_equals_used_capped_not_sampled_rejected(tasks, make_recipe, tmp
         tokenizer=data.draw(st.sampled_from([None, tokenizer_path]), "tokenizer"),
         max_len=data.draw(st.integers(60, 160), "max_len"))
     out = tmp_path / "out"
-    run_build(recipe, out, seed=data.draw(st.integers(0, 50), "seed"), allow_outside_paths=True)  # tokenizer fixture
+    one_by_one = data.draw(st.booleans(), "list_unsampled")
+    run_build(recipe, out, seed=data.draw(st.integers(0, 50), "seed"), allow_outside_paths=True,  # tokenizer fixture
+              list_unsampled=one_by_one)
     check_every_row_once(out, rows_in)
+    if one_by_one:
+        assert not any("rows" in r for r in read_jsonl(out / "rejects.jsonl"))
 
 
 def test_bad_character_row_is_one_render_reject(tasks, make_recipe, tmp_path) -> None:

@@ -4,6 +4,10 @@ Every row of a dataset split passes the build's stages in order and either leave
 or is dropped at exactly one stage, with one ``Reject`` saying why. A ``Ledger`` holds those rejects;
 the stage counters, the manifest's accounting and ``rejects.by_stage`` are all derived from it, so
 ``rows_in = used + hard-capped + not sampled + rejected`` holds by construction.
+
+Rows not sampled by the mixture are not rejects one by one: a run of consecutive rows left out is one
+``RowRange`` (one line of ``rejects.jsonl`` with its first and last line and its number of rows), so
+sampling 10k examples from 10M rows writes thousands of lines, not millions.
 """
 
 from __future__ import annotations
@@ -26,6 +30,34 @@ REJECTING = tuple(s for s in ROW_STAGES if s not in (CAPPED, NOT_SAMPLED))
 def reason_kind(reject: Reject) -> str:
     """The reason with its specifics (quoted values, numbers) blanked, to count rejects by kind."""
     return f"{reject.stage}: " + re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "…", reject.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class RowRange:
+    """Consecutive rows of one dataset split dropped at one stage for one reason (rows not sampled):
+    ``rows`` rows from line ``line`` to ``last_line`` (rows between them dropped otherwise are listed on
+    their own)."""
+
+    file: str
+    line: int
+    last_line: int
+    rows: int
+    reason: str
+    stage: str
+    dataset: str | None = None
+    field: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "last_line": self.last_line, "rows": self.rows,
+                "field": self.field, "reason": self.reason, "stage": self.stage, "dataset": self.dataset}
+
+
+Dropped = Reject | RowRange
+
+
+def rows_of(entry: Dropped) -> int:
+    """How many rows one line of ``rejects.jsonl`` stands for."""
+    return entry.rows if isinstance(entry, RowRange) else 1
 
 
 @dataclass
@@ -58,11 +90,16 @@ class Ledger:
     dataset: str
     split: str
     rows_in: int
-    rejects: list[Reject] = field(default_factory=list)
+    rejects: list[Dropped] = field(default_factory=list)  # the lines of rejects.jsonl, in order
     used: int = 0
     _counts: dict[str, StageCount] | None = field(default=None, repr=False, compare=False)
 
-    def drop(self, reject: Reject) -> None:
+    @property
+    def dropped(self) -> int:
+        """Rows dropped (a range counts its rows)."""
+        return sum(rows_of(r) for r in self.rejects)
+
+    def drop(self, reject: Dropped) -> None:
         if reject.stage not in ROW_STAGES:
             raise ValueError(f"unknown stage {reject.stage!r}")
         self.rejects.append(reject)
@@ -73,9 +110,9 @@ class Ledger:
 
     def check(self) -> None:
         """Every row is used or dropped once: a mismatch is a bug in the build, never the user's."""
-        if self.used + len(self.rejects) != self.rows_in:
+        if self.used + self.dropped != self.rows_in:
             raise AssertionError(f"{self.dataset}/{self.split}: {self.rows_in} rows in, but {self.used} used "
-                                 f"+ {len(self.rejects)} dropped")
+                                 f"+ {self.dropped} dropped")
 
     def stages(self) -> dict[str, StageCount]:
         """The counter of each row stage: one stage's rows out are the next one's rows in."""
@@ -84,19 +121,19 @@ class Ledger:
         return self._counts
 
     def _count(self) -> dict[str, StageCount]:
-        by_stage: dict[str, list[Reject]] = {stage: [] for stage in ROW_STAGES}
+        by_stage: dict[str, Counter[str]] = {stage: Counter() for stage in ROW_STAGES}
         for reject in self.rejects:
-            by_stage[reject.stage].append(reject)
+            by_stage[reject.stage][reject.reason] += rows_of(reject)
         counts: dict[str, StageCount] = {}
         rows = self.rows_in
         for stage in ROW_STAGES:
-            drops = by_stage[stage]
-            reasons = Counter(r.reason for r in drops)  # many rows share a reason: blank each one once
+            reasons = by_stage[stage]  # many rows share a reason: blank each one once
             kinds: Counter[str] = Counter()
             for reason, n in reasons.items():
                 kinds[reason_kind(Reject("", 0, reason, stage=stage))] += n
-            counts[stage] = StageCount(stage, rows, rows - len(drops), kinds)
-            rows -= len(drops)
+            dropped = sum(reasons.values())
+            counts[stage] = StageCount(stage, rows, rows - dropped, kinds)
+            rows -= dropped
         return counts
 
     def accounting(self) -> dict[str, Any]:
@@ -131,7 +168,7 @@ def _accounting(rows_in: int, used: int, stages: dict[str, StageCount]) -> dict[
 
 
 def by_stage(ledgers: Iterable[Ledger]) -> dict[str, int]:
-    """Lines of rejects.jsonl per stage (every dropped row, capped and not sampled included)."""
+    """Dropped rows per stage (capped and not sampled included; a range line counts its rows)."""
     counts: Counter[str] = Counter()
     for ledger in ledgers:
         counts.update({s: c.dropped_total for s, c in ledger.stages().items() if c.dropped_total})

@@ -3,15 +3,17 @@ settling of every row into a ``Ledger`` (used, or dropped once at the stage that
 
 from __future__ import annotations
 
+import random
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from ift_data.builder.counters import Ledger
+from ift_data.builder.counters import Ledger, RowRange
 from ift_data.builder.expand import DatasetExpander, Skipped
 from ift_data.builder.seeds import rng_for
 from ift_data.builder.sources import LoadedDataset
 from ift_data.schema import Example, Reject
+from ift_data.tasks.rows import TaskRow
 from ift_data.templates.render import RenderError
 
 NOT_SAMPLED = "not sampled: the dataset's mixing share was filled by other rows"
@@ -68,9 +70,11 @@ class DatasetOutcome:
         more = f" (and {len(reasons) - 1} more failed attempt(s))" if len(reasons) > 1 else ""
         return Reject(row.file, row.line, reasons[0] + more, stage="render", dataset=self.name)
 
-    def settle(self, written: Collection[str], export_rejects: Mapping[str, Reject]) -> Ledger:
+    def settle(self, written: Collection[str], export_rejects: Mapping[str, Reject],
+               list_unsampled: bool = False) -> Ledger:
         """Every row of the split, once: read/map/limit rejects, capped, render rejects, dropped at export
-        (all its examples were), not sampled, or used."""
+        (all its examples were), not sampled, or used. Rows not sampled are one ``RowRange`` per run of
+        consecutive rows (one ``Reject`` each with ``list_unsampled``)."""
         loaded, name = self.loaded, self.name
         ledger = Ledger(name, loaded.split, loaded.rows_in)
         for reject in loaded.rejects:
@@ -81,20 +85,39 @@ class DatasetOutcome:
         by_row: dict[int, list[str]] = {}
         for example_id, index in self.row_of.items():
             by_row.setdefault(index, []).append(example_id)
+        run: list[TaskRow] = []  # rows not sampled since the last row that was
         for index, row in enumerate(loaded.rows):
             ids = by_row.get(index)
+            if not ids and index not in self.failures:
+                run.append(row)
+                continue
+            self._unsampled(ledger, run, list_unsampled)
+            run = []
             if ids and any(i in written for i in ids):
                 ledger.keep()
             elif ids:
                 dropped = export_rejects[ids[0]]
                 ledger.drop(Reject(row.file, row.line, f"every example of the row was dropped at export: "
                                    f"{dropped.reason}", dropped.field, "export", name))
-            elif index in self.failures:
-                ledger.drop(self._render_reject(index))
             else:
-                ledger.drop(Reject(row.file, row.line, NOT_SAMPLED, stage="mix", dataset=name))
+                ledger.drop(self._render_reject(index))
+        self._unsampled(ledger, run, list_unsampled)
         ledger.check()
         return ledger
+
+    def _unsampled(self, ledger: Ledger, run: list[TaskRow], one_by_one: bool) -> None:
+        if not run:
+            return
+        if one_by_one:
+            for row in run:
+                ledger.drop(Reject(row.file, row.line, NOT_SAMPLED, stage="mix", dataset=self.name))
+            return
+        first = 0
+        for at in range(1, len(run) + 1):  # a range never spans two files (a folder source has several)
+            if at == len(run) or run[at].file != run[first].file:
+                ledger.drop(RowRange(run[first].file, run[first].line, run[at - 1].line, at - first, NOT_SAMPLED,
+                                     "mix", self.name))
+                first = at
 
 
 def select(outcome: DatasetOutcome, expander: DatasetExpander, seed: int, advance: Callable[[int], None]) -> None:
@@ -103,7 +126,7 @@ def select(outcome: DatasetOutcome, expander: DatasetExpander, seed: int, advanc
     epoch = 0
     while len(outcome.examples) < outcome.requested:
         pool = expander.assignments(epoch)
-        order = rng_for(seed, outcome.name, "mix", epoch).sample(range(len(pool)), len(pool))
+        order = lazy_permutation(rng_for(seed, outcome.name, "mix", epoch), len(pool))
         made = 0
         for position in order:
             if len(outcome.examples) >= outcome.requested:
@@ -114,6 +137,19 @@ def select(outcome: DatasetOutcome, expander: DatasetExpander, seed: int, advanc
         if made == 0:
             break
     outcome.epochs = epoch
+
+
+def lazy_permutation(rng: random.Random, n: int) -> Iterator[int]:
+    """``rng.sample(range(n), n)``, the same order, drawn one at a time: memory grows with what is taken,
+    not with ``n`` (a sample of 10k from 10M rows never lists the 10M). The same draws as CPython's
+    ``Random.sample`` selection (``_randbelow(n - i)`` and a swap into the vacancy), kept in a sparse dict."""
+    randbelow: Callable[[int], int] = rng._randbelow  # type: ignore[attr-defined]  # Random.sample's own draw
+    moved: dict[int, int] = {}
+    for i in range(n):
+        j = randbelow(n - i)
+        last = n - i - 1
+        yield moved.get(j, j)
+        moved[j] = moved.pop(last, last)
 
 
 def render_all(outcome: DatasetOutcome, expander: DatasetExpander) -> None:

@@ -59,23 +59,25 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
               output: dict[str, Any] | None = None, console: Console | None = None,
               max_rows: int | None = None, max_field_chars: int | None = None,
               checks: BuildChecks = BuildChecks(), allow_outside_paths: bool = False,
-              shard_size: int | None = None) -> BuildResult:
+              shard_size: int | None = None, list_unsampled: bool = False) -> BuildResult:
     """Build the recipe into ``out_dir`` (written beside it and swapped in at the end: the folder holds
     exactly this build's files; a second build into the same folder meanwhile is refused);
     ``output`` overrides the recipe's output section.
     ``max_rows`` / ``max_field_chars``: resource limits per dataset split (see ``load_dataset``).
     ``allow_outside_paths``: the recipe and its specs may name files outside their folders.
-    ``shard_size``: write each output in shard files of that many rows (default: one file per format)."""
+    ``shard_size``: write each output in shard files of that many rows (default: one file per format).
+    ``list_unsampled``: one line of rejects.jsonl per row not sampled (default: one per run of such rows)."""
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
     with run_lock(out_dir), fewer_collections():
         return _run_build(recipe_path, out_dir, seed, output, console, max_rows, max_field_chars, checks,
-                          allow_outside_paths, shard_size)
+                          allow_outside_paths, shard_size, list_unsampled)
 
 
 def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output: dict[str, Any] | None,
                console: Console | None, max_rows: int | None, max_field_chars: int | None, checks: BuildChecks,
-               allow_outside_paths: bool, shard_size: int | None = None) -> BuildResult:
+               allow_outside_paths: bool, shard_size: int | None = None, list_unsampled: bool = False
+               ) -> BuildResult:
     limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS}
     console = console or Console(stderr=True)
     recipe = load_recipe(recipe_path or default_recipe_path(), allow_outside_paths=allow_outside_paths)
@@ -112,7 +114,7 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
                                    work)
         _print_export_warnings(sections, console)
         written, dropped = _export_fates(sections, inputs)
-        ledgers = {name: o.settle(written, dropped) for name, o in outcomes.items()}
+        ledgers = {name: o.settle(written, dropped, list_unsampled) for name, o in outcomes.items()}
         eval_ledgers = {name: o.settle(written, dropped) for name, o in evals.items()}
         rejects = [r for ledger in [*ledgers.values(), *eval_ledgers.values()] for r in ledger.rejects]
         write_jsonl(work / "rejects.jsonl", (r.to_json() for r in rejects))
