@@ -111,7 +111,9 @@ class NoiseSignal:
         frame = frame.with_columns(_contains_template(frame["_prose"], template_re, markers) if template_re
                                    else pl.lit(False).alias("flag_template_leftover")).select(order)
         n, min_units = rule("repetition_ngram", 3), rule("repetition_min_units", 30)
-        repetition = np.array([repetition_ratio(t, n, min_units) for t in table["response"].to_list()])
+        repetition = np.array([repetition_ratio(t, n, min_units)  # a chunk of rows at a time: bounded memory
+                               for start in range(0, table.height, 65536)
+                               for t in table["response"].slice(start, 65536).to_list()], dtype=np.float64)
         flags = {c: frame[c] for c in frame.columns if c.startswith("flag_")}
         flags["flag_repetition"] = pl.Series(repetition > rule("max_repetition", 0.5))
         flags["flag_url_heavy"] = frame["noise_url_share"] > rule("max_url_share", 0.5)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -524,6 +525,13 @@ def settings_from(ctx: AuditContext) -> TruncationSettings:
         bare_end_min_words=int(rule("truncation_bare_end_min_words", base.bare_end_min_words)))
 
 
+def _text_pairs(table: pl.DataFrame, chunk: int = 65536) -> Iterator[tuple[str | None, str | None]]:
+    """(response, instruction) per row, as Python strings a chunk of rows at a time (bounded memory)."""
+    for start in range(0, table.height, chunk):
+        part = table.slice(start, chunk)
+        yield from zip(part["response"].to_list(), part["instruction"].to_list(), strict=True)
+
+
 def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColumns:
     """Per row: the reason a response looks cut (or null), the flag, and the weaker suspect column.
 
@@ -537,14 +545,12 @@ def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColu
     max_share = float(ctx.rule("noise", "truncation_max_bare_end_share", 0.03))
     min_prose = int(ctx.rule("noise", "truncation_min_prose_rows", 50))
     per_strong = float(ctx.rule("noise", "truncation_bare_per_strong", 0.6))
-    responses = table["response"].to_list()
-    instructions = table["instruction"].to_list()
     files = table["source_file"].to_list() if "source_file" in table.columns else [""] * table.height
     reasons: list[str | None] = []
     prose: list[bool] = []
     bare: list[bool] = []
     suspect: list[bool] = []
-    for response, instruction in zip(responses, instructions, strict=True):
+    for response, instruction in _text_pairs(table):
         text, instruction = (response or "").rstrip(), instruction or ""
         if not text:
             reasons.append(None)
@@ -561,8 +567,10 @@ def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColu
         bare.append(is_bare)
         suspect.append(reason is not None or is_bare or _suspect(text, code))
     per_file: dict[str, dict[str, Any]] = {}
-    for name in dict.fromkeys(files):
-        rows = [i for i, f in enumerate(files) if f == name]
+    rows_of: dict[Any, list[int]] = {}  # each file's rows, files in order of first appearance
+    for i, f in enumerate(files):
+        rows_of.setdefault(f, []).append(i)
+    for name, rows in rows_of.items():
         n_prose = sum(prose[i] for i in rows)
         n_bare = sum(bare[i] for i in rows)
         n_strong = sum(reasons[i] is not None for i in rows)
