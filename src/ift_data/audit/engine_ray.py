@@ -5,9 +5,9 @@ What runs where (the local engine's results, byte for byte: ``tests/audit/test_r
 - **Per-row signals** (``ROW_SIGNALS``: each row's columns and flags depend on that row only) run as
   ``Dataset.map_batches`` over Arrow batches of the audit table, order preserved; their dataset-level
   figures are computed on the driver from the gathered columns. ``length``, ``use_case`` and
-  ``difficulty`` (without ``--ifd-model``, whose causal LM stays on the driver) qualify. ``language`` does not (a prompt too short
-  to tell takes the dataset's usual language for its script; its detector counts are per distinct text),
-  nor ``noise`` (a bare end is a cut only in a file whose prose otherwise ends with punctuation).
+  ``difficulty`` (without ``--ifd-model``, whose causal LM stays on the driver) qualify. ``language``
+  does not (a prompt too short to tell takes the dataset's usual language for its script), nor ``noise``
+  (a bare end is a cut only in a file whose prose otherwise ends with punctuation).
 - **MinHash** (``dedup_minhash``): shingles, signatures and band keys per batch in ``map_batches``; rows
   are shuffled by a hash of (band, key) (``groupby`` on that partition) and each partition groups its rows
   on (band, key) into the same candidate pairs as ``minhash.candidate_pairs``; verification and union-find
