@@ -92,3 +92,13 @@ def test_unknown_tokens_counted_once_per_token(bert_path, tmp_path):
     written = [json.loads(line) for line in (tmp_path / "t.tokenized.jsonl").read_text().splitlines()]
     unk_id = tokenizer.convert_tokens_to_ids(unk)
     assert manifest["counts"]["unknown_tokens"] == sum(r["input_ids"].count(unk_id) for r in written) > 0
+
+
+@pytest.mark.parametrize("path_fixture", ["bert_path", "bpe_path"])
+def test_token_lengths_count_as_the_wrapper_does(request, monkeypatch, path_fixture):
+    from ift_data.chat.recommend import text_lengths
+
+    tokenizer = load_tokenizer(request.getfixturevalue(path_fixture))
+    monkeypatch.setattr(tokenized, "BATCH", 2)
+    texts = [v for v in VALUES if "<|" not in v] + ["word " * 40]
+    assert tokenized.token_lengths(texts, tokenizer) == text_lengths(texts, "tokens", tokenizer)

@@ -201,11 +201,11 @@ class _Digest:
             self._kinds.setdefault(multi_turn([item]), item)
         for marker in self._missing:
             self._markers[marker] += sum(marker in item.text for item in items)
-        unit = "tokens" if self.tokenizer is not None else "words"
         instructions = ["\n".join(m.content for m in r.formatted.messages[:-1] if m.role != "system") for r in items]
         responses = [r.formatted.messages[-1].content for r in items]
-        self._lengths[0].extend(text_lengths(instructions, unit, self.tokenizer))
-        self._lengths[1].extend(text_lengths(responses, unit, self.tokenizer))
+        for lengths, texts in zip(self._lengths, (instructions, responses), strict=True):
+            lengths.extend(tokenized.token_lengths(texts, self.tokenizer) if self.tokenizer is not None
+                           else text_lengths(texts, "words"))
 
     def marker_warnings(self) -> list[str]:
         return [tokenized.marker_warning(marker, n, self.count) for marker, n in self._markers.items()]

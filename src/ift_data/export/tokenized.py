@@ -97,7 +97,7 @@ def encode_rows(items: Sequence[Rendered], tokenizer: Any, max_len: int | None, 
     backend = _backend(tokenizer)
     # [UNK] is what unknown characters legitimately become; every other special id is a control token
     unk = tokenizer.unk_token_id
-    special_ids = np.array(sorted(set(tokenizer.all_special_ids) - {unk}), dtype=np.int64)
+    special_ids = frozenset(tokenizer.all_special_ids) - {unk}
     bos, eos = bos_eos(tokenizer)
     for start in range(0, len(items), BATCH):
         batch = items[start:start + BATCH]
@@ -107,6 +107,14 @@ def encode_rows(items: Sequence[Rendered], tokenizer: Any, max_len: int | None, 
             yield _one(item, text, encoding, tokenizer, special_ids, unk, bos, eos, max_len, overflow, counts, side)
 
 
+def token_lengths(texts: list[str], tokenizer: Any) -> list[int]:
+    """Tokens in each text without special tokens (as ``tokenizer(texts, add_special_tokens=False)`` counts),
+    through the batch path ``BATCH`` texts at a time."""
+    backend = _backend(tokenizer)
+    return [len(e.ids) for start in range(0, len(texts), BATCH)
+            for e in backend.encode_batch(texts[start:start + BATCH], add_special_tokens=False)]
+
+
 def _backend(tokenizer: Any) -> Any:
     """The Rust tokenizer behind a fast Hugging Face tokenizer, set as a plain call sets it (no truncation,
     no padding): one call through the wrapper applies those settings."""
@@ -114,23 +122,24 @@ def _backend(tokenizer: Any) -> Any:
     return tokenizer.backend_tokenizer
 
 
-def _one(item: Rendered, text: str, encoding: Any, tokenizer: Any, special_ids: np.ndarray, unk: int | None,
+def _one(item: Rendered, text: str, encoding: Any, tokenizer: Any, special_ids: frozenset[int], unk: int | None,
          bos: int | None, eos: int | None, max_len: int | None, overflow: str, counts: dict[str, int],
          side: str) -> TokenRow | str:
-    ids = np.array(encoding.ids, dtype=np.int64)
+    token_list = encoding.ids
+    ids = np.array(token_list, dtype=np.int64)
     offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
     starts, ends = offsets[:, 0], offsets[:, 1]
     lengths = np.fromiter((len(s.text) for s in item.segments), dtype=np.int64, count=len(item.segments))
     flags = np.fromiter((bool(s.label) for s in item.segments), dtype=np.int64, count=len(item.segments))
     labelled = np.concatenate(([0], np.cumsum(np.repeat(flags, lengths))))
     keep_to = len(ids)  # a control token made (partly) of data text rejects the example
-    controls = np.flatnonzero(np.isin(ids, special_ids)) if special_ids.size else ()
-    if len(controls):
+    if not special_ids.isdisjoint(token_list):
+        controls = np.flatnonzero(np.isin(ids, list(special_ids)))
         kinds = np.fromiter((s.kind == "special" for s in item.segments), dtype=np.int64, count=len(item.segments))
         special = np.concatenate(([0], np.cumsum(np.repeat(kinds, lengths))))
         bad = controls[special[ends[controls]] - special[starts[controls]] < ends[controls] - starts[controls]]
         keep_to = int(bad[0]) if bad.size else keep_to
-    if unk is not None:
+    if unk is not None and unk in token_list:
         counts["unknown_tokens"] = counts.get("unknown_tokens", 0) + int(np.count_nonzero(ids[:keep_to] == unk))
     if keep_to < len(ids):
         s, e = int(starts[keep_to]), int(ends[keep_to])
