@@ -1,4 +1,7 @@
-"""Language of instruction (+input) and response, with a confidence; a mismatch flag; the share of each language.
+"""Language of the prompt and the response, with a confidence; a mismatch flag; the share of each language.
+
+``language_instruction`` is the instruction's language, or the input's when the instruction is too short
+to tell; ``language_response`` the response's; ``*_prob`` the confidence in it (0 for ``und``).
 
 Detection (``audit/lang_detect.py``): the script where it names the language, fastText's bundled
 ``lid.176.ftz`` otherwise, and ``und`` for short, list-like or code-like text and unsure answers.
@@ -147,11 +150,11 @@ class LanguageSignal:
         rows = zip(table["instruction"].to_list(), table["input"].to_list(), table["response"].to_list(),
                    strict=True)
         for k, (instruction, input_text, response) in enumerate(rows):
-            has_input = bool(input_text.strip())
-            prompt = detect(f"{instruction}\n{input_text}".strip()) if has_input else detect(instruction)
-            inst = detect(instruction) if has_input else prompt
-            inp = detect(input_text) if has_input else None
+            inst = detect(instruction)
+            inp = detect(input_text) if input_text.strip() else None
             resp = detect(response)
+            # the prompt's language: the instruction's, or the input's when the instruction is too short to tell
+            prompt = inp if inst.lang == UND and inp is not None and inp.lang != UND else inst
             prompt_lang[k], prompt_prob[k], resp_lang[k], resp_prob[k] = prompt.lang, prompt.prob, resp.lang, resp.prob
             if inst.lang != UND and inst.script:
                 counts.setdefault(inst.script, Counter())[inst.lang] += 1
