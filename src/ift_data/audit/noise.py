@@ -95,7 +95,8 @@ class NoiseSignal:
             (pl.col("instruction").str.strip_chars() == "").alias("flag_empty_instruction"),
             (response.str.strip_chars() == "").alias("flag_empty_response"),
             (response.str.count_matches("```") % 2 == 1).alias("flag_unbalanced_code_fence"),
-            prose.alias("_prose"),
+            (prose.map_batches(lambda texts: _contains_template(texts, template_re, markers), return_dtype=pl.Boolean)
+             if template_re else pl.lit(False)).alias("flag_template_leftover"),
             (prose.str.contains(_HTML) & ~pl.concat_str(["instruction", "input"]).str.contains(markup_re))
             .alias("flag_html_debris"),
             (url_chars.fill_null(0) / response.str.len_chars().clip(lower_bound=1)).alias("noise_url_share"),
@@ -107,9 +108,6 @@ class NoiseSignal:
             .alias("flag_repeats_instruction"),
             all_text.str.replace_all(_TAG_FLAG, "").str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
         )
-        order = [c if c != "_prose" else "flag_template_leftover" for c in frame.columns]
-        frame = frame.with_columns(_contains_template(frame["_prose"], template_re, markers) if template_re
-                                   else pl.lit(False).alias("flag_template_leftover")).select(order)
         n, min_units = rule("repetition_ngram", 3), rule("repetition_min_units", 30)
         repetition = np.array([repetition_ratio(t, n, min_units)  # a chunk of rows at a time: bounded memory
                                for start in range(0, table.height, 65536)

@@ -441,7 +441,7 @@ def _prose_end(text: str, instruction: str, settings: TruncationSettings, code: 
             return False
         last = content
     split = last.split()
-    if "=" in last or sum(1 for w in split if w.isalpha()) < 0.5 * len(split):
+    if "=" in last or sum(map(str.isalpha, split)) < 0.5 * len(split):
         return False  # equations, codes
     short = len(split) == 2 and split[0] in _FRAGMENT_STARTS and split[1][:1].islower()
     if len(split) < 3 and not short or ("#" in last and _HASHTAGS.search(last)) \
@@ -456,8 +456,8 @@ def _prose_end(text: str, instruction: str, settings: TruncationSettings, code: 
     if (("-" in last or "–" in last or "—" in last) and _ATTRIBUTION.search(last)) \
             or len(_INLINE_NUMBERED.findall(last)) >= 2:
         return False  # a quotation's author, an inline numbered list
-    words = [w for w in split if w[:1].isalpha()]
-    if words and sum(1 for w in words if w[:1].isupper()) >= 0.6 * len(words) and len(words) >= 3:
+    words = [w for w in split if w[0].isalpha()]  # split() gives no empty words
+    if len(words) >= 3 and sum(1 for w in words if w[0].isupper()) >= 0.6 * len(words):
         return False  # a headline or title
     return not _verse(text, instruction, settings.verse_max_line_words)
 
