@@ -186,26 +186,26 @@ def test_interrupted_rebuild_leaves_the_earlier_build_and_exits_128_plus_signal(
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_signal_during_the_language_workers_stops_them_and_exits(tmp_path: Path, signum: int) -> None:
-    """Old behaviour: worker tracebacks, and the main process still alive after 150 s."""
+def test_signal_during_an_audit_stops_it_and_exits(tmp_path: Path, signum: int) -> None:
+    """Ctrl-C (to the process group) or SIGTERM while the audit computes its signals: one line, exit 128 +
+    signal, no output file, no process left (the language step once ran a worker pool that kept running)."""
     import random
 
     rng = random.Random(1)
     words = "casa perro gato mesa libro ventana ciudad noche agua fuego tierra cielo camino amigo".split()
     data = tmp_path / "es.jsonl"
     data.write_text("".join(json.dumps({"instruction": " ".join(rng.choices(words, k=30)),
-                                        "output": " ".join(rng.choices(words, k=30))}) + "\n"
-                            for _ in range(8000)))
+                                        "output": " ".join(rng.choices(words, k=30)) + ", and"}) + "\n"
+                            for _ in range(40000)))
     out = tmp_path / "out"
     proc = subprocess.Popen([*CLI, "audit", str(data), "--out", str(out), "--no-embeddings"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(_children(proc.pid)) < 2 and proc.poll() is None:
+        while time.monotonic() < deadline and not (tmp_path / ".out.lock").exists() and proc.poll() is None:
             time.sleep(0.05)
-        if proc.poll() is not None or len(_children(proc.pid)) < 2:
-            pytest.skip("the language step took no worker pool here (one CPU?)")
-        time.sleep(0.3)
+        time.sleep(1.5)  # past reading: into the signals
+        assert proc.poll() is None, "the audit finished before the signal"
         # Ctrl-C goes to the terminal's whole process group; SIGTERM (kill, systemd) to the main process only.
         os.killpg(proc.pid, signum) if signum == signal.SIGINT else proc.send_signal(signum)
         _, err = proc.communicate(timeout=15)
@@ -215,7 +215,7 @@ def test_signal_during_the_language_workers_stops_them_and_exits(tmp_path: Path,
     text = err.decode()
     assert proc.returncode == 128 + signum, text[-2000:]
     assert "Traceback" not in text
-    assert [line for line in text.splitlines() if line.strip()] == [
+    assert [line for line in text.splitlines() if line.strip()][-1:] == [
         f"error: interrupted by {signal.Signals(signum).name}: stopped; no partial file was left under an "
         "output's name"]
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
