@@ -1,5 +1,6 @@
 """A cold audit with every signal on vs the stock parts it replaces, on the same rows in one run.
 
+    pip install -e ".[bench]"   # the stock parts' langdetect
     python benchmarks/bench_audit_cold.py [--rows 9229] [--embedder auto]
 
 Rows: the first ``--rows`` of ``../shared/data/instructions/alpaca_random_9k.json`` (skipped with a message
