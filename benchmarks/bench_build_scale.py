@@ -7,7 +7,8 @@
 
 Writes ``--rows`` synthetic reviews (``text``, ``label``) to a JSONL file with a task spec and a recipe asking for
 ``--examples`` examples (``mixing.total``), runs ``ift-data build`` in a child process and prints its wall time
-and peak RSS (the child's ``ru_maxrss``, from ``wait4``). The stock baseline measured in the same run is
+, peak RSS (the child's ``ru_maxrss``, from ``wait4``) and CPU seconds (user + system: the
+steadier figure on a shared machine). The stock baseline measured in the same run is
 ``bench_render.py``'s render-only time of the same number of examples in one process (sandboxed span-tracked
 rendering, nothing read, mixed or written): the ratio says what the rest of the pipeline costs.
 ``--tokenizer`` defaults to the bundled MiniLM BERT tokenizer for ``--format tokenized``.
@@ -74,8 +75,9 @@ def write_recipe(folder: Path, examples: int, fmt: str) -> Path:
     return recipe
 
 
-def run_build(recipe: Path, out: Path, extra: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """(wall seconds, peak RSS bytes) of one ``ift-data build`` child process."""
+def run_build(recipe: Path, out: Path, extra: list[str], env: dict[str, str] | None = None
+              ) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS bytes, CPU seconds: user + system) of one ``ift-data build`` child process."""
     command = [sys.executable, "-m", "ift_data.cli", "build", str(recipe), "--out", str(out), *extra]
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -88,7 +90,7 @@ def run_build(recipe: Path, out: Path, extra: list[str], env: dict[str, str] | N
     if child.returncode:
         sys.stderr.write(err.decode("utf-8", "replace"))
         raise SystemExit(f"build failed ({child.returncode}): {shlex.join(command)}")
-    return wall, usage.ru_maxrss * 1024
+    return wall, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def render_only(examples: int) -> float:
@@ -122,12 +124,12 @@ def main() -> None:
 
                 tokenizer = str(get_model_path())
             extra += ["--tokenizer", tokenizer]
-        wall, rss = run_build(recipe, args.keep or folder / "out", extra)
+        wall, rss, cpu = run_build(recipe, args.keep or folder / "out", extra)
         render = None if args.skip_render else render_only(args.examples)
     print(f"source: {args.rows:,} rows (written in {made:.1f} s)  examples: {args.examples:,}  "
           f"format: {args.format}  build args: {args.build_args or '-'}")
     print(f"ift-data build (whole pipeline): {wall:7.1f} s  {args.examples / wall:9,.0f} ex/s  "
-          f"peak RSS {rss / 2**20:,.0f} MiB")
+          f"peak RSS {rss / 2**20:,.0f} MiB  CPU {cpu:.1f} s")
     if render is not None:
         print(f"render only (bench_render, 1 process): {render:7.1f} s  {args.examples / render:9,.0f} ex/s")
         print(f"ratio build / render-only time: {wall / render:.2f}x")

@@ -111,8 +111,9 @@ def token_lengths(texts: list[str], tokenizer: Any) -> list[int]:
     """Tokens in each text without special tokens (as ``tokenizer(texts, add_special_tokens=False)`` counts),
     through the batch path ``BATCH`` texts at a time."""
     backend = _backend(tokenizer)
+    batch = getattr(backend, "encode_batch_fast", backend.encode_batch)  # fast: no offsets, the same ids
     return [len(e.ids) for start in range(0, len(texts), BATCH)
-            for e in backend.encode_batch(texts[start:start + BATCH], add_special_tokens=False)]
+            for e in batch(texts[start:start + BATCH], add_special_tokens=False)]
 
 
 def _backend(tokenizer: Any) -> Any:
