@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 import polars as pl
+import pytest
 
 from ift_data.audit.noise import _JINJA, _contains_template, repetition_ratio
 from ift_data.audit.text import ngrams, units
@@ -74,3 +75,26 @@ def test_template_prefilter_finds_what_the_pattern_finds() -> None:
     expected = prose.str.contains(pattern)
     assert _contains_template(prose, pattern, markers).to_list() == expected.to_list()
     assert _contains_template(prose, pattern, markers).sum() >= 4
+
+
+def test_noise_in_row_slices_equals_one_slice(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ift_data.audit import noise
+    from ift_data.audit.base import AuditContext
+    from ift_data.audit.rules import load_rules
+
+    responses = ["Hello {{ user }}!", "I'm sorry, but I cannot help with that.", "See https://x.org/a for more.",
+                 "The list:\n1. One\n2.", "It was the best of", "ok", "", "Bad \u200b char", "<div>x</div>",
+                 "word " * 40, "Name five animals: cat, dog", "Fine. Done."] * 3
+    table = pl.DataFrame({"instruction": [f"Task {i}" for i in range(len(responses))],
+                          "input": [""] * len(responses), "response": responses,
+                          "source_file": ["a.json"] * 20 + ["b.json"] * (len(responses) - 20)})
+    ctx = AuditContext(rules=load_rules(None).values)
+    whole = noise.NoiseSignal().compute(table, ctx)
+    monkeypatch.setattr(noise, "ROW_CHUNK", 7)
+    sliced = noise.NoiseSignal().compute(table, ctx)
+    assert whole.summary == sliced.summary
+    for name, values in whole.flags.items():
+        assert pl.Series(values).to_list() == pl.Series(sliced.flags[name]).to_list(), name
+    for name, values in whole.columns.items():
+        assert pl.Series(values).to_list() == pl.Series(sliced.columns[name]).to_list(), name
+    assert sum(pl.Series(v).sum() for v in whole.flags.values()) >= 5

@@ -41,6 +41,7 @@ _IDENTITY_QUESTION = (r"(?i)\b(who|what)\s+(are|r)\s+(you|u)\b|\bwhat(\s+is|'s)\
 _NONPRINTABLE = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff"
                  "\U000e0000-\U000e007f]")
 # Tag characters are legitimate in one place: an emoji subdivision flag (black flag, tags, cancel tag).
+ROW_CHUNK = 25_000  # rows per slice of the row-by-row checks
 _TAG_FLAG = "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
 def repetition_ratio(text: str, n: int, min_units: int) -> float:
     """Share of the text's n-gram occurrences that repeat an earlier n-gram (0 for short texts)."""
@@ -91,7 +92,7 @@ class NoiseSignal:
         prompt_norm = normalize_expr(pl.col("instruction"))
         input_norm = normalize_expr(pl.col("input"))
         resp_norm = normalize_expr(response)
-        frame = table.select(
+        checks = [
             (pl.col("instruction").str.strip_chars() == "").alias("flag_empty_instruction"),
             (response.str.strip_chars() == "").alias("flag_empty_response"),
             (response.str.count_matches("```") % 2 == 1).alias("flag_unbalanced_code_fence"),
@@ -107,11 +108,15 @@ class NoiseSignal:
             ((resp_norm != "") & ((resp_norm == prompt_norm) | (resp_norm == (prompt_norm + " " + input_norm))))
             .alias("flag_repeats_instruction"),
             all_text.str.replace_all(_TAG_FLAG, "").str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
-        )
+        ]
+        # Row by row checks, a slice of rows at a time: the copies of the texts the expressions make
+        # (joined fields, code stripped, lower case) stay bounded at a million rows.
+        frame = pl.concat([table.slice(start, ROW_CHUNK).select(checks)
+                           for start in range(0, max(table.height, 1), ROW_CHUNK)])
         n, min_units = rule("repetition_ngram", 3), rule("repetition_min_units", 30)
         repetition = np.array([repetition_ratio(t, n, min_units)  # a chunk of rows at a time: bounded memory
-                               for start in range(0, table.height, 65536)
-                               for t in table["response"].slice(start, 65536).to_list()], dtype=np.float64)
+                               for start in range(0, table.height, ROW_CHUNK)
+                               for t in table["response"].slice(start, ROW_CHUNK).to_list()], dtype=np.float64)
         flags = {c: frame[c] for c in frame.columns if c.startswith("flag_")}
         flags["flag_repetition"] = pl.Series(repetition > rule("max_repetition", 0.5))
         flags["flag_url_heavy"] = frame["noise_url_share"] > rule("max_url_share", 0.5)
