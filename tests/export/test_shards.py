@@ -91,3 +91,36 @@ def test_bad_shard_options(tmp_path, options, message):
     with pytest.raises(UserError, match=message) as info:
         export_examples(_examples(2), tmp_path, "train", options)
     assert info.value.field == "shard_size"
+
+
+class _Full:
+    """A file that fills up after ``room`` bytes."""
+
+    def __init__(self, handle, room: int) -> None:
+        self._handle, self._room = handle, room
+
+    def write(self, data):
+        self._room -= len(data)
+        if self._room < 0:
+            raise OSError(28, "No space left on device")
+        return self._handle.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self._handle.__exit__(*exc)
+
+
+@pytest.mark.parametrize("formats", [("segments",), ("parquet",)])
+def test_disk_full_is_a_user_error_and_leaves_no_shard(tmp_path, monkeypatch, formats):
+    from ift_data.io import atomic
+
+    real = atomic.os.fdopen
+    monkeypatch.setattr(atomic.os, "fdopen", lambda fd, *a, **k: _Full(real(fd, *a, **k), 3000))
+    with pytest.raises(UserError, match="No space left on device"):
+        export_examples(_examples(200), tmp_path, "train", ExportOptions(formats=formats, shard_size=20))
+    assert list(tmp_path.iterdir()) == []

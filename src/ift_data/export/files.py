@@ -32,7 +32,7 @@ class _Sink:
     def __init__(self, path: Path, fmt: str, schema: Any = None) -> None:
         self.path, self.rows = path, 0
         self._digest = hashlib.sha256()
-        self._opened = atomic_open(path, "wb")
+        self._opened: Any = atomic_open(path, "wb")
         self._handle: IO[Any] = self._opened.__enter__()
         self._parquet: Any = None
         self._pending: list[dict[str, Any]] = []
@@ -44,14 +44,25 @@ class _Sink:
 
     def write(self, record: dict[str, Any]) -> None:
         self.rows += 1
-        if self._parquet is None:
-            data = (dumps_json_line(record) + "\n").encode("utf-8")
-            self._digest.update(data)
-            self._handle.write(data)
-            return
-        self._pending.append(record)
-        if len(self._pending) >= ROW_GROUP:
-            self._flush()
+        try:
+            if self._parquet is None:
+                data = (dumps_json_line(record) + "\n").encode("utf-8")
+                self._digest.update(data)
+                self._handle.write(data)
+                return
+            self._pending.append(record)
+            if len(self._pending) >= ROW_GROUP:
+                self._flush()
+        except (OSError, UnicodeEncodeError) as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        """The atomic writer removes the temporary file and raises the user error naming the file
+        (no space left, text that is not valid Unicode)."""
+        opened, self._opened = self._opened, None
+        if opened is not None:
+            opened.__exit__(type(exc), exc, exc.__traceback__)
+        raise exc
 
     def _flush(self) -> None:
         import pyarrow as pa
@@ -62,15 +73,22 @@ class _Sink:
 
     def close(self) -> str:
         """Finish the file (parquet footer) and move it under its name; the sha256 of its bytes."""
-        if self._parquet is not None:
-            self._flush()
-            self._parquet.close()
-        self._opened.__exit__(None, None, None)
+        try:
+            if self._parquet is not None:
+                self._flush()
+                self._parquet.close()
+        except (OSError, UnicodeEncodeError) as exc:
+            self._fail(exc)
+        opened, self._opened = self._opened, None
+        if opened is not None:
+            opened.__exit__(None, None, None)
         return self._digest.hexdigest()
 
     def abort(self) -> None:
-        error = RuntimeError("export aborted")
-        self._opened.__exit__(RuntimeError, error, None)  # removes the temporary file; returns False
+        """Remove the temporary file (a failure elsewhere ends the export)."""
+        opened, self._opened = self._opened, None
+        if opened is not None:
+            opened.__exit__(RuntimeError, RuntimeError("export aborted"), None)  # returns False
 
 
 class _Hashing:
