@@ -48,7 +48,9 @@ def test_build_audit_and_report_agree_in_words(helpers, tmp_path: Path) -> None:
     assert built.ratio == round(built.mean_instruction_length / built.mean_response_length, 6)
     text = io.StringIO()
     write_reports(tmp_path / "audit", tmp_path / "audit", Console(file=text, width=200, color_system=None))
-    assert f"masking: {built.mode} (R = {built.ratio:.2f} in words, N = 40)" in text.getvalue()
+    printed = text.getvalue()
+    assert f"masking: recommended {built.mode} (R = {built.ratio:.2f}, N = 40)" in printed
+    assert "R: mean instruction length / mean response length, in words" in printed
 
 
 def test_build_audit_and_report_agree_in_tokens(helpers, tmp_path: Path) -> None:
