@@ -584,6 +584,8 @@ def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColu
     for i, name in enumerate(files):
         if reasons[i] is None and bare[i] and per_file[str(name)]["bare_end_flagged"]:
             reasons[i] = "bare_end"
+    for cached in (_asks_for_verse, _word_task, _requested_items, _verse):
+        cached.cache_clear()  # the caches hold instructions and texts: free them with the table's strings
     reason_series = pl.Series(reasons, dtype=pl.String)
     counts: dict[str, int] = {}
     for r in reasons:
