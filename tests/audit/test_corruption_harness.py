@@ -147,9 +147,6 @@ def test_minhash_near_duplicates_are_precise(small_run) -> None:
     assert score is not None and score.precision >= 0.9
 
 
-@pytest.mark.xfail(reason="measured 0.861 (31 of 36): flag_semantic_duplicate also pairs the five planted Russian "
-                          "answers of unrelated prompts (all-MiniLM-L6-v2 is an English model; Cyrillic texts "
-                          "collapse to cosine >= 0.95); dedup_semantic is not this harness's module", strict=False)
 def test_near_duplicates_meet_the_precision_target_with_semantic_duplicates(small_run) -> None:
     assert small_run.target("near_duplicate")[1] >= 0.9
 
@@ -179,16 +176,15 @@ def test_language_swaps_meet_the_recall_target(small_run) -> None:
     assert small_run.target("language_swap")[0] >= 0.9
 
 
-@pytest.mark.xfail(reason="measured 0.250 in this run (1 of 4 new flags right: 1 of 7 AG News flips, 0 of 9 SST-2; "
-                          "the 2,000-row harness run: 6 of 8, 0.750); label_noise (issue 11) was being rewritten "
-                          "at the same time", strict=False)
 def test_label_flips_are_precise_where_flagged(small_run) -> None:
     """Real SST-2 and AG News rows: precision >= 0.8 wherever the signal flags (n/a when it abstains)."""
     precision = small_run.target("label_flip")[1]
     assert precision != precision or precision >= 0.8
 
 
-@pytest.mark.xfail(reason="measured 0.062 (1 of 16 flips: 0 of 9 SST-2, 1 of 7 AG News) in this run; the 2,000-row "
-                          "harness run finds 6 of 40 (0.150, docs/benchmarks.md, Corruption harness)", strict=False)
+@pytest.mark.xfail(reason="label_noise abstains on this run's small groups (fewer than 50 rows a class); on "
+                          "2,000 real rows with 10 % flips (benchmarks/bench_label_noise.py) it finds AG News flips "
+                          "at recall 0.37-0.39, precision 0.85-0.87, and abstains on SST-2: docs/benchmarks.md, "
+                          "Label noise", strict=False)
 def test_label_flips_meet_the_recall_target(small_run) -> None:
     assert small_run.target("label_flip")[0] >= 0.8

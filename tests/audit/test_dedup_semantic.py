@@ -67,3 +67,30 @@ def test_component_representatives() -> None:
     chain = component_representatives(6, np.array([5, 4, 3]), np.array([4, 3, 2]), np.arange(6))
     assert chain.tolist() == [0, 1, 2, 2, 2, 2]
     assert component_representatives(0, np.array([]), np.array([]), np.array([])).tolist() == []
+
+
+def test_pairs_must_share_text_as_well_as_a_direction() -> None:
+    """The bundled static model puts unrelated Russian passages at cosine 0.96+: a pair is a duplicate only
+    when its texts also share character 3-grams. A near copy still is."""
+    import sys
+    from pathlib import Path
+
+    from ift_data.embed.knn import knn_provider
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from corruption_harness import FOREIGN
+
+    russian = FOREIGN["ru"][:5]
+    rows = [{"instruction": "Tell me something interesting.", "input": "", "response": text} for text in russian]
+    rows += [{"instruction": "Write a short poem about the sea.", "input": "",
+              "response": "The sea is wide and deep and blue, it sings of storms and starlight too."},
+             {"instruction": "Write a short poem about the sea!", "input": "",
+              "response": "The sea is wide and deep and blue; it sings of storms and of starlight too."},
+             {"instruction": "Name three primary colours.", "input": "", "response": "Red, yellow and blue."}]
+    table = pl.DataFrame(rows).with_row_index("row_id").with_columns(pl.col("row_id").cast(pl.Int64))
+    knn = knn_provider(table, {"model": "static", "device": "cpu", "cache_dir": False, "progress": False, "k": 5})
+    assert knn() is not None and np.nanmax(knn().similarities[:5]) > 0.95  # the collapse this guards against
+    result = SemanticDedupSignal().compute(table, AuditContext(rules={}, knn=knn))
+    flags = np.asarray(result.flags["flag_semantic_duplicate"]).tolist()
+    assert flags == [False] * 5 + [False, True, False]
+    assert result.summary["pairs_without_shared_text"] > 0 and result.summary["min_char_jaccard"] == 0.25

@@ -4,7 +4,13 @@ Edges are the kNN graph's neighbour pairs with cosine >= ``dedup_semantic.thresh
 0.95); union-find joins them into clusters (so a cluster can be larger than k + 1). The
 representative of a cluster is its lowest ``row_id``; every other member is flagged.
 
-Rules (``dedup_semantic:``): ``threshold`` (0.95, cosine similarity).
+Each edge must also share at least ``min_char_jaccard`` of its two texts' character 3-grams (lower-cased,
+spaces collapsed): an embedding model maps every text of a language it does not know to nearly one point
+(the bundled static model puts unrelated Russian passages at cosine 0.96-0.99), while real near copies,
+reorders and paraphrases share most of their 3-grams (0.47 and up on the planted pairs of
+``benchmarks/bench_embedder.py``; unrelated passages in one language: 0.17 at most).
+
+Rules (``dedup_semantic:``): ``threshold`` (0.95, cosine similarity), ``min_char_jaccard`` (0.25).
 Columns: ``dedup_semantic_cluster`` (cluster id = representative's row_id, null for singletons),
 ``dedup_semantic_representative`` (row_id kept for the cluster, null for singletons),
 ``dedup_semantic_nearest_row`` / ``dedup_semantic_nearest_similarity`` (closest neighbour's row_id
@@ -20,6 +26,28 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.components import component_representatives
+from ift_data.embed.knn import row_texts
+
+
+def char_grams(text: str, n: int = 3) -> frozenset[str]:
+    """Character n-grams of the lower-cased text with runs of whitespace collapsed."""
+    text = " ".join(text.lower().split())
+    return frozenset(text[i:i + n] for i in range(max(1, len(text) - n + 1)))
+
+
+def lexical_confirmation(texts: list[str], left: np.ndarray, right: np.ndarray, min_jaccard: float) -> np.ndarray:
+    """For each edge (left[i], right[i]): do its two texts share at least ``min_jaccard`` of their
+    character 3-grams? Each text's 3-grams are computed once, only for texts on an edge."""
+    grams: dict[int, frozenset[str]] = {}
+    out = np.ones(len(left), dtype=bool)
+    if min_jaccard <= 0:
+        return out
+    for k, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        x = grams.get(a) or grams.setdefault(a, char_grams(texts[a]))
+        y = grams.get(b) or grams.setdefault(b, char_grams(texts[b]))
+        union = len(x | y)
+        out[k] = union == 0 or len(x & y) / union >= min_jaccard
+    return out
 
 
 class SemanticDedupSignal:
@@ -34,6 +62,14 @@ class SemanticDedupSignal:
         n = table.height
         row_ids = table.get_column("row_id").to_numpy().astype(np.int64)
         rows, cols = np.nonzero(graph.valid & (np.nan_to_num(graph.similarities, nan=-2.0) >= threshold))
+        min_jaccard = float(ctx.rule(self.name, "min_char_jaccard", 0.25))
+        fields = tuple(f for f in graph.info.get("fields", ("instruction", "input", "response")) if f in table.columns)
+        if fields:
+            shares_text = lexical_confirmation(row_texts(table, fields), rows, graph.indices[rows, cols], min_jaccard)
+        else:  # a table without its texts (vectors given directly): nothing to confirm against
+            shares_text = np.ones(len(rows), dtype=bool)
+        unconfirmed = int((~shares_text).sum())
+        rows, cols = rows[shares_text], cols[shares_text]
         roots = component_representatives(n, rows, graph.indices[rows, cols], row_ids)
         sizes = np.bincount(roots, minlength=n)
         in_cluster = sizes[roots] > 1
@@ -55,6 +91,8 @@ class SemanticDedupSignal:
             flags={"flag_semantic_duplicate": flagged},
             summary={
                 "threshold": threshold,
+                "min_char_jaccard": min_jaccard,
+                "pairs_without_shared_text": unconfirmed,
                 "clusters": int(len(cluster_sizes)),
                 "rows_in_clusters": int(cluster_sizes.sum()),
                 "duplicates_flagged": int(flagged.sum()),
