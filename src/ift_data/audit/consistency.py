@@ -26,6 +26,10 @@ from ift_data.audit.minhash import near_duplicate_clusters
 from ift_data.audit.text import EDGE_PUNCTUATION, UNSPACED_CLASS_RS, normalize_expr, unit_count_expr
 from ift_data.errors import UserError
 
+# Answer keys are built this many rows at a time: the unit lists of a whole column held the audit's peak
+# memory (1.9 GB at 300k rows) before.
+_BATCH_ROWS = 65_536
+_HASH_SEED = 0x1F2E3D4C
 # A word, one character of an unspaced script, or a symbol that is not sentence punctuation.
 _PUNCTUATION_RS = "".join(f"\\x{{{ord(c):x}}}" for c in EDGE_PUNCTUATION)
 _ANSWER_UNIT_RS = f"[{UNSPACED_CLASS_RS}]|[^\\W{UNSPACED_CLASS_RS}]+|[^\\w\\s{_PUNCTUATION_RS}]"
@@ -36,6 +40,35 @@ def answer_key(expr: pl.Expr) -> pl.Expr:
     An answer of nothing but punctuation keys on its normalized text ("?" and "!" differ)."""
     units = expr.fill_null("").str.to_lowercase().str.extract_all(_ANSWER_UNIT_RS)
     return pl.when(units.list.len() > 0).then(units.list.sort().list.join("\x1f")).otherwise(normalize_expr(expr))
+
+
+def answer_ids(responses: pl.Series, roots: np.ndarray, batch_rows: int = _BATCH_ROWS) -> np.ndarray:
+    """An int64 id per row such that two rows of the same root (prompt group) have the same id exactly when
+    their ``answer_key`` is the same. Keys are built ``batch_rows`` at a time and kept only as 64-bit
+    hashes; rows whose (root, hash) is shared get their keys built again and compared as strings, so a
+    hash collision never merges two different answers. Memory: O(rows) integers, not the keys' units."""
+    n = len(responses)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    hashes = _key_hashes(responses, batch_rows)
+    ids = np.arange(n, dtype=np.int64)  # a row alone with its hash in its group: an answer of its own
+    shared = np.flatnonzero(pl.DataFrame({"root": roots, "hash": hashes})
+                            .select(pl.len().over("root", "hash") > 1).to_series().to_numpy())
+    if len(shared):  # same hash in one group: same id only for the same key (exactly)
+        keys = pl.concat([_key_frame(responses.gather(shared[start:start + batch_rows]))
+                          for start in range(0, len(shared), batch_rows)])
+        ids[shared] = n + keys.rank("dense").to_numpy().astype(np.int64)
+    return ids
+
+
+def _key_hashes(responses: pl.Series, batch_rows: int) -> np.ndarray:
+    """64-bit hashes of the answer keys, built ``batch_rows`` rows at a time."""
+    return np.concatenate([_key_frame(responses.slice(start, batch_rows)).hash(seed=_HASH_SEED).to_numpy()
+                           for start in range(0, len(responses), batch_rows)])
+
+
+def _key_frame(responses: pl.Series) -> pl.Series:
+    return pl.select(answer_key(pl.lit(responses))).to_series()
 
 
 class ConsistencySignal:
@@ -62,8 +95,7 @@ class ConsistencySignal:
             left.append(np.flatnonzero(linked))
             right.append(near.representative[linked])
         roots = component_representatives(n, np.concatenate(left), np.concatenate(right), np.arange(n))
-        keys = table.select(answer_key(pl.col("response"))).to_series()
-        frame = pl.DataFrame({"root": roots, "response": keys,
+        frame = pl.DataFrame({"root": roots, "response": answer_ids(table["response"], roots),
                               "units": table.select(unit_count_expr(pl.col("response"))).to_series()})
         stats = frame.group_by("root").agg(pl.len().alias("size"), pl.col("response").n_unique().alias("distinct"),
                                            pl.col("units").max().alias("max_units"))
@@ -71,7 +103,7 @@ class ConsistencySignal:
         short = frame["max_units"] <= ctx.rule("consistency", "max_response_units", 20)
         grouped, differ = frame["size"] > 1, frame["distinct"] > 1
         candidate = (grouped & differ & short).to_numpy()
-        conflict = pl.Series(_not_duplicates(table, roots, frame["response"].to_list(), candidate, groups, ctx))
+        conflict = pl.Series(_not_duplicates(table, roots, frame["response"].to_numpy(), candidate, groups, ctx))
         row_ids = table["row_id"].to_numpy()
         group = pl.select(pl.when(pl.Series(grouped.to_numpy())).then(pl.Series(row_ids[roots] if n else row_ids))
                           .otherwise(None).alias("g"))["g"]
@@ -87,7 +119,7 @@ class ConsistencySignal:
                             flags={"flag_conflict": conflict}, summary=summary)
 
 
-def _not_duplicates(table: pl.DataFrame, roots: np.ndarray, responses: list[str | None], candidate: np.ndarray,
+def _not_duplicates(table: pl.DataFrame, roots: np.ndarray, responses: np.ndarray, candidate: np.ndarray,
                     groups: pl.DataFrame, ctx: AuditContext) -> np.ndarray:
     """Of the candidate rows (a prompt group with differing short answers), those with an answer that differs
     from one of a row outside their own duplicate cluster (exact, MinHash or semantic): a duplicate pair
