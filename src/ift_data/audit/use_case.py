@@ -109,6 +109,13 @@ _EXPLAIN = _words(r"^(please )?(explain|describe|define|compare|contrast|summari
 
 def tag(instruction: str, has_input: bool, response: str = "", turns: int = 1) -> str:
     """The use case of one row (see the module docstring for the rules)."""
+    by_wording = tag_by_wording(instruction, has_input, turns)
+    return _by_answer_shape(response) if by_wording is None else by_wording
+
+
+def tag_by_wording(instruction: str, has_input: bool, turns: int = 1) -> str | None:
+    """The use case as far as the instruction, the input's presence and the turns tell it; ``None`` when
+    only the response's shape can (rule 8: an input, and no wording rule matched)."""
     text = " ".join(instruction.split())
     if turns > 1:
         return "chat"
@@ -129,7 +136,7 @@ def tag(instruction: str, has_input: bool, response: str = "", turns: int = 1) -
     if _GENERATE.search(text):
         return "generation"
     if has_input:
-        return _by_answer_shape(response)
+        return None
     if _is_question(text):
         return "open_qa"
     return "other"
@@ -154,23 +161,42 @@ def _is_question(text: str) -> bool:
     return bool(_QUESTION_START.search(text) or text.rstrip().endswith("?") or _EXPLAIN.search(text))
 
 
+# The characters Python's ``str.strip()`` removes (``str.isspace``; tests/audit/test_use_case_column.py checks
+# the list against Python's): ``tag``'s ``has_input`` is ``bool(input.strip())``, an input with any other.
+PYTHON_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                 "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_INPUT_RS = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in PYTHON_SPACES) + "]"
+
+
+def tag_column(table: pl.DataFrame) -> pl.Series:
+    """``tag`` of every row of an audit table, each distinct (instruction, input present, multi-turn) tagged
+    once by its wording; only rows that rule 8 leaves to the answer's shape read their response."""
+    turns = pl.col("turns").fill_null(1) if "turns" in table.columns else pl.lit(1)
+    keys = table.select(pl.col("instruction").fill_null(""),
+                        pl.col("input").fill_null("").str.contains(_INPUT_RS).alias("has_input"),
+                        (turns > 1).alias("multi_turn"))
+    distinct = keys.unique(maintain_order=True)
+    by_wording = [tag_by_wording(text, has_input, 2 if multi else 1) for text, has_input, multi in distinct.iter_rows()]
+    tags = keys.join(distinct.with_columns(pl.Series("use_case", by_wording, dtype=pl.Utf8)),
+                     on=["instruction", "has_input", "multi_turn"], how="left", maintain_order="left")["use_case"]
+    by_shape = tags.is_null().arg_true()
+    if len(by_shape):
+        responses = table.get_column("response").fill_null("").gather(by_shape)
+        tags = tags.scatter(by_shape, pl.Series([_by_answer_shape(r) for r in responses.to_list()], dtype=pl.Utf8))
+    return tags.alias("use_case")
+
+
 class UseCaseSignal:
     name: ClassVar[str] = "use_case"
     needs_embeddings: ClassVar[bool] = False
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
-        instructions = table.get_column("instruction").fill_null("").to_list()
-        inputs = table.get_column("input").fill_null("").to_list()
-        responses = table.get_column("response").fill_null("").to_list()
-        turns = (table.get_column("turns").fill_null(1).to_list() if "turns" in table.columns
-                 else [1] * table.height)
-        tags = [tag(ins, bool(inp.strip()), resp, int(t))
-                for ins, inp, resp, t in zip(instructions, inputs, responses, turns, strict=True)]
+        tags = tag_column(table)
         counts = {name: 0 for name in USE_CASES}
-        for name in tags:
-            counts[name] += 1
+        for name, count in tags.value_counts().iter_rows():
+            counts[name] += count
         total = max(table.height, 1)
-        return SignalResult(columns={"use_case": pl.Series(tags, dtype=pl.Utf8)},
+        return SignalResult(columns={"use_case": tags},
                             summary={"method": "rules (instruction wording and form, input present, turns)",
                                      "distribution": counts,
                                      "shares": {k: round(v / total, 4) for k, v in counts.items()}})

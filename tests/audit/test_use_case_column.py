@@ -1,0 +1,58 @@
+"""use_case's column (issue 12: tagged once per distinct instruction, responses read only for rule 8) is
+exactly ``tag`` applied row by row, including what counts as an input (Python's ``str.strip``)."""
+
+from __future__ import annotations
+
+import sys
+
+import polars as pl
+
+from ift_data.audit.use_case import PYTHON_SPACES, tag, tag_column
+
+WHITESPACE_INPUTS = ["", " ", "\t\n", "\x1c\x1f", "\u3000", "\u00a0\u2028", "\x85"]
+ROWS = [
+    ("Summarize the text.", "A long article about rivers.", "Rivers flow.", 1),
+    ("What does it say?", "Apples, pears, plums and figs.", "apples, pears, plums", 1),
+    ("What does it say?", "Apples, pears, plums and figs.", "It lists fruit.", 1),
+    ("What does it say?", "Apples, pears, plums and figs.", "One. Two. Three. " + "word " * 40, 1),
+    ("What does it say?", "", "It says nothing.", 1),
+    ("Write a poem about the sea.", "", "Waves.", 1),
+    ("And then?", "", "Then it rained.", 3),
+    ("And then?", "", "Then it rained.", 1),
+    ("  List   some  ways to relax. ", "", "Breathe.", 1),
+    ("List some ways to relax.", "", "Breathe.", 1),
+    ("Which is it?", "\u2003x", "- a\n- b", 1),
+    *[("Which is it?", ws, "- a\n- b", 1) for ws in WHITESPACE_INPUTS],
+    *[("Tell me about it.", ws + "x", "Short.", 1) for ws in WHITESPACE_INPUTS],
+]
+
+
+def _table(rows: list[tuple[str, str, str, int]], with_turns: bool = True) -> pl.DataFrame:
+    columns: dict[str, list[object]] = {"instruction": [r[0] for r in rows], "input": [r[1] for r in rows],
+                                        "response": [r[2] for r in rows]}
+    if with_turns:
+        columns["turns"] = [r[3] for r in rows]
+    return pl.DataFrame(columns)
+
+
+def test_column_is_tag_row_by_row() -> None:
+    expected = [tag(ins, bool(inp.strip()), resp, turns) for ins, inp, resp, turns in ROWS]
+    assert tag_column(_table(ROWS)).to_list() == expected
+    assert {"extraction", "summarization", "closed_qa", "chat", "generation", "brainstorming"} <= set(expected)
+
+
+def test_whitespace_only_inputs_are_no_input() -> None:
+    rows = [("Which is it?", ws, "- a\n- b", 1) for ws in WHITESPACE_INPUTS]
+    assert len(set(tag_column(_table(rows)).to_list())) == 1  # none of them counts as an input
+    assert tag_column(_table(rows)).to_list() == [tag("Which is it?", False, "- a\n- b")] * len(rows)
+
+
+def test_without_turns_column_and_empty_table() -> None:
+    assert tag_column(_table(ROWS, with_turns=False)).to_list() == [
+        tag(ins, bool(inp.strip()), resp) for ins, inp, resp, _ in ROWS]
+    empty = tag_column(_table([]))
+    assert empty.len() == 0 and empty.dtype == pl.Utf8
+
+
+def test_python_spaces_are_what_str_strip_removes() -> None:
+    assert set(PYTHON_SPACES) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
