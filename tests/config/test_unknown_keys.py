@@ -125,7 +125,7 @@ def test_label_noise_typo_is_refused_listing_its_settings(tmp_path: Path) -> Non
     ("labelnoise: {k: 1}\n", 1, "labelnoise", "valid keys: clean, "),
     ("outliers:\n  distance_factor: 2\n  min_distanse: 0.1\n", 3, "outliers.min_distanse", "min_distance"),
     ("diversity: {cluster: 5}\n", 1, "diversity.cluster", "clusters, kmeans_iterations, top_pairs"),
-    ("dedup_semantic: {treshold: 0.9}\n", 1, "dedup_semantic.treshold", "valid keys: threshold"),
+    ("dedup_semantic: {treshold: 0.9}\n", 1, "dedup_semantic.treshold", "valid keys: min_char_jaccard, threshold"),
     ("dedup_exact: {anything: 1}\n", 1, "dedup_exact.anything", "valid keys: (none)"),
     ("difficulty:\n  weights: {lenght: 0.5}\n", 2, "difficulty.weights.lenght", "length, readability"),
     ("label_noise: {graph: 3}\n", 1, "label_noise.graph", "must be a string"),
