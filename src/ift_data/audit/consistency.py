@@ -76,9 +76,10 @@ class ConsistencySignal:
     needs_embeddings: ClassVar[bool] = False
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
-        groups = ctx.cache.get("dedup_exact")
+        groups = ctx.cache.pop("dedup_exact", None)  # its normalized texts are held no longer (the last reader)
         if groups is None:
             groups = exact_groups(table)
+        groups = groups.select("dedup_exact_prompt_group", "dedup_exact_cluster")
         n = table.height
         exact_rep = groups["dedup_exact_prompt_group"].to_numpy() - table["row_id"][0] if n else np.zeros(0, np.int64)
         left, right = [np.arange(n)], [exact_rep.astype(np.int64)]
