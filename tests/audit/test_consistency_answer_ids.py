@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from ift_data.audit import consistency
-from ift_data.audit.consistency import answer_ids, answer_key
+from ift_data.audit.consistency import answer_ids, answer_key, differs_outside_cluster
 
 RESPONSES = ["Red, blue and yellow.", "red, yellow and blue", "Green.", "green", "<", ">", "?", "!", "",
              "Paris", "paris!", "Lyon", "红色", "红色。", "蓝色"]
@@ -52,3 +52,30 @@ def test_rows_of_different_groups_are_never_compared() -> None:
     ids = answer_ids(pl.Series(RESPONSES), roots)
     assert len(np.unique(ids)) == len(RESPONSES)
     assert answer_ids(pl.Series([], dtype=pl.Utf8), np.zeros(0, np.int64)).shape == (0,)
+
+
+def _pairwise(group: np.ndarray, answer: np.ndarray, cluster: np.ndarray) -> list[bool]:
+    n = len(group)
+    return [any(group[j] == group[i] and answer[j] != answer[i] and cluster[j] != cluster[i] for j in range(n))
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_differs_outside_cluster_is_the_pairwise_rule(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 300
+    group, answer, cluster = (rng.integers(0, k, n) for k in (120, 3, 3))
+    got = differs_outside_cluster(group, answer, cluster)
+    assert got.tolist() == _pairwise(group, answer, cluster)
+    assert 0 < got.sum() < n  # both outcomes occur
+
+
+def test_differs_outside_cluster_small_cases() -> None:
+    # one group: rows 0 and 1 are one cluster with different answers (a duplicate, not a conflict);
+    # row 2 answers like row 0 but is outside their cluster; row 3 answers otherwise, outside: a conflict.
+    group = np.array([0, 0, 0, 0, 5])
+    answer = np.array([1, 2, 1, 3, 9])
+    cluster = np.array([7, 7, 8, 9, 5])
+    assert differs_outside_cluster(group, answer, cluster).tolist() == [True, True, True, True, False]
+    assert differs_outside_cluster(group[:2], answer[:2], cluster[:2]).tolist() == [False, False]
+    assert differs_outside_cluster(*(np.zeros(0, np.int64),) * 3).shape == (0,)

@@ -152,11 +152,18 @@ def _not_duplicates(table: pl.DataFrame, roots: np.ndarray, responses: np.ndarra
         right.append(graph.indices[rows, cols])
     dup = component_representatives(n, np.concatenate(left), np.concatenate(right), np.arange(n))
     out = np.zeros(n, dtype=bool)
-    by_group: dict[int, list[int]] = {}
-    for pos in cand.tolist():
-        by_group.setdefault(int(roots[pos]), []).append(pos)
-    for members in by_group.values():
-        for i in members:
-            out[i] = any(responses[j] != responses[i] and dup[j] != dup[i] for j in members)
+    out[cand] = differs_outside_cluster(roots[cand], responses[cand], dup[cand])
     return out
 
+
+def differs_outside_cluster(group: np.ndarray, answer: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    """Per row: does a row of its group have another answer *and* another duplicate cluster? Counted, not
+    compared pairwise: group members minus those sharing the answer, minus those sharing the cluster, plus
+    those sharing both (inclusion-exclusion), so a group of thousands of rows costs O(rows)."""
+    if not len(group):
+        return np.zeros(0, dtype=bool)
+    frame = pl.DataFrame({"g": group, "a": answer, "c": cluster})
+    counts = frame.select(pl.len().over("g").alias("all"), pl.len().over("g", "a").alias("answer"),
+                          pl.len().over("g", "c").alias("cluster"), pl.len().over("g", "a", "c").alias("both"))
+    other = counts["all"] - counts["answer"] - counts["cluster"] + counts["both"]
+    return (other > 0).to_numpy()
