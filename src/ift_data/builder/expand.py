@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -79,38 +80,59 @@ class DatasetExpander:
         """The (row, template) pairs of one pass over the rows; later epochs use other templates.
         With ``inverted_share``, each template draw first picks the variant (inverted with that
         probability; round-robin spreads the inverted rows evenly, exact to one row), then a template of it."""
+        return list(self.iter_assignments(epoch))
+
+    def assignment_arrays(self, epoch: int = 0) -> tuple[array[int], array[int]]:
+        """``assignments(epoch)`` as two arrays (row indices, template indices): 12 bytes a pair, not ~100."""
+        rows, templates = array("q"), array("i")
+        for row, template in self.iter_assignments(epoch):
+            rows.append(row)
+            templates.append(template)
+        return rows, templates
+
+    def pool_size(self) -> int:
+        """How many pairs one pass holds (``len(assignments(0))``, without drawing them)."""
+        mode, n = self.expansion.assignment, len(self.rows)
+        if mode == "all":
+            return n * len(self.templates)
+        if mode in ("round-robin", "random"):
+            return n
+        return n * min(self.expansion.k, len(self.templates))
+
+    def iter_assignments(self, epoch: int = 0) -> Iterator[Assignment]:
+        """The pairs of ``assignments(epoch)``, one at a time."""
         count, mode = len(self.templates), self.expansion.assignment
         if mode == "all":
-            return [(i, t) for i in range(len(self.rows)) for t in range(count)]
+            return ((i, t) for i in range(len(self.rows)) for t in range(count))
         if self._share is not None:
             return self._shared_assignments(epoch, self._share)
         if mode == "round-robin":
-            return [(i, (i + self._offset + epoch) % count) for i in range(len(self.rows))]
+            return ((i, (i + self._offset + epoch) % count) for i in range(len(self.rows)))
         if mode == "random":
-            return [(i, rng_for(self.seed, self.dataset, i, "template", epoch).randrange(count))
-                    for i in range(len(self.rows))]
+            return ((i, rng_for(self.seed, self.dataset, i, "template", epoch).randrange(count))
+                    for i in range(len(self.rows)))
         k = min(self.expansion.k, count)
-        return [(i, t) for i in range(len(self.rows))
-                for t in sorted(rng_for(self.seed, self.dataset, i, "templates", epoch).sample(range(count), k))]
+        return ((i, t) for i in range(len(self.rows))
+                for t in sorted(rng_for(self.seed, self.dataset, i, "templates", epoch).sample(range(count), k)))
 
-    def _shared_assignments(self, epoch: int, share: Fraction) -> list[Assignment]:
+    def _shared_assignments(self, epoch: int, share: Fraction) -> Iterator[Assignment]:
         forward, inverted = self._groups
-        mode, out = self.expansion.assignment, []
+        mode = self.expansion.assignment
         if mode == "round-robin":
             used, p, q = [0, 0], share.numerator, share.denominator
             for i in range(len(self.rows)):
                 at = i + self._offset + epoch  # the evenly spaced inverted rows move by one each pass
                 kind = (at + 1) * p // q - at * p // q  # 1 on exactly p of every q consecutive rows
                 group = (forward, inverted)[kind]
-                out.append((i, group[(used[kind] + self._offset + epoch) % len(group)]))
+                yield i, group[(used[kind] + self._offset + epoch) % len(group)]
                 used[kind] += 1
-            return out
+            return
         if mode == "random":
             for i in range(len(self.rows)):
                 rng = rng_for(self.seed, self.dataset, i, "template", epoch)
                 group = inverted if rng.random() < share else forward
-                out.append((i, group[rng.randrange(len(group))]))
-            return out
+                yield i, group[rng.randrange(len(group))]
+            return
         k = min(self.expansion.k, len(self.templates))
         for i in range(len(self.rows)):
             rng = rng_for(self.seed, self.dataset, i, "templates", epoch)
@@ -121,8 +143,7 @@ class DatasetExpander:
                 if not left[kind]:
                     kind = 1 - kind  # this variant is used up for the row: take the other
                 picked.append(left[kind].pop(rng.randrange(len(left[kind]))))
-            out.extend((i, t) for t in sorted(picked))
-        return out
+            yield from ((i, t) for t in sorted(picked))
 
     # -- rendering ----------------------------------------------------------------------------------
     def _context(self, row: TaskRow, template_index: int, rng: Any) -> dict[str, Any]:
@@ -178,14 +199,18 @@ class DatasetExpander:
         template = self.templates[template_index]
         messages = self._messages(rendered, exemplars)
         row = self.rows[row_index]
-        suffix = f":e{epoch}" if epoch else ""
         return Example(
-            id=f"{self.dataset}:{row_index}:{template.id}{suffix}",
+            id=self.example_id(row_index, template_index, epoch),
             source=Provenance(dataset=self.dataset, task=template.family, template=template.id,
                               variant=template.variant, shots=len(exemplars), row=row.location,
                               split=self.split),
             messages=messages,
         )
+
+    def example_id(self, row_index: int, template_index: int, epoch: int = 0) -> str:
+        """The id of the example of one assignment (known without rendering it)."""
+        suffix = f":e{epoch}" if epoch else ""
+        return f"{self.dataset}:{row_index}:{self.templates[template_index].id}{suffix}"
 
     # -- few-shot -----------------------------------------------------------------------------------
     def _row_key(self, index: int) -> tuple[Any, ...]:

@@ -23,23 +23,24 @@ def build_manifest(recipe: Recipe, outcomes: dict[str, DatasetOutcome], ledgers:
     among them with ``purpose: eval``, and the recipe, task specs,
     labels files and template packs with the sha256 of the bytes as they were read), where every row
     went (merged from the stage counters of each dataset's ledger), what came out."""
-    selected = sum(len(o.examples) for o in outcomes.values())
+    selected = sum(o.count for o in outcomes.values())
     datasets: dict[str, Any] = {}
     for name, o in outcomes.items():
-        templates = Counter(ex.source.template for ex in o.examples)
+        templates, variants = (o.picks.template_counts(o.expander), o.picks.variant_counts(o.expander)
+                               ) if o.expander is not None else (Counter[str](), Counter[str]())
+        few = o.picks.few_shot()
         datasets[name] = {
             "task": o.loaded.entry.task.name, "family": o.loaded.entry.task.family,
             "cluster": o.loaded.entry.task.cluster, "split": o.loaded.split, "hard_cap": o.loaded.entry.hard_cap,
             **ledgers[name].accounting(),
-            "pool_examples": o.pool, "examples": len(o.examples), "examples_requested": o.requested,
+            "pool_examples": o.pool, "examples": o.count, "examples_requested": o.requested,
             "render_skipped": o.render_failed, "render_skipped_by_reason": dict(sorted(o.failed_by_kind.items())),
             "passes": o.epochs,
             "requested_rate": round(o.requested_rate, 6),
-            "realized_rate": round(len(o.examples) / selected, 6) if selected else 0.0,
+            "realized_rate": round(o.count / selected, 6) if selected else 0.0,
             "templates": dict(sorted(templates.items())),
-            "variants": dict(sorted(Counter(ex.source.variant for ex in o.examples).items())),
-            "shots": {"zero": sum(1 for ex in o.examples if not ex.source.shots),
-                      "few": sum(1 for ex in o.examples if ex.source.shots)},
+            "variants": dict(sorted(variants.items())),
+            "shots": {"zero": o.count - few, "few": few},
             "lint_errors": o.lint_errors,
             "source": o.loaded.source_info,
         }
@@ -88,7 +89,7 @@ def _eval_record(outcome: DatasetOutcome | None, ledger: Ledger | None, outputs:
     if outcome is None or ledger is None:
         return {}
     dropped = sum(r["dataset"] == outcome.name for r in outputs.get("eval", {}).get("rejects", []))
-    return {"eval_split": ledger.split, **ledger.accounting(), "eval_examples": len(outcome.examples) - dropped,
+    return {"eval_split": ledger.split, **ledger.accounting(), "eval_examples": outcome.count - dropped,
             "render_skipped": outcome.render_failed,
             "render_skipped_by_reason": dict(sorted(outcome.failed_by_kind.items())), "lint_errors": outcome.lint_errors}
 

@@ -3,6 +3,7 @@ per-dataset ``Ledger`` whose stage counters make the manifest's accounting."""
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from ift_data.builder.expand import DatasetExpander
 from ift_data.builder.manifest import build_manifest
 from ift_data.builder.outcome import DatasetOutcome, render_all, select
 from ift_data.builder.outdir import check_out_dir, discard, fresh_dir, swap_in
+from ift_data.builder.picks import Selection, shuffled
 from ift_data.builder.plan import plan_counts
 from ift_data.builder.recipe import Collection, DatasetEntry, ExpansionSpec, OutputSpec, Recipe, load_recipe
 from ift_data.builder.seeds import rng_for
@@ -27,7 +29,7 @@ from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.io.run_lock import run_lock
 from ift_data.report.progress import step_progress
 from ift_data.resources import bundled
-from ift_data.schema import Example, Reject
+from ift_data.schema import Reject
 from ift_data.templates.pack import TemplatePack, check_unique_ids, load_packs
 from ift_data.templates.render import Renderer
 
@@ -110,12 +112,11 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
 
     work = fresh_dir(out_dir)
     try:
-        sections, inputs = _export(recipe, export_options, outcomes, [ex for o in evals.values() for ex in o.examples],
-                                   work)
+        sections, inputs = _export(recipe, export_options, outcomes, evals, work)
         _print_export_warnings(sections, console)
-        written, dropped = _export_fates(sections, inputs)
-        ledgers = {name: o.settle(written, dropped, list_unsampled) for name, o in outcomes.items()}
-        eval_ledgers = {name: o.settle(written, dropped) for name, o in evals.items()}
+        dropped = _export_fates(sections, inputs)
+        ledgers = {name: o.settle(dropped, list_unsampled) for name, o in outcomes.items()}
+        eval_ledgers = {name: o.settle(dropped) for name, o in evals.items()}
         rejects = [r for ledger in [*ledgers.values(), *eval_ledgers.values()] for r in ledger.rejects]
         write_jsonl(work / "rejects.jsonl", (r.to_json() for r in rejects))
         manifest = build_manifest(recipe, outcomes, ledgers, total, held_info, evals, eval_ledgers, sections, packs)
@@ -142,7 +143,7 @@ def _prepare(recipe: Recipe, entry: DatasetEntry, split: str, packs: dict[str, T
     issues = check_lint(loaded.entry, pack, loaded.rows, expansion.variants, checks.allow_lint_errors)
     expander = DatasetExpander(entry.name, split, loaded.rows, pack, loaded.label_names, expansion,
                                recipe.few_shot, recipe.seed, renderer)
-    outcome = DatasetOutcome(loaded, pool=len(expander.assignments(0)), lint_errors=[i.format() for i in issues])
+    outcome = DatasetOutcome(loaded, pool=expander.pool_size(), lint_errors=[i.format() for i in issues])
     return outcome, expander
 
 
@@ -156,7 +157,7 @@ def _warn_share_unmet(entry: DatasetEntry, expander: DatasetExpander, console: C
 
 
 def _check_rendered(outcome: DatasetOutcome, checks: BuildChecks) -> None:
-    if not outcome.examples and outcome.failures:
+    if not outcome.count and outcome.failures:
         check_not_all_rejected(outcome.name, len(outcome.loaded.rows), outcome.render_rejects(),
                                checks.allow_empty_datasets)
 
@@ -195,25 +196,40 @@ def _held_out_eval(recipe: Recipe, held: list[DatasetEntry], packs: dict[str, Te
     return evals, info
 
 
-def _export_fates(sections: dict[str, Any], inputs: dict[str, list[Example]]) -> tuple[set[str], dict[str, Reject]]:
-    """(ids of the examples written in some section, the export reject of each example dropped)."""
+def _export_fates(sections: dict[str, Any], inputs: dict[str, Selection]) -> dict[str, Reject]:
+    """The export reject of each example written in no section (the first section's reason)."""
+    rejected = {name: {r["id"]: r for r in sections[name].get("rejects", [])} for name in inputs}
+    candidates = {i for section in rejected.values() for i in section}
+    if not candidates:
+        return {}
     written: set[str] = set()
     dropped: dict[str, Reject] = {}
     for name, examples in inputs.items():
-        rejected = {r["id"]: r for r in sections[name].get("rejects", [])}
-        for example in examples:
-            r = rejected.get(example.id)
+        for example_id in examples.ids():
+            if example_id not in candidates:
+                continue
+            r = rejected[name].get(example_id)
             if r is None:
-                written.add(example.id)
+                written.add(example_id)
             else:
-                dropped.setdefault(example.id, Reject("", 0, r["reason"], r.get("field"), "export", r["dataset"]))
-    return written, dropped
+                dropped.setdefault(example_id, Reject("", 0, r["reason"], r.get("field"), "export", r["dataset"]))
+    return {i: r for i, r in dropped.items() if i not in written}
 
 
-def _mixed(outcomes: dict[str, DatasetOutcome], seed: int, names: set[str] | None = None) -> list[Example]:
-    examples = [ex for name, o in outcomes.items() if names is None or name in names for ex in o.examples]
-    rng_for(seed, "mixture-order").shuffle(examples)
-    return examples
+def _mixed(outcomes: dict[str, DatasetOutcome], seed: int, names: set[str] | None = None) -> array[int]:
+    """The mixture's order: the record numbers (across ``outcomes`` in order) of the named datasets,
+    shuffled as ``random.shuffle`` shuffled their examples."""
+    order: array[int] = array("q")
+    start = 0
+    for name, o in outcomes.items():
+        if names is None or name in names:
+            order.extend(range(start, start + o.count))
+        start += o.count
+    return shuffled(rng_for(seed, "mixture-order"), order)
+
+
+def _selection(outcomes: dict[str, DatasetOutcome], order: array[int] | None = None) -> Selection:
+    return Selection([o.part for o in outcomes.values() if o.expander is not None], order)
 
 
 def _export_options(spec: OutputSpec) -> ExportOptions:
@@ -233,24 +249,26 @@ def _print_export_warnings(sections: dict[str, Any], console: Console) -> None:
                       soft_wrap=True)
 
 
-def _export(recipe: Recipe, options: ExportOptions, outcomes: dict[str, DatasetOutcome], eval_examples: list[Example],
-            out_dir: Path) -> tuple[dict[str, Any], dict[str, list[Example]]]:
-    """(the manifest section of each output, the examples given to it)."""
+def _export(recipe: Recipe, options: ExportOptions, outcomes: dict[str, DatasetOutcome],
+            evals: dict[str, DatasetOutcome], out_dir: Path) -> tuple[dict[str, Any], dict[str, Selection]]:
+    """(the manifest section of each output, the examples given to it: rendered a chunk at a time as the
+    export reads them)."""
     from ift_data.export import export_examples, settle_dataset_info
 
-    inputs: dict[str, list[Example]] = {}
+    inputs: dict[str, Selection] = {}
     if recipe.schedule.mode == "dmt":
         inputs["stage1"], inputs["stage2"] = _dmt_stages(recipe, outcomes)
     else:
-        inputs["train"] = _mixed(outcomes, recipe.seed)
-    if eval_examples:
+        inputs["train"] = _selection(outcomes, _mixed(outcomes, recipe.seed))
+    eval_examples = _selection(evals)
+    if len(eval_examples):
         inputs["eval"] = eval_examples
     sections = {name: export_examples(examples, out_dir, name, options) for name, examples in inputs.items()}
     settle_dataset_info(sections, out_dir)
     return sections, inputs
 
 
-def _dmt_stages(recipe: Recipe, outcomes: dict[str, DatasetOutcome]) -> tuple[list[Example], list[Example]]:
+def _dmt_stages(recipe: Recipe, outcomes: dict[str, DatasetOutcome]) -> tuple[Selection, Selection]:
     """DMT: stage 1 = the domain data; stage 2 = the general data plus ``domain_share`` of the domain data."""
     domain = set()
     by_name = {m.name: m for m in _walk(recipe.root)}
@@ -263,10 +281,10 @@ def _dmt_stages(recipe: Recipe, outcomes: dict[str, DatasetOutcome]) -> tuple[li
     stage1 = _mixed(outcomes, recipe.seed, domain & set(outcomes))
     general = _mixed(outcomes, recipe.seed, set(outcomes) - domain)
     keep = round(len(stage1) * recipe.schedule.domain_share)
-    replay = rng_for(recipe.seed, "dmt-replay").sample(stage1, keep) if keep else []
-    stage2 = general + replay
-    rng_for(recipe.seed, "dmt-stage2").shuffle(stage2)
-    return stage1, stage2
+    replay = rng_for(recipe.seed, "dmt-replay").sample(range(len(stage1)), keep) if keep else []
+    stage2 = general + array("q", (stage1[i] for i in replay))
+    shuffled(rng_for(recipe.seed, "dmt-stage2"), stage2)
+    return _selection(outcomes, stage1), _selection(outcomes, stage2)
 
 
 def _walk(collection: Collection) -> Iterator[DatasetEntry | Collection]:
