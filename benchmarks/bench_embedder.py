@@ -35,19 +35,10 @@ import numpy as np
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "instructions" / "alpaca_random_9k.json"
 KINDS = ("edit", "reorder", "synonym", "paraphrase")
-SYNONYMS = {
-    "important": "crucial", "big": "large", "small": "little", "quick": "fast", "help": "assist",
-    "use": "utilize", "show": "demonstrate", "make": "create", "get": "obtain", "good": "great",
-    "bad": "poor", "many": "numerous", "often": "frequently", "start": "begin", "need": "require",
-    "easy": "simple", "hard": "difficult", "main": "primary", "idea": "concept", "way": "method",
-    "people": "individuals", "choose": "select", "give": "provide", "keep": "maintain", "change": "alter",
-    "problem": "issue", "result": "outcome", "also": "additionally", "very": "extremely",
-    "different": "distinct", "include": "contain", "increase": "raise", "reduce": "decrease",
-    "benefits": "advantages", "describe": "outline", "explain": "clarify", "improve": "enhance",
-    "find": "discover", "create": "generate", "write": "compose", "example": "instance", "because": "since",
-    "about": "regarding", "various": "diverse", "significant": "substantial", "happy": "glad",
-    "can": "could", "help.": "assist.", "important.": "crucial.", "which": "that", "allows": "lets",
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corruption_harness import SYNONYMS as HARNESS_SYNONYMS  # noqa: E402 - the harness's own paraphrase words
+
+SYNONYMS = {**HARNESS_SYNONYMS, "can": "could", "help.": "assist.", "which": "that", "allows": "lets"}
 REWORDINGS = (
     (re.compile(r"^(write|create|generate|compose|make)\b", re.I), "Could you please {verb} "),
     (re.compile(r"^(explain|describe)\b", re.I), "Can you {verb} "),
