@@ -24,7 +24,6 @@ from ift_data.errors import UserError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 STATIC_MODEL = "minilm-static-256"
-EMBEDDERS = ("auto", "minilm", "static")  # or the path of a local model folder
 _DEFAULT_ALIASES = {None, "", "default", "minilm", DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 _STATIC_ALIASES = {"static", STATIC_MODEL}
 
@@ -41,7 +40,8 @@ class Embedder:
 
     @property
     def name(self) -> str:
-        return self.path.name if self.path.name != "model" else DEFAULT_MODEL
+        """The bundled models' names; a local folder's own name."""
+        return DEFAULT_MODEL if self.path == resolve_model_path(None) else self.path.name
 
 
 def static_model_path() -> Path:
