@@ -11,7 +11,6 @@ The peak while a signal runs includes everything held before it (the table, earl
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 import tempfile
@@ -56,12 +55,10 @@ class Sampler:
 
 
 def _write_rows(n: int, path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("bench_audit_scale", ROOT / "benchmarks" / "bench_audit_scale.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from bench_audit_scale import make_rows  # a sibling script: this script's folder is on sys.path
+
     with path.open("w", encoding="utf-8") as fh:
-        for row in module.make_rows(n):
+        for row in make_rows(n):
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 

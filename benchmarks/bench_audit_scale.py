@@ -14,7 +14,6 @@ Each audit runs in a child process (``python -m ift_data.cli audit``); its peak 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import random
@@ -39,14 +38,11 @@ _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 
 
 def _foreign_passages() -> dict[str, list[str]]:
-    spec = importlib.util.spec_from_file_location("corruption_harness", ROOT / "benchmarks" / "corruption_harness.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["corruption_harness"] = module
-    spec.loader.exec_module(module)
+    from corruption_harness import FOREIGN  # a sibling script: this script's folder is on sys.path
+
     out = {}
     for language in INSTRUCTIONS:
-        sentences = [s for p in module.FOREIGN[language] for s in _SENTENCE.split(p) if len(s) > 8]
+        sentences = [s for p in FOREIGN[language] for s in _SENTENCE.split(p) if len(s) > 8]
         out[language] = sentences
     return out
 

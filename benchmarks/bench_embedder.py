@@ -33,10 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
+from corruption_harness import SYNONYMS as HARNESS_SYNONYMS  # a sibling script: its folder is on sys.path
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "instructions" / "alpaca_random_9k.json"
 KINDS = ("edit", "reorder", "synonym", "paraphrase")
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corruption_harness import SYNONYMS as HARNESS_SYNONYMS  # noqa: E402 - the harness's own paraphrase words
 
 SYNONYMS = {**HARNESS_SYNONYMS, "can": "could", "help.": "assist.", "which": "that", "allows": "lets"}
 REWORDINGS = (

@@ -21,7 +21,6 @@ Prints wall time per step and the ratios to local.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -35,12 +34,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 def _harness() -> Any:
-    spec = importlib.util.spec_from_file_location("corruption_harness", ROOT / "benchmarks" / "corruption_harness.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    import corruption_harness  # a sibling script: this script's folder is on sys.path
+
+    return corruption_harness
 
 
 def planted(rows: int, path: Path, seed: int = 0) -> int:

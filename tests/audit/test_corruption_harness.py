@@ -3,26 +3,13 @@ and a small end-to-end run meets the issue's precision/recall targets."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import re
-import sys
-from pathlib import Path
 
 import pytest
+from bench_modules import load_benchmark
 
-HARNESS_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "corruption_harness.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("corruption_harness", HARNESS_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-harness = _load()
+harness = load_benchmark("corruption_harness")
 
 
 def _norm(text: str) -> str:

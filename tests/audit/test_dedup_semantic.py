@@ -72,15 +72,11 @@ def test_component_representatives() -> None:
 def test_pairs_must_share_text_as_well_as_a_direction() -> None:
     """The bundled static model puts unrelated Russian passages at cosine 0.96+: a pair is a duplicate only
     when its texts also share character 3-grams. A near copy still is."""
-    import sys
-    from pathlib import Path
+    from bench_modules import load_benchmark
 
     from ift_data.embed.knn import knn_provider
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-    from corruption_harness import FOREIGN
-
-    russian = FOREIGN["ru"][:5]
+    russian = load_benchmark("corruption_harness").FOREIGN["ru"][:5]
     rows = [{"instruction": "Tell me something interesting.", "input": "", "response": text} for text in russian]
     rows += [{"instruction": "Write a short poem about the sea.", "input": "",
               "response": "The sea is wide and deep and blue, it sings of storms and starlight too."},

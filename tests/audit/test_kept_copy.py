@@ -5,15 +5,14 @@ names the row actually kept."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 from audit_tables import make_table
+from bench_modules import load_benchmark
 
 from ift_data.audit.cleaner import run_clean
 from ift_data.audit.kept_copy import keep_order, mangle_score, resolve_kept_copies
@@ -21,7 +20,6 @@ from ift_data.audit.options import AuditOptions
 from ift_data.audit.summary import SignalRun
 
 OPTS = AuditOptions(embeddings=False, progress=False)
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_kept_copy.py"
 ALPACA = Path(__file__).resolve().parents[3] / "shared" / "data" / "instructions" / "alpaca_random_9k.json"
 
 ANSWER = "The three primary colors used by painters are red, blue and yellow; mixing them gives the others."
@@ -29,11 +27,7 @@ ORIGINAL = "Name the three primary colors that painters traditionally use."
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_kept_copy", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_kept_copy")
 
 
 def _write(path: Path, rows: list[tuple[str, str]]) -> Path:

@@ -5,28 +5,16 @@ non-English (the langdetect-based signal called 3.2 % of clean Alpaca rows non-E
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import polars as pl
 import pytest
+from bench_modules import load_benchmark
 
 from ift_data.audit.language import LanguageSignal
 
-BENCH_PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_language.py"
 ROWS = 1000  # of each file: seconds on a loaded 2-core machine
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_language", BENCH_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
+bench = load_benchmark("bench_language")
 pytestmark = pytest.mark.skipif(not (bench.DATA / "alpaca_random_9k.json").is_file()
                                 or not (bench.DATA / "dolly_3k.json").is_file(), reason="../shared/data is absent")
 

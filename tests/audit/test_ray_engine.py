@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from bench_modules import load_benchmark
 from click.testing import CliRunner
 
 from ift_data.audit.minhash import candidate_pairs
@@ -27,7 +28,6 @@ from ift_data.errors import UserError
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 HAS_RAY = importlib.util.find_spec("ray") is not None and importlib.util.find_spec("ray.data") is not None
 needs_ray = pytest.mark.skipif(not HAS_RAY, reason="ray[data] not installed (pip install 'ift-data[ray]')")
-HARNESS = Path(__file__).resolve().parents[2] / "benchmarks" / "corruption_harness.py"
 
 # Rows the harness does not plant: other languages and scripts as whole rows, a row without shingles.
 EXTRA = [
@@ -44,11 +44,7 @@ EXTRA = [
 
 
 def _planted(tmp: Path) -> list[Path]:
-    spec = importlib.util.spec_from_file_location("corruption_harness", HARNESS)
-    assert spec is not None and spec.loader is not None
-    harness = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = harness
-    spec.loader.exec_module(harness)
+    harness = load_benchmark("corruption_harness")
     clean, _ = harness.load_clean(240, 60, 0, reviews_from="generated")
     corrupted = harness.plant(clean, harness.default_counts(240, 60), 0)
     first = harness.write_jsonl(corrupted.rows, tmp / "planted.jsonl")

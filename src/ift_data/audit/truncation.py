@@ -52,23 +52,22 @@ PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such
 
 _TERMINAL = ".!?。！？…‼⁉"
 _CLOSERS = "\"'”’)]}»›*_`"
-_LIST_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\))\s+\S")
-_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\))\s+")
-_BARE_MARKER = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\)|(?:Step|Day|Part)\s+\d+[.:)]?)\s*$")
+_MARKERS = r"\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\)"  # "1." "2)" "-" "•" "a)" "(iv)"
+_LIST_ITEM = re.compile(rf"^\s*(?:{_MARKERS})\s+\S")
+_MARKER = re.compile(rf"^\s*(?:{_MARKERS})\s+")
+_BARE_MARKER = re.compile(rf"^\s*(?:{_MARKERS}|(?:Step|Day|Part)\s+\d+[.:)]?)\s*$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # The sentence end first: the abbreviation look-behinds are only tried after one (the same splits, faster).
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)"
                              r"(?<!\betc\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bJr\.)(?<!\bSr\.)(?<!\bNo\.)(?<!\b[A-Z]\.)"
                              r"[\"'”’)\]]*\s+")
 _ATTRIBUTION = re.compile(r"(?:^|\s)[-–—]\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3}$")
-_CODE_LINE = re.compile(r"[;{}]\s*$|^\s*(def|class|import|from|return|if|for|while|public|private|function|var|let|"
-                        r"const|#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|elif|else|try|except|with|async)\b"
-                        r"|^\s*<\w+[^>]*>|\w+\(.*\)\s*$|^\s*[\w.]+\s*=\s*\S")
+_CODE_WORDS = (r"def|class|import|from|return|if|for|while|public|private|function|var|let|const|#include|SELECT|"
+               r"INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|elif|else|try|except|with|async")
+_CODE_LINE = re.compile(rf"[;{{}}]\s*$|^\s*({_CODE_WORDS})\b|^\s*<\w+[^>]*>|\w+\(.*\)\s*$|^\s*[\w.]+\s*=\s*\S")
 # ``_CODE_LINE`` in parts a line can be tested on cheaply (``_code_line``): the anchored alternatives, and a
 # call "f(x)" at the end of the line, only tried on a line that ends with ")".
-_CODE_LINE_ANCHORED = re.compile(r"\s*(?:(def|class|import|from|return|if|for|while|public|private|function|var|let|"
-                                 r"const|#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|elif|else|try|except|"
-                                 r"with|async)\b|<\w+[^>]*>|[\w.]+\s*=\s*\S)")
+_CODE_LINE_ANCHORED = re.compile(rf"\s*(?:({_CODE_WORDS})\b|<\w+[^>]*>|[\w.]+\s*=\s*\S)")
 _CODE_CALL_END = re.compile(r"\w+\(.*\)\s*$")
 _CODE_START = re.compile(r"^\s*(def|class|import|from|return|if|for|while|public|private|function|var|let|const|"
                          r"#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|[\w.]+\s*[:=]\s*\S)")
