@@ -43,8 +43,10 @@ def lexical_confirmation(texts: list[str], left: np.ndarray, right: np.ndarray, 
     if min_jaccard <= 0:
         return out
     for k, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        x = grams.get(a) or grams.setdefault(a, char_grams(texts[a]))
-        y = grams.get(b) or grams.setdefault(b, char_grams(texts[b]))
+        for row in (a, b):
+            if row not in grams:
+                grams[row] = char_grams(texts[row])
+        x, y = grams[a], grams[b]
         union = len(x | y)
         out[k] = union == 0 or len(x & y) / union >= min_jaccard
     return out
@@ -64,9 +66,9 @@ class SemanticDedupSignal:
         rows, cols = np.nonzero(graph.valid & (np.nan_to_num(graph.similarities, nan=-2.0) >= threshold))
         min_jaccard = float(ctx.rule(self.name, "min_char_jaccard", 0.25))
         fields = tuple(f for f in graph.info.get("fields", ("instruction", "input", "response")) if f in table.columns)
-        if fields:
+        if fields and len(rows):
             shares_text = lexical_confirmation(row_texts(table, fields), rows, graph.indices[rows, cols], min_jaccard)
-        else:  # a table without its texts (vectors given directly): nothing to confirm against
+        else:  # no edge, or a table without its texts (vectors given directly): nothing to confirm
             shares_text = np.ones(len(rows), dtype=bool)
         unconfirmed = int((~shares_text).sum())
         rows, cols = rows[shares_text], cols[shares_text]
