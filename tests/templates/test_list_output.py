@@ -49,3 +49,23 @@ def test_shown_path_forms(tmp_path) -> None:
     home = Path.home() / "packs" / "x.yaml"
     if not home.resolve().is_relative_to(Path.cwd().resolve()):
         assert shown_path(home, cwd=tmp_path) == "~/packs/x.yaml"
+
+
+def test_show_names_the_bundled_file_short() -> None:
+    from ift_data.templates.commands import show_template
+
+    console = Console(file=io.StringIO(), width=200, force_terminal=False, color_system=None)
+    show_template("sentiment-fwd-01", [], console)
+    first = console.file.getvalue().splitlines()[0]  # type: ignore[attr-defined]
+    assert first == "sentiment-fwd-01 (forward, family sentiment, <bundled>/sentiment.yaml:5)"
+
+
+def test_show_a_family_lists_its_ids_and_an_unknown_id_lists_families() -> None:
+    from ift_data.errors import TemplateError
+    from ift_data.templates.commands import show_template
+
+    console = Console(file=io.StringIO(), width=200)
+    with pytest.raises(TemplateError, match="'sentiment' is a template family.*sentiment-fwd-01"):
+        show_template("sentiment", [], console)
+    with pytest.raises(TemplateError, match="no template with id 'nope'; give a family .*sentiment"):
+        show_template("nope", [], console)

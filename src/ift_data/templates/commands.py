@@ -70,7 +70,7 @@ def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> N
             if template.id != template_id:
                 continue
             console.print(f"[bold]{template.id}[/] ({template.variant}, family {pack.family}, "
-                          f"{template.source}:{template.line})")
+                          f"{shown_path(template.source)}:{template.line})")
             if template.jinja is not None:  # promptsource: one body, split on ||| after rendering
                 console.print(f"promptsource {pack.dataset}{'/' + pack.subset if pack.subset else ''}: "
                               f"{template.name} (original_task: {str(template.original_task).lower()}, "
@@ -92,12 +92,18 @@ def show_template(template_id: str, dirs: Sequence[Path], console: Console) -> N
                                            FewShotSpec(), seed=0)
                 position = [t.id for t in expander.templates].index(template_id)
                 rendered = expander.render_pair(0, position)
-                console.rule(f"rendered on {rows[0].location}")
+                console.rule(f"rendered on {shown_path(rows[0].file)}:{rows[0].line}")
                 console.print(joined(rendered.input), markup=False, highlight=False)
                 console.rule("→ target")
                 console.print(joined(rendered.target), markup=False, highlight=False)
             return
-    raise TemplateError(f"no template with id {template_id!r}")
+    packs = _packs(dirs)
+    if template_id in packs:
+        ids = [t.id for t in packs[template_id].templates]
+        raise TemplateError(f"{template_id!r} is a template family, not a template id; its templates: "
+                            f"{', '.join(ids[:5])}{', ...' if len(ids) > 5 else ''}")
+    raise TemplateError(f"no template with id {template_id!r}; give a family ({', '.join(sorted(packs))}) "
+                        "to list its template ids")
 
 
 def lint(paths: Sequence[Path], samples: Path | None, console: Console, *, allow_outside_paths: bool = False,
