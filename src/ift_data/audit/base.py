@@ -8,11 +8,14 @@ the figures into ``summary.json``; it never lets a signal write files itself.
 Audit table columns (polars): ``row_id`` (int64, input order across all files), ``source_file``,
 ``source_line`` (int64), ``instruction``, ``input``, ``response`` (str, never null; "" when absent),
 ``system`` (str), ``turns`` (int64), ``category`` (str or null: task/category when the data has one),
-``source_record`` (int64, 0-based record index within its file; the cleaner uses it).
+``source_record`` (int64, 0-based record index within its file; the cleaner uses it), ``id`` (str or null:
+the dataset's own row id with ``--id FIELD`` / ``--map id=FIELD``, unique across the inputs).
 
 Conventions: a duplicate-style family names its cluster column ``<family>_cluster`` holding the row_id of
-the cluster's kept representative (null for rows in no cluster); the cleaner reads it for
-``rejected.jsonl``.
+a cluster member (null for rows in no cluster) and flags every member but that one. After all signals
+ran, ``audit/kept_copy.py`` re-picks each cluster's kept member by one quality order for every family
+and re-draws those flags, so a signal need not choose well; the cleaner reads the columns for
+``rejected.jsonl`` (naming the row actually kept).
 """
 
 from __future__ import annotations
