@@ -25,6 +25,7 @@ from ift_data.builder.seeds import rng_for
 from ift_data.builder.sources import MAX_FIELD_CHARS, load_dataset, with_entry_packs
 from ift_data.errors import SpecError
 from ift_data.export import ExportOptions, check_export_options
+from ift_data.export.parallel import ExportRun, check_engine, resolve_workers
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.io.run_lock import run_lock
 from ift_data.report.progress import step_progress
@@ -61,25 +62,32 @@ def run_build(recipe_path: Path | None, out_dir: Path, *, seed: int | None = Non
               output: dict[str, Any] | None = None, console: Console | None = None,
               max_rows: int | None = None, max_field_chars: int | None = None,
               checks: BuildChecks = BuildChecks(), allow_outside_paths: bool = False,
-              shard_size: int | None = None, list_unsampled: bool = False) -> BuildResult:
+              shard_size: int | None = None, list_unsampled: bool = False, workers: int | None = None,
+              engine: str = "local", ray_address: str | None = None) -> BuildResult:
     """Build the recipe into ``out_dir`` (written beside it and swapped in at the end: the folder holds
     exactly this build's files; a second build into the same folder meanwhile is refused);
     ``output`` overrides the recipe's output section.
     ``max_rows`` / ``max_field_chars``: resource limits per dataset split (see ``load_dataset``).
     ``allow_outside_paths``: the recipe and its specs may name files outside their folders.
     ``shard_size``: write each output in shard files of that many rows (default: one file per format).
-    ``list_unsampled``: one line of rejects.jsonl per row not sampled (default: one per run of such rows)."""
+    ``list_unsampled``: one line of rejects.jsonl per row not sampled (default: one per run of such rows).
+    ``workers``: processes that render and format the examples (None: every core this process may use;
+    1: in this process); the output is the same bytes for any number.
+    ``engine``: ``local`` (this machine) or ``ray`` (chunks rendered on Ray, ``ray_address`` to join a
+    running cluster; a local Ray is started when it is None); the same bytes either way."""
     out_dir = Path(out_dir)
+    workers = resolve_workers(workers)
+    check_engine(engine, ray_address)
     check_out_dir(out_dir)
     with run_lock(out_dir), fewer_collections():
         return _run_build(recipe_path, out_dir, seed, output, console, max_rows, max_field_chars, checks,
-                          allow_outside_paths, shard_size, list_unsampled)
+                          allow_outside_paths, shard_size, list_unsampled, workers, engine, ray_address)
 
 
 def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output: dict[str, Any] | None,
                console: Console | None, max_rows: int | None, max_field_chars: int | None, checks: BuildChecks,
-               allow_outside_paths: bool, shard_size: int | None = None, list_unsampled: bool = False
-               ) -> BuildResult:
+               allow_outside_paths: bool, shard_size: int | None = None, list_unsampled: bool = False,
+               workers: int = 1, engine: str = "local", ray_address: str | None = None) -> BuildResult:
     limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS}
     console = console or Console(stderr=True)
     recipe = load_recipe(recipe_path or default_recipe_path(), allow_outside_paths=allow_outside_paths)
@@ -112,7 +120,8 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
 
     work = fresh_dir(out_dir)
     try:
-        sections, inputs = _export(recipe, export_options, outcomes, evals, work)
+        sections, inputs = _export(recipe, export_options, outcomes, evals, work,
+                                   ExportRun(workers, engine, ray_address))
         _print_export_warnings(sections, console)
         dropped = _export_fates(sections, inputs)
         ledgers = {name: o.settle(dropped, list_unsampled) for name, o in outcomes.items()}
@@ -250,7 +259,8 @@ def _print_export_warnings(sections: dict[str, Any], console: Console) -> None:
 
 
 def _export(recipe: Recipe, options: ExportOptions, outcomes: dict[str, DatasetOutcome],
-            evals: dict[str, DatasetOutcome], out_dir: Path) -> tuple[dict[str, Any], dict[str, Selection]]:
+            evals: dict[str, DatasetOutcome], out_dir: Path, run: ExportRun | None = None
+            ) -> tuple[dict[str, Any], dict[str, Selection]]:
     """(the manifest section of each output, the examples given to it: rendered a chunk at a time as the
     export reads them)."""
     from ift_data.export import export_examples, settle_dataset_info
@@ -263,7 +273,7 @@ def _export(recipe: Recipe, options: ExportOptions, outcomes: dict[str, DatasetO
     eval_examples = _selection(evals)
     if len(eval_examples):
         inputs["eval"] = eval_examples
-    sections = {name: export_examples(examples, out_dir, name, options) for name, examples in inputs.items()}
+    sections = {name: export_examples(examples, out_dir, name, options, run) for name, examples in inputs.items()}
     settle_dataset_info(sections, out_dir)
     return sections, inputs
 

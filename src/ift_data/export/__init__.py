@@ -23,6 +23,7 @@ from ift_data.errors import UserError
 from ift_data.export import alpaca, messages, parquet, prompt_completion, segments, sharegpt, text, tokenized
 from ift_data.export.base import ExportContext, Rendered, multi_turn
 from ift_data.export.files import FormatWriter
+from ift_data.export.parallel import ExportRun
 from ift_data.io.atomic import write_json
 from ift_data.schema import Example
 
@@ -217,7 +218,8 @@ class _Digest:
         return recommend_mask_mode(*self._lengths, unit, load_rules(rules_path)).to_json()
 
 
-def export_examples(examples: Sequence[Example], out_dir: Path, name: str, options: ExportOptions) -> dict:
+def export_examples(examples: Sequence[Example], out_dir: Path, name: str, options: ExportOptions,
+                    run: ExportRun | None = None) -> dict:
     """Write <out_dir>/<name>.<format>.jsonl for each format (dataset_info.json for sharegpt/alpaca);
     return a JSON-serializable manifest section: files with row counts and sha256, format, mask mode,
     chat format, tokenizer path and a hash of its files, truncation/drop counts, rejects with reasons,
