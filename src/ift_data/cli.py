@@ -123,10 +123,20 @@ def main() -> None:
 @click.option("--list-unsampled", is_flag=True,
               help="List each row the mixture did not sample on its own line of rejects.jsonl (default: one line "
                    "per run of consecutive rows, with its first and last line and its row count).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that format and write the examples (default: every core this process may use; "
+                   "1: in this process). The output is the same bytes for any number.")
+@click.option("--engine", "engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where the examples are formatted: local (this machine, --workers) or ray (Ray tasks; needs pip "
+                   "install 'ift-data[ray]'). The output is the same bytes either way.")
+@click.option("--ray-address", default=None, metavar="ADDR",
+              help="With --engine ray: a running Ray cluster to join (e.g. auto or ray://host:10001; its workers "
+                   "need ift-data installed). Default: a local Ray started and stopped by the build.")
 def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[str, ...], chat_format: str | None,
           mask: str | None, system_prompt: str | None, tokenizer: str | None, max_len: int | None,
           overflow: str | None, truncate_side: str | None, max_rows: int | None, max_field_chars: int, allow_empty_datasets: bool,
-          allow_lint_errors: bool, allow_outside_paths: bool, shard_size: int | None, list_unsampled: bool) -> None:
+          allow_lint_errors: bool, allow_outside_paths: bool, shard_size: int | None, list_unsampled: bool,
+          workers: int | None, engine: str, ray_address: str | None) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
     from ift_data.builder.pipeline import BuildChecks, run_build
     from ift_data.report.build_summary import print_build_summary, printing_lint_failures
@@ -135,7 +145,7 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
         result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
                            max_field_chars=max_field_chars, checks=BuildChecks(allow_empty_datasets, allow_lint_errors),
                            allow_outside_paths=allow_outside_paths, shard_size=shard_size,
-                           list_unsampled=list_unsampled,
+                           list_unsampled=list_unsampled, workers=workers, engine=engine, ray_address=ray_address,
                            output={
         "formats": tuple(f.strip() for item in formats for f in item.split(",") if f.strip()) or None, "chat_format": chat_format, "mask": mask,
         "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,

@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ift_data.chat.format import ChatFormat, FormatError, find_reserved, format_example
-from ift_data.chat.masking import DEFAULT_MASK_MODE, apply_mask, check_mask_mode
-from ift_data.chat.recommend import text_lengths
+from ift_data.chat.format import ChatFormat, find_reserved
+from ift_data.chat.masking import DEFAULT_MASK_MODE, check_mask_mode
 from ift_data.chat.registry import get_chat_format
 from ift_data.errors import UserError
 from ift_data.export import alpaca, messages, parquet, prompt_completion, segments, sharegpt, text, tokenized
-from ift_data.export.base import ExportContext, Rendered, multi_turn
+from ift_data.export.base import ExportContext, Rendered
+from ift_data.export.chunks import ChunkResult, ChunkSetup
 from ift_data.export.files import FormatWriter
-from ift_data.export.parallel import ExportRun
+from ift_data.export.parallel import ExportRun, chunk_results
 from ift_data.io.atomic import write_json
 from ift_data.schema import Example
 
@@ -91,11 +92,6 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _reject(example: Example, reason: str, field: str | None = None) -> dict[str, Any]:
-    return {"id": example.id, "row": example.source.row, "dataset": example.source.dataset, "field": field,
-            "reason": reason, "stage": "export"}
-
-
 def _write_dataset_info(out_dir: Path, entries: dict[str, Any]) -> Path:
     """Merge our entries into ``<out_dir>/dataset_info.json`` (other datasets' entries are kept)."""
     path = out_dir / DATASET_INFO_FILE
@@ -147,66 +143,30 @@ def settle_dataset_info(sections: dict[str, dict[str, Any]], out_dir: Path) -> N
         listing.update(sha256=sha256, rows=total)
 
 
-CHUNK = 1024  # examples formatted, masked, tokenized and written at a time
-
-
-def _rendered(examples: Sequence[Example], chat_format: ChatFormat, options: ExportOptions,
-              reserved: tuple[str, ...], rejects: list[dict[str, Any]]) -> list[Rendered]:
-    """The examples in the chat format with their loss labels; the ones that cannot be are rejects."""
-    items: list[Rendered] = []
-    for example in examples:
-        try:
-            formatted = format_example(example, chat_format, options.system_prompt, reserved)
-        except FormatError as exc:
-            rejects.append(_reject(example, exc.reason, exc.field))
-            continue
-        items.append(Rendered(formatted, apply_mask(formatted, options.mask_mode)))
-    return items
-
-
-def _tokenized(items: list[Rendered], tokenizer: Any, options: ExportOptions, counts: dict[str, int],
-               rejects: list[dict[str, Any]]) -> list[Rendered]:
-    kept = []
-    encoded = tokenized.encode_rows(items, tokenizer, options.max_len, options.overflow, counts,
-                                    side=options.truncate_side)
-    for item, result in zip(items, encoded, strict=True):
-        if isinstance(result, str):
-            rejects.append(_reject(item.example, result, "tokens"))
-        else:
-            kept.append(Rendered(item.formatted, item.segments, result))
-    return kept
-
-
 class _Digest:
-    """What the manifest says about all written items, gathered a chunk at a time: their count, one
-    single-turn and one multi-turn item (what exporters' ``mask_limit`` and ``notes`` look at), the
-    instruction and response lengths of the masking recommendation, the examples holding each chat marker
-    the tokenizer lacks."""
+    """What the manifest says about all written items, gathered a chunk at a time (in chunk order): their
+    count, one single-turn and one multi-turn item (what exporters' ``mask_limit`` and ``notes`` look at),
+    the instruction and response lengths of the masking recommendation, the examples holding each chat
+    marker the tokenizer lacks."""
 
-    def __init__(self, tokenizer: Any, chat_markers: tuple[str, ...]) -> None:
+    def __init__(self, tokenizer: Any, missing: tuple[str, ...]) -> None:
         self.tokenizer, self.count = tokenizer, 0
         self._kinds: dict[bool, Rendered] = {}
-        self._lengths: tuple[list[int], list[int]] = ([], [])
-        self._missing = tokenized.missing_markers(chat_markers, tokenizer) if tokenizer and chat_markers else []
-        self._markers = dict.fromkeys(self._missing, 0)
+        self._lengths: tuple[array[int], array[int]] = (array("q"), array("q"))
+        self._markers = dict.fromkeys(missing, 0)
 
     @property
     def sample(self) -> list[Rendered]:
         return [self._kinds[k] for k in sorted(self._kinds)]
 
-    def add(self, items: list[Rendered]) -> None:
-        self.count += len(items)
-        for item in items:
-            if len(self._kinds) == 2:
-                break
-            self._kinds.setdefault(multi_turn([item]), item)
-        for marker in self._missing:
-            self._markers[marker] += sum(marker in item.text for item in items)
-        instructions = ["\n".join(m.content for m in r.formatted.messages[:-1] if m.role != "system") for r in items]
-        responses = [r.formatted.messages[-1].content for r in items]
-        for lengths, texts in zip(self._lengths, (instructions, responses), strict=True):
-            lengths.extend(tokenized.token_lengths(texts, self.tokenizer) if self.tokenizer is not None
-                           else text_lengths(texts, "words"))
+    def add(self, chunk: ChunkResult) -> None:
+        self.count += chunk.written
+        for kind, item in chunk.kinds.items():
+            self._kinds.setdefault(kind, item)
+        for marker, n in chunk.markers.items():
+            self._markers[marker] += n
+        self._lengths[0].extend(chunk.instruction_lengths)
+        self._lengths[1].extend(chunk.response_lengths)
 
     def marker_warnings(self) -> list[str]:
         return [tokenized.marker_warning(marker, n, self.count) for marker, n in self._markers.items()]
@@ -215,7 +175,8 @@ class _Digest:
         from ift_data.chat.recommend import load_rules, recommend_mask_mode
 
         unit = "tokens" if self.tokenizer is not None else "words"
-        return recommend_mask_mode(*self._lengths, unit, load_rules(rules_path)).to_json()
+        return recommend_mask_mode(list(self._lengths[0]), list(self._lengths[1]), unit,
+                                   load_rules(rules_path)).to_json()
 
 
 def export_examples(examples: Sequence[Example], out_dir: Path, name: str, options: ExportOptions,
@@ -240,19 +201,24 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
     _check_system_prompt(options.system_prompt, chat_format, reserved)
     counts = {"bos_prepended": 0, "eos_appended": 0, "truncated": 0, "unknown_tokens": 0}
     context = ExportContext(name, options.mask_mode, chat_format)
-    digest = _Digest(tokenizer, chat_format.written_tokens() if "tokenized" in formats else ())
+    missing = tokenized.missing_markers(chat_format.written_tokens(), tokenizer) \
+        if tokenizer is not None and "tokenized" in formats else []
+    digest = _Digest(tokenizer, tuple(missing))
+    setup = ChunkSetup(formats, options, chat_format, reserved, context, tuple(missing), tokenizer)
     rejects: list[dict[str, Any]] = []
     with ExitStack() as stack:
         writers = {fmt: stack.enter_context(FormatWriter(out_dir, name, fmt, options.shard_size,
                                                          getattr(EXPORTERS[fmt], "SCHEMA", None)))
                    for fmt in formats}
-        for start in range(0, len(examples), CHUNK):  # a chunk at a time: memory bounded by the chunk
-            items = _rendered(examples[start:start + CHUNK], chat_format, options, reserved, rejects)
-            if tokenizer is not None:
-                items = _tokenized(items, tokenizer, options, counts, rejects)
-            digest.add(items)
+        # a chunk at a time, merged in chunk order whoever made it: memory bounded by the chunks in flight
+        chunks = stack.enter_context(closing(chunk_results(examples, setup, run or ExportRun())))
+        for chunk in chunks:
+            rejects.extend(chunk.rejects)
+            for key, n in chunk.counts.items():
+                counts[key] += n
+            digest.add(chunk)
             for fmt, writer in writers.items():
-                writer.write_all(EXPORTERS[fmt].rows(items, context))
+                writer.write_part(chunk.parts[fmt])
         files_of = {fmt: writer.finish() for fmt, writer in writers.items()}
     warnings: list[str] = []
     if tokenizer is not None:

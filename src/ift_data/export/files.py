@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from ift_data.export.chunks import FormatPart
 from ift_data.io.atomic import atomic_open, dumps_json_line
 
 PARQUET = "parquet"
@@ -35,7 +36,9 @@ class _Sink:
         self._opened: Any = atomic_open(path, "wb")
         self._handle: IO[Any] = self._opened.__enter__()
         self._parquet: Any = None
-        self._pending: list[dict[str, Any]] = []
+        self._records: list[dict[str, Any]] = []  # parquet rows given one at a time, not yet a table
+        self._tables: list[Any] = []              # parquet tables not yet written as row groups
+        self._pending = 0                         # rows in both
         if fmt == PARQUET:
             import pyarrow.parquet as pq
 
@@ -50,8 +53,30 @@ class _Sink:
                 self._digest.update(data)
                 self._handle.write(data)
                 return
-            self._pending.append(record)
-            if len(self._pending) >= ROW_GROUP:
+            self._records.append(record)
+            self._pending += 1
+            if self._pending >= ROW_GROUP:
+                self._flush()
+        except (OSError, UnicodeEncodeError) as exc:
+            self._fail(exc)
+
+    def write_lines(self, data: bytes | memoryview, rows: int) -> None:
+        """``rows`` JSON lines already serialized (each ending in a newline)."""
+        self.rows += rows
+        try:
+            self._digest.update(data)
+            self._handle.write(data)
+        except OSError as exc:
+            self._fail(exc)
+
+    def write_table(self, table: Any) -> None:
+        """Parquet rows as an Arrow table of the file's schema; row groups stay ``ROW_GROUP`` rows."""
+        self.rows += table.num_rows
+        try:
+            self._take_records()
+            self._tables.append(table)
+            self._pending += table.num_rows
+            if self._pending >= ROW_GROUP:
                 self._flush()
         except (OSError, UnicodeEncodeError) as exc:
             self._fail(exc)
@@ -64,18 +89,32 @@ class _Sink:
             opened.__exit__(type(exc), exc, exc.__traceback__)
         raise exc
 
-    def _flush(self) -> None:
+    def _take_records(self) -> None:
         import pyarrow as pa
 
-        if self._pending:
-            self._parquet.write_table(pa.Table.from_pylist(self._pending, schema=self._schema))
-            self._pending = []
+        if self._records:
+            self._tables.append(pa.Table.from_pylist(self._records, schema=self._schema))
+            self._records = []
+
+    def _flush(self, final: bool = False) -> None:
+        """Write the pending rows as row groups of ``ROW_GROUP`` rows (``final``: the rest too), each from
+        one contiguous table, whatever the pieces they came in."""
+        import pyarrow as pa
+
+        self._take_records()
+        while self._pending >= ROW_GROUP or (final and self._pending):
+            whole = pa.concat_tables(self._tables).combine_chunks() if len(self._tables) > 1 else self._tables[0]
+            size = min(ROW_GROUP, whole.num_rows)
+            self._parquet.write_table(whole.slice(0, size) if size < whole.num_rows else whole)
+            rest = whole.slice(size)
+            self._tables = [rest] if rest.num_rows else []
+            self._pending = rest.num_rows
 
     def close(self) -> str:
         """Finish the file (parquet footer) and move it under its name; the sha256 of its bytes."""
         try:
             if self._parquet is not None:
-                self._flush()
+                self._flush(final=True)
                 self._parquet.close()
         except (OSError, UnicodeEncodeError) as exc:
             self._fail(exc)
@@ -165,6 +204,30 @@ class FormatWriter:
             self.rows += 1
             if self.shard_size is not None and self._sink.rows >= self.shard_size:
                 self._close_sink()
+
+    def write_part(self, part: FormatPart) -> None:
+        """A chunk's rows made elsewhere (``export/chunks.py``), split across shards exactly where
+        :meth:`write_all` would split them; a part's error is raised on the file its row would go to."""
+        done = 0
+        while done < part.rows:
+            if self._sink is None:
+                self._sink = self._open()
+            take = part.rows - done
+            if self.shard_size is not None:
+                take = min(take, self.shard_size - self._sink.rows)
+            if part.ends is not None:
+                start = part.ends[done - 1] if done else 0
+                self._sink.write_lines(memoryview(part.data)[start:part.ends[done + take - 1]], take)
+            else:
+                self._sink.write_table(part.data.slice(done, take) if take < part.rows else part.data)
+            done += take
+            self.rows += take
+            if self.shard_size is not None and self._sink.rows >= self.shard_size:
+                self._close_sink()
+        if part.error is not None:
+            if self._sink is None:
+                self._sink = self._open()
+            self._sink._fail(part.error)
 
     def _close_sink(self) -> None:
         assert self._sink is not None
