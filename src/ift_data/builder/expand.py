@@ -12,6 +12,7 @@ from jinja2 import meta
 
 from ift_data.builder.options import options_block
 from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
+from ift_data.builder.row_store import slot_names
 from ift_data.builder.seeds import derive_seed, rng_for
 from ift_data.schema import Example, Message, Provenance, Segment
 from ift_data.tasks.rows import TaskRow
@@ -20,6 +21,7 @@ from ift_data.templates.promptsource_render import PromptsourceRenderer
 from ift_data.templates.render import Renderer, RenderError, Span
 
 Assignment = tuple[int, int]  # (row index, template index)
+ROW_KEY_CACHE = 65_536  # few-shot: row keys kept at most (then the cache starts again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +57,10 @@ class DatasetExpander:
         self.promptsource = PromptsourceRenderer() if any(t.jinja is not None for t in self.templates) else None
         # built-ins never shadow a field: an ift-data pack's own names (answer, options, ...) clash with
         # a field of that name at load time; a promptsource pack sees exactly the record's fields
-        check_fields(pack, sorted({name for row in rows for name in row.slots}), f"dataset {dataset!r}")
+        check_fields(pack, slot_names(rows), f"dataset {dataset!r}")  # known from reading (rows spilled to disk)
         self._uses_options = [self._uses(t.input, "options") for t in self.templates]
         self._offset = derive_seed(seed, dataset, "round-robin") % len(self.templates)
-        self._row_keys: list[tuple[Any, ...]] | None = None
+        self._row_keys: dict[int, tuple[Any, ...]] = {}  # few-shot: some rows' keys (bounded)
         self._groups = (tuple(i for i, t in enumerate(self.templates) if t.variant == "forward"),
                         tuple(i for i, t in enumerate(self.templates) if t.variant == "inverted"))
         self._share = _share(expansion.inverted_share, self._groups)
@@ -207,6 +209,16 @@ class DatasetExpander:
             messages=messages,
         )
 
+    def shots_if_made(self, row_index: int, template_index: int, epoch: int = 0) -> int | None:
+        """What selection needs of ``example(...)``: its number of shots, None when it renders empty (the same
+        errors raised), without building its messages."""
+        rendered = self.render_pair(row_index, template_index, epoch)
+        if rendered.skipped_reason is not None:
+            raise Skipped(rendered.skipped_reason)
+        if not rendered.input or not rendered.target:
+            return None
+        return len(self._exemplars(row_index, template_index, epoch))
+
     def example_id(self, row_index: int, template_index: int, epoch: int = 0) -> str:
         """The id of the example of one assignment (known without rendering it)."""
         suffix = f":e{epoch}" if epoch else ""
@@ -214,9 +226,14 @@ class DatasetExpander:
 
     # -- few-shot -----------------------------------------------------------------------------------
     def _row_key(self, index: int) -> tuple[Any, ...]:
-        if self._row_keys is None:
-            self._row_keys = [tuple(sorted((k, str(v)) for k, v in r.slots.items())) for r in self.rows]
-        return self._row_keys[index]
+        """A row's values, to tell a duplicate of the query; made when asked (a row's key is not kept for
+        every row: the rows may be spilled to disk), up to ``ROW_KEY_CACHE`` of them kept."""
+        key = self._row_keys.get(index)
+        if key is None:
+            if len(self._row_keys) >= ROW_KEY_CACHE:
+                self._row_keys.clear()
+            key = self._row_keys[index] = tuple(sorted((k, str(v)) for k, v in self.rows[index].slots.items()))
+        return key
 
     def _exemplars(self, row_index: int, template_index: int, epoch: int) -> list[Rendered]:
         spec = self.few_shot

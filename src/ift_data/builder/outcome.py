@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import random
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ift_data.builder.counters import Ledger, RowRange
-from ift_data.builder.expand import DatasetExpander, Skipped
+from ift_data.builder.expand import DatasetExpander
 from ift_data.builder.picks import Part, Picks, Selection
 from ift_data.builder.seeds import rng_for
+from ift_data.builder.select_parallel import Trial, select_epoch, trial, worker_pool, worth_a_pool
 from ift_data.builder.sources import LoadedDataset
 from ift_data.schema import Reject
-from ift_data.tasks.rows import TaskRow
-from ift_data.templates.render import RenderError
 
 NOT_SAMPLED = "not sampled: the dataset's mixing share was filled by other rows"
 
@@ -59,18 +61,18 @@ class DatasetOutcome:
 
     def attempt(self, expander: DatasetExpander, row_index: int, template_index: int, epoch: int) -> bool:
         """Render one assignment; a failure is recorded against its row. True when an example was made."""
+        return self.record(expander, row_index, template_index, epoch,
+                           trial(expander, row_index, template_index, epoch))
+
+    def record(self, expander: DatasetExpander, row_index: int, template_index: int, epoch: int,
+               result: Trial) -> bool:
+        """Record the ``trial`` of one assignment (made here or by a selection worker): a pick, or a failure
+        against its row. True when an example was made."""
         self.expander = expander
-        template = expander.templates[template_index]
-        try:
-            example = expander.example(row_index, template_index, epoch)
-        except Skipped as exc:
-            return self._failed(row_index, f"template {template.id}: {exc}", str(exc))
-        except RenderError as exc:
-            return self._failed(row_index, f"template {template.id}: {exc}", "render error")
-        if example is None:
-            return self._failed(row_index, f"template {template.id} rendered empty for this row", "rendered empty")
-        self.picks.add(row_index, template_index, epoch, example.source.shots)
-        return True
+        if isinstance(result, int):
+            self.picks.add(row_index, template_index, epoch, result)
+            return True
+        return self._failed(row_index, *result)
 
     def _failed(self, row_index: int, reason: str, kind: str) -> bool:
         self.failures.setdefault(row_index, []).append(reason)
@@ -80,45 +82,57 @@ class DatasetOutcome:
 
     def render_rejects(self) -> list[Reject]:
         """One reject per row that was tried and never rendered, with its first reason."""
-        made = self.picks.per_row(len(self.loaded.rows))
+        made = self._made()
         return [self._render_reject(index) for index in sorted(self.failures) if not made[index]]
 
+    def _made(self) -> np.ndarray:
+        """One bool a row: True when the row made an example."""
+        made = np.zeros(len(self.loaded.rows), dtype=np.bool_)
+        made[np.frombuffer(self.picks.rows, dtype=np.int64)] = True
+        return made
+
     def _render_reject(self, index: int) -> Reject:
-        reasons, row = self.failures[index], self.loaded.rows[index]
+        reasons = self.failures[index]
+        file, line = self.loaded.rows.file_line(index)
         more = f" (and {len(reasons) - 1} more failed attempt(s))" if len(reasons) > 1 else ""
-        return Reject(row.file, row.line, reasons[0] + more, stage="render", dataset=self.name)
+        return Reject(file, line, reasons[0] + more, stage="render", dataset=self.name)
 
     def settle(self, export_rejects: Mapping[str, Reject], list_unsampled: bool = False) -> Ledger:
         """Every row of the split, once: read/map/limit rejects, capped, render rejects, dropped at export
         (all its examples were: ``export_rejects`` holds the examples written nowhere), not sampled, or used.
         Rows not sampled are one ``RowRange`` per run of consecutive rows (one ``Reject`` each with
-        ``list_unsampled``)."""
+        ``list_unsampled``). Only the rows dropped one by one are looked at (their file and line: no row is
+        decoded); runs of rows not sampled are found with numpy, and the rows used are counted."""
         loaded, name = self.loaded, self.name
         ledger = Ledger(name, loaded.split, loaded.rows_in)
         for reject in loaded.rejects:
             ledger.drop(reject)
-        for row in loaded.capped:
-            ledger.drop(Reject(row.file, row.line, f"hard cap {loaded.entry.hard_cap:,} reached", stage="cap",
-                               dataset=name))
-        made = (self.picks.per_row(len(loaded.rows)) > 0).tobytes()  # one byte a row: 1 when it made examples
-        by_row = self._ids_by_row(export_rejects)
-        run: list[TaskRow] = []  # rows not sampled since the last row that was
-        for index, row in enumerate(loaded.rows):
-            if not made[index] and index not in self.failures:
-                run.append(row)
-                continue
-            self._unsampled(ledger, run, list_unsampled)
-            run = []
-            ids = by_row.get(index)
-            if made[index] and (ids is None or not all(i in export_rejects for i in ids)):
-                ledger.keep()
-            elif ids:
+        capped_reason = f"hard cap {loaded.entry.hard_cap:,} reached" if len(loaded.capped) else ""
+        for index in range(len(loaded.capped)):
+            file, line = loaded.capped.file_line(index)
+            ledger.drop(Reject(file, line, capped_reason, stage="cap", dataset=name))
+        made = self._made()
+        tried = made.copy()
+        if self.failures:
+            tried[np.fromiter(self.failures, dtype=np.int64, count=len(self.failures))] = True
+        singles: dict[int, Reject] = {}  # rows dropped one by one, by row index
+        for index in self.failures:
+            if not made[index]:
+                singles[index] = self._render_reject(index)
+        for index, ids in self._ids_by_row(export_rejects).items():
+            if all(i in export_rejects for i in ids):
                 dropped = export_rejects[ids[0]]
-                ledger.drop(Reject(row.file, row.line, f"every example of the row was dropped at export: "
-                                   f"{dropped.reason}", dropped.field, "export", name))
-            else:
-                ledger.drop(self._render_reject(index))
-        self._unsampled(ledger, run, list_unsampled)
+                file, line = loaded.rows.file_line(index)
+                singles[index] = Reject(file, line, f"every example of the row was dropped at export: "
+                                        f"{dropped.reason}", dropped.field, "export", name)
+        untried = _runs(~tried)
+        for index in sorted(singles):
+            while untried and untried[0][0] < index:
+                self._unsampled(ledger, *untried.popleft(), list_unsampled)
+            ledger.drop(singles[index])
+        while untried:
+            self._unsampled(ledger, *untried.popleft(), list_unsampled)
+        ledger.keep(int(np.count_nonzero(made)) - sum(1 for r in singles.values() if r.stage == "export"))
         ledger.check()
         return ledger
 
@@ -133,37 +147,51 @@ class DatasetOutcome:
                 out[row] = ids
         return out
 
-    def _unsampled(self, ledger: Ledger, run: list[TaskRow], one_by_one: bool) -> None:
-        if not run:
-            return
+    def _unsampled(self, ledger: Ledger, start: int, stop: int, one_by_one: bool) -> None:
+        """Rows ``start:stop`` not sampled: one range per file they span (one reject each with ``one_by_one``)."""
+        rows = self.loaded.rows
         if one_by_one:
-            for row in run:
-                ledger.drop(Reject(row.file, row.line, NOT_SAMPLED, stage="mix", dataset=self.name))
+            for index in range(start, stop):
+                file, line = rows.file_line(index)
+                ledger.drop(Reject(file, line, NOT_SAMPLED, stage="mix", dataset=self.name))
             return
-        first = 0
-        for at in range(1, len(run) + 1):  # a range never spans two files (a folder source has several)
-            if at == len(run) or run[at].file != run[first].file:
-                ledger.drop(RowRange(run[first].file, run[first].line, run[at - 1].line, at - first, NOT_SAMPLED,
-                                     "mix", self.name))
-                first = at
+        for first, end, file in rows.file_segments(start, stop):  # a range never spans two files
+            ledger.drop(RowRange(file, rows.file_line(first)[1], rows.file_line(end - 1)[1], end - first,
+                                 NOT_SAMPLED, "mix", self.name))
 
 
-def select(outcome: DatasetOutcome, expander: DatasetExpander, seed: int, advance: Callable[[int], None]) -> None:
+def _runs(mask: np.ndarray) -> deque[tuple[int, int]]:
+    """(start, stop) of each run of True in ``mask``, in order."""
+    edge = np.zeros(1, dtype=np.int8)
+    steps = np.diff(np.concatenate([edge, mask.view(np.int8), edge]))
+    return deque(zip(np.flatnonzero(steps == 1).tolist(), np.flatnonzero(steps == -1).tolist(), strict=True))
+
+
+def select(outcome: DatasetOutcome, expander: DatasetExpander, seed: int, advance: Callable[[int], None],
+           workers: int | None = 1) -> None:
     """Render ``outcome.requested`` examples: a seeded sample of the pool, or whole passes over it
-    (each pass with other templates) plus a sample when more are asked than one pass holds."""
+    (each pass with other templates) plus a sample when more are asked than one pass holds.
+    ``workers`` > 1: the renders are made by that many processes (``select_parallel``), the same picks."""
     epoch = 0
-    while outcome.count < outcome.requested:
-        rows, templates = expander.assignment_arrays(epoch)
-        order = lazy_permutation(rng_for(seed, outcome.name, "mix", epoch), len(rows))
-        made = 0
-        for position in order:
-            if outcome.count >= outcome.requested:
+    with ExitStack() as stack:
+        pool = None
+        while outcome.count < outcome.requested:
+            rows, templates = expander.assignment_arrays(epoch)
+            order = lazy_permutation(rng_for(seed, outcome.name, "mix", epoch), len(rows))
+            if pool is None and workers is not None and worth_a_pool(workers, min(len(rows), outcome.requested)):
+                pool = stack.enter_context(worker_pool(expander, workers))
+            if pool is not None and workers is not None:
+                made = select_epoch(outcome, expander, rows, templates, order, epoch, pool, workers)
+            else:
+                made = 0
+                for position in order:
+                    if outcome.count >= outcome.requested:
+                        break
+                    made += outcome.attempt(expander, rows[position], templates[position], epoch)
+            advance(made)
+            epoch += 1
+            if made == 0:
                 break
-            made += outcome.attempt(expander, rows[position], templates[position], epoch)
-        advance(made)
-        epoch += 1
-        if made == 0:
-            break
     outcome.epochs = epoch
 
 

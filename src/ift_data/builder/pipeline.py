@@ -114,7 +114,7 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
     with step_progress(console, "rendering", sum(counts.values())) as step:
         for name, outcome in outcomes.items():
             outcome.requested_rate, outcome.requested = rates.get(name, 0.0), counts.get(name, 0)
-            select(outcome, expanders[name], recipe.seed, step.advance)
+            select(outcome, expanders[name], recipe.seed, step.advance, workers)
             _check_rendered(outcome, checks)
     evals, held_info = _held_out_eval(recipe, held, packs, renderer, limits, checks)
 
