@@ -25,9 +25,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import re
-import socket
 import time
 from collections.abc import Callable, Hashable, Sequence
 from types import TracebackType
@@ -52,34 +49,11 @@ from ift_data.audit.minhash import (
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
 from ift_data.audit.use_case import UseCaseSignal
-from ift_data.errors import UserError
+from ift_data.io.ray_runtime import check_reachable, import_ray, start_ray
+
+__all__ = ["RayEngine", "check_reachable", "import_ray"]  # the Ray helpers live in io/ray_runtime.py
 
 MIN_BATCH_ROWS = 512  # smaller batches cost more in Ray task overhead than they gain
-
-
-def import_ray() -> Any:
-    """``ray`` with usage stats off, or a ``UserError`` saying how to install it."""
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # nothing leaves the machine
-    try:
-        import ray
-        import ray.data  # noqa: F401  (the [data] extra)
-    except ImportError as exc:
-        raise UserError("--engine ray needs Ray Data: pip install 'ift-data[ray]' "
-                        f"(import failed: {exc})", field="--engine") from exc
-    return ray
-
-
-def check_reachable(address: str, timeout: float = 5.0) -> None:
-    """A ``host:port`` or ``ray://host:port`` address that takes no TCP connection is a ``UserError`` now
-    (Ray itself waits minutes for an unreachable cluster); ``auto`` and other forms are left to Ray."""
-    match = re.fullmatch(r"(?:ray://)?(\[[^\]]+\]|[^:/\s]+):(\d+)", address.strip())
-    if not match:
-        return
-    host, port = match.group(1).strip("[]"), int(match.group(2))
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-    except OSError as exc:
-        raise UserError(f"no Ray cluster answers at {address} ({exc.strerror or exc})", field="--ray-address") from exc
 
 
 # ---- per-row signals ---------------------------------------------------------------------------------
@@ -226,23 +200,7 @@ class RayEngine:
     def __enter__(self) -> RayEngine:
         ray = self.ray = import_ray()
         started = time.perf_counter()
-        if not ray.is_initialized():
-            settings: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                                        "logging_level": logging.ERROR}
-            self._owns = True
-            try:
-                if self.options.ray_address:
-                    check_reachable(self.options.ray_address)
-                    ray.init(address=self.options.ray_address, **settings)
-                else:
-                    ray.init(address="local", num_cpus=len(os.sched_getaffinity(0)), **settings)
-            except BaseException as exc:
-                ray.shutdown()  # a half-started local Ray (Ctrl-C while it starts) goes too
-                self._owns = False
-                if isinstance(exc, ConnectionError | RuntimeError | ValueError):
-                    raise UserError(f"cannot start or reach Ray: {exc}".splitlines()[0], field="--ray-address",
-                                    file=self.options.ray_address or None) from exc
-                raise
+        self._owns = start_ray(ray, self.options.ray_address)
         logging.getLogger("ray.data").setLevel(logging.ERROR)  # no banners on the audit's console
         data_context = ray.data.DataContext.get_current()
         wanted = _data_settings()

@@ -167,6 +167,10 @@ class PromptsourceRenderer:
         self._compiled: dict[tuple[str, bool], Any] = {}
         self._variables: dict[tuple[str | None, str | None], set[str]] = {}
 
+    def __reduce__(self) -> tuple[type[PromptsourceRenderer], tuple[()]]:
+        """Pickled as a fresh renderer (the sandboxes do not pickle; what it compiled is a cache)."""
+        return (PromptsourceRenderer, ())
+
     def _compile(self, body: str, tracked: bool) -> Any:
         key = (body, tracked)
         compiled = self._compiled.get(key)

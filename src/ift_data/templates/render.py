@@ -102,6 +102,11 @@ class Renderer:
         self._values: list[str | SegmentedValue] = []
         self._globals = dict(self.env.globals)
 
+    def __reduce__(self) -> tuple[type[Renderer], tuple[()]]:
+        """Pickled as a fresh renderer (its sandboxes hold functions that do not pickle; what it compiled is
+        a cache): how the build's expanders reach Ray workers."""
+        return (Renderer, ())
+
     @pass_eval_context  # never called at compile time: Jinja would fold a constant ``{{ '' }}`` into a
     def _finalize(self, eval_ctx: Any, value: Any) -> str:  # sentinel whose index a later render reuses
         if not isinstance(value, SegmentedValue):

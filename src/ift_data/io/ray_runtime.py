@@ -1,0 +1,60 @@
+"""What every ``--engine ray`` shares (the audit's and the build's): importing Ray with usage stats off,
+refusing an unreachable ``--ray-address`` at once, starting a local Ray (or joining a cluster) and stopping
+what we started."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+from typing import Any
+
+from ift_data.errors import UserError
+
+
+def import_ray() -> Any:
+    """``ray`` with usage stats off, or a ``UserError`` saying how to install it."""
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # nothing leaves the machine
+    try:
+        import ray
+        import ray.data  # noqa: F401  (the [data] extra)
+    except ImportError as exc:
+        raise UserError("--engine ray needs Ray Data: pip install 'ift-data[ray]' "
+                        f"(import failed: {exc})", field="--engine") from exc
+    return ray
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """A ``host:port`` or ``ray://host:port`` address that takes no TCP connection is a ``UserError`` now
+    (Ray itself waits minutes for an unreachable cluster); ``auto`` and other forms are left to Ray."""
+    match = re.fullmatch(r"(?:ray://)?(\[[^\]]+\]|[^:/\s]+):(\d+)", address.strip())
+    if not match:
+        return
+    host, port = match.group(1).strip("[]"), int(match.group(2))
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise UserError(f"no Ray cluster answers at {address} ({exc.strerror or exc})", field="--ray-address") from exc
+
+
+def start_ray(ray: Any, address: str | None) -> bool:
+    """Join the cluster at ``address``, or start a local Ray (one CPU per core this process may use, no
+    dashboard, quiet logs); nothing when Ray is already initialized in this process. True when this call
+    started it (the caller then calls ``ray.shutdown()`` at the end, on errors and Ctrl-C too)."""
+    if ray.is_initialized():
+        return False
+    settings: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
+    try:
+        if address:
+            check_reachable(address)
+            ray.init(address=address, **settings)
+        else:
+            ray.init(address="local", num_cpus=len(os.sched_getaffinity(0)), **settings)
+    except BaseException as exc:
+        ray.shutdown()  # a half-started local Ray (Ctrl-C while it starts) goes too
+        if isinstance(exc, ConnectionError | RuntimeError | ValueError):
+            raise UserError(f"cannot start or reach Ray: {exc}".splitlines()[0], field="--ray-address",
+                            file=address or None) from exc
+        raise
+    return True
