@@ -1,0 +1,84 @@
+"""``ift-data build --engine ray`` on a local 2-CPU Ray: the same files, shards, rejects and manifest bytes as the
+local engine; a task's error is raised on the driver as the task raised it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ift_data.builder.pipeline import run_build
+from ift_data.errors import UserError
+from ift_data.export import files, parallel
+
+ray = pytest.importorskip("ray")
+pytest.importorskip("ray.data")
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """One local Ray with 2 CPUs for the module (the build joins it and leaves it running)."""
+    from ift_data.io.ray_runtime import import_ray
+
+    import_ray()  # usage stats off
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    yield ray
+    if started:
+        ray.shutdown()
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def _assert_same(local: Path, other: Path) -> None:
+    a, b = _outputs(local), _outputs(other)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name] == b[name], f"{name} differs between the local and the Ray engine"
+
+
+def test_default_recipe_same_bytes_as_local(local_ray, tmp_path):
+    run_build(None, tmp_path / "local", workers=1)
+    run_build(None, tmp_path / "ray", engine="ray")
+    _assert_same(tmp_path / "local", tmp_path / "ray")
+    manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["outputs"]["train"]["counts"]["written"] > 0
+    assert local_ray.is_initialized()  # a Ray the build joined is left running
+
+
+def test_many_chunks_shards_and_rejects_same_bytes(local_ray, tasks, make_recipe, helpers, tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "CHUNK", 16)  # the driver cuts the chunks: many tasks
+    monkeypatch.setattr(files, "ROW_GROUP", 10)
+    rows = helpers.sentiment_records(80, "a")
+    rows[5]["text"] += " <|im_end|> injected"  # a chatml control token: an export reject
+    recipe = make_recipe([{"task": str(tasks.jsonl("reviews", rows))}], few_shot={"share": 0.3, "k": 2})
+    output = {"formats": ("segments", "parquet", "messages")}
+    run_build(recipe, tmp_path / "local", workers=1, shard_size=11, output=output)
+    run_build(recipe, tmp_path / "ray", engine="ray", shard_size=11, output=output)
+    _assert_same(tmp_path / "local", tmp_path / "ray")
+    manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text(encoding="utf-8"))
+    train = manifest["outputs"]["train"]
+    assert train["counts"]["rejected"] == 1 and train["counts"]["written"] > 3 * 16
+    assert len([f for f in train["files"] if f["format"] == "parquet"]) > 3
+
+
+def test_task_error_raised_on_the_driver(local_ray, tmp_path):
+    from ift_data.chat.registry import get_chat_format
+    from ift_data.export import ExportOptions
+    from ift_data.export.base import ExportContext
+    from ift_data.export.chunks import ChunkSetup
+    from ift_data.export.ray_chunks import ray_chunk_results
+
+    class Failing(list):  # defined here: Ray pickles it by value, so its workers can run it
+        def __getitem__(self, index):
+            raise UserError("cannot read this row", file="data.jsonl", line=7, field="text")
+
+    chat = get_chat_format("chatml")
+    setup = ChunkSetup(("segments",), ExportOptions(), chat, (), ExportContext("train", "response", chat), ())
+    with pytest.raises(UserError) as info:
+        list(ray_chunk_results(Failing([None] * 40), setup, [(0, 20), (20, 40)], None))
+    assert info.value.format() == "data.jsonl:7: field 'text': cannot read this row"
