@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+
+import orjson
 
 from ift_data.errors import UserError
 
@@ -71,7 +74,42 @@ def _remove_quietly(path: str) -> None:
 
 def dumps_json_line(record: Any) -> str:
     """One canonical JSON line: UTF-8 kept as is, stable key order as given, no NaN."""
-    return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    data = _orjson(record)
+    if data is None:
+        return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return data.decode("utf-8")
+
+
+# orjson writes what ``json.dumps(ensure_ascii=False, allow_nan=False, separators=(",", ":"))`` writes for
+# str (same escapes), int, bool, None, dict with str keys, list and tuple, about ten times faster. It differs
+# on floats (``1e-07`` / ``1e-7``; NaN becomes null where json refuses it) and refuses what json refuses or
+# converts (lone surrogates, non-str keys, ints past 64 bits): those records go to json. A float (or null,
+# which may be NaN) can only stand after ``:``, ``,`` or ``[`` (or alone) outside strings: a record whose
+# orjson bytes hold no such token has none; a string that merely looks like one sends the record to json
+# too (slower, the same bytes).
+_MAYBE_FLOAT = re.compile(rb"(?:^|[:,\[])(?:-?[0-9]+[.eE]|null)")
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME  # json refuses those
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _orjson(record: Any) -> bytes | None:
+    """The record's line by orjson, or None where it may differ from json's."""
+    try:
+        data = orjson.dumps(record, default=_refuse, option=_ORJSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError: what json writes differently or refuses with its own error
+        return None
+    return None if _MAYBE_FLOAT.search(data) is not None else data
+
+
+def dumps_json_bytes(record: Any) -> bytes:
+    """``dumps_json_line(record)`` as UTF-8 bytes (``UnicodeEncodeError`` for text that is not valid Unicode)."""
+    data = _orjson(record)
+    if data is None:
+        return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return data
 
 
 def write_jsonl(path: str | os.PathLike[str], records: Iterable[Any]) -> int:
