@@ -1,9 +1,14 @@
 """Vectorized MinHash + LSH banding + verification + union-find (used by dedup_minhash and consistency).
 
 Shingles are n-grams of units of the lower-cased text: words, each character of an unspaced script, and
-each symbol or punctuation mark (so "2+2" and "2*2", or "a < b" and "a > b", never share a shingle set),
-hashed deterministically (CRC32 of each unit, polynomial combination of n-gram members). Signatures use
-``num_perm`` affine maps modulo 2^32 seeded by ``seed``. The band/row split is datasketch's
+each symbol or punctuation mark (so "2+2" and "2*2", or "a < b" and "a > b", never share a shingle set).
+One polars regex pass sets every symbol and unspaced character apart with spaces; from there the work runs
+on the UTF-8 bytes of the whole batch in numpy, with no Python code per text or per unit: units are the
+runs of non-space bytes, each hashed by a polynomial over its bytes (prefix sums, mod 2^64) and a 64-bit
+finalizer, n-grams by a polynomial combination of their units' hashes folded to 32 bits. Every step is
+plain integer arithmetic on fixed seeds, so the values are the same on every run and platform.
+Signatures use ``num_perm`` affine maps modulo 2^32 seeded by ``seed``, computed permutation-major on
+cache-sized blocks of shingles with ``np.minimum.reduceat``. The band/row split is datasketch's
 optimal parameters for the threshold with recall-favouring weights. Candidate pairs (members of one
 bucket: each with its predecessor and with the bucket's first) are verified by their true Jaccard on
 the hashed shingle sets; accepted pairs form connected components; a cluster's representative is its
@@ -12,19 +17,29 @@ smallest row index.
 
 from __future__ import annotations
 
-import zlib
+import functools
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from ift_data.audit.components import component_representatives
-from ift_data.audit.text import UNIT_PATTERN_RS, UNSPACED_CLASS_RS, symbol_units_expr
+from ift_data.audit.text import UNSPACED_CLASS_RS
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _PRIMES = np.array([1000003, 999983, 998117, 997991, 997847, 997643, 997511, 997459], dtype=np.uint64)
-
+# a symbol or punctuation mark, or an unspaced-script character (group 1): set apart by spaces; any other
+# whitespace than " " (group 1 unset): two spaces. Units are then the runs of bytes other than " ".
+_SPACING_RS = f"([^\\w\\s]|[{UNSPACED_CLASS_RS}])|[\\s&&[^ ]]"
+_UNSPACED = [(0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x0E00, 0x0EFF),
+             (0x1000, 0x109F), (0x1780, 0x17FF), (0x20000, 0x2FA1F)]
+_LONG_UNIT = 64  # bytes: longer units are hashed by a polynomial over their bytes, shorter ones 8 bytes a step
+_BYTE_BASE = 0x100000001B3  # odd, so it has an inverse modulo 2^64
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_STEP = np.uint64(0xC2B2AE3D27D4EB4F)
 
 @dataclass
 class Clusters:
@@ -36,7 +51,10 @@ class Clusters:
     verified_pairs: int
 
 
+@functools.lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:
+    """(bands, rows per band) minimizing the weighted false positive and negative probabilities at
+    ``threshold`` (datasketch's integration; cached, it takes ~10 ms)."""
     try:
         from datasketch.lsh import _optimal_param
 
@@ -45,89 +63,203 @@ def lsh_params(threshold: float, num_perm: int, fp_weight: float, fn_weight: flo
         return 16, num_perm // 16
 
 
-def shingle_hashes(texts: Sequence[str], n_words: int, n_chars: int, min_units: int) -> list[np.ndarray]:
-    """Sorted unique uint32 shingle hashes per text (empty for texts under ``min_units`` units).
-
-    Normalization, unit splitting and unit hashing run column-wise in polars (each distinct unit is
-    CRC32-hashed once, so hashes are stable across versions); n-gram hashes and per-text deduplication
-    run on flat numpy arrays, so no Python code runs per unit.
-    """
-    frame = pl.DataFrame({"text": list(texts)}, schema={"text": pl.Utf8}).select(
-        symbol_units_expr(pl.col("text").fill_null("")).alias("norm"))
-    units_list = frame.select(
-        pl.col("norm").str.extract_all(UNIT_PATTERN_RS).alias("units"),
-        pl.col("norm").str.count_matches(f"[{UNSPACED_CLASS_RS}]").alias("unspaced"),
-        (pl.col("norm").str.len_chars() - pl.col("norm").str.count_matches(r"\s")).alias("nonspace"),
-    )
-    lengths = units_list["units"].list.len().fill_null(0).to_numpy().astype(np.int64)
-    unspaced = units_list["unspaced"].to_numpy()
-    nonspace = units_list["nonspace"].to_numpy()
-    n_per_text = np.where((nonspace > 0) & (unspaced >= 0.5 * np.maximum(nonspace, 1)), n_chars, n_words)
-    flat_units = units_list["units"].explode().drop_nulls()
-    distinct = flat_units.unique(maintain_order=True)
-    codes = np.array([zlib.crc32(u.encode("utf-8")) or 1 for u in distinct.to_list()], dtype=np.uint64)
-    ids = pl.DataFrame({"u": flat_units}).join(
-        pl.DataFrame({"u": distinct, "c": pl.Series(codes, dtype=pl.UInt64)}), on="u", how="left",
-        maintain_order="left")["c"].to_numpy()
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-
-    out: list[np.ndarray] = [np.empty(0, dtype=np.uint32)] * len(lengths)
-    keep = lengths >= min_units
-    for n in np.unique(n_per_text[keep]):
-        group = np.flatnonzero(keep & (n_per_text == n))
-        short = group[lengths[group] < n]
-        for i in short:  # fewer units than the n-gram size: one shingle of all units
-            out[i] = _grams(ids[starts[i]:starts[i] + lengths[i]], int(lengths[i]))
-        group = group[lengths[group] >= n]
-        if not len(group):
-            continue
-        width = lengths[group] - n + 1
-        owner = np.repeat(np.arange(len(group)), width)
-        position = np.repeat(starts[group], width) + (np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width))
-        h = np.zeros(len(position), dtype=np.uint64)
-        for k in range(int(n)):
-            h = h * _PRIMES[k % len(_PRIMES)] + ids[position + k]
-        h32 = ((h >> np.uint64(32)) ^ h) & _MASK32
-        keys = np.sort((owner.astype(np.uint64) << np.uint64(32)) | h32)
-        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]  # sort + diff: faster than np.unique's hashing here
-        bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(group) + 1, dtype=np.uint64))
-        values = (keys & _MASK32).astype(np.uint32)
-        for j, i in enumerate(group):
-            out[i] = values[bounds[j]:bounds[j + 1]]
-    return out
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer, in place."""
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
 
 
-def _grams(ids: np.ndarray, n: int) -> np.ndarray:
-    width = len(ids) - n + 1
-    h = np.zeros(width, dtype=np.uint64)
-    for i in range(n):
-        h = h * _PRIMES[i % len(_PRIMES)] + ids[i:i + width]
-    return np.unique(((h >> np.uint64(32)) ^ h) & _MASK32).astype(np.uint32)
+def _utf8(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """The lower-cased texts with symbols and unspaced characters set apart by spaces, as one UTF-8 byte
+    array and the (n + 1) byte offsets of the texts in it."""
+    spaced = pl.Series("t", list(texts), dtype=pl.Utf8).fill_null("").str.to_lowercase().str.replace_all(
+        _SPACING_RS, " $1 ")
+    arr = spaced.to_arrow()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    data_buffer = arr.buffers()[2]
+    data = (np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None
+            else np.zeros(0, dtype=np.uint8))[offsets[0]:offsets[-1]]
+    return data, offsets - offsets[0]
 
 
-def signatures(shingles: list[np.ndarray], num_perm: int, seed: int, chunk: int = 40000) -> np.ndarray:
-    """(rows, num_perm) uint32 MinHash signatures; rows without shingles get all-max values."""
+def _long_unit_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Sum of byte * base^(position in unit) modulo 2^64 for each unit."""
+    length = ends - starts
+    first = np.cumsum(length) - length  # each unit's first byte among the gathered bytes
+    within = np.arange(int(length.sum())) - np.repeat(first, length)
+    power = np.concatenate([np.ones(1, dtype=np.uint64),
+                            np.cumprod(np.full(int(length.max()) - 1, _BYTE_BASE, dtype=np.uint64))])
+    terms = data[np.repeat(starts, length) + within].astype(np.uint64) * power[within]  # wraps modulo 2^64
+    return np.add.reduceat(terms, first)
+
+
+def _unit_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """64-bit hash of the bytes ``data[start:end]`` of every unit: its little-endian 8-byte words folded
+    together with its length, then MurmurHash3's finalizer; units over ``_LONG_UNIT`` bytes fold a
+    polynomial over their bytes instead (so no unit costs more than a few numpy passes)."""
+    padded = np.zeros(len(data) + 8, dtype=np.uint8)
+    padded[:len(data)] = data
+    # the 8 bytes from each position, as one little-endian word (an unaligned view: no copy)
+    words = np.ndarray(shape=(len(data) + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    length = ends - starts
+    h = words[starts] & _LOW_BYTES[np.minimum(length, 8)]
+    h ^= length.astype(np.uint64) * _GOLDEN
+    longer = np.flatnonzero((length > 8) & (length <= _LONG_UNIT))
+    offset = 8
+    while len(longer):
+        word = words[starts[longer] + offset] & _LOW_BYTES[np.minimum(length[longer] - offset, 8)]
+        h[longer] = (h[longer] * _STEP) ^ word
+        offset += 8
+        longer = longer[length[longer] > offset]
+    huge = np.flatnonzero(length > _LONG_UNIT)
+    if len(huge):
+        h[huge] ^= _long_unit_hashes(data, starts[huge], ends[huge]) * _STEP
+    return _fmix64(h)
+
+
+def _units(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every unit's 64-bit hash (in text order), each text's unit count, and whether each text is mostly
+    written in an unspaced script (then shingled by characters)."""
+    data, offsets = _utf8(texts)
+    solid = data != 32
+    first = np.zeros(len(data), dtype=bool)  # first byte of a unit
+    first[1:] = solid[1:] & ~solid[:-1]
+    last = np.zeros(len(data), dtype=bool)  # last byte of a unit
+    last[:-1] = solid[:-1] & ~solid[1:]
+    text_first, text_last = offsets[:-1][offsets[:-1] < offsets[1:]], offsets[1:][offsets[1:] > offsets[:-1]] - 1
+    first[text_first] = solid[text_first]  # units never span two texts
+    last[text_last] = solid[text_last]
+    starts = np.flatnonzero(first)
+    ends = np.flatnonzero(last) + 1
+    del solid, first, last
+    hashes = _unit_hashes(data, starts, ends)
+    counts = np.diff(np.searchsorted(starts, offsets))
+    return hashes, counts, _mostly_unspaced(data, offsets, starts, ends)
+
+
+def _mostly_unspaced(data: np.ndarray, offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Whether at least half of each text's non-space characters belong to an unspaced script (each such
+    character is a unit of its own: a 3- or 4-byte UTF-8 character)."""
+    length = ends - starts
+    wide = np.flatnonzero(((length == 3) & (data[starts] >= 0xE0)) | ((length == 4) & (data[starts] >= 0xF0)))
+    if not len(wide):
+        return np.zeros(len(offsets) - 1, dtype=bool)
+    s, three = starts[wide], length[wide] == 3
+    b0, b1, b2 = (data[s + k].astype(np.int64) for k in range(3))
+    b3 = np.where(three, 0, data[np.minimum(s + 3, len(data) - 1)].astype(np.int64) & 0x3F)
+    code = np.where(three, ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F),
+                    ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | b3)
+    inside = np.zeros(len(code), dtype=bool)
+    for lo, hi in _UNSPACED:
+        inside |= (code >= lo) & (code <= hi)
+    owner = np.searchsorted(offsets, s[inside], side="right") - 1
+    texts, unspaced = np.unique(owner, return_counts=True)
+    mostly = np.zeros(len(offsets) - 1, dtype=bool)
+    if len(texts):  # their non-space characters: bytes other than " " that do not continue a character
+        size = offsets[texts + 1] - offsets[texts]
+        where = np.repeat(offsets[texts] - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
+        counted = (data[where] != 32) & ((data[where] & 0xC0) != 0x80)
+        chars = np.add.reduceat(counted.astype(np.int64), np.cumsum(size) - size)
+        mostly[texts] = unspaced >= 0.5 * chars
+    return mostly
+
+
+def shingles_flat(texts: Sequence[str | None], n_words: int, n_chars: int,
+                  min_units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every text's uint32 shingle hashes, in text order with repeats (``values``), and the (n + 1)
+    ``bounds`` of each text's run in them. A text under ``min_units`` units has none; one with fewer
+    units than the n-gram size has one shingle of all its units."""
+    units, counts, mostly_unspaced = _units(texts)
+    n = np.where(mostly_unspaced, n_chars, n_words).astype(np.int64)
+    size = np.minimum(n, counts)
+    width = np.where((counts >= max(min_units, 1)) & (size > 0), counts - size + 1, 0)
+    bounds = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(width, out=bounds[1:])
+    unit_start = np.cumsum(counts) - counts
+    position = np.repeat(unit_start - bounds[:-1], width) + np.arange(bounds[-1], dtype=np.int64)
+    sizes = np.unique(size[width > 0])
+    h = np.empty(bounds[-1], dtype=np.uint64)
+    for gram in sizes.tolist():  # usually one n-gram size in a batch
+        rolled = _rolling(units, gram)
+        if len(sizes) == 1:
+            h = rolled[position]
+        else:
+            mine = np.flatnonzero(np.repeat(size == gram, width))
+            h[mine] = rolled[position[mine]]
+    return (((h >> np.uint64(32)) ^ h) & _MASK32).astype(np.uint32), bounds
+
+
+def _rolling(units: np.ndarray, n: int) -> np.ndarray:
+    """The n-gram hash of ``units[i:i + n]`` for every i (a polynomial combination; uint64 wraps)."""
+    h = units[:len(units) - n + 1].copy()
+    for k in range(1, n):
+        h *= _PRIMES[k % len(_PRIMES)]
+        h += units[k:len(units) - n + 1 + k]
+    return h
+
+
+def shingle_hashes(texts: Sequence[str | None], n_words: int, n_chars: int, min_units: int) -> list[np.ndarray]:
+    """Sorted unique uint32 shingle hashes per text (empty for texts under ``min_units`` units)."""
+    values, bounds = shingles_flat(texts, n_words, n_chars, min_units)
+    owner = np.repeat(np.arange(len(bounds) - 1, dtype=np.uint64), np.diff(bounds))
+    keys = np.sort((owner << np.uint64(32)) | values.astype(np.uint64))
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys  # sort + diff: faster than np.unique
+    cut = np.searchsorted(keys >> np.uint64(32), np.arange(len(bounds), dtype=np.uint64))
+    unique = (keys & _MASK32).astype(np.uint32)
+    return [unique[cut[i]:cut[i + 1]] for i in range(len(bounds) - 1)]
+
+
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     a = (rng.integers(1, 2**32, size=num_perm, dtype=np.uint64) | np.uint64(1)).astype(np.uint32)
     b = rng.integers(0, 2**32, size=num_perm, dtype=np.uint64).astype(np.uint32)
-    sig = np.full((len(shingles), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    start = 0
-    while start < len(shingles):
-        stop, size = start, 0
-        while stop < len(shingles) and (size < chunk or stop == start):
-            size += len(shingles[stop])
-            stop += 1
-        members = [i for i in range(start, stop) if len(shingles[i])]
-        if members:
-            flat = np.concatenate([shingles[i] for i in members])
-            offsets = np.cumsum([0] + [len(shingles[i]) for i in members[:-1]])
-            # (num_perm, shingles): each permutation's row is contiguous, so the reduction streams memory
-            # (7x faster than the shingle-major layout); uint32 arithmetic wraps modulo 2^32.
-            hashed = a[:, None] * flat[None, :]
-            hashed += b[:, None]
-            sig[members] = np.minimum.reduceat(hashed, offsets, axis=1).T
-        start = stop
+    return a, b
+
+
+def signatures_flat(values: np.ndarray, bounds: np.ndarray, num_perm: int, seed: int,
+                    block: int = 4096) -> np.ndarray:
+    """(rows, num_perm) uint32 MinHash signatures of the rows ``values[bounds[i]:bounds[i + 1]]``
+    (repeats allowed); rows without shingles get all-max values. Shingles are hashed ``block`` at a
+    time into one reused (num_perm, block) buffer that stays in cache (a row longer than ``block`` gets
+    a buffer of its own); each permutation's row is contiguous, so the reduction streams memory."""
+    a, b = _permutations(num_perm, seed)
+    sig = np.full((len(bounds) - 1, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    rows = np.flatnonzero(bounds[1:] > bounds[:-1])
+    starts = bounds[rows]
+    buffer = np.empty((num_perm, block), dtype=np.uint32)
+    first = 0
+    while first < len(rows):
+        stop = max(int(np.searchsorted(starts, starts[first] + block, side="right")), first + 1)
+        lo, hi = int(starts[first]), int(bounds[rows[stop - 1] + 1])
+        hashed = buffer[:, :hi - lo] if hi - lo <= block else np.empty((num_perm, hi - lo), dtype=np.uint32)
+        np.multiply(a[:, None], values[None, lo:hi], out=hashed)  # uint32 arithmetic wraps modulo 2^32
+        hashed += b[:, None]
+        sig[rows[first:stop]] = np.minimum.reduceat(hashed, starts[first:stop] - lo, axis=1).T
+        first = stop
     return sig
+
+
+def signatures(shingles: list[np.ndarray], num_perm: int, seed: int) -> np.ndarray:
+    """(rows, num_perm) uint32 MinHash signatures of shingle arrays (as ``shingle_hashes`` gives them);
+    rows without shingles get all-max values. Equal to ``text_signatures`` of the same texts."""
+    bounds = np.zeros(len(shingles) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in shingles], out=bounds[1:])
+    values = np.concatenate(shingles).astype(np.uint32) if len(shingles) else np.zeros(0, dtype=np.uint32)
+    return signatures_flat(values, bounds, num_perm, seed)
+
+
+def text_signatures(texts: Sequence[str | None], num_perm: int, seed: int, n_words: int = 3, n_chars: int = 5,
+                    min_units: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, num_perm) uint32 signatures of ``texts`` straight from their flat shingles (no per-text
+    sets: repeats do not change a minimum), and which rows have shingles."""
+    values, bounds = shingles_flat(texts, n_words, n_chars, min_units)
+    return signatures_flat(values, bounds, num_perm, seed), bounds[1:] > bounds[:-1]
 
 
 def _jaccard(x: np.ndarray, y: np.ndarray) -> float:
@@ -187,9 +319,9 @@ def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm:
     band_key = np.zeros((n, bands), dtype=np.uint64)
     has = np.zeros(n, dtype=bool)
     for start in range(0, n, batch_rows):
-        shingles = shingle_hashes(texts[start:start + batch_rows], n_words, n_chars, min_units)
-        has[start:start + len(shingles)] = [len(sh) > 0 for sh in shingles]
-        band_key[start:start + len(shingles)] = band_keys(signatures(shingles, num_perm, seed), bands, rows)
+        sig, has[start:start + batch_rows] = text_signatures(texts[start:start + batch_rows], num_perm, seed,
+                                                             n_words, n_chars, min_units)
+        band_key[start:start + batch_rows] = band_keys(sig, bands, rows)
     cand = candidate_pairs(band_key, has)
     del band_key
     return verified_clusters(texts, cand, threshold=threshold, bands=bands, rows=rows, n_words=n_words,
