@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ift_data.io.atomic import dumps_json_bytes, dumps_json_line
+from ift_data.io.atomic import TextRecord, dumps_json_bytes, dumps_json_line
 
 ALPHABET = string.printable + "\x00\x01\x1f\x7f\u2028\u2029é中😀\ufdd0\"\\"
 
@@ -65,6 +65,8 @@ def test_a_segments_record_is_written_by_orjson_as_json_would() -> None:
               "messages": [{"role": "user", "content": "Review: é\n\"quoted\"\tend"}],
               "segments": [{"text": "<|im_start|>user\n", "label": False, "kind": "special", "role": "user"}]}
     assert dumps_json_line(record) == _reference(record)
+    assert dumps_json_line(TextRecord(record)) == _reference(record)
+    assert dumps_json_line(TextRecord(text="a\ud800")) == _reference({"text": "a\ud800"})  # json's str
 
 
 @pytest.mark.parametrize("record", [float("nan"), {"a": float("inf")}, datetime.date(2020, 1, 1),

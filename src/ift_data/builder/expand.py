@@ -295,10 +295,10 @@ def _share(wanted: float | None, groups: tuple[tuple[int, ...], tuple[int, ...]]
 
 
 def _message(role: str, spans: list[Span]) -> Message:
-    merged: list[Segment] = []
+    merged: list[Span] = []
     for text, kind in spans:
-        if merged and merged[-1].kind == kind:
-            merged[-1] = Segment(merged[-1].text + text, kind, role)  # type: ignore[arg-type]
+        if merged and merged[-1][1] == kind:
+            merged[-1] = (merged[-1][0] + text, kind)
         else:
-            merged.append(Segment(text, kind, role))  # type: ignore[arg-type]
-    return Message(role, tuple(merged))  # type: ignore[arg-type]
+            merged.append((text, kind))
+    return Message(role, tuple(Segment(text, kind, role) for text, kind in merged))  # type: ignore[arg-type]

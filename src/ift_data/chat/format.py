@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Literal
 
 from ift_data.schema import Example, Message, Role, Segment
@@ -66,7 +68,7 @@ class ChatFormat:
         return tuple(token for token in self.reserved_strings() if token in markup)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Piece:
     """A segment plus where it sits in the chat layout: its ``part`` and its message index (``turn``)."""
 
@@ -74,9 +76,17 @@ class Piece:
     part: Part
     turn: int
 
+    def __init__(self, segment: Segment, part: Part, turn: int) -> None:  # frozen, slots set directly (faster)
+        _set_segment(self, segment)
+        _set_part(self, part)
+        _set_turn(self, turn)
+
     @property
     def text(self) -> str:
         return self.segment.text
+
+
+_set_segment, _set_part, _set_turn = (vars(Piece)[name].__set__ for name in ("segment", "part", "turn"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +186,9 @@ def reserved_set(tokens: tuple[str, ...]) -> Reserved:
 def _check_seams(pieces: list[Piece], reserved: Reserved, owner: str) -> None:
     """Raise when a reserved string forms across the seam of data and markup (or of two messages'
     data with no markup between): e.g. data ending in ``>`` before markup starting with ``>``."""
-    text = "".join(p.text for p in pieces)
+    text = "".join([p.segment.text for p in pieces])
+    if not _straddles(text, pieces, reserved):
+        return  # no reserved string crosses any seam: the seam-by-seam search below would find none
     offset = 0
     for before, after in zip(pieces, pieces[1:], strict=False):
         offset += len(before.text)
@@ -188,6 +200,26 @@ def _check_seams(pieces: list[Piece], reserved: Reserved, owner: str) -> None:
             raise FormatError(f"text of message {data.turn} ({data.segment.role}) next to the chat markup forms "
                               f"the special-token string {token!r} (a control token of {owner})",
                               field=f"messages[{data.turn}]")
+
+
+def _straddles(text: str, pieces: list[Piece], reserved: Reserved) -> bool:
+    """Whether any reserved string in ``text`` (at any start, overlapping ones too) runs past the end of the
+    piece it starts in: ``Reserved.across`` finds a token at a seam only then."""
+    pattern = reserved.pattern
+    if pattern is None:
+        return False
+    ends: list[int] | None = None
+    for head in reserved.heads:
+        at = text.find(head)
+        while at != -1:
+            match = pattern.match(text, at)
+            if match is not None:
+                if ends is None:
+                    ends = list(accumulate(len(p.segment.text) for p in pieces))
+                if match.end() > ends[bisect_right(ends, at)]:
+                    return True
+            at = text.find(head, at + 1)
+    return False
 
 
 def find_reserved(text: str, reserved: Iterable[str]) -> str | None:
@@ -221,21 +253,24 @@ def format_example(example: Example, chat_format: ChatFormat, system_prompt: str
     reserved = reserved_set((*chat_format.reserved_strings(), *extra) if extra else chat_format.reserved_strings())
     check_reserved(messages, reserved, owner)
     pieces: list[Piece] = []
-
-    def add(text: str, kind: str, role: Role, part: Part, turn: int) -> None:
-        if text:
-            pieces.append(Piece(Segment(text, kind, role), part, turn))  # type: ignore[arg-type]
-
-    add(chat_format.bos, "special", messages[0].role, "bos", 0)
+    append = pieces.append
+    if chat_format.bos:
+        append(Piece(Segment(chat_format.bos, "special", messages[0].role), "bos", 0))
     last = len(messages) - 1
     for turn, message in enumerate(messages):
-        markup = chat_format.markup(message.role)
-        add(markup.header, "special", message.role, "header", turn)
+        role = message.role
+        markup = chat_format.markup(role)
+        if markup.header:
+            append(Piece(Segment(markup.header, "special", role), "header", turn))
         for segment in message.segments:
-            add(segment.text, segment.kind, message.role, "body", turn)
-        add(markup.end_of_turn, "special", message.role, "end_of_turn", turn)
-        if turn < last:
-            add(markup.separator, "special", message.role, "separator", turn)
-    add(chat_format.eos, "special", "assistant", "eos", last)
+            if segment.text:  # the message's own segment when it is already what the piece holds
+                same = segment.role == role and segment.label is False
+                append(Piece(segment if same else Segment(segment.text, segment.kind, role), "body", turn))
+        if markup.end_of_turn:
+            append(Piece(Segment(markup.end_of_turn, "special", role), "end_of_turn", turn))
+        if turn < last and markup.separator:
+            append(Piece(Segment(markup.separator, "special", role), "separator", turn))
+    if chat_format.eos:
+        append(Piece(Segment(chat_format.eos, "special", "assistant"), "eos", last))
     _check_seams(pieces, reserved, owner)
     return FormattedExample(example, chat_format, tuple(messages), tuple(pieces), explicit, last)

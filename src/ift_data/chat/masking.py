@@ -72,9 +72,16 @@ def label_pieces(formatted: FormattedExample, mode: str) -> tuple[bool, ...]:
 
 
 def apply_mask(formatted: FormattedExample, mode: str) -> tuple[Segment, ...]:
-    """The formatted example's segments with ``label`` set by ``mode``."""
-    return tuple(Segment(p.segment.text, p.segment.kind, p.segment.role, label)
-                 for p, label in zip(formatted.pieces, label_pieces(formatted, mode), strict=True))
+    """The formatted example's segments with ``label`` set by ``mode`` (a piece's own segment where its label
+    is already that one: segments are immutable)."""
+    rule = MASK_MODES[check_mask_mode(mode)]
+    final_turn = formatted.final_turn
+    out = []
+    for piece in formatted.pieces:
+        segment = piece.segment
+        label = rule(piece, final_turn)
+        out.append(segment if segment.label is label else Segment(segment.text, segment.kind, segment.role, label))
+    return tuple(out)
 
 
 def char_labels(segments: tuple[Segment, ...]) -> list[bool]:
