@@ -259,7 +259,7 @@ def _audit_options(**kw: Any) -> AuditOptions:
                         embeddings=kw["embeddings"], model=kw["model"], device=kw["device"],
                         batch_size=kw["batch_size"], cache_dir=kw["cache_dir"], ifd_model=kw["ifd_model"],
                         max_rows=kw["max_rows"], max_field_chars=kw["max_field_chars"], id_field=kw["id_field"],
-                        engine=kw["engine"], ray_address=kw["ray_address"])
+                        engine=kw["engine"], ray_address=kw["ray_address"], workers=kw["workers"])
 
 
 def _audit_flags(func: _F) -> _F:
@@ -295,6 +295,9 @@ def _audit_flags(func: _F) -> _F:
         click.option("--ray-address", default=None, metavar="ADDR",
                      help="With --engine ray: a running Ray cluster to use (e.g. ray://host:10001 or auto); "
                           "default: start a local Ray for this run."),
+        click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Processes for the per-row signals (length, language, noise, difficulty, use_case) over "
+                          "row batches; default: every usable core; 1: in this process. Same results for any N."),
     ]
     for option in reversed(options):
         func = option(func)

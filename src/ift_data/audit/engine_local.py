@@ -1,18 +1,29 @@
-"""Where an audit's signals run: ``--engine local`` (every signal in this process, the default) or
-``--engine ray`` (``audit/engine_ray.py``: per-row signals and MinHash banding on Ray Data).
+"""Where an audit's signals run: ``--engine local`` (this machine, the default) or ``--engine ray``
+(``audit/engine_ray.py``: per-row phases and MinHash banding on Ray Data).
 
 An engine is a context manager (it starts and stops whatever it needs) that makes the signal object the
 runner calls for each registered family; both engines give the same ``signals.parquet`` and
 ``summary.json`` (timings aside).
+
+The local engine runs each per-row phase (``audit/row_phase.py``: length, language, noise, difficulty
+without ``--ifd-model``, use_case) over batches of ``row_pool.ROW_BATCH`` rows: in ``--workers N`` worker
+processes (``audit/row_pool.py``; default: every usable core) when the table has more than one batch,
+else in this process; then the family's ``finalize`` on the whole table here. Every other signal runs on
+the whole table in this process. Results do not depend on N (``tests/audit/test_workers.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
+import polars as pl
+
+from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
+from ift_data.audit.row_phase import RowPhased, row_phase
 from ift_data.errors import UserError
 
 ENGINES = ("local", "ray")
@@ -31,21 +42,76 @@ class Engine(Protocol):
         ...
 
 
+FeaturesOf = Callable[[RowPhased, pl.DataFrame, AuditContext], pl.DataFrame]
+
+
+class PhasedSignal:
+    """A family with a per-row phase: its features gathered by the engine (``features_of``), then its
+    ``finalize`` on the whole table."""
+
+    needs_embeddings: ClassVar[bool] = False
+
+    def __init__(self, phase: RowPhased, features_of: FeaturesOf) -> None:
+        self.phase, self.features_of = phase, features_of
+        self.name = phase.name
+
+    def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
+        features = self.features_of(self.phase, table, ctx)
+        if features.height != table.height:
+            raise RuntimeError(f"signal {self.name}: {features.height} rows of features for {table.height} rows")
+        return self.phase.finalize(features, table, ctx)
+
+
+def resolve_workers(workers: int | None) -> int:
+    """``--workers``: None is every usable core."""
+    from ift_data.audit.row_pool import usable_cores
+
+    if workers is None:
+        return usable_cores()
+    if workers < 1:
+        raise UserError(f"--workers must be at least 1, not {workers}", field="--workers")
+    return workers
+
+
 class LocalEngine:
-    """Every signal in this process, one after the other (the default)."""
+    """Per-row phases over row batches in worker processes (or in this process), the rest in this process."""
 
     name = "local"
+
+    def __init__(self, options: AuditOptions | None = None) -> None:
+        self.options = options or AuditOptions()
+        self.workers = resolve_workers(self.options.workers)
+        self._pool: Any = None  # a row_pool.RowPool, started when a table first needs it
 
     def __enter__(self) -> LocalEngine:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        return None
+        if self._pool is not None:
+            if kind is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()
+            self._pool = None
 
     def signal(self, entry: Registered) -> Any:
         assert entry.cls is not None
-        return entry.cls()
+        instance = entry.cls()
+        phase = row_phase(entry.name, instance, self.options)
+        return PhasedSignal(phase, self.row_features) if phase is not None else instance
+
+    def row_features(self, phase: RowPhased, table: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
+        """``phase``'s features of ``table``: in the worker processes when there is more than one batch
+        and more than one worker, else batch by batch in this process."""
+        from ift_data.audit import row_pool
+
+        if self.workers > 1 and table.height > row_pool.ROW_BATCH:
+            if self._pool is None:
+                self._pool = row_pool.RowPool(self.workers, ctx.rules, self.options)
+            return self._pool.features(phase.name, table)
+        parts = [phase.row_features(batch, ctx) for batch in row_pool.row_batches(table)]
+        return pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
 
 
 def open_engine(options: AuditOptions, timings: dict[str, Any]) -> Engine:
@@ -53,8 +119,11 @@ def open_engine(options: AuditOptions, timings: dict[str, Any]) -> Engine:
     if options.engine == "local":
         if options.ray_address:
             raise UserError("--ray-address needs --engine ray", field="--ray-address")
-        return LocalEngine()
+        return LocalEngine(options)
     if options.engine == "ray":
+        if options.workers is not None:
+            raise UserError("--workers is for --engine local (Ray runs as many tasks as its cluster has CPUs)",
+                            field="--workers")
         from ift_data.audit.engine_ray import RayEngine
 
         return RayEngine(options, timings)

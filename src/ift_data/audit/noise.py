@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.text import ngrams, normalize_expr, units
-from ift_data.audit.truncation import truncation_columns
+from ift_data.audit.truncation import FEATURE_COLUMNS, truncation_features, truncation_finalize
 
 _FENCED = r"(?s)```.*?(```|$)"
 _HTML = r"(?i)</?(div|span|p|br|a|td|tr|th|table|li|ul|ol|html|body|head|script|style|img|font|b|i|em|strong)\b[^>]*>|&(nbsp|amp|lt|gt|quot|apos|#\d+);"
@@ -69,62 +69,89 @@ def _contains_template(prose: pl.Series, template_re: str, markers: str) -> pl.S
     return pl.select(pl.when(prose.is_null()).then(None).otherwise(found)).to_series().alias(found.name)
 
 
+# Flags of the row-by-row checks, in the order the summary and signals.parquet list them.
+_CHECK_FLAGS = ("flag_empty_instruction", "flag_empty_response", "flag_unbalanced_code_fence", "flag_template_leftover",
+                "flag_html_debris", "flag_refusal", "flag_repeats_instruction", "flag_nonprintable")
+
+
 class NoiseSignal:
+    """Per-row phase ``row_features`` (every check, and the truncation evidence, on any batch of rows),
+    dataset phase ``finalize`` (each file's habit of ending prose with punctuation decides its bare ends)."""
+
     name: ClassVar[str] = "noise"
     needs_embeddings: ClassVar[bool] = False
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
+        return self.finalize(self.row_features(table, ctx), table, ctx)
+
+    def row_features(self, batch: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
+        """The row-by-row checks' flags, ``noise_url_share``, the raw repetition ratio and the truncation
+        evidence (``truncation_features``), one row per row of ``batch``."""
         rule = lambda key, default=None: ctx.rule("noise", key, default)  # noqa: E731
-        placeholders = "|".join(re.escape(p) for p in rule("placeholder_names", []))
-        markers = "|".join(re.escape(m) for m in rule("template_markers", []))
-        placeholder_re = rf"{_NOT_AFTER_CODE}\{{({placeholders})\}}" if placeholders else ""
-        template_re = "|".join(x for x in (placeholder_re, _JINJA, markers) if x)
-        refusals = [p.lower() for p in rule("refusal_phrases", [])]
-        identity = {p.lower() for p in rule("identity_phrases", [])}
-        refusal_re = "|".join(re.escape(p) for p in refusals)
-        # To an identity question only refusals proper count, not the assistant saying what it is.
-        other_refusal_re = "|".join(re.escape(p) for p in refusals if p not in identity)
-        markup_re = "(?i)" + "|".join(re.escape(w) for w in rule("markup_words", []))
-        all_text = pl.concat_str(["instruction", "input", "response"], separator="\n")
-        prose = all_text.str.replace_all(_FENCED, " ").str.replace_all(_INLINE_CODE, " ")
-        response = pl.col("response")
-        url_chars = response.str.extract_all(_URL).list.eval(pl.element().str.len_chars()).list.sum()
-        prompt_norm = normalize_expr(pl.col("instruction"))
-        input_norm = normalize_expr(pl.col("input"))
-        resp_norm = normalize_expr(response)
-        checks = [
-            (pl.col("instruction").str.strip_chars() == "").alias("flag_empty_instruction"),
-            (response.str.strip_chars() == "").alias("flag_empty_response"),
-            (response.str.count_matches("```") % 2 == 1).alias("flag_unbalanced_code_fence"),
-            (prose.map_batches(lambda texts: _contains_template(texts, template_re, markers), return_dtype=pl.Boolean)
-             if template_re else pl.lit(False)).alias("flag_template_leftover"),
-            (prose.str.contains(_HTML) & ~pl.concat_str(["instruction", "input"]).str.contains(markup_re))
-            .alias("flag_html_debris"),
-            (url_chars.fill_null(0) / response.str.len_chars().clip(lower_bound=1)).alias("noise_url_share"),
-            (pl.when(pl.col("instruction").str.contains(_IDENTITY_QUESTION))
-             .then(response.str.to_lowercase().str.contains(other_refusal_re) if other_refusal_re else pl.lit(False))
-             .otherwise(response.str.to_lowercase().str.contains(refusal_re) if refusal_re else pl.lit(False))
-             .alias("flag_refusal")),
-            ((resp_norm != "") & ((resp_norm == prompt_norm) | (resp_norm == (prompt_norm + " " + input_norm))))
-            .alias("flag_repeats_instruction"),
-            all_text.str.replace_all(_TAG_FLAG, "").str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
-        ]
+        checks = _checks(rule)
         # Row by row checks, a slice of rows at a time: the copies of the texts the expressions make
         # (joined fields, code stripped, lower case) stay bounded at a million rows.
-        frame = pl.concat([table.slice(start, ROW_CHUNK).select(checks)
-                           for start in range(0, max(table.height, 1), ROW_CHUNK)])
+        frame = pl.concat([batch.slice(start, ROW_CHUNK).select(checks)
+                           for start in range(0, max(batch.height, 1), ROW_CHUNK)])
         n, min_units = rule("repetition_ngram", 3), rule("repetition_min_units", 30)
         repetition = np.array([repetition_ratio(t, n, min_units)  # a chunk of rows at a time: bounded memory
-                               for start in range(0, table.height, ROW_CHUNK)
-                               for t in table["response"].slice(start, ROW_CHUNK).to_list()], dtype=np.float64)
-        flags = {c: frame[c] for c in frame.columns if c.startswith("flag_")}
+                               for start in range(0, batch.height, ROW_CHUNK)
+                               for t in batch["response"].slice(start, ROW_CHUNK).to_list()], dtype=np.float64)
+        return pl.concat([frame, pl.DataFrame([pl.Series("_noise_repetition", repetition, dtype=pl.Float64)]),
+                          truncation_features(batch, ctx)], how="horizontal")
+
+    def finalize(self, features: pl.DataFrame, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
+        """Thresholds on the gathered ratios, the truncation decision per file, the counts."""
+        rule = lambda key, default=None: ctx.rule("noise", key, default)  # noqa: E731
+        repetition = features["_noise_repetition"].to_numpy()
+        flags = {c: features[c] for c in _CHECK_FLAGS}
         flags["flag_repetition"] = pl.Series(repetition > rule("max_repetition", 0.5))
-        flags["flag_url_heavy"] = frame["noise_url_share"] > rule("max_url_share", 0.5)
-        truncation = truncation_columns(table, ctx)
+        flags["flag_url_heavy"] = features["noise_url_share"] > rule("max_url_share", 0.5)
+        files = table["source_file"] if "source_file" in table.columns \
+            else pl.Series([""] * table.height, dtype=pl.String)
+        truncation = truncation_finalize(features.select(FEATURE_COLUMNS), files, ctx)
         flags["flag_truncated_response"] = truncation.flag
         summary = {name: int(values.sum()) for name, values in flags.items()}
         return SignalResult(columns={"noise_repetition": pl.Series(repetition.round(6)),
-                                     "noise_url_share": frame["noise_url_share"].round(6),
+                                     "noise_url_share": features["noise_url_share"].round(6),
                                      "noise_truncation_reason": truncation.reason,
                                      "noise_truncation_suspect": truncation.suspect},
                             flags=dict(flags), summary={"flagged": summary, "truncation": truncation.summary})
+
+
+def _checks(rule: Any) -> list[pl.Expr]:
+    """The row-by-row checks as polars expressions over the audit table's text columns."""
+    placeholders = "|".join(re.escape(p) for p in rule("placeholder_names", []))
+    markers = "|".join(re.escape(m) for m in rule("template_markers", []))
+    placeholder_re = rf"{_NOT_AFTER_CODE}\{{({placeholders})\}}" if placeholders else ""
+    template_re = "|".join(x for x in (placeholder_re, _JINJA, markers) if x)
+    refusals = [p.lower() for p in rule("refusal_phrases", [])]
+    identity = {p.lower() for p in rule("identity_phrases", [])}
+    refusal_re = "|".join(re.escape(p) for p in refusals)
+    # To an identity question only refusals proper count, not the assistant saying what it is.
+    other_refusal_re = "|".join(re.escape(p) for p in refusals if p not in identity)
+    markup_re = "(?i)" + "|".join(re.escape(w) for w in rule("markup_words", []))
+    all_text = pl.concat_str(["instruction", "input", "response"], separator="\n")
+    prose = all_text.str.replace_all(_FENCED, " ").str.replace_all(_INLINE_CODE, " ")
+    response = pl.col("response")
+    url_chars = response.str.extract_all(_URL).list.eval(pl.element().str.len_chars()).list.sum()
+    prompt_norm = normalize_expr(pl.col("instruction"))
+    input_norm = normalize_expr(pl.col("input"))
+    resp_norm = normalize_expr(response)
+    return [
+        (pl.col("instruction").str.strip_chars() == "").alias("flag_empty_instruction"),
+        (response.str.strip_chars() == "").alias("flag_empty_response"),
+        (response.str.count_matches("```") % 2 == 1).alias("flag_unbalanced_code_fence"),
+        (prose.map_batches(lambda texts: _contains_template(texts, template_re, markers), return_dtype=pl.Boolean)
+         if template_re else pl.lit(False)).alias("flag_template_leftover"),
+        (prose.str.contains(_HTML) & ~pl.concat_str(["instruction", "input"]).str.contains(markup_re))
+        .alias("flag_html_debris"),
+        (url_chars.fill_null(0) / response.str.len_chars().clip(lower_bound=1)).alias("noise_url_share"),
+        (pl.when(pl.col("instruction").str.contains(_IDENTITY_QUESTION))
+         .then(response.str.to_lowercase().str.contains(other_refusal_re) if other_refusal_re else pl.lit(False))
+         .otherwise(response.str.to_lowercase().str.contains(refusal_re) if refusal_re else pl.lit(False))
+         .alias("flag_refusal")),
+        ((resp_norm != "") & ((resp_norm == prompt_norm) | (resp_norm == (prompt_norm + " " + input_norm))))
+        .alias("flag_repeats_instruction"),
+        all_text.str.replace_all(_TAG_FLAG, "").str.contains(_NONPRINTABLE).alias("flag_nonprintable"),
+    ]

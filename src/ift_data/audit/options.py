@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # How an audit runs, not what it finds: left out of summary.json (the engines' summaries are the same).
-RUN_ONLY_OPTIONS = ("progress", "engine", "ray_address")
+RUN_ONLY_OPTIONS = ("progress", "engine", "ray_address", "workers")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class AuditOptions:
     id_field: str | None = None  # --id FIELD: the dataset's own row id (also --map id=FIELD)
     engine: str = "local"  # --engine local|ray: where the signals run (audit/engine_local.py, engine_ray.py)
     ray_address: str | None = None  # --ray-address: a running Ray cluster (None: start a local one)
+    workers: int | None = None  # --workers N: processes for the per-row phases (None: every usable core; 1: none)
 
     def to_json(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}

@@ -1,5 +1,10 @@
 """Run an audit: read, run every registered signal (timed, with a progress bar), write
-``signals.parquet`` and ``summary.json`` (an ``AuditSummary``, see ``audit/summary.py``).
+``signals.parquet`` (in row groups, ``audit/signals_writer.py``) and ``summary.json`` (an ``AuditSummary``,
+see ``audit/summary.py``).
+
+Signals with a per-row phase (``audit/row_phase.py``: length, language, noise, difficulty, use_case) run
+it over row batches, in ``--workers`` processes (``audit/row_pool.py``) or on Ray, and finalize on the
+whole table here; the others run on the whole table. A signal's time in ``timings`` is wall time.
 
 Determinism: everything in ``summary.json`` except ``timings`` is a function of the inputs, the rules
 and the seed.
@@ -8,7 +13,6 @@ and the seed.
 from __future__ import annotations
 
 import importlib
-import io
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +32,7 @@ from ift_data.audit.length import masking_recommendation
 from ift_data.audit.options import RUN_ONLY_OPTIONS, AuditOptions
 from ift_data.audit.registry import Registered, load_signals
 from ift_data.audit.rules import load_rules
+from ift_data.audit.signals_writer import write_signals
 from ift_data.audit.summary import (
     AuditSummary,
     CleanPlan,
@@ -40,7 +45,6 @@ from ift_data.audit.summary import (
 )
 from ift_data.chat.recommend import load_rules as load_masking_rules
 from ift_data.errors import UserError
-from ift_data.io.atomic import atomic_open
 from ift_data.io.instructions import InstructionData, SourceInfo, read_instructions
 from ift_data.report.progress import step_progress
 from ift_data.schema import Reject
@@ -107,10 +111,7 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     summary = _summary(data, rules.path, rules.values, options, runs, signals, rules.sha256)
     write_started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()  # polars would turn a failed write (disk full) into a ComputeError: write ourselves
-    signals.write_parquet(buffer, compression="zstd", statistics=False)
-    with atomic_open(out / SIGNALS_FILE, "wb") as fh:
-        fh.write(buffer.getbuffer())
+    write_signals(signals, out / SIGNALS_FILE)  # row groups, straight into the atomic file
     timings["write"] = time.perf_counter() - write_started
     timings["total"] = time.perf_counter() - started
     summary = replace(summary, timings=_rounded(timings))
@@ -143,7 +144,7 @@ def _run_one(entry: Registered, table: pl.DataFrame, ctx: AuditContext, options:
              engine: Engine | None = None) -> SignalRun:
     if entry.cls is None:
         return SignalRun("missing", entry.missing, (), (), {})
-    signal = (engine or LocalEngine()).signal(entry)
+    signal = (engine or LocalEngine(options)).signal(entry)
     if getattr(signal, "needs_embeddings", False):
         if not options.embeddings:
             return SignalRun("skipped", "embeddings off (--no-embeddings)", (), (), {})

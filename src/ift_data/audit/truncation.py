@@ -539,12 +539,22 @@ def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColu
     responses (at least ``truncation_min_prose_rows`` of them) end bare beyond the ``truncation_bare_per_strong``
     bare ends expected per row with strong evidence of a cut, each bare end is flagged
     (reason ``bare_end``); in a file that often drops its final full stop (human-written answers) it is only
-    a suspect. The summary gives each file's share and whether the rule was used."""
+    a suspect. The summary gives each file's share and whether the rule was used.
+
+    In two phases: ``truncation_features`` (per row, any batch of rows) and ``truncation_finalize`` (each
+    file's habit, over the gathered features)."""
+    files = table["source_file"] if "source_file" in table.columns else pl.Series([""] * table.height, dtype=pl.String)
+    return truncation_finalize(truncation_features(table, ctx), files, ctx)
+
+
+# The per-row evidence ``truncation_finalize`` reads: the reason from the text alone, prose end, bare end.
+FEATURE_COLUMNS = ("_trunc_reason", "_trunc_prose", "_trunc_bare", "_trunc_suspect")
+
+
+def truncation_features(table: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
+    """Per row of ``table``: the reason its response looks cut from its own text (or null), whether it ends
+    as prose, whether that prose ends bare, and the suspect column."""
     settings = settings_from(ctx)
-    max_share = float(ctx.rule("noise", "truncation_max_bare_end_share", 0.03))
-    min_prose = int(ctx.rule("noise", "truncation_min_prose_rows", 50))
-    per_strong = float(ctx.rule("noise", "truncation_bare_per_strong", 0.6))
-    files = table["source_file"].to_list() if "source_file" in table.columns else [""] * table.height
     reasons: list[str | None] = []
     prose: list[bool] = []
     bare: list[bool] = []
@@ -565,31 +575,40 @@ def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColu
         is_bare = reason is None and is_prose and _bare_end_of_prose(text, instruction, settings)
         bare.append(is_bare)
         suspect.append(reason is not None or is_bare or _suspect(text, code))
+    for cached in (_asks_for_verse, _word_task, _requested_items, _verse):
+        cached.cache_clear()  # the caches hold instructions and texts: free them with the table's strings
+    return pl.DataFrame([pl.Series("_trunc_reason", reasons, dtype=pl.String),
+                         pl.Series("_trunc_prose", prose, dtype=pl.Boolean),
+                         pl.Series("_trunc_bare", bare, dtype=pl.Boolean),
+                         pl.Series("_trunc_suspect", suspect, dtype=pl.Boolean)])
+
+
+def truncation_finalize(features: pl.DataFrame, files: pl.Series, ctx: AuditContext) -> TruncationColumns:
+    """Each file's habit of ending prose with punctuation (``files``: each row's source file) decides its
+    bare ends; the columns and the summary of ``truncation_columns``."""
+    max_share = float(ctx.rule("noise", "truncation_max_bare_end_share", 0.03))
+    min_prose = int(ctx.rule("noise", "truncation_min_prose_rows", 50))
+    per_strong = float(ctx.rule("noise", "truncation_bare_per_strong", 0.6))
+    frame = features.select(pl.col("_trunc_reason"), pl.col("_trunc_prose"), pl.col("_trunc_bare")) \
+        .with_columns(files.alias("_file"))
     per_file: dict[str, dict[str, Any]] = {}
-    rows_of: dict[Any, list[int]] = {}  # each file's rows, files in order of first appearance
-    for i, f in enumerate(files):
-        rows_of.setdefault(f, []).append(i)
-    for name, rows in rows_of.items():
-        n_prose = sum(prose[i] for i in rows)
-        n_bare = sum(bare[i] for i in rows)
-        n_strong = sum(reasons[i] is not None for i in rows)
+    flagged_files = []
+    counted = frame.group_by("_file", maintain_order=True).agg(  # files in order of first appearance
+        pl.col("_trunc_prose").sum(), pl.col("_trunc_bare").sum(), pl.col("_trunc_reason").is_not_null().sum())
+    for name, n_prose, n_bare, n_strong in counted.iter_rows():
         # The file's habit: bare ends beyond those its cuts explain. A random cut shows strong evidence
         # (a dangling word, comma, marker ...) or only a bare end in a ratio of about 10:7 (Alpaca and Dolly), so heavy
         # truncation does not pass for a habit of dropping full stops.
         habit = max(0.0, n_bare - per_strong * n_strong) / n_prose if n_prose else 0.0
+        flagged = n_prose >= min_prose and habit <= max_share
         per_file[str(name)] = {"prose_rows": n_prose, "bare_end_rows": n_bare, "strong_rows": n_strong,
-                               "bare_end_habit": round(habit, 4),
-                               "bare_end_flagged": n_prose >= min_prose and habit <= max_share}
-    for i, name in enumerate(files):
-        if reasons[i] is None and bare[i] and per_file[str(name)]["bare_end_flagged"]:
-            reasons[i] = "bare_end"
-    for cached in (_asks_for_verse, _word_task, _requested_items, _verse):
-        cached.cache_clear()  # the caches hold instructions and texts: free them with the table's strings
-    reason_series = pl.Series(reasons, dtype=pl.String)
-    counts: dict[str, int] = {}
-    for r in reasons:
-        if r is not None:
-            counts[r] = counts.get(r, 0) + 1
+                               "bare_end_habit": round(habit, 4), "bare_end_flagged": flagged}
+        if flagged:
+            flagged_files.append(name)
+    reason_series = frame.select(
+        pl.when(pl.col("_trunc_reason").is_null() & pl.col("_trunc_bare") & pl.col("_file").is_in(flagged_files))
+        .then(pl.lit("bare_end")).otherwise(pl.col("_trunc_reason")).alias("r"))["r"].rename("")
+    counts = {r: int(k) for r, k in reason_series.drop_nulls().value_counts().iter_rows()}
     return TruncationColumns(flag=reason_series.is_not_null(), reason=reason_series,
-                             suspect=pl.Series(suspect, dtype=pl.Boolean),
+                             suspect=features["_trunc_suspect"].rename(""),
                              summary={"reasons": dict(sorted(counts.items())), "files": per_file})
