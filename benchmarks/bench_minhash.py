@@ -1,28 +1,33 @@
-"""Near-duplicate detection throughput: ift-data's MinHash LSH vs datasketch, on the same texts in one run.
+"""Near-duplicate detection throughput: ift-data's MinHash LSH vs datasketch and rensa, on the same texts in one run.
 
-    python benchmarks/bench_minhash.py [--rows N]
+    python benchmarks/bench_minhash.py [--rows N] [--synthetic N] [--repeat 3] [--no-naive]
 
 Texts: instruction + input + output of ../shared/data/instructions/alpaca_random_9k.json (skips when
-absent). Every variant does the whole job: word 3-gram shingles, 128-permutation MinHash signatures,
-LSH at Jaccard 0.8, candidate pairs. datasketch "naive" calls ``MinHash.update`` per shingle (the
-common hand-rolled loop); "bulk" uses ``MinHash.bulk``; rensa (Rust, when installed) signs each text's
-shingle list with ``RMinHash.update`` and queries/inserts ``RMinHashLSH`` (16 bands); ift-data hashes
-shingles column-wise (polars + numpy) and computes signatures permutation-major in numpy, a batch of
-rows at a time (``ift_data.audit.minhash``).
+absent), or with ``--synthetic N`` N synthetic rows (four random Alpaca sentences each, every 50th row
+followed by a near copy). Every variant does the whole job from raw text: word 3-gram shingles,
+128-permutation MinHash signatures, LSH at Jaccard 0.8, candidate pairs. datasketch "naive" calls
+``MinHash.update`` per shingle (the common hand-rolled loop); "bulk" uses ``MinHash.bulk``; rensa (Rust,
+when installed) gets Python word 3-grams, signed per text with ``RMinHash.update`` or all at once with
+``RMinHash.from_token_sets``, and queries/inserts ``RMinHashLSH`` (16 bands); ift-data shingles the whole
+batch at once (one polars regex pass, then numpy on the UTF-8 bytes) and computes signatures
+permutation-major in numpy, then verifies candidates and builds clusters (``ift_data.audit.minhash``).
+Each variant runs ``--repeat`` times and its best time is reported (the machine is shared); the load
+average is printed before and after.
 
     python benchmarks/bench_minhash.py --scale 1000000
 
-``--scale N`` measures only ift-data's MinHash step on N synthetic rows (four random Alpaca sentences
-each, every 50th row followed by a near copy), in a child process, and prints its wall time and peak RSS
-(the child's, minus what holding the texts costs is printed beside it).
+``--scale N`` measures only ift-data's MinHash step on N synthetic rows, in this process, and prints its
+wall time and peak RSS (what holding the texts costs is printed beside it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,10 +42,10 @@ def _shingles(text: str) -> list[bytes]:
     return [" ".join(words[i:i + 3]).encode("utf-8") for i in range(max(1, len(words) - 2))]
 
 
-def _datasketch(texts: list[str], bulk: bool) -> tuple[float, int]:
+def _datasketch(texts: list[str], bulk: bool) -> int:
+    """Candidate pairs (each counted from both sides) of datasketch's whole job."""
     from datasketch import MinHash, MinHashLSH
 
-    start = time.perf_counter()
     shingles = [_shingles(t) for t in texts]
     if bulk:
         hashes = MinHash.bulk(shingles, num_perm=128, seed=1)
@@ -54,33 +59,39 @@ def _datasketch(texts: list[str], bulk: bool) -> tuple[float, int]:
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     for i, m in enumerate(hashes):
         lsh.insert(i, m)
-    pairs = sum(len(lsh.query(m)) - 1 for m in hashes)
-    return time.perf_counter() - start, pairs
+    return sum(len(lsh.query(m)) - 1 for m in hashes)
 
 
-def _rensa(texts: list[str]) -> tuple[float, int] | None:
+def _word_trigrams(text: str) -> list[str]:
+    words = text.lower().split()
+    return [" ".join(words[j:j + 3]) for j in range(max(1, len(words) - 2))]
+
+
+def _rensa(texts: list[str], batch: bool) -> int | None:
+    """Candidates of rensa's whole job (None when rensa is not installed)."""
     try:
-        from rensa import RMinHash, RMinHashLSH
+        from rensa import RMinHash, RMinHashLSH  # type: ignore[import-untyped]
     except ImportError:
         return None
-    start = time.perf_counter()
+    if batch:
+        signed = RMinHash.from_token_sets([_word_trigrams(t) for t in texts], 128, 1)
+    else:
+        signed = []
+        for text in texts:
+            signature = RMinHash(num_perm=128, seed=1)
+            signature.update(_word_trigrams(text))
+            signed.append(signature)
     lsh = RMinHashLSH(threshold=0.8, num_perm=128, num_bands=16)
     candidates = 0
-    for i, text in enumerate(texts):
-        words = text.lower().split()
-        signature = RMinHash(num_perm=128, seed=1)
-        signature.update([" ".join(words[j:j + 3]) for j in range(max(1, len(words) - 2))])
+    for i, signature in enumerate(signed):
         candidates += len(lsh.query(signature))
         lsh.insert(i, signature)
-    return time.perf_counter() - start, candidates
+    return candidates
 
 
-def _scale(n: int) -> None:
-    """Our MinHash step alone on ``n`` synthetic rows, in this process: wall time and peak RSS."""
+def _synthetic(n: int) -> list[str]:
+    """``n`` rows of four random Alpaca sentences, every 50th row followed by a near copy."""
     import random
-    import resource
-
-    from ift_data.audit.minhash import near_duplicate_clusters
 
     rows = json.loads(DATA.read_text(encoding="utf-8"))
     sentences = [s for r in rows for s in f"{r['output']} {r['instruction']}".split(". ") if s]
@@ -88,6 +99,16 @@ def _scale(n: int) -> None:
     texts = [". ".join(rng.choice(sentences) for _ in range(4)) for _ in range(n)]
     for i in range(0, n - 1, 50):
         texts[i + 1] = texts[i] + " indeed"
+    return texts
+
+
+def _scale(n: int) -> None:
+    """Our MinHash step alone on ``n`` synthetic rows, in this process: wall time and peak RSS."""
+    import resource
+
+    from ift_data.audit.minhash import near_duplicate_clusters
+
+    texts = _synthetic(n)
     held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     clusters = near_duplicate_clusters(texts, threshold=0.8, num_perm=128, n_words=3)
@@ -98,17 +119,31 @@ def _scale(n: int) -> None:
           f"in clusters {int((clusters.representative >= 0).sum()):,}")
 
 
-def _ours(texts: list[str]) -> tuple[float, int]:
+def _ours(texts: list[str]) -> int:
+    """Candidate pairs of ift-data's whole job (which goes on to verify them and build clusters)."""
     from ift_data.audit.minhash import near_duplicate_clusters
 
-    start = time.perf_counter()
-    clusters = near_duplicate_clusters(texts, threshold=0.8, num_perm=128, n_words=3)
-    return time.perf_counter() - start, clusters.candidate_pairs
+    return near_duplicate_clusters(texts, threshold=0.8, num_perm=128, n_words=3).candidate_pairs
+
+
+def _best(repeat: int, run: Callable[[], object]) -> tuple[float, float] | None:
+    """Best wall and best CPU seconds of ``repeat`` calls of ``run`` (None when it returns None)."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        if run() is None:
+            return None
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=0, help="use the first N rows (default: all)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=0, help="use the first N Alpaca rows (default: all)")
+    parser.add_argument("--synthetic", type=int, default=0, help="use N synthetic rows instead of Alpaca's")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each variant; the best is reported")
+    parser.add_argument("--no-naive", action="store_true", help="skip datasketch's per-shingle loop (slow)")
     parser.add_argument("--scale", type=int, default=0, help="only: our MinHash step on N synthetic rows")
     args = parser.parse_args()
     if not DATA.exists():
@@ -117,23 +152,37 @@ def main() -> None:
     if args.scale:
         _scale(args.scale)
         return
-    rows = json.loads(DATA.read_text(encoding="utf-8"))
-    texts = [f"{r['instruction']}\n{r['input']}\n{r['output']}" for r in rows][: args.rows or None]
+    if args.synthetic:
+        texts = _synthetic(args.synthetic)
+    else:
+        rows = json.loads(DATA.read_text(encoding="utf-8"))
+        texts = [f"{r['instruction']}\n{r['input']}\n{r['output']}" for r in rows][: args.rows or None]
+    load_before = os.getloadavg()[0]
     _ours(texts[:200])  # import and warm up numpy/polars once, like the others' imports below
     _datasketch(texts[:50], bulk=True)
-    naive, _ = _datasketch(texts, bulk=False)
-    bulk, _ = _datasketch(texts, bulk=True)
-    rensa = _rensa(texts)
-    ours, _ = _ours(texts)
-    print(f"texts: {len(texts):,}")
-    results = [("datasketch naive update()", naive), ("datasketch MinHash.bulk", bulk)]
-    results += [("rensa RMinHash + LSH", rensa[0])] if rensa else []
-    if rensa is None:
+    _rensa(texts[:50], batch=True)
+    results: list[tuple[str, tuple[float, float] | None]] = []
+    if not args.no_naive:
+        results.append(("datasketch naive update()", _best(args.repeat, lambda: _datasketch(texts, bulk=False))))
+    results.append(("datasketch MinHash.bulk", _best(args.repeat, lambda: _datasketch(texts, bulk=True))))
+    results.append(("rensa RMinHash.update + LSH", _best(args.repeat, lambda: _rensa(texts, batch=False))))
+    results.append(("rensa from_token_sets + LSH", _best(args.repeat, lambda: _rensa(texts, batch=True))))
+    results.append(("ift-data minhash", _best(args.repeat, lambda: _ours(texts))))
+    print(f"texts: {len(texts):,}, best of {args.repeat}, load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after")
+    timed = {name: best for name, best in results if best is not None}
+    if len(timed) < len(results):
         print("rensa: not installed (pip install rensa)")
-    for name, seconds in (*results, ("ift-data minhash", ours)):
-        print(f"{name:28s} {seconds:6.2f} s  {len(texts) / seconds:9,.0f} docs/s  "
-              f"({naive / seconds:5.1f}x naive, {bulk / seconds:4.1f}x bulk)")
-
+    bulk = timed["datasketch MinHash.bulk"]
+    print(f"{'':28s} {'wall':>6s}    {'docs/s':>9s}  {'vs bulk':>7s}   {'CPU':>6s}    {'docs/s':>9s}")
+    for name, (wall, cpu) in timed.items():
+        print(f"{name:28s} {wall:6.2f} s  {len(texts) / wall:9,.0f}  {bulk[0] / wall:6.1f}x   {cpu:6.2f} s  "
+              f"{len(texts) / cpu:9,.0f}")
+    ours = timed.pop("ift-data minhash")
+    for clock, k in (("wall", 0), ("CPU", 1)):
+        rival = min(timed, key=lambda name: timed[name][k])
+        verdict = "ahead of" if ours[k] < timed[rival][k] else "behind"
+        print(f"{clock}: ift-data is {verdict} the fastest other ({rival}): {timed[rival][k] / ours[k]:.2f}x its rate")
 
 if __name__ == "__main__":
     main()

@@ -2,17 +2,17 @@
 
 Shingles are n-grams of units of the lower-cased text: words, each character of an unspaced script, and
 each symbol or punctuation mark (so "2+2" and "2*2", or "a < b" and "a > b", never share a shingle set).
-One polars regex pass sets every symbol and unspaced character apart with spaces; from there the work runs
-on the UTF-8 bytes of the whole batch in numpy, with no Python code per text or per unit: units are the
-runs of non-space bytes, each hashed by a polynomial over its bytes (prefix sums, mod 2^64) and a 64-bit
-finalizer, n-grams by a polynomial combination of their units' hashes folded to 32 bits. Every step is
-plain integer arithmetic on fixed seeds, so the values are the same on every run and platform.
-Signatures use ``num_perm`` affine maps modulo 2^32 seeded by ``seed``, computed permutation-major on
-cache-sized blocks of shingles with ``np.minimum.reduceat``. The band/row split is datasketch's
-optimal parameters for the threshold with recall-favouring weights. Candidate pairs (members of one
-bucket: each with its predecessor and with the bucket's first) are verified by their true Jaccard on
-the hashed shingle sets; accepted pairs form connected components; a cluster's representative is its
-smallest row index.
+A batch of texts is shingled at once, on its UTF-8 bytes in numpy, with no Python code per text or per
+unit: polars lower-cases the texts; every byte gets its character's class (ASCII by a table, each
+distinct other character classified once by the same regex engine as ``text.symbol_units_expr``); units
+are hashed from their little-endian 8-byte words and length (MurmurHash3's 64-bit finalizer), n-grams by
+a polynomial combination of their units' hashes folded to 32 bits. Every step is integer arithmetic with
+fixed constants, so the values are the same on every run and platform. Signatures use ``num_perm`` affine
+maps modulo 2^32 seeded by ``seed``, computed permutation-major on cache-sized blocks of shingles with
+``np.minimum.reduceat``. The band/row split is datasketch's optimal parameters for the threshold with
+recall-favouring weights. Candidate pairs (members of one bucket: each with its predecessor and with the
+bucket's first) are verified by their true Jaccard on the hashed shingle sets; accepted pairs form
+connected components; a cluster's representative is its smallest row index.
 """
 
 from __future__ import annotations
@@ -26,20 +26,18 @@ import polars as pl
 import pyarrow as pa
 
 from ift_data.audit.components import component_representatives
+from ift_data.audit.text import _UNSPACED_RANGES as _UNSPACED
 from ift_data.audit.text import UNSPACED_CLASS_RS
 
 _MASK32 = np.uint64(0xFFFFFFFF)
 _PRIMES = np.array([1000003, 999983, 998117, 997991, 997847, 997643, 997511, 997459], dtype=np.uint64)
-# a symbol or punctuation mark, or an unspaced-script character (group 1): set apart by spaces; any other
-# whitespace than " " (group 1 unset): two spaces. Units are then the runs of bytes other than " ".
-_SPACING_RS = f"([^\\w\\s]|[{UNSPACED_CLASS_RS}])|[\\s&&[^ ]]"
-_UNSPACED = [(0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x0E00, 0x0EFF),
-             (0x1000, 0x109F), (0x1780, 0x17FF), (0x20000, 0x2FA1F)]
+_SPACE, _WORD, _SINGLE, _LEAD, _CONTINUATION = 0, 1, 2, 3, 4  # byte classes (see _units)
 _LONG_UNIT = 64  # bytes: longer units are hashed by a polynomial over their bytes, shorter ones 8 bytes a step
-_BYTE_BASE = 0x100000001B3  # odd, so it has an inverse modulo 2^64
+_BYTE_BASE = 0x100000001B3
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _STEP = np.uint64(0xC2B2AE3D27D4EB4F)
+
 
 @dataclass
 class Clusters:
@@ -73,12 +71,24 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def _utf8(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
-    """The lower-cased texts with symbols and unspaced characters set apart by spaces, as one UTF-8 byte
-    array and the (n + 1) byte offsets of the texts in it."""
-    spaced = pl.Series("t", list(texts), dtype=pl.Utf8).fill_null("").str.to_lowercase().str.replace_all(
-        _SPACING_RS, " $1 ")
-    arr = spaced.to_arrow()
+def _classify(chars: list[str]) -> np.ndarray:
+    """Class of each one-character string, by the regex engine of polars' expressions (so by the same
+    rules as ``text.symbol_units_expr``): space (``\\s``), single (a symbol or punctuation mark, or a
+    character of an unspaced script: a unit of its own), else word."""
+    s = pl.Series(chars, dtype=pl.Utf8)
+    space = s.str.contains(r"^\s$").to_numpy()
+    single = s.str.contains(f"^(?:[^\\w\\s]|[{UNSPACED_CLASS_RS}])$").to_numpy()
+    return np.where(space, _SPACE, np.where(single, _SINGLE, _WORD)).astype(np.uint8)
+
+
+# class of each byte value: ASCII characters classified, UTF-8 continuation and lead bytes marked
+_BYTE_CLASS = np.concatenate([_classify([chr(b) for b in range(128)]),
+                              np.full(64, _CONTINUATION, dtype=np.uint8), np.full(64, _LEAD, dtype=np.uint8)])
+
+
+def _lowered(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """The lower-cased texts as one UTF-8 byte array, and the (n + 1) byte offsets of the texts in it."""
+    arr = pl.Series("t", list(texts), dtype=pl.Utf8).fill_null("").str.to_lowercase().to_arrow()
     if arr.type != pa.large_string():
         arr = arr.cast(pa.large_string())
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
@@ -125,49 +135,56 @@ def _unit_hashes(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
 
 def _units(texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every unit's 64-bit hash (in text order), each text's unit count, and whether each text is mostly
-    written in an unspaced script (then shingled by characters)."""
-    data, offsets = _utf8(texts)
-    solid = data != 32
-    first = np.zeros(len(data), dtype=bool)  # first byte of a unit
-    first[1:] = solid[1:] & ~solid[:-1]
-    last = np.zeros(len(data), dtype=bool)  # last byte of a unit
-    last[:-1] = solid[:-1] & ~solid[1:]
-    text_first, text_last = offsets[:-1][offsets[:-1] < offsets[1:]], offsets[1:][offsets[1:] > offsets[:-1]] - 1
-    first[text_first] = solid[text_first]  # units never span two texts
-    last[text_last] = solid[text_last]
-    starts = np.flatnonzero(first)
-    ends = np.flatnonzero(last) + 1
-    del solid, first, last
+    written in an unspaced script (then shingled by characters). A unit is a run of word characters, or
+    one symbol, punctuation mark or unspaced-script character: what ``text.UNIT_PATTERN_RS`` finds in
+    ``text.symbol_units_expr``'s output, found here on the bytes of the whole batch at once."""
+    data, offsets = _lowered(texts)
+    cls = np.take(_BYTE_CLASS, data)
+    leads = np.flatnonzero(cls == _LEAD)
+    unspaced_at = np.zeros(0, dtype=np.int64)
+    if len(leads):  # characters beyond ASCII: decoded, each distinct one classified once
+        b0 = data[leads].astype(np.int64)
+        size = np.where(b0 < 0xE0, 2, np.where(b0 < 0xF0, 3, 4))
+        code = np.where(size == 2, b0 & 0x1F, np.where(size == 3, b0 & 0x0F, b0 & 0x07))
+        for k in range(1, 4):
+            follow = data[np.minimum(leads + k, len(data) - 1)].astype(np.int64) & 0x3F
+            code = np.where(size > k, (code << 6) | follow, code)
+        distinct, inverse = np.unique(code, return_inverse=True)
+        char_class = _classify([chr(c) for c in distinct.tolist()])[inverse]
+        for k in range(4):  # every byte of a character takes its class
+            more = np.flatnonzero(size > k)
+            cls[leads[more] + k] = char_class[more]
+        inside = np.zeros(len(code), dtype=bool)
+        for lo, hi in _UNSPACED:
+            inside |= (code >= lo) & (code <= hi)
+        unspaced_at = leads[inside]
+    word, single = cls == _WORD, cls == _SINGLE
+    char_start = (data & 0xC0) != 0x80
+    text_first = offsets[:-1][offsets[:-1] < offsets[1:]]
+    text_last = offsets[1:][offsets[1:] > offsets[:-1]] - 1
+    begin = single & char_start  # first byte of a unit (units never span two texts)
+    begin[1:] |= word[1:] & ~word[:-1]
+    begin[text_first] = single[text_first] | word[text_first]
+    next_start = np.ones(len(data), dtype=bool)
+    next_start[:-1] = char_start[1:]
+    finish = single & next_start  # last byte of a unit
+    finish[:-1] |= word[:-1] & ~word[1:]
+    finish[text_last] = single[text_last] | word[text_last]
+    starts = np.flatnonzero(begin)
+    ends = np.flatnonzero(finish) + 1
+    del word, single, begin, finish, next_start
     hashes = _unit_hashes(data, starts, ends)
     counts = np.diff(np.searchsorted(starts, offsets))
-    return hashes, counts, _mostly_unspaced(data, offsets, starts, ends)
-
-
-def _mostly_unspaced(data: np.ndarray, offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Whether at least half of each text's non-space characters belong to an unspaced script (each such
-    character is a unit of its own: a 3- or 4-byte UTF-8 character)."""
-    length = ends - starts
-    wide = np.flatnonzero(((length == 3) & (data[starts] >= 0xE0)) | ((length == 4) & (data[starts] >= 0xF0)))
-    if not len(wide):
-        return np.zeros(len(offsets) - 1, dtype=bool)
-    s, three = starts[wide], length[wide] == 3
-    b0, b1, b2 = (data[s + k].astype(np.int64) for k in range(3))
-    b3 = np.where(three, 0, data[np.minimum(s + 3, len(data) - 1)].astype(np.int64) & 0x3F)
-    code = np.where(three, ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F),
-                    ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | b3)
-    inside = np.zeros(len(code), dtype=bool)
-    for lo, hi in _UNSPACED:
-        inside |= (code >= lo) & (code <= hi)
-    owner = np.searchsorted(offsets, s[inside], side="right") - 1
-    texts, unspaced = np.unique(owner, return_counts=True)
-    mostly = np.zeros(len(offsets) - 1, dtype=bool)
-    if len(texts):  # their non-space characters: bytes other than " " that do not continue a character
-        size = offsets[texts + 1] - offsets[texts]
-        where = np.repeat(offsets[texts] - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
-        counted = (data[where] != 32) & ((data[where] & 0xC0) != 0x80)
-        chars = np.add.reduceat(counted.astype(np.int64), np.cumsum(size) - size)
-        mostly[texts] = unspaced >= 0.5 * chars
-    return mostly
+    mostly = np.zeros(len(counts), dtype=bool)
+    if len(unspaced_at):  # at least half of the text's non-space characters in an unspaced script
+        owner = np.searchsorted(offsets, unspaced_at, side="right") - 1
+        texts_with, unspaced = np.unique(owner, return_counts=True)
+        size = offsets[texts_with + 1] - offsets[texts_with]
+        first = np.cumsum(size) - size
+        where = np.repeat(offsets[texts_with] - first, size) + np.arange(int(size.sum()))
+        visible = np.add.reduceat((char_start[where] & (cls[where] != _SPACE)).astype(np.int64), first)
+        mostly[texts_with] = unspaced >= 0.5 * visible
+    return hashes, counts, mostly
 
 
 def shingles_flat(texts: Sequence[str | None], n_words: int, n_chars: int,
@@ -273,10 +290,12 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """(rows, bands) uint64: one hash per band of each signature (equal bands give equal keys; unequal
     bands collide with probability ~2^-64, and a collision only adds a candidate that verification drops)."""
     keys = np.zeros((sig.shape[0], bands), dtype=np.uint64)
-    wide = sig.astype(np.uint64)
+    block = sig[:, :bands * rows].reshape(sig.shape[0], bands, rows)  # band j: columns j*rows .. j*rows+rows-1
     with np.errstate(over="ignore"):
         for r in range(rows):
-            keys = keys * np.uint64(0x100000001B3) + wide[:, r::rows][:, :bands] + np.uint64(r + 1)
+            keys *= np.uint64(0x100000001B3)
+            keys += block[:, :, r]
+            keys += np.uint64(r + 1)
             keys ^= keys >> np.uint64(29)
     return keys
 
