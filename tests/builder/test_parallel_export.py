@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from parallel_build_helpers import save_bpe_tokenizer
 
 from ift_data.builder.pipeline import run_build
 from ift_data.cli import main
@@ -274,20 +275,4 @@ def test_workers_option(tasks, make_recipe, helpers, tmp_path):
 
 @pytest.fixture(scope="module")
 def tokenizer_path(tmp_path_factory) -> str:
-    """A tiny byte-level BPE tokenizer with the chatml markers."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, show_progress=False,
-                                  special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tokenizer.train_from_iterator(["the film was great and dull, story about politics. Review sentiment"] * 20,
-                                  trainer)
-    wrapped = PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token="<|endoftext|>",
-                                      eos_token="<|im_end|>", pad_token="<|endoftext|>")
-    path = tmp_path_factory.mktemp("bpe")
-    wrapped.save_pretrained(path)
-    return str(path)
+    return save_bpe_tokenizer(tmp_path_factory.mktemp("bpe"))

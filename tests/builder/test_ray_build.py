@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from parallel_build_helpers import save_bpe_tokenizer
 
 from ift_data.builder.pipeline import run_build
 from ift_data.errors import UserError
@@ -64,6 +65,19 @@ def test_many_chunks_shards_and_rejects_same_bytes(local_ray, tasks, make_recipe
     train = manifest["outputs"]["train"]
     assert train["counts"]["rejected"] == 1 and train["counts"]["written"] > 3 * 16
     assert len([f for f in train["files"] if f["format"] == "parquet"]) > 3
+
+
+def test_tokenized_same_bytes_as_local(local_ray, tasks, make_recipe, helpers, tmp_path, monkeypatch):
+    """The tokenizer reaches the Ray workers by its path (loaded once a worker), not pickled."""
+    monkeypatch.setattr(parallel, "CHUNK", 32)
+    recipe = make_recipe([{"task": str(tasks.jsonl("reviews", helpers.sentiment_records(70, "a")))}],
+                         few_shot={"share": 0.3, "k": 2})
+    output = {"formats": ("segments", "tokenized"), "tokenizer": save_bpe_tokenizer(tmp_path / "bpe"), "max_len": 160}
+    run_build(recipe, tmp_path / "local", workers=1, output=output)
+    run_build(recipe, tmp_path / "ray", engine="ray", output=output)
+    _assert_same(tmp_path / "local", tmp_path / "ray")
+    counts = json.loads((tmp_path / "ray" / "manifest.json").read_text(encoding="utf-8"))["outputs"]["train"]["counts"]
+    assert counts["written"] > 32 and counts["dropped_overflow"] > 0
 
 
 def test_task_error_raised_on_the_driver(local_ray, tmp_path):

@@ -10,6 +10,7 @@ made them. The setup travels to other processes by pickling (the tokenizer is lo
 
 from __future__ import annotations
 
+import uuid
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from ift_data.schema import Example
 
 PARQUET = "parquet"
 
-_TOKENIZERS: dict[str, Any] = {}  # per process: a tokenizer is loaded once, not once a chunk
+_TOKENIZERS: dict[str, Any] = {}  # per Ray worker process: a tokenizer is loaded once, not once a chunk
 
 
 def reject_record(example: Example, reason: str, field: str | None = None) -> dict[str, Any]:
@@ -44,21 +45,24 @@ class ChunkSetup:
         self.formats, self.options, self.chat_format = formats, options, chat_format
         self.reserved, self.context, self.missing_markers = reserved, context, missing_markers
         self.tokenizer_path: str | None = options.tokenizer
-        if tokenizer is not None and self.tokenizer_path is not None:
-            _TOKENIZERS.setdefault(self.tokenizer_path, tokenizer)
+        self._tokenizer = tokenizer
+        self._key = uuid.uuid4().hex  # this export's: a worker never reuses another export's tokenizer
 
     @property
     def tokenizer(self) -> Any:
-        if self.tokenizer_path is None:
-            return None
-        if self.tokenizer_path not in _TOKENIZERS:
-            from ift_data.export.tokenized import load_tokenizer
+        if self._tokenizer is None and self.tokenizer_path is not None:
+            if self._key not in _TOKENIZERS:
+                from ift_data.export.tokenized import load_tokenizer
 
-            _TOKENIZERS[self.tokenizer_path] = load_tokenizer(self.tokenizer_path)
-        return _TOKENIZERS[self.tokenizer_path]
+                _TOKENIZERS.clear()  # one export's tokenizer at a time per process
+                _TOKENIZERS[self._key] = load_tokenizer(self.tokenizer_path)
+            self._tokenizer = _TOKENIZERS[self._key]
+        return self._tokenizer
 
     def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the tokenizer (loaded again from its path) and without the notes gathered so far."""
         state = dict(self.__dict__)
+        state["_tokenizer"] = None
         state["context"] = ExportContext(self.context.name, self.context.mask_mode, self.context.chat_format)
         return state
 
