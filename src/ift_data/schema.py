@@ -42,19 +42,26 @@ class Segment:
 _set_text, _set_kind, _set_role, _set_label = (vars(Segment)[name].__set__ for name in ("text", "kind", "role", "label"))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Message:
     """One chat turn; its text is the concatenation of its segments."""
 
     role: Role
     segments: tuple[Segment, ...]
 
+    def __init__(self, role: Role, segments: tuple[Segment, ...]) -> None:  # frozen, slots set directly
+        _set_message_role(self, role)
+        _set_segments(self, segments)
+
     @property
     def content(self) -> str:
-        return "".join(s.text for s in self.segments)
+        return "".join([s.text for s in self.segments])
 
 
-@dataclass(frozen=True, slots=True)
+_set_message_role, _set_segments = (vars(Message)[name].__set__ for name in ("role", "segments"))
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Provenance:
     """Where an example came from."""
 
@@ -65,6 +72,12 @@ class Provenance:
     shots: int  # 0 = zero-shot
     row: str  # "FILE:LINE" (or FILE#index for nested JSON) of the source row
     split: str = "train"
+
+    def __init__(self, dataset: str, task: str, template: str, variant: TemplateVariant, shots: int, row: str,
+                 split: str = "train") -> None:  # frozen, slots set directly (one an example built)
+        for setter, value in zip(_PROVENANCE_SETTERS, (dataset, task, template, variant, shots, row, split),
+                                 strict=True):
+            setter(self, value)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,7 +91,11 @@ class Provenance:
         }
 
 
-@dataclass(frozen=True, slots=True)
+_PROVENANCE_SETTERS = tuple(vars(Provenance)[f].__set__
+                            for f in ("dataset", "task", "template", "variant", "shots", "row", "split"))
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Example:
     """An instruction example: a list of messages (earlier turns hold multi-turn few-shot exemplars;
     the last message is the assistant's target), plus provenance."""
@@ -89,6 +106,14 @@ class Example:
     system: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __init__(self, id: str, source: Provenance, messages: tuple[Message, ...], system: str | None = None,
+                 meta: dict[str, Any] | None = None) -> None:  # frozen, slots set directly; meta: a new dict
+        _set_id(self, id)
+        _set_source(self, source)
+        _set_messages(self, messages)
+        _set_system(self, system)
+        _set_meta(self, {} if meta is None else meta)
+
     @property
     def prompt(self) -> Message:
         return self.messages[-2]
@@ -96,6 +121,10 @@ class Example:
     @property
     def target(self) -> Message:
         return self.messages[-1]
+
+
+_set_id, _set_source, _set_messages, _set_system, _set_meta = (
+    vars(Example)[name].__set__ for name in ("id", "source", "messages", "system", "meta"))
 
 
 @dataclass(frozen=True, slots=True)

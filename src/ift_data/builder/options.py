@@ -35,6 +35,24 @@ def options_block(choices: Sequence[str], mode: str, rng: random.Random) -> tupl
         style = names[rng.randrange(len(names))]
         if len(choices) > 26 and style != "number_dot":
             style = "dash"
+    key = (header, style, *choices)
+    try:
+        made = _MADE.get(key)
+    except TypeError:  # a choice that cannot be a key: make the block each time
+        made = _block(choices, header, style)
+    if made is None:
+        if len(_MADE) >= _MADE_MAX:
+            _MADE.clear()
+        made = _MADE[key] = _block(choices, header, style)
+    block, markers = made
+    return block, None if markers is None else list(markers)
+
+
+_MADE: dict[tuple[str, ...], tuple[SegmentedValue, tuple[str, ...] | None]] = {}  # blocks made (immutable)
+_MADE_MAX = 4096
+
+
+def _block(choices: Sequence[str], header: str, style: str) -> tuple[SegmentedValue, tuple[str, ...] | None]:
     marker = MARKER_STYLES[style]
     spans: list[tuple[str, str]] = []
     prefix = f"\n{header}"
@@ -44,4 +62,4 @@ def options_block(choices: Sequence[str], mode: str, rng: random.Random) -> tupl
         spans.append((f"{prefix}\n{markers[-1]} ", "boilerplate"))
         spans.append((choice, "content"))
         prefix = ""
-    return SegmentedValue(tuple(spans)), None if style == "dash" else markers
+    return SegmentedValue(tuple(spans)), None if style == "dash" else tuple(markers)

@@ -100,7 +100,9 @@ class Renderer:
         self._compiled: dict[str, Any] = {}
         self._plain: dict[str, Any] = {}
         self._values: list[str | SegmentedValue] = []
+        self._value_chars = 0  # characters of ``_values`` (what ``_bounded`` adds up), kept by ``_finalize``
         self._globals = dict(self.env.globals)
+        self._joined: dict[tuple[str, ...], Any] = {}  # the bodies of one render_parts call, compiled as one
 
     def __reduce__(self) -> tuple[type[Renderer], tuple[()]]:
         """Pickled as a fresh renderer (its sandboxes hold functions that do not pickle; what it compiled is
@@ -109,12 +111,16 @@ class Renderer:
 
     @pass_eval_context  # never called at compile time: Jinja would fold a constant ``{{ '' }}`` into a
     def _finalize(self, eval_ctx: Any, value: Any) -> str:  # sentinel whose index a later render reuses
-        if not isinstance(value, SegmentedValue):
+        values = self._values
+        if isinstance(value, SegmentedValue):
+            self._value_chars += len(str(value))
+        else:
             value = "" if value is None else str(value)
-            if any(mark in value for mark in _RESERVED):
+            if _OPEN in value or _CLOSE in value or _PART in value:
                 raise RenderError("value contains a Unicode noncharacter U+FDD0..U+FDD2")
-        self._values.append(value)
-        return f"{_OPEN}{len(self._values) - 1}{_CLOSE}"
+            self._value_chars += len(value)
+        values.append(value)
+        return f"{_OPEN}{len(values) - 1}{_CLOSE}"
 
     def compile(self, body: str) -> Any:
         """Compile (and cache) a template body; syntax errors raise ``RenderError``."""
@@ -131,19 +137,32 @@ class Renderer:
     def render_parts(self, bodies: tuple[str, ...], context: Mapping[str, Any]) -> list[list[Span]]:
         """Render several bodies (e.g. input and target) in ONE pass sharing one context, as promptsource's
         ``input ||| target`` does; returns the spans of each part."""
-        for body in bodies:
-            self.compile(body)  # a syntax error names the body it is in
-        template = self.compile(_PART.join(bodies)) if len(bodies) > 1 else self.compile(bodies[0])
-        self._values = []
+        template = self._joined.get(bodies)
+        if template is None:
+            for body in bodies:
+                self.compile(body)  # a syntax error names the body it is in
+            template = self.compile(_PART.join(bodies)) if len(bodies) > 1 else self.compile(bodies[0])
+            self._joined[bodies] = template
+        values: list[str | SegmentedValue] = []
+        self._values = values
+        self._value_chars = 0
         self.env.start()
         try:
-            # Same as Template.render, minus re-merging the (constant) globals into every context.
+            # Same as Template.render, minus re-merging the (constant) globals into every context, and
+            # ``_bounded`` inlined: stop once the text (values included) passes MAX_RENDER_CHARS.
             ctx = template.new_context({**self._globals, **context}, shared=True)
-            text = self.env.concat(_bounded(template.root_render_func(ctx), self._values))
+            pieces = []
+            total = 0
+            for piece in template.root_render_func(ctx):
+                total += len(piece)
+                if total + self._value_chars > MAX_RENDER_CHARS:
+                    raise SecurityError(f"rendered text is over {MAX_RENDER_CHARS:,} characters")
+                pieces.append(piece)
+            text = "".join(pieces)
         except _RUNTIME_ERRORS as exc:
             raise RenderError(f"{type(exc).__name__}: {exc}") from exc
         finally:
-            values, self._values = self._values, []
+            self._values = []
         parts = text.split(_PART)
         if len(parts) != len(bodies):
             raise RenderError("a template body produced the reserved character U+FDD2")
@@ -177,22 +196,34 @@ def _bounded(pieces: Any, values: list[str | SegmentedValue]) -> Any:
 
 
 def _split(text: str, values: list[str | SegmentedValue]) -> list[Span]:
+    """The spans of ``text``: literal text between the sentinels is boilerplate, each sentinel's value is
+    content (a ``SegmentedValue``: its own spans); empty spans dropped, neighbours of one kind merged."""
     pieces = text.split(_OPEN)
-    spans: list[Span] = [(pieces[0], "boilerplate")]
+    merged: list[Span] = []
+    head = pieces[0]
+    if head:
+        merged.append((head, "boilerplate"))
+    count = len(values)
     for piece in pieces[1:]:
         index_text, closed, rest = piece.partition(_CLOSE)
-        if not closed or not index_text.isdigit() or int(index_text) >= len(values):
+        if not closed or not index_text.isdigit() or int(index_text) >= count:
             raise RenderError("span tracking lost a placeholder: a filter or block transformed an output "
                               "(e.g. |trim or |truncate over a block); apply filters inside {{ }} instead")
         value = values[int(index_text)]
-        if isinstance(value, SegmentedValue):
-            spans.extend(value.spans)
-        else:
-            spans.append((value, "content"))
-        spans.append((rest, "boilerplate"))
-    if _CLOSE in pieces[0]:
+        for text_, kind in (value.spans if isinstance(value, SegmentedValue) else ((value, "content"),)):
+            if text_:
+                if merged and merged[-1][1] == kind:
+                    merged[-1] = (merged[-1][0] + text_, kind)
+                else:
+                    merged.append((text_, kind))
+        if rest:
+            if merged and merged[-1][1] == "boilerplate":
+                merged[-1] = (merged[-1][0] + rest, "boilerplate")
+            else:
+                merged.append((rest, "boilerplate"))
+    if _CLOSE in head:
         raise RenderError("span tracking lost a placeholder")
-    return _merge(spans)
+    return merged
 
 
 def _merge(spans: list[Span]) -> list[Span]:
