@@ -2,34 +2,48 @@
 
 from __future__ import annotations
 
+import math
 import os
+import random
+from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ift_data.builder.recipe import DatasetEntry, Recipe
+from ift_data.builder.row_store import MemoryRows, Rows, RowWriter
 from ift_data.builder.seeds import rng_for
 from ift_data.errors import TemplateError
 from ift_data.io.sources import open_source
 from ift_data.schema import Reject
 from ift_data.tasks.check import resolve
-from ift_data.tasks.rows import TaskRow, text_size, to_task_row
+from ift_data.tasks.rows import text_size, to_task_row
 from ift_data.templates.pack import TemplatePack, load_pack
 
 
 @dataclass
 class LoadedDataset:
     """The rows of one dataset split, and the accounting of how many were read, rejected and capped.
-    ``entry.task`` is the spec as resolved against the source (label names from a ``ClassLabel``)."""
+    ``entry.task`` is the spec as resolved against the source (label names from a ``ClassLabel``).
+    ``rows`` and ``capped`` are ``Rows`` (builder/row_store.py): a big split lives in a temporary file,
+    a row decoded when it is read; ``close`` removes that file."""
 
     entry: DatasetEntry
     split: str
     path: Path
     sha256: str
-    rows: list[TaskRow]
+    rows: Rows
     rejects: list[Reject] = field(default_factory=list)
-    capped: list[TaskRow] = field(default_factory=list)
+    capped: Rows = field(default_factory=MemoryRows)
     source_info: dict[str, Any] = field(default_factory=dict)  # the source's format and provenance
+
+    def close(self) -> None:
+        """Remove the temporary file of the rows (if they were spilled); they cannot be read afterwards."""
+        self.rows.close()
+        self.capped.close()
 
     @property
     def rows_in(self) -> int:
@@ -58,38 +72,70 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     display = None
     if options.format != "hf_hub":
         display = os.path.relpath(path, base_dir) if base_dir is not None else str(path)
-    source = open_source(path, options, display)
+    source = open_source(path, options, display, stream=True)
     task = resolve(entry.task, source)
     entry = replace(entry, task=task) if task is not entry.task else entry
-    rows: list[TaskRow] = []
     rejects: list[Reject] = []
-    for item in source.items():
-        if isinstance(item, Reject):  # a source's own cap (superni max_instances) stays stage "limit"
-            rejects.append(replace(item, stage="limit" if item.stage == "limit" else "read", dataset=entry.name))
-            continue
-        row = to_task_row(item, task)
-        if isinstance(row, Reject):
-            rejects.append(replace(row, stage="map", dataset=entry.name))
-            continue
-        long_slot = next((slot for slot, value in row.slots.items() if text_size(value) > max_field_chars), None)
-        if long_slot is not None:
-            rejects.append(Reject(row.file, row.line, f"{text_size(row.slots[long_slot]):,} characters, over "
-                                  f"the --max-field-chars limit of {max_field_chars:,}",
-                                  dict(task.fields)[long_slot], "map", entry.name))
-        elif max_rows is not None and len(rows) >= max_rows:
-            rejects.append(Reject(row.file, row.line, f"over --max-rows {max_rows:,}: not read into the build",
-                                  None, "limit", entry.name))
-        else:
-            rows.append(row)
+    with RowWriter() as writer:
+        for item in source.items():
+            if isinstance(item, Reject):  # a source's own cap (superni max_instances) stays stage "limit"
+                rejects.append(replace(item, stage="limit" if item.stage == "limit" else "read", dataset=entry.name))
+                continue
+            row = to_task_row(item, task)
+            if isinstance(row, Reject):
+                rejects.append(replace(row, stage="map", dataset=entry.name))
+                continue
+            long_slot, chars = None, 0
+            for slot, value in row.slots.items():
+                size = text_size(value)
+                chars += size
+                if size > max_field_chars and long_slot is None:
+                    long_slot = slot
+            if long_slot is not None:
+                rejects.append(Reject(row.file, row.line, f"{text_size(row.slots[long_slot]):,} characters, over "
+                                      f"the --max-field-chars limit of {max_field_chars:,}",
+                                      dict(task.fields)[long_slot], "map", entry.name))
+            elif max_rows is not None and len(writer) >= max_rows:
+                rejects.append(Reject(row.file, row.line, f"over --max-rows {max_rows:,}: not read into the build",
+                                      None, "limit", entry.name))
+            else:
+                writer.add(row, chars)
+        rows = writer.finish()
     shown_path = path if options.format != "hf_hub" else Path(source.name)
     pack = {} if entry.pack is None else {"pack": os.path.relpath(entry.pack, base_dir) if base_dir else str(entry.pack)}
     info = {"format": source.format, **pack, **source.info}
     loaded = LoadedDataset(entry, split, shown_path, source.sha256, rows, rejects, source_info=info)
     if entry.hard_cap is not None and len(rows) > entry.hard_cap:
-        keep = set(rng_for(seed, entry.name, "hard-cap").sample(range(len(rows)), entry.hard_cap))
-        loaded.rows = [r for i, r in enumerate(rows) if i in keep]
-        loaded.capped = [r for i, r in enumerate(rows) if i not in keep]
+        chosen = sampled_mask(rng_for(seed, entry.name, "hard-cap"), len(rows), entry.hard_cap)
+        loaded.rows = rows.subset(np.flatnonzero(chosen))
+        loaded.capped = rows.subset(np.flatnonzero(~chosen))
     return loaded
+
+
+def sampled_mask(rng: random.Random, n: int, k: int) -> np.ndarray:
+    """Which of ``range(n)`` ``rng.sample(range(n), k)`` takes, as a boolean mask, drawn with the very
+    draws ``Random.sample`` makes (its list-pool or its set method, chosen as it chooses) but holding one
+    byte a row instead of a list or set of ints."""
+    if not 0 <= k <= n:
+        raise ValueError("Sample larger than population or is negative")
+    randbelow: Callable[[int], int] = rng._randbelow  # type: ignore[attr-defined]  # Random.sample's own draw
+    chosen = bytearray(n)
+    setsize = 21
+    if k > 5:
+        setsize += 4 ** math.ceil(math.log(k * 3, 4))
+    if n <= setsize:
+        pool = array("q", range(n))
+        for i in range(k):
+            j = randbelow(n - i)
+            chosen[pool[j]] = 1
+            pool[j] = pool[n - i - 1]
+    else:
+        for _ in range(k):
+            j = randbelow(n)
+            while chosen[j]:
+                j = randbelow(n)
+            chosen[j] = 1
+    return np.frombuffer(chosen, dtype=np.bool_)
 
 
 def with_entry_packs(packs: dict[str, TemplatePack], recipe: Recipe) -> dict[str, TemplatePack]:

@@ -34,6 +34,9 @@ WRITERS: dict[str, Writer] = {
     "parquet": parquet.write_kept,
     "hf_disk": hf_disk.write_kept,
 }
+STREAMERS: dict[str, Opener] = {  # openers that never hold the whole input (``open_source(stream=True)``)
+    "jsonl": jsonl.stream_jsonl,
+}
 FORMATS = tuple(OPENERS)
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".pq": "parquet",
             ".csv": "csv", ".tsv": "tsv"}
@@ -42,9 +45,11 @@ __all__ = ["FORMATS", "MAX_LINE_BYTES", "Item", "ReadOptions", "RowError", "Sour
            "open_source", "read_bytes", "write_kept"]
 
 
-def open_source(path: Path, options: ReadOptions, name: str | None = None) -> Source:
-    """Open one input; ``name`` is what rows and rejects report as their file (default: the path)."""
-    opener = OPENERS.get(options.format)
+def open_source(path: Path, options: ReadOptions, name: str | None = None, *, stream: bool = False) -> Source:
+    """Open one input; ``name`` is what rows and rejects report as their file (default: the path).
+    ``stream``: read the records as they are asked for where the format can (jsonl): the same records,
+    but ``data`` is None, so nothing can be written back from it."""
+    opener = (STREAMERS.get(options.format) if stream else None) or OPENERS.get(options.format)
     if opener is None:
         raise UserError(f"unknown source format {options.format!r}: expected one of {', '.join(FORMATS)}",
                         file=name or str(path), field="source.format")

@@ -4,6 +4,7 @@ read rejects and row errors shared by build, audit and clean."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -108,6 +109,51 @@ def read_bytes(path: Path, name: str | None = None) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror or exc}", file=shown) from exc
+
+
+def file_sha256(path: Path, name: str | None = None) -> str:
+    """sha256 of a regular file, read 1 MiB at a time (``read_bytes``'s errors for what is not one)."""
+    shown = name or str(path)
+    try:
+        if not path.is_file():
+            raise UserError("cannot read: " + ("no such file" if not path.exists() else "not a regular file"),
+                            file=shown)
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+        return digest.hexdigest()
+    except OSError as exc:
+        raise UserError(f"cannot read: {exc.strerror or exc}", file=shown) from exc
+
+
+def streamed_lines(path: Path, name: str, max_line_bytes: int | None = MAX_LINE_BYTES
+                   ) -> Iterator[tuple[int, str | Reject]]:
+    """``decoded_lines`` of a UTF-8 file read as it goes, never held whole: the same lines and rejects
+    (``\\n``, ``\\r\\n`` and ``\\r`` end a line; a leading BOM is dropped)."""
+    number = 0
+    try:
+        with path.open("rb", buffering=1 << 20) as handle:
+            for chunk in handle:  # split on \n; a \r\n stays in one chunk, a lone \r is split below
+                if number == 0:
+                    chunk = strip_bom(chunk)
+                for raw in chunk.splitlines(keepends=True) if b"\r" in chunk else (chunk,):
+                    if not raw:  # a file that is only a BOM
+                        continue
+                    number += 1
+                    if max_line_bytes is not None and len(raw) > max_line_bytes:
+                        yield number, line_too_long(name, number, len(raw), max_line_bytes)
+                        continue
+                    try:
+                        yield number, raw.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        yield number, invalid_utf8(name, number, exc.start)
+    except OSError as exc:
+        raise UserError(f"cannot read: {exc.strerror or exc}", file=name, line=number + 1) from exc
+
+
+def is_utf8(encoding: str) -> bool:
+    return encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
 
 
 def strip_bom(data: bytes) -> bytes:

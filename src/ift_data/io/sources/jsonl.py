@@ -13,9 +13,12 @@ from ift_data.io.sources.base import (
     ReadOptions,
     Source,
     decoded_lines,
+    file_sha256,
     invalid_json,
+    is_utf8,
     not_an_object,
     read_bytes,
+    streamed_lines,
     strip_bom,
 )
 from ift_data.io.strict_json import StrictJSONError, loads_strict
@@ -33,6 +36,24 @@ def open_jsonl(path: Path, options: ReadOptions, name: str) -> Source:
                 yield parse_line(text, name, number)
 
     return Source(options.format, path, name, hashlib.sha256(data).hexdigest(), items, data=data)
+
+
+def stream_jsonl(path: Path, options: ReadOptions, name: str) -> Source:
+    """``open_jsonl``'s records read from the file as they are asked for, never the whole file in memory
+    (``data`` is None: nothing to write back); the sha256 is one streamed pass first. Encodings other than
+    UTF-8 are decoded whole, as ``open_jsonl`` does."""
+    if not is_utf8(options.encoding):
+        return open_jsonl(path, options, name)
+    digest = file_sha256(path, name)
+
+    def items() -> Iterator[Item]:
+        for number, text in streamed_lines(path, name, options.max_line_bytes):
+            if isinstance(text, Reject):
+                yield text
+            elif text.strip():
+                yield parse_line(text, name, number)
+
+    return Source(options.format, path, name, digest, items)
 
 
 def parse_line(text: str, name: str, number: int) -> Item:

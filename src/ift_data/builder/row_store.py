@@ -1,0 +1,534 @@
+"""The rows of one dataset split, held compactly: in memory while few, spilled to a temporary file past a
+threshold, so reading a 10M-row source costs a few bytes a row, not a ``TaskRow`` a row.
+
+Past ``SPILL_ROWS`` rows or ``SPILL_BYTES`` characters of slot text (env ``IFT_DATA_ROW_SPILL_ROWS``,
+``IFT_DATA_ROW_SPILL_BYTES``), every row is written, as it is read, to a temporary file in ``tempfile``'s
+folder (``TMPDIR``): a kind byte, then the row's slots as JSON (orjson), or a tagged JSON form where JSON
+would not give back the same values (tuples, bytes, NaN and infinities, integers past 64 bits, lone
+surrogates); a row holding a value neither can carry (a ``datetime`` from a Parquet column, say) stays in
+memory. An int64 offsets array finds each record; each row's line (an int32 array while lines fit) and file
+(as runs of rows: a folder source reads file after file) are kept beside it, so the ledger's ranges never
+decode a row. A row read back is decoded again (a small cache keeps the last ones); iterating reads the file
+in 1 MiB blocks. The file is removed when the rows are closed or garbage collected, at exit, and when
+reading fails (Ctrl-C included).
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import json
+import math
+import os
+import tempfile
+import weakref
+from abc import abstractmethod
+from array import array
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, BinaryIO, overload
+
+import numpy as np
+import orjson
+
+from ift_data.tasks.rows import TaskRow, text_size
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ValueError(f"environment variable {name} must be an integer, found {value!r}") from None
+
+
+SPILL_ROWS = _env_int("IFT_DATA_ROW_SPILL_ROWS", 50_000)  # more rows than this: spilled to a file
+SPILL_BYTES = _env_int("IFT_DATA_ROW_SPILL_BYTES", 64 * 2**20)  # or more characters of slot text than this
+CACHE_ROWS = 256  # rows decoded lately, kept (an example reads its row more than once)
+BLOCK = 1 << 20  # bytes read at a time when iterating
+
+_JSON, _LOCATED, _TAGGED, _HELD = b"J", b"L", b"T", b"M"  # record kinds (the first byte)
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+class Rows(Sequence[TaskRow]):
+    """The rows of a dataset split by index, with each row's file and line known without decoding it."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def _get(self, index: int) -> TaskRow: ...
+
+    @abstractmethod
+    def file_line(self, index: int) -> tuple[str, int]:
+        """(file, line) of row ``index``, without decoding the row."""
+
+    @abstractmethod
+    def file_runs(self) -> tuple[np.ndarray, list[str]]:
+        """(first row of each run of rows from one file, ascending; that file's name)."""
+
+    @abstractmethod
+    def slot_names_at(self, indices: np.ndarray | None) -> list[str]:
+        """Sorted names of every slot of the rows at ``indices`` (None: all rows)."""
+
+    @property
+    def spilled(self) -> bool:
+        """Whether the rows live in a temporary file."""
+        return False
+
+    def close(self) -> None:
+        """Free what the rows hold (their temporary file); reading them afterwards is an error."""
+
+    def slot_names(self) -> list[str]:
+        """Sorted names of every slot of every row (known from reading: no row is decoded)."""
+        return self.slot_names_at(None)
+
+    def subset(self, indices: np.ndarray) -> Rows:
+        """The rows at ``indices`` (ascending), as a view: nothing is copied or decoded."""
+        return RowSubset(self, np.asarray(indices, dtype=np.int64))
+
+    def file_segments(self, start: int, stop: int) -> Iterator[tuple[int, int, str]]:
+        """(first, stop, file) for the rows ``start:stop`` cut where the file changes."""
+        starts, names = self.file_runs()
+        run = int(np.searchsorted(starts, start, side="right")) - 1
+        at = start
+        while at < stop:
+            end = int(starts[run + 1]) if run + 1 < len(starts) else stop
+            end = min(end, stop)
+            yield at, end, names[run]
+            at, run = end, run + 1
+
+    @overload
+    def __getitem__(self, index: int) -> TaskRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[TaskRow]: ...
+
+    def __getitem__(self, index: int | slice) -> TaskRow | list[TaskRow]:
+        if isinstance(index, slice):
+            return [self._get(i) for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError(f"row {index} of {n}")
+        return self._get(index)
+
+    def __iter__(self) -> Iterator[TaskRow]:
+        for index in range(len(self)):
+            yield self._get(index)
+
+
+class MemoryRows(Rows):
+    """Rows kept as ``TaskRow`` objects (a small split)."""
+
+    def __init__(self, rows: list[TaskRow] | None = None, names: Iterable[str] | None = None) -> None:
+        self._rows = rows if rows is not None else []
+        self._names = sorted(set(names)) if names is not None else None
+        self._runs: tuple[np.ndarray, list[str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _get(self, index: int) -> TaskRow:
+        return self._rows[index]
+
+    def __iter__(self) -> Iterator[TaskRow]:
+        return iter(self._rows)
+
+    def file_line(self, index: int) -> tuple[str, int]:
+        row = self._rows[index]
+        return row.file, row.line
+
+    def file_runs(self) -> tuple[np.ndarray, list[str]]:
+        if self._runs is None:
+            starts: list[int] = []
+            names: list[str] = []
+            for index, row in enumerate(self._rows):
+                if not names or row.file != names[-1]:
+                    starts.append(index)
+                    names.append(row.file)
+            self._runs = np.array(starts, dtype=np.int64), names
+        return self._runs
+
+    def slot_names_at(self, indices: np.ndarray | None) -> list[str]:
+        if indices is None and self._names is not None:
+            return list(self._names)
+        rows = self._rows if indices is None else (self._rows[i] for i in indices.tolist())
+        return sorted({name for row in rows for name in row.slots})
+
+
+class SpilledRows(Rows):
+    """Rows in a temporary file (see the module's docstring); built by ``RowWriter``."""
+
+    def __init__(self, path: str, offsets: array[int], lines: array[int], file_starts: array[int],
+                 file_names: list[str], held: dict[int, TaskRow], keysets: list[tuple[str, ...]],
+                 keyset_ids: array[int] | None, keysets_exact: bool) -> None:
+        self.path = path
+        self._offsets, self._lines = offsets, lines
+        self._file_starts, self._file_names = file_starts, file_names
+        self._held, self._keysets, self._keyset_ids, self._keysets_exact = held, keysets, keyset_ids, keysets_exact
+        self._setup(owner=True)
+
+    def _setup(self, owner: bool) -> None:
+        self._fds: list[int] = []
+        self._cache: OrderedDict[int, TaskRow] = OrderedDict()
+        self._closed = False
+        # only the process that wrote the file removes it (a forked or unpickled copy only closes its fd)
+        self._finalizer = weakref.finalize(self, _cleanup, self.path if owner else None, self._fds, os.getpid())
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._closed:
+            raise RuntimeError("rows closed: their temporary file is gone")
+        return {k: v for k, v in self.__dict__.items() if k not in ("_fds", "_cache", "_finalizer", "_closed")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._setup(owner=False)
+
+    @property
+    def spilled(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._closed = True
+        self._cache.clear()
+        self._finalizer()
+
+    def _fd(self) -> int:
+        if self._closed:
+            raise RuntimeError(f"rows closed: their temporary file {self.path} is gone")
+        if not self._fds:
+            self._fds.append(os.open(self.path, os.O_RDONLY))
+        return self._fds[0]
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def file_line(self, index: int) -> tuple[str, int]:
+        return self._file_names[bisect.bisect_right(self._file_starts, index) - 1], self._lines[index]
+
+    def file_runs(self) -> tuple[np.ndarray, list[str]]:
+        return np.frombuffer(self._file_starts, dtype=np.int64), self._file_names
+
+    def slot_names_at(self, indices: np.ndarray | None) -> list[str]:
+        if indices is not None and len(indices) == 0:
+            return []
+        if len(self._keysets) == 1 and self._keysets_exact:
+            return sorted(self._keysets[0])
+        if self._keyset_ids is not None:
+            ids = np.frombuffer(self._keyset_ids, dtype=np.uint16)
+            used = np.unique(ids if indices is None else ids[indices]).tolist()
+            return sorted({name for i in used for name in self._keysets[i]})
+        # too many distinct key sets to track them: decode the rows
+        rows = iter(self) if indices is None else (self._get(i) for i in indices.tolist())
+        return sorted({name for row in rows for name in row.slots})
+
+    def _get(self, index: int) -> TaskRow:
+        row = self._cache.get(index)
+        if row is not None:
+            self._cache.move_to_end(index)
+            return row
+        start, end = self._offsets[index], self._offsets[index + 1]
+        row = self._decode(index, os.pread(self._fd(), end - start, start))
+        self._cache[index] = row
+        if len(self._cache) > CACHE_ROWS:
+            self._cache.popitem(last=False)
+        return row
+
+    def __iter__(self) -> Iterator[TaskRow]:
+        offsets, fd = self._offsets, self._fd()
+        block, block_start = memoryview(b""), 0
+        for index in range(len(self)):
+            start, end = offsets[index], offsets[index + 1]
+            if end > block_start + len(block):
+                block, block_start = memoryview(os.pread(fd, max(BLOCK, end - start), start)), start
+            yield self._decode(index, block[start - block_start:end - block_start])
+
+    def _decode(self, index: int, record: bytes | memoryview) -> TaskRow:
+        if len(record) == 0:
+            raise RuntimeError(f"row {index}: its temporary file {self.path} was cut short")
+        file, line = self.file_line(index)
+        kind = record[0:1]
+        if kind == _JSON:
+            return TaskRow(orjson.loads(record[1:]), f"{file}:{line}", file, line)
+        if kind == _LOCATED:
+            location, slots = orjson.loads(record[1:])
+            return TaskRow(slots, location, file, line)
+        if kind == _TAGGED:
+            location, tagged = json.loads(bytes(record[1:]))
+            return TaskRow(_untag(tagged), location or f"{file}:{line}", file, line)
+        if kind == _HELD:
+            return self._held[index]
+        raise RuntimeError(f"row {index}: unknown record kind {bytes(kind)!r} in {self.path}")
+
+
+class RowSubset(Rows):
+    """Some rows of another ``Rows`` (the rows a hard cap kept, or those it dropped), by index."""
+
+    def __init__(self, base: Rows, indices: np.ndarray) -> None:
+        self.base, self.indices = base, indices
+        self._runs: tuple[np.ndarray, list[str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def _get(self, index: int) -> TaskRow:
+        return self.base[int(self.indices[index])]
+
+    def __iter__(self) -> Iterator[TaskRow]:
+        base = self.base
+        for index in self.indices.tolist():
+            yield base[index]
+
+    @property
+    def spilled(self) -> bool:
+        return self.base.spilled
+
+    def close(self) -> None:
+        self.base.close()
+
+    def file_line(self, index: int) -> tuple[str, int]:
+        return self.base.file_line(int(self.indices[index]))
+
+    def file_runs(self) -> tuple[np.ndarray, list[str]]:
+        if self._runs is None:
+            starts, names = self.base.file_runs()
+            run = np.searchsorted(starts, self.indices, side="right") - 1
+            first = np.flatnonzero(np.diff(run)) + 1 if len(run) else np.zeros(0, dtype=np.int64)
+            first = np.concatenate([np.zeros(min(len(run), 1), dtype=np.int64), first])
+            self._runs = first.astype(np.int64), [names[int(r)] for r in run[first]]
+        return self._runs
+
+    def slot_names_at(self, indices: np.ndarray | None) -> list[str]:
+        return self.base.slot_names_at(self.indices if indices is None else self.indices[indices])
+
+
+def slot_names(rows: Sequence[TaskRow]) -> list[str]:
+    """Sorted names of every slot of ``rows`` (a ``Rows`` knows them without decoding its rows)."""
+    if isinstance(rows, Rows):
+        return rows.slot_names()
+    return sorted({name for row in rows for name in row.slots})
+
+
+class RowWriter:
+    """Collects a split's rows in reading order: in memory up to the thresholds, then in a temporary file.
+
+    Use as a context manager (or call ``discard`` on failure): leaving it by an exception removes the file.
+    ``finish`` hands back the ``Rows``."""
+
+    def __init__(self, spill_rows: int | None = None, spill_bytes: int | None = None,
+                 folder: str | None = None) -> None:
+        self.spill_rows = SPILL_ROWS if spill_rows is None else spill_rows
+        self.spill_bytes = SPILL_BYTES if spill_bytes is None else spill_bytes
+        self.folder = folder
+        self._rows: list[TaskRow] = []
+        self._count = 0
+        self._chars = 0
+        self._keysets: dict[tuple[str, ...], int] = {}
+        self._names: set[str] = set()
+        self._keyset_ids: array[int] | None = None
+        self._keysets_exact = True
+        # spilled state
+        self._file: BinaryIO | None = None
+        self._path: str | None = None
+        self._remove: weakref.finalize | None = None
+        self._offsets: array[int] = array("q", [0])
+        self._lines: array[int] = array("i")
+        self._file_starts: array[int] = array("q")
+        self._file_names: list[str] = []
+        self._held: dict[int, TaskRow] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __enter__(self) -> RowWriter:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is not None:
+            self.discard()
+
+    def add(self, row: TaskRow, chars: int | None = None) -> None:
+        """Keep one row; ``chars``: its characters of slot text, when the caller knows them."""
+        self._track_keys(row)
+        index = self._count
+        self._count += 1
+        if self._file is not None:
+            self._write(index, row)
+            return
+        self._rows.append(row)
+        self._chars += sum(text_size(v) for v in row.slots.values()) if chars is None else chars
+        if self._count > self.spill_rows or self._chars > self.spill_bytes:
+            self._spill()
+
+    def finish(self) -> Rows:
+        """The rows collected (the writer is spent)."""
+        if self._file is None:
+            names = sorted(self._names) if self._keysets_exact else None
+            return MemoryRows(self._rows, names)
+        assert self._path is not None and self._remove is not None
+        self._file.close()
+        self._file = None
+        self._remove.detach()  # the rows own the file now
+        keysets = sorted(self._keysets, key=self._keysets.__getitem__)
+        return SpilledRows(self._path, self._offsets, self._lines, self._file_starts, self._file_names,
+                           self._held, keysets, self._keyset_ids, self._keysets_exact)
+
+    def discard(self) -> None:
+        """Drop what was collected and remove the temporary file."""
+        self._rows = []
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._remove is not None:
+            self._remove()
+
+    def _track_keys(self, row: TaskRow) -> None:
+        if not self._keysets_exact:
+            return
+        keys = tuple(row.slots)
+        known = self._keysets.get(keys)
+        if known is None:
+            known = len(self._keysets)
+            if known > 0xFFFF:  # too many distinct key sets to track: names are found by decoding
+                self._keysets_exact, self._keyset_ids = False, None
+                return
+            self._keysets[keys] = known
+            self._names.update(keys)
+            if known == 1:
+                self._keyset_ids = array("H", bytes(2 * self._count))
+        if self._keyset_ids is not None:
+            self._keyset_ids.append(known)
+
+    def _spill(self) -> None:
+        fd, self._path = tempfile.mkstemp(prefix="ift-data-rows-", suffix=".bin", dir=self.folder)
+        self._remove = weakref.finalize(self, _cleanup, self._path, [], os.getpid())
+        self._file = os.fdopen(fd, "wb", buffering=BLOCK)
+        rows, self._rows = self._rows, []
+        for index, row in enumerate(rows):
+            self._write(index, row)
+
+    def _write(self, index: int, row: TaskRow) -> None:
+        assert self._file is not None
+        file, line = row.file, row.line
+        if not self._file_names or self._file_names[-1] != file:
+            self._file_starts.append(index)
+            self._file_names.append(file)
+        try:
+            self._lines.append(line)
+        except OverflowError:  # a line past 2**31: 8 bytes a line from now on
+            self._lines = array("q", self._lines)
+            self._lines.append(line)
+        kind, body = encode(row)
+        if kind == _HELD:
+            self._held[index] = row
+        self._file.write(kind)
+        self._file.write(body)
+        self._offsets.append(self._offsets[-1] + 1 + len(body))
+
+
+def encode(row: TaskRow) -> tuple[bytes, bytes]:
+    """(record kind, body) of one row; kind ``M``: no encoding gives its values back exactly (kept in memory)."""
+    location = row.location
+    plain_location = location == f"{row.file}:{row.line}"
+    if _plain_slots(row.slots):
+        try:
+            return (_JSON, orjson.dumps(row.slots)) if plain_location else (_LOCATED, orjson.dumps([location, row.slots]))
+        except (TypeError, RecursionError):  # lone surrogates (orjson.JSONEncodeError), nesting past orjson's limit
+            pass
+    try:
+        tagged = json.dumps([None if plain_location else location, _tag(row.slots)], ensure_ascii=True)
+    except (_Unsupported, ValueError, RecursionError):
+        return _HELD, b""
+    return _TAGGED, tagged.encode("ascii")
+
+
+def _plain_slots(slots: dict[str, Any]) -> bool:
+    """Whether JSON gives these values back exactly, types included."""
+    try:
+        for value in slots.values():
+            kind = type(value)
+            if kind is str or (kind is int and _INT64[0] <= value <= _INT64[1]):
+                continue
+            if not _plain(value):
+                return False
+    except RecursionError:
+        return False
+    return True
+
+
+def _plain(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return bool(_INT64[0] <= value <= _INT64[1])
+    if kind is float:
+        return math.isfinite(value)
+    if kind is list:
+        return all(_plain(v) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False
+
+
+class _Unsupported(Exception):
+    """A value of a type the tagged form does not carry."""
+
+
+def _tag(value: Any) -> Any:
+    """Every value as [tag, payload]: exact for str (lone surrogates too), None, bool, int of any size,
+    float (NaN, infinities, -0.0), list, tuple, dict (any keys of these types) and bytes."""
+    kind = type(value)
+    if kind is str:
+        return ["s", value]
+    if value is None:
+        return ["n", 0]
+    if kind is bool:
+        return ["b", value]
+    if kind is int:
+        return ["i", str(value)]
+    if kind is float:
+        return ["f", repr(value)]
+    if kind is list:
+        return ["l", [_tag(v) for v in value]]
+    if kind is tuple:
+        return ["t", [_tag(v) for v in value]]
+    if kind is dict:
+        return ["d", [[_tag(k), _tag(v)] for k, v in value.items()]]
+    if kind is bytes:
+        return ["y", value.hex()]
+    raise _Unsupported(kind.__name__)
+
+
+def _untag(node: list[Any]) -> Any:
+    tag, payload = node
+    if tag == "s" or tag == "b":
+        return payload
+    if tag == "n":
+        return None
+    if tag == "i":
+        return int(payload)
+    if tag == "f":
+        return float(payload)
+    if tag == "l":
+        return [_untag(v) for v in payload]
+    if tag == "t":
+        return tuple(_untag(v) for v in payload)
+    if tag == "d":
+        return {_untag(k): _untag(v) for k, v in payload}
+    if tag == "y":
+        return bytes.fromhex(payload)
+    raise ValueError(f"unknown tag {tag!r}")
+
+
+def _cleanup(path: str | None, fds: list[int], owner_pid: int) -> None:
+    """Close the read descriptors; remove the file when this is the process that wrote it."""
+    while fds:
+        with contextlib.suppress(OSError):
+            os.close(fds.pop())
+    if path is not None and os.getpid() == owner_pid:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
