@@ -96,3 +96,39 @@ def test_task_error_raised_on_the_driver(local_ray, tmp_path):
     with pytest.raises(UserError) as info:
         list(ray_chunk_results(Failing([None] * 40), setup, [(0, 20), (20, 40)], None))
     assert info.value.format() == "data.jsonl:7: field 'text': cannot read this row"
+
+
+def test_starting_ray_keeps_our_sigterm_handler(monkeypatch):
+    """``ray.init`` makes SIGTERM a bare ``sys.exit``; the CLI's handler (stop, clean up, exit 143) is put back."""
+    import signal
+
+    from ift_data.io.ray_runtime import start_ray
+
+    class FakeRay:
+        def is_initialized(self):
+            return False
+
+        def init(self, **kw):
+            signal.signal(signal.SIGTERM, lambda *a: None)
+
+        def shutdown(self):
+            pass
+
+    def ours(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, ours)
+    try:
+        assert start_ray(FakeRay(), None) is True
+        assert signal.getsignal(signal.SIGTERM) is ours
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_missing_ray_fails_before_reading(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(UserError, match=r"pip install 'ift-data\[ray\]'"):
+        run_build(None, tmp_path / "out", engine="ray")
+    assert not (tmp_path / "out").exists()

@@ -55,10 +55,17 @@ def resolve_workers(workers: int | None) -> int:
 
 
 def check_engine(engine: str, ray_address: str | None) -> None:
+    """A known engine; ``--ray-address`` only with Ray; for Ray: installed, and the address answers."""
     if engine not in ENGINES:
         raise UserError(f"unknown engine {engine!r}; use {' or '.join(ENGINES)}", field="--engine")
     if ray_address is not None and engine != "ray":
         raise UserError("--ray-address needs --engine ray", field="--ray-address")
+    if engine == "ray":  # before any data is read: Ray is installed, the cluster answers
+        from ift_data.io.ray_runtime import check_reachable, import_ray
+
+        import_ray()
+        if ray_address:
+            check_reachable(ray_address)
 
 
 def chunk_ranges(total: int, size: int | None = None) -> list[tuple[int, int]]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import socket
+import threading
 from typing import Any
 
 from ift_data.errors import UserError
@@ -41,10 +43,13 @@ def check_reachable(address: str, timeout: float = 5.0) -> None:
 def start_ray(ray: Any, address: str | None) -> bool:
     """Join the cluster at ``address``, or start a local Ray (one CPU per core this process may use, no
     dashboard, quiet logs); nothing when Ray is already initialized in this process. True when this call
-    started it (the caller then calls ``ray.shutdown()`` at the end, on errors and Ctrl-C too)."""
+    started it (the caller then calls ``ray.shutdown()`` at the end, on errors and Ctrl-C too). The SIGTERM
+    handler in place before (the CLI's: stop, clean up, exit 143) is put back after ``ray.init``."""
     if ray.is_initialized():
         return False
     settings: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
+    main = threading.current_thread() is threading.main_thread()
+    sigterm = signal.getsignal(signal.SIGTERM) if main else None
     try:
         if address:
             check_reachable(address)
@@ -57,4 +62,7 @@ def start_ray(ray: Any, address: str | None) -> bool:
             raise UserError(f"cannot start or reach Ray: {exc}".splitlines()[0], field="--ray-address",
                             file=address or None) from exc
         raise
+    finally:
+        if sigterm is not None:  # ray.init makes SIGTERM a bare sys.exit: ours stops the run and cleans up
+            signal.signal(signal.SIGTERM, sigterm)
     return True
