@@ -8,7 +8,8 @@ followed by a near copy). Every variant does the whole job from raw text: word 3
 128-permutation MinHash signatures, LSH at Jaccard 0.8, candidate pairs. datasketch "naive" calls
 ``MinHash.update`` per shingle (the common hand-rolled loop); "bulk" uses ``MinHash.bulk``; rensa (Rust,
 when installed) gets Python word 3-grams, signed per text with ``RMinHash.update`` or all at once with
-``RMinHash.from_token_sets``, and queries/inserts ``RMinHashLSH`` (16 bands); ift-data shingles the whole
+``RMinHash.from_token_sets``, then queries/inserts ``RMinHashLSH`` (16 bands) per text, or takes rensa's
+bulk path (a digest matrix and ``insert_matrix_and_query_duplicate_flags``: flags only, no pairs); ift-data shingles the whole
 batch at once (one polars regex pass, then numpy on the UTF-8 bytes) and computes signatures
 permutation-major in numpy, then verifies candidates and builds clusters (``ift_data.audit.minhash``).
 Each variant runs ``--repeat`` times and its best time is reported (the machine is shared); the load
@@ -67,13 +68,20 @@ def _word_trigrams(text: str) -> list[str]:
     return [" ".join(words[j:j + 3]) for j in range(max(1, len(words) - 2))]
 
 
-def _rensa(texts: list[str], batch: bool) -> int | None:
-    """Candidates of rensa's whole job (None when rensa is not installed)."""
+def _rensa(texts: list[str], mode: str) -> int | None:
+    """Candidates (flagged rows for ``mode="matrix"``) of rensa's whole job; None without rensa.
+    ``update``: one ``RMinHash`` per text; ``batch``: ``RMinHash.from_token_sets``; ``matrix``: rensa's
+    bulk path (``digest_matrix_from_token_sets`` and ``insert_matrix_and_query_duplicate_flags``, which
+    gives duplicate flags only, not pairs)."""
     try:
         from rensa import RMinHash, RMinHashLSH  # type: ignore[import-untyped]
     except ImportError:
         return None
-    if batch:
+    lsh = RMinHashLSH(threshold=0.8, num_perm=128, num_bands=16)
+    if mode == "matrix":
+        matrix = RMinHash.digest_matrix_from_token_sets([_word_trigrams(t) for t in texts], 128, 1)
+        return sum(lsh.insert_matrix_and_query_duplicate_flags(matrix))
+    if mode == "batch":
         signed = RMinHash.from_token_sets([_word_trigrams(t) for t in texts], 128, 1)
     else:
         signed = []
@@ -81,7 +89,6 @@ def _rensa(texts: list[str], batch: bool) -> int | None:
             signature = RMinHash(num_perm=128, seed=1)
             signature.update(_word_trigrams(text))
             signed.append(signature)
-    lsh = RMinHashLSH(threshold=0.8, num_perm=128, num_bands=16)
     candidates = 0
     for i, signature in enumerate(signed):
         candidates += len(lsh.query(signature))
@@ -160,13 +167,15 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     _ours(texts[:200])  # import and warm up numpy/polars once, like the others' imports below
     _datasketch(texts[:50], bulk=True)
-    _rensa(texts[:50], batch=True)
+    for mode in ("update", "batch", "matrix"):
+        _rensa(texts[:50], mode)
     results: list[tuple[str, tuple[float, float] | None]] = []
     if not args.no_naive:
         results.append(("datasketch naive update()", _best(args.repeat, lambda: _datasketch(texts, bulk=False))))
     results.append(("datasketch MinHash.bulk", _best(args.repeat, lambda: _datasketch(texts, bulk=True))))
-    results.append(("rensa RMinHash.update + LSH", _best(args.repeat, lambda: _rensa(texts, batch=False))))
-    results.append(("rensa from_token_sets + LSH", _best(args.repeat, lambda: _rensa(texts, batch=True))))
+    for name, mode in (("rensa RMinHash.update + LSH", "update"), ("rensa from_token_sets + LSH", "batch"),
+                       ("rensa digest matrix + flags", "matrix")):
+        results.append((name, _best(args.repeat, lambda mode=mode: _rensa(texts, mode))))
     results.append(("ift-data minhash", _best(args.repeat, lambda: _ours(texts))))
     print(f"texts: {len(texts):,}, best of {args.repeat}, load average {load_before:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
