@@ -24,6 +24,7 @@ wall time and peak RSS (what holding the texts costs is printed beside it).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -175,7 +176,7 @@ def main() -> None:
     results.append(("datasketch MinHash.bulk", _best(args.repeat, lambda: _datasketch(texts, bulk=True))))
     for name, mode in (("rensa RMinHash.update + LSH", "update"), ("rensa from_token_sets + LSH", "batch"),
                        ("rensa digest matrix + flags", "matrix")):
-        results.append((name, _best(args.repeat, lambda mode=mode: _rensa(texts, mode))))
+        results.append((name, _best(args.repeat, functools.partial(_rensa, texts, mode))))
     results.append(("ift-data minhash", _best(args.repeat, lambda: _ours(texts))))
     print(f"texts: {len(texts):,}, best of {args.repeat}, load average {load_before:.1f} before, "
           f"{os.getloadavg()[0]:.1f} after")
