@@ -1,9 +1,10 @@
 """Per-row phases over row batches in worker processes (``ift-data audit --workers N``).
 
-The table is cut into batches of ``ROW_BATCH`` rows; each batch goes to a worker process, which runs the
-family's ``row_features`` (``audit/row_phase.py``) and sends the features back; the driver takes them in
-row order, with at most ``IN_FLIGHT`` batches a worker handed out ahead (memory stays bounded by the
-batches in flight, not the table). The same function runs in this process with ``--workers 1``.
+The table is cut into batches of up to ``ROW_BATCH`` rows (``pool_batch_rows``); each batch goes to a
+worker process, which runs the family's ``row_features`` (``audit/row_phase.py``) and sends the features
+back; the driver takes them in row order, with at most ``IN_FLIGHT`` batches a worker handed out ahead
+(memory stays bounded by the batches in flight, not the table). The same function runs in this process
+with ``--workers 1``.
 
 Processes come from a ``forkserver`` context, not ``fork``: a child forked from a process that has used
 polars' thread pool deadlocks in its first parallel polars call (the pool's threads do not survive the
@@ -19,6 +20,7 @@ re-raises, so nothing hangs and no worker is left behind. As with any process po
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import signal
@@ -31,7 +33,7 @@ import polars as pl
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.row_phase import features_of
 
-ROW_BATCH = 8192  # rows a worker gets at a time
+ROW_BATCH = 8192  # rows a worker gets at a time (at most)
 IN_FLIGHT = 2  # batches handed out ahead, per worker
 # Imported once by the fork server, so a worker starts with them loaded.
 PRELOAD = ["ift_data.audit.row_phase", "ift_data.audit.language", "ift_data.audit.noise",
@@ -51,6 +53,12 @@ def row_batches(table: pl.DataFrame, size: int | None = None) -> Iterator[pl.Dat
     size = size or ROW_BATCH
     for start in range(0, max(table.height, 1), size):
         yield table.slice(start, size)
+
+
+def pool_batch_rows(rows: int, workers: int) -> int:
+    """Rows a batch for ``workers`` processes: ``ROW_BATCH``, or less so that each worker gets about four
+    batches (a last, short batch does not leave the others idle), but not under ``ROW_BATCH // 8``."""
+    return min(ROW_BATCH, max(ROW_BATCH // 8, 1, math.ceil(rows / (4 * workers))))
 
 
 _WORKER: dict[str, Any] = {}
@@ -104,7 +112,7 @@ class RowPool:
         pending: deque[Any] = deque()
         parts: list[pl.DataFrame] = []
         try:
-            for batch in row_batches(table, batch_rows):
+            for batch in row_batches(table, batch_rows or pool_batch_rows(table.height, self.workers)):
                 if len(pending) >= IN_FLIGHT * self.workers:
                     parts.append(pending.popleft().get())
                 pending.append(pool.apply_async(_run_batch, (family, batch)))
