@@ -21,6 +21,7 @@ import json
 import os
 import random
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -108,7 +109,13 @@ def main() -> None:
     parser.add_argument("--build-args", default="", help="more options for ift-data build, one string")
     parser.add_argument("--skip-render", action="store_true", help="do not measure the render-only baseline")
     parser.add_argument("--keep", type=Path, default=None, help="build into this folder and keep it")
+    parser.add_argument("--worker-counts", default=None,
+                        help="build once per count (--workers N), e.g. 1,2: each build's figures, its speed-up over "
+                             "the first and whether every output file has the same sha256 (one source, one render-only run)")
     args = parser.parse_args()
+    if args.worker_counts:
+        compare_workers(args, [int(n) for n in args.worker_counts.split(",")])
+        return
 
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         folder = Path(tmp)
@@ -133,6 +140,41 @@ def main() -> None:
     if render is not None:
         print(f"render only (bench_render, 1 process): {render:7.1f} s  {args.examples / render:9,.0f} ex/s")
         print(f"ratio build / render-only time: {wall / render:.2f}x")
+
+
+def _digests(out: Path) -> dict[str, str]:
+    """sha256 of each output file but the manifest (which records timings and paths)."""
+    import hashlib
+
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())
+            if p.is_file() and p.name != "manifest.json"}
+
+
+def compare_workers(args: argparse.Namespace, counts: list[int]) -> None:
+    """One build per worker count over the same source, then the render-only baseline; machine load printed
+    before and after (a shared machine: compare within one run)."""
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
+        folder = Path(tmp)
+        write_source(folder, args.rows)
+        recipe = write_recipe(folder, args.examples, args.format)
+        results = []
+        for n in counts:
+            out = folder / f"out-{n}"
+            wall, rss, cpu = run_build(recipe, out, [*shlex.split(args.build_args), "--workers", str(n)])
+            results.append((n, wall, rss, cpu, _digests(out)))
+            shutil.rmtree(out)
+        render = None if args.skip_render else render_only(args.examples)
+    print(f"source: {args.rows:,} rows  examples: {args.examples:,}  format: {args.format}  "
+          f"build args: {args.build_args or '-'}  load average before: {load[0]:.1f}, after: {os.getloadavg()[0]:.1f}")
+    for n, wall, rss, cpu, _ in results:
+        ratio = f"  {wall / render:.2f}x render-only" if render else ""
+        print(f"--workers {n}: {wall:7.1f} s  {args.examples / wall:9,.0f} ex/s  peak RSS {rss / 2**20:,.0f} MiB  "
+              f"CPU {cpu:.1f} s  speed-up {results[0][1] / wall:.2f}x{ratio}")
+    if render is not None:
+        print(f"render only (bench_render, 1 process): {render:7.1f} s  {args.examples / render:9,.0f} ex/s")
+    same = all(r[4] == results[0][4] for r in results)
+    print(f"output files ({len(results[0][4])}) byte-identical across worker counts: {'yes' if same else 'NO'}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ wanted, plus at most one task).
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from array import array
 from collections import deque
 from collections.abc import Iterator
@@ -60,6 +61,7 @@ def can_fork() -> bool:
 def _start(expander: DatasetExpander) -> None:
     global _expander
     _expander = expander
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends the pool)
 
 
 def _trials(task: tuple[array[int], array[int], int]) -> list[Trial]:
