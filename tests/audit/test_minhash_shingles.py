@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 
+from ift_data.audit import minhash
 from ift_data.audit.minhash import (
     _units,
     shingle_hashes,
@@ -78,7 +80,7 @@ PINNED_SHINGLES = [635325412, 1131185835, 1345199449]
 PINNED_SIGNATURE = [95604866, 294782056, 192240975, 254377533, 679944728, 754425074, 647951129, 725719708]
 
 
-def test_signatures_agree_across_paths_and_batches() -> None:
+def test_signatures_agree_across_paths_and_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(0)
     words = ["alpha", "beta", "gamma", "delta", "+", "=", "日", "本", "naïve", "x" * 70]
     texts = [" ".join(rng.choice(words, size=rng.integers(0, 40))) for _ in range(300)] + TRICKY
@@ -92,3 +94,6 @@ def test_signatures_agree_across_paths_and_batches() -> None:
     for block in (1, 5, 64, 100_000):  # a row longer than the block gets its own buffer
         assert np.array_equal(signatures_flat(values, bounds, 64, 7, block=block), whole)
     assert (whole[~has] == np.iinfo(np.uint32).max).all()
+    monkeypatch.setattr(minhash, "_CHUNK_CHARS", 50)  # texts shingled a few at a time (each alone when long)
+    assert np.array_equal(text_signatures(texts, 64, 7)[0], whole)
+    assert all(np.array_equal(x, y) for x, y in zip(shingle_hashes(texts, 3, 5, 3), sets, strict=True))

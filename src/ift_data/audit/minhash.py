@@ -32,6 +32,7 @@ from ift_data.audit.text import UNSPACED_CLASS_RS
 _MASK32 = np.uint64(0xFFFFFFFF)
 _PRIMES = np.array([1000003, 999983, 998117, 997991, 997847, 997643, 997511, 997459], dtype=np.uint64)
 _SPACE, _WORD, _SINGLE, _LEAD, _CONTINUATION = 0, 1, 2, 3, 4  # byte classes (see _units)
+_CHUNK_CHARS = 1_000_000  # characters of text shingled at once (see _chunks)
 _LONG_UNIT = 64  # bytes: longer units are hashed by a polynomial over their bytes, shorter ones 8 bytes a step
 _BYTE_BASE = 0x100000001B3
 _LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
@@ -223,6 +224,13 @@ def _rolling(units: np.ndarray, n: int) -> np.ndarray:
 
 def shingle_hashes(texts: Sequence[str | None], n_words: int, n_chars: int, min_units: int) -> list[np.ndarray]:
     """Sorted unique uint32 shingle hashes per text (empty for texts under ``min_units`` units)."""
+    out: list[np.ndarray] = []
+    for start, stop in _chunks(texts):
+        out.extend(_shingle_sets(texts[start:stop], n_words, n_chars, min_units))
+    return out
+
+
+def _shingle_sets(texts: Sequence[str | None], n_words: int, n_chars: int, min_units: int) -> list[np.ndarray]:
     values, bounds = shingles_flat(texts, n_words, n_chars, min_units)
     owner = np.repeat(np.arange(len(bounds) - 1, dtype=np.uint64), np.diff(bounds))
     keys = np.sort((owner << np.uint64(32)) | values.astype(np.uint64))
@@ -275,8 +283,26 @@ def text_signatures(texts: Sequence[str | None], num_perm: int, seed: int, n_wor
                     min_units: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """(rows, num_perm) uint32 signatures of ``texts`` straight from their flat shingles (no per-text
     sets: repeats do not change a minimum), and which rows have shingles."""
-    values, bounds = shingles_flat(texts, n_words, n_chars, min_units)
-    return signatures_flat(values, bounds, num_perm, seed), bounds[1:] > bounds[:-1]
+    sig = np.empty((len(texts), num_perm), dtype=np.uint32)
+    has = np.zeros(len(texts), dtype=bool)
+    for start, stop in _chunks(texts):
+        values, bounds = shingles_flat(texts[start:stop], n_words, n_chars, min_units)
+        sig[start:stop] = signatures_flat(values, bounds, num_perm, seed)
+        has[start:stop] = bounds[1:] > bounds[:-1]
+    return sig, has
+
+
+def _chunks(texts: Sequence[str | None]) -> list[tuple[int, int]]:
+    """(start, stop) of consecutive runs of texts of about ``_CHUNK_CHARS`` characters in all (at least
+    one text each): the byte-level arrays of a run stay in cache, which is faster than one large run."""
+    chars = _CHUNK_CHARS
+    ends = np.cumsum([len(t) if t else 0 for t in texts]) if len(texts) else np.zeros(0, dtype=np.int64)
+    runs, start = [], 0
+    while start < len(texts):
+        stop = max(int(np.searchsorted(ends, (ends[start - 1] if start else 0) + chars, side="right")), start + 1)
+        runs.append((start, stop))
+        start = stop
+    return runs
 
 
 def _jaccard(x: np.ndarray, y: np.ndarray) -> float:
