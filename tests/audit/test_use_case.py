@@ -1,5 +1,6 @@
-"""Use-case tagger: hand-written rows of each InstructGPT category, the signal's column and distribution,
-the summary round trip and the terminal / HTML blocks."""
+"""Use-case tagger: hand-written rows of each InstructGPT category, where the rules decide and where the model
+mends them, the signal's column and distribution, the summary round trip and the terminal / HTML blocks.
+The shipped weights, determinism and the Dolly / Alpaca figures: tests/audit/test_use_case_model.py."""
 
 from __future__ import annotations
 
@@ -15,24 +16,33 @@ from ift_data.audit.base import AuditContext
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.runner import run_audit
 from ift_data.audit.summary import AuditSummary
-from ift_data.audit.use_case import USE_CASES, UseCaseSignal, tag
+from ift_data.audit.use_case import USE_CASES, UseCaseSignal, rule_tag, tag, tag_rows
+from ift_data.audit.use_case_model import feature_matrix, load_model
 from ift_data.report.html import use_case_rows
 from ift_data.report.terminal import use_case_text
 
 # (instruction, input, response, turns) -> expected use case; all written for this test, none from Dolly.
 ROWS: list[tuple[str, str, str, int, str]] = [
-    ("Write a short story about a lighthouse keeper who befriends a seal.", "", "Once upon a time...", 1,
-     "generation"),
-    ("Compose a haiku about the first snow.", "", "Soft white silence falls", 1, "generation"),
-    ("Draft an email to my team announcing the office move.", "", "Hi all, ...", 1, "generation"),
-    ("Who painted the ceiling of the Sistine Chapel?", "", "Michelangelo.", 1, "open_qa"),
-    ("Why do onions make people cry?", "", "They release a gas that irritates the eyes.", 1, "open_qa"),
-    ("Explain how a transistor works.", "", "A transistor controls current with a small voltage.", 1, "open_qa"),
-    ("What are some fun activities for a family reunion?", "", "- a scavenger hunt\n- a talent show\n- a picnic",
-     1, "brainstorming"),
-    ("Give me ideas for a vegetarian dinner party.", "", "Stuffed peppers, risotto, lentil curry.", 1,
-     "brainstorming"),
-    ("List some ways to reduce stress at work.", "", "1. Take breaks\n2. Walk\n3. Breathe", 1, "brainstorming"),
+    ("Write a short story about a lighthouse keeper who befriends a seal.", "",
+     "Tomas had kept the light on Gull Rock for thirty years when the seal first hauled itself onto the landing. "
+     "It came back the next morning, and the one after, until he started leaving a herring on the step. "
+     "By winter he was reading the newspaper aloud to it, and it seemed to listen.", 1, "generation"),
+    ("Compose a haiku about the first snow.", "", "Soft white silence falls\nover the sleeping garden\n"
+     "the world holds its breath", 1, "generation"),
+    ("Draft an email to my team announcing the office move.", "", "Hi all,\n\nWe are moving to the new office "
+     "on 5 June. Please pack your desks by Friday; the movers arrive on Saturday.\n\nBest,\nAnna", 1, "generation"),
+    ("Who painted the ceiling of the Sistine Chapel?", "", "Michelangelo painted it between 1508 and 1512.", 1,
+     "open_qa"),
+    ("Why do onions make people cry?", "", "Cutting an onion releases a gas, syn-propanethial-S-oxide, that "
+     "irritates the eyes, and the eyes make tears to wash it away.", 1, "open_qa"),
+    ("Explain how a transistor works.", "", "A transistor is a semiconductor switch: a small current or voltage "
+     "at its base or gate controls a much larger current between its other two terminals.", 1, "open_qa"),
+    ("What are some fun activities for a family reunion?", "", "- a scavenger hunt\n- a talent show\n"
+     "- a three-legged race\n- a picnic with everyone's favourite dish", 1, "brainstorming"),
+    ("Give me ideas for a vegetarian dinner party.", "", "- stuffed peppers\n- mushroom risotto\n"
+     "- lentil curry with naan\n- a cheese board", 1, "brainstorming"),
+    ("List some ways to reduce stress at work.", "", "1. Take short breaks\n2. Walk at lunch\n"
+     "3. Turn off notifications\n4. Breathe slowly", 1, "brainstorming"),
     ("And what about the second one?", "", "The second one is cheaper.", 3, "chat"),
     ("Rewrite this sentence in a more formal tone.", "hey, can u send me the file asap", "Could you please send "
      "me the file at your earliest convenience?", 1, "rewrite"),
@@ -40,23 +50,27 @@ ROWS: list[tuple[str, str, str, int, str]] = [
      "rewrite"),
     ("Paraphrase the paragraph below.", "The meeting was postponed because of the storm.", "The storm delayed "
      "the meeting.", 1, "rewrite"),
-    ("Summarize the following article in two sentences.", "The city council voted on Tuesday to ...",
-     "The council approved a new budget. It raises park funding.", 1, "summarization"),
-    ("Give me a TL;DR of this thread.", "Long discussion about tabs versus spaces ...", "People prefer spaces.",
-     1, "summarization"),
+    ("Summarize the following article in two sentences.", "The city council voted on Tuesday to approve a new "
+     "budget. The plan raises funding for parks by ten percent and cuts spending on road repairs. Critics say "
+     "the roads are already in poor shape, while supporters point to the growing demand for green space.",
+     "The council approved a budget that raises park funding. Critics worry about the roads.", 1, "summarization"),
+    ("Give me a TL;DR of this thread.", "Alice: tabs are better because each reader picks the width. Bob: spaces "
+     "look the same everywhere, which matters in reviews. Carol: our style guide already says four spaces. "
+     "Dave: then let's just follow the guide and configure the editors.",
+     "The team agreed to follow the style guide: four spaces.", 1, "summarization"),
     ("Classify each of these animals as a bird or a fish: salmon, robin, trout, eagle.", "",
      "Birds: robin, eagle. Fish: salmon, trout.", 1, "classification"),
-    ("Is the sentiment of this review positive or negative?", "The battery died after two days.", "negative", 1,
+    ("Is the sentiment of this review positive or negative?", "The battery died after two days.", "Negative", 1,
      "classification"),
     ("Which of the following are even numbers: 3, 8, 10, 15?", "", "8 and 10.", 1, "classification"),
-    ("According to the passage, when was the bridge opened?", "The bridge, opened in 1932, spans the harbour.",
-     "In 1932.", 1, "closed_qa"),
-    ("How tall is the tower described here?", "The tower rises 324 metres above the city.", "324 metres.", 1,
-     "closed_qa"),
+    ("According to the passage, when was the bridge opened?", "The bridge, opened in 1932, spans the harbour "
+     "and carries eight lanes of traffic.", "It was opened in 1932.", 1, "closed_qa"),
+    ("How tall is the tower described here?", "The tower rises 324 metres above the city and was the tallest "
+     "structure in the world for 41 years.", "324 metres.", 1, "closed_qa"),
     ("Extract all the dates mentioned in the text.", "The treaty was signed on 4 May 1920 and ratified in "
-     "June 1921.", "4 May 1920, June 1921", 1, "extraction"),
-    ("From the passage, list the names of the ships.", "The Santa Maria, the Pinta and the Nina sailed west.",
-     "Santa Maria, Pinta, Nina", 1, "extraction"),
+     "June 1921; it came into force on 1 January 1922.", "4 May 1920, June 1921, 1 January 1922", 1, "extraction"),
+    ("From the passage, list the names of the ships.", "The Santa Maria, the Pinta and the Nina sailed west "
+     "from Palos in August 1492.", "Santa Maria, Pinta, Nina", 1, "extraction"),
     ("banana", "", "yellow", 1, "other"),
 ]
 
@@ -65,20 +79,73 @@ ROWS: list[tuple[str, str, str, int, str]] = [
                          ids=[f"{r[4]}-{i}" for i, r in enumerate(ROWS)])
 def test_hand_written_rows_get_their_category(instruction: str, input_: str, response: str, turns: int,
                                               expected: str) -> None:
-    assert tag(instruction, bool(input_), response, turns) == expected
+    assert tag(instruction, input_, response, turns) == expected
 
 
 def test_every_category_is_covered_by_the_hand_written_rows() -> None:
     assert {r[4] for r in ROWS} == set(USE_CASES)
 
 
-def test_with_an_input_the_answer_shape_decides_what_no_wording_rule_placed() -> None:
-    assert tag("The animals in the text?", True, "- a fox\n- a hare\n- an owl") == "extraction"
+def test_rules_with_an_input_the_answer_shape_decides_what_no_wording_rule_placed() -> None:
+    assert rule_tag("The animals in the text?", True, "- a fox\n- a hare\n- an owl") == "extraction"
     long_answer = ("The text describes a village. It has a river and a mill. The people farm and fish. "
                    "Every autumn they hold a fair that draws visitors from the whole valley and beyond it, with music, "
                    "markets and a long procession through the old streets.")
-    assert tag("Tell me more about this village.", True, long_answer) == "summarization"
-    assert tag("Tell me more about this village.", True, "It has a mill.") == "closed_qa"
+    assert rule_tag("Tell me more about this village.", True, long_answer) == "summarization"
+    assert rule_tag("Tell me more about this village.", True, "It has a mill.") == "closed_qa"
+
+
+TOWER = ("The Eiffel Tower is a wrought-iron lattice tower in Paris. It was designed by Gustave Eiffel's company and "
+         "built for the 1889 World's Fair. Locals first criticised its design, but it became a global icon of France "
+         "and one of the most visited monuments in the world.")
+# Rows the keyword rules get wrong and the model gets right: (instruction, input, response, rules, tagger).
+MODEL_MENDS = [
+    ("Name the capital of Australia.", "", "Canberra.", "brainstorming", "open_qa"),
+    ("Name the fastest animal on land.", "", "The cheetah, which can reach about 110 km/h in short bursts.",
+     "brainstorming", "open_qa"),
+    ("How can I get better at chess?", "", "- Solve tactics puzzles daily\n- Review your lost games\n"
+     "- Learn a few openings well\n- Play longer time controls", "open_qa", "brainstorming"),
+    ("Tell me about the tower.", TOWER, "The Eiffel Tower is a wrought-iron tower in Paris, built for the 1889 "
+     "World's Fair by Gustave Eiffel's company. It was first criticised but became an icon of France and one of "
+     "the world's most visited monuments.", "closed_qa", "summarization"),
+]
+
+
+@pytest.mark.parametrize(("instruction", "input_", "response", "by_rules", "expected"), MODEL_MENDS,
+                         ids=[r[4] for r in MODEL_MENDS])
+def test_the_model_mends_what_the_rules_get_wrong(instruction: str, input_: str, response: str, by_rules: str,
+                                                  expected: str) -> None:
+    assert rule_tag(instruction, bool(input_), response) == by_rules
+    assert tag(instruction, input_, response) == expected
+
+
+def test_rules_decide_where_dolly_has_no_examples() -> None:
+    """Dolly (the training data) has no chat, rewrite, or classification / generation with a context."""
+    assert tag("Tell me a joke.", "", "Why did the chicken cross the road?", turns=2) == "chat"
+    assert tag("Proofread my paragraph.", "Their going too the store tomorow.", "They're going to the store "
+               "tomorrow.") == "rewrite"
+    assert tag("Classify the topic of this headline.", "Stocks slide as oil prices jump", "Business") == \
+        "classification"
+    assert tag("Generate a title for this article.", TOWER, "The Iron Lady of Paris") == "generation"
+    # a short poem is still generation (Dolly's creative writing answers are long: the model alone says open_qa)
+    assert tag("Write a haiku about rain.", "", "Grey drops on the roof\nthe gutters hum their old song\n"
+               "the cat will not move") == "generation"
+    assert tag("hello", "", "Hi! How can I help?") == "other"
+    assert tag("", "", "") == "other"
+
+
+def test_other_only_when_rules_find_nothing_and_the_model_is_unsure() -> None:
+    model = load_model()
+    rows = [("Add two adjectives to this sentence: \"The _____ _____ cat purred quietly.\"",
+             "The fluffy grey cat purred quietly."),
+            ("Set a reminder ten minutes before our 10am meeting today for everyone.", "Done."),
+            ("Why is the sky blue?", "Air scatters blue light more than red.")]
+    rules = [rule_tag(i, False, r) for i, r in rows]
+    assert rules == ["other", "other", "open_qa"]
+    top = model.probabilities(feature_matrix([i for i, _ in rows], ["", "", ""], [r for _, r in rows], rules,
+                                             model.rule_names)).max(axis=1)
+    assert top[0] < model.other_threshold <= top[1]
+    assert tag_rows([i for i, _ in rows], ["", "", ""], [r for _, r in rows]) == ["other", "open_qa", "open_qa"]
 
 
 def test_signal_column_and_distribution() -> None:

@@ -1,13 +1,11 @@
-"""use_case's column (issue 12: tagged once per distinct instruction, responses read only for rule 8) is
-exactly ``tag`` applied row by row, including what counts as an input (Python's ``str.strip``)."""
+"""use_case's column is exactly ``tag`` applied row by row (rules read once per distinct instruction, the model's
+features per row), including what counts as an input (Python's ``str.strip``)."""
 
 from __future__ import annotations
 
-import sys
-
 import polars as pl
 
-from ift_data.audit.use_case import PYTHON_SPACES, tag, tag_column
+from ift_data.audit.use_case import tag, tag_column
 
 WHITESPACE_INPUTS = ["", " ", "\t\n", "\x1c\x1f", "\u3000", "\u00a0\u2028", "\x85"]
 ROWS = [
@@ -36,7 +34,7 @@ def _table(rows: list[tuple[str, str, str, int]], with_turns: bool = True) -> pl
 
 
 def test_column_is_tag_row_by_row() -> None:
-    expected = [tag(ins, bool(inp.strip()), resp, turns) for ins, inp, resp, turns in ROWS]
+    expected = [tag(ins, inp, resp, turns) for ins, inp, resp, turns in ROWS]
     assert tag_column(_table(ROWS)).to_list() == expected
     assert {"extraction", "summarization", "closed_qa", "chat", "generation", "brainstorming"} <= set(expected)
 
@@ -44,15 +42,11 @@ def test_column_is_tag_row_by_row() -> None:
 def test_whitespace_only_inputs_are_no_input() -> None:
     rows = [("Which is it?", ws, "- a\n- b", 1) for ws in WHITESPACE_INPUTS]
     assert len(set(tag_column(_table(rows)).to_list())) == 1  # none of them counts as an input
-    assert tag_column(_table(rows)).to_list() == [tag("Which is it?", False, "- a\n- b")] * len(rows)
+    assert tag_column(_table(rows)).to_list() == [tag("Which is it?", "", "- a\n- b")] * len(rows)
 
 
 def test_without_turns_column_and_empty_table() -> None:
     assert tag_column(_table(ROWS, with_turns=False)).to_list() == [
-        tag(ins, bool(inp.strip()), resp) for ins, inp, resp, _ in ROWS]
+        tag(ins, inp, resp) for ins, inp, resp, _ in ROWS]
     empty = tag_column(_table([]))
     assert empty.len() == 0 and empty.dtype == pl.Utf8
-
-
-def test_python_spaces_are_what_str_strip_removes() -> None:
-    assert set(PYTHON_SPACES) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}

@@ -1,0 +1,132 @@
+"""The use-case tagger's shipped linear model: loads offline from plain JSON, refuses broken or mismatched
+weights, tags deterministically and the same in any batches; on Dolly's held-out rows it reaches the
+documented accuracy, and on Alpaca (not Dolly) it gives a spread of categories, not one."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from bench_modules import load_benchmark
+
+from ift_data.audit import use_case_model
+from ift_data.audit.use_case import USE_CASES, tag_rows
+from ift_data.audit.use_case_model import SHAPE_FEATURES, WEIGHTS_PATH, load_model, shape_features
+from ift_data.errors import UserError
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "instructions"
+DOLLY_CLASSES = {"generation", "open_qa", "brainstorming", "summarization", "classification", "closed_qa",
+                 "extraction"}
+ROWS = [("What is the capital of Peru?", "", "Lima."),
+        ("Give me some ideas for a rainy Sunday.", "", "- bake bread\n- board games\n- a film marathon"),
+        ("What year did it open?", "The museum opened in 1897 on the river bank.", "1897."),
+        ("Name the rivers mentioned.", "The Rhine and the Main meet at Mainz, near the Nahe.", "Rhine, Main, Nahe"),
+        ("Sum up this report for me.", "A long report on harbour traffic. " * 8, "Harbour traffic grew. Ships are larger. "
+         "Ports must adapt. The report urges new investment in cranes and deeper channels over ten years."),
+        ("Hello there", "", "Hi!")]
+
+
+def _columns(rows: list[tuple[str, str, str]]) -> tuple[list[str], list[str], list[str]]:
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+def test_shipped_weights_are_plain_json_for_the_bundled_static_model() -> None:
+    data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    model = load_model()
+    assert set(model.classes) == DOLLY_CLASSES and model.rule_names == USE_CASES
+    assert model.coef.shape == (7, data["embedding_dim"] + len(SHAPE_FEATURES) + len(USE_CASES))
+    assert np.isfinite(model.coef).all() and np.isfinite(model.intercept).all()
+    training = model.meta["training"]
+    assert training["seed"] == 0 and training["test_fraction"] == 0.2 and training["data"] == "dolly_3k.json"
+    assert model.meta["embedder_fingerprint"] == use_case_model.static_fingerprint()
+
+
+def test_loads_and_tags_with_the_network_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the use-case tagger tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    use_case_model._load_default.cache_clear()
+    use_case_model._static_model.cache_clear()
+    tags = tag_rows(*_columns(ROWS))
+    assert tags == ["open_qa", "brainstorming", "closed_qa", "extraction", "summarization", "other"]
+
+
+def test_same_tags_and_probabilities_every_time_and_in_any_batches() -> None:
+    instructions, inputs, responses = _columns(ROWS * 3)
+    whole = tag_rows(instructions, inputs, responses)
+    assert tag_rows(instructions, inputs, responses) == whole
+    pieces = [tag_rows(instructions[i:i + 4], inputs[i:i + 4], responses[i:i + 4]) for i in range(0, len(ROWS) * 3, 4)]
+    assert [t for piece in pieces for t in piece] == whole
+    model = load_model()
+    features = use_case_model.feature_matrix(instructions, inputs, responses, ["open_qa"] * len(instructions),
+                                             model.rule_names)
+    first = model.probabilities(features)
+    assert np.array_equal(first, model.probabilities(features)) and np.allclose(first.sum(axis=1), 1.0)
+    one_by_one = np.vstack([model.probabilities(features[i:i + 1]) for i in range(len(features))])
+    assert np.allclose(first, one_by_one, atol=1e-12)
+
+
+def test_shape_features_read_the_row() -> None:
+    named = dict(zip(SHAPE_FEATURES, shape_features("List fruit?", "", "- apple\n- pear"), strict=True))
+    assert named["has_input"] == 0.0 and named["instruction_question_mark"] == 1.0
+    assert named["response_list_lines"] == 0.2 and named["response_multiline"] == 1.0
+    assert named["response_under_6_words"] == 1.0 and named["response_input_ratio"] == 0.0
+    with_input = dict(zip(SHAPE_FEATURES, shape_features("Shorten it.", "one two three four", "one two"), strict=True))
+    assert with_input["has_input"] == 1.0 and with_input["response_input_ratio"] == 0.5
+
+
+def _write(path: Path, **changes: Any) -> Path:
+    data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    data.update(changes)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_missing_broken_or_mismatched_weights_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="missing") as missing:
+        load_model(tmp_path / "weights.json")
+    assert missing.value.file == str(tmp_path / "weights.json")
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(UserError, match="cannot read"):
+        load_model(tmp_path / "bad.json")
+    with pytest.raises(UserError) as shape:
+        load_model(_write(tmp_path / "shape.json", coef=[[0.0, 1.0]] * 7))
+    assert shape.value.field == "coef"
+    with pytest.raises(UserError) as other_model:
+        load_model(_write(tmp_path / "fp.json", embedder_fingerprint="0" * 32))
+    assert other_model.value.field == "embedder_fingerprint" and "another static embedding model" in str(other_model.value)
+    with pytest.raises(UserError) as fmt:
+        load_model(_write(tmp_path / "fmt.json", format=99))
+    assert fmt.value.field == "format"
+    assert load_model(_write(tmp_path / "same.json")).classes == load_model().classes
+
+
+@pytest.mark.skipif(not (DATA / "dolly_3k.json").is_file(), reason="../shared/data is absent")
+def test_dolly_held_out_accuracy_meets_the_goal() -> None:
+    bench = load_benchmark("bench_use_case")
+    rows = bench.load_rows(DATA / "dolly_3k.json")
+    training = load_model().meta["training"]
+    train, test = bench.split_dolly(rows, training["seed"], training["test_fraction"])
+    assert len(train) == training["train_rows"] and not set(train) & set(test)
+    assert bench.split_digest(rows, train, training["seed"]) == training["train_digest"]
+    held = [rows[i] for i in test]
+    result = bench.evaluate([bench.DOLLY_TO_USE_CASE[r["category"]] for r in held], bench.tag_model(held))
+    assert result["accuracy"] >= 0.8 and result["macro_f1"] >= 0.7  # documented: 0.855 and 0.742
+    rules = bench.evaluate([bench.DOLLY_TO_USE_CASE[r["category"]] for r in held], bench.tag_rules(held))
+    assert result["accuracy"] > rules["accuracy"]
+
+
+@pytest.mark.skipif(not (DATA / "alpaca_random_9k.json").is_file(), reason="../shared/data is absent")
+def test_alpaca_gets_a_spread_of_categories() -> None:
+    rows = load_benchmark("bench_use_case").load_rows(DATA / "alpaca_random_9k.json")[:3000]
+    counts = Counter(tag_rows(*_columns([(r["instruction"], r["input"], r["output"]) for r in rows])))
+    assert set(counts) == set(USE_CASES) - {"chat"}  # single-turn data: every other category appears
+    assert max(counts.values()) < 0.45 * len(rows) and counts["other"] < 0.02 * len(rows)
+    assert counts["rewrite"] > 0.03 * len(rows) and counts["classification"] > 0.03 * len(rows)
