@@ -50,7 +50,8 @@ def split_dolly(rows: list[dict[str, Any]], seed: int = SEED,
                 test_fraction: float = TEST_FRACTION) -> tuple[list[int], list[int]]:
     """(training row indices, held-out row indices): held out when the row's key, read as a fraction of
     2**64, is under ``test_fraction``."""
-    train, test = [], []
+    train: list[int] = []
+    test: list[int] = []
     for i, row in enumerate(rows):
         (test if int.from_bytes(row_key(row, seed), "big") < test_fraction * 2**64 else train).append(i)
     return train, test

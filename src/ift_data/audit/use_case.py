@@ -73,7 +73,11 @@ _REWRITE = _words(
     r"\b(make|turn) (this|it|the (sentence|text|paragraph|email|following)) (sound )?(more|less|into)\b",
     r"\bconvert (this|the following|the (text|sentence|paragraph))", r"\bsimplify (this|the following|the text)",
     r"\b(in|into) (plain|simple|simpler|formal|informal|passive|active) (english|language|voice|words|tone)",
-    r"\bchange (the )?(tone|tense|voice)\b", r"\bshorten (this|the following|the text)")
+    r"\bchange (the )?(tone|tense|voice)\b", r"\bshorten (this|the following|the text)",
+    r"\bchange (the|this|each|all|every) (\w+ )?(verbs?|nouns?|adjectives?|words?|sentences?|tense|text|paragraph|"
+    r"wording|parts? of speech)\b",
+    r"\bimprove (the following|this|the) (text|document|sentence|paragraph|essay|writing|wording)\b",
+    r"\b(identify|find|spot) (the |any )?(incorrect|misspelled|wrong)\b.{0,40}\bcorrect\b")
 _SUMMARY = _words(r"\bsummar(y|ies|i[sz]e|i[sz]ing|i[sz]ation)\b", r"\btl;?dr\b", r"\bsum up\b", r"\bsynopsis\b",
                   r"\bcondense\b", r"\bbrief(ly)?\b", r"\b(short|quick) (description|overview|explanation)\b",
                   r"\bwhat is (this|the) (text|passage|article|paragraph|story|document) about\b",
@@ -258,8 +262,9 @@ def tag_column(table: pl.DataFrame) -> pl.Series:
     return pl.Series("use_case", tags, dtype=pl.Utf8)
 
 
-METHOD = ("chat by turns, rewrite by keyword rules, else a logistic regression (instruction embedding, row "
-          "shape, keyword rules) fitted on a Dolly training split")
+METHOD = ("keyword rules for chat, rewrite, classification, verb-first generation and short rule-less rows; "
+          "else a logistic regression (static instruction embedding, row shape, the rules' answer) fitted on a "
+          "Dolly training split")
 
 
 class UseCaseSignal:
