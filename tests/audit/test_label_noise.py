@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 
 from ift_data.audit.base import AuditContext
 from ift_data.audit.label_noise import (
@@ -11,11 +12,14 @@ from ift_data.audit.label_noise import (
     anchor_noise_matrix,
     classification_groups,
     error_probability,
+    group_probabilities,
     instruction_key,
     normalize_label,
     select_at_precision,
+    suspicion_order,
 )
 from ift_data.embed.knn import KnnGraph
+from ift_data.errors import UserError
 
 RULES = {"label_noise": {"graph": "shared", "tfidf": False}}
 PHRASINGS = ("Is this review positive, negative or neutral?", "Classify the sentiment of the text.",
@@ -135,12 +139,48 @@ def test_anchor_noise_matrix_reads_the_most_confident_rows() -> None:
     assert np.allclose(matrix, [[0.9, 0.2], [0.1, 0.8]])
 
 
-def test_select_at_precision_keeps_the_largest_prefix() -> None:
+def test_select_at_precision_keeps_the_largest_prefix_of_the_ranking() -> None:
     error = np.array([0.99, 0.2, 0.9, 0.7, 0.6, 0.95])
-    candidates = np.array([True, True, True, True, True, False])
-    # candidates by error: 0.99, 0.9, 0.7, 0.6, 0.2 -> running means 0.99, 0.945, 0.863, 0.798, 0.678
-    assert np.flatnonzero(select_at_precision(error, candidates, 0.8)).tolist() == [0, 2, 3]
-    assert not select_at_precision(error, candidates, 0.999).any()
+    order = np.array([0, 2, 3, 4, 1])  # row 5 is not ranked
+    # running means along the order: 0.99, 0.945, 0.863, 0.798, 0.678
+    assert np.flatnonzero(select_at_precision(error, order, 0.8)).tolist() == [0, 2, 3]
+    assert not select_at_precision(error, order, 0.999).any()
+    assert not select_at_precision(error, np.array([], np.int64), 0.5).any()
+
+
+def test_suspicion_order_by_self_confidence_or_by_error_among_candidates() -> None:
+    probs = np.array([[0.9, 0.1], [0.3, 0.7], [0.6, 0.4], [0.2, 0.8], [0.55, 0.45]])
+    codes = np.array([0, 0, 1, 1, 0])
+    error = np.array([0.0, 0.9, 0.5, 0.1, 0.95])
+    assert suspicion_order(probs, codes, error, "self_confidence").tolist() == [1, 2, 4, 3, 0]
+    # candidates: thresholds 0.583 (class 0) and 0.6 (class 1) -> rows 1 and 2 only; row 4 (0.55 < 0.583) has
+    # no other class at its threshold (0.45 < 0.6)
+    assert suspicion_order(probs, codes, error, "error").tolist() == [1, 2]
+    with pytest.raises(UserError, match="label_noise.rank"):
+        suspicion_order(probs, codes, error, "margin")
+
+
+def test_flags_follow_the_given_label_probability() -> None:
+    table, x, _, _ = classification_table(spread=0.6, seed=1)
+    result = LabelNoiseSignal().compute(table, context(x))
+    flagged = np.asarray(result.flags["flag_label_noise"], bool)
+    given = result.columns["label_noise_given_label_probability"].to_numpy()
+    assert flagged.any() and given[flagged].max() <= given[~flagged].min()
+    note = result.summary["classification_groups"]["negative/neutral/positive"]
+    error = result.columns["label_noise_error_probability"].to_numpy()
+    assert note["estimated_precision"] == round(float(error[flagged].mean()), 4) >= 0.8
+
+
+def test_group_probabilities_are_the_signals() -> None:
+    table, x, _, _ = classification_table(spread=0.6, seed=1)
+    result = LabelNoiseSignal().compute(table, context(x))
+    labels = result.columns["label_noise_label"].to_list()
+    classes = sorted(set(labels))
+    codes = np.array([classes.index(label) for label in labels])
+    probs = group_probabilities([f"text {i}" for i in range(table.height)], x, codes, 3, 5, context(x))
+    given = result.columns["label_noise_given_label_probability"].to_numpy()
+    assert np.allclose(probs[np.arange(codes.size), codes], given)
+    assert np.allclose(probs.sum(axis=1), 1.0)
 
 
 def test_small_classes_abstain_with_the_reason() -> None:

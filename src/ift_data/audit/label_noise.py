@@ -14,14 +14,16 @@ is no input; never the response, which is the label): one on its sentence embedd
 embedder), one on TF-IDF word 1-2 grams (``tfidf``); their average, flattened by a temperature
 fitted to the given labels when it is overconfident (``calibrate``), is ``p(label | text)``.
 
-**Confident learning.** As in cleanlab's ``find_label_issues``: a row is a candidate when its given
-label's probability is below that class's mean self-confidence and another class reaches its own
-threshold. Each candidate gets an error probability from the noise model: the noise matrix
-``N[given][true]`` is estimated from anchor rows (the ``anchor_quantile`` most confident rows of each
-class; Patrini et al. 2017), the clean posterior is ``N^-1 p``, and ``P(wrong) = 1 - N[y][y] p*(y) /
-p(y)``. Rows are flagged most-likely-wrong first while the mean error probability of the flagged set,
-its **estimated precision**, stays at or above ``min_precision``. The estimate is checked against
-planted flips in ``benchmarks/bench_label_noise.py`` (docs/benchmarks.md, Label noise).
+**Confident learning.** Every labelled row gets an error probability from the noise model: the noise
+matrix ``N[given][true]`` is estimated from anchor rows (the ``anchor_quantile`` most confident rows of
+each class; Patrini et al. 2017), the clean posterior is ``N^-1 p``, and ``P(wrong) = 1 - N[y][y] p*(y)
+/ p(y)``. Rows are ranked by the given label's out-of-fold probability, lowest first (``rank:
+self_confidence``, cleanlab's default label-quality score), and flagged in that order while the mean
+error probability of the flagged set, its **estimated precision**, stays at or above
+``min_precision``. ``rank: error`` is the earlier order: cleanlab's confident-joint candidates (the
+given label's probability below its class's mean self-confidence, another class at its own), most
+likely wrong first; on planted flips its flags were less pure at the same estimate (docs/benchmarks.md,
+Label noise, where ``benchmarks/bench_label_noise.py`` checks the estimate against planted flips).
 
 **Abstaining.** A group is not flagged, with the reason in the summary, when a class has fewer than
 ``min_class_rows`` labelled rows (too few to show a precision), when the classifier's skill over the
@@ -32,7 +34,7 @@ the rows that do are under ``min_found_share`` of the estimated label errors (th
 predictable from the text for confident flags; e.g. sentence sentiment from a general-purpose embedding).
 
 Columns: ``label_noise_label``, ``label_noise_given_label_probability`` (out of fold; lower is more
-suspicious), ``label_noise_error_probability`` (rank by it), ``label_noise_suggested_label`` (flagged
+suspicious; the flagging order), ``label_noise_error_probability``, ``label_noise_suggested_label`` (flagged
 rows). Flag: ``flag_label_noise``. ``graph: shared`` uses the vectors of the audit's kNN graph instead
 of embedding the text (they include the response: for tests and experiments only).
 """
@@ -48,6 +50,7 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.text import units
+from ift_data.errors import UserError
 
 _EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
 _WORD = re.compile(r"\w+")
@@ -168,6 +171,32 @@ def temperature_scale(probs: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray,
     return (scaled(best), best) if best > 1.0 + 1e-3 else (probs, 1.0)
 
 
+def group_probabilities(texts: list[str], vectors: np.ndarray, codes: np.ndarray, n_classes: int, folds: int,
+                        ctx: AuditContext, family: str = "label_noise", note: dict[str, Any] | None = None
+                        ) -> np.ndarray:
+    """A group's out-of-fold ``p(label | text)`` as the signal computes it: the average of the logistic
+    regressions on the embeddings and (``tfidf``) on TF-IDF word 1-2 grams, temperature-flattened when
+    overconfident (``calibrate``; the temperature goes to ``note``). Public so that a benchmark can give
+    another selection (cleanlab's) exactly the same probabilities."""
+    rule = ctx.rule
+    features: list[Any] = [vectors]
+    c_values = [float(rule(family, "embedding_c", 1.0))]
+    if rule(family, "tfidf", True):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        try:
+            features.append(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform(texts))
+            c_values.append(float(rule(family, "tfidf_c", 10.0)))
+        except ValueError:  # no word recurs: nothing to learn from words
+            pass
+    probs = out_of_fold_probabilities(features, codes, n_classes, folds, ctx.seed, c_values)
+    if rule(family, "calibrate", True):
+        probs, temperature = temperature_scale(probs, codes)
+        if note is not None:
+            note["temperature"] = round(temperature, 3)
+    return probs
+
+
 def candidate_issues(probs: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """cleanlab's confident-joint off-diagonal rows: the given label's probability is below its class's
     mean self-confidence and another class reaches its own threshold."""
@@ -199,11 +228,9 @@ def error_probability(probs: np.ndarray, codes: np.ndarray, matrix: np.ndarray) 
     return np.clip(1.0 - right, 0.0, 1.0), clean
 
 
-def select_at_precision(error: np.ndarray, candidates: np.ndarray, min_precision: float) -> np.ndarray:
-    """The largest most-likely-wrong-first set of candidates whose mean error probability is
-    ``>= min_precision`` (a bool mask)."""
-    order = np.flatnonzero(candidates)
-    order = order[np.argsort(-error[order], kind="stable")]
+def select_at_precision(error: np.ndarray, order: np.ndarray, min_precision: float) -> np.ndarray:
+    """The largest prefix of the ranking ``order`` (row positions, most suspicious first) whose mean
+    error probability is ``>= min_precision`` (a bool mask)."""
     flagged = np.zeros(len(error), bool)
     if order.size:
         running = np.cumsum(error[order]) / np.arange(1, order.size + 1)
@@ -211,6 +238,18 @@ def select_at_precision(error: np.ndarray, candidates: np.ndarray, min_precision
         if ok.size:
             flagged[order[: ok.max() + 1]] = True
     return flagged
+
+
+def suspicion_order(probs: np.ndarray, codes: np.ndarray, error: np.ndarray, rank: str) -> np.ndarray:
+    """Rows most likely mislabelled first: by the given label's out-of-fold probability
+    (``self_confidence``, cleanlab's default label-quality score), or by error probability among
+    the confident-joint candidates (``error``)."""
+    if rank == "self_confidence":
+        return np.argsort(probs[np.arange(len(codes)), codes], kind="stable")
+    if rank == "error":
+        order = np.flatnonzero(candidate_issues(probs, codes))
+        return order[np.argsort(-error[order], kind="stable")]
+    raise UserError(f"rules: field 'label_noise.rank': must be self_confidence or error, not {rank!r}")
 
 
 class LabelNoiseSignal:
@@ -274,20 +313,7 @@ class LabelNoiseSignal:
         if folds < 2 or (present == 0).any():
             note["not_flagged"] = "a class has fewer than 2 labelled rows: no out-of-fold estimate"
             return None
-        features: list[Any] = [vectors]
-        c_values = [float(rule(self.name, "embedding_c", 1.0))]
-        if rule(self.name, "tfidf", True):
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
-            try:
-                features.append(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform(texts))
-                c_values.append(float(rule(self.name, "tfidf_c", 10.0)))
-            except ValueError:  # no word recurs: nothing to learn from words
-                pass
-        probs = out_of_fold_probabilities(features, codes, n_classes, folds, ctx.seed, c_values)
-        if rule(self.name, "calibrate", True):
-            probs, note["temperature"] = temperature_scale(probs, codes)
-            note["temperature"] = round(note["temperature"], 3)
+        probs = group_probabilities(texts, vectors, codes, n_classes, folds, ctx, self.name, note)
         index = np.arange(len(codes))
         given = probs[index, codes]
         matrix = anchor_noise_matrix(probs, float(rule(self.name, "anchor_quantile", 0.97)))
@@ -314,7 +340,8 @@ class LabelNoiseSignal:
             note["flagged"] = 0
             return nothing
         min_precision = float(rule(self.name, "min_precision", 0.8))
-        flagged = select_at_precision(error, candidate_issues(probs, codes), min_precision)
+        order = suspicion_order(probs, codes, error, str(rule(self.name, "rank", "self_confidence")))
+        flagged = select_at_precision(error, order, min_precision)
         found = int(flagged.sum())
         expected = float(error.sum())
         note["estimated_precision"] = round(float(error[flagged].mean()), 4) if found else None
