@@ -202,6 +202,27 @@ def test_pickled_copy_reads_and_never_removes_the_file(tmp_path: Path) -> None:
     assert len(_spill_files(tmp_path)) == 1 and store[39] == rows[39]
 
 
+def test_many_spilled_splits_share_a_few_descriptors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(row_store, "MAX_OPEN", 2)
+    monkeypatch.setattr(row_store, "CACHE_ROWS", 1)
+    monkeypatch.setattr(row_store, "BLOCK", 64)
+    splits = [_rows(30 + i) for i in range(5)]
+    stores = [_spill(rows, tmp_path) for rows in splits]
+    walks = [iter(store) for store in stores]
+    for step in range(30):  # interleaved iteration and random access over more files than descriptors
+        for rows, store, walk in zip(splits, stores, walks, strict=True):
+            assert next(walk) == rows[step] and store[(step * 7) % len(rows)] == rows[(step * 7) % len(rows)]
+            assert len(row_store._OPEN) <= 2
+
+
+def test_a_copy_that_cannot_see_the_file_says_so(tmp_path: Path) -> None:
+    store = _spill(_rows(10), tmp_path)
+    copy = pickle.loads(pickle.dumps(store))
+    store.close()
+    with pytest.raises(RuntimeError, match="does not see that file"):
+        copy[3]
+
+
 @pytest.mark.parametrize("n,k", [(0, 0), (1, 1), (10, 3), (30, 6), (100, 99), (1000, 5), (1000, 6), (5000, 40),
                                  (5000, 4000), (200_000, 70), (300, 300)])
 def test_hard_cap_mask_is_random_sample(n: int, k: int) -> None:

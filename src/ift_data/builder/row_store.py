@@ -46,6 +46,8 @@ SPILL_ROWS = _env_int("IFT_DATA_ROW_SPILL_ROWS", 50_000)  # more rows than this:
 SPILL_BYTES = _env_int("IFT_DATA_ROW_SPILL_BYTES", 64 * 2**20)  # or more characters of slot text than this
 CACHE_ROWS = 256  # rows decoded lately, kept (an example reads its row more than once)
 BLOCK = 1 << 20  # bytes read at a time when iterating
+MAX_OPEN = 64  # spill files kept open for reading at once (the least recently read is closed)
+_OPEN: OrderedDict[str, int] = OrderedDict()  # spill file -> its read descriptor, in this process
 
 _JSON, _LOCATED, _TAGGED, _HELD = b"J", b"L", b"T", b"M"  # record kinds (the first byte)
 _INT64 = (-(2**63), 2**63 - 1)
@@ -172,16 +174,15 @@ class SpilledRows(Rows):
         self._setup(owner=True)
 
     def _setup(self, owner: bool) -> None:
-        self._fds: list[int] = []
         self._cache: OrderedDict[int, TaskRow] = OrderedDict()
         self._closed = False
         # only the process that wrote the file removes it (a forked or unpickled copy only closes its fd)
-        self._finalizer = weakref.finalize(self, _cleanup, self.path if owner else None, self._fds, os.getpid())
+        self._finalizer = weakref.finalize(self, _cleanup, self.path, owner, os.getpid())
 
     def __getstate__(self) -> dict[str, Any]:
         if self._closed:
             raise RuntimeError("rows closed: their temporary file is gone")
-        return {k: v for k, v in self.__dict__.items() if k not in ("_fds", "_cache", "_finalizer", "_closed")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_finalizer", "_closed")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -197,11 +198,25 @@ class SpilledRows(Rows):
         self._finalizer()
 
     def _fd(self) -> int:
+        """A read descriptor of the file, from a process-wide cache of ``MAX_OPEN`` (a build of many big
+        datasets never runs out of descriptors); asked for at each read, never held across reads."""
         if self._closed:
             raise RuntimeError(f"rows closed: their temporary file {self.path} is gone")
-        if not self._fds:
-            self._fds.append(os.open(self.path, os.O_RDONLY))
-        return self._fds[0]
+        fd = _OPEN.get(self.path)
+        if fd is not None:
+            _OPEN.move_to_end(self.path)
+            return fd
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise RuntimeError(f"the rows were spilled to {self.path} by the process that read them, and this "
+                               "process does not see that file (a worker on another machine?): put TMPDIR on "
+                               "a folder every worker sees, or raise IFT_DATA_ROW_SPILL_ROWS / "
+                               "IFT_DATA_ROW_SPILL_BYTES to keep the rows in memory") from None
+        _OPEN[self.path] = fd
+        while len(_OPEN) > MAX_OPEN:
+            os.close(_OPEN.popitem(last=False)[1])
+        return fd
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -238,12 +253,12 @@ class SpilledRows(Rows):
         return row
 
     def __iter__(self) -> Iterator[TaskRow]:
-        offsets, fd = self._offsets, self._fd()
+        offsets = self._offsets
         block, block_start = memoryview(b""), 0
         for index in range(len(self)):
             start, end = offsets[index], offsets[index + 1]
             if end > block_start + len(block):
-                block, block_start = memoryview(os.pread(fd, max(BLOCK, end - start), start)), start
+                block, block_start = memoryview(os.pread(self._fd(), max(BLOCK, end - start), start)), start
             yield self._decode(index, block[start - block_start:end - block_start])
 
     def _decode(self, index: int, record: bytes | memoryview) -> TaskRow:
@@ -404,7 +419,7 @@ class RowWriter:
 
     def _spill(self) -> None:
         fd, self._path = tempfile.mkstemp(prefix="ift-data-rows-", suffix=".bin", dir=self.folder)
-        self._remove = weakref.finalize(self, _cleanup, self._path, [], os.getpid())
+        self._remove = weakref.finalize(self, _cleanup, self._path, True, os.getpid())
         self._file = os.fdopen(fd, "wb", buffering=BLOCK)
         rows, self._rows = self._rows, []
         for index, row in enumerate(rows):
@@ -524,11 +539,12 @@ def _untag(node: list[Any]) -> Any:
     raise ValueError(f"unknown tag {tag!r}")
 
 
-def _cleanup(path: str | None, fds: list[int], owner_pid: int) -> None:
-    """Close the read descriptors; remove the file when this is the process that wrote it."""
-    while fds:
+def _cleanup(path: str, owner: bool, owner_pid: int) -> None:
+    """Close the file's read descriptor; remove the file when this is the process that wrote it."""
+    fd = _OPEN.pop(path, None)
+    if fd is not None:
         with contextlib.suppress(OSError):
-            os.close(fds.pop())
-    if path is not None and os.getpid() == owner_pid:
+            os.close(fd)
+    if owner and os.getpid() == owner_pid:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
