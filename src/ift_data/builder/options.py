@@ -21,6 +21,7 @@ MARKER_STYLES: dict[str, MarkerStyle] = {
     "number_dot": lambda i: f"{i + 1}.",
 }
 EMPTY = SegmentedValue(())
+_STYLE_NAMES = sorted(MARKER_STYLES)
 
 
 def options_block(choices: Sequence[str], mode: str, rng: random.Random) -> tuple[SegmentedValue, list[str] | None]:
@@ -31,8 +32,7 @@ def options_block(choices: Sequence[str], mode: str, rng: random.Random) -> tupl
         header, style = FIXED_HEADER, "dash"
     else:
         header = RANDOM_HEADERS[rng.randrange(len(RANDOM_HEADERS))]
-        names = sorted(MARKER_STYLES)
-        style = names[rng.randrange(len(names))]
+        style = _STYLE_NAMES[rng.randrange(len(_STYLE_NAMES))]
         if len(choices) > 26 and style != "number_dot":
             style = "dash"
     key = (header, style, *choices)

@@ -210,12 +210,18 @@ def _split(text: str, values: list[str | SegmentedValue]) -> list[Span]:
             raise RenderError("span tracking lost a placeholder: a filter or block transformed an output "
                               "(e.g. |trim or |truncate over a block); apply filters inside {{ }} instead")
         value = values[int(index_text)]
-        for text_, kind in (value.spans if isinstance(value, SegmentedValue) else ((value, "content"),)):
-            if text_:
-                if merged and merged[-1][1] == kind:
-                    merged[-1] = (merged[-1][0] + text_, kind)
-                else:
-                    merged.append((text_, kind))
+        if type(value) is not str and isinstance(value, SegmentedValue):
+            for text_, kind in value.spans:
+                if text_:
+                    if merged and merged[-1][1] == kind:
+                        merged[-1] = (merged[-1][0] + text_, kind)
+                    else:
+                        merged.append((text_, kind))
+        elif value:
+            if merged and merged[-1][1] == "content":
+                merged[-1] = (merged[-1][0] + value, "content")
+            else:
+                merged.append((value, "content"))
         if rest:
             if merged and merged[-1][1] == "boilerplate":
                 merged[-1] = (merged[-1][0] + rest, "boilerplate")
