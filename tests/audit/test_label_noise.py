@@ -158,6 +158,11 @@ def test_suspicion_order_by_self_confidence_or_by_error_among_candidates() -> No
     assert suspicion_order(probs, codes, error, "error").tolist() == [1, 2]
     with pytest.raises(UserError, match="label_noise.rank"):
         suspicion_order(probs, codes, error, "margin")
+    table, x, _, _ = classification_table()
+    with pytest.raises(UserError, match="self_confidence, error, not 'margin'"):
+        LabelNoiseSignal().compute(table, context(x, {"label_noise": {**RULES["label_noise"], "rank": "margin"}}))
+    before = LabelNoiseSignal().compute(table, context(x, {"label_noise": {**RULES["label_noise"], "rank": "error"}}))
+    assert np.flatnonzero(before.flags["flag_label_noise"]).tolist() == [3, 70, 97, 150]
 
 
 def test_flags_follow_the_given_label_probability() -> None:

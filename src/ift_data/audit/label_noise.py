@@ -240,6 +240,9 @@ def select_at_precision(error: np.ndarray, order: np.ndarray, min_precision: flo
     return flagged
 
 
+RANKS = ("self_confidence", "error")
+
+
 def suspicion_order(probs: np.ndarray, codes: np.ndarray, error: np.ndarray, rank: str) -> np.ndarray:
     """Rows most likely mislabelled first: by the given label's out-of-fold probability
     (``self_confidence``, cleanlab's default label-quality score), or by error probability among
@@ -249,7 +252,7 @@ def suspicion_order(probs: np.ndarray, codes: np.ndarray, error: np.ndarray, ran
     if rank == "error":
         order = np.flatnonzero(candidate_issues(probs, codes))
         return order[np.argsort(-error[order], kind="stable")]
-    raise UserError(f"rules: field 'label_noise.rank': must be self_confidence or error, not {rank!r}")
+    raise UserError(f"rules: field 'label_noise.rank': must be one of {', '.join(RANKS)}, not {rank!r}")
 
 
 class LabelNoiseSignal:
@@ -258,6 +261,9 @@ class LabelNoiseSignal:
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
         n = table.height
+        rank = str(ctx.rule(self.name, "rank", "self_confidence"))
+        if rank not in RANKS:  # refused before any work, not after the embeddings
+            raise UserError(f"rules: field 'label_noise.rank': must be one of {', '.join(RANKS)}, not {rank!r}")
         labels = [normalize_label(r) for r in table.get_column("response").fill_null("").to_list()]
         groups = classification_groups(table, labels, ctx, self.name)
         if not groups:
