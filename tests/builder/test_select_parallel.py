@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import faulthandler
+import signal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -144,3 +146,31 @@ def test_build_bytes_are_the_same_for_any_worker_count(small_project: Path, tmp_
     assert pooled  # the two-worker build used selection pools
     assert outs[1] == outs[2]
     assert outs[1][0]["train.segments.jsonl"].count(b"\n") == 200
+
+
+def test_an_error_ends_the_workers_under_the_cli_signal_handlers(pack: TemplatePack, pooled: list[int],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI turns SIGTERM into an exception; forked workers must still die when the pool is ended on an
+    error (with tasks in flight), not hang the build."""
+    from ift_data.cli import _raise_interrupted
+
+    before = {signum: signal.signal(signum, _raise_interrupted) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    real = DatasetOutcome.record
+    seen: list[int] = []
+
+    def failing(self: DatasetOutcome, *args: Any) -> bool:
+        seen.append(1)
+        if len(seen) == 20:
+            raise RuntimeError("stop here")
+        return real(self, *args)
+
+    monkeypatch.setattr(DatasetOutcome, "record", failing)
+    faulthandler.dump_traceback_later(60, exit=True)  # a hang fails the run instead of stalling it
+    try:
+        with pytest.raises(RuntimeError, match="stop here"):
+            _select(_expander(pack, 3000, "round-robin", 0.0), 3000, 2)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+    assert pooled == [2]

@@ -62,6 +62,8 @@ def _start(expander: DatasetExpander) -> None:
     global _expander
     _expander = expander
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends the pool)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # the CLI's handlers (raise in the parent) are not the
+        signal.signal(signum, signal.SIG_DFL)       # worker's: ending the pool must end the worker
 
 
 def _trials(task: tuple[array[int], array[int], int]) -> list[Trial]:
@@ -78,9 +80,12 @@ def worker_pool(expander: DatasetExpander, workers: int) -> Iterator[Pool]:
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start, initargs=(expander,))
     try:
         yield pool
-    finally:
-        pool.terminate()  # a chunk's renders past the stopping point are not waited for
+    except BaseException:
+        pool.terminate()
         pool.join()
+        raise
+    pool.close()  # the tasks sent past the stopping point (a few) finish, then the workers leave
+    pool.join()
 
 
 def select_epoch(outcome: DatasetOutcome, expander: DatasetExpander, rows: array[int], templates: array[int],
