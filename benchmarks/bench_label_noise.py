@@ -170,10 +170,11 @@ def write_pr_svg(path: Path, title: str, curves: list[tuple[str, np.ndarray, np.
               ("grey", f"precision {min_precision}")]
     seen = {label: colour for colour, label, _, _ in points}
     legend += [(colour, f"dot: {label}") for label, colour in seen.items()]
-    for i, (colour, text) in enumerate(t for t in legend if t[1]):
-        y = m + 14 + 14 * i
-        out.append(f'<rect x="{w - m - 300}" y="{y - 8}" width="10" height="10" fill="{colour}"/>'
-                   f'<text x="{w - m - 285}" y="{y + 1}">{html.escape(text)}</text>')
+    shown = [t for t in legend if t[1]]
+    for i, (colour, text) in enumerate(shown):  # bottom left: low recall at low precision stays empty
+        y = h - m - 8 - 14 * (len(shown) - 1 - i)
+        out.append(f'<rect x="{m + 8}" y="{y - 8}" width="10" height="10" fill="{colour}"/>'
+                   f'<text x="{m + 23}" y="{y + 1}">{html.escape(text)}</text>')
     out.append("</svg>\n")
     with atomic_open(path) as fh:
         fh.write("\n".join(out))
