@@ -61,13 +61,14 @@ def test_any_worker_count_and_batch_size_gives_the_same_outputs(tmp_path: Path,
     paths = _planted(tmp_path)
     whole = run_audit(paths, tmp_path / "whole", AuditOptions(embeddings=False, progress=False, workers=1))
     expected = (tmp_path / "whole" / "signals.parquet").read_bytes()
-    assert whole.signals.height > 300
+    assert whole.signals.height > 300 and "workers_start" not in whole.timings  # one batch: no processes
     for workers, batch in ((1, 37), (2, 64), (3, 101)):
         monkeypatch.setattr(row_pool, "ROW_BATCH", batch)  # several batches: the pool runs (workers > 1)
         out = tmp_path / f"w{workers}_b{batch}"
-        run_audit(paths, out, AuditOptions(embeddings=False, progress=False, workers=workers))
+        result = run_audit(paths, out, AuditOptions(embeddings=False, progress=False, workers=workers))
         assert (out / "signals.parquet").read_bytes() == expected, (workers, batch)
         assert _summary(out) == _summary(tmp_path / "whole"), (workers, batch)
+        assert ("workers_start" in result.timings) == (workers > 1)  # started before the signals, timed apart
     # the data exercises the dataset-level decisions: languages, mismatches, truncation per file
     signals = whole.signals
     assert signals["language_response"].n_unique() >= 4

@@ -14,6 +14,7 @@ the whole table in this process. Results do not depend on N (``tests/audit/test_
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, ClassVar, Protocol
@@ -23,7 +24,7 @@ import polars as pl
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
-from ift_data.audit.row_phase import RowPhased, row_phase
+from ift_data.audit.row_phase import RowPhased, has_row_phase, row_phase
 from ift_data.errors import UserError
 
 ENGINES = ("local", "ray")
@@ -78,8 +79,9 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, options: AuditOptions | None = None) -> None:
+    def __init__(self, options: AuditOptions | None = None, timings: dict[str, Any] | None = None) -> None:
         self.options = options or AuditOptions()
+        self.timings = timings if timings is not None else {}
         self.workers = resolve_workers(self.options.workers)
         self._pool: Any = None  # a row_pool.RowPool, started when a table first needs it
 
@@ -101,12 +103,31 @@ class LocalEngine:
         phase = row_phase(entry.name, instance, self.options)
         return PhasedSignal(phase, self.row_features) if phase is not None else instance
 
+    def uses_pool(self, table: pl.DataFrame) -> bool:
+        """More than one worker and more than one batch of rows."""
+        from ift_data.audit import row_pool
+
+        return self.workers > 1 and table.height > row_pool.ROW_BATCH
+
+    def start_workers(self, table: pl.DataFrame, ctx: AuditContext, registered: list[Registered]) -> None:
+        """Start the worker processes before the signals run, when some family's per-row phase will use
+        them (their start is ``timings["workers_start"]``, not part of a signal's time)."""
+        if self._pool is not None or not self.uses_pool(table) \
+                or not any(has_row_phase(e.name, e.cls, self.options) for e in registered):
+            return
+        from ift_data.audit import row_pool
+
+        started = time.perf_counter()
+        self._pool = row_pool.RowPool(self.workers, ctx.rules, self.options)
+        self._pool.start()
+        self.timings["workers_start"] = time.perf_counter() - started
+
     def row_features(self, phase: RowPhased, table: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
         """``phase``'s features of ``table``: in the worker processes when there is more than one batch
         and more than one worker, else batch by batch in this process."""
         from ift_data.audit import row_pool
 
-        if self.workers > 1 and table.height > row_pool.ROW_BATCH:
+        if self.uses_pool(table):
             if self._pool is None:
                 self._pool = row_pool.RowPool(self.workers, ctx.rules, self.options)
             return self._pool.features(phase.name, table)
@@ -119,7 +140,7 @@ def open_engine(options: AuditOptions, timings: dict[str, Any]) -> Engine:
     if options.engine == "local":
         if options.ray_address:
             raise UserError("--ray-address needs --engine ray", field="--ray-address")
-        return LocalEngine(options)
+        return LocalEngine(options, timings)
     if options.engine == "ray":
         if options.workers is not None:
             raise UserError("--workers is for --engine local (Ray runs as many tasks as its cluster has CPUs)",

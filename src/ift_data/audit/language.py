@@ -221,15 +221,24 @@ class LanguageSignal:
 
     def __init__(self, backend: Backend | None = None) -> None:
         self.backend = backend  # None: fastText (benchmarks plug in langdetect or lingua to compare)
+        self._detector: tuple[tuple[int, float, float], Detector] | None = None
+
+    def detector(self, ctx: AuditContext) -> Detector:
+        """The detector for the rules' settings, kept across batches: its memo of repeated prompts spans
+        the batches this instance sees (answers never depend on the memo)."""
+        rule = lambda key, default: ctx.rule("language", key, default)  # noqa: E731
+        settings = (int(rule("min_detect_chars", 20)), float(rule("min_confidence", 0.5)),
+                    float(rule("min_function_word_share", 0.05)))
+        if self._detector is None or self._detector[0] != settings:
+            self._detector = (settings, Detector(*settings, backend=self.backend))
+        return self._detector[1]
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
         return self.finalize(self.row_features(table, ctx), table, ctx)
 
     def row_features(self, batch: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
         """The four language columns and the evidence ``finalize`` needs, one row per row of ``batch``."""
-        rule = lambda key, default: ctx.rule("language", key, default)  # noqa: E731
-        detect = Detector(int(rule("min_detect_chars", 20)), float(rule("min_confidence", 0.5)),
-                          float(rule("min_function_word_share", 0.05)), backend=self.backend)
+        detect = self.detector(ctx)
         judge = _mismatch_rule(ctx)
         n = batch.height
         prompt_lang, prompt_prob = [UND] * n, [0.0] * n

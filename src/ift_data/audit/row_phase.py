@@ -121,6 +121,17 @@ _ROW_WISE_CLASSES: dict[str, type] = {"length": LengthSignal, "difficulty": Diff
                                       "use_case": UseCaseSignal}
 
 
+def has_row_phase(name: str, cls: type | None, options: AuditOptions | None) -> bool:
+    """Whether ``row_phase`` gives the family ``name`` (class ``cls``) a per-row phase, without making one."""
+    if cls is None:
+        return False
+    if callable(getattr(cls, "row_features", None)) and callable(getattr(cls, "finalize", None)):
+        return True
+    if name == "difficulty" and options is not None and options.ifd_model:
+        return False
+    return name in ROW_WISE and issubclass(cls, _ROW_WISE_CLASSES[name])
+
+
 # ---- one batch, in whatever process runs it -----------------------------------------------------------
 
 _PHASES: dict[str, RowPhased] = {}  # per process: each family's phase object, made once

@@ -69,6 +69,10 @@ def _init_worker(rules: dict[str, Any], options: AuditOptions) -> None:
     _WORKER["rules"], _WORKER["options"] = rules, options
 
 
+def _ready(_: int) -> int:
+    return os.getpid()
+
+
 def _run_batch(family: str, batch: pl.DataFrame) -> pl.DataFrame:
     return features_of(batch, family, _WORKER["rules"], _WORKER["options"])
 
@@ -105,6 +109,15 @@ class RowPool:
                 _start_fork_server(max(1, usable_cores() // self.workers))
             self._pool = context.Pool(self.workers, initializer=_init_worker, initargs=(self.rules, self.options))
         return self._pool
+
+    def start(self) -> None:
+        """Start the workers and wait until they run (so that no signal's time includes their start)."""
+        pool = self._start()
+        try:
+            pool.map(_ready, range(self.workers), chunksize=1)
+        except BaseException:
+            self.terminate()
+            raise
 
     def features(self, family: str, table: pl.DataFrame, batch_rows: int | None = None) -> pl.DataFrame:
         """``family``'s per-row features of ``table``, batch by batch in the workers, in row order."""

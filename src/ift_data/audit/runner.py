@@ -4,7 +4,8 @@ see ``audit/summary.py``).
 
 Signals with a per-row phase (``audit/row_phase.py``: length, language, noise, difficulty, use_case) run
 it over row batches, in ``--workers`` processes (``audit/row_pool.py``) or on Ray, and finalize on the
-whole table here; the others run on the whole table. A signal's time in ``timings`` is wall time.
+whole table here; the others run on the whole table. A signal's time in ``timings`` is wall time; the
+worker processes' start is ``timings["workers_start"]``.
 
 Determinism: everything in ``summary.json`` except ``timings`` is a function of the inputs, the rules
 and the seed.
@@ -99,6 +100,9 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     registered = load_signals(options.signals)
     with open_engine(options, timings) as engine, \
             step_progress(console, "audit", len(registered), enabled=options.progress, eta=False) as step:
+        start_workers = getattr(engine, "start_workers", None)
+        if start_workers is not None:  # the local engine's worker processes, when the table needs them
+            start_workers(table, ctx, registered)
         for entry in registered:
             step.describe(entry.name)
             runs[entry.name] = _run_one(entry, table, ctx, options, columns, flags, timings, engine)
