@@ -248,25 +248,29 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def signatures_flat(values: np.ndarray, bounds: np.ndarray, num_perm: int, seed: int,
-                    block: int = 4096) -> np.ndarray:
+                    block: int = 5000) -> np.ndarray:
     """(rows, num_perm) uint32 MinHash signatures of the rows ``values[bounds[i]:bounds[i + 1]]``
     (repeats allowed); rows without shingles get all-max values. Shingles are hashed ``block`` at a
-    time into one reused (num_perm, block) buffer that stays in cache (a row longer than ``block`` gets
-    a buffer of its own); each permutation's row is contiguous, so the reduction streams memory."""
+    time into one reused (num_perm, block) buffer that stays in cache, however long a row is (a row cut
+    by a block's edge takes the minimum of its parts); each permutation's row is contiguous, so the
+    reduction streams memory. (5,000 measured faster than 4,096, 6,000 or 8,000: a power-of-two row
+    stride costs ~20 %.)"""
     a, b = _permutations(num_perm, seed)
     sig = np.full((len(bounds) - 1, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     rows = np.flatnonzero(bounds[1:] > bounds[:-1])
     starts = bounds[rows]
     buffer = np.empty((num_perm, block), dtype=np.uint32)
-    first = 0
-    while first < len(rows):
-        stop = max(int(np.searchsorted(starts, starts[first] + block, side="right")), first + 1)
-        lo, hi = int(starts[first]), int(bounds[rows[stop - 1] + 1])
-        hashed = buffer[:, :hi - lo] if hi - lo <= block else np.empty((num_perm, hi - lo), dtype=np.uint32)
+    for lo in range(0, int(bounds[-1]), block):
+        hi = min(lo + block, int(bounds[-1]))
+        first = int(np.searchsorted(starts, lo, side="right")) - 1  # the row holding shingle lo
+        stop = int(np.searchsorted(starts, hi, side="left"))
+        hashed = buffer[:, :hi - lo]
         np.multiply(a[:, None], values[None, lo:hi], out=hashed)  # uint32 arithmetic wraps modulo 2^32
         hashed += b[:, None]
-        sig[rows[first:stop]] = np.minimum.reduceat(hashed, starts[first:stop] - lo, axis=1).T
-        first = stop
+        part = np.minimum.reduceat(hashed, np.maximum(starts[first:stop] - lo, 0), axis=1).T
+        if starts[first] < lo:  # the first row began in an earlier block
+            part[0] = np.minimum(part[0], sig[rows[first]])
+        sig[rows[first:stop]] = part
     return sig
 
 
