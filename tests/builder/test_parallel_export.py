@@ -188,6 +188,23 @@ def test_unpicklable_worker_error_is_reported(tasks, make_recipe, helpers, tmp_p
     assert multiprocessing.active_children() == []
 
 
+def test_killed_worker_is_a_clear_error(tasks, make_recipe, helpers, tmp_path, small_chunks, monkeypatch):
+    """A worker that dies (the OOM killer, say) ends the build with an error, not a hang."""
+    recipe = _project(tasks, make_recipe, helpers)
+    real = parallel.export_chunk
+
+    def dying(examples, setup):
+        if any(e.source.row.endswith(":30") and e.source.dataset == "reviews_a" for e in examples):
+            os._exit(9)
+        return real(examples, setup)
+
+    monkeypatch.setattr(parallel, "export_chunk", dying)
+    with pytest.raises(UserError, match="export worker process ended abruptly"):
+        run_build(recipe, tmp_path / "out", workers=2)
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
 def test_interrupt_while_writing_stops_the_workers(tasks, make_recipe, helpers, tmp_path, small_chunks,
                                                     monkeypatch, pool_calls):
     recipe = _project(tasks, make_recipe, helpers)

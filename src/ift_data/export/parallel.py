@@ -7,16 +7,17 @@ workers and either engine.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import pickle
 import signal
-from collections import deque
+import traceback
 from collections.abc import Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
 
 from ift_data.errors import UserError
 from ift_data.export.chunks import ChunkResult, ChunkSetup, export_chunk
@@ -95,32 +96,47 @@ def fork_available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-# What the forked workers read: set before the pool starts, inherited (never pickled), cleared after.
+# What the forked workers read: set before the workers start, inherited (never pickled), cleared after.
 _WORK: tuple[Sequence[Example], ChunkSetup] | None = None
 
 
 def _worker_init() -> None:
-    """Ctrl-C is the parent's to handle (it stops the pool); SIGTERM ends a worker at once (the parent
-    sends it when it stops the pool). Tokenizers run one thread a worker (the workers are the parallelism)."""
+    """Ctrl-C is the parent's to handle (it stops the workers); SIGTERM ends a worker at once (the parent
+    sends it when it stops them). Tokenizers run one thread a worker (the workers are the parallelism)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
-def _worker_chunk(start: int, stop: int) -> ChunkResult:
+def _worker_main(conn: Connection) -> None:
+    """A worker: make the chunks the parent sends, in the order sent, until ``None`` or the parent is gone."""
+    _worker_init()
     assert _WORK is not None, "the export's worker started without its work"
     examples, setup = _WORK
-    try:
-        return export_chunk(examples[start:stop], setup)
-    except Exception as exc:
-        raise portable(exc) from None
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        start, stop = task
+        try:
+            reply: tuple[Any, ...] = ("ok", export_chunk(examples[start:stop], setup))
+        except Exception as exc:
+            reply = ("error", portable(exc), traceback.format_exc())
+        try:
+            conn.send(reply)
+        except (BrokenPipeError, ConnectionResetError):
+            return
+        except Exception as exc:  # a result that does not pickle
+            conn.send(("error", RuntimeError(f"chunk {start}-{stop}: result not sendable: {exc}"), ""))
 
 
 def portable(exc: BaseException) -> BaseException:
     """``exc`` when it survives pickling (a ``UserError`` does, with its file, line and field), else a
-    ``RuntimeError`` carrying its type and message: an exception that cannot be rebuilt in the parent
-    would break the pool instead of reporting what went wrong."""
+    ``RuntimeError`` carrying its type and message: the parent re-raises what the worker raised."""
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:
@@ -128,51 +144,88 @@ def portable(exc: BaseException) -> BaseException:
     return exc
 
 
-def _stop_workers(executor: ProcessPoolExecutor) -> None:
-    """End the workers now (an error, Ctrl-C or SIGTERM in the parent): nothing waits for their chunks."""
-    terminate = getattr(executor, "terminate_workers", None)  # Python 3.14
-    if terminate is not None:
-        terminate()
-        return
-    for process in list(getattr(executor, "_processes", {}).values()):
-        if process.is_alive():
-            process.terminate()
-    executor.shutdown(wait=True, cancel_futures=True)
+class RemoteTraceback(Exception):
+    """The worker's traceback, chained as the cause of the error re-raised in the parent."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class _Workers:
+    """``count`` forked processes, each with its own pipe: worker ``k % count`` makes chunk ``k``, so the
+    results come back in chunk order by reading the pipes in turn. No shared queue or lock: stopping a worker
+    at any moment (an error, Ctrl-C, SIGTERM) cannot leave the parent waiting on it."""
+
+    def __init__(self, count: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self.conns: list[Connection] = []
+        self.processes: list[Any] = []
+        for _ in range(count):
+            ours, theirs = context.Pipe(duplex=True)
+            process = context.Process(target=_worker_main, args=(theirs,), daemon=True, name="ift-data-export")
+            self.processes.append(process)
+            self.conns.append(ours)
+            process.start()
+            theirs.close()  # the worker holds it: its death is an EOF here
+
+    def send(self, k: int, task: tuple[int, int]) -> None:
+        self.conns[k % len(self.conns)].send(task)
+
+    def receive(self, k: int) -> ChunkResult:
+        try:
+            reply = self.conns[k % len(self.conns)].recv()
+        except (EOFError, ConnectionResetError) as exc:
+            raise UserError("an export worker process ended abruptly (killed, or out of memory?); "
+                            "try fewer --workers", field="--workers") from exc
+        if reply[0] == "ok":
+            return reply[1]
+        error = reply[1]
+        if reply[2]:
+            error.__cause__ = RemoteTraceback(reply[2])
+        raise error
+
+    def close(self, finished: bool) -> None:
+        """Finished: ask the workers to end and wait; otherwise end them now (SIGTERM, then SIGKILL)."""
+        for conn, process in zip(self.conns, self.processes, strict=True):
+            if finished:
+                with contextlib.suppress(OSError):
+                    conn.send(None)
+            elif process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join(timeout=10 if finished else 5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for conn in self.conns:
+            conn.close()
 
 
 def _pool_results(examples: Sequence[Example], setup: ChunkSetup, ranges: list[tuple[int, int]],
                   workers: int) -> Iterator[ChunkResult]:
-    """Chunks made by ``workers`` forked processes, at most ``IN_FLIGHT`` a worker submitted ahead of the one
-    being written, yielded in order. A worker's error is raised here as it was raised there."""
+    """Chunks made by ``workers`` forked processes, at most ``IN_FLIGHT`` a worker sent ahead of the one being
+    written, yielded in order. A worker's error is raised here as it was raised there."""
     global _WORK
     workers = min(workers, len(ranges))
+    ahead = workers * IN_FLIGHT
     _WORK = (examples, setup)
+    frozen_before = gc.get_freeze_count()
     gc.freeze()  # what the workers inherit stays shared: the collector does not touch (and so copy) it
-    executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_worker_init)
+    pool: _Workers | None = None
     finished = False
     try:
-        pending: deque[Future[ChunkResult]] = deque()
-        upcoming = iter(ranges)
-        for start, stop in upcoming:
-            pending.append(executor.submit(_worker_chunk, start, stop))
-            if len(pending) >= workers * IN_FLIGHT:
-                break
-        while pending:
-            try:
-                result = pending.popleft().result()
-            except BrokenProcessPool as exc:
-                raise UserError("an export worker process ended abruptly (killed, or out of memory?); "
-                                "try fewer --workers", field="--workers") from exc
-            for start, stop in upcoming:
-                pending.append(executor.submit(_worker_chunk, start, stop))
-                break
+        pool = _Workers(workers)
+        for k in range(min(ahead, len(ranges))):
+            pool.send(k, ranges[k])
+        for k in range(len(ranges)):
+            result = pool.receive(k)
+            if k + ahead < len(ranges):
+                pool.send(k + ahead, ranges[k + ahead])
             yield result
         finished = True
     finally:
         _WORK = None
-        gc.unfreeze()
-        if finished:
-            executor.shutdown(wait=True)
-        else:
-            _stop_workers(executor)
+        if not frozen_before:  # a caller that froze objects itself (the build) unfreezes them
+            gc.unfreeze()
+        if pool is not None:
+            pool.close(finished)
