@@ -9,7 +9,7 @@ instead a German, French, Spanish, Russian or Chinese instruction with 2-5 sente
 (the corruption harness's passages, recombined), so language detection sees real non-English prose.
 Each audit runs in a child process (``python -m ift_data.cli audit``); its peak RSS is the child's
 ``ru_maxrss`` (the largest single process); ``peak_total_rss_mb`` sums the audit and its worker processes
-and ``cpu_s`` their CPU seconds (``cpu_by_process_s`` each one's), sampled from /proc every 0.2 s (a
+and ``cpu_s`` their CPU seconds (the audit process's own, exact, and each worker's), sampled from /proc every 0.2 s (a
 worker's last 0.2 s may be missed); ``load_avg`` is the machine's 1-minute load average at the end.
 With ``--workers 1 2`` each size is audited once per worker count (``--workers`` of the audit), the first
 count being the baseline the others' wall-time ratios are measured against, and ``same_signals_parquet``
@@ -144,7 +144,9 @@ def run(n: int, tmp: Path, workers: int | None = None) -> dict[str, object]:
     return {"rows": n, "workers": workers, "wall_s": round(wall, 1), "peak_rss_mb": round(max(peak, before) / 1024),
             "peak_grew": peak > before, "peak_total_rss_mb": round(peak_total / 1024),
             "cpu_s": round(sum(cpu.values()), 1), "load_avg": round(os.getloadavg()[0], 1),
-            "cpu_by_process_s": sorted((round(v, 1) for v in cpu.values() if v >= 0.5), reverse=True),
+            "cpu_audit_process_s": round(cpu[child.pid], 1),
+            "cpu_other_processes_s": sorted((round(v, 1) for pid, v in cpu.items() if pid != child.pid and v >= 0.1),
+                                            reverse=True),
             "signals_s": timings.get("signals", {}), "read_s": timings.get("read"), "write_s": timings.get("write")}
 
 
