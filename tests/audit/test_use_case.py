@@ -101,13 +101,9 @@ TOWER = ("The Eiffel Tower is a wrought-iron lattice tower in Paris. It was desi
 # Rows the keyword rules get wrong and the model gets right: (instruction, input, response, rules, tagger).
 MODEL_MENDS = [
     ("Name the capital of Australia.", "", "Canberra.", "brainstorming", "open_qa"),
-    ("Name the fastest animal on land.", "", "The cheetah, which can reach about 110 km/h in short bursts.",
-     "brainstorming", "open_qa"),
+    ("Name the author of Don Quixote.", "", "Miguel de Cervantes.", "brainstorming", "open_qa"),
     ("How can I get better at chess?", "", "- Solve tactics puzzles daily\n- Review your lost games\n"
      "- Learn a few openings well\n- Play longer time controls", "open_qa", "brainstorming"),
-    ("Tell me about the tower.", TOWER, "The Eiffel Tower is a wrought-iron tower in Paris, built for the 1889 "
-     "World's Fair by Gustave Eiffel's company. It was first criticised but became an icon of France and one of "
-     "the world's most visited monuments.", "closed_qa", "summarization"),
 ]
 
 
@@ -119,26 +115,29 @@ def test_the_model_mends_what_the_rules_get_wrong(instruction: str, input_: str,
     assert tag(instruction, input_, response) == expected
 
 
-def test_rules_decide_where_dolly_has_no_examples() -> None:
-    """Dolly (the training data) has no chat, rewrite, or classification / generation with a context."""
+def test_rules_decide_chat_rewrite_classification_and_verb_first_generation() -> None:
+    """The model never picks chat, rewrite, classification or other itself; the rules' answer stands there."""
     assert tag("Tell me a joke.", "", "Why did the chicken cross the road?", turns=2) == "chat"
     assert tag("Proofread my paragraph.", "Their going too the store tomorow.", "They're going to the store "
                "tomorrow.") == "rewrite"
     assert tag("Classify the topic of this headline.", "Stocks slide as oil prices jump", "Business") == \
         "classification"
     assert tag("Generate a title for this article.", TOWER, "The Iron Lady of Paris") == "generation"
-    # a short poem is still generation (Dolly's creative writing answers are long: the model alone says open_qa)
+    # a short poem is still generation, whatever the model would say of its short answer
     assert tag("Write a haiku about rain.", "", "Grey drops on the roof\nthe gutters hum their old song\n"
                "the cat will not move") == "generation"
-    assert tag("hello", "", "Hi! How can I help?") == "other"
+    assert tag("hello", "", "Hi! How can I help?") == "chat"  # a greeting: a conversational message
+    assert tag("Thanks, that was really useful!", "", "You're welcome!") == "chat"
+    assert tag("test", "", "Test received.") == "other"
     assert tag("", "", "") == "other"
+    assert set(load_model().classes).isdisjoint({"chat", "rewrite", "classification", "other"})
 
 
 def test_other_only_when_rules_find_nothing_and_the_model_is_unsure() -> None:
     model = load_model()
     rows = [("Add two adjectives to this sentence: \"The _____ _____ cat purred quietly.\"",
              "The fluffy grey cat purred quietly."),
-            ("Set a reminder ten minutes before our 10am meeting today for everyone.", "Done."),
+            ("The password is 'swordfish'.", "Noted."),
             ("Why is the sky blue?", "Air scatters blue light more than red.")]
     rules = [rule_tag(i, False, r) for i, r in rows]
     assert rules == ["other", "other", "open_qa"]

@@ -1,11 +1,15 @@
-"""The use-case tagger's shipped linear model: loads offline from plain JSON, refuses broken or mismatched
-weights, tags deterministically and the same in any batches; on Dolly's held-out rows it reaches the
-documented accuracy, and on Alpaca (not Dolly) it gives a spread of categories, not one."""
+"""The use-case tagger's shipped linear model: fitted on the project's own labelled rows (train.jsonl, whose
+digest the weights record), loads offline from plain JSON, refuses broken or mismatched weights, tags
+deterministically and the same in any batches; on all of Dolly (test data only) it reaches the documented
+accuracy, and on Alpaca it gives a spread of categories, not one."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,12 +20,20 @@ from bench_modules import load_benchmark
 
 from ift_data.audit import use_case_model
 from ift_data.audit.use_case import USE_CASES, tag_rows
-from ift_data.audit.use_case_model import SHAPE_FEATURES, WEIGHTS_PATH, load_model, shape_features
+from ift_data.audit.use_case_model import (
+    INPUT_RULES,
+    SHAPE_FEATURES,
+    TRAIN_PATH,
+    WEIGHTS_PATH,
+    load_model,
+    load_training_rows,
+    shape_features,
+)
 from ift_data.errors import UserError
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "instructions"
-DOLLY_CLASSES = {"generation", "open_qa", "brainstorming", "summarization", "classification", "closed_qa",
-                 "extraction"}
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / ".." / "shared" / "data" / "instructions"
+MODEL_CLASSES = {"generation", "open_qa", "brainstorming", "summarization", "closed_qa", "extraction"}
 ROWS = [("What is the capital of Peru?", "", "Lima."),
         ("Give me some ideas for a rainy Sunday.", "", "- bake bread\n- board games\n- a film marathon"),
         ("What year did it open?", "The museum opened in 1897 on the river bank.", "1897."),
@@ -38,12 +50,48 @@ def _columns(rows: list[tuple[str, str, str]]) -> tuple[list[str], list[str], li
 def test_shipped_weights_are_plain_json_for_the_bundled_static_model() -> None:
     data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
     model = load_model()
-    assert set(model.classes) == DOLLY_CLASSES and model.rule_names == USE_CASES
-    assert model.coef.shape == (7, data["embedding_dim"] + len(SHAPE_FEATURES) + len(USE_CASES))
+    assert set(model.classes) == MODEL_CLASSES and model.rule_names == USE_CASES
+    assert model.coef.shape == (len(MODEL_CLASSES), data["embedding_dim"] + len(SHAPE_FEATURES) + len(USE_CASES))
     assert np.isfinite(model.coef).all() and np.isfinite(model.intercept).all()
+    assert model.input_rule in INPUT_RULES and 0.0 <= model.other_threshold < 1.0
     training = model.meta["training"]
-    assert training["seed"] == 0 and training["test_fraction"] == 0.2 and training["data"] == "dolly_3k.json"
+    assert training["data"] == TRAIN_PATH.name
+    assert training["data_sha256"] == hashlib.sha256(TRAIN_PATH.read_bytes()).hexdigest()
     assert model.meta["embedder_fingerprint"] == use_case_model.static_fingerprint()
+
+
+def test_training_rows_are_ours_and_cover_every_category() -> None:
+    rows = load_training_rows(TRAIN_PATH, USE_CASES)
+    counts = Counter(r.category for r in rows)
+    assert set(counts) == set(USE_CASES) and min(counts.values()) >= 60
+    assert len({(r.instruction, r.input) for r in rows}) == len(rows)
+    assert load_model().meta["training"]["rows"] == len(rows)
+
+
+@pytest.mark.skipif(not (DATA / "dolly_3k.json").is_file(), reason="../shared/data is absent")
+def test_no_training_instruction_is_a_dolly_instruction() -> None:
+    bench = load_benchmark("bench_use_case")
+    model = load_model()
+    same, shared = bench.training_overlap(model, bench.load_rows(DATA / "dolly_3k.json"))
+    assert same and shared == 0
+
+
+@pytest.mark.parametrize(("line", "field"), [('{"category": "poetry", "instruction": "x", "input": "", "response": ""}',
+                                              "category"),
+                                             ('{"category": "chat", "instruction": " ", "input": "", "response": ""}',
+                                              "instruction"),
+                                             ('{"category": "chat", "instruction": "x", "input": 3, "response": ""}',
+                                              "input"),
+                                             ('{"category": "chat", "instruction": "x", "input": "", "response": "",'
+                                              ' "turns": 0}', "turns"),
+                                             ("[1, 2]", None), ("{oops", None)])
+def test_bad_training_rows_name_file_line_and_field(tmp_path: Path, line: str, field: str | None) -> None:
+    path = tmp_path / "train.jsonl"
+    good = '{"category": "open_qa", "instruction": "Why?", "input": "", "response": "Because."}'
+    path.write_text(good + "\n\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(UserError) as error:
+        load_training_rows(path, USE_CASES)
+    assert error.value.file == str(path) and error.value.line == 3 and error.value.field == field
 
 
 def test_loads_and_tags_with_the_network_cut(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,7 +103,7 @@ def test_loads_and_tags_with_the_network_cut(monkeypatch: pytest.MonkeyPatch) ->
     use_case_model._load_default.cache_clear()
     use_case_model._static_model.cache_clear()
     tags = tag_rows(*_columns(ROWS))
-    assert tags == ["open_qa", "brainstorming", "closed_qa", "extraction", "summarization", "other"]
+    assert tags == ["open_qa", "brainstorming", "closed_qa", "extraction", "summarization", "chat"]
 
 
 def test_same_tags_and_probabilities_every_time_and_in_any_batches() -> None:
@@ -102,6 +150,9 @@ def test_missing_broken_or_mismatched_weights_are_clear_errors(tmp_path: Path) -
     with pytest.raises(UserError) as other_model:
         load_model(_write(tmp_path / "fp.json", embedder_fingerprint="0" * 32))
     assert other_model.value.field == "embedder_fingerprint" and "another static embedding model" in str(other_model.value)
+    with pytest.raises(UserError) as rule:
+        load_model(_write(tmp_path / "rule.json", input_rule="sometimes"))
+    assert rule.value.field == "input_rule"
     with pytest.raises(UserError) as fmt:
         load_model(_write(tmp_path / "fmt.json", format=99))
     assert fmt.value.field == "format"
@@ -109,24 +160,30 @@ def test_missing_broken_or_mismatched_weights_are_clear_errors(tmp_path: Path) -
 
 
 @pytest.mark.skipif(not (DATA / "dolly_3k.json").is_file(), reason="../shared/data is absent")
-def test_dolly_held_out_accuracy_meets_the_goal() -> None:
+def test_dolly_accuracy_is_the_documented_figure() -> None:
+    """All 2,996 Dolly rows are test data. Documented (docs/benchmarks.md): accuracy 0.758, macro-F1 0.630,
+    below the keyword rules alone (0.782 / 0.674): the goal of 0.8 is not met."""
     bench = load_benchmark("bench_use_case")
     rows = bench.load_rows(DATA / "dolly_3k.json")
-    training = load_model().meta["training"]
-    train, test = bench.split_dolly(rows, training["seed"], training["test_fraction"])
-    assert len(train) == training["train_rows"] and not set(train) & set(test)
-    assert bench.split_digest(rows, train, training["seed"]) == training["train_digest"]
-    held = [rows[i] for i in test]
-    result = bench.evaluate([bench.DOLLY_TO_USE_CASE[r["category"]] for r in held], bench.tag_model(held))
-    assert result["accuracy"] >= 0.8 and result["macro_f1"] >= 0.7  # documented: 0.855 and 0.742
-    rules = bench.evaluate([bench.DOLLY_TO_USE_CASE[r["category"]] for r in held], bench.tag_rules(held))
-    assert result["accuracy"] > rules["accuracy"]
+    truth = [bench.DOLLY_TO_USE_CASE[r["category"]] for r in rows]
+    result = bench.evaluate(truth, bench.tag_model(rows))
+    assert result["accuracy"] >= 0.75 and result["macro_f1"] >= 0.62
+    assert result["per_class"]["classification"]["f1"] >= 0.9
+
+
+@pytest.mark.slow
+def test_training_script_reproduces_the_shipped_weights(tmp_path: Path) -> None:
+    out = tmp_path / "weights.json"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "train_use_case_model.py"), "--out", str(out)],
+                   check=True, capture_output=True)
+    assert out.read_bytes() == WEIGHTS_PATH.read_bytes()
 
 
 @pytest.mark.skipif(not (DATA / "alpaca_random_9k.json").is_file(), reason="../shared/data is absent")
 def test_alpaca_gets_a_spread_of_categories() -> None:
     rows = load_benchmark("bench_use_case").load_rows(DATA / "alpaca_random_9k.json")[:3000]
     counts = Counter(tag_rows(*_columns([(r["instruction"], r["input"], r["output"]) for r in rows])))
-    assert set(counts) == set(USE_CASES) - {"chat"}  # single-turn data: every other category appears
-    assert max(counts.values()) < 0.45 * len(rows) and counts["other"] < 0.02 * len(rows)
+    assert set(counts) >= set(USE_CASES) - {"chat"}  # single-turn data: every other category appears
+    # documented on all 9,229 rows: generation 36 %, open_qa 17 %, brainstorming 11 %, other 6 %
+    assert max(counts.values()) < 0.45 * len(rows) and counts["other"] < 0.08 * len(rows)
     assert counts["rewrite"] > 0.03 * len(rows) and counts["classification"] > 0.03 * len(rows)

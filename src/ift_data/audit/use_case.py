@@ -6,14 +6,15 @@ Categories: ``generation``, ``open_qa``, ``brainstorming``, ``chat``, ``rewrite`
 How a row is tagged (``tag_rows``):
 
 1. The keyword rules below (``rule_tag``) read the row. Their answer stands for ``chat`` (more than one
-   turn), ``rewrite`` and ``classification``; for ``generation`` with an input or with a writing verb first
-   (write / compose / draft / create ...); and for ``other`` on an instruction of at most three words
-   (``_rules_decide`` says why: Dolly, the model's training data, has no chat or rewrite rows and no
-   generation or classification request with a context, and these rules were precise on its training split).
+   turn, or a conversational message: a greeting, thanks, small talk), ``rewrite`` and ``classification``;
+   for ``generation`` with an input or with a writing verb first (write / compose / draft / create ...);
+   for ``other`` on an instruction of at most three words; and, for a row with an input, as far as the
+   weights' ``input_rule`` says (``_rules_decide``).
 2. Otherwise a linear model (``audit/use_case_model.py``: multinomial logistic regression on the
-   instruction's static embedding, the row's shape and the keyword rules' answer, fitted on a training
-   split of Dolly by ``scripts/train_use_case_model.py``) picks one of Dolly's seven categories
-   (generation, open_qa, brainstorming, summarization, classification, closed_qa, extraction).
+   instruction's static embedding, the row's shape and the keyword rules' answer) picks one of the
+   open-ended task categories (generation, open_qa, brainstorming, summarization, closed_qa,
+   extraction). It is fitted by ``scripts/train_use_case_model.py`` on the project's own labelled rows
+   (``models/use-case-logreg/train.jsonl``, written for the project), never on Dolly or Alpaca.
 3. ``other`` instead of the model's pick when the rules found no recognizable request and the model is
    unsure (top probability under the weights' ``other_threshold``).
 
@@ -40,9 +41,13 @@ whether the row carries an input (a context to work on) and from the shape of th
    explain / describe / define / compare / tell / give request.
 10. ``other``.
 
-The rules were written from the category definitions and hand-written seed instructions
-(``tests/audit/test_use_case.py``); the model's evaluation is on Dolly rows held out from its training
-and model selection (``benchmarks/bench_use_case.py``, docs/benchmarks.md "Use-case tagger").
+1b. (before rule 2) ``chat`` also for a conversational message: hi / hello / thanks / bye / how are you /
+   "let's chat" ... at the start of the instruction.
+
+The rules were written from the category definitions and hand-written instructions; an earlier version of
+the tagger was tuned on a Dolly split, and some of the wording rules date from then. The evaluation is on
+all of Dolly's rows, none of which the model saw (``benchmarks/bench_use_case.py``, docs/benchmarks.md
+"Use-case tagger").
 Column: ``use_case``. Summary: ``distribution`` (rows per category, every category listed) and
 ``shares``. No flag.
 """
@@ -56,7 +61,7 @@ from typing import ClassVar
 import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
-from ift_data.audit.use_case_model import feature_matrix, load_model
+from ift_data.audit.use_case_model import LinearModel, feature_matrix, load_model
 
 USE_CASES: tuple[str, ...] = ("generation", "open_qa", "brainstorming", "chat", "rewrite", "summarization",
                               "classification", "closed_qa", "extraction", "other")
@@ -64,6 +69,13 @@ USE_CASES: tuple[str, ...] = ("generation", "open_qa", "brainstorming", "chat", 
 
 def _words(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+# A conversational message rather than a task: a greeting, thanks, a goodbye, small talk, or an invitation
+# to chat or play, at the start of the instruction.
+_CHAT = re.compile(r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening|night)|thanks|thank you|bye|goodbye|"
+                   r"lol|haha|how are you|how's (it going|your day)|how was your (day|weekend)|nice to meet you|"
+                   r"can we (just )?(talk|chat)|let'?s (chat|talk|roleplay|role-play|play a game))\b", re.IGNORECASE)
 
 
 _REWRITE = _words(
@@ -130,27 +142,31 @@ _EXPLAIN = _words(r"^(please )?(explain|describe|define|compare|contrast|summari
                   r"(overview|explanation|definition|description)|what('s| is)\b)")
 
 
-# When the keyword rules' answer stands and the model is not asked. Dolly (the model's training data) has no
-# chat and no rewrite rows, and no generation or classification request that comes with an input (its rows
-# with a context are closed_qa, extraction and summarization only). Classification as the rules read it was
-# right on 438 of 442 Dolly training rows, and a writing verb first (write / compose / draft / create ...) with
-# the rules saying generation on 35 of 37: there the rules also decide, so a haiku or a tweet (a short answer,
-# unlike Dolly's creative writing) stays generation. Each override left the model's cross-validated accuracy on
-# the training split unchanged (0.850 -> 0.849 / 0.850).
+# When the keyword rules' answer stands and the model is not asked: chat, rewrite and classification are
+# read from explicit wording or form (several turns, "rewrite", "classify", a closed label set), and the model
+# never picks them itself (its classes are the other task categories); a writing verb first (write / compose
+# / draft / create ...) is generation, so a haiku or a tweet (a short answer) stays generation; an instruction
+# of at most OTHER_MAX_WORDS words with no recognizable request ("banana", "test") is other. For a row with an
+# input, the weights' ``input_rule`` says how far the rules go: "model" (the model decides), "wording" (the
+# rules decide when the instruction's wording placed the row, the model only where the answer's shape would
+# have), "all" (the rules decide every row with an input). scripts/train_use_case_model.py chooses it by
+# cross-validation on the training rows, with C and the other threshold.
 _GENERATE_START = re.compile(r"^(please )?(write|compose|draft|create|generate|craft|imagine|invent|pretend)\b",
                              re.IGNORECASE)
-# No recognizable request in so few words ("banana", "hello"): other, whatever the model says (no Dolly
-# training row is this short and rule-less).
 OTHER_MAX_WORDS = 3
 
 
-def _rules_decide(rule: str, instruction: str, has_input: bool, turns: int) -> bool:
+def _rules_decide(rule: str, instruction: str, has_input: bool, turns: int, input_rule: str) -> bool:
     """True when ``rule`` (``rule_tag``'s answer) is the row's use case without asking the model."""
     if turns > 1 or rule in ("chat", "rewrite", "classification"):
         return True
-    if rule == "generation":
-        return has_input or bool(_GENERATE_START.search(instruction))
-    return rule == "other" and len(instruction.split()) <= OTHER_MAX_WORDS
+    if rule == "generation" and (has_input or _GENERATE_START.search(instruction)):
+        return True
+    if rule == "other" and len(instruction.split()) <= OTHER_MAX_WORDS:
+        return True
+    if has_input and input_rule != "model":
+        return input_rule == "all" or tag_by_wording(instruction, True, turns) is not None
+    return False
 
 
 def tag(instruction: str, input_text: str = "", response: str = "", turns: int = 1) -> str:
@@ -159,19 +175,22 @@ def tag(instruction: str, input_text: str = "", response: str = "", turns: int =
 
 
 def tag_rows(instructions: Sequence[str], inputs: Sequence[str], responses: Sequence[str],
-             turns: Sequence[int] | None = None) -> list[str]:
-    """The use case of each row (the module docstring says how); the same for any split into batches."""
+             turns: Sequence[int] | None = None, model: LinearModel | None = None) -> list[str]:
+    """The use case of each row (the module docstring says how); the same for any split into batches.
+    ``model``: the linear model to ask (default: the shipped weights; the training script passes the
+    model of each cross-validation fold)."""
     n = len(instructions)
     turns = [1] * n if turns is None else turns
     if not (len(inputs) == len(responses) == len(turns) == n):
         raise ValueError("tag_rows needs one input, response and turn count per instruction")
     rules = rule_tags(instructions, inputs, responses, turns)
     tags = list(rules)
+    model = load_model() if model is None else model
     to_model = [i for i, (rule, t) in enumerate(zip(rules, turns, strict=True))
-                if not _rules_decide(rule, " ".join(instructions[i].split()), bool(inputs[i].strip()), t)]
+                if not _rules_decide(rule, " ".join(instructions[i].split()), bool(inputs[i].strip()), t,
+                                     model.input_rule)]
     if not to_model:
         return tags
-    model = load_model()
     features = feature_matrix([" ".join(instructions[i].split()) for i in to_model], [inputs[i] for i in to_model],
                               [responses[i] for i in to_model], [rules[i] for i in to_model], model.rule_names)
     probabilities = model.probabilities(features)
@@ -207,7 +226,7 @@ def tag_by_wording(instruction: str, has_input: bool, turns: int = 1) -> str | N
     """The use case as far as the instruction, the input's presence and the turns tell it; ``None`` when
     only the response's shape can (rule 8: an input, and no wording rule matched)."""
     text = " ".join(instruction.split())
-    if turns > 1:
+    if turns > 1 or _CHAT.search(text):
         return "chat"
     if _REWRITE.search(text):
         return "rewrite"
@@ -263,8 +282,8 @@ def tag_column(table: pl.DataFrame) -> pl.Series:
 
 
 METHOD = ("keyword rules for chat, rewrite, classification, verb-first generation and short rule-less rows; "
-          "else a logistic regression (static instruction embedding, row shape, the rules' answer) fitted on a "
-          "Dolly training split")
+          "else a logistic regression (static instruction embedding, row shape, the rules' answer) fitted on the "
+          "project's own labelled rows")
 
 
 class UseCaseSignal:

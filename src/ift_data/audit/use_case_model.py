@@ -9,8 +9,8 @@ Features (``feature_matrix``), in this order:
 - the keyword rules' own answer (``use_case.rule_tag``), one-hot over ``USE_CASES``.
 
 The weights are package data (``models/use-case-logreg/weights.json``: plain JSON, never pickle), fitted
-by ``scripts/train_use_case_model.py`` on a training split of Dolly (held-out rows and seed recorded in
-the file). Standardization of the shape features is folded into the weights, so a prediction is
+by ``scripts/train_use_case_model.py`` on the project's own labelled rows (``train.jsonl`` beside them,
+its SHA-256 recorded in the file; no Dolly or Alpaca row). Standardization of the shape features is folded into the weights, so a prediction is
 ``softmax(features @ coef.T + intercept)`` over the model's ``classes``. Loading is offline and once per
 process (``load_model``); the file names the static model's fingerprint, and a different static model
 is refused rather than silently mis-scored.
@@ -33,7 +33,13 @@ import numpy as np
 from ift_data.errors import UserError
 
 WEIGHTS_PATH = Path(__file__).resolve().parents[1] / "models" / "use-case-logreg" / "weights.json"
+# The labelled rows the weights are fitted on: written for this project (none taken from Dolly, Alpaca or
+# any other dataset), one JSON object a line: category, instruction, input, response, turns (optional).
+TRAIN_PATH = WEIGHTS_PATH.with_name("train.jsonl")
 FORMAT = 1
+# How far the keyword rules decide a row with an input (use_case._rules_decide): the model decides, the rules
+# decide when the wording placed the row, or the rules decide every such row.
+INPUT_RULES: tuple[str, ...] = ("model", "wording", "all")
 
 SHAPE_FEATURES: tuple[str, ...] = (
     "has_input", "log_instruction_words", "log_response_words", "log_input_words", "response_list_lines",
@@ -58,6 +64,48 @@ def shape_features(instruction: str, input_text: str, response: str) -> list[flo
             min(len(_LIST_LINE.findall(response)), 10) / 10, math.log1p(items), math.log1p(sentences),
             float(instruction.rstrip().endswith("?")), float("\n" in response.strip()),
             math.log1p(response.count(",")), ratio, float(response_words <= 5), float(response_words <= 20)]
+
+
+@dataclass(frozen=True)
+class TrainingRow:
+    """One labelled row of the training file."""
+
+    category: str
+    instruction: str
+    input: str
+    response: str
+    turns: int
+
+
+def load_training_rows(path: Path, categories: Sequence[str]) -> list[TrainingRow]:
+    """The labelled rows of ``path`` (JSON lines); a clear error naming the file, line and field otherwise."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read the use-case training rows: {exc}", file=str(path)) from exc
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            raise UserError(f"not a JSON object: {exc}", file=str(path), line=number) from exc
+        if not isinstance(data, dict):
+            raise UserError("not a JSON object", file=str(path), line=number)
+        for name in ("category", "instruction", "input", "response"):
+            if not isinstance(data.get(name), str):
+                raise UserError(f"{name} must be a string", file=str(path), line=number, field=name)
+        if data["category"] not in categories:
+            raise UserError(f"unknown category {data['category']!r} (one of {', '.join(categories)})",
+                            file=str(path), line=number, field="category")
+        if not data["instruction"].strip():
+            raise UserError("empty instruction", file=str(path), line=number, field="instruction")
+        turns = data.get("turns", 1)
+        if not isinstance(turns, int) or isinstance(turns, bool) or turns < 1:
+            raise UserError("turns must be a whole number >= 1", file=str(path), line=number, field="turns")
+        rows.append(TrainingRow(data["category"], data["instruction"], data["input"], data["response"], turns))
+    return rows
 
 
 def one_hot(tags: Sequence[str], names: Sequence[str]) -> np.ndarray:
@@ -120,6 +168,7 @@ class LinearModel:
     intercept: np.ndarray
     rule_names: tuple[str, ...]
     other_threshold: float
+    input_rule: str
     meta: dict[str, Any]
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
@@ -159,12 +208,16 @@ def _load(path: Path) -> LinearModel:
         intercept = np.asarray(data["intercept"], dtype=np.float64)
         features = int(data["embedding_dim"]) + len(SHAPE_FEATURES) + len(rule_names)
         model = LinearModel(classes, coef, intercept, rule_names, float(data["other_threshold"]),
+                            str(data["input_rule"]),
                             {k: data[k] for k in ("embedder", "embedder_fingerprint", "training")})
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"malformed use-case weights: {exc!r}", file=str(path)) from exc
     if list(data["shape_features"]) != list(SHAPE_FEATURES):
         raise UserError("use-case weights were made for other shape features", file=str(path),
                         field="shape_features")
+    if model.input_rule not in INPUT_RULES:
+        raise UserError(f"input_rule {model.input_rule!r} is not one of {', '.join(INPUT_RULES)}", file=str(path),
+                        field="input_rule")
     if coef.shape != (len(classes), features) or intercept.shape != (len(classes),):
         raise UserError(f"use-case weights have shape {coef.shape}, expected {(len(classes), features)}",
                         file=str(path), field="coef")
