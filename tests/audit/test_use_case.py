@@ -123,6 +123,9 @@ def test_rules_decide_chat_rewrite_classification_and_verb_first_generation() ->
     assert tag("Classify the topic of this headline.", "Stocks slide as oil prices jump", "Business") == \
         "classification"
     assert tag("Generate a title for this article.", TOWER, "The Iron Lady of Paris") == "generation"
+    # a FLAN-style OPTIONS block is a closed label set
+    assert tag("ron yawned himself awake\n\nDoes this sentence follow the rules of English grammar?\nOPTIONS:\n- no"
+               "\n- yes", "", "yes") == "classification"
     # a short poem is still generation, whatever the model would say of its short answer
     assert tag("Write a haiku about rain.", "", "Grey drops on the roof\nthe gutters hum their old song\n"
                "the cat will not move") == "generation"

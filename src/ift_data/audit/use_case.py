@@ -30,7 +30,7 @@ whether the row carries an input (a context to work on) and from the shape of th
    request for the text as a whole (describe it, its key points) is ``summarization`` and a request for
    several items from it (list, "what are the", names of, mentioned) is ``extraction``.
 5. ``classification``: classify / categorize / "which of these is" / "is X a Y or a Z" /
-   "tell me whether" / "identify which" / sentiment / "label each" ...
+   "tell me whether" / "identify which" / sentiment / "label each" / a FLAN-style OPTIONS block ...
 6. ``brainstorming``: brainstorm / ideas / suggestions / "what are some" / "give me a list of" /
    "list some" / "ways to" / "tips" ...; without an input, also "list ..." / "name ..." / "give me N".
 7. ``generation``: write / compose / draft / create / generate / imagine / a story, poem, essay,
@@ -118,7 +118,8 @@ _CLASSIFY = _words(
     r"\bis (this|the following|it) (a |an )?\w+( \w+)? or (a |an )?\w+",
     r"\b(positive|negative|neutral) or (positive|negative|neutral)\b", r"\bwhich (is|are) (a |an )?\w+ (and|or) which\b",
     r"\b(true|false) or (true|false)\b", r"\byes or no\b", r"^(is|are) \w+( \w+)? (a|an) \w+( \w+)? or (a|an)\b",
-    r"\beach (of the following|item|one) (as|is)\b")
+    r"\beach (of the following|item|one) (as|is)\b",
+    r"\boptions: ?- \S.*\s- \S")  # a FLAN-style OPTIONS block (two or more): a closed label set
 _BRAINSTORM = _words(r"\bbrainstorm\w*\b", r"\bideas?\b", r"\bsuggest(ions?)?\b", r"\bwhat are (some|a few|good|"
                      r"the best|ways|things)\b", r"\bgive me (a list of|some|\w+ (ways|tips|ideas|reasons|things|"
                      r"examples|names))\b", r"\b(list|name) (some|a few|\d+|three|four|five|ten|several)\b",

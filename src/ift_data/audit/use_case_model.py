@@ -10,9 +10,9 @@ Features (``feature_matrix``), in this order:
 
 The weights are package data (``models/use-case-logreg/weights.json``: plain JSON, never pickle), fitted
 by ``scripts/train_use_case_model.py`` on the project's own labelled rows (``train.jsonl`` beside them,
-its SHA-256 recorded in the file; no Dolly or Alpaca row). Standardization of the shape features is folded into the weights, so a prediction is
-``softmax(features @ coef.T + intercept)`` over the model's ``classes``. Loading is offline and once per
-process (``load_model``); the file names the static model's fingerprint, and a different static model
+its SHA-256 recorded in the file; no Dolly or Alpaca row). Standardization of the shape features is folded
+into the weights, so a prediction is ``softmax(features @ coef.T + intercept)`` over the model's
+``classes``. Loading is offline and once per process (``load_model``); the file names the static model's fingerprint, and a different static model
 is refused rather than silently mis-scored.
 """
 

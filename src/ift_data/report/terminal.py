@@ -197,8 +197,8 @@ def _use_cases(console: Console, data: ReportData) -> None:
     if text is None:
         return
     console.print(escape(text), highlight=False)
-    _meaning(console, "InstructGPT's prompt categories, tagged by keyword rules and a linear model fitted on "
-                      "Dolly's categories (column use_case)")
+    _meaning(console, "InstructGPT's prompt categories, tagged by keyword rules and a linear model trained on "
+                      "our own labelled rows (column use_case)")
 
 
 def _masking(console: Console, facts: Facts) -> None:
