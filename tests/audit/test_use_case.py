@@ -14,7 +14,7 @@ from rich.console import Console
 
 from ift_data.audit.base import AuditContext
 from ift_data.audit.options import AuditOptions
-from ift_data.audit.runner import run_audit
+from ift_data.audit.runner import AuditResult, run_audit
 from ift_data.audit.summary import AuditSummary
 from ift_data.audit.use_case import USE_CASES, UseCaseSignal, rule_tag, tag, tag_rows
 from ift_data.audit.use_case_model import feature_matrix, load_model
@@ -155,7 +155,8 @@ def test_signal_column_and_distribution() -> None:
                           "input": [r[1] for r in ROWS], "response": [r[2] for r in ROWS],
                           "turns": [r[3] for r in ROWS]})
     result = UseCaseSignal().compute(table, AuditContext(rules={}))
-    assert result.columns["use_case"].to_list() == [r[4] for r in ROWS]
+    column = result.columns["use_case"]
+    assert isinstance(column, pl.Series) and column.to_list() == [r[4] for r in ROWS]
     distribution = result.summary["distribution"]
     assert list(distribution) == list(USE_CASES) and sum(distribution.values()) == len(ROWS)
     assert distribution["generation"] == 3 and distribution["other"] == 1
@@ -163,7 +164,7 @@ def test_signal_column_and_distribution() -> None:
 
 
 @pytest.fixture
-def audited(tmp_path: Path):
+def audited(tmp_path: Path) -> AuditResult:
     rows = [{"instruction": ins, "input": inp, "output": out} for ins, inp, out, turns, _ in ROWS if turns == 1]
     data = tmp_path / "data.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -171,7 +172,7 @@ def audited(tmp_path: Path):
     return run_audit([data], tmp_path / "audit", options)
 
 
-def test_summary_round_trip_keeps_the_distribution(audited) -> None:
+def test_summary_round_trip_keeps_the_distribution(audited: AuditResult) -> None:
     loaded = AuditSummary.load(audited.out_dir / "summary.json")
     assert loaded == audited.summary
     assert loaded.use_cases == audited.summary.use_cases
@@ -188,7 +189,7 @@ def test_summary_without_the_signal_has_no_distribution(tmp_path: Path) -> None:
     assert use_case_text(result.summary.use_cases) is None and use_case_rows(result.summary) == []
 
 
-def test_terminal_and_html_blocks(audited) -> None:
+def test_terminal_and_html_blocks(audited: AuditResult) -> None:
     counts = audited.summary.use_cases
     text = use_case_text(counts)
     # 3 of 22 each for four categories, largest first and ties by name; empty categories left out
