@@ -260,6 +260,38 @@ def test_signal_ends_a_build_with_busy_workers(tasks, make_recipe, helpers, tmp_
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
+def test_workers_end_when_the_build_is_killed(tasks, make_recipe, helpers, tmp_path):
+    """SIGKILL leaves the parent no chance to stop its workers: they see their pipe close and end."""
+    recipe = _project(tasks, make_recipe, helpers)
+    marker = tmp_path / "worker.pid"
+    script = textwrap.dedent(f"""
+        import os, sys, time
+        from ift_data.export import parallel
+        parallel.CHUNK = 16
+        real = parallel.export_chunk
+        def slow(examples, setup):
+            with open({str(marker)!r}, "a") as f:
+                f.write(str(os.getpid()) + "\\n")
+            time.sleep(0.5)
+            return real(examples, setup)
+        parallel.export_chunk = slow
+        from ift_data.cli import main
+        sys.argv = ["ift-data", "build", {str(recipe)!r}, "--out", {str(tmp_path / "out")!r}, "--workers", "2"]
+        main()
+    """)
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not (marker.exists() and len(set(marker.read_text().split())) >= 2):
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1][-2000:]
+            time.sleep(0.1)
+    finally:
+        process.kill()
+        process.communicate()
+    for pid in set(map(int, marker.read_text().split())):
+        assert not _alive(pid), f"worker {pid} still runs"
+
+
 def _alive(pid: int) -> bool:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:

@@ -109,8 +109,12 @@ def _worker_init() -> None:
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
-def _worker_main(conn: Connection) -> None:
-    """A worker: make the chunks the parent sends, in the order sent, until ``None`` or the parent is gone."""
+def _worker_main(conn: Connection, parents: list[Connection]) -> None:
+    """A worker: make the chunks the parent sends, in the order sent, until ``None`` or the parent is gone.
+    ``parents``: the parent's ends of this worker's pipe and of the earlier workers' pipes, inherited through
+    fork and closed here, so a parent that dies is an EOF (or a broken pipe) to every worker."""
+    for other in parents:
+        other.close()
     _worker_init()
     assert _WORK is not None, "the export's worker started without its work"
     examples, setup = _WORK
@@ -162,7 +166,8 @@ class _Workers:
         self.processes: list[Any] = []
         for _ in range(count):
             ours, theirs = context.Pipe(duplex=True)
-            process = context.Process(target=_worker_main, args=(theirs,), daemon=True, name="ift-data-export")
+            process = context.Process(target=_worker_main, args=(theirs, [*self.conns, ours]), daemon=True,
+                                      name="ift-data-export")
             self.processes.append(process)
             self.conns.append(ours)
             process.start()
