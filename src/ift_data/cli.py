@@ -123,9 +123,9 @@ def main() -> None:
 @click.option("--list-unsampled", is_flag=True,
               help="List each row the mixture did not sample on its own line of rejects.jsonl (default: one line "
                    "per run of consecutive rows, with its first and last line and its row count).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes that format and write the examples (default: every core this process may use; "
-                   "1: in this process). The output is the same bytes for any number.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes that render, chat-format, mask, tokenize and serialize the examples (default: every "
+                   "core this process may use; 1: in this process). The output is the same bytes for any number.")
 @click.option("--engine", "engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Where the examples are formatted: local (this machine, --workers) or ray (Ray tasks; needs pip "
                    "install 'ift-data[ray]'). The output is the same bytes either way.")
