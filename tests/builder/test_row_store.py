@@ -9,8 +9,12 @@ import datetime
 import gc
 import json
 import math
+import os
 import pickle
 import random
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +28,7 @@ from ift_data.builder.row_store import MemoryRows, Rows, RowWriter, SpilledRows,
 from ift_data.builder.sources import load_dataset, sampled_mask
 from ift_data.cli import main
 from ift_data.io.sources.base import decoded_lines, streamed_lines
-from ift_data.tasks.rows import TaskRow
+from ift_data.tasks.rows import TaskRow, to_task_row
 from ift_data.tasks.spec import load_task_spec
 
 VALUES: list[Any] = [
@@ -61,11 +65,13 @@ def _rows(n: int, files: int = 1) -> list[TaskRow]:
     return out
 
 
-def _spill(rows: list[TaskRow], folder: Path) -> Rows:
+def _spill(rows: list[TaskRow], folder: Path) -> SpilledRows:
     with RowWriter(spill_rows=0, folder=str(folder)) as writer:
         for row in rows:
             writer.add(row)
-        return writer.finish()
+        store = writer.finish()
+    assert isinstance(store, SpilledRows)
+    return store
 
 
 def test_every_value_type_comes_back_exactly(tmp_path: Path) -> None:
@@ -74,7 +80,7 @@ def test_every_value_type_comes_back_exactly(tmp_path: Path) -> None:
     rows.append(TaskRow({"q": "x"}, "f.json#data[0].qas[1]", "f.json", 7))  # a location that is not file:line
     rows.append(TaskRow({"q": math.nan}, "f.json#data[1]", "f.json", 8))
     store = _spill(rows, tmp_path)
-    assert isinstance(store, SpilledRows) and store.spilled and len(store) == len(rows)
+    assert store.spilled and len(store) == len(rows)
     for index, row in enumerate(rows):
         assert same_row(store[index], row), (index, store[index], row)
     assert all(same_row(a, b) for a, b in zip(store, rows, strict=True))
@@ -99,7 +105,8 @@ def test_random_access_slices_and_iteration(tmp_path: Path, monkeypatch: pytest.
 
 def test_file_and_line_without_decoding(tmp_path: Path) -> None:
     rows = _rows(90, files=3)
-    for store in (_spill(rows, tmp_path), MemoryRows(list(rows))):
+    stores: list[Rows] = [_spill(rows, tmp_path), MemoryRows(list(rows))]
+    for store in stores:
         assert [store.file_line(i) for i in range(90)] == [(r.file, r.line) for r in rows]
         assert list(store.file_segments(25, 65)) == [(25, 30, "part-0.jsonl"), (30, 60, "part-1.jsonl"),
                                                      (60, 65, "part-2.jsonl")]
@@ -113,7 +120,7 @@ def test_file_and_line_without_decoding(tmp_path: Path) -> None:
     def no_decoding(*_: Any) -> TaskRow:
         raise AssertionError("a row was decoded")
 
-    spilled._decode = no_decoding  # type: ignore[method-assign]
+    spilled._decode = no_decoding  # type: ignore[method-assign,assignment]
     assert spilled.file_line(45) == ("part-1.jsonl", 47)
     assert list(spilled.subset(np.arange(20, 70)).file_segments(0, 50))[1] == (10, 40, "part-1.jsonl")
 
@@ -169,9 +176,9 @@ def test_spill_file_removed_on_close_on_collection_and_on_error(tmp_path: Path) 
 def test_a_failed_read_leaves_no_spill_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tasks: Any,
                                             helpers: Any) -> None:
     spec_path = tasks.jsonl("reviews", helpers.sentiment_records(200))
-    monkeypatch.setattr(row_store.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(row_store, "SPILL_ROWS", 10)
-    real = sources.to_task_row
+    real = to_task_row
     seen = []
 
     def failing(item: Any, task: Any) -> Any:
@@ -190,6 +197,20 @@ def test_a_failed_read_leaves_no_spill_file(tmp_path: Path, monkeypatch: pytest.
     assert [r.slots["text"] for r in loaded.rows] == [r["text"] for r in helpers.sentiment_records(200)]
     loaded.close()
     assert _spill_files(tmp_path) == []
+
+
+def test_files_of_killed_processes_are_swept(tmp_path: Path) -> None:
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                           check=True)
+    host = row_store._host()
+    dead = tmp_path / f"ift-data-rows-{host}-{int(child.stdout)}-abc.bin"  # its process has exited
+    live = tmp_path / f"ift-data-rows-{host}-{os.getpid()}-def.bin"
+    other_host = tmp_path / f"ift-data-rows-{host}x-{int(child.stdout)}-ghi.bin"
+    for path in (dead, live, other_host):
+        path.write_bytes(b"J{}")
+    store = _spill(_rows(5), tmp_path)
+    assert not dead.exists() and live.exists() and other_host.exists()
+    assert Path(store.path).name.startswith(f"ift-data-rows-{host}-{os.getpid()}-")
 
 
 def test_pickled_copy_reads_and_never_removes_the_file(tmp_path: Path) -> None:
@@ -271,9 +292,9 @@ def test_spilled_build_writes_the_same_bytes(tasks: Any, make_recipe: Any, helpe
     recipe = _project(tasks, make_recipe, helpers)
     in_memory = _build(recipe, tmp_path / "memory", *args)
     monkeypatch.setattr(row_store, "SPILL_ROWS", 25)
-    monkeypatch.setattr(row_store.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     made: list[str] = []
-    mkstemp = row_store.tempfile.mkstemp
+    mkstemp = tempfile.mkstemp
 
     def counted(*a: Any, **kw: Any) -> tuple[int, str]:
         fd, path = mkstemp(*a, **kw)
@@ -281,7 +302,7 @@ def test_spilled_build_writes_the_same_bytes(tasks: Any, make_recipe: Any, helpe
             made.append(path)
         return fd, path
 
-    monkeypatch.setattr(row_store.tempfile, "mkstemp", counted)
+    monkeypatch.setattr(tempfile, "mkstemp", counted)
     spilled = _build(recipe, tmp_path / "spilled", *args)
     assert len(made) == 3  # reviews and more_reviews (train), pairs (its validation split: held out)
     assert list(spilled) == list(in_memory)

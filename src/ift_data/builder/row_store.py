@@ -10,7 +10,8 @@ memory. An int64 offsets array finds each record; each row's line (an int32 arra
 (as runs of rows: a folder source reads file after file) are kept beside it, so the ledger's ranges never
 decode a row. A row read back is decoded again (a small cache keeps the last ones); iterating reads the file
 in 1 MiB blocks. The file is removed when the rows are closed or garbage collected, at exit, and when
-reading fails (Ctrl-C included).
+reading fails (Ctrl-C included); one left by a killed process (SIGKILL) is removed by the next build that
+spills into the same folder.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import contextlib
 import json
 import math
 import os
+import re
+import socket
 import tempfile
 import weakref
 from abc import abstractmethod
@@ -49,6 +52,7 @@ BLOCK = 1 << 20  # bytes read at a time when iterating
 MAX_OPEN = 64  # spill files kept open for reading at once (the least recently read is closed)
 _OPEN: OrderedDict[str, int] = OrderedDict()  # spill file -> its read descriptor, in this process
 
+PREFIX = "ift-data-rows-"  # spill files: <PREFIX><host>-<pid>-<random>.bin
 _JSON, _LOCATED, _TAGGED, _HELD = b"J", b"L", b"T", b"M"  # record kinds (the first byte)
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -418,7 +422,10 @@ class RowWriter:
             self._keyset_ids.append(known)
 
     def _spill(self) -> None:
-        fd, self._path = tempfile.mkstemp(prefix="ift-data-rows-", suffix=".bin", dir=self.folder)
+        folder = self.folder or tempfile.gettempdir()
+        sweep_stale(folder)
+        prefix = f"{PREFIX}{_host()}-{os.getpid()}-"
+        fd, self._path = tempfile.mkstemp(prefix=prefix, suffix=".bin", dir=folder)
         self._remove = weakref.finalize(self, _cleanup, self._path, True, os.getpid())
         self._file = os.fdopen(fd, "wb", buffering=BLOCK)
         rows, self._rows = self._rows, []
@@ -537,6 +544,40 @@ def _untag(node: list[Any]) -> Any:
     if tag == "y":
         return bytes.fromhex(payload)
     raise ValueError(f"unknown tag {tag!r}")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname())[:64] or "host"
+
+
+def sweep_stale(folder: str) -> list[str]:
+    """Remove the spill files in ``folder`` left by processes of this machine that no longer run (a build
+    killed with SIGKILL runs no cleanup); the removed paths. A file of a live process, or of another
+    machine sharing the folder, is left alone."""
+    removed: list[str] = []
+    pattern = re.compile(re.escape(PREFIX + _host()) + r"-(\d+)-[^/]*\.bin")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(folder, name))
+            removed.append(os.path.join(folder, name))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def _cleanup(path: str, owner: bool, owner_pid: int) -> None:
