@@ -65,7 +65,9 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     A spec whose ``fields`` name a column the source lacks is a ``SpecError``. Rejects: rows the reader
     cannot parse (stage ``read``); rows whose fields are missing, empty or hold an unknown label, or a slot
     value over ``max_field_chars`` characters (stage ``map``); with ``max_rows``, rows after the first
-    ``max_rows`` good ones (stage ``limit``), so they are counted and listed, never dropped silently."""
+    ``max_rows`` good ones (stage ``limit``), so they are counted and listed, never dropped silently.
+    JSONL is read line by line; the rows go to a ``RowWriter`` (spilled to a temporary file past its
+    thresholds, removed if reading fails)."""
     source_spec = entry.task.source
     path = source_spec.split_path(split)
     options = source_spec.read_options(split)
