@@ -13,6 +13,12 @@ rows, the shape features' standardization is folded into the weights, and the fi
 records the training file's SHA-256, the grid and its scores. Also printed, for the docs: the
 cross-validated accuracy of the keyword rules alone and of the model alone (no rule overrides).
 
+"Rules only" is a candidate too: the keyword rules fit no parameters, so their accuracy on all training rows
+is their cross-validated accuracy. When it is at least the best cross-validated accuracy of the tagger with a
+model, the weights say ``"use_model": false`` and the tagger returns the rules' tags; the best model's
+coefficients and every CV figure are still written, so adding training rows and retraining can turn it on.
+The choice is made on the training rows only, never on Dolly.
+
     python scripts/train_use_case_model.py [--data src/ift_data/models/use-case-logreg/train.jsonl]
         [--out src/ift_data/models/use-case-logreg/weights.json] [--seed 0]
 
@@ -66,7 +72,7 @@ def _linear(clf, mean: np.ndarray, scale: np.ndarray, threshold: float,  # type:
     (x - mean) / scale . w == x . (w / scale) - mean . (w / scale)."""
     coef = clf.coef_ / scale
     return LinearModel(tuple(str(c) for c in clf.classes_), coef, clf.intercept_ - coef @ mean, USE_CASES,
-                       threshold, input_rule, {})
+                       threshold, input_rule, {}, True)
 
 
 def _standardization(X: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     X = feature_matrix(instructions, inputs, responses, rules, USE_CASES)
     dim = X.shape[1] - len(SHAPE_FEATURES) - len(USE_CASES)
     print(f"{args.data.name}: {len(rows)} rows, " + ", ".join(f"{c} {int((y == c).sum())}" for c in USE_CASES))
-    print(f"keyword rules alone, accuracy on all rows (no fitting): {np.mean(np.array(rules) == y):.4f}")
+    rules_accuracy = float(np.mean(np.array(rules) == y))
+    print(f"keyword rules alone, accuracy on all rows (no fitting): {rules_accuracy:.4f}")
 
     # rows that share a passage (several questions about one text) stay in one fold
     groups = [r.input.strip() or f"row {i}" for i, r in enumerate(rows)]
@@ -126,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
               "other threshold / input rule) " + "  ".join(f"{t}/{r} {scores[c, t, r]:.4f}" for t in OTHER_THRESHOLDS
                                                            for r in INPUT_RULES), flush=True)
     best_c, best_t, best_r = max(scores, key=lambda k: (round(scores[k], 6), -k[0], -k[1], -INPUT_RULES.index(k[2])))
+    # rules only wins ties: the model must beat them on our rows to be consulted
+    use_model = round(scores[best_c, best_t, best_r], 6) > round(rules_accuracy, 6)
     mean, scale = _standardization(X[task], dim)
     model = _linear(_fit((X[task] - mean) / scale, y[task], best_c, args.seed), mean, scale, best_t, best_r)
     weights = {
@@ -138,20 +147,28 @@ def main(argv: list[str] | None = None) -> int:
         "embedder_fingerprint": static_fingerprint(),
         "other_threshold": best_t,
         "input_rule": best_r,
+        "use_model": use_model,
         "training": {"data": args.data.name, "data_sha256": hashlib.sha256(args.data.read_bytes()).hexdigest(),
                      "rows": len(rows), "model_rows": int(task.sum()), "per_class": {c: int((y == c).sum()) for c in USE_CASES},
                      "seed": args.seed, "cv_folds": FOLDS, "C": best_c,
                      "cv_accuracy": {f"C={c},other<{t},input_rule={r}": round(s, 4)
                                      for (c, t, r), s in sorted(scores.items())},
                      "cv_accuracy_model_alone": {f"C={c}": round(n / len(y), 4) for c, n in model_only.items()},
+                     "rules_accuracy": round(rules_accuracy, 4),
+                     "choice": "model used: its best CV accuracy beats the rules' accuracy on these rows"
+                                  if use_model else "rules only: their accuracy on these rows (no parameters fitted) "
+                                  "is at least the best CV accuracy of the tagger with a model",
                      "evaluation": "none here: Dolly's categories are the test set (benchmarks/bench_use_case.py)"},
         "coef": [[round(float(v), 7) for v in row] for row in model.coef],
         "intercept": [round(float(v), 7) for v in model.intercept],
     }
     write_json(args.out, weights)
-    print(f"chosen C={best_c}, other threshold {best_t}, input rule {best_r} (CV accuracy "
+    print(f"best model: C={best_c}, other threshold {best_t}, input rule {best_r} (CV accuracy "
           f"{scores[best_c, best_t, best_r]:.4f}); "
-          f"fitted on the {int(task.sum())} rows of {len(MODEL_CLASSES)} task categories; weights written to {args.out}")
+          f"fitted on the {int(task.sum())} rows of {len(MODEL_CLASSES)} task categories")
+    print(f"chosen: {'rules + model' if use_model else 'rules only'} (rules {rules_accuracy:.4f} vs tagger with "
+          f"the model {scores[best_c, best_t, best_r]:.4f}: use_model {str(use_model).lower()}); "
+          f"weights written to {args.out}")
     return 0
 
 

@@ -1,23 +1,27 @@
 """Use-case tagger: hand-written rows of each InstructGPT category, where the rules decide and where the model
-mends them, the signal's column and distribution, the summary round trip and the terminal / HTML blocks.
-The shipped weights, determinism and the Dolly / Alpaca figures: tests/audit/test_use_case_model.py."""
+mends them (weights with use_model true), that the shipped weights (use_model false) give the rules' tags
+exactly without embedding anything, the signal's column and distribution, the summary round trip and the
+terminal / HTML blocks. The shipped weights, determinism and the Dolly / Alpaca figures:
+tests/audit/test_use_case_model.py."""
 
 from __future__ import annotations
 
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from rich.console import Console
 
+from ift_data.audit import use_case, use_case_model
 from ift_data.audit.base import AuditContext
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.runner import AuditResult, run_audit
 from ift_data.audit.summary import AuditSummary
-from ift_data.audit.use_case import USE_CASES, UseCaseSignal, rule_tag, tag, tag_rows
-from ift_data.audit.use_case_model import feature_matrix, load_model
+from ift_data.audit.use_case import USE_CASES, UseCaseSignal, rule_tag, rule_tags, tag, tag_rows
+from ift_data.audit.use_case_model import WEIGHTS_PATH, LinearModel, feature_matrix, load_model
 from ift_data.report.html import use_case_rows
 from ift_data.report.terminal import use_case_text
 
@@ -95,6 +99,33 @@ def test_rules_with_an_input_the_answer_shape_decides_what_no_wording_rule_place
     assert rule_tag("Tell me more about this village.", True, "It has a mill.") == "closed_qa"
 
 
+@pytest.fixture(scope="module")
+def model_on(tmp_path_factory: pytest.TempPathFactory) -> LinearModel:
+    """The shipped weights with use_model true (written to a file and loaded as a user would): the model path."""
+    data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    data["use_model"] = True
+    path = tmp_path_factory.mktemp("weights") / "weights.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    model = load_model(path)
+    assert model.use_model and not load_model().use_model
+    return model
+
+
+def test_shipped_weights_give_the_rules_tags_exactly_and_embed_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The training script chose rules only on our rows (rules 0.860 vs 0.850 with a model): the default tagger
+    is ``rule_tags``, row for row, and never computes a feature or an embedding."""
+    rows = ROWS + [(m[0], m[1], m[2], 1, m[3]) for m in MODEL_MENDS]
+    args = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows])
+
+    def refuse(*_: Any, **__: Any) -> None:
+        raise AssertionError("the rules-only tagger computed model features")
+
+    monkeypatch.setattr(use_case, "feature_matrix", refuse)
+    monkeypatch.setattr(use_case_model, "embed_instructions", refuse)
+    assert tag_rows(*args) == rule_tags(*args)
+    assert [tag(*r[:4]) for r in rows] == rule_tags(*args)
+
+
 TOWER = ("The Eiffel Tower is a wrought-iron lattice tower in Paris. It was designed by Gustave Eiffel's company and "
          "built for the 1889 World's Fair. Locals first criticised its design, but it became a global icon of France "
          "and one of the most visited monuments in the world.")
@@ -110,13 +141,21 @@ MODEL_MENDS = [
 @pytest.mark.parametrize(("instruction", "input_", "response", "by_rules", "expected"), MODEL_MENDS,
                          ids=[r[4] for r in MODEL_MENDS])
 def test_the_model_mends_what_the_rules_get_wrong(instruction: str, input_: str, response: str, by_rules: str,
-                                                  expected: str) -> None:
+                                                  expected: str, model_on: LinearModel) -> None:
     assert rule_tag(instruction, bool(input_), response) == by_rules
-    assert tag(instruction, input_, response) == expected
+    assert tag(instruction, input_, response, model=model_on) == expected
+    assert tag(instruction, input_, response) == by_rules  # the shipped weights: rules only
 
 
-def test_rules_decide_chat_rewrite_classification_and_verb_first_generation() -> None:
+@pytest.mark.parametrize("with_model", [False, True], ids=["shipped", "model-on"])
+def test_rules_decide_chat_rewrite_classification_and_verb_first_generation(with_model: bool,
+                                                                            model_on: LinearModel) -> None:
     """The model never picks chat, rewrite, classification or other itself; the rules' answer stands there."""
+    model = model_on if with_model else None
+
+    def tag(instruction: str, input_text: str = "", response: str = "", turns: int = 1) -> str:
+        return use_case.tag(instruction, input_text, response, turns, model=model)
+
     assert tag("Tell me a joke.", "", "Why did the chicken cross the road?", turns=2) == "chat"
     assert tag("Proofread my paragraph.", "Their going too the store tomorow.", "They're going to the store "
                "tomorrow.") == "rewrite"
@@ -136,8 +175,8 @@ def test_rules_decide_chat_rewrite_classification_and_verb_first_generation() ->
     assert set(load_model().classes).isdisjoint({"chat", "rewrite", "classification", "other"})
 
 
-def test_other_only_when_rules_find_nothing_and_the_model_is_unsure() -> None:
-    model = load_model()
+def test_other_only_when_rules_find_nothing_and_the_model_is_unsure(model_on: LinearModel) -> None:
+    model = model_on
     rows = [("Add two adjectives to this sentence: \"The _____ _____ cat purred quietly.\"",
              "The fluffy grey cat purred quietly."),
             ("The password is 'swordfish'.", "Noted."),
@@ -147,7 +186,9 @@ def test_other_only_when_rules_find_nothing_and_the_model_is_unsure() -> None:
     top = model.probabilities(feature_matrix([i for i, _ in rows], ["", "", ""], [r for _, r in rows], rules,
                                              model.rule_names)).max(axis=1)
     assert top[0] < model.other_threshold <= top[1]
-    assert tag_rows([i for i, _ in rows], ["", "", ""], [r for _, r in rows]) == ["other", "open_qa", "open_qa"]
+    assert tag_rows([i for i, _ in rows], ["", "", ""], [r for _, r in rows], model=model) == \
+        ["other", "open_qa", "open_qa"]
+    assert tag_rows([i for i, _ in rows], ["", "", ""], [r for _, r in rows]) == rules  # shipped: rules only
 
 
 def test_signal_column_and_distribution() -> None:
@@ -161,6 +202,7 @@ def test_signal_column_and_distribution() -> None:
     assert list(distribution) == list(USE_CASES) and sum(distribution.values()) == len(ROWS)
     assert distribution["generation"] == 3 and distribution["other"] == 1
     assert abs(sum(result.summary["shares"].values()) - 1.0) < 1e-3 and not result.flags
+    assert result.summary["model_used"] is False and result.summary["method"].startswith("keyword rules alone")
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """The use-case tagger's shipped linear model: fitted on the project's own labelled rows (train.jsonl, whose
-digest the weights record), loads offline from plain JSON, refuses broken or mismatched weights, tags
-deterministically and the same in any batches; on all of Dolly (test data only) it reaches the documented
-accuracy, and on Alpaca it gives a spread of categories, not one."""
+digest the weights record), loads offline from plain JSON, refuses broken or mismatched weights (use_model
+included), tags deterministically and the same in any batches (model path: the weights with use_model true);
+the shipped weights say use_model false because the rules beat the model on our rows; on all of Dolly (test
+data only) the shipped tagger and the model path reach the documented accuracy, and on Alpaca the shipped
+tagger gives a spread of categories, not one."""
 
 from __future__ import annotations
 
@@ -19,12 +21,13 @@ import pytest
 from bench_modules import load_benchmark
 
 from ift_data.audit import use_case_model
-from ift_data.audit.use_case import USE_CASES, tag_rows
+from ift_data.audit.use_case import USE_CASES, rule_tags, tag_rows
 from ift_data.audit.use_case_model import (
     INPUT_RULES,
     SHAPE_FEATURES,
     TRAIN_PATH,
     WEIGHTS_PATH,
+    LinearModel,
     load_model,
     load_training_rows,
     shape_features,
@@ -47,6 +50,16 @@ def _columns(rows: list[tuple[str, str, str]]) -> tuple[list[str], list[str], li
     return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
+@pytest.fixture(scope="module")
+def model_on(tmp_path_factory: pytest.TempPathFactory) -> LinearModel:
+    """The shipped weights with use_model true, written to a file and loaded: the model path."""
+    data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    data["use_model"] = True
+    path = tmp_path_factory.mktemp("weights") / "weights.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return load_model(path)
+
+
 def test_shipped_weights_are_plain_json_for_the_bundled_static_model() -> None:
     data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
     model = load_model()
@@ -58,6 +71,22 @@ def test_shipped_weights_are_plain_json_for_the_bundled_static_model() -> None:
     assert training["data"] == TRAIN_PATH.name
     assert training["data_sha256"] == hashlib.sha256(TRAIN_PATH.read_bytes()).hexdigest()
     assert model.meta["embedder_fingerprint"] == use_case_model.static_fingerprint()
+
+
+def test_shipped_weights_choose_rules_only_by_cross_validation_on_our_rows() -> None:
+    """use_model false because the rules' accuracy on the training rows (no parameters fitted) is at least
+    the best cross-validated accuracy of the tagger with a model (0.860 vs 0.850); the model is still stored."""
+    model = load_model()
+    training = model.meta["training"]
+    assert model.use_model is False
+    assert training["rules_accuracy"] >= max(training["cv_accuracy"].values())
+    assert (training["rules_accuracy"], max(training["cv_accuracy"].values())) == (0.8602, 0.8502)
+    assert training["choice"].startswith("rules only")
+    rows = load_training_rows(TRAIN_PATH, USE_CASES)
+    tags = rule_tags([r.instruction for r in rows], [r.input for r in rows], [r.response for r in rows],
+                     [r.turns for r in rows])
+    assert round(sum(t == r.category for t, r in zip(tags, rows, strict=True)) / len(rows), 4) == \
+        training["rules_accuracy"]
 
 
 def test_training_rows_are_ours_and_cover_every_category() -> None:
@@ -94,7 +123,7 @@ def test_bad_training_rows_name_file_line_and_field(tmp_path: Path, line: str, f
     assert error.value.file == str(path) and error.value.line == 3 and error.value.field == field
 
 
-def test_loads_and_tags_with_the_network_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_loads_and_tags_with_the_network_cut(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the use-case tagger tried to open a network connection")
 
@@ -104,15 +133,23 @@ def test_loads_and_tags_with_the_network_cut(monkeypatch: pytest.MonkeyPatch) ->
     use_case_model._static_model.cache_clear()
     tags = tag_rows(*_columns(ROWS))
     assert tags == ["open_qa", "brainstorming", "closed_qa", "extraction", "summarization", "chat"]
+    data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    data["use_model"] = True
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert tag_rows(*_columns(ROWS), model=load_model(path)) == tags  # the model path: static model loaded
 
 
-def test_same_tags_and_probabilities_every_time_and_in_any_batches() -> None:
+@pytest.mark.parametrize("with_model", [False, True], ids=["shipped", "model-on"])
+def test_same_tags_and_probabilities_every_time_and_in_any_batches(with_model: bool, model_on: LinearModel) -> None:
+    chosen = model_on if with_model else None
     instructions, inputs, responses = _columns(ROWS * 3)
-    whole = tag_rows(instructions, inputs, responses)
-    assert tag_rows(instructions, inputs, responses) == whole
-    pieces = [tag_rows(instructions[i:i + 4], inputs[i:i + 4], responses[i:i + 4]) for i in range(0, len(ROWS) * 3, 4)]
+    whole = tag_rows(instructions, inputs, responses, model=chosen)
+    assert tag_rows(instructions, inputs, responses, model=chosen) == whole
+    pieces = [tag_rows(instructions[i:i + 4], inputs[i:i + 4], responses[i:i + 4], model=chosen)
+              for i in range(0, len(ROWS) * 3, 4)]
     assert [t for piece in pieces for t in piece] == whole
-    model = load_model()
+    model = model_on
     features = use_case_model.feature_matrix(instructions, inputs, responses, ["open_qa"] * len(instructions),
                                              model.rule_names)
     first = model.probabilities(features)
@@ -156,19 +193,33 @@ def test_missing_broken_or_mismatched_weights_are_clear_errors(tmp_path: Path) -
     with pytest.raises(UserError) as fmt:
         load_model(_write(tmp_path / "fmt.json", format=99))
     assert fmt.value.field == "format"
+    for bad in ("yes", 1, 0, None, "false"):
+        with pytest.raises(UserError) as use_model:
+            load_model(_write(tmp_path / "use.json", use_model=bad))
+        assert use_model.value.field == "use_model" and "use_model" in str(use_model.value)
+    data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    del data["use_model"]
+    (tmp_path / "no_use.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(UserError, match="use_model is missing") as missing_use:
+        load_model(tmp_path / "no_use.json")
+    assert missing_use.value.field == "use_model"
+    assert load_model(_write(tmp_path / "on.json", use_model=True)).use_model is True
     assert load_model(_write(tmp_path / "same.json")).classes == load_model().classes
 
 
 @pytest.mark.skipif(not (DATA / "dolly_3k.json").is_file(), reason="../shared/data is absent")
-def test_dolly_accuracy_is_the_documented_figure() -> None:
-    """All 2,996 Dolly rows are test data. Documented (docs/benchmarks.md): accuracy 0.758, macro-F1 0.630,
-    below the keyword rules alone (0.782 / 0.674): the goal of 0.8 is not met."""
+def test_dolly_accuracy_is_the_documented_figure(model_on: LinearModel) -> None:
+    """All 2,996 Dolly rows are test data. Documented (docs/benchmarks.md): the shipped tagger (rules only)
+    0.782 / macro-F1 0.674, the model path 0.758 / 0.630: the goal of 0.8 is not met."""
     bench = load_benchmark("bench_use_case")
     rows = bench.load_rows(DATA / "dolly_3k.json")
     truth = [bench.DOLLY_TO_USE_CASE[r["category"]] for r in rows]
-    result = bench.evaluate(truth, bench.tag_model(rows))
-    assert result["accuracy"] >= 0.75 and result["macro_f1"] >= 0.62
-    assert result["per_class"]["classification"]["f1"] >= 0.9
+    shipped, rules = bench.evaluate(truth, bench.tag_model(rows)), bench.evaluate(truth, bench.tag_rules(rows))
+    assert shipped == rules
+    assert round(shipped["accuracy"], 3) == 0.782 and round(shipped["macro_f1"], 3) == 0.674
+    assert shipped["per_class"]["classification"]["f1"] >= 0.9
+    result = bench.evaluate(truth, bench.tag_model(rows, model_on))
+    assert round(result["accuracy"], 3) == 0.758 and round(result["macro_f1"], 3) == 0.630
 
 
 @pytest.mark.slow
@@ -184,6 +235,6 @@ def test_alpaca_gets_a_spread_of_categories() -> None:
     rows = load_benchmark("bench_use_case").load_rows(DATA / "alpaca_random_9k.json")[:3000]
     counts = Counter(tag_rows(*_columns([(r["instruction"], r["input"], r["output"]) for r in rows])))
     assert set(counts) >= set(USE_CASES) - {"chat"}  # single-turn data: every other category appears
-    # documented on all 9,229 rows: generation 36 %, open_qa 17 %, brainstorming 11 %, other 6 %
-    assert max(counts.values()) < 0.45 * len(rows) and counts["other"] < 0.08 * len(rows)
+    # documented on all 9,229 rows (rules only): generation 23 %, open_qa 18 %, closed_qa 12 %, other 11 %
+    assert max(counts.values()) < 0.45 * len(rows) and counts["other"] < 0.15 * len(rows)
     assert counts["rewrite"] > 0.03 * len(rows) and counts["classification"] > 0.03 * len(rows)

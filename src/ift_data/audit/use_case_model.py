@@ -12,8 +12,13 @@ The weights are package data (``models/use-case-logreg/weights.json``: plain JSO
 by ``scripts/train_use_case_model.py`` on the project's own labelled rows (``train.jsonl`` beside them,
 its SHA-256 recorded in the file; no Dolly or Alpaca row). Standardization of the shape features is folded
 into the weights, so a prediction is ``softmax(features @ coef.T + intercept)`` over the model's
-``classes``. Loading is offline and once per process (``load_model``); the file names the static model's fingerprint, and a different static model
-is refused rather than silently mis-scored.
+``classes``. Loading is offline and once per process (``load_model``); the file names the static model's
+fingerprint, and a different static model is refused rather than silently mis-scored.
+
+``use_model`` (required, true or false): whether the tagger consults the model at all. The training script
+sets it false when the keyword rules alone are at least as accurate on the training rows as the best
+cross-validated tagger with a model; the fitted model is still stored, so retraining on more rows may turn
+it on. With ``use_model`` false ``use_case.tag_rows`` returns the rules' tags and computes no embedding.
 """
 
 from __future__ import annotations
@@ -161,7 +166,8 @@ def feature_matrix(instructions: Sequence[str], inputs: Sequence[str], responses
 
 @dataclass(frozen=True)
 class LinearModel:
-    """A multinomial logistic regression: ``classes``, ``coef`` (classes x features), ``intercept``."""
+    """A multinomial logistic regression: ``classes``, ``coef`` (classes x features), ``intercept``; and
+    whether the tagger consults it (``use_model``)."""
 
     classes: tuple[str, ...]
     coef: np.ndarray
@@ -170,6 +176,7 @@ class LinearModel:
     other_threshold: float
     input_rule: str
     meta: dict[str, Any]
+    use_model: bool  # False: the tagger returns the keyword rules' tags and never asks this model
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Softmax of the linear scores, one row per example."""
@@ -207,10 +214,17 @@ def _load(path: Path) -> LinearModel:
         coef = np.asarray(data["coef"], dtype=np.float64)
         intercept = np.asarray(data["intercept"], dtype=np.float64)
         features = int(data["embedding_dim"]) + len(SHAPE_FEATURES) + len(rule_names)
+        use_model = data["use_model"]
+        if not isinstance(use_model, bool):
+            raise UserError(f"use_model {use_model!r} is not true or false", file=str(path), field="use_model")
         model = LinearModel(classes, coef, intercept, rule_names, float(data["other_threshold"]),
                             str(data["input_rule"]),
-                            {k: data[k] for k in ("embedder", "embedder_fingerprint", "training")})
-    except (KeyError, TypeError, ValueError) as exc:
+                            {k: data[k] for k in ("embedder", "embedder_fingerprint", "training")},
+                            use_model)
+    except KeyError as exc:
+        raise UserError(f"malformed use-case weights: {exc.args[0]} is missing", file=str(path),
+                        field=str(exc.args[0])) from exc
+    except (TypeError, ValueError) as exc:
         raise UserError(f"malformed use-case weights: {exc!r}", file=str(path)) from exc
     if list(data["shape_features"]) != list(SHAPE_FEATURES):
         raise UserError("use-case weights were made for other shape features", file=str(path),

@@ -197,8 +197,12 @@ def _use_cases(console: Console, data: ReportData) -> None:
     if text is None:
         return
     console.print(escape(text), highlight=False)
-    _meaning(console, "InstructGPT's prompt categories, tagged by keyword rules and a linear model trained on "
-                      "our own labelled rows (column use_case)")
+    if data.summary.family("use_case").get("model_used", True):
+        _meaning(console, "InstructGPT's prompt categories, tagged by keyword rules and a linear model trained on "
+                          "our own labelled rows (column use_case)")
+    else:  # the weights' use_model false: the rules beat the model in cross-validation on our rows
+        _meaning(console, "InstructGPT's prompt categories, tagged by keyword rules, which beat a linear model "
+                          "in cross-validation on our own labelled rows (column use_case)")
 
 
 def _masking(console: Console, facts: Facts) -> None:
