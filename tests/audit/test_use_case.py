@@ -248,3 +248,6 @@ def test_terminal_and_html_blocks(audited: AuditResult) -> None:
     assert "use cases: brainstorming 14%" in console.export_text()
     html = path.read_text(encoding="utf-8")
     assert 'id="use-cases"' in html and "<td>closed_qa</td>" in html
+    # the shipped weights say use_model false: both blurbs say the rules ran and why
+    assert "tagged by keyword rules, which beat a linear" in console.export_text()
+    assert "they beat a linear model in cross-validation" in html and "linear model trained on" not in html
