@@ -17,6 +17,24 @@ ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
 
 
+def test_build_starts_one_local_ray_and_stops_it(tmp_path, monkeypatch):
+    """Without --ray-address the build starts a local Ray once for all its outputs (train and eval here) and
+    shuts it down at the end. (First in the module: the fixture below keeps a Ray up for the later tests.)"""
+    if ray.is_initialized():
+        pytest.skip("a Ray session is already up in this process")
+    calls = []
+    real = ray.init
+
+    def counting(*args, **kw):
+        calls.append(kw.get("address"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(ray, "init", counting)
+    result = run_build(None, tmp_path / "out", engine="ray")
+    assert calls == ["local"] and not ray.is_initialized()
+    assert {"train", "eval"} <= set(result.manifest["outputs"])
+
+
 @pytest.fixture(scope="module")
 def local_ray():
     """One local Ray with 2 CPUs for the module (the build joins it and leaves it running)."""

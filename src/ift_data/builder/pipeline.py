@@ -25,7 +25,7 @@ from ift_data.builder.seeds import rng_for
 from ift_data.builder.sources import MAX_FIELD_CHARS, load_dataset, with_entry_packs
 from ift_data.errors import SpecError
 from ift_data.export import ExportOptions, check_export_options
-from ift_data.export.parallel import ExportRun, check_engine, resolve_workers
+from ift_data.export.parallel import ExportRun, check_engine, engine_session, resolve_workers
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.io.run_lock import run_lock
 from ift_data.report.progress import step_progress
@@ -273,7 +273,8 @@ def _export(recipe: Recipe, options: ExportOptions, outcomes: dict[str, DatasetO
     eval_examples = _selection(evals)
     if len(eval_examples):
         inputs["eval"] = eval_examples
-    sections = {name: export_examples(examples, out_dir, name, options, run) for name, examples in inputs.items()}
+    with engine_session(run):  # Ray started once for all the outputs
+        sections = {name: export_examples(examples, out_dir, name, options, run) for name, examples in inputs.items()}
     settle_dataset_info(sections, out_dir)
     return sections, inputs
 

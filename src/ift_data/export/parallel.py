@@ -69,6 +69,24 @@ def check_engine(engine: str, ray_address: str | None) -> None:
             check_reachable(ray_address)
 
 
+@contextlib.contextmanager
+def engine_session(run: ExportRun | None) -> Iterator[None]:
+    """Ray started (or joined) once for all the exports of a build, and stopped after them when it was
+    started here; nothing for the local engine."""
+    if run is None or run.engine != "ray":
+        yield
+        return
+    from ift_data.io.ray_runtime import import_ray, start_ray
+
+    ray = import_ray()
+    owns = start_ray(ray, run.ray_address)
+    try:
+        yield
+    finally:
+        if owns:
+            ray.shutdown()
+
+
 def chunk_ranges(total: int, size: int | None = None) -> list[tuple[int, int]]:
     """The (start, stop) of every chunk of ``total`` examples, in order."""
     size = size or CHUNK

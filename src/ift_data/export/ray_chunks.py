@@ -50,12 +50,12 @@ def ray_chunk_results(examples: Sequence[Example], setup: ChunkSetup, ranges: li
     it (a ``UserError`` keeps its file, line and field)."""
     from ift_data.export.parallel import IN_FLIGHT
 
+    if not ranges:
+        return
     ray = import_ray()
-    owns = start_ray(ray, address)
+    owns = start_ray(ray, address)  # the build started it already (``parallel.engine_session``): False
     pending: deque[Any] = deque()
     try:
-        if not ranges:
-            return
         work = [ray.put((examples, setup))]
         task = ray.remote(num_cpus=1, max_retries=0)(_make_chunk)
         window = max(1, int(ray.cluster_resources().get("CPU", 1))) * IN_FLIGHT
