@@ -228,5 +228,8 @@ def _children(pid: int) -> list[str]:
 
 
 def _alive_children(pid: int) -> list[str]:
-    """Processes whose parent was ``pid`` (orphans are re-parented, so search by session instead)."""
-    return subprocess.run(["pgrep", "-s", str(pid)], capture_output=True, text=True).stdout.split()
+    """Processes of ``pid``'s session still running (orphans are re-parented, so search by session instead).
+    A zombie has exited: it only waits for init to reap it (multiprocessing's fork server and resource
+    tracker end that way when the audit exits)."""
+    listing = subprocess.run(["ps", "-o", "pid=,stat=", "-s", str(pid)], capture_output=True, text=True).stdout
+    return [fields[0] for fields in map(str.split, listing.splitlines()) if fields and not fields[1].startswith("Z")]
