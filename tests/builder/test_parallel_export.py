@@ -22,7 +22,7 @@ from ift_data.builder.pipeline import run_build
 from ift_data.cli import main
 from ift_data.errors import UserError
 from ift_data.export import ExportOptions, export_examples, files, parallel
-from ift_data.export.parallel import resolve_workers
+from ift_data.io.workers import resolve_workers
 
 pytestmark = pytest.mark.skipif(not parallel.fork_available(), reason="worker pools need fork")
 

@@ -26,6 +26,7 @@ from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
 from ift_data.audit.row_phase import RowPhased, has_row_phase, row_phase
 from ift_data.errors import UserError
+from ift_data.io.workers import resolve_workers
 
 ENGINES = ("local", "ray")
 
@@ -61,17 +62,6 @@ class PhasedSignal:
         if features.height != table.height:
             raise RuntimeError(f"signal {self.name}: {features.height} rows of features for {table.height} rows")
         return self.phase.finalize(features, table, ctx)
-
-
-def resolve_workers(workers: int | None) -> int:
-    """``--workers``: None is every usable core."""
-    from ift_data.audit.row_pool import usable_cores
-
-    if workers is None:
-        return usable_cores()
-    if workers < 1:
-        raise UserError(f"--workers must be at least 1, not {workers}", field="--workers")
-    return workers
 
 
 class LocalEngine:

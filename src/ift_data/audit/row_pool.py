@@ -32,20 +32,13 @@ import polars as pl
 
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.row_phase import features_of
+from ift_data.io.workers import usable_cores
 
 ROW_BATCH = 8192  # rows a worker gets at a time (at most)
 IN_FLIGHT = 2  # batches handed out ahead, per worker
 # Imported once by the fork server, so a worker starts with them loaded.
 PRELOAD = ["ift_data.audit.row_phase", "ift_data.audit.language", "ift_data.audit.noise",
            "ift_data.audit.use_case"]
-
-
-def usable_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def row_batches(table: pl.DataFrame, size: int | None = None) -> Iterator[pl.DataFrame]:

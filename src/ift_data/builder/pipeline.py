@@ -25,9 +25,10 @@ from ift_data.builder.seeds import rng_for
 from ift_data.builder.sources import MAX_FIELD_CHARS, load_dataset, with_entry_packs
 from ift_data.errors import SpecError
 from ift_data.export import ExportOptions, check_export_options
-from ift_data.export.parallel import ExportRun, check_engine, engine_session, resolve_workers
+from ift_data.export.parallel import ExportRun, check_engine, engine_session
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.io.run_lock import run_lock
+from ift_data.io.workers import resolve_workers
 from ift_data.report.progress import step_progress
 from ift_data.resources import bundled
 from ift_data.schema import Reject

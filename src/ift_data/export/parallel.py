@@ -38,23 +38,6 @@ class ExportRun:
     ray_address: str | None = None
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity, not the machine's count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def resolve_workers(workers: int | None) -> int:
-    """``None``: every usable core; otherwise at least 1."""
-    if workers is None:
-        return usable_cores()
-    if workers < 1:
-        raise UserError(f"workers must be at least 1, not {workers}", field="--workers")
-    return workers
-
-
 def check_engine(engine: str, ray_address: str | None) -> None:
     """A known engine; ``--ray-address`` only with Ray; for Ray: installed, and the address answers."""
     if engine not in ENGINES:
