@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from bench_modules import load_benchmark
+from bench_modules import planted_files
 from click.testing import CliRunner
 
 from ift_data.audit.minhash import candidate_pairs
@@ -44,12 +44,7 @@ EXTRA = [
 
 
 def _planted(tmp: Path) -> list[Path]:
-    harness = load_benchmark("corruption_harness")
-    clean, _ = harness.load_clean(240, 60, 0, reviews_from="generated")
-    corrupted = harness.plant(clean, harness.default_counts(240, 60), 0)
-    first = harness.write_jsonl(corrupted.rows, tmp / "planted.jsonl")
-    second = harness.write_jsonl(EXTRA * 3, tmp / "extra.jsonl")  # a second file: per-file figures, exact copies
-    return [first, second]
+    return planted_files(tmp, EXTRA, 3)  # a second file: per-file figures, exact copies
 
 
 def _tokenizer() -> str | None:

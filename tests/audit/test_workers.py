@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from bench_modules import load_benchmark
+from bench_modules import planted_files
 from click.testing import CliRunner
 
 from ift_data.audit import row_pool, signals_writer
@@ -42,12 +42,7 @@ EXTRA = [
 
 
 def _planted(tmp: Path) -> list[Path]:
-    harness = load_benchmark("corruption_harness")
-    clean, _ = harness.load_clean(240, 60, 0, reviews_from="generated")
-    corrupted = harness.plant(clean, harness.default_counts(240, 60), 0)
-    first = harness.write_jsonl(corrupted.rows, tmp / "planted.jsonl")
-    second = harness.write_jsonl(EXTRA * 10, tmp / "extra.jsonl")  # a second file: per-file truncation habits
-    return [first, second]
+    return planted_files(tmp, EXTRA, 10)  # a second file: per-file truncation habits
 
 
 def _summary(folder: Path) -> dict[str, Any]:

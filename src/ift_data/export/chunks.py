@@ -21,7 +21,7 @@ from ift_data.chat.format import ChatFormat, FormatError, format_example
 from ift_data.chat.masking import apply_mask
 from ift_data.chat.recommend import text_lengths
 from ift_data.export.base import ExportContext, Rendered, multi_turn
-from ift_data.io.atomic import dumps_json_line
+from ift_data.io.atomic import dumps_json_bytes
 from ift_data.schema import Example
 
 PARQUET = "parquet"
@@ -145,24 +145,17 @@ def _digest(items: list[Rendered], setup: ChunkSetup, result: ChunkResult) -> No
 
 
 def json_lines(records: Sequence[dict[str, Any]]) -> FormatPart:
-    """Records as UTF-8 JSON lines (``dumps_json_line``); a record whose text cannot be encoded ends the
+    """Records as UTF-8 JSON lines (``dumps_json_bytes``); a record whose text cannot be encoded ends the
     part with its error."""
-    lines = [dumps_json_line(r) + "\n" for r in records]
-    try:
-        data = "".join(lines).encode("utf-8")
-    except UnicodeEncodeError:
-        encoded: list[bytes] = []
-        for line in lines:
-            try:
-                encoded.append(line.encode("utf-8"))
-            except UnicodeEncodeError as exc:
-                return FormatPart(len(encoded), b"".join(encoded), array("q", accumulate(map(len, encoded))), exc)
-        raise  # pragma: no cover - the whole failed, so one line does
-    if data.isascii():  # one byte a character: the offsets are the characters'
-        ends = array("q", accumulate(map(len, lines)))
-    else:
-        ends = array("q", accumulate(len(line.encode("utf-8")) for line in lines))
-    return FormatPart(len(lines), data, ends)
+    encoded: list[bytes] = []
+    error: UnicodeEncodeError | None = None
+    for record in records:
+        try:
+            encoded.append(dumps_json_bytes(record) + b"\n")
+        except UnicodeEncodeError as exc:
+            error = exc
+            break
+    return FormatPart(len(encoded), b"".join(encoded), array("q", accumulate(map(len, encoded))), error)
 
 
 def parquet_table(records: Sequence[dict[str, Any]], schema: Any) -> FormatPart:

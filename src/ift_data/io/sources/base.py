@@ -99,13 +99,17 @@ def column_count(name: str, line: int, expected: int, found: int) -> Reject:
 
 # ---- shared helpers --------------------------------------------------------------------------------
 
+def _check_regular(path: Path, shown: str) -> None:
+    if not path.is_file():
+        raise UserError("cannot read: " + ("no such file" if not path.exists() else "not a regular file"),
+                        file=shown)
+
+
 def read_bytes(path: Path, name: str | None = None) -> bytes:
     """A regular file's bytes; anything else (missing, a folder, a FIFO, unreadable) is a one-line error."""
     shown = name or str(path)
     try:
-        if not path.is_file():
-            raise UserError("cannot read: " + ("no such file" if not path.exists() else "not a regular file"),
-                            file=shown)
+        _check_regular(path, shown)
         return path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror or exc}", file=shown) from exc
@@ -115,9 +119,7 @@ def file_sha256(path: Path, name: str | None = None) -> str:
     """sha256 of a regular file, read 1 MiB at a time (``read_bytes``'s errors for what is not one)."""
     shown = name or str(path)
     try:
-        if not path.is_file():
-            raise UserError("cannot read: " + ("no such file" if not path.exists() else "not a regular file"),
-                            file=shown)
+        _check_regular(path, shown)
         digest = hashlib.sha256()
         with path.open("rb") as handle:
             while block := handle.read(1 << 20):
