@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from ift_data import __version__
+from ift_data import __version__, interrupts
 from ift_data.chat.masking import DEFAULT_MASK_MODE, MASK_MODES
 from ift_data.chat.registry import PRESETS
 from ift_data.errors import UserError
@@ -25,36 +25,30 @@ console = Console(stderr=True)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-class Interrupted(KeyboardInterrupt):
-    """SIGTERM (or SIGHUP) raised in the main thread like Ctrl-C's ``KeyboardInterrupt``, so every
-    ``finally`` runs: temp files and work folders are removed, worker pools are shut down."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _raise_interrupted(signum: int, _frame: Any) -> None:
-    raise Interrupted(signum)
-
-
 class _Group(click.Group):
     """Turns a ``UserError`` into one red line on stderr and exit code 2 (never a traceback); Ctrl-C and
     SIGTERM into one line and exit code 128 + the signal (130, 143)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, _raise_interrupted)
+        earlier = {signum: signal.getsignal(signum) for signum in interrupts.STOP_SIGNALS}
+        interrupts.install()
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            interrupts.check()  # a stop signal whose exception a library swallowed: still a stop
+            return result
         except UserError as exc:
             console.print(f"[bold red]error:[/] {escape(exc.format())}", highlight=False, markup=True, soft_wrap=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
-            number = exc.signum if isinstance(exc, Interrupted) else int(signal.SIGINT)
+            interrupts.forget_unhandled_mark()
+            number = exc.signum if isinstance(exc, interrupts.Interrupted) else int(signal.SIGINT)
             console.print(f"[bold red]error:[/] interrupted by {signal.Signals(number).name}: stopped; no partial "
                           "file was left under an output's name", highlight=False, markup=True, soft_wrap=True)
             sys.exit(128 + number)
+        finally:
+            for signum, handler in earlier.items():
+                if handler is not None:
+                    signal.signal(signum, handler)
 
 
 def _seed(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:

@@ -152,9 +152,9 @@ def test_an_error_ends_the_workers_under_the_cli_signal_handlers(pack: TemplateP
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI turns SIGTERM into an exception; forked workers must still die when the pool is ended on an
     error (with tasks in flight), not hang the build."""
-    from ift_data.cli import _raise_interrupted
+    from ift_data.interrupts import raise_interrupted
 
-    before = {signum: signal.signal(signum, _raise_interrupted) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    before = {signum: signal.signal(signum, raise_interrupted) for signum in (signal.SIGTERM, signal.SIGHUP)}
     real = DatasetOutcome.record
     seen: list[int] = []
 

@@ -17,10 +17,10 @@ import shutil
 import signal
 from pathlib import Path
 
+from ift_data import interrupts
 from ift_data.errors import UserError
 
 MANIFEST = "manifest.json"
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 _BUILD_FILE = re.compile(r"(manifest\.json|rejects\.jsonl|dataset_info\.json|"
                          r"(train|eval|stage1|stage2)(-\d{5}-of-\d{5})?(\.[A-Za-z_]+\.jsonl|\.parquet))")
 
@@ -106,8 +106,9 @@ def swap_in(work: Path, out_dir: Path) -> None:
         return
     earlier = _earlier_build_files(out_dir)
     old = _new_dir(out_dir.parent, f".{out_dir.name}.old-")
+    interrupts.check()
     # Ctrl-C or SIGTERM waits until the swap is done: no user file half moved, no folder missing.
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, interrupts.STOP_SIGNALS)
     try:
         for entry in sorted(out_dir.iterdir()):
             if entry.name not in earlier and not (work / entry.name).exists():

@@ -12,6 +12,7 @@ from typing import IO, Any
 
 import orjson
 
+from ift_data import interrupts
 from ift_data.errors import UserError
 
 
@@ -32,6 +33,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        interrupts.check()  # a stop signal that a library swallowed: no new file under the final name
         os.replace(tmp, target)
     except OSError as exc:
         _remove_quietly(tmp)

@@ -27,6 +27,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from ift_data import interrupts
+
 INTERVAL_ENV = "IFT_DATA_PROGRESS_SECONDS"
 DEFAULT_INTERVAL = 10.0
 SETTLE_FRACTION = 0.10
@@ -137,6 +139,7 @@ class Step:
         self.advance(n)
 
     def advance(self, n: int = 1, work: float | None = None) -> None:
+        interrupts.check()  # a stop signal that a library swallowed ends the run here
         self.completed += n
         self._work_done += work if work is not None else n * self._unit_work()
         if self.show_eta:

@@ -1,0 +1,65 @@
+"""Ctrl-C, SIGTERM and SIGHUP that a run cannot lose.
+
+The command line installs ``raise_interrupted`` for the three signals: it notes the signal, then raises
+``Interrupted`` (a ``KeyboardInterrupt``) in the main thread, so every ``finally`` runs (temp files
+and work folders go, worker pools stop). An exception raised at an unlucky moment can still be lost: in
+a library's import that catches every exception, in a ``__del__`` or a callback whose errors C code
+discards. ``check()`` raises a noted signal again; progress updates and every atomic write call it, so
+a lost interrupt costs a moment, never a run that goes on to finish as if nothing happened.
+
+SIGINT is left alone when it is ignored on entry (``nohup``, a background job of a script): that is
+the caller's choice, as in any Python program.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_received: list[int] = []
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal raised in the main thread like Ctrl-C's ``KeyboardInterrupt``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def raise_interrupted(signum: int, _frame: Any) -> None:
+    """Signal handler: note ``signum`` (for ``check``), then raise ``Interrupted``."""
+    _received.append(signum)
+    raise Interrupted(signum)
+
+
+def install() -> None:
+    """Route SIGTERM, SIGHUP and (unless ignored) SIGINT to ``raise_interrupted``; forget earlier ones."""
+    _received.clear()
+    for signum in STOP_SIGNALS:
+        if signum == signal.SIGINT and signal.getsignal(signum) == signal.SIG_IGN:
+            continue
+        signal.signal(signum, raise_interrupted)
+
+
+def check() -> None:
+    """Raise ``Interrupted`` again if a stop signal came in (in the main thread; a no-op elsewhere)."""
+    if _received and threading.current_thread() is threading.main_thread():
+        raise Interrupted(_received[0])
+
+
+def received() -> int | None:
+    """The first stop signal noted since ``install``, or None."""
+    return _received[0] if _received else None
+
+
+def forget_unhandled_mark() -> None:
+    """Let a handled interrupt exit with its own status.
+
+    CPython marks a ``KeyboardInterrupt`` that escaped code run by ``exec()`` of a string as unhandled
+    (scipy and other libraries exec strings while they import) and, after a normal ``sys.exit``, kills
+    the process with SIGINT instead: exit -2, not our 130. Each ``exec()`` of a string clears that mark.
+    """
+    exec("None")  # noqa: S102 - a constant; only its side effect on the interpreter's mark matters

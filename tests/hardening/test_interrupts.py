@@ -1,0 +1,86 @@
+"""A stop signal is never lost: Ctrl-C whose ``KeyboardInterrupt`` a library swallows still stops the run
+(exit 130, no output), and one that escapes code run by ``exec()`` (scipy does that while it imports)
+exits 130, not -2."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ift_data import interrupts
+
+ROWS = "".join(json.dumps({"instruction": f"Say {i} twice, please.", "output": f"{i} and {i}."}) + "\n"
+               for i in range(40))
+
+# Runs in the audit's main process, inside MinHash clustering, in place of the band/row split.
+INTERRUPTS = {
+    "swallowed": """
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(2)  # the handler raises here
+        except KeyboardInterrupt:
+            pass  # a library that catches everything
+    """,
+    "escapes_exec": """
+        exec("os.kill(os.getpid(), signal.SIGINT); time.sleep(2)")
+    """,
+}
+
+
+def _audit_interrupted(tmp_path: Path, how: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    data = tmp_path / "rows.jsonl"
+    data.write_text(ROWS, encoding="utf-8")
+    out = tmp_path / "out"
+    script = textwrap.dedent("""
+        import os, signal, sys, time
+        from ift_data.audit import minhash
+        real = minhash.lsh_params
+        def interrupting(*args):
+        {body}
+            return real(*args)
+        minhash.lsh_params = interrupting
+        from ift_data.cli import main
+        sys.argv = ["ift-data", "audit", {data!r}, "--out", {out!r}, "--no-embeddings", "--workers", "1"]
+        main()
+    """).format(body=textwrap.indent(textwrap.dedent(INTERRUPTS[how]), "    "), data=str(data), out=str(out))
+    # Run as ``python -m`` (as ``python -m ift_data`` is): only then does Python turn the escaped-exec mark
+    # into a SIGINT exit after ``sys.exit``.
+    (tmp_path / "interrupted_audit.py").write_text(script, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "interrupted_audit"], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=tmp_path)
+    return done, out
+
+
+@pytest.mark.parametrize("how", sorted(INTERRUPTS))
+def test_an_interrupt_stops_the_audit_with_130(tmp_path: Path, how: str) -> None:
+    done, out = _audit_interrupted(tmp_path, how)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: interrupted by SIGINT")
+    assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+
+
+def test_check_raises_a_noted_signal_until_the_next_install() -> None:
+    earlier = {signum: signal.getsignal(signum) for signum in interrupts.STOP_SIGNALS}
+    try:
+        interrupts.install()
+        interrupts.check()  # nothing noted
+        with pytest.raises(interrupts.Interrupted):
+            interrupts.raise_interrupted(signal.SIGTERM, None)
+        with pytest.raises(interrupts.Interrupted) as raised:
+            interrupts.check()
+        assert raised.value.signum == signal.SIGTERM and interrupts.received() == signal.SIGTERM
+        interrupts.install()
+        interrupts.check()
+        assert interrupts.received() is None
+    finally:
+        for signum, handler in earlier.items():
+            signal.signal(signum, handler)
