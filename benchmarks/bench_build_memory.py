@@ -4,9 +4,12 @@ building as many examples as rows.
     python benchmarks/bench_build_memory.py --rows 1000000 3000000 10000000 --examples 10000
     python benchmarks/bench_build_memory.py --rows 1000000 2000000 --examples 0      # examples = rows
     python benchmarks/bench_build_memory.py --rows 1000000 --examples 10000 --before /tmp/before/src
+    python benchmarks/bench_build_memory.py --rows 1000000 --examples 10000 --source-format parquet
 
 The synthetic source is ``bench_build_scale.py``'s (sentiment reviews, 12-40 words, JSONL), written once for the
-largest N (the smaller sources are its first N lines: the same rows) into ``--tmp`` and deleted at the end.
+largest N (the smaller sources are its first N lines: the same rows) into ``--tmp`` and deleted at the end;
+``--source-format parquet`` converts each case's rows to one Parquet file (row groups of 65,536 rows, in a
+child process, so that the conversion's memory is not counted in the build's peak).
 Each build runs in a child process (``--workers 1`` unless ``--workers`` says otherwise; the ``--before`` checkout
 has no such option and builds in one process) and reports its wall
 time, CPU seconds, peak RSS (``ru_maxrss`` from ``wait4``: the child and the workers it waited for), seconds per
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,8 +42,17 @@ def first_lines(source: Path, target: Path, n: int) -> Path:
     return target
 
 
-def measure(folder: Path, source: Path, rows: int, total: int, examples: int, workers: str, src: str | None
-            ) -> tuple[float, int, float, int]:
+def to_parquet(jsonl: Path) -> Path:
+    """``jsonl`` as ``reviews.parquet`` beside it (polars' streaming engine, in a child process)."""
+    target = jsonl.with_suffix(".parquet")
+    code = ("import sys, polars as pl; pl.scan_ndjson(sys.argv[1]).sink_parquet(sys.argv[2], "
+            "row_group_size=65536)")
+    subprocess.run([sys.executable, "-c", code, str(jsonl), str(target)], check=True)
+    return target
+
+
+def measure(folder: Path, source: Path, rows: int, total: int, examples: int, workers: str, src: str | None,
+            source_format: str = "jsonl") -> tuple[float, int, float, int]:
     """(wall s, peak RSS bytes, CPU s, rejects.jsonl lines) of one build of ``examples`` from the first ``rows``."""
     case = folder / f"case-{rows}-{examples}"
     case.mkdir(exist_ok=True)
@@ -50,6 +63,12 @@ def measure(folder: Path, source: Path, rows: int, total: int, examples: int, wo
         else:
             first_lines(source, reviews, rows)
     recipe = write_recipe(case, examples, "segments")
+    if source_format == "parquet":
+        if not (case / "reviews.parquet").exists():
+            to_parquet(reviews)
+        task = case / "task.yaml"
+        task.write_text(task.read_text(encoding="utf-8").replace("format: jsonl", "format: parquet")
+                        .replace("reviews.jsonl", "reviews.parquet"), encoding="utf-8")
     out = case / "out"
     env = {"PYTHONPATH": src} if src else None
     extra = ["--workers", workers] if workers != "default" and src is None else []  # before --workers: 1 process
@@ -65,6 +84,8 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=10_000, help="examples to build; 0: as many as rows")
     parser.add_argument("--workers", default="1", help="--workers of the build ('default': leave it out)")
     parser.add_argument("--before", default=None, help="a checkout's src folder to run the same builds with")
+    parser.add_argument("--source-format", choices=("jsonl", "parquet"), default="jsonl",
+                        help="the source file's format (parquet: converted from the JSONL rows)")
     parser.add_argument("--tmp", type=Path, default=None, help="folder for the sources (default: TMPDIR)")
     args = parser.parse_args()
 
@@ -79,7 +100,8 @@ def main() -> None:
         for rows in sizes:
             examples = args.examples or rows
             for label, src in [("before", args.before), ("now", None)] if args.before else [("now", None)]:
-                wall, rss, cpu, rejects = measure(folder, source, rows, sizes[-1], examples, args.workers, src)
+                wall, rss, cpu, rejects = measure(folder, source, rows, sizes[-1], examples, args.workers, src,
+                                                  args.source_format)
                 print(f"{label:>6}: {examples:>10,} examples from {rows:>11,} rows: {wall:7.1f} s  CPU {cpu:7.1f} s  "
                       f"peak RSS {rss / 2**20:7,.0f} MiB  {wall / rows * 1e6:5.1f} s per 1M rows  "
                       f"rejects.jsonl {rejects:,} lines", flush=True)

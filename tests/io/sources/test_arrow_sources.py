@@ -82,3 +82,32 @@ def test_text_writers_keep_the_original_text(tmp_path: Path) -> None:
         options = ReadOptions(format=fmt, quoting="none" if fmt == "tsv" else "standard")
         write_kept(open_source(path, options), options, kept, tmp_path / "out" / path.name)
         assert (tmp_path / "out" / path.name).read_bytes() == expected, fmt
+
+
+def test_streamed_parquet_gives_the_whole_read_s_rows_in_bounded_batches(tmp_path: Path, monkeypatch) -> None:
+    """The build reads Parquet a batch at a time: the same rows, line numbers, columns, class labels and
+    sha256 as the whole read, over several row groups and batches; a damaged file is one line naming it."""
+    from ift_data.io.sources import arrow
+
+    monkeypatch.setattr(arrow, "BATCH_ROWS", 7)
+    many = [dict(ROWS[i % 2], n=i, text=f"row {i}", tags=None if i % 5 == 0 else ["x"] * (i % 3)) for i in range(50)]
+    path = tmp_path / "d.parquet"
+    dataset = datasets.Dataset.from_list(many, features=FEATURES)
+    pq.write_table(dataset.data.table, path, row_group_size=16)  # 4 row groups, with the features' metadata
+    whole = open_source(path, ReadOptions(format="parquet"))
+    streamed = open_source(path, ReadOptions(format="parquet"), stream=True)
+    assert streamed.table is None
+    batches: list[int] = []
+    real = pq.ParquetFile.iter_batches
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches",
+                        lambda self, **kw: (batches.append(b.num_rows) or b for b in real(self, **kw)))
+    assert [(i.fields, i.line) for i in streamed.items()] == [(i.fields, i.line) for i in whole.items()]
+    assert _rows(streamed) == many
+    assert batches and max(batches) <= 7
+    assert (streamed.columns, streamed.class_labels, streamed.sha256) == (whole.columns, whole.class_labels,
+                                                                          whole.sha256)
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    with pytest.raises(UserError, match="not a readable Parquet file") as raised:
+        open_source(broken, ReadOptions(format="parquet"), stream=True)
+    assert raised.value.file == str(broken)

@@ -1,16 +1,19 @@
-"""Parquet files, read whole with pyarrow; ``ClassLabel`` names come from the features ``datasets`` stores
-in the file's metadata."""
+"""Parquet files with pyarrow: read whole (``open_parquet``: audit and clean, which write kept rows back) or
+a batch at a time (``stream_parquet``: the build); ``ClassLabel`` names come from the features
+``datasets`` stores in the file's metadata."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ift_data.errors import UserError
 from ift_data.io.atomic import atomic_open
-from ift_data.io.sources.arrow import features_of_schema, kept_table, table_source
-from ift_data.io.sources.base import ReadOptions, Source, read_bytes
+from ift_data.io.sources import arrow
+from ift_data.io.sources.arrow import class_labels, features_of_schema, kept_table, table_source
+from ift_data.io.sources.base import Item, ReadOptions, Source, file_sha256, read_bytes
+from ift_data.schema import RawRow
 
 
 def open_parquet(path: Path, options: ReadOptions, name: str) -> Source:
@@ -21,10 +24,42 @@ def open_parquet(path: Path, options: ReadOptions, name: str) -> Source:
     try:
         table = pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # noqa: BLE001 - any failure means "not a Parquet file we can read"
-        raise UserError(f"not a readable Parquet file: {str(exc).splitlines()[0] if str(exc) else exc}",
-                        file=name) from exc
+        raise _unreadable(name, exc) from exc
     return table_source(options.format, path, name, hashlib.sha256(data).hexdigest(), table,
                         features_of_schema(table.schema))
+
+
+def stream_parquet(path: Path, options: ReadOptions, name: str) -> Source:
+    """``open_parquet``'s rows, read ``BATCH_ROWS`` at a time as they are asked for, never the whole table
+    (``table`` is None: nothing to write back); the sha256 is one streamed pass first, the schema comes
+    from the footer."""
+    import pyarrow.parquet as pq
+
+    digest = file_sha256(path, name)
+    try:
+        with pq.ParquetFile(path) as handle:
+            schema = handle.schema_arrow
+    except Exception as exc:  # noqa: BLE001 - any failure means "not a Parquet file we can read"
+        raise _unreadable(name, exc) from exc
+
+    def items() -> Iterator[Item]:
+        number = 0
+        try:
+            with pq.ParquetFile(path) as handle:
+                for batch in handle.iter_batches(batch_size=arrow.BATCH_ROWS):
+                    for record in batch.to_pylist():
+                        number += 1
+                        yield RawRow(record, name, number)
+        except (OSError, ValueError) as exc:  # pyarrow's errors derive from these: a damaged row group
+            raise _unreadable(name, exc, line=number + 1) from exc
+
+    return Source(options.format, path, name, digest, items, columns=tuple(schema.names),
+                  class_labels=class_labels(features_of_schema(schema)))
+
+
+def _unreadable(name: str, exc: Exception, line: int | None = None) -> UserError:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return UserError(f"not a readable Parquet file: {first}", file=name, line=line)
 
 
 def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int], target: Path) -> None:
