@@ -252,3 +252,14 @@ def test_terminal_and_html_blocks(audited: AuditResult) -> None:
     # the shipped weights say use_model false: both blurbs say the rules ran and why
     assert "tagged by keyword rules, which beat a linear" in printed
     assert "they beat a linear model in cross-validation" in html and "linear model trained on" not in html
+
+
+@pytest.mark.parametrize(("instruction", "input_"), [
+    ("Rate the sentence as acceptable or unacceptable.", "The book was wrote by her."),
+    ("Is this comment toxic or non-toxic?", "Thanks for the quick reply!"),
+    ("Is the following sentence grammatically acceptable or unacceptable?", ""),
+    ("Judge whether the claim follows from the passage.", "Passage: the shop closes at five. Claim: it is open."),
+])
+def test_a_label_pair_or_a_judgement_is_classification(instruction: str, input_: str) -> None:
+    """FLAN/P3-style label wording (CoLA's "acceptable or unacceptable", "X or non-X", "judge whether")."""
+    assert rule_tag(instruction, bool(input_), "unacceptable") == "classification"

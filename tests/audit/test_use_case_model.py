@@ -75,12 +75,12 @@ def test_shipped_weights_are_plain_json_for_the_bundled_static_model() -> None:
 
 def test_shipped_weights_choose_rules_only_by_cross_validation_on_our_rows() -> None:
     """use_model false because the rules' accuracy on the training rows (no parameters fitted) is at least
-    the best cross-validated accuracy of the tagger with a model (0.860 vs 0.850); the model is still stored."""
+    the best cross-validated accuracy of the tagger with a model (0.863 vs 0.853); the model is still stored."""
     model = load_model()
     training = model.meta["training"]
     assert model.use_model is False
     assert training["rules_accuracy"] >= max(training["cv_accuracy"].values())
-    assert (training["rules_accuracy"], max(training["cv_accuracy"].values())) == (0.8602, 0.8502)
+    assert (training["rules_accuracy"], max(training["cv_accuracy"].values())) == (0.8631, 0.8531)
     assert training["choice"].startswith("rules only")
     rows = load_training_rows(TRAIN_PATH, USE_CASES)
     tags = rule_tags([r.instruction for r in rows], [r.input for r in rows], [r.response for r in rows],
