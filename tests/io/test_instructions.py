@@ -217,3 +217,31 @@ def test_list_or_object_in_a_text_field_of_jsonl_is_rejected_not_stringified(tmp
     assert [(r.line, r.field, r.reason) for r in data.rejects] == [
         (2, "instruction", "expected a string, got list"), (3, "output", "expected a string, got dict")]
     _accounted(data)
+
+
+@pytest.mark.parametrize("layout", ["plain", "no final newline", "blank lines", "crlf", "lone cr", "bom"])
+def test_jsonl_fast_path_keeps_line_numbers_whatever_the_line_layout(tmp_path, monkeypatch, layout):
+    """Polars reads clean JSONL column-wise from the file's own bytes: blank lines, CRLF or a lone CR, a
+    BOM and a missing final newline give the rows and line numbers of the line-by-line reader, and the
+    fast path is taken for every layout (a fallback would hide a regression in its speed and memory)."""
+    from ift_data.io import instructions
+
+    lines = [json.dumps(r) for r in ALPACA]
+    text = {"plain": "\n".join(lines) + "\n", "no final newline": "\n".join(lines),
+            "blank lines": "\n\n" + "\n  \n".join(lines) + "\n\n", "crlf": "\r\n".join(lines) + "\r\n",
+            "lone cr": "\r".join(lines) + "\r", "bom": "\ufeff" + "\n".join(lines) + "\n"}[layout]
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(text.encode("utf-8"))
+    fast_results = []
+    real = instructions._jsonl_fast
+    monkeypatch.setattr(instructions, "_jsonl_fast", lambda *a, **k: fast_results.append(real(*a, **k))
+                        or fast_results[-1])
+    data = read_instructions([path])
+    assert fast_results and fast_results[0] is not None
+    expected_lines = {"blank lines": [3, 5, 7, 9, 11]}.get(layout, [1, 2, 3, 4, 5])
+    assert data.table["source_line"].to_list() == expected_lines
+    assert data.table["instruction"].to_list() == [r["instruction"] for r in ALPACA]
+    assert data.table["input"].to_list() == [r["input"] for r in ALPACA]
+    monkeypatch.setattr(instructions, "_jsonl_fast", lambda *a, **k: None)  # the line-by-line reader
+    slow = read_instructions([path])
+    assert slow.table.equals(data.table)
