@@ -30,25 +30,22 @@ class _Group(click.Group):
     SIGTERM into one line and exit code 128 + the signal (130, 143)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        earlier = {signum: signal.getsignal(signum) for signum in interrupts.STOP_SIGNALS}
-        interrupts.install()
-        try:
-            result = super().invoke(ctx)
-            interrupts.check()  # a stop signal whose exception a library swallowed: still a stop
-            return result
-        except UserError as exc:
-            console.print(f"[bold red]error:[/] {escape(exc.format())}", highlight=False, markup=True, soft_wrap=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt as exc:
-            interrupts.forget_unhandled_mark()
-            number = exc.signum if isinstance(exc, interrupts.Interrupted) else int(signal.SIGINT)
-            console.print(f"[bold red]error:[/] interrupted by {signal.Signals(number).name}: stopped; no partial "
-                          "file was left under an output's name", highlight=False, markup=True, soft_wrap=True)
-            sys.exit(128 + number)
-        finally:
-            for signum, handler in earlier.items():
-                if handler is not None:
-                    signal.signal(signum, handler)
+        with interrupts.installed():
+            try:
+                result = super().invoke(ctx)
+                interrupts.check()  # a stop signal whose exception a library swallowed: still a stop
+                return result
+            except UserError as exc:
+                console.print(f"[bold red]error:[/] {escape(exc.format())}", highlight=False, markup=True,
+                              soft_wrap=True)
+                sys.exit(exc.exit_code)
+            except KeyboardInterrupt as exc:
+                interrupts.forget_unhandled_mark()
+                number = exc.signum if isinstance(exc, interrupts.Interrupted) else int(signal.SIGINT)
+                console.print(f"[bold red]error:[/] interrupted by {signal.Signals(number).name}: stopped; no "
+                              "partial file was left under an output's name", highlight=False, markup=True,
+                              soft_wrap=True)
+                sys.exit(128 + number)
 
 
 def _seed(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -42,6 +44,21 @@ def install() -> None:
         if signum == signal.SIGINT and signal.getsignal(signum) == signal.SIG_IGN:
             continue
         signal.signal(signum, raise_interrupted)
+
+
+@contextmanager
+def installed() -> Iterator[None]:
+    """``install`` for the block; afterwards the earlier handlers are back and nothing noted is kept (a
+    later run in the same process, a test's, starts clean)."""
+    earlier = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    install()
+    try:
+        yield
+    finally:
+        _received.clear()
+        for signum, handler in earlier.items():
+            if handler is not None:
+                signal.signal(signum, handler)
 
 
 def check() -> None:

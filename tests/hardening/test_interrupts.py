@@ -68,19 +68,16 @@ def test_an_interrupt_stops_the_audit_with_130(tmp_path: Path, how: str) -> None
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
 
 
-def test_check_raises_a_noted_signal_until_the_next_install() -> None:
-    earlier = {signum: signal.getsignal(signum) for signum in interrupts.STOP_SIGNALS}
-    try:
-        interrupts.install()
+def test_check_raises_a_noted_signal_until_the_block_ends() -> None:
+    before = {signum: signal.getsignal(signum) for signum in interrupts.STOP_SIGNALS}
+    with interrupts.installed():
+        assert signal.getsignal(signal.SIGTERM) is interrupts.raise_interrupted
         interrupts.check()  # nothing noted
         with pytest.raises(interrupts.Interrupted):
             interrupts.raise_interrupted(signal.SIGTERM, None)
         with pytest.raises(interrupts.Interrupted) as raised:
             interrupts.check()
         assert raised.value.signum == signal.SIGTERM and interrupts.received() == signal.SIGTERM
-        interrupts.install()
-        interrupts.check()
-        assert interrupts.received() is None
-    finally:
-        for signum, handler in earlier.items():
-            signal.signal(signum, handler)
+    assert interrupts.received() is None
+    interrupts.check()  # forgotten after the block
+    assert {signum: signal.getsignal(signum) for signum in interrupts.STOP_SIGNALS} == before
