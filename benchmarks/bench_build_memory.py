@@ -5,11 +5,13 @@ building as many examples as rows.
     python benchmarks/bench_build_memory.py --rows 1000000 2000000 --examples 0      # examples = rows
     python benchmarks/bench_build_memory.py --rows 1000000 --examples 10000 --before /tmp/before/src
     python benchmarks/bench_build_memory.py --rows 1000000 --examples 10000 --source-format parquet
+    python benchmarks/bench_build_memory.py --rows 1000000 --examples 10000 --source-format csv
 
 The synthetic source is ``bench_build_scale.py``'s (sentiment reviews, 12-40 words, JSONL), written once for the
 largest N (the smaller sources are its first N lines: the same rows) into ``--tmp`` and deleted at the end;
-``--source-format parquet`` converts each case's rows to one Parquet file (row groups of 65,536 rows, in a
-child process, so that the conversion's memory is not counted in the build's peak).
+``--source-format parquet`` (or ``csv``) converts each case's rows to one Parquet file (row groups of 65,536
+rows) or CSV file (a header line, quoted as needed), in a child process, so that the conversion's memory is
+not counted in the build's peak.
 Each build runs in a child process (``--workers 1`` unless ``--workers`` says otherwise; the ``--before`` checkout
 has no such option and builds in one process) and reports its wall
 time, CPU seconds, peak RSS (``ru_maxrss`` from ``wait4``: the child and the workers it waited for), seconds per
@@ -42,11 +44,12 @@ def first_lines(source: Path, target: Path, n: int) -> Path:
     return target
 
 
-def to_parquet(jsonl: Path) -> Path:
-    """``jsonl`` as ``reviews.parquet`` beside it (polars' streaming engine, in a child process)."""
-    target = jsonl.with_suffix(".parquet")
-    code = ("import sys, polars as pl; pl.scan_ndjson(sys.argv[1]).sink_parquet(sys.argv[2], "
-            "row_group_size=65536)")
+def convert(jsonl: Path, source_format: str) -> Path:
+    """``jsonl`` as ``reviews.parquet`` or ``reviews.csv`` beside it (polars' streaming engine, in a child
+    process)."""
+    target = jsonl.with_suffix(f".{source_format}")
+    sink = "sink_parquet(sys.argv[2], row_group_size=65536)" if source_format == "parquet" else "sink_csv(sys.argv[2])"
+    code = f"import sys, polars as pl; pl.scan_ndjson(sys.argv[1]).{sink}"
     subprocess.run([sys.executable, "-c", code, str(jsonl), str(target)], check=True)
     return target
 
@@ -63,12 +66,12 @@ def measure(folder: Path, source: Path, rows: int, total: int, examples: int, wo
         else:
             first_lines(source, reviews, rows)
     recipe = write_recipe(case, examples, "segments")
-    if source_format == "parquet":
-        if not (case / "reviews.parquet").exists():
-            to_parquet(reviews)
+    if source_format != "jsonl":
+        if not (case / f"reviews.{source_format}").exists():
+            convert(reviews, source_format)
         task = case / "task.yaml"
-        task.write_text(task.read_text(encoding="utf-8").replace("format: jsonl", "format: parquet")
-                        .replace("reviews.jsonl", "reviews.parquet"), encoding="utf-8")
+        task.write_text(task.read_text(encoding="utf-8").replace("format: jsonl", f"format: {source_format}")
+                        .replace("reviews.jsonl", f"reviews.{source_format}"), encoding="utf-8")
     out = case / "out"
     env = {"PYTHONPATH": src} if src else None
     extra = ["--workers", workers] if workers != "default" and src is None else []  # before --workers: 1 process
@@ -84,8 +87,8 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=10_000, help="examples to build; 0: as many as rows")
     parser.add_argument("--workers", default="1", help="--workers of the build ('default': leave it out)")
     parser.add_argument("--before", default=None, help="a checkout's src folder to run the same builds with")
-    parser.add_argument("--source-format", choices=("jsonl", "parquet"), default="jsonl",
-                        help="the source file's format (parquet: converted from the JSONL rows)")
+    parser.add_argument("--source-format", choices=("jsonl", "parquet", "csv"), default="jsonl",
+                        help="the source file's format (parquet, csv: converted from the JSONL rows)")
     parser.add_argument("--tmp", type=Path, default=None, help="folder for the sources (default: TMPDIR)")
     args = parser.parse_args()
 

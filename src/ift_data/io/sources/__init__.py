@@ -37,6 +37,8 @@ WRITERS: dict[str, Writer] = {
 STREAMERS: dict[str, Opener] = {  # openers that never hold the whole input (``open_source(stream=True)``)
     "jsonl": jsonl.stream_jsonl,
     "parquet": parquet.stream_parquet,
+    "csv": delimited.stream_delimited,
+    "tsv": delimited.stream_delimited,
 }
 FORMATS = tuple(OPENERS)
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".pq": "parquet",
@@ -48,7 +50,7 @@ __all__ = ["FORMATS", "MAX_LINE_BYTES", "Item", "ReadOptions", "RowError", "Sour
 
 def open_source(path: Path, options: ReadOptions, name: str | None = None, *, stream: bool = False) -> Source:
     """Open one input; ``name`` is what rows and rejects report as their file (default: the path).
-    ``stream``: read the records as they are asked for where the format can (jsonl, parquet): the same
+    ``stream``: read the records as they are asked for where the format can (jsonl, parquet, csv, tsv): the same
     records, but ``data`` and ``table`` are None, so nothing can be written back from it."""
     opener = (STREAMERS.get(options.format) if stream else None) or OPENERS.get(options.format)
     if opener is None:

@@ -1,21 +1,95 @@
 """CSV and TSV, read strictly: every physical line ends up in the header, a row or a reject (blank lines
 aside). A quote that never closes, or a record that runs over several lines with the wrong number of
-cells, rejects its first line and the lines after it are read again, so one stray quote costs one row."""
+cells, rejects its first line and the lines after it are read again, so one stray quote costs one row.
+
+``open_delimited`` decodes the whole file (audit and clean, which write kept lines back);
+``stream_delimited`` (the build) reads the same lines through a window that holds only the lines from the
+current record's first on, so memory stays bounded by the longest record, not the file."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ift_data.errors import UserError
 from ift_data.io.atomic import atomic_open
-from ift_data.io.sources.base import Item, ReadOptions, Source, column_count, decoded_lines, read_bytes
+from ift_data.io.sources.base import (
+    Item,
+    ReadOptions,
+    Source,
+    column_count,
+    decoded_lines,
+    is_utf8,
+    read_bytes,
+    streamed_lines,
+)
 from ift_data.schema import RawRow, Reject
 
 MAX_REREADS = 1000  # beyond this many stray quotes, the rest of a record's span is one reject
-Lines = list[tuple[int, str]]
+KEEP_LINES = 65_536  # a window drops the lines before the current record once it holds this many more
+
+
+class Lines:
+    """Every (line number, text) of a file, in a list; what ``_split_lines`` reads."""
+
+    def __init__(self, lines: list[tuple[int, str]]) -> None:
+        self.lines = lines
+
+    def has(self, index: int) -> bool:
+        return index < len(self.lines)
+
+    def __getitem__(self, index: int) -> tuple[int, str]:
+        return self.lines[index]
+
+    def release(self, index: int) -> None:
+        """Lines before ``index`` will not be asked for again (a window may drop them)."""
+
+
+class LineWindow(Lines):
+    """(line number, text) of a file's lines as they are read: lines are pulled from ``source`` when first
+    asked for, and dropped once ``release`` says they are behind the current record. Rejects that the
+    source yields between lines (undecodable or oversized lines) wait in ``rejects``."""
+
+    def __init__(self, source: Iterable[tuple[int, str | Reject]]) -> None:
+        super().__init__([])
+        self.source = iter(source)
+        self.base = 0  # the index of self.lines[0]
+        self.rejects: deque[Reject] = deque()
+        self.done = False
+
+    def has(self, index: int) -> bool:
+        while index - self.base >= len(self.lines) and not self.done:
+            self._pull()
+        return index - self.base < len(self.lines)
+
+    def __getitem__(self, index: int) -> tuple[int, str]:
+        if not self.has(index) or index < self.base:
+            raise IndexError(index)
+        return self.lines[index - self.base]
+
+    def release(self, index: int) -> None:
+        if index - self.base >= KEEP_LINES:
+            del self.lines[: index - self.base]
+            self.base = index
+
+    def _pull(self) -> None:
+        for number, text in self.source:
+            if isinstance(text, Reject):
+                self.rejects.append(text)
+                continue
+            self.lines.append((number, text))
+            return
+        self.done = True
+
+
+def _texts(lines: Lines, start: int) -> Iterator[str]:
+    index = start
+    while lines.has(index):
+        yield lines[index][1]
+        index += 1
 
 
 def delimiter_of(options: ReadOptions) -> str:
@@ -26,13 +100,16 @@ def _split_lines(lines: Lines, start: int, delimiter: str, quoting: str, expecte
                  ) -> Iterator[tuple[int, int, list[str] | str]]:
     """(first, last) line indices of each record from ``start`` on, with its cells or a reject reason."""
     if quoting == "none":
-        for i in range(start, len(lines)):
+        i = start
+        while lines.has(i):
             text = lines[i][1].rstrip("\r\n")
+            lines.release(i)
             yield i, i, ("line contains a NUL byte" if "\x00" in text else text.split(delimiter) if text else [])
+            i += 1
         return
     rereads = 0
-    while start < len(lines):
-        reader = csv.reader((lines[i][1] for i in range(start, len(lines))), delimiter=delimiter, strict=True)
+    while lines.has(start):
+        reader = csv.reader(_texts(lines, start), delimiter=delimiter, strict=True)
         consumed, restart = 0, None
         while restart is None:
             first = start + consumed
@@ -44,6 +121,7 @@ def _split_lines(lines: Lines, start: int, delimiter: str, quoting: str, expecte
                 cells = f"malformed CSV row: {exc}"
             last = start + reader.line_num - 1
             consumed = reader.line_num
+            lines.release(first)
             broken = isinstance(cells, str) or (expected is not None and cells and len(cells) != expected)
             if broken and last > first and rereads < MAX_REREADS:
                 rereads += 1
@@ -61,14 +139,14 @@ def _split_lines(lines: Lines, start: int, delimiter: str, quoting: str, expecte
 
 
 def _lines(data: bytes, name: str, options: ReadOptions) -> tuple[Lines, list[Reject]]:
-    lines: Lines = []
+    lines: list[tuple[int, str]] = []
     rejects: list[Reject] = []
     for number, text in decoded_lines(name, data, options.encoding, options.max_line_bytes):
         if isinstance(text, Reject):
             rejects.append(text)
         else:
             lines.append((number, text))
-    return lines, rejects
+    return Lines(lines), rejects
 
 
 def _header(lines: Lines, name: str, options: ReadOptions) -> tuple[tuple[str, ...], int, int | None]:
@@ -77,7 +155,7 @@ def _header(lines: Lines, name: str, options: ReadOptions) -> tuple[tuple[str, .
     if not options.header:
         assert options.columns is not None
         _check_unique(options.columns, name, None)
-        first_line = next(((n, t) for n, t in lines if t.strip()), None)
+        first_line = next(((n, t) for n, t in (lines[i] for i in _indexes(lines)) if t.strip()), None)
         if first_line is not None and len(options.columns) > 1:
             first_cells = first_line[1].rstrip("\r\n").split(delimiter)
             if len(first_cells) == 1:
@@ -96,6 +174,13 @@ def _header(lines: Lines, name: str, options: ReadOptions) -> tuple[tuple[str, .
             _check_unique(options.columns, name, None)
         return options.columns or names, last + 1, lines[first][0]
     raise UserError("file is empty (no header line)", file=name)
+
+
+def _indexes(lines: Lines) -> Iterator[int]:
+    index = 0
+    while lines.has(index):
+        yield index
+        index += 1
 
 
 def _check_unique(names: Sequence[str], file: str, line: int | None) -> None:
@@ -129,29 +214,65 @@ def open_delimited(path: Path, options: ReadOptions, name: str) -> Source:
         raise UserError("file is empty", file=name)
     lines, line_rejects = _lines(data, name, options)
     columns, body, header_line = _header(lines, name, options)
+    return Source(options.format, path, name, hashlib.sha256(data).hexdigest(),
+                  lambda: _items(lines, body, columns, line_rejects, name, options), columns=columns, data=data,
+                  header_line=header_line)
+
+
+def stream_delimited(path: Path, options: ReadOptions, name: str) -> Source:
+    """``open_delimited``'s records read through a ``LineWindow`` as they are asked for (``data`` is None:
+    nothing to write back); the sha256 (and whether the file is blank) is one streamed pass first, the
+    header is read from a window of its own. Encodings other than UTF-8 are decoded whole, as
+    ``open_delimited`` does."""
+    if not is_utf8(options.encoding):
+        return open_delimited(path, options, name)
+    digest, blank = _digest_and_blank(path, name)
+    if blank:
+        raise UserError("file is empty", file=name)
+
+    def window() -> LineWindow:
+        return LineWindow(streamed_lines(path, name, options.max_line_bytes))
+
+    columns, body, header_line = _header(window(), name, options)
 
     def items() -> Iterator[Item]:
-        pending = iter(line_rejects)
-        waiting = next(pending, None)
-        for first, _, cells in _split_lines(lines, body, delimiter_of(options), options.quoting, len(columns)):
-            number = lines[first][0]
-            while waiting is not None and waiting.line < number:
-                yield waiting
-                waiting = next(pending, None)
-            if isinstance(cells, str):
-                yield Reject(name, number, cells)
-            elif not cells or cells == [""]:
-                continue  # a blank line
-            elif len(cells) != len(columns):
-                yield column_count(name, number, len(columns), len(cells))
-            else:
-                yield RawRow(dict(zip(columns, cells, strict=True)), name, number)
-        if waiting is not None:
-            yield waiting
-        yield from pending
+        lines = window()
+        return _items(lines, body, columns, lines.rejects, name, options)
 
-    return Source(options.format, path, name, hashlib.sha256(data).hexdigest(), items, columns=columns,
-                  data=data, header_line=header_line)
+    return Source(options.format, path, name, digest, items, columns=columns, header_line=header_line)
+
+
+def _digest_and_blank(path: Path, name: str) -> tuple[str, bool]:
+    """The file's sha256 and whether it holds only whitespace (read 1 MiB at a time)."""
+    digest, blank = hashlib.sha256(), True
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+                blank = blank and not block.strip()
+    except OSError as exc:
+        raise UserError(f"cannot read: {exc.strerror or exc}", file=name) from exc
+    return digest.hexdigest(), blank
+
+
+def _items(lines: Lines, body: int, columns: tuple[str, ...], line_rejects: Iterable[Reject], name: str,
+           options: ReadOptions) -> Iterator[Item]:
+    """The records from line index ``body`` on, with the line rejects in line order among them
+    (``line_rejects`` may still grow while the records are read: a window's rejects)."""
+    pending = line_rejects if isinstance(line_rejects, deque) else deque(line_rejects)
+    for first, _, cells in _split_lines(lines, body, delimiter_of(options), options.quoting, len(columns)):
+        number = lines[first][0]
+        while pending and pending[0].line < number:
+            yield pending.popleft()
+        if isinstance(cells, str):
+            yield Reject(name, number, cells)
+        elif not cells or cells == [""]:
+            continue  # a blank line
+        elif len(cells) != len(columns):
+            yield column_count(name, number, len(columns), len(cells))
+        else:
+            yield RawRow(dict(zip(columns, cells, strict=True)), name, number)
+    yield from pending
 
 
 def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int], target: Path) -> None:
@@ -161,10 +282,10 @@ def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int]
     columns, body, _ = _header(lines, source.name, options)
     kept = set(kept_records)
     wanted = {item.line for index, item in enumerate(source.items()) if index in kept and isinstance(item, RawRow)}
-    out = [text for _, text in lines[:body]] if options.header else []
+    out = [lines[i][1] for i in range(body)] if options.header else []
     for first, last, cells in _split_lines(lines, body, delimiter_of(options), options.quoting, len(columns)):
         if lines[first][0] in wanted and not isinstance(cells, str):
-            out.extend(text for _, text in lines[first:last + 1])
+            out.extend(lines[i][1] for i in range(first, last + 1))
     utf8 = options.encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
     encoding = "utf-8" if utf8 else options.encoding
     text = "".join(t if t.endswith(("\n", "\r")) else t + "\n" for t in out)
