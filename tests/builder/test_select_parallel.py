@@ -12,10 +12,11 @@ import pytest
 
 from ift_data.builder import outcome as outcome_module
 from ift_data.builder import select_parallel
-from ift_data.builder.expand import DatasetExpander, Skipped
+from ift_data.builder.expand import DatasetExpander, Rendered, Skipped
 from ift_data.builder.outcome import DatasetOutcome, select
 from ift_data.builder.pipeline import run_build
 from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
+from ift_data.builder.render_cache import unpack
 from ift_data.tasks.rows import TaskRow
 from ift_data.templates.pack import TemplatePack, load_pack
 from ift_data.templates.render import RenderError
@@ -118,7 +119,12 @@ def test_trial_agrees_with_the_example(pack: TemplatePack) -> None:
         if example is None:
             assert isinstance(result, tuple) and result[1] == "rendered empty"
         else:
-            assert result == example.source.shots
+            shots, record = result
+            assert shots == example.source.shots and isinstance(record, bytes)
+            location, query_input, query_target, exemplars = unpack(record)
+            rebuilt = expander.example_from(row, template, 0, Rendered(query_input, query_target),
+                                            [Rendered(i, t) for i, t in exemplars], location)
+            assert rebuilt == example  # what the export builds from the record is the example itself
 
 
 def test_few_candidates_or_one_worker_start_no_pool() -> None:

@@ -192,19 +192,30 @@ class DatasetExpander:
     def example(self, row_index: int, template_index: int, epoch: int = 0) -> Example | None:
         """The example for one assignment; None when the template renders empty for this row.
         A broken template or value raises ``RenderError``."""
+        made = self.made(row_index, template_index, epoch)
+        return None if made is None else self.example_from(row_index, template_index, epoch, *made)
+
+    def made(self, row_index: int, template_index: int, epoch: int = 0) -> tuple[Rendered, list[Rendered]] | None:
+        """What ``example(...)`` is made of, the rendered query and its exemplars; None when it renders
+        empty (the same errors raised)."""
         rendered = self.render_pair(row_index, template_index, epoch)
         if rendered.skipped_reason is not None:
             raise Skipped(rendered.skipped_reason)
         if not rendered.input or not rendered.target:
             return None
-        exemplars = self._exemplars(row_index, template_index, epoch)
+        return rendered, self._exemplars(row_index, template_index, epoch)
+
+    def example_from(self, row_index: int, template_index: int, epoch: int, rendered: Rendered,
+                     exemplars: Sequence[Rendered], location: str | None = None) -> Example:
+        """The example of one assignment from what ``made`` returned (``location``: the row's, when known,
+        so that the row is not read again)."""
         template = self.templates[template_index]
-        messages = self._messages(rendered, exemplars)
-        row = self.rows[row_index]
+        messages = self._messages(rendered, list(exemplars))
         return Example(
             id=self.example_id(row_index, template_index, epoch),
             source=Provenance(dataset=self.dataset, task=template.family, template=template.id,
-                              variant=template.variant, shots=len(exemplars), row=row.location,
+                              variant=template.variant, shots=len(exemplars),
+                              row=self.rows[row_index].location if location is None else location,
                               split=self.split),
             messages=messages,
         )
@@ -212,12 +223,8 @@ class DatasetExpander:
     def shots_if_made(self, row_index: int, template_index: int, epoch: int = 0) -> int | None:
         """What selection needs of ``example(...)``: its number of shots, None when it renders empty (the same
         errors raised), without building its messages."""
-        rendered = self.render_pair(row_index, template_index, epoch)
-        if rendered.skipped_reason is not None:
-            raise Skipped(rendered.skipped_reason)
-        if not rendered.input or not rendered.target:
-            return None
-        return len(self._exemplars(row_index, template_index, epoch))
+        made = self.made(row_index, template_index, epoch)
+        return None if made is None else len(made[1])
 
     def example_id(self, row_index: int, template_index: int, epoch: int = 0) -> str:
         """The id of the example of one assignment (known without rendering it)."""

@@ -69,10 +69,11 @@ class DatasetOutcome:
         """Record the ``trial`` of one assignment (made here or by a selection worker): a pick, or a failure
         against its row. True when an example was made."""
         self.expander = expander
-        if isinstance(result, int):
-            self.picks.add(row_index, template_index, epoch, result)
+        shots_or_reason, detail = result
+        if isinstance(shots_or_reason, int):
+            self.picks.add(row_index, template_index, epoch, shots_or_reason, None if isinstance(detail, str) else detail)
             return True
-        return self._failed(row_index, *result)
+        return self._failed(row_index, shots_or_reason, str(detail))
 
     def _failed(self, row_index: int, reason: str, kind: str) -> bool:
         self.failures.setdefault(row_index, []).append(reason)

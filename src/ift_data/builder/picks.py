@@ -1,9 +1,12 @@
 """The examples a build selected, kept as small records instead of ``Example`` objects.
 
-Selecting an example renders it once (to know whether the row and template make one); the build keeps only
-its assignment (row index, template index, epoch) and its number of shots, 16 bytes an example, and renders
-it again, a chunk at a time, when it is written. Rendering is deterministic (every random choice comes from a
-generator seeded by the example's own keys), so the second rendering is the same example. The mixture's
+Selecting an example renders it once (to know whether the row and template make one); the build keeps its
+assignment (row index, template index, epoch) and its number of shots, 16 bytes an example, plus what the
+render gave in a ``RenderCache`` (on disk past 1 MiB), and builds the example from that, a chunk at a
+time, when it is written. Where no record was kept (a span that ``marshal`` cannot carry, or picks sent to
+Ray workers, which have no access to this machine's file) the example is rendered again: rendering is
+deterministic (every random choice comes from a generator seeded by the example's own keys), so it is the
+same example either way. The mixture's
 order is a permutation of record indices drawn with the very draws ``random.shuffle`` makes on a list of
 that length, so the written order is the one shuffling the examples themselves gave.
 """
@@ -19,6 +22,8 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
+from ift_data.builder.expand import Rendered
+from ift_data.builder.render_cache import RenderCache, unpack
 from ift_data.schema import Example
 
 if TYPE_CHECKING:
@@ -26,26 +31,49 @@ if TYPE_CHECKING:
 
 
 class Picks:
-    """The assignments of one dataset's selected examples, in the order they were made."""
+    """The assignments of one dataset's selected examples, in the order they were made, and (``cache``) what
+    their renders gave, while every pick has its record."""
 
     def __init__(self) -> None:
         self.rows, self.templates, self.epochs, self.shots = array("q"), array("i"), array("i"), array("i")
+        self.cache: RenderCache | None = RenderCache()
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def add(self, row_index: int, template_index: int, epoch: int, shots: int) -> None:
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (for Ray workers): without the cache, whose file is this machine's; they render again."""
+        return {**self.__dict__, "cache": None}
+
+    def add(self, row_index: int, template_index: int, epoch: int, shots: int, record: bytes | None = None) -> None:
         self.rows.append(row_index)
         self.templates.append(template_index)
         self.epochs.append(epoch)
         self.shots.append(shots)
+        if self.cache is not None:
+            if record is None:  # one pick without its record: every example is rendered again
+                self.cache.close()
+                self.cache = None
+            else:
+                self.cache.add(record)
 
     def example(self, expander: DatasetExpander, at: int) -> Example:
-        """The example of record ``at``, rendered again (it rendered when it was selected)."""
-        example = expander.example(self.rows[at], self.templates[at], self.epochs[at])
+        """The example of record ``at``: built from its render at selection when kept, else rendered again."""
+        row, template, epoch = self.rows[at], self.templates[at], self.epochs[at]
+        if self.cache is not None:
+            location, query_input, query_target, shots = unpack(self.cache.get(at))
+            return expander.example_from(row, template, epoch, Rendered(query_input, query_target),
+                                         [Rendered(i, t) for i, t in shots], location)
+        example = expander.example(row, template, epoch)
         if example is None:  # pragma: no cover - rendering is deterministic
             raise AssertionError(f"{expander.dataset}: record {at} rendered at selection but not again")
         return example
+
+    def close(self) -> None:
+        """Drop the kept renders (their file goes)."""
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None
 
     def example_id(self, expander: DatasetExpander, at: int) -> str:
         return expander.example_id(self.rows[at], self.templates[at], self.epochs[at])

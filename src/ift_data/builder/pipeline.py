@@ -134,6 +134,8 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
         swap_in(work, out_dir)
     finally:
         discard(work)
+        for outcome in [*outcomes.values(), *evals.values()]:
+            outcome.picks.close()  # the kept renders' files go; examples read later are rendered again
     return BuildResult(recipe, out_dir, outcomes, manifest["held_out"], manifest)
 
 

@@ -4,7 +4,8 @@ Selecting an example renders it to learn whether its row and template make one (
 Those renders are independent of each other (every random choice comes from a generator seeded by the
 assignment's own keys), so they can run anywhere: :func:`select_epoch` takes the candidates of one pass in
 their sampled order, ``TASK`` at a time, has a ``fork`` pool render them (the workers inherit the expander
-through ``fork``: nothing is pickled but assignment indices and the small results) and applies the results
+through ``fork``: nothing is pickled but assignment indices and the results, each made example's
+``render_cache`` record included) and applies the results
 in candidate order, stopping where the sequential loop stops (when ``requested`` examples are made). The
 picks, failures and their order are therefore those of the sequential loop, whatever the number of workers;
 candidates rendered past the stopping point are dropped (no more are sent ahead than examples are still
@@ -23,6 +24,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from ift_data.builder.expand import DatasetExpander, Skipped
+from ift_data.builder.render_cache import pack
 from ift_data.templates.render import RenderError
 
 if TYPE_CHECKING:
@@ -30,7 +32,8 @@ if TYPE_CHECKING:
 
     from ift_data.builder.outcome import DatasetOutcome
 
-Trial = int | tuple[str, str]  # the shots of an example made, or (failure reason, failure kind)
+# An example made: (its shots, its render_cache record or None); or a failure: (reason, kind).
+Trial = tuple[int, bytes | None] | tuple[str, str]
 
 MIN_PARALLEL = 4_096   # candidates below which a pool costs more than it saves
 TASK = 1_024           # candidates one worker task renders
@@ -39,18 +42,20 @@ _expander: DatasetExpander | None = None  # the worker's expander (inherited thr
 
 
 def trial(expander: DatasetExpander, row_index: int, template_index: int, epoch: int) -> Trial:
-    """Render one assignment to learn its fate: its number of shots when it makes an example, else the
-    failure (the reason recorded against its row, and its kind for the counts)."""
+    """Render one assignment to learn its fate: when it makes an example, its number of shots and what the
+    export needs to build it without rendering it again (``render_cache.pack``); else the failure (the
+    reason recorded against its row, and its kind for the counts)."""
     template = expander.templates[template_index]
     try:
-        shots = expander.shots_if_made(row_index, template_index, epoch)
+        made = expander.made(row_index, template_index, epoch)
     except Skipped as exc:
         return f"template {template.id}: {exc}", str(exc)
     except RenderError as exc:
         return f"template {template.id}: {exc}", "render error"
-    if shots is None:
+    if made is None:
         return f"template {template.id} rendered empty for this row", "rendered empty"
-    return shots
+    query, exemplars = made
+    return len(exemplars), pack(expander.rows[row_index].location, query, exemplars)
 
 
 def can_fork() -> bool:

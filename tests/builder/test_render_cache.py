@@ -1,0 +1,86 @@
+"""Selection's renders kept for the export: the records come back byte for byte (from the buffer, from the
+file, in a forked process), the file goes when the cache closes, and a build from kept renders is the same
+bytes as a build that renders every example again."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ift_data.builder import picks as picks_module
+from ift_data.builder import render_cache
+from ift_data.builder.pipeline import run_build
+from ift_data.builder.render_cache import RenderCache
+
+
+def _read_in_child(cache: RenderCache, indexes: list[int], queue: Any) -> None:
+    queue.put([cache.get(i) for i in indexes])
+
+
+def test_records_round_trip_through_buffer_file_and_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_cache, "BLOCK", 100)
+    cache = RenderCache(str(tmp_path))
+    records = [os.urandom(i % 37) + str(i).encode() for i in range(500)]
+    for record in records:
+        cache.add(record)
+    files = list(tmp_path.glob("ift-data-rows-*-render-*.bin"))
+    assert len(files) == 1 and 0 < files[0].stat().st_size < sum(map(len, records))  # the rest is buffered
+    assert [cache.get(i) for i in range(len(records))] == records
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_read_in_child, args=(cache, [0, 250, 499], queue))
+    child.start()
+    assert queue.get(timeout=30) == [records[0], records[250], records[499]]
+    child.join(timeout=30)
+    assert files[0].exists()  # a forked reader never removes the parent's file
+    cache.close()
+    assert not files[0].exists() and len(cache) == 0
+
+
+def test_a_record_marshal_cannot_carry_drops_the_cache_for_that_dataset() -> None:
+    class Text(str):
+        pass
+
+    class Pair:
+        input = [(Text("x"), "content")]
+        target = [("y", "content")]
+
+    assert render_cache.pack("f:1", Pair(), []) is None
+    picks = picks_module.Picks()
+    picks.add(0, 0, 0, 0, render_cache.pack("f:1", Pair(), []))
+    assert picks.cache is None
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "manifest.json"}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_build_from_kept_renders_equals_one_that_renders_again(small_project: Path, tmp_path: Path, helpers: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 workers: int) -> None:
+    data = helpers.yaml.safe_load(small_project.read_text())
+    data["few_shot"] = {"share": 0.4, "k": 2, "max_chars": 500}
+    data["expansion"] = {"assignment": "random", "options": "random"}
+    data["mixing"] = {"mode": "proportional", "total": 200}
+    data["output"] = {"formats": ["segments", "messages", "text"]}
+    helpers.write_yaml(small_project, data)
+    used: list[int] = []
+    real_example = picks_module.Picks.example
+
+    def counting(self: picks_module.Picks, expander: Any, at: int) -> Any:
+        used.append(self.cache is not None)
+        return real_example(self, expander, at)
+
+    monkeypatch.setattr(picks_module.Picks, "example", counting)
+    run_build(small_project, tmp_path / "kept", workers=workers)
+    assert used and all(used)  # every example came from its kept render
+    used.clear()
+    monkeypatch.setattr(picks_module, "RenderCache", lambda: None)  # no cache: every example rendered again
+    run_build(small_project, tmp_path / "again", workers=workers)
+    assert used and not any(used)
+    assert _files(tmp_path / "kept") == _files(tmp_path / "again")
