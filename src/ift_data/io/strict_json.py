@@ -116,16 +116,24 @@ def _lone_surrogate(node: Any) -> str | None:
     return None
 
 
+_DECODERS = {mode: json.JSONDecoder(object_pairs_hook=hook, parse_constant=_constant, parse_int=_integer,
+                                    parse_float=_float)
+             for mode, hook in (("raise", _pairs), ("mark", _marking_pairs))}
+
+
 def loads_strict(text: str, duplicates: str = "raise") -> Any:
     """Parse ``text`` as strict JSON; raises ``StrictJSONError`` (a ``ValueError``) with a reason.
 
     ``duplicates="mark"`` (for whole documents holding many records) does not raise on a duplicate key
     but returns that object as a ``DuplicateKeys``, so the caller can reject just the record holding it
     (see ``find_duplicate``)."""
-    hook = _marking_pairs if duplicates == "mark" else _pairs
+    decoder = _DECODERS["mark" if duplicates == "mark" else "raise"]
     try:
-        value = json.loads(text, object_pairs_hook=hook, parse_constant=_constant, parse_int=_integer,
-                           parse_float=_float)
+        if not isinstance(text, str) or text.startswith("\ufeff"):  # json.loads' own checks and wording
+            value = json.loads(text, object_pairs_hook=decoder.object_pairs_hook, parse_constant=_constant,
+                               parse_int=_integer, parse_float=_float)
+        else:
+            value = decoder.decode(text)  # what json.loads does with these hooks, without a decoder per call
     except StrictJSONError:
         raise
     except json.JSONDecodeError as exc:
