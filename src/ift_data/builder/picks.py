@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
+from ift_data.builder import render_cache
 from ift_data.builder.expand import Rendered
 from ift_data.builder.render_cache import RenderCache, unpack
 from ift_data.schema import Example
@@ -36,7 +37,7 @@ class Picks:
 
     def __init__(self) -> None:
         self.rows, self.templates, self.epochs, self.shots = array("q"), array("i"), array("i"), array("i")
-        self.cache: RenderCache | None = RenderCache()
+        self.cache: RenderCache | None = RenderCache() if render_cache.enabled() else None
 
     def __len__(self) -> int:
         return len(self.rows)
