@@ -23,12 +23,15 @@ def _read_in_child(cache: RenderCache, indexes: list[int], queue: Any) -> None:
 
 def test_records_round_trip_through_buffer_file_and_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render_cache, "BLOCK", 100)
+    stale = tmp_path / f"ift-data-rows-{render_cache._host()}-999999999-render-x.bin"  # a killed build's
+    stale.write_bytes(b"left over")
     cache = RenderCache(str(tmp_path))
     records = [os.urandom(i % 37) + str(i).encode() for i in range(500)]
     for record in records:
         cache.add(record)
     files = list(tmp_path.glob("ift-data-rows-*-render-*.bin"))
     assert len(files) == 1 and 0 < files[0].stat().st_size < sum(map(len, records))  # the rest is buffered
+    assert not stale.exists()  # swept when the first file was made
     assert [cache.get(i) for i in range(len(records))] == records
     context = multiprocessing.get_context("fork")
     queue = context.Queue()

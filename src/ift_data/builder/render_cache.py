@@ -21,7 +21,7 @@ import weakref
 from array import array
 from typing import Any
 
-from ift_data.builder.row_store import PREFIX, _host
+from ift_data.builder.row_store import PREFIX, _host, sweep_stale
 
 BLOCK = 1 << 20  # bytes buffered before they are written to the file
 ENV = "IFT_DATA_RENDER_CACHE"
@@ -90,6 +90,7 @@ class RenderCache:
     def _flush(self) -> None:
         if self._fd is None:
             folder = self.folder or tempfile.gettempdir()
+            sweep_stale(folder)  # files of builds killed with SIGKILL (which run no cleanup)
             self._fd, self._path = tempfile.mkstemp(prefix=f"{PREFIX}{_host()}-{os.getpid()}-render-",
                                                     suffix=".bin", dir=folder)
             self._finalizer = weakref.finalize(self, _cleanup, self._fd, self._path, os.getpid())
