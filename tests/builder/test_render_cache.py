@@ -62,12 +62,12 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "manifest.json"}
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(("workers", "style"), [(1, "single-turn"), (2, "single-turn"), (1, "multi-turn")])
 def test_a_build_from_kept_renders_equals_one_that_renders_again(small_project: Path, tmp_path: Path, helpers: Any,
                                                                  monkeypatch: pytest.MonkeyPatch,
-                                                                 workers: int) -> None:
+                                                                 workers: int, style: str) -> None:
     data = helpers.yaml.safe_load(small_project.read_text())
-    data["few_shot"] = {"share": 0.4, "k": 2, "max_chars": 500}
+    data["few_shot"] = {"share": 0.4, "k": 2, "max_chars": 500, "style": style}
     data["expansion"] = {"assignment": "random", "options": "random"}
     data["mixing"] = {"mode": "proportional", "total": 200}
     data["output"] = {"formats": ["segments", "messages", "text"]}
