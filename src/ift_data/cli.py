@@ -42,9 +42,11 @@ class _Group(click.Group):
             except KeyboardInterrupt as exc:
                 interrupts.forget_unhandled_mark()
                 number = exc.signum if isinstance(exc, interrupts.Interrupted) else int(signal.SIGINT)
-                console.print(f"[bold red]error:[/] interrupted by {signal.Signals(number).name}: stopped; no "
-                              "partial file was left under an output's name", highlight=False, markup=True,
-                              soft_wrap=True)
+                done = interrupts.written()
+                outcome = (f"{', '.join(done)} had already been written in full and stays" if done else
+                           "no partial file was left under an output's name")
+                console.print(f"[bold red]error:[/] interrupted by {signal.Signals(number).name}: stopped; "
+                              f"{escape(outcome)}", highlight=False, markup=True, soft_wrap=True)
                 sys.exit(128 + number)
 
 

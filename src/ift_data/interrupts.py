@@ -21,6 +21,7 @@ from typing import Any
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _received: list[int] = []
+_written: list[str] = []  # outputs put in place for good (a stop signal after this undoes nothing)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -40,6 +41,7 @@ def raise_interrupted(signum: int, _frame: Any) -> None:
 def install() -> None:
     """Route SIGTERM, SIGHUP and (unless ignored) SIGINT to ``raise_interrupted``; forget earlier ones."""
     _received.clear()
+    _written.clear()
     for signum in STOP_SIGNALS:
         if signum == signal.SIGINT and signal.getsignal(signum) == signal.SIG_IGN:
             continue
@@ -56,6 +58,7 @@ def installed() -> Iterator[None]:
         yield
     finally:
         _received.clear()
+        _written.clear()
         for signum, handler in earlier.items():
             if handler is not None:
                 signal.signal(signum, handler)
@@ -65,6 +68,17 @@ def check() -> None:
     """Raise ``Interrupted`` again if a stop signal came in (in the main thread; a no-op elsewhere)."""
     if _received and threading.current_thread() is threading.main_thread():
         raise Interrupted(_received[0])
+
+
+def note_written(what: str) -> None:
+    """Say that ``what`` (an output folder) is now in place, complete: a stop signal after this point ends
+    the run but leaves it there, and the CLI says so instead of "no partial file"."""
+    _written.append(what)
+
+
+def written() -> list[str]:
+    """What ``note_written`` recorded since ``install``."""
+    return list(_written)
 
 
 def received() -> int | None:

@@ -81,3 +81,27 @@ def test_check_raises_a_noted_signal_until_the_block_ends() -> None:
     assert interrupts.received() is None
     interrupts.check()  # forgotten after the block
     assert {signum: signal.getsignal(signum) for signum in interrupts.STOP_SIGNALS} == before
+
+
+def test_a_stop_after_the_swap_says_the_build_was_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C once the new build is in place cannot undo it: exit 130, and the line says the output folder was
+    written in full (not "no partial file")."""
+    from click.testing import CliRunner
+
+    from ift_data.builder import pipeline
+    from ift_data.builder.outdir import manifest_problems
+    from ift_data.cli import main
+
+    real = pipeline.swap_in
+
+    def swap_then_stop(work: Path, out_dir: Path) -> None:
+        real(work, out_dir)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "swap_in", swap_then_stop)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", "--out", str(out)])
+    assert result.exit_code == 130, result.output
+    assert f"{out} had already been written in full and stays" in " ".join(result.output.split())
+    assert manifest_problems(out) == []
+    assert interrupts.written() == []  # forgotten when the command ended

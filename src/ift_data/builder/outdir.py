@@ -103,6 +103,7 @@ def swap_in(work: Path, out_dir: Path) -> None:
     out_dir = _absolute(out_dir)
     if not out_dir.exists():
         os.replace(work, out_dir)
+        interrupts.note_written(str(out_dir))
         return
     earlier = _earlier_build_files(out_dir)
     old = _new_dir(out_dir.parent, f".{out_dir.name}.old-")
@@ -115,6 +116,7 @@ def swap_in(work: Path, out_dir: Path) -> None:
                 os.replace(entry, work / entry.name)
         os.replace(out_dir, old / "out")
         os.replace(work, out_dir)
+        interrupts.note_written(str(out_dir))
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     shutil.rmtree(old, ignore_errors=True)
