@@ -33,6 +33,11 @@ def test_records_round_trip_through_buffer_file_and_fork(tmp_path: Path, monkeyp
     assert len(files) == 1 and 0 < files[0].stat().st_size < sum(map(len, records))  # the rest is buffered
     assert not stale.exists()  # swept when the first file was made
     assert [cache.get(i) for i in range(len(records))] == records
+    bulk = RenderCache(str(tmp_path))
+    bulk.extend(records[:250])
+    bulk.extend(records[250:])
+    assert len(bulk) == len(records) and [bulk.get(i) for i in range(len(records))] == records
+    bulk.close()
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     child = context.Process(target=_read_in_child, args=(cache, [0, 250, 499], queue))

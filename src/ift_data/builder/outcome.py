@@ -75,6 +75,14 @@ class DatasetOutcome:
             return True
         return self._failed(row_index, shots_or_reason, str(detail))
 
+    def record_made(self, expander: DatasetExpander, rows: array[int], templates: array[int], epoch: int,
+                    results: list[Trial]) -> int:
+        """``record`` of trials that all made an example (a worker's task, every result kept), in one go."""
+        self.expander = expander
+        self.picks.extend(rows, templates, epoch, [r[0] for r in results],  # type: ignore[misc]
+                          [r[1] if isinstance(r[1], bytes) else None for r in results])
+        return len(results)
+
     def _failed(self, row_index: int, reason: str, kind: str) -> bool:
         self.failures.setdefault(row_index, []).append(reason)
         self.render_failed += 1

@@ -58,6 +58,20 @@ class Picks:
             else:
                 self.cache.add(record)
 
+    def extend(self, rows: array[int], templates: array[int], epoch: int, shots: list[int],
+               records: list[bytes | None]) -> None:
+        """``add`` of many picks of one epoch, in order."""
+        self.rows.extend(rows)
+        self.templates.extend(templates)
+        self.epochs.extend(array("i", [epoch]) * len(rows))
+        self.shots.extend(array("i", shots))
+        if self.cache is not None:
+            if any(record is None for record in records):
+                self.cache.close()
+                self.cache = None
+            else:
+                self.cache.extend(records)  # type: ignore[arg-type]
+
     def example(self, expander: DatasetExpander, at: int) -> Example:
         """The example of record ``at``: built from its render at selection when kept, else rendered again."""
         row, template, epoch = self.rows[at], self.templates[at], self.epochs[at]

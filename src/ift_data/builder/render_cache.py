@@ -69,6 +69,16 @@ class RenderCache:
         if len(self._buffer) >= BLOCK:
             self._flush()
 
+    def extend(self, records: list[bytes]) -> None:
+        """``add`` of each record, in order."""
+        end = self._offsets[-1]
+        for record in records:
+            end += len(record)
+            self._offsets.append(end)
+        self._buffer += b"".join(records)
+        if len(self._buffer) >= BLOCK:
+            self._flush()
+
     def get(self, index: int) -> bytes:
         start, end = self._offsets[index], self._offsets[index + 1]
         if start >= self._flushed:

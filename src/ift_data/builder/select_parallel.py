@@ -117,7 +117,11 @@ def select_epoch(outcome: DatasetOutcome, expander: DatasetExpander, rows: array
             break
         task_rows, task_templates, answer = pending.popleft()
         out -= len(task_rows)
-        for at, result in enumerate(answer.get()):
+        results = answer.get()
+        if len(results) <= outcome.requested - outcome.count and all(isinstance(r[0], int) for r in results):
+            made += outcome.record_made(expander, task_rows, task_templates, epoch, results)  # all kept: at once
+            continue
+        for at, result in enumerate(results):
             if outcome.count >= outcome.requested:
                 return made
             made += outcome.record(expander, task_rows[at], task_templates[at], epoch, result)
