@@ -5,7 +5,8 @@
 
 The bundled sentiment pack (forward and inverted templates, round-robin, random options, no few-shot) over
 synthetic rows, the build's 1M benchmark recipe (``bench_build_scale.py``): the selection's check
-(``shots_if_made``; a checkout without it renders the whole example), rendering the ``Example``, chat
+(``select_parallel.trial``, which also packs the render for the export; an older checkout: ``shots_if_made``,
+or the whole example), rendering the ``Example`` (the export now builds it from the packed render instead), chat
 formatting (chatml), masking (response), the segments rows and their JSON lines. Each stage runs three times and
 its least CPU time (``time.process_time``: steadier than wall time on a shared machine) is printed per example,
 with the sha256 of the JSON lines (the same bytes whatever the checkout). The ``ift_data`` imported is the one
@@ -20,15 +21,16 @@ import hashlib
 import os
 import random
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 if not os.environ.get("PYTHONPATH"):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import ift_data  # noqa: E402
+from bench_timing import least_cpu  # noqa: E402
 from ift_data.builder.expand import DatasetExpander  # noqa: E402
 from ift_data.builder.recipe import ExpansionSpec, FewShotSpec  # noqa: E402
 from ift_data.chat.format import format_example  # noqa: E402
@@ -53,15 +55,6 @@ def _rows(count: int, seed: int = 0) -> list[TaskRow]:
                     f"synthetic.csv:{i + 2}", "synthetic.csv", i + 2) for i in range(count)]
 
 
-def _least_cpu(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.process_time()
-        result = fn()
-        best = min(best, time.process_time() - start)
-    return best, result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=20_000)
@@ -73,7 +66,13 @@ def main() -> None:
     pairs = list(expander.iter_assignments(0))
     chat_format = get_chat_format("chatml")
     context = ExportContext("train", "response", chat_format)
-    check = getattr(expander, "shots_if_made", expander.example)
+    try:  # the build's selection step (render, count the shots, pack the record for the export)
+        from ift_data.builder.select_parallel import trial
+
+        def check(r: int, t: int, epoch: int) -> Any:
+            return trial(expander, r, t, epoch)
+    except ImportError:  # an older checkout: its selection check, or the whole example
+        check = getattr(expander, "shots_if_made", expander.example)
     gc.freeze()  # the build runs with fewer collections (builder/collector.py); keep them out of the stages
     stages: list[tuple[str, Callable[[Any], Any]]] = [
         ("selection check", lambda _: [check(r, t, 0) for r, t in pairs]),
@@ -87,7 +86,7 @@ def main() -> None:
     value: Any = None
     total = 0.0
     for name, stage in stages:
-        seconds, result = _least_cpu(lambda stage=stage, value=value: stage(value))
+        seconds, result = least_cpu(lambda stage=stage, value=value: stage(value))
         if name != "selection check":
             value = result
         total += seconds

@@ -35,7 +35,6 @@ import os
 import shlex
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent / "src"))
 
 from bench_build_scale import run_build, write_recipe, write_source  # noqa: E402
+from bench_timing import least_cpu  # noqa: E402
 
 
 def parse_tree(spec: str) -> tuple[str, Path, list[str]]:
@@ -92,15 +92,6 @@ def load_module(name: str, src: Path) -> Any:
     return module
 
 
-def cpu_seconds(run: Any, repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.process_time()
-        result = run()
-        best = min(best, time.process_time() - start)
-    return best, result
-
-
 def stage(args: argparse.Namespace, trees: list[tuple[str, Path, list[str]]], tokenizer_path: str) -> None:
     """The tokenizing stage of every tree over the same chunks (see the module's docstring)."""
     from ift_data.export.tokenized import load_tokenizer
@@ -115,9 +106,9 @@ def stage(args: argparse.Namespace, trees: list[tuple[str, Path, list[str]]], to
     responses = [[r.formatted.messages[-1].content for r in c] for c in chunks]
     tokenizer([""], add_special_tokens=False)  # the wrapper's settings (no saved truncation), as the export
     backend = tokenizer.backend_tokenizer
-    floor, _ = cpu_seconds(lambda: [backend.encode_batch([r.text for r in c], add_special_tokens=False)
+    floor, _ = least_cpu(lambda: [backend.encode_batch([r.text for r in c], add_special_tokens=False)
                                     for c in chunks], args.repeat)
-    floor_lengths, _ = cpu_seconds(lambda: [backend.encode_batch_fast(t, add_special_tokens=False)
+    floor_lengths, _ = least_cpu(lambda: [backend.encode_batch_fast(t, add_special_tokens=False)
                                             for t in instructions + responses], args.repeat)
     print(f"tokenizing stage, {sum(map(len, chunks)):,} examples in {len(chunks)} chunks, CPU seconds (best of "
           f"{args.repeat}); load average {os.getloadavg()[0]:.1f}")
@@ -132,8 +123,8 @@ def stage(args: argparse.Namespace, trees: list[tuple[str, Path, list[str]]], to
                    for c in chunks for r in module.encode_rows(c, tokenizer, None, "drop", counts)]
             return got, counts
 
-        encode, got = cpu_seconds(rows, args.repeat)
-        lengths, counted = cpu_seconds(lambda module=module: [module.token_lengths(t, tokenizer)
+        encode, got = least_cpu(rows, args.repeat)
+        lengths, counted = least_cpu(lambda module=module: [module.token_lengths(t, tokenizer)
                                                               for t in instructions + responses], args.repeat)
         if first is None:
             first = (encode, lengths, (got, counted))

@@ -21,7 +21,7 @@ from ift_data.audit.options import AuditOptions
 from ift_data.audit.runner import AuditResult, run_audit
 from ift_data.audit.summary import AuditSummary
 from ift_data.audit.use_case import USE_CASES, UseCaseSignal, rule_tag, rule_tags, tag, tag_rows
-from ift_data.audit.use_case_model import WEIGHTS_PATH, LinearModel, feature_matrix, load_model
+from ift_data.audit.use_case_model import LinearModel, feature_matrix, load_model
 from ift_data.report.html import use_case_rows
 from ift_data.report.terminal import use_case_text
 
@@ -97,18 +97,6 @@ def test_rules_with_an_input_the_answer_shape_decides_what_no_wording_rule_place
                    "markets and a long procession through the old streets.")
     assert rule_tag("Tell me more about this village.", True, long_answer) == "summarization"
     assert rule_tag("Tell me more about this village.", True, "It has a mill.") == "closed_qa"
-
-
-@pytest.fixture(scope="module")
-def model_on(tmp_path_factory: pytest.TempPathFactory) -> LinearModel:
-    """The shipped weights with use_model true (written to a file and loaded as a user would): the model path."""
-    data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
-    data["use_model"] = True
-    path = tmp_path_factory.mktemp("weights") / "weights.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    model = load_model(path)
-    assert model.use_model and not load_model().use_model
-    return model
 
 
 def test_shipped_weights_give_the_rules_tags_exactly_and_embed_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,16 +50,6 @@ def _columns(rows: list[tuple[str, str, str]]) -> tuple[list[str], list[str], li
     return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
-@pytest.fixture(scope="module")
-def model_on(tmp_path_factory: pytest.TempPathFactory) -> LinearModel:
-    """The shipped weights with use_model true, written to a file and loaded: the model path."""
-    data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
-    data["use_model"] = True
-    path = tmp_path_factory.mktemp("weights") / "weights.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return load_model(path)
-
-
 def test_shipped_weights_are_plain_json_for_the_bundled_static_model() -> None:
     data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
     model = load_model()

@@ -220,12 +220,6 @@ class DatasetExpander:
             messages=messages,
         )
 
-    def shots_if_made(self, row_index: int, template_index: int, epoch: int = 0) -> int | None:
-        """What selection needs of ``example(...)``: its number of shots, None when it renders empty (the same
-        errors raised), without building its messages."""
-        made = self.made(row_index, template_index, epoch)
-        return None if made is None else len(made[1])
-
     def example_id(self, row_index: int, template_index: int, epoch: int = 0) -> str:
         """The id of the example of one assignment (known without rendering it)."""
         suffix = f":e{epoch}" if epoch else ""

@@ -51,12 +51,7 @@ class Picks:
         self.templates.append(template_index)
         self.epochs.append(epoch)
         self.shots.append(shots)
-        if self.cache is not None:
-            if record is None:  # one pick without its record: every example is rendered again
-                self.cache.close()
-                self.cache = None
-            else:
-                self.cache.add(record)
+        self._keep([record])
 
     def extend(self, rows: array[int], templates: array[int], epoch: int, shots: list[int],
                records: list[bytes | None]) -> None:
@@ -65,12 +60,16 @@ class Picks:
         self.templates.extend(templates)
         self.epochs.extend(array("i", [epoch]) * len(rows))
         self.shots.extend(array("i", shots))
-        if self.cache is not None:
-            if any(record is None for record in records):
-                self.cache.close()
-                self.cache = None
-            else:
-                self.cache.extend(records)  # type: ignore[arg-type]
+        self._keep(records)
+
+    def _keep(self, records: list[bytes | None]) -> None:
+        """Keep the new picks' records; one pick without its record: every example is rendered again."""
+        if self.cache is None:
+            return
+        if any(record is None for record in records):
+            self.close()
+        else:
+            self.cache.extend(records)  # type: ignore[arg-type]
 
     def example(self, expander: DatasetExpander, at: int) -> Example:
         """The example of record ``at``: built from its render at selection when kept, else rendered again."""

@@ -64,10 +64,7 @@ class RenderCache:
         return len(self._offsets) - 1
 
     def add(self, record: bytes) -> None:
-        self._buffer += record
-        self._offsets.append(self._offsets[-1] + len(record))
-        if len(self._buffer) >= BLOCK:
-            self._flush()
+        self.extend([record])
 
     def extend(self, records: list[bytes]) -> None:
         """``add`` of each record, in order."""

@@ -85,10 +85,10 @@ class LineWindow(Lines):
         self.done = True
 
 
-def _texts(lines: Lines, start: int) -> Iterator[str]:
+def _indexes(lines: Lines, start: int = 0) -> Iterator[int]:
     index = start
     while lines.has(index):
-        yield lines[index][1]
+        yield index
         index += 1
 
 
@@ -100,16 +100,14 @@ def _split_lines(lines: Lines, start: int, delimiter: str, quoting: str, expecte
                  ) -> Iterator[tuple[int, int, list[str] | str]]:
     """(first, last) line indices of each record from ``start`` on, with its cells or a reject reason."""
     if quoting == "none":
-        i = start
-        while lines.has(i):
+        for i in _indexes(lines, start):
             text = lines[i][1].rstrip("\r\n")
             lines.release(i)
             yield i, i, ("line contains a NUL byte" if "\x00" in text else text.split(delimiter) if text else [])
-            i += 1
         return
     rereads = 0
     while lines.has(start):
-        reader = csv.reader(_texts(lines, start), delimiter=delimiter, strict=True)
+        reader = csv.reader((lines[i][1] for i in _indexes(lines, start)), delimiter=delimiter, strict=True)
         consumed, restart = 0, None
         while restart is None:
             first = start + consumed
@@ -174,13 +172,6 @@ def _header(lines: Lines, name: str, options: ReadOptions) -> tuple[tuple[str, .
             _check_unique(options.columns, name, None)
         return options.columns or names, last + 1, lines[first][0]
     raise UserError("file is empty (no header line)", file=name)
-
-
-def _indexes(lines: Lines) -> Iterator[int]:
-    index = 0
-    while lines.has(index):
-        yield index
-        index += 1
 
 
 def _check_unique(names: Sequence[str], file: str, line: int | None) -> None:
