@@ -75,6 +75,23 @@ def _one_run(func: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+def run() -> None:
+    """The ``ift-data`` console script: ``main``; a failed or stopped run of a process that used Ray ends
+    through ``os._exit`` after Python's exit handlers, since Ray's C++ exit handler can crash (SIGSEGV, exit
+    139 instead of 130) when a run stopped while Ray Data was starting."""
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if code and "ray._raylet" in sys.modules:
+            from ift_data.io.ray_runtime import exit_after_python_cleanup
+
+            if isinstance(exc.code, str):
+                print(exc.code, file=sys.stderr)
+            exit_after_python_cleanup(code)
+        raise
+
+
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="ift-data")
 def main() -> None:

@@ -49,6 +49,35 @@ def test_records_round_trip_through_buffer_file_and_fork(tmp_path: Path, monkeyp
     assert not files[0].exists() and len(cache) == 0
 
 
+def test_pickled_picks_keep_the_cache_on_this_machine_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Picks go to Ray workers pickled: one on this machine reads the records (the file's and the buffered
+    ones) and never removes the file; one on another machine, or without the file, renders again."""
+    import pickle
+
+    monkeypatch.setattr(render_cache, "BLOCK", 100)
+    monkeypatch.setattr(render_cache.tempfile, "gettempdir", lambda: str(tmp_path))
+    picks = picks_module.Picks()
+    records = [render_cache.marshal.dumps((f"f:{i}", f"in {i}", f"out {i}", ())) for i in range(40)]
+    for i, record in enumerate(records):
+        picks.add(i, 0, 0, 0, record)
+    assert picks.cache is not None and picks.cache._path is not None  # part in the file, part buffered
+    copy = pickle.loads(pickle.dumps(picks))
+    assert copy.cache is not None and [copy.cache.get(i) for i in range(40)] == records
+    del copy
+    assert Path(picks.cache._path).exists()  # the copy's end closes its descriptor only
+    state = picks.cache.__getstate__()
+    elsewhere = RenderCache.__new__(RenderCache)
+    elsewhere.__setstate__({**state, "host": "another-machine"})
+    assert not elsewhere.readable()
+    data = pickle.dumps(picks)
+    monkeypatch.setattr(render_cache, "_host", lambda: "another-machine")  # unpickled on another machine
+    assert pickle.loads(data).cache is None
+    monkeypatch.undo()
+    path = picks.cache._path
+    picks.close()
+    assert not Path(path).exists()
+
+
 def test_a_record_marshal_cannot_carry_drops_the_cache_for_that_dataset() -> None:
     class Text(str):
         pass

@@ -105,3 +105,26 @@ def test_a_stop_after_the_swap_says_the_build_was_written(tmp_path: Path, monkey
     assert f"{out} had already been written in full and stays" in " ".join(result.output.split())
     assert manifest_problems(out) == []
     assert interrupts.written() == []  # forgotten when the command ended
+
+
+def test_exit_after_python_cleanup_runs_the_exit_handlers_and_skips_the_c_ones(tmp_path: Path) -> None:
+    """The CLI's way out after a stopped Ray run: Python's exit handlers run (temporary files go), output is
+    flushed, the exit code is kept, and C exit handlers (Ray's crashing one) do not run."""
+    marker = tmp_path / "cleaned"
+    script = textwrap.dedent(f"""
+        import atexit, ctypes, sys
+        from ift_data.io.ray_runtime import exit_after_python_cleanup
+        atexit.register(lambda: open({str(marker)!r}, "w").write("yes"))
+        libc = ctypes.CDLL(None)
+        libc.on_exit(ctypes.cast(libc.abort, ctypes.c_void_p), None)  # a C exit handler: SIGABRT at exit
+        print("stopped", end="")
+        exit_after_python_cleanup(130)
+    """)
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc's on_exit")
+    crashing = subprocess.run([sys.executable, "-c", script.replace("exit_after_python_cleanup(130)", "sys.exit(130)")],
+                              capture_output=True, text=True, timeout=60)
+    assert crashing.returncode == -signal.SIGABRT  # what a plain exit does with such a handler
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+    assert done.stdout == "stopped" and marker.read_text() == "yes"

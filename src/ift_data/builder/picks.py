@@ -4,7 +4,7 @@ Selecting an example renders it once (to know whether the row and template make 
 assignment (row index, template index, epoch) and its number of shots, 16 bytes an example, plus what the
 render gave in a ``RenderCache`` (on disk past 1 MiB), and builds the example from that, a chunk at a
 time, when it is written. Where no record was kept (a span that ``marshal`` cannot carry, or picks sent to
-Ray workers, which have no access to this machine's file) the example is rendered again: rendering is
+Ray workers of another machine, which cannot read this machine's file) the example is rendered again: rendering is
 deterministic (every random choice comes from a generator seeded by the example's own keys), so it is the
 same example either way. The mixture's
 order is a permutation of record indices drawn with the very draws ``random.shuffle`` makes on a list of
@@ -42,9 +42,12 @@ class Picks:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getstate__(self) -> dict[str, object]:
-        """Pickled (for Ray workers): without the cache, whose file is this machine's; they render again."""
-        return {**self.__dict__, "cache": None}
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Unpickled (in a Ray worker): the cache only where its file can be read (this machine); elsewhere
+        the worker renders the examples again."""
+        self.__dict__.update(state)
+        if self.cache is not None and not self.cache.readable():
+            self.cache = None
 
     def add(self, row_index: int, template_index: int, epoch: int, shots: int, record: bytes | None = None) -> None:
         self.rows.append(row_index)

@@ -6,7 +6,9 @@ spans and its row's location, serialized with ``marshal`` (tuples and strings th
 read from a user's file as such) and appended, one record an example, to a buffer that goes to a temporary
 file past 1 MiB (beside the row store's spill files, removed the same ways: when the cache is closed or
 collected, at exit, and by the next build after a SIGKILL). An int64 offset per example finds each record.
-Forked export workers read the file with ``pread`` through a descriptor of their own. The file takes about
+Forked export workers, and Ray workers on this machine (the cache is pickled with its path and host
+name), read the file with ``pread`` through a descriptor of their own; a Ray worker on another machine
+renders the examples again. The file takes about
 300 bytes an example in ``TMPDIR`` (3 GB for 10M examples); ``IFT_DATA_RENDER_CACHE=0`` turns the cache off
 (every example is then rendered twice, as before: same output, ~15-25 % more CPU).
 """
@@ -86,6 +88,26 @@ class RenderCache:
             raise OSError(f"render cache {self._path}: short read at {start}")
         return data
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (for Ray workers): the offsets, the records not yet in the file, the file's path and this
+        machine's name; never the descriptor or the duty to remove the file."""
+        return {"folder": self.folder, "_offsets": self._offsets, "_buffer": self._buffer,
+                "_flushed": self._flushed, "_path": self._path, "host": _host()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._host = state.pop("host")
+        self.__dict__.update(state)
+        self._fd, self._finalizer = None, None
+        if self._path is not None:  # closes this process's read descriptor; the file stays its writer's
+            self._finalizer = weakref.finalize(self, _cleanup, -1, self._path, -1)
+
+    def readable(self) -> bool:
+        """Whether this process can read every record: the cache was made on this machine and its file (if
+        any) is there. A copy unpickled on another machine is not."""
+        if getattr(self, "_host", _host()) != _host():
+            return False
+        return self._path is None or os.access(self._path, os.R_OK)
+
     def close(self) -> None:
         """Remove the file (when this process wrote it) and forget every record."""
         if self._finalizer is not None:
@@ -123,7 +145,7 @@ def _cleanup(fd: int, path: str, owner_pid: int) -> None:
     if known is not None and known[0] == os.getpid():
         with contextlib.suppress(OSError):
             os.close(known[1])
-    if os.getpid() == owner_pid:
+    if os.getpid() == owner_pid:  # a copy unpickled elsewhere passes -1: it owns neither fd nor file
         with contextlib.suppress(OSError):
             os.close(fd)
         with contextlib.suppress(FileNotFoundError):

@@ -4,6 +4,8 @@ what we started."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import os
 import re
@@ -66,3 +68,17 @@ def start_ray(ray: Any, address: str | None) -> bool:
         if sigterm is not None:  # ray.init makes SIGTERM a bare sys.exit: ours stops the run and cleans up
             signal.signal(signal.SIGTERM, sigterm)
     return True
+
+
+def exit_after_python_cleanup(code: int) -> None:
+    """End the process with ``code`` after Python's exit handlers (temporary files removed, Ray's own
+    ``shutdown`` hook), skipping the C exit handlers: Ray's ``CoreWorkerProcess::HandleAtExit`` races its
+    metrics thread and crashes the process (exit 139 instead of 130) when a build was stopped while Ray Data
+    started."""
+    import sys
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
