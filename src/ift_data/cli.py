@@ -345,4 +345,4 @@ def clean(data: tuple[Path, ...], out_dir: Path, signals: Path | None, remove: s
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()
