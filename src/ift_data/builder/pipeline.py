@@ -89,7 +89,7 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
                console: Console | None, max_rows: int | None, max_field_chars: int | None, checks: BuildChecks,
                allow_outside_paths: bool, shard_size: int | None = None, list_unsampled: bool = False,
                workers: int = 1, engine: str = "local", ray_address: str | None = None) -> BuildResult:
-    limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS}
+    limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS, "workers": workers}
     console = console or Console(stderr=True)
     recipe = load_recipe(recipe_path or default_recipe_path(), allow_outside_paths=allow_outside_paths)
     if seed is not None:

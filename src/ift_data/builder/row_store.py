@@ -451,6 +451,109 @@ class RowWriter:
         self._offsets.append(self._offsets[-1] + 1 + len(body))
 
 
+def handed_over(rows: Rows) -> Rows:
+    """``rows`` ready to be pickled to another process that takes over their file (a reading worker's
+    rows): this process will no longer remove it."""
+    if isinstance(rows, SpilledRows):
+        rows._finalizer.detach()
+    return rows
+
+
+def concatenated(parts: Sequence[Rows]) -> Rows:
+    """The rows of ``parts`` (in order) as one ``Rows``: what one ``RowWriter`` given every row would have
+    made. Spilled parts (from reading workers, see ``handed_over``) are appended to the first one's file,
+    and every other part file is removed, on failure too; parts in memory are written as they come."""
+    spilled = [part for part in parts if isinstance(part, SpilledRows)]
+    try:
+        if not spilled:
+            writer = RowWriter()
+            for part in parts:
+                for row in part:
+                    writer.add(row)
+            return writer.finish()
+        return _joined(parts)
+    except BaseException:
+        for part in spilled:
+            with contextlib.suppress(OSError):
+                os.unlink(part.path)
+        raise
+
+
+def _joined(parts: Sequence[Rows]) -> SpilledRows:
+    first = next(part for part in parts if isinstance(part, SpilledRows))
+    offsets, lines, starts = array("q", [0]), array("q"), array("q")
+    names: list[str] = []
+    held: dict[int, TaskRow] = {}
+    keysets: dict[tuple[str, ...], int] = {}
+    ids: list[np.ndarray] = []
+    exact = True
+    count = 0
+    with open(first.path, "ab") as target:
+        for part in parts:
+            if not len(part):
+                continue
+            if not isinstance(part, SpilledRows):  # a part left in memory (rare): its rows encoded here
+                writer = RowWriter(spill_rows=0, folder=os.path.dirname(first.path))
+                for row in part:
+                    writer.add(row)
+                part = writer.finish()
+                assert isinstance(part, SpilledRows)
+            size = part._offsets[-1]
+            base = offsets[-1]
+            if part is not first:
+                with open(part.path, "rb") as source:
+                    _copy(source, target, size)
+                os.unlink(part.path)
+            shifted = np.frombuffer(part._offsets, dtype=np.int64)[1:] + base
+            offsets.frombytes(shifted.tobytes())
+            lines.extend(part._lines if part._lines.typecode == "q" else array("q", part._lines))
+            for start, name in zip(part._file_starts, part._file_names, strict=True):
+                if not names or names[-1] != name:
+                    starts.append(start + count)
+                    names.append(name)
+            held.update({index + count: row for index, row in part._held.items()})
+            if not part._keysets_exact:
+                exact = False
+            elif exact:
+                local = np.array([keysets.setdefault(keys, len(keysets)) for keys in part._keysets], dtype=np.int64)
+                part_ids = (np.zeros(len(part), dtype=np.int64) if part._keyset_ids is None
+                            else np.frombuffer(part._keyset_ids, dtype=np.uint16).astype(np.int64))
+                ids.append(local[part_ids])
+            count += len(part)
+    if exact and len(keysets) > 0x10000:
+        exact = False
+    keyset_ids: array[int] | None = None
+    if exact and len(keysets) > 1:
+        keyset_ids = array("H", np.concatenate(ids).astype(np.uint16).tobytes())
+    wide = np.frombuffer(lines, dtype=np.int64)
+    narrow = not len(wide) or int(wide.max()) < 2**31  # as RowWriter keeps them: int32 while they fit
+    line_array: array[int] = array("i", wide.astype(np.int32).tobytes()) if narrow else lines
+    return SpilledRows(first.path, offsets, line_array, starts, names, held,
+                       list(keysets) if exact else [], keyset_ids, exact)
+
+
+def _copy(source: BinaryIO, target: BinaryIO, size: int) -> None:
+    """``size`` bytes from ``source`` to the end of ``target`` (in the kernel where it can)."""
+    target.flush()
+    done = 0
+    try:
+        while done < size:
+            sent = os.copy_file_range(source.fileno(), target.fileno(), size - done)
+            if sent == 0:
+                break
+            done += sent
+    except (AttributeError, OSError):
+        source.seek(done)
+        while done < size:
+            block = source.read(min(BLOCK, size - done))
+            if not block:
+                break
+            target.write(block)
+            done += len(block)
+    if done != size:
+        raise OSError(f"{source.name}: {done} of {size} bytes copied")
+
+
 def encode(row: TaskRow) -> tuple[bytes, bytes]:
     """(record kind, body) of one row; kind ``M``: no encoding gives its values back exactly (kept in memory)."""
     location = row.location

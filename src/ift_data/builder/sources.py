@@ -6,21 +6,24 @@ import math
 import os
 import random
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ift_data.builder import read_parallel
 from ift_data.builder.recipe import DatasetEntry, Recipe
 from ift_data.builder.row_store import MemoryRows, Rows, RowWriter
 from ift_data.builder.seeds import rng_for
 from ift_data.errors import TemplateError
 from ift_data.io.sources import open_source
+from ift_data.io.sources.base import Item
 from ift_data.schema import Reject
 from ift_data.tasks.check import resolve
 from ift_data.tasks.rows import text_size, to_task_row
+from ift_data.tasks.spec import TaskSpec
 from ift_data.templates.pack import TemplatePack, load_pack
 
 
@@ -58,7 +61,8 @@ MAX_FIELD_CHARS = 1_000_000
 
 
 def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | None = None, *,
-                 max_rows: int | None = None, max_field_chars: int = MAX_FIELD_CHARS) -> LoadedDataset:
+                 max_rows: int | None = None, max_field_chars: int = MAX_FIELD_CHARS, workers: int = 1
+                 ) -> LoadedDataset:
     """Read a split; apply the hard cap (a seeded sample that keeps file order). Locations are reported
     relative to ``base_dir`` (the recipe's folder) when given.
 
@@ -67,7 +71,8 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     value over ``max_field_chars`` characters (stage ``map``); with ``max_rows``, rows after the first
     ``max_rows`` good ones (stage ``limit``), so they are counted and listed, never dropped silently.
     JSONL is read line by line; the rows go to a ``RowWriter`` (spilled to a temporary file past its
-    thresholds, removed if reading fails)."""
+    thresholds, removed if reading fails). ``workers`` > 1: a big UTF-8 JSONL file is read by that many
+    processes, a byte range each (``read_parallel``), with the same rows and rejects in the same order."""
     source_spec = entry.task.source
     path = source_spec.split_path(split)
     options = source_spec.read_options(split)
@@ -77,32 +82,13 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     source = open_source(path, options, display, stream=True)
     task = resolve(entry.task, source)
     entry = replace(entry, task=task) if task is not entry.task else entry
-    rejects: list[Reject] = []
-    with RowWriter() as writer:
-        for item in source.items():
-            if isinstance(item, Reject):  # a source's own cap (superni max_instances) stays stage "limit"
-                rejects.append(replace(item, stage="limit" if item.stage == "limit" else "read", dataset=entry.name))
-                continue
-            row = to_task_row(item, task)
-            if isinstance(row, Reject):
-                rejects.append(replace(row, stage="map", dataset=entry.name))
-                continue
-            long_slot, chars = None, 0
-            for slot, value in row.slots.items():
-                size = text_size(value)
-                chars += size
-                if size > max_field_chars and long_slot is None:
-                    long_slot = slot
-            if long_slot is not None:
-                rejects.append(Reject(row.file, row.line, f"{text_size(row.slots[long_slot]):,} characters, over "
-                                      f"the --max-field-chars limit of {max_field_chars:,}",
-                                      dict(task.fields)[long_slot], "map", entry.name))
-            elif max_rows is not None and len(writer) >= max_rows:
-                rejects.append(Reject(row.file, row.line, f"over --max-rows {max_rows:,}: not read into the build",
-                                      None, "limit", entry.name))
-            else:
-                writer.add(row, chars)
-        rows = writer.finish()
+    if workers > 1 and max_rows is None and read_parallel.worth_it(source, options):
+        rows, rejects = read_parallel.read_rows(source, options, task, entry.name, max_field_chars, workers)
+    else:
+        rejects = []
+        with RowWriter() as writer:
+            take_items(source.items(), task, entry.name, max_field_chars, max_rows, writer, rejects)
+            rows = writer.finish()
     shown_path = path if options.format != "hf_hub" else Path(source.name)
     pack = {} if entry.pack is None else {"pack": os.path.relpath(entry.pack, base_dir) if base_dir else str(entry.pack)}
     info = {"format": source.format, **pack, **source.info}
@@ -112,6 +98,35 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
         loaded.rows = rows.subset(np.flatnonzero(chosen))
         loaded.capped = rows.subset(np.flatnonzero(~chosen))
     return loaded
+
+
+def take_items(items: Iterable[Item], task: TaskSpec, dataset: str, max_field_chars: int, max_rows: int | None,
+               writer: RowWriter, rejects: list[Reject]) -> None:
+    """Each source item as a task row given to ``writer``, or a reject (stage ``read``, ``map`` or ``limit``)
+    appended to ``rejects``, in the items' order."""
+    for item in items:
+        if isinstance(item, Reject):  # a source's own cap (superni max_instances) stays stage "limit"
+            rejects.append(replace(item, stage="limit" if item.stage == "limit" else "read", dataset=dataset))
+            continue
+        row = to_task_row(item, task)
+        if isinstance(row, Reject):
+            rejects.append(replace(row, stage="map", dataset=dataset))
+            continue
+        long_slot, chars = None, 0
+        for slot, value in row.slots.items():
+            size = text_size(value)
+            chars += size
+            if size > max_field_chars and long_slot is None:
+                long_slot = slot
+        if long_slot is not None:
+            rejects.append(Reject(row.file, row.line, f"{text_size(row.slots[long_slot]):,} characters, over "
+                                  f"the --max-field-chars limit of {max_field_chars:,}",
+                                  dict(task.fields)[long_slot], "map", dataset))
+        elif max_rows is not None and len(writer) >= max_rows:
+            rejects.append(Reject(row.file, row.line, f"over --max-rows {max_rows:,}: not read into the build",
+                                  None, "limit", dataset))
+        else:
+            writer.add(row, chars)
 
 
 def sampled_mask(rng: random.Random, n: int, k: int) -> np.ndarray:

@@ -129,15 +129,22 @@ def file_sha256(path: Path, name: str | None = None) -> str:
         raise UserError(f"cannot read: {exc.strerror or exc}", file=shown) from exc
 
 
-def streamed_lines(path: Path, name: str, max_line_bytes: int | None = MAX_LINE_BYTES
-                   ) -> Iterator[tuple[int, str | Reject]]:
+def streamed_lines(path: Path, name: str, max_line_bytes: int | None = MAX_LINE_BYTES, *, start: int = 0,
+                   stop: int | None = None, lines_before: int = 0) -> Iterator[tuple[int, str | Reject]]:
     """``decoded_lines`` of a UTF-8 file read as it goes, never held whole: the same lines and rejects
-    (``\\n``, ``\\r\\n`` and ``\\r`` end a line; a leading BOM is dropped)."""
-    number = 0
+    (``\\n``, ``\\r\\n`` and ``\\r`` end a line; a leading BOM is dropped). ``start``/``stop``: only the lines
+    that start in those bytes (``start`` just after a ``\\n``; ``lines_before``: the lines before it)."""
+    number = lines_before
+    position = start
     try:
         with path.open("rb", buffering=1 << 20) as handle:
+            if start:
+                handle.seek(start)
             for chunk in handle:  # split on \n; a \r\n stays in one chunk, a lone \r is split below
-                if number == 0:
+                if stop is not None and position >= stop:
+                    break
+                position += len(chunk)
+                if position == len(chunk) and start == 0:
                     chunk = strip_bom(chunk)
                 for raw in chunk.splitlines(keepends=True) if b"\r" in chunk else (chunk,):
                     if not raw:  # a file that is only a BOM

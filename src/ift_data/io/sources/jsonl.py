@@ -56,6 +56,18 @@ def stream_jsonl(path: Path, options: ReadOptions, name: str) -> Source:
     return Source(options.format, path, name, digest, items)
 
 
+def range_items(path: Path, options: ReadOptions, name: str, start: int, stop: int, lines_before: int
+                ) -> Iterator[Item]:
+    """``stream_jsonl``'s items of the lines that start in bytes ``start:stop`` of a UTF-8 file (``start``
+    just after a newline; ``lines_before``: the lines before it), numbered as in the whole file."""
+    for number, text in streamed_lines(path, name, options.max_line_bytes, start=start, stop=stop,
+                                       lines_before=lines_before):
+        if isinstance(text, Reject):
+            yield text
+        elif text.strip():
+            yield parse_line(text, name, number)
+
+
 def parse_line(text: str, name: str, number: int) -> Item:
     """One JSONL line as a row, or the reject saying why it is not one."""
     try:
