@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ift_data.schema import Reject
     from ift_data.tasks.spec import TaskSpec
 
-MIN_BYTES = 16 * 2**20  # smaller files are read in one process (a pool's start costs more than it saves)
+MIN_BYTES = 4 * 2**20  # smaller files (~25k short rows) are read in one process: a pool costs more than it saves
 SCAN_BLOCK = 8 * 2**20
 
 # What the workers read (set before the pool starts, inherited through fork, cleared after).
