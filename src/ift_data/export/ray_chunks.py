@@ -3,14 +3,14 @@ driver in order.
 
 The plan and the selection are computed once on the driver; the selection (the chosen assignments with the
 expanders that render them, rows included) and the export setup go to the object store once. The chunks are a
-Ray dataset of ``(start, stop)`` ranges, one a block; ``map_batches`` runs them through an actor pool (one actor
-a Ray CPU), and each actor reads the selection once, in its constructor, then renders, chat-formats, masks,
-tokenizes and serializes every chunk it is given with the same pure function as the local engine
-(``export/chunks.export_chunk``). Ray Data's streaming executor keeps the blocks in order
-(``preserve_order``) and bounds what is in flight; the driver writes the results strictly in chunk order, so
-the files, sha256 and manifest are the local engine's bytes. The driver writes because the files' sha256 and
-where a shard ends depend on every earlier chunk (an export reject shifts the shard boundaries), and because
-on a cluster the output folder is the driver's.
+Ray dataset of ``(start, stop)`` ranges; a ``map_batches`` stage makes up to ``BLOCK_CHUNKS`` of them a task with
+the same pure function as the local engine (``export/chunks.export_chunk``: render, chat-format, mask, tokenize,
+serialize). Each Ray worker process fetches the selection once and keeps it for its next tasks; on this machine
+it reads the kept renders' file (``builder/render_cache.py``), elsewhere it renders again. Ray Data's streaming
+executor keeps the blocks in order (``preserve_order``) and bounds what is in flight; the driver writes the
+results strictly in chunk order, so the files, sha256 and manifest are the local engine's bytes. The driver
+writes because the files' sha256 and where a shard ends depend on every earlier chunk (an export reject shifts
+the shard boundaries), and because on a cluster the output folder is the driver's.
 
 Without ``--ray-address`` a local Ray is started (one CPU per usable core, no dashboard, usage stats off)
 and shut down at the end, on errors and Ctrl-C too; with it the build joins that cluster (whose workers
@@ -119,8 +119,8 @@ def ray_chunk_results(examples: Sequence[Example], setup: ChunkSetup, ranges: li
 
 
 def _stop(dataset: Any) -> None:
-    """Stop the streaming executor of ``dataset`` now (an error or Ctrl-C mid-stream), not when the dataset
-    is collected: one still running when the process exits can crash it (SIGSEGV)."""
+    """Stop the streaming executor of ``dataset`` now (an error or Ctrl-C mid-stream), not whenever the
+    dataset is collected: its tasks stop and its threads end before Ray is shut down."""
     executor = getattr(dataset, "_current_executor", None)
     if executor is not None:
         with contextlib.suppress(Exception):
