@@ -481,7 +481,8 @@ def concatenated(parts: Sequence[Rows]) -> Rows:
 
 def _joined(parts: Sequence[Rows]) -> SpilledRows:
     first = next(part for part in parts if isinstance(part, SpilledRows))
-    offsets, lines, starts = array("q", [0]), array("q"), array("q")
+    wide = any(isinstance(part, SpilledRows) and part._lines.typecode == "q" for part in parts)
+    offsets, lines, starts = array("q", [0]), array("q" if wide else "i"), array("q")
     names: list[str] = []
     held: dict[int, TaskRow] = {}
     keysets: dict[tuple[str, ...], int] = {}
@@ -504,9 +505,8 @@ def _joined(parts: Sequence[Rows]) -> SpilledRows:
                 with open(part.path, "rb") as source:
                     _copy(source, target, size)
                 os.unlink(part.path)
-            shifted = np.frombuffer(part._offsets, dtype=np.int64)[1:] + base
-            offsets.frombytes(shifted.tobytes())
-            lines.extend(part._lines if part._lines.typecode == "q" else array("q", part._lines))
+            offsets.frombytes((np.frombuffer(part._offsets, dtype=np.int64)[1:] + base).tobytes())
+            lines.extend(part._lines if part._lines.typecode == lines.typecode else array(lines.typecode, part._lines))
             for start, name in zip(part._file_starts, part._file_names, strict=True):
                 if not names or names[-1] != name:
                     starts.append(start + count)
@@ -516,19 +516,17 @@ def _joined(parts: Sequence[Rows]) -> SpilledRows:
                 exact = False
             elif exact:
                 local = np.array([keysets.setdefault(keys, len(keysets)) for keys in part._keysets], dtype=np.int64)
-                part_ids = (np.zeros(len(part), dtype=np.int64) if part._keyset_ids is None
-                            else np.frombuffer(part._keyset_ids, dtype=np.uint16).astype(np.int64))
-                ids.append(local[part_ids])
+                part_ids = (np.zeros(len(part), dtype=np.uint16) if part._keyset_ids is None
+                            else np.frombuffer(part._keyset_ids, dtype=np.uint16))
+                ids.append(local[part_ids].astype(np.uint16) if len(keysets) <= 0x10000 else part_ids)
             count += len(part)
+            part._offsets, part._lines = array("q", [0]), array("i")  # consumed: its memory goes now
     if exact and len(keysets) > 0x10000:
         exact = False
     keyset_ids: array[int] | None = None
     if exact and len(keysets) > 1:
-        keyset_ids = array("H", np.concatenate(ids).astype(np.uint16).tobytes())
-    wide = np.frombuffer(lines, dtype=np.int64)
-    narrow = not len(wide) or int(wide.max()) < 2**31  # as RowWriter keeps them: int32 while they fit
-    line_array: array[int] = array("i", wide.astype(np.int32).tobytes()) if narrow else lines
-    return SpilledRows(first.path, offsets, line_array, starts, names, held,
+        keyset_ids = array("H", np.concatenate(ids).tobytes())
+    return SpilledRows(first.path, offsets, lines, starts, names, held,
                        list(keysets) if exact else [], keyset_ids, exact)
 
 
