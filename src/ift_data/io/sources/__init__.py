@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ift_data.errors import UserError
-from ift_data.io.sources import delimited, hf_disk, hf_hub, json_records, jsonl, parquet, superni
+from ift_data.io.sources import delimited, hf_disk, hf_hub, json_records, json_stream, jsonl, parquet, superni
 from ift_data.io.sources.base import MAX_LINE_BYTES, Item, ReadOptions, RowError, Source, read_bytes
 
 Opener = Callable[[Path, ReadOptions, str], Source]
@@ -39,6 +39,7 @@ STREAMERS: dict[str, Opener] = {  # openers that never hold the whole input (``o
     "parquet": parquet.stream_parquet,
     "csv": delimited.stream_delimited,
     "tsv": delimited.stream_delimited,
+    "json": json_stream.stream_json,  # a top-level array; other records paths are read whole
 }
 FORMATS = tuple(OPENERS)
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".pq": "parquet",
@@ -50,8 +51,8 @@ __all__ = ["FORMATS", "MAX_LINE_BYTES", "Item", "ReadOptions", "RowError", "Sour
 
 def open_source(path: Path, options: ReadOptions, name: str | None = None, *, stream: bool = False) -> Source:
     """Open one input; ``name`` is what rows and rejects report as their file (default: the path).
-    ``stream``: read the records as they are asked for where the format can (jsonl, parquet, csv, tsv): the same
-    records, but ``data`` and ``table`` are None, so nothing can be written back from it."""
+    ``stream``: read the records as they are asked for where the format can (jsonl, parquet, csv, tsv, a JSON
+    array): the same records, but ``data`` and ``table`` are None, so nothing can be written back from it."""
     opener = (STREAMERS.get(options.format) if stream else None) or OPENERS.get(options.format)
     if opener is None:
         raise UserError(f"unknown source format {options.format!r}: expected one of {', '.join(FORMATS)}",
