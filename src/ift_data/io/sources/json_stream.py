@@ -1,6 +1,6 @@
 """A JSON array of records (records path ``[]``) read as a stream: the file is decoded block by block and
 each element is cut out by a small scanner (strings, escapes, bracket nesting) and parsed on its own with
-the strict parser, so memory holds the largest record plus a block, never the document.
+the strict parser, so memory holds the largest record and about two blocks, never the document.
 
 The items are ``open_json``'s, record for record (pointers ``[0]``, ``[1]``, ...; each row's line is the
 physical line where its element starts). A broken document is the same kind of error, ``invalid JSON: ...``
