@@ -54,6 +54,12 @@ def units(text: str) -> list[str]:
     return _UNIT_RE.findall(text)
 
 
+def unit_count(text: str) -> int:
+    """``len(units(text))``; ASCII text (no unspaced script: every unit is a whitespace-separated word) is
+    counted by ``str.split``, which splits where ``\\s`` matches."""
+    return len(text.split()) if text.isascii() else len(_UNIT_RE.findall(text))
+
+
 def unit_count_expr(expr: pl.Expr) -> pl.Expr:
     return expr.str.count_matches(UNIT_PATTERN_RS).cast(pl.Int64)
 

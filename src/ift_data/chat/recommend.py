@@ -129,7 +129,7 @@ def text_lengths(texts: Sequence[str], unit: str, tokenizer: Any = None) -> list
         return [len(ids) for start in range(0, len(texts), 1024)  # a batch at a time: bounded memory
                 for ids in tokenizer(texts[start:start + 1024], add_special_tokens=False)["input_ids"]]
     if unit == "words":
-        from ift_data.audit.text import units
+        from ift_data.audit.text import unit_count
 
-        return [len(units(text)) for text in texts]
+        return [unit_count(text) for text in texts]
     raise ValueError(f"unknown unit {unit!r}; use one of {UNITS}")
