@@ -12,7 +12,9 @@ rare and read in one process), and never with ``--max-rows`` (whose limit counts
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import signal
 from typing import TYPE_CHECKING
 
@@ -103,14 +105,11 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
     """The rows and rejects of ``source`` (as ``sources.take_items`` would give them reading it whole), read
     by ``workers`` processes; in one process when the file cannot be cut (see ``byte_ranges``)."""
     global _JOB
-    from ift_data.builder.sources import take_items
+    from ift_data.builder.sources import read_serially
 
     ranges = byte_ranges(source, workers)
     if ranges is None or len(ranges) < 2:
-        rejects: list[Reject] = []
-        with RowWriter() as writer:
-            take_items(source.items(), task, dataset, max_field_chars, None, writer, rejects)
-            return writer.finish(), rejects
+        return read_serially(source, task, dataset, max_field_chars, None)
     _JOB = (source, options, task, dataset, max_field_chars)
     results: list[tuple[list[Reject], Rows]] = []
     pool = multiprocessing.get_context("fork").Pool(len(ranges), initializer=_start)
@@ -123,18 +122,15 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
     except BaseException:
         pool.terminate()
         pool.join()
-        concatenated_failed([part for _, part in results])
+        _remove_row_files([part for _, part in results])
         raise
     finally:
         _JOB = None
     return rows, [reject for part_rejects, _ in results for reject in part_rejects]
 
 
-def concatenated_failed(parts: list[Rows]) -> None:
+def _remove_row_files(parts: list[Rows]) -> None:
     """Remove the row files of ``parts`` (read, but the read as a whole failed)."""
-    import contextlib
-    import os
-
     for part in parts:
         path = getattr(part, "path", None)
         if path:

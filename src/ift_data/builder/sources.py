@@ -19,7 +19,7 @@ from ift_data.builder.row_store import MemoryRows, Rows, RowWriter
 from ift_data.builder.seeds import rng_for
 from ift_data.errors import TemplateError
 from ift_data.io.sources import open_source
-from ift_data.io.sources.base import Item
+from ift_data.io.sources.base import Item, Source
 from ift_data.schema import Reject
 from ift_data.tasks.check import resolve
 from ift_data.tasks.rows import text_size, to_task_row
@@ -85,10 +85,7 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     if workers > 1 and max_rows is None and read_parallel.worth_it(source, options):
         rows, rejects = read_parallel.read_rows(source, options, task, entry.name, max_field_chars, workers)
     else:
-        rejects = []
-        with RowWriter() as writer:
-            take_items(source.items(), task, entry.name, max_field_chars, max_rows, writer, rejects)
-            rows = writer.finish()
+        rows, rejects = read_serially(source, task, entry.name, max_field_chars, max_rows)
     shown_path = path if options.format != "hf_hub" else Path(source.name)
     pack = {} if entry.pack is None else {"pack": os.path.relpath(entry.pack, base_dir) if base_dir else str(entry.pack)}
     info = {"format": source.format, **pack, **source.info}
@@ -98,6 +95,15 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
         loaded.rows = rows.subset(np.flatnonzero(chosen))
         loaded.capped = rows.subset(np.flatnonzero(~chosen))
     return loaded
+
+
+def read_serially(source: Source, task: TaskSpec, dataset: str, max_field_chars: int, max_rows: int | None
+                  ) -> tuple[Rows, list[Reject]]:
+    """The rows and rejects of ``source``, read in this process (``take_items`` over all of it)."""
+    rejects: list[Reject] = []
+    with RowWriter() as writer:
+        take_items(source.items(), task, dataset, max_field_chars, max_rows, writer, rejects)
+        return writer.finish(), rejects
 
 
 def take_items(items: Iterable[Item], task: TaskSpec, dataset: str, max_field_chars: int, max_rows: int | None,
