@@ -188,3 +188,16 @@ def test_a_build_reading_in_parallel_writes_the_same_bytes(spill_dir: Path, tmp_
         one, many = (tmp_path / "one" / name).read_bytes(), (tmp_path / "many" / name).read_bytes()
         assert one == many and one, name
     assert os.listdir(spill_dir) == []
+
+
+def test_undecodable_lines_are_the_same_rejects_in_parallel(spill_dir: Path, tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 reject their line wherever the ranges are cut, as reading it whole does."""
+    spec = _task(tmp_path / "task", [json.dumps({"text": f"row {i}", "label": i % 2}) for i in range(1_200)])
+    path = tmp_path / "task" / "train.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    for at in (1, 300, 599, 600, 601, 1_100):
+        lines[at] = b'{"text": "bad \xff\xfe byte", "label": 0}'
+    path.write_bytes(b"\n".join(lines))
+    one, many = _load(spec, 1), _load(spec, 2)
+    assert many.rejects == one.rejects and len(one.rejects) == 6
+    assert all(a == b for a, b in zip(one.rows, many.rows, strict=True)) and len(many.rows) == 1_194
