@@ -138,8 +138,8 @@ def main() -> None:
                    "examples (default: every core this process may use; 1: in this process). The output is the same "
                    "bytes for any number.")
 @click.option("--engine", "engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="Where the examples are formatted: local (this machine, --workers) or ray (a Ray Data stage; "
-                   "needs pip install 'ift-data[ray]'). The output is the same bytes either way.")
+              help="Where the examples are rendered and formatted: local (this machine, --workers) or ray (Ray tasks "
+                   "and a Ray Data stage; needs pip install 'ift-data[ray]'). The output is the same bytes either way.")
 @click.option("--ray-address", default=None, metavar="ADDR",
               help="With --engine ray: a running Ray cluster to join (e.g. auto or ray://host:10001; its workers "
                    "need ift-data installed). Default: a local Ray started and stopped by the build.")

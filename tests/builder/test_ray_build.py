@@ -85,6 +85,30 @@ def test_many_chunks_shards_and_rejects_same_bytes(local_ray, tasks, make_recipe
     assert len([f for f in train["files"] if f["format"] == "parquet"]) > 3
 
 
+def test_selection_on_ray_same_bytes_as_local(local_ray, tasks, make_recipe, helpers, tmp_path, monkeypatch):
+    """With --engine ray the selection's renders are Ray tasks too (many small ones here, few-shot, epochs):
+    the same picks, so the same files as the local engine."""
+    from ift_data.builder import outcome, select_parallel
+
+    calls = []
+    monkeypatch.setattr(outcome, "MIN_PARALLEL", 8)
+    monkeypatch.setattr(select_parallel, "TASK", 16)
+    real_pool = select_parallel.RayTrials.apply_async
+
+    def counting(self, fn, args):
+        calls.append(len(args[0][0]))
+        return real_pool(self, fn, args)
+
+    monkeypatch.setattr(select_parallel.RayTrials, "apply_async", counting)
+    rows = helpers.sentiment_records(90, "a")
+    recipe = make_recipe([{"task": str(tasks.jsonl("reviews", rows))}], few_shot={"share": 0.3, "k": 2},
+                         mixing={"mode": "proportional", "total": 200})
+    run_build(recipe, tmp_path / "local", workers=1)
+    run_build(recipe, tmp_path / "ray", engine="ray")
+    _assert_same(tmp_path / "local", tmp_path / "ray")
+    assert len(calls) > 5 and max(calls) == 16  # the renders went out as Ray tasks
+
+
 def test_tokenized_same_bytes_as_local(local_ray, tasks, make_recipe, helpers, tmp_path, monkeypatch):
     """The tokenizer reaches the Ray workers by its path (loaded once a worker), not pickled."""
     monkeypatch.setattr(parallel, "CHUNK", 32)

@@ -9,6 +9,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,9 +17,21 @@ from ift_data.builder.counters import Ledger, RowRange
 from ift_data.builder.expand import DatasetExpander
 from ift_data.builder.picks import Part, Picks, Selection
 from ift_data.builder.seeds import rng_for
-from ift_data.builder.select_parallel import Trial, select_epoch, trial, worker_pool, worth_a_pool
+from ift_data.builder.select_parallel import (
+    MIN_PARALLEL,
+    RayTrials,
+    Trial,
+    ray_trials,
+    select_epoch,
+    trial,
+    worker_pool,
+    worth_a_pool,
+)
 from ift_data.builder.sources import LoadedDataset
 from ift_data.schema import Reject
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
 NOT_SAMPLED = "not sampled: the dataset's mixing share was filled by other rows"
 
@@ -177,20 +190,25 @@ def _runs(mask: np.ndarray) -> deque[tuple[int, int]]:
 
 
 def select(outcome: DatasetOutcome, expander: DatasetExpander, seed: int, advance: Callable[[int], None],
-           workers: int | None = 1) -> None:
+           workers: int | None = 1, engine: str = "local") -> None:
     """Render ``outcome.requested`` examples: a seeded sample of the pool, or whole passes over it
     (each pass with other templates) plus a sample when more are asked than one pass holds.
-    ``workers`` > 1: the renders are made by that many processes (``select_parallel``), the same picks."""
+    ``workers`` > 1: the renders are made by that many processes (``select_parallel``), the same picks;
+    ``engine="ray"``: by Ray tasks on the Ray the build started or joined, the same picks."""
     epoch = 0
     with ExitStack() as stack:
-        pool = None
+        pool: Pool | RayTrials | None = None
         while outcome.count < outcome.requested:
             rows, templates = expander.assignment_arrays(epoch)
             order = lazy_permutation(rng_for(seed, outcome.name, "mix", epoch), len(rows))
-            if pool is None and workers is not None and worth_a_pool(workers, min(len(rows), outcome.requested)):
+            candidates = min(len(rows), outcome.requested)
+            if pool is None and engine == "ray" and candidates >= MIN_PARALLEL:
+                pool = stack.enter_context(ray_trials(expander))
+            elif pool is None and workers is not None and worth_a_pool(workers, candidates):
                 pool = stack.enter_context(worker_pool(expander, workers))
-            if pool is not None and workers is not None:
-                made = select_epoch(outcome, expander, rows, templates, order, epoch, pool, workers)
+            if pool is not None:
+                width = pool.cpus if isinstance(pool, RayTrials) else workers or 1
+                made = select_epoch(outcome, expander, rows, templates, order, epoch, pool, width)
             else:
                 made = 0
                 for position in order:

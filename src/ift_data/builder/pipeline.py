@@ -112,30 +112,30 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
         _warn_share_unmet(entry, expanders[entry.name], console)
     rates, counts, total = plan_counts(recipe.root, {name: o.pool for name, o in outcomes.items()})
 
-    with step_progress(console, "rendering", sum(counts.values())) as step:
-        for name, outcome in outcomes.items():
-            outcome.requested_rate, outcome.requested = rates.get(name, 0.0), counts.get(name, 0)
-            select(outcome, expanders[name], recipe.seed, step.advance, workers)
-            _check_rendered(outcome, checks)
-    evals, held_info = _held_out_eval(recipe, held, packs, renderer, limits, checks)
-
-    work = fresh_dir(out_dir)
-    try:
-        sections, inputs = _export(recipe, export_options, outcomes, evals, work,
-                                   ExportRun(workers, engine, ray_address))
-        _print_export_warnings(sections, console)
-        dropped = _export_fates(sections, inputs)
-        ledgers = {name: o.settle(dropped, list_unsampled) for name, o in outcomes.items()}
-        eval_ledgers = {name: o.settle(dropped) for name, o in evals.items()}
-        rejects = [r for ledger in [*ledgers.values(), *eval_ledgers.values()] for r in ledger.rejects]
-        write_jsonl(work / "rejects.jsonl", (r.to_json() for r in rejects))
-        manifest = build_manifest(recipe, outcomes, ledgers, total, held_info, evals, eval_ledgers, sections, packs)
-        write_json(work / "manifest.json", manifest)
-        swap_in(work, out_dir)
-    finally:
-        discard(work)
-        for outcome in [*outcomes.values(), *evals.values()]:
-            outcome.picks.close()  # the kept renders' files go; examples read later are rendered again
+    run = ExportRun(workers, engine, ray_address)
+    with engine_session(run):  # Ray (--engine ray) started once, for the selection's renders and every output
+        with step_progress(console, "rendering", sum(counts.values())) as step:
+            for name, outcome in outcomes.items():
+                outcome.requested_rate, outcome.requested = rates.get(name, 0.0), counts.get(name, 0)
+                select(outcome, expanders[name], recipe.seed, step.advance, workers, engine)
+                _check_rendered(outcome, checks)
+        evals, held_info = _held_out_eval(recipe, held, packs, renderer, limits, checks)
+        work = fresh_dir(out_dir)
+        try:
+            sections, inputs = _export(recipe, export_options, outcomes, evals, work, run)
+            _print_export_warnings(sections, console)
+            dropped = _export_fates(sections, inputs)
+            ledgers = {name: o.settle(dropped, list_unsampled) for name, o in outcomes.items()}
+            eval_ledgers = {name: o.settle(dropped) for name, o in evals.items()}
+            rejects = [r for ledger in [*ledgers.values(), *eval_ledgers.values()] for r in ledger.rejects]
+            write_jsonl(work / "rejects.jsonl", (r.to_json() for r in rejects))
+            manifest = build_manifest(recipe, outcomes, ledgers, total, held_info, evals, eval_ledgers, sections, packs)
+            write_json(work / "manifest.json", manifest)
+            swap_in(work, out_dir)
+        finally:
+            discard(work)
+            for outcome in [*outcomes.values(), *evals.values()]:
+                outcome.picks.close()  # the kept renders' files go; examples read later are rendered again
     return BuildResult(recipe, out_dir, outcomes, manifest["held_out"], manifest)
 
 
@@ -276,8 +276,7 @@ def _export(recipe: Recipe, options: ExportOptions, outcomes: dict[str, DatasetO
     eval_examples = _selection(evals)
     if len(eval_examples):
         inputs["eval"] = eval_examples
-    with engine_session(run):  # Ray started once for all the outputs
-        sections = {name: export_examples(examples, out_dir, name, options, run) for name, examples in inputs.items()}
+    sections = {name: export_examples(examples, out_dir, name, options, run) for name, examples in inputs.items()}
     settle_dataset_info(sections, out_dir)
     return sections, inputs
 

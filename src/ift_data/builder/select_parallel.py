@@ -19,9 +19,9 @@ import signal
 from array import array
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ift_data.builder.expand import DatasetExpander, Skipped
 from ift_data.builder.render_cache import pack
@@ -94,13 +94,13 @@ def worker_pool(expander: DatasetExpander, workers: int) -> Iterator[Pool]:
 
 
 def select_epoch(outcome: DatasetOutcome, expander: DatasetExpander, rows: array[int], templates: array[int],
-                 order: Iterator[int], epoch: int, pool: Pool, workers: int) -> int:
+                 order: Iterator[int], epoch: int, pool: Pool | RayTrials, workers: int) -> int:
     """The sequential pass ``for position in order: attempt(...)`` (stopping once ``outcome.requested``
     examples are made), its renders made by ``pool``; returns the examples made. Tasks of ``TASK`` candidates
     are sent ahead while fewer candidates are out than examples still wanted (and at most ``4 * workers``
     tasks); their results are applied in candidate order as they come back."""
     made = 0
-    pending: deque[tuple[array[int], array[int], AsyncResult[list[Trial]]]] = deque()
+    pending: deque[tuple[array[int], array[int], AsyncResult[list[Trial]] | _RayAnswer]] = deque()
     out = 0  # candidates sent and not yet applied
     exhausted = False
     while outcome.count < outcome.requested:
@@ -128,10 +128,83 @@ def select_epoch(outcome: DatasetOutcome, expander: DatasetExpander, rows: array
     return made
 
 
+class _RayAnswer:
+    """A Ray task's result, read like ``AsyncResult.get``; its error raised as the task raised it."""
+
+    def __init__(self, ray: Any, ref: Any, pending: set[Any]) -> None:
+        self.ray, self.ref, self.pending = ray, ref, pending
+
+    def get(self) -> list[Trial]:
+        try:
+            result: list[Trial] = self.ray.get(self.ref)
+            return result
+        except self.ray.exceptions.RayTaskError as exc:
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, Exception):
+                raise cause from exc
+            raise
+        finally:
+            self.pending.discard(self.ref)  # read: its result may leave the object store
+
+
+class RayTrials:
+    """``select_epoch``'s pool on Ray (``--engine ray``): each task of candidates is a Ray task; the expander
+    goes to the object store once and each Ray worker process fetches it once (``_ray_trials``)."""
+
+    def __init__(self, ray: Any, expander: DatasetExpander) -> None:
+        self.ray = ray
+        self.work = [ray.put(expander)]  # nested in a list: Ray passes the reference on unresolved
+        self.task = ray.remote(num_cpus=1, max_retries=0)(_ray_trials)
+        self.pending: set[Any] = set()  # tasks sent and not read yet
+        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def apply_async(self, fn: Any, args: tuple[tuple[array[int], array[int], int]]) -> _RayAnswer:
+        """``fn`` (``_trials``) on ``args`` as a Ray task (``_ray_trials``, the same renders)."""
+        ref = self.task.remote(self.work, *args)
+        self.pending.add(ref)
+        return _RayAnswer(self.ray, ref, self.pending)
+
+    def cancel(self) -> None:
+        for ref in self.pending:
+            with suppress(Exception):
+                self.ray.cancel(ref, force=True)
+
+
+_RAY_EXPANDERS: dict[str, DatasetExpander] = {}  # per Ray worker process: the expander of the selection
+
+
+def _ray_trials(work: list[Any], task: tuple[array[int], array[int], int]) -> list[Trial]:
+    """A Ray task: ``_trials`` with the expander fetched once per worker process."""
+    (ref,) = work
+    key = ref.hex()
+    expander = _RAY_EXPANDERS.get(key)
+    if expander is None:
+        import ray
+
+        _RAY_EXPANDERS.clear()
+        expander = _RAY_EXPANDERS[key] = ray.get(ref)
+    rows, templates, epoch = task
+    return [trial(expander, r, t, epoch) for r, t in zip(rows, templates, strict=True)]
+
+
+@contextmanager
+def ray_trials(expander: DatasetExpander) -> Iterator[RayTrials]:
+    """Selection's renders on the Ray that the build started or joined (``export.parallel.engine_session``);
+    tasks still out when the block ends are cancelled."""
+    from ift_data.io.ray_runtime import import_ray
+
+    pool = RayTrials(import_ray(), expander)
+    try:
+        yield pool
+    finally:
+        pool.cancel()
+
+
 def worth_a_pool(workers: int | None, candidates: int) -> bool:
     """Whether to render a selection with a pool: more than one worker, fork available, enough candidates."""
     return workers is not None and workers > 1 and candidates >= MIN_PARALLEL and can_fork()
 
 
-__all__ = ["MIN_PARALLEL", "Trial", "can_fork", "select_epoch", "trial", "worker_pool", "worth_a_pool"]
+__all__ = ["MIN_PARALLEL", "RayTrials", "Trial", "can_fork", "ray_trials", "select_epoch", "trial", "worker_pool",
+           "worth_a_pool"]
 

@@ -1,8 +1,10 @@
 """``ift-data build --engine ray``: the export's chunks made by a Ray Data ``map_batches`` stage, written by the
 driver in order.
 
-The plan and the selection are computed once on the driver; the selection (the chosen assignments with the
-expanders that render them, rows included) and the export setup go to the object store once. The chunks are a
+The plan is computed once on the driver; the selection's renders are Ray tasks too
+(``builder/select_parallel.RayTrials``), applied on the driver in candidate order. The selection (the chosen
+assignments with the expanders that render them, rows included) and the export setup go to the object store
+once. The chunks are a
 Ray dataset of ``(start, stop)`` ranges; a ``map_batches`` stage makes up to ``BLOCK_CHUNKS`` of them a task with
 the same pure function as the local engine (``export/chunks.export_chunk``: render, chat-format, mask, tokenize,
 serialize). Each Ray worker process fetches the selection once and keeps it for its next tasks; on this machine
