@@ -16,9 +16,10 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import tempfile
 from typing import TYPE_CHECKING
 
-from ift_data.builder.row_store import Rows, RowWriter, concatenated, handed_over
+from ift_data.builder.row_store import Rows, RowWriter, concatenated, handed_over, sweep_stale
 from ift_data.io.sources.base import Source, is_utf8
 from ift_data.io.sources.jsonl import range_items
 
@@ -78,12 +79,8 @@ def byte_ranges(source: Source, parts: int) -> list[tuple[int, int, int]] | None
 
 def _start() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends the pool)
-    for signum in (signal.SIGTERM, signal.SIGHUP):  # ending the pool ends the worker, its row file removed
-        signal.signal(signum, _leave)
-
-
-def _leave(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # ending the pool ends the worker at once, wherever it is
+        signal.signal(signum, signal.SIG_DFL)       # (the parent then removes its row file: ``sweep_stale``)
 
 
 def _read_range(job: tuple[int, int, int]) -> tuple[list[Reject], Rows]:
@@ -123,6 +120,7 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
         pool.terminate()
         pool.join()
         _remove_row_files([part for _, part in results])
+        sweep_stale(tempfile.gettempdir())  # the row files of the workers just ended, mid-range
         raise
     finally:
         _JOB = None
