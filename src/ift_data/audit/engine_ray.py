@@ -25,10 +25,10 @@ that cluster (whose workers need ift-data installed) and only disconnects at the
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Callable, Hashable, Sequence
+from contextlib import ExitStack
 from types import TracebackType
 from typing import Any, ClassVar
 
@@ -49,7 +49,7 @@ from ift_data.audit.minhash import (
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
 from ift_data.audit.row_phase import RowPhased, features_of, row_phase
-from ift_data.io.ray_runtime import check_reachable, import_ray, start_ray
+from ift_data.io.ray_runtime import check_reachable, data_settings, import_ray, start_ray
 
 __all__ = ["RayEngine", "check_reachable", "import_ray"]  # the Ray helpers live in io/ray_runtime.py
 
@@ -138,34 +138,21 @@ class RayEngine:
         self.options, self.timings = options, timings
         self.ray: Any = None
         self._owns = False  # this engine called ray.init (and so calls ray.shutdown)
-        self._saved: dict[str, Any] = {}
-        self._saved_order = False
+        self._settings = ExitStack()  # Ray Data's settings for the audit, put back on leaving
         self.cpus = 1
 
     def __enter__(self) -> RayEngine:
         ray = self.ray = import_ray()
         started = time.perf_counter()
         self._owns = start_ray(ray, self.options.ray_address)
-        logging.getLogger("ray.data").setLevel(logging.ERROR)  # no banners on the audit's console
-        data_context = ray.data.DataContext.get_current()
-        wanted = _data_settings()
-        self._saved = {name: getattr(data_context, name) for name in wanted}
-        self._saved_order = data_context.execution_options.preserve_order
-        for name, value in wanted.items():
-            setattr(data_context, name, value)
-        data_context.execution_options.preserve_order = True
+        self._settings.enter_context(data_settings(ray, _data_settings()))  # no banners on the audit's console
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.timings["ray_init"] = time.perf_counter() - started
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self.ray is not None and self._saved:  # a caller's own Ray session gets its settings back
-            data_context = self.ray.data.DataContext.get_current()
-            for name, value in self._saved.items():
-                setattr(data_context, name, value)
-            data_context.execution_options.preserve_order = self._saved_order
-            self._saved = {}
+        self._settings.close()  # a caller's own Ray session gets its settings back
         if self._owns and self.ray is not None:
             self.ray.shutdown()
             self._owns = False

@@ -12,9 +12,7 @@ rare and read in one process), and never with ``--max-rows`` (whose limit counts
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
-import os
 import signal
 import tempfile
 from typing import TYPE_CHECKING
@@ -119,18 +117,8 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
     except BaseException:
         pool.terminate()
         pool.join()
-        _remove_row_files([part for _, part in results])
-        sweep_stale(tempfile.gettempdir())  # the row files of the workers just ended, mid-range
+        sweep_stale(tempfile.gettempdir())  # every worker's row file (named by its pid; the workers have ended)
         raise
     finally:
         _JOB = None
     return rows, [reject for part_rejects, _ in results for reject in part_rejects]
-
-
-def _remove_row_files(parts: list[Rows]) -> None:
-    """Remove the row files of ``parts`` (read, but the read as a whole failed)."""
-    for part in parts:
-        path = getattr(part, "path", None)
-        if path:
-            with contextlib.suppress(OSError):
-                os.unlink(path)

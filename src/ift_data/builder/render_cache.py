@@ -55,6 +55,7 @@ class RenderCache:
 
     def __init__(self, folder: str | None = None) -> None:
         self.folder = folder
+        self._host = _host()  # the machine whose file this is
         self._offsets = array("q", [0])
         self._buffer = bytearray()
         self._flushed = 0  # bytes written to the file (the buffer holds what follows)
@@ -92,7 +93,7 @@ class RenderCache:
         """Pickled (for Ray workers): the offsets, the records not yet in the file, the file's path and this
         machine's name; never the descriptor or the duty to remove the file."""
         return {"folder": self.folder, "_offsets": self._offsets, "_buffer": self._buffer,
-                "_flushed": self._flushed, "_path": self._path, "host": _host()}
+                "_flushed": self._flushed, "_path": self._path, "host": self._host}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._host = state.pop("host")
@@ -104,7 +105,7 @@ class RenderCache:
     def readable(self) -> bool:
         """Whether this process can read every record: the cache was made on this machine and its file (if
         any) is there. A copy unpickled on another machine is not."""
-        if getattr(self, "_host", _host()) != _host():
+        if self._host != _host():
             return False
         return self._path is None or os.access(self._path, os.R_OK)
 

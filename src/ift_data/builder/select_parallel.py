@@ -170,19 +170,11 @@ class RayTrials:
                 self.ray.cancel(ref, force=True)
 
 
-_RAY_EXPANDERS: dict[str, DatasetExpander] = {}  # per Ray worker process: the expander of the selection
-
-
 def _ray_trials(work: list[Any], task: tuple[array[int], array[int], int]) -> list[Trial]:
     """A Ray task: ``_trials`` with the expander fetched once per worker process."""
-    (ref,) = work
-    key = ref.hex()
-    expander = _RAY_EXPANDERS.get(key)
-    if expander is None:
-        import ray
+    from ift_data.io.ray_runtime import fetched
 
-        _RAY_EXPANDERS.clear()
-        expander = _RAY_EXPANDERS[key] = ray.get(ref)
+    expander: DatasetExpander = fetched(work)
     rows, templates, epoch = task
     return [trial(expander, r, t, epoch) for r, t in zip(rows, templates, strict=True)]
 

@@ -22,20 +22,18 @@ need ift-data installed, and the data files at the same paths) and only disconne
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import pickle
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from ift_data.export.chunks import ChunkResult, ChunkSetup, export_chunk
-from ift_data.io.ray_runtime import import_ray, start_ray
+from ift_data.io.ray_runtime import data_settings, fetched, import_ray, start_ray
 from ift_data.schema import Example
 
 BLOCK_CHUNKS = 8  # export chunks (``parallel.CHUNK`` examples each) a Ray task makes at most
-_WORK: dict[str, tuple[Sequence[Example], ChunkSetup]] = {}  # per Ray worker process: the export it works on
 
 
 def make_chunks(batch: pa.Table, work: list[Any]) -> pa.Table:
@@ -46,14 +44,7 @@ def make_chunks(batch: pa.Table, work: list[Any]) -> pa.Table:
     rather than Ray's wrapper."""
     from ift_data.export.parallel import portable
 
-    (ref,) = work
-    key = ref.hex()
-    if key not in _WORK:
-        import ray
-
-        _WORK.clear()  # one export at a time per worker process
-        _WORK[key] = ray.get(ref)
-    examples, setup = _WORK[key]
+    examples, setup = fetched(work)
     results = []
     for start, stop in zip(batch["start"].to_pylist(), batch["stop"].to_pylist(), strict=True):
         try:
@@ -62,26 +53,6 @@ def make_chunks(batch: pa.Table, work: list[Any]) -> pa.Table:
             reply = ("error", portable(exc))
         results.append(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
     return pa.table({"result": pa.array(results, type=pa.large_binary())})
-
-
-@contextlib.contextmanager
-def _ordered(ray: Any) -> Iterator[None]:
-    """Ray Data settings for this export: blocks kept in order, no progress bars or stats on the build's
-    console; the caller's own settings are put back afterwards."""
-    context = ray.data.DataContext.get_current()
-    wanted = {"enable_progress_bars": False, "enable_auto_log_stats": False}
-    saved = {name: getattr(context, name) for name in wanted}
-    saved_order = context.execution_options.preserve_order
-    for name, value in wanted.items():
-        setattr(context, name, value)
-    context.execution_options.preserve_order = True
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(context, name, value)
-        context.execution_options.preserve_order = saved_order
 
 
 def block_chunks(chunks: int, cpus: int) -> int:
@@ -101,7 +72,7 @@ def ray_chunk_results(examples: Sequence[Example], setup: ChunkSetup, ranges: li
     owns = start_ray(ray, address)  # the build started it already (``parallel.engine_session``): False
     made: Any = None
     try:
-        with _ordered(ray):
+        with data_settings(ray, {"enable_progress_bars": False, "enable_auto_log_stats": False}):
             cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
             work = ray.put((examples, setup))
             per_block = block_chunks(len(ranges), cpus)

@@ -12,6 +12,7 @@ import re
 import signal
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from ift_data.errors import UserError
@@ -82,3 +83,39 @@ def exit_after_python_cleanup(code: int) -> None:
         with contextlib.suppress(Exception):
             stream.flush()
     os._exit(code)
+
+
+_FETCHED: dict[str, Any] = {}  # in a Ray worker process: the object last fetched by ``fetched``, by its ref
+
+
+def fetched(work: list[Any]) -> Any:
+    """In a Ray task: the object of ``work``'s one ``ObjectRef`` (passed nested in a list, so Ray hands the
+    reference on unresolved), fetched once per worker process and kept for its next tasks; fetching another
+    object forgets the last one."""
+    import ray
+
+    (ref,) = work
+    key = ref.hex()
+    if key not in _FETCHED:
+        _FETCHED.clear()
+        _FETCHED[key] = ray.get(ref)
+    return _FETCHED[key]
+
+
+@contextlib.contextmanager
+def data_settings(ray: Any, settings: dict[str, Any]) -> Iterator[None]:
+    """Ray Data's ``DataContext`` with ``settings`` and blocks kept in order (``preserve_order``), Ray Data's
+    log quiet; the caller's own settings are put back afterwards."""
+    context = ray.data.DataContext.get_current()
+    saved = {name: getattr(context, name) for name in settings}
+    saved_order = context.execution_options.preserve_order
+    for name, value in settings.items():
+        setattr(context, name, value)
+    context.execution_options.preserve_order = True
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(context, name, value)
+        context.execution_options.preserve_order = saved_order
