@@ -201,3 +201,15 @@ def test_undecodable_lines_are_the_same_rejects_in_parallel(spill_dir: Path, tmp
     one, many = _load(spec, 1), _load(spec, 2)
     assert many.rejects == one.rejects and len(one.rejects) == 6
     assert all(a == b for a, b in zip(one.rows, many.rows, strict=True)) and len(many.rows) == 1_194
+
+
+def test_the_joined_row_file_is_this_process_s_and_survives_a_sweep(spill_dir: Path, tmp_path: Path) -> None:
+    """The workers that wrote the parts have ended; the joined file must not look like a killed build's
+    (``sweep_stale`` runs whenever another dataset spills or the render cache starts its file)."""
+    spec = _task(tmp_path / "task", _messy_lines(2_000))
+    many = _load(spec, 2)
+    assert isinstance(many.rows, row_store.SpilledRows)
+    assert f"-{os.getpid()}-" in Path(many.rows.path).name
+    row_store.sweep_stale(str(spill_dir))
+    assert Path(many.rows.path).exists() and many.rows[1_000] == _load(spec, 1).rows[1_000]
+    many.close()

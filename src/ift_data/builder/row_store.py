@@ -461,17 +461,19 @@ def handed_over(rows: Rows) -> Rows:
 
 def concatenated(parts: Sequence[Rows]) -> Rows:
     """The rows of ``parts`` (in order) as one ``Rows``: what one ``RowWriter`` given every row would have
-    made. Spilled parts (from reading workers, see ``handed_over``) are appended to the first one's file,
-    and every other part file is removed, on failure too; parts in memory are written as they come."""
-    spilled = [part for part in parts if isinstance(part, SpilledRows)]
+    made. Parts are spilled rows (reading workers write with ``RowWriter(spill_rows=0)`` and hand them over,
+    ``handed_over``) or empty; they are appended to the first one's file, and every other part file is
+    removed, on failure too."""
+    spilled: list[SpilledRows] = []
+    for part in parts:
+        if isinstance(part, SpilledRows):
+            spilled.append(part)
+        elif len(part):
+            raise ValueError("concatenated: every non-empty part must be spilled rows")
+    if not spilled:
+        return MemoryRows()
     try:
-        if not spilled:
-            writer = RowWriter()
-            for part in parts:
-                for row in part:
-                    writer.add(row)
-            return writer.finish()
-        return _joined(parts)
+        return _joined(spilled)
     except BaseException:
         for part in spilled:
             with contextlib.suppress(OSError):
@@ -479,9 +481,9 @@ def concatenated(parts: Sequence[Rows]) -> Rows:
         raise
 
 
-def _joined(parts: Sequence[Rows]) -> SpilledRows:
-    first = next(part for part in parts if isinstance(part, SpilledRows))
-    wide = any(isinstance(part, SpilledRows) and part._lines.typecode == "q" for part in parts)
+def _joined(parts: Sequence[SpilledRows]) -> SpilledRows:
+    first = parts[0]
+    wide = any(part._lines.typecode == "q" for part in parts)
     offsets, lines, starts = array("q", [0]), array("q" if wide else "i"), array("q")
     names: list[str] = []
     held: dict[int, TaskRow] = {}
@@ -491,14 +493,6 @@ def _joined(parts: Sequence[Rows]) -> SpilledRows:
     count = 0
     with open(first.path, "ab") as target:
         for part in parts:
-            if not len(part):
-                continue
-            if not isinstance(part, SpilledRows):  # a part left in memory (rare): its rows encoded here
-                writer = RowWriter(spill_rows=0, folder=os.path.dirname(first.path))
-                for row in part:
-                    writer.add(row)
-                part = writer.finish()
-                assert isinstance(part, SpilledRows)
             size = part._offsets[-1]
             base = offsets[-1]
             if part is not first:
@@ -526,8 +520,13 @@ def _joined(parts: Sequence[Rows]) -> SpilledRows:
     keyset_ids: array[int] | None = None
     if exact and len(keysets) > 1:
         keyset_ids = array("H", np.concatenate(ids).tobytes())
-    return SpilledRows(first.path, offsets, lines, starts, names, held,
-                       list(keysets) if exact else [], keyset_ids, exact)
+    # The file is named after the worker that wrote it, which has ended: ``sweep_stale`` would take it for a
+    # killed build's. It becomes this process's file.
+    fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{_host()}-{os.getpid()}-", suffix=".bin",
+                                dir=os.path.dirname(first.path))
+    os.close(fd)
+    os.replace(first.path, path)
+    return SpilledRows(path, offsets, lines, starts, names, held, list(keysets) if exact else [], keyset_ids, exact)
 
 
 def _copy(source: BinaryIO, target: BinaryIO, size: int) -> None:
