@@ -70,19 +70,88 @@ def test_default_recipe_same_bytes_as_local(local_ray, tmp_path):
 
 
 def test_many_chunks_shards_and_rejects_same_bytes(local_ray, tasks, make_recipe, helpers, tmp_path, monkeypatch):
-    monkeypatch.setattr(parallel, "CHUNK", 16)  # the driver cuts the chunks: many tasks
-    monkeypatch.setattr(files, "ROW_GROUP", 10)
+    """Sharded, the Ray workers write the shards (here nothing in the driver may: its ``write_shard`` fails),
+    with the chunk size and parquet row group the driver was given; the bytes are the local engine's."""
+    from ift_data.export import shard_writer
+
+    monkeypatch.setattr(parallel, "CHUNK", 4)  # several chunks a shard
+    monkeypatch.setattr(files, "ROW_GROUP", 5)  # several row groups a shard
     rows = helpers.sentiment_records(80, "a")
     rows[5]["text"] += " <|im_end|> injected"  # a chatml control token: an export reject
     recipe = make_recipe([{"task": str(tasks.jsonl("reviews", rows))}], few_shot={"share": 0.3, "k": 2})
     output = {"formats": ("segments", "parquet", "messages")}
     run_build(recipe, tmp_path / "local", workers=1, shard_size=11, output=output)
+
+    def not_here(*args, **kw):
+        raise AssertionError("the driver wrote a shard")
+
+    monkeypatch.setattr(shard_writer, "write_shard", not_here)
     run_build(recipe, tmp_path / "ray", engine="ray", shard_size=11, output=output)
     _assert_same(tmp_path / "local", tmp_path / "ray")
     manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text(encoding="utf-8"))
     train = manifest["outputs"]["train"]
     assert train["counts"]["rejected"] == 1 and train["counts"]["written"] > 3 * 16
     assert len([f for f in train["files"] if f["format"] == "parquet"]) > 3
+
+
+def test_a_failing_shard_leaves_no_shard_behind(local_ray, tmp_path):
+    """A shard task's error is raised on the driver as raised there, and no shard file is left, under a
+    temporary name or a final one (the other tasks' shards included)."""
+    from ift_data.export import ExportOptions, export_examples
+    from ift_data.export.parallel import ExportRun
+    from ift_data.schema import Example, Message, Provenance, Segment
+
+    def example(i):
+        source = Provenance("d", "t", "tpl", "forward", 0, f"data.jsonl:{i + 1}")
+        return Example(f"ex-{i}", source, (Message("user", (Segment(f"film {i}", "content", "user"),)),
+                                           Message("assistant", (Segment("fine", "content", "assistant"),))))
+
+    class FailingLate(list):  # defined here: Ray pickles it by value, so its workers can run it
+        def __getitem__(self, index):
+            if isinstance(index, slice) and index.start >= 30:
+                raise UserError("cannot read this row", file="data.jsonl", line=31, field="text")
+            return super().__getitem__(index)
+
+    examples = FailingLate(example(i) for i in range(40))
+    with pytest.raises(UserError) as info:
+        export_examples(examples, tmp_path / "out", "train", ExportOptions(formats=("segments", "parquet"),
+                                                                         shard_size=5), ExportRun(engine="ray"))
+    assert info.value.format() == "data.jsonl:31: field 'text': cannot read this row"
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_sources_read_on_ray_same_bytes_as_local(local_ray, tasks, make_recipe, helpers, tmp_path, monkeypatch):
+    """With --engine ray a big JSONL split is read by Ray tasks, a byte range each (never by the driver here:
+    its range reader fails), rejects of every kind included: the same rows, rejects and files as a local
+    one-process read."""
+    from ift_data.builder import read_parallel, read_ray
+
+    rows = helpers.sentiment_records(300, "a")
+    lines = [json.dumps(r) for r in rows]
+    lines[7] = '{"text": "cut off'           # invalid JSON: a read reject
+    lines[150] = json.dumps({"text": "no label"})  # a missing field: a map reject
+    spec = tasks.jsonl("reviews", rows)
+    (spec.parent / "train.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    recipe = make_recipe([{"task": str(spec)}])
+    run_build(recipe, tmp_path / "local", workers=1)
+
+    monkeypatch.setattr(read_parallel, "MIN_BYTES", 0)  # the driver decides; the file is small
+    calls = []
+    real = read_ray.read_rows
+    monkeypatch.setattr(read_ray, "read_rows", lambda *a: calls.append(a[3]) or real(*a))
+
+    def not_here(*args, **kw):
+        raise AssertionError("the driver read a range")
+
+    monkeypatch.setattr(read_ray, "read_range", not_here)
+    parts = []
+    cut = read_ray.byte_ranges
+    monkeypatch.setattr(read_ray, "byte_ranges", lambda *a: parts.append(len(ranges := cut(*a))) or ranges)
+    run_build(recipe, tmp_path / "ray", engine="ray")
+    assert calls == ["reviews"] and parts == [2]  # one range per CPU of the 2-CPU Ray
+    _assert_same(tmp_path / "local", tmp_path / "ray")
+    rejects = (tmp_path / "ray" / "rejects.jsonl").read_text(encoding="utf-8")
+    assert '"stage":"read"' in rejects and '"stage":"map"' in rejects
 
 
 def test_selection_on_ray_same_bytes_as_local(local_ray, tasks, make_recipe, helpers, tmp_path, monkeypatch):

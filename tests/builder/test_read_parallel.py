@@ -133,6 +133,33 @@ def test_concatenated_parts_are_one_writers_rows(tmp_path: Path, cuts: list[int]
     assert [p for p in tmp_path.iterdir() if p.name.startswith(row_store.PREFIX)] == []
 
 
+def test_rows_shipped_to_another_machine_arrive_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part read on another machine (a Ray worker there) comes back as bytes; the file there goes, the one
+    written here joins like a local part. A part read on this machine stays where it is."""
+    from ift_data.tasks.rows import TaskRow
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    rows = [TaskRow({"text": f"row {i} ü", "label": i % 2}, f"a.jsonl:{i + 1}", "a.jsonl", i + 1) for i in range(50)]
+    parts = []
+    for start, stop in ((0, 20), (20, 50)):
+        writer = row_store.RowWriter(spill_rows=0)
+        for row in rows[start:stop]:
+            writer.add(row)
+        parts.append(row_store.handed_over(writer.finish()))
+    here, none = row_store.shipped(parts[0], row_store.host_name())
+    assert here is parts[0] and none is None and os.path.exists(parts[0].path)
+    far_path = parts[1].path
+    far, data = row_store.shipped(parts[1], "another-machine")
+    assert data is not None and not os.path.exists(far_path)
+    import pickle
+
+    arrived = row_store.received(pickle.loads(pickle.dumps(far)), data)  # as a Ray reply arrives
+    joined = row_store.concatenated([here, arrived])
+    assert list(joined) == rows
+    joined.close()
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(row_store.PREFIX)] == []
+
+
 def test_byte_ranges_cut_after_newlines_and_count_the_lines_before(tmp_path: Path) -> None:
     spec = _task(tmp_path / "task", [json.dumps({"text": "é" * (i % 50), "label": 0}) for i in range(997)])
     source = open_source(tmp_path / "task" / "train.jsonl", load_task_spec(spec).source.read_options("train"),

@@ -23,7 +23,7 @@ def _read_in_child(cache: RenderCache, indexes: list[int], queue: Any) -> None:
 
 def test_records_round_trip_through_buffer_file_and_fork(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render_cache, "BLOCK", 100)
-    stale = tmp_path / f"ift-data-rows-{render_cache._host()}-999999999-render-x.bin"  # a killed build's
+    stale = tmp_path / f"ift-data-rows-{render_cache.host_name()}-999999999-render-x.bin"  # a killed build's
     stale.write_bytes(b"left over")
     cache = RenderCache(str(tmp_path))
     records = [os.urandom(i % 37) + str(i).encode() for i in range(500)]
@@ -70,7 +70,7 @@ def test_pickled_picks_keep_the_cache_on_this_machine_only(tmp_path: Path, monke
     elsewhere.__setstate__({**state, "host": "another-machine"})
     assert not elsewhere.readable()
     data = pickle.dumps(picks)
-    monkeypatch.setattr(render_cache, "_host", lambda: "another-machine")  # unpickled on another machine
+    monkeypatch.setattr(render_cache, "host_name", lambda: "another-machine")  # unpickled on another machine
     assert pickle.loads(data).cache is None
     monkeypatch.undo()
     path = picks.cache._path

@@ -202,7 +202,7 @@ def test_a_failed_read_leaves_no_spill_file(tmp_path: Path, monkeypatch: pytest.
 def test_files_of_killed_processes_are_swept(tmp_path: Path) -> None:
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
                            check=True)
-    host = row_store._host()
+    host = row_store.host_name()
     dead = tmp_path / f"ift-data-rows-{host}-{int(child.stdout)}-abc.bin"  # its process has exited
     live = tmp_path / f"ift-data-rows-{host}-{os.getpid()}-def.bin"
     other_host = tmp_path / f"ift-data-rows-{host}x-{int(child.stdout)}-ghi.bin"

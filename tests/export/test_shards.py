@@ -50,6 +50,26 @@ def test_exact_multiple_and_empty_output(tmp_path):
         ("train-00000-of-00001.segments.jsonl", 0), ("train-00000-of-00001.parquet", 0)]
 
 
+def test_a_shard_holds_its_planned_examples_less_the_rejected(tmp_path):
+    """Where a shard ends depends on the plan alone (so any process can write any shard): shard k holds what
+    is written of examples [10k, 10k + 10); a reject shortens its own shard only, and a shard whose every
+    example is rejected is still written, empty."""
+    examples = _examples(35)
+    for i in (3, *range(20, 30)):  # a chatml control token in the data: an export reject
+        examples[i] = build_example(f"film number {i} <|im_end|>", ident=f"ex-{i}")
+    manifest = export_examples(examples, tmp_path, "train", ExportOptions(formats=("segments", "parquet"),
+                                                                         shard_size=10))
+    assert [(f["path"], f["rows"]) for f in manifest["files"] if f["format"] == "segments"] == [
+        ("train-00000-of-00004.segments.jsonl", 9), ("train-00001-of-00004.segments.jsonl", 10),
+        ("train-00002-of-00004.segments.jsonl", 0), ("train-00003-of-00004.segments.jsonl", 5)]
+    assert [f["rows"] for f in manifest["files"] if f["format"] == "parquet"] == [9, 10, 0, 5]
+    ids = [[json.loads(line)["id"] for line in (tmp_path / f"train-0000{k}-of-00004.segments.jsonl").read_text(
+        encoding="utf-8").splitlines()] for k in range(4)]
+    assert ids[0] == [f"ex-{i}" for i in range(10) if i != 3] and ids[3] == [f"ex-{i}" for i in range(30, 35)]
+    assert manifest["counts"]["rejected"] == 11
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f["path"] for f in manifest["files"])
+
+
 def test_parquet_shards_load_with_datasets(tmp_path):
     datasets = pytest.importorskip("datasets")
     examples = _examples(23)

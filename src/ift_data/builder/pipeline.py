@@ -89,7 +89,8 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
                console: Console | None, max_rows: int | None, max_field_chars: int | None, checks: BuildChecks,
                allow_outside_paths: bool, shard_size: int | None = None, list_unsampled: bool = False,
                workers: int = 1, engine: str = "local", ray_address: str | None = None) -> BuildResult:
-    limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS, "workers": workers}
+    limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS, "workers": workers,
+              "engine": engine, "ray_address": ray_address}
     console = console or Console(stderr=True)
     recipe = load_recipe(recipe_path or default_recipe_path(), allow_outside_paths=allow_outside_paths)
     if seed is not None:
@@ -103,17 +104,16 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
     train, held = split_held_out(recipe)
     _check_families(recipe.root.datasets(), packs)
 
-    renderer = Renderer()
-    outcomes: dict[str, DatasetOutcome] = {}
-    expanders: dict[str, DatasetExpander] = {}
-    for entry in train:
-        outcome, expanders[entry.name] = _prepare(recipe, entry, entry.split, packs, renderer, limits, checks)
-        outcomes[entry.name] = outcome
-        _warn_share_unmet(entry, expanders[entry.name], console)
-    rates, counts, total = plan_counts(recipe.root, {name: o.pool for name, o in outcomes.items()})
-
     run = ExportRun(workers, engine, ray_address)
-    with engine_session(run):  # Ray (--engine ray) started once, for the selection's renders and every output
+    with engine_session(run):  # Ray (--engine ray) started once: reading, the selection's renders, every output
+        renderer = Renderer()
+        outcomes: dict[str, DatasetOutcome] = {}
+        expanders: dict[str, DatasetExpander] = {}
+        for entry in train:
+            outcome, expanders[entry.name] = _prepare(recipe, entry, entry.split, packs, renderer, limits, checks)
+            outcomes[entry.name] = outcome
+            _warn_share_unmet(entry, expanders[entry.name], console)
+        rates, counts, total = plan_counts(recipe.root, {name: o.pool for name, o in outcomes.items()})
         with step_progress(console, "rendering", sum(counts.values())) as step:
             for name, outcome in outcomes.items():
                 outcome.requested_rate, outcome.requested = rates.get(name, 0.0), counts.get(name, 0)

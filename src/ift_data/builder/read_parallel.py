@@ -22,6 +22,8 @@ from ift_data.io.sources.base import Source, is_utf8
 from ift_data.io.sources.jsonl import range_items
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ift_data.io.sources.base import ReadOptions
     from ift_data.schema import Reject
     from ift_data.tasks.spec import TaskSpec
@@ -81,18 +83,25 @@ def _start() -> None:
         signal.signal(signum, signal.SIG_DFL)       # (the parent then removes its row file: ``sweep_stale``)
 
 
-def _read_range(job: tuple[int, int, int]) -> tuple[list[Reject], Rows]:
+def read_range(path: Path, name: str, options: ReadOptions, task: TaskSpec, dataset: str, max_field_chars: int,
+               job: tuple[int, int, int]) -> tuple[list[Reject], Rows]:
+    """The rows and rejects of one byte range ``(start, stop, lines before start)`` of a JSONL file, with the
+    one-process loop, into a row file of this process that it hands over (``handed_over``) to the caller."""
     from ift_data.builder.sources import take_items
 
-    assert _JOB is not None, "a reading worker started without its job"
-    source, options, task, dataset, max_field_chars = _JOB
     start, stop, lines_before = job
     rejects: list[Reject] = []
-    with RowWriter(spill_rows=0) as writer:  # every row to this worker's file, handed to the parent
-        take_items(range_items(source.path, options, source.name, start, stop, lines_before), task, dataset,
-                   max_field_chars, None, writer, rejects)
+    with RowWriter(spill_rows=0) as writer:  # every row to this process's file, handed to the parent
+        take_items(range_items(path, options, name, start, stop, lines_before), task, dataset, max_field_chars,
+                   None, writer, rejects)
         rows = writer.finish()
     return rejects, handed_over(rows)
+
+
+def _read_range(job: tuple[int, int, int]) -> tuple[list[Reject], Rows]:
+    assert _JOB is not None, "a reading worker started without its job"
+    source, options, task, dataset, max_field_chars = _JOB
+    return read_range(source.path, source.name, options, task, dataset, max_field_chars, job)
 
 
 def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str, max_field_chars: int,

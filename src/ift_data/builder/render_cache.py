@@ -23,7 +23,7 @@ import weakref
 from array import array
 from typing import Any
 
-from ift_data.builder.row_store import PREFIX, _host, sweep_stale
+from ift_data.builder.row_store import PREFIX, host_name, sweep_stale
 
 BLOCK = 1 << 20  # bytes buffered before they are written to the file
 ENV = "IFT_DATA_RENDER_CACHE"
@@ -55,7 +55,7 @@ class RenderCache:
 
     def __init__(self, folder: str | None = None) -> None:
         self.folder = folder
-        self._host = _host()  # the machine whose file this is
+        self._host = host_name()  # the machine whose file this is
         self._offsets = array("q", [0])
         self._buffer = bytearray()
         self._flushed = 0  # bytes written to the file (the buffer holds what follows)
@@ -105,7 +105,7 @@ class RenderCache:
     def readable(self) -> bool:
         """Whether this process can read every record: the cache was made on this machine and its file (if
         any) is there. A copy unpickled on another machine is not."""
-        if self._host != _host():
+        if self._host != host_name():
             return False
         return self._path is None or os.access(self._path, os.R_OK)
 
@@ -121,7 +121,7 @@ class RenderCache:
         if self._fd is None:
             folder = self.folder or tempfile.gettempdir()
             sweep_stale(folder)  # files of builds killed with SIGKILL (which run no cleanup)
-            self._fd, self._path = tempfile.mkstemp(prefix=f"{PREFIX}{_host()}-{os.getpid()}-render-",
+            self._fd, self._path = tempfile.mkstemp(prefix=f"{PREFIX}{host_name()}-{os.getpid()}-render-",
                                                     suffix=".bin", dir=folder)
             self._finalizer = weakref.finalize(self, _cleanup, self._fd, self._path, os.getpid())
         view = memoryview(self._buffer)

@@ -424,7 +424,7 @@ class RowWriter:
     def _spill(self) -> None:
         folder = self.folder or tempfile.gettempdir()
         sweep_stale(folder)
-        prefix = f"{PREFIX}{_host()}-{os.getpid()}-"
+        prefix = f"{PREFIX}{host_name()}-{os.getpid()}-"
         fd, self._path = tempfile.mkstemp(prefix=prefix, suffix=".bin", dir=folder)
         self._remove = weakref.finalize(self, _cleanup, self._path, True, os.getpid())
         self._file = os.fdopen(fd, "wb", buffering=BLOCK)
@@ -456,6 +456,30 @@ def handed_over(rows: Rows) -> Rows:
     rows): this process will no longer remove it."""
     if isinstance(rows, SpilledRows):
         rows._finalizer.detach()
+    return rows
+
+
+def shipped(rows: Rows, to_host: str) -> tuple[Rows, bytes | None]:
+    """A reading task's handed-over ``rows`` for a process on ``to_host``: on this machine the file is taken
+    over where it is; elsewhere its bytes travel with the rows (``received``) and the file here goes."""
+    if not isinstance(rows, SpilledRows) or to_host == host_name():
+        return rows, None
+    path = rows.path
+    with open(path, "rb") as handle:
+        data = handle.read()
+    os.unlink(path)
+    return rows, data
+
+
+def received(rows: Rows, data: bytes | None) -> Rows:
+    """Rows from ``shipped``: their file written here when its bytes came along (``concatenated`` then makes
+    it this process's own)."""
+    if data is None or not isinstance(rows, SpilledRows):
+        return rows
+    fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{host_name()}-{os.getpid()}-", suffix=".bin", dir=tempfile.gettempdir())
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    rows.path = path
     return rows
 
 
@@ -522,7 +546,7 @@ def _joined(parts: Sequence[SpilledRows]) -> SpilledRows:
         keyset_ids = array("H", np.concatenate(ids).tobytes())
     # The file is named after the worker that wrote it, which has ended: ``sweep_stale`` would take it for a
     # killed build's. It becomes this process's file.
-    fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{_host()}-{os.getpid()}-", suffix=".bin",
+    fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{host_name()}-{os.getpid()}-", suffix=".bin",
                                 dir=os.path.dirname(first.path))
     os.close(fd)
     os.replace(first.path, path)
@@ -646,7 +670,8 @@ def _untag(node: list[Any]) -> Any:
     raise ValueError(f"unknown tag {tag!r}")
 
 
-def _host() -> str:
+def host_name() -> str:
+    """This machine's name as spill files carry it."""
     return re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname())[:64] or "host"
 
 
@@ -655,7 +680,7 @@ def sweep_stale(folder: str) -> list[str]:
     killed with SIGKILL runs no cleanup); the removed paths. A file of a live process, or of another
     machine sharing the folder, is left alone."""
     removed: list[str] = []
-    pattern = re.compile(re.escape(PREFIX + _host()) + r"-(\d+)-[^/]*\.bin")
+    pattern = re.compile(re.escape(PREFIX + host_name()) + r"-(\d+)-[^/]*\.bin")
     try:
         names = os.listdir(folder)
     except OSError:

@@ -61,8 +61,8 @@ MAX_FIELD_CHARS = 1_000_000
 
 
 def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | None = None, *,
-                 max_rows: int | None = None, max_field_chars: int = MAX_FIELD_CHARS, workers: int = 1
-                 ) -> LoadedDataset:
+                 max_rows: int | None = None, max_field_chars: int = MAX_FIELD_CHARS, workers: int = 1,
+                 engine: str = "local", ray_address: str | None = None) -> LoadedDataset:
     """Read a split; apply the hard cap (a seeded sample that keeps file order). Locations are reported
     relative to ``base_dir`` (the recipe's folder) when given.
 
@@ -72,7 +72,8 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     ``max_rows`` good ones (stage ``limit``), so they are counted and listed, never dropped silently.
     JSONL is read line by line; the rows go to a ``RowWriter`` (spilled to a temporary file past its
     thresholds, removed if reading fails). ``workers`` > 1: a big UTF-8 JSONL file is read by that many
-    processes, a byte range each (``read_parallel``), with the same rows and rejects in the same order."""
+    processes, a byte range each (``read_parallel``), with the same rows and rejects in the same order;
+    ``engine="ray"``: by Ray tasks, a range each (``read_ray``; Ray joined at ``ray_address`` or local)."""
     source_spec = entry.task.source
     path = source_spec.split_path(split)
     options = source_spec.read_options(split)
@@ -82,7 +83,12 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     source = open_source(path, options, display, stream=True)
     task = resolve(entry.task, source)
     entry = replace(entry, task=task) if task is not entry.task else entry
-    if workers > 1 and max_rows is None and read_parallel.worth_it(source, options):
+    big = max_rows is None and read_parallel.worth_it(source, options)
+    if big and engine == "ray":
+        from ift_data.builder import read_ray
+
+        rows, rejects = read_ray.read_rows(source, options, task, entry.name, max_field_chars, ray_address)
+    elif big and workers > 1:
         rows, rejects = read_parallel.read_rows(source, options, task, entry.name, max_field_chars, workers)
     else:
         rows, rejects = read_serially(source, task, entry.name, max_field_chars, max_rows)

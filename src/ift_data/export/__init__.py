@@ -23,8 +23,9 @@ from ift_data.errors import UserError
 from ift_data.export import alpaca, messages, parquet, prompt_completion, segments, sharegpt, text, tokenized
 from ift_data.export.base import ExportContext, Rendered
 from ift_data.export.chunks import ChunkResult, ChunkSetup
-from ift_data.export.files import FormatWriter
-from ift_data.export.parallel import ExportRun, chunk_results
+from ift_data.export.files import FormatWriter, shard_bounds
+from ift_data.export.parallel import ExportRun, chunk_ranges, chunk_results
+from ift_data.export.shard_writer import ShardTarget
 from ift_data.io.atomic import write_json
 from ift_data.schema import Example
 
@@ -188,6 +189,8 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
 
     Every file holds the same examples in the same order: an example rejected for one reason (bad turn
     order, a control-token string in its data, too long under ``overflow: drop``) is left out of all.
+    With ``shard_size``, shard ``k`` holds what is written of ``examples[k * shard_size:(k + 1) * shard_size]``;
+    with ``--engine ray`` the Ray workers write the shards (``export/shard_writer.py``), the same bytes.
     """
     formats = _check(options)
     if options.tokenizer is not None:
@@ -206,19 +209,43 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
     digest = _Digest(tokenizer, tuple(missing))
     setup = ChunkSetup(formats, options, chat_format, reserved, context, tuple(missing), tokenizer)
     rejects: list[dict[str, Any]] = []
+
+    def gather(chunk: ChunkResult) -> None:
+        rejects.extend(chunk.rejects)
+        for key, n in chunk.counts.items():
+            counts[key] += n
+        digest.add(chunk)
+
+    run = run or ExportRun()
+    shards = shard_bounds(len(examples), options.shard_size)
+    schemas = {fmt: getattr(EXPORTERS[fmt], "SCHEMA", None) for fmt in formats}
     with ExitStack() as stack:
-        writers = {fmt: stack.enter_context(FormatWriter(out_dir, name, fmt, options.shard_size,
-                                                         getattr(EXPORTERS[fmt], "SCHEMA", None)))
+        writers = {fmt: stack.enter_context(FormatWriter(out_dir, name, fmt, options.shard_size, schemas[fmt]))
                    for fmt in formats}
-        # a chunk at a time, merged in chunk order whoever made it: memory bounded by the chunks in flight
-        chunks = stack.enter_context(closing(chunk_results(examples, setup, run or ExportRun())))
-        for chunk in chunks:
-            rejects.extend(chunk.rejects)
-            for key, n in chunk.counts.items():
-                counts[key] += n
-            digest.add(chunk)
-            for fmt, writer in writers.items():
-                writer.write_part(chunk.parts[fmt])
+        if run.engine == "ray" and options.shard_size is not None:  # the Ray workers write the shards
+            from ift_data.export import files as output_files
+            from ift_data.export import parallel
+            from ift_data.export.ray_chunks import ray_written_shards
+
+            target = ShardTarget(out_dir, name, options.shard_size, schemas, output_files.ROW_GROUP,
+                                 parallel.CHUNK)
+            for shard in stack.enter_context(closing(ray_written_shards(examples, setup, shards, target,
+                                                                        run.ray_address))):
+                for chunk in shard.chunks:
+                    gather(chunk)
+                for fmt, writer in writers.items():
+                    writer.add_shard(*shard.files[fmt])
+        else:
+            # a chunk at a time, merged in chunk order whoever made it: memory bounded by the chunks in flight
+            ranges = [chunk for start, stop in shards for chunk in chunk_ranges(start, stop)]
+            ends = {stop for _, stop in shards} if options.shard_size is not None else set()
+            made = stack.enter_context(closing(chunk_results(examples, setup, ranges, run)))
+            for (_, stop), chunk in zip(ranges, made, strict=True):
+                gather(chunk)
+                for fmt, writer in writers.items():
+                    writer.write_part(chunk.parts[fmt])
+                    if stop in ends:
+                        writer.end_shard()
         files_of = {fmt: writer.finish() for fmt, writer in writers.items()}
     warnings: list[str] = []
     if tokenizer is not None:

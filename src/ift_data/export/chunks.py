@@ -14,7 +14,6 @@ import uuid
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
 from typing import Any
 
 from ift_data.chat.format import ChatFormat, FormatError, format_example
@@ -69,13 +68,12 @@ class ChunkSetup:
 
 @dataclass
 class FormatPart:
-    """The rows of one format in a chunk: JSON lines (``data`` bytes, ``ends`` the offset after each line)
-    or a parquet table. ``error``: the row after these could not be serialized (text that is not valid
+    """The rows of one format in a chunk: JSON lines (``data`` bytes) or a parquet table (a
+    ``pyarrow.Table``). ``error``: the row after these could not be serialized (text that is not valid
     Unicode); the writer raises it on the file that row would have gone to, after writing these."""
 
     rows: int
     data: Any  # bytes (JSON lines) | pyarrow.Table (parquet)
-    ends: array[int] | None = None
     error: BaseException | None = None
 
 
@@ -155,7 +153,7 @@ def json_lines(records: Sequence[dict[str, Any]]) -> FormatPart:
         except UnicodeEncodeError as exc:
             error = exc
             break
-    return FormatPart(len(encoded), b"".join(encoded), array("q", accumulate(map(len, encoded))), error)
+    return FormatPart(len(encoded), b"".join(encoded), error)
 
 
 def parquet_table(records: Sequence[dict[str, Any]], schema: Any) -> FormatPart:

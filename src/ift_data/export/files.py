@@ -1,8 +1,12 @@
 """Output files written as rows are produced: one file per format, or shards of ``shard_size`` rows
 (``train-00000-of-00004.segments.jsonl``; parquet ``train-00000-of-00004.parquet``), each hashed while written.
 
-A shard is written under a temporary name and renamed once the number of shards is known (at the end);
-a failed export leaves no file under a final name. The manifest lists every file with its rows and sha256.
+Shard ``k`` holds the examples at positions ``[k * shard_size, (k + 1) * shard_size)`` of the export that
+are not rejected there (a control token in the data, ``overflow: drop``): where a shard ends depends on the
+plan alone, so any process can write any shard (``--engine ray``: the Ray workers, ``export/shard_writer.py``)
+and the files are the same bytes whoever wrote them. A shard is written under a temporary name and renamed
+once the export has finished; a failed export leaves no file under a final name. The manifest lists every
+file with its rows and sha256.
 """
 
 from __future__ import annotations
@@ -20,6 +24,17 @@ PARQUET = "parquet"
 ROW_GROUP = 10_000  # parquet rows per row group (what is held before it is written)
 
 
+def shard_bounds(total: int, shard_size: int | None) -> list[tuple[int, int]]:
+    """The (start, stop) export positions of every shard (one range for one unsharded file; none for none)."""
+    size = shard_size or max(total, 1)
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def shard_path(out_dir: Path, name: str, fmt: str, index: int) -> Path:
+    """Where shard ``index`` is written before the export has finished (then renamed, ``file_name``)."""
+    return out_dir / f".{name}-{index:05d}.{fmt}.shard"
+
+
 def file_name(name: str, fmt: str, shard: int | None = None, shards: int | None = None) -> str:
     """``train.segments.jsonl`` / ``train-00000-of-00004.segments.jsonl``; parquet ends in ``.parquet``."""
     stem = name if shard is None else f"{name}-{shard:05d}-of-{shards:05d}"
@@ -30,8 +45,9 @@ class _Sink:
     """One physical file: JSON lines or parquet, hashed and counted as written (atomic: a temporary file
     until :meth:`close`; :meth:`abort` removes it)."""
 
-    def __init__(self, path: Path, fmt: str, schema: Any = None) -> None:
+    def __init__(self, path: Path, fmt: str, schema: Any = None, row_group: int | None = None) -> None:
         self.path, self.rows = path, 0
+        self._row_group = row_group or ROW_GROUP
         self._digest = hashlib.sha256()
         self._opened: Any = atomic_open(path, "wb")
         self._handle: IO[Any] = self._opened.__enter__()
@@ -55,12 +71,12 @@ class _Sink:
                 return
             self._records.append(record)
             self._pending += 1
-            if self._pending >= ROW_GROUP:
+            if self._pending >= self._row_group:
                 self._flush()
         except (OSError, UnicodeEncodeError) as exc:
             self._fail(exc)
 
-    def write_lines(self, data: bytes | memoryview, rows: int) -> None:
+    def write_lines(self, data: bytes, rows: int) -> None:
         """``rows`` JSON lines already serialized (each ending in a newline)."""
         self.rows += rows
         try:
@@ -76,7 +92,7 @@ class _Sink:
             self._take_records()
             self._tables.append(table)
             self._pending += table.num_rows
-            if self._pending >= ROW_GROUP:
+            if self._pending >= self._row_group:
                 self._flush()
         except (OSError, UnicodeEncodeError) as exc:
             self._fail(exc)
@@ -102,9 +118,9 @@ class _Sink:
         import pyarrow as pa
 
         self._take_records()
-        while self._pending >= ROW_GROUP or (final and self._pending):
+        while self._pending >= self._row_group or (final and self._pending):
             whole = pa.concat_tables(self._tables).combine_chunks() if len(self._tables) > 1 else self._tables[0]
-            size = min(ROW_GROUP, whole.num_rows)
+            size = min(self._row_group, whole.num_rows)
             self._parquet.write_table(whole.slice(0, size) if size < whole.num_rows else whole)
             rest = whole.slice(size)
             self._tables = [rest] if rest.num_rows else []
@@ -166,11 +182,17 @@ class _Hashing:
 
 
 class FormatWriter:
-    """The rows of one format: one file, or shards of ``shard_size`` rows. A context manager: leaving it on an
-    error removes every file it wrote; :meth:`finish` (inside it) closes the files and names the shards."""
+    """The rows of one format: one file, or shards. A context manager: leaving it on an error removes every
+    file it wrote; :meth:`finish` (inside it) closes the files and names the shards.
 
-    def __init__(self, out_dir: Path, name: str, fmt: str, shard_size: int | None = None, schema: Any = None) -> None:
+    Sharded, the export says where each shard ends (:meth:`end_shard`, at the plan's shard bounds) and the
+    writer numbers its shards from ``first_shard`` (a Ray worker writing shard 7 writes only that one); a
+    shard written by another process joins the list with :meth:`add_shard`."""
+
+    def __init__(self, out_dir: Path, name: str, fmt: str, shard_size: int | None = None, schema: Any = None,
+                 first_shard: int = 0, row_group: int | None = None) -> None:
         self.out_dir, self.name, self.fmt, self.shard_size, self.schema = out_dir, name, fmt, shard_size, schema
+        self.first_shard, self.row_group = first_shard, row_group
         self._done: list[tuple[Path, int, str]] = []  # (shard path under its temporary name, rows, sha256)
         self._sink: _Sink | None = None
         self._finished = False
@@ -193,10 +215,11 @@ class FormatWriter:
         if self.shard_size is None:
             path = self.out_dir / file_name(self.name, self.fmt)
         else:
-            path = self.out_dir / f".{self.name}-{len(self._done):05d}.{self.fmt}.shard"
-        return _Sink(path, self.fmt, self.schema)
+            path = shard_path(self.out_dir, self.name, self.fmt, self.first_shard + len(self._done))
+        return _Sink(path, self.fmt, self.schema, self.row_group)
 
     def write_all(self, records: Iterable[dict[str, Any]]) -> None:
+        """Records one at a time, a shard closed every ``shard_size`` rows (nothing is rejected here)."""
         for record in records:
             if self._sink is None:
                 self._sink = self._open()
@@ -206,28 +229,37 @@ class FormatWriter:
                 self._close_sink()
 
     def write_part(self, part: FormatPart) -> None:
-        """A chunk's rows made elsewhere (``export/chunks.py``), split across shards exactly where
-        :meth:`write_all` would split them; a part's error is raised on the file its row would go to."""
-        done = 0
-        while done < part.rows:
-            if self._sink is None:
-                self._sink = self._open()
-            take = part.rows - done
-            if self.shard_size is not None:
-                take = min(take, self.shard_size - self._sink.rows)
-            if part.ends is not None:
-                start = part.ends[done - 1] if done else 0
-                self._sink.write_lines(memoryview(part.data)[start:part.ends[done + take - 1]], take)
+        """A chunk's rows made elsewhere (``export/chunks.py``), into the current file or shard (a chunk never
+        spans two shards); a part's error is raised on that file, after its rows."""
+        if self._sink is None:
+            self._sink = self._open()
+        if part.rows:
+            if isinstance(part.data, bytes):
+                self._sink.write_lines(part.data, part.rows)
             else:
-                self._sink.write_table(part.data.slice(done, take) if take < part.rows else part.data)
-            done += take
-            self.rows += take
-            if self.shard_size is not None and self._sink.rows >= self.shard_size:
-                self._close_sink()
+                self._sink.write_table(part.data)
+        self.rows += part.rows
         if part.error is not None:
-            if self._sink is None:
-                self._sink = self._open()
             self._sink._fail(part.error)
+
+    def end_shard(self) -> None:
+        """The current shard is complete (written empty when every example of its range was rejected)."""
+        if self._sink is None:
+            self._sink = self._open()
+        self._close_sink()
+
+    def add_shard(self, path: Path, rows: int, sha256: str) -> None:
+        """The next shard, written by another process under ``shard_path``."""
+        self._done.append((path, rows, sha256))
+        self.rows += rows
+
+    def written_shards(self) -> list[tuple[Path, int, str]]:
+        """The shards this writer wrote, left under their temporary names for the export to list and rename
+        (``add_shard``); the writer no longer removes them."""
+        if self._sink is not None:
+            self._close_sink()
+        self._finished = True
+        return list(self._done)
 
     def _close_sink(self) -> None:
         assert self._sink is not None
@@ -236,7 +268,7 @@ class FormatWriter:
 
     def finish(self) -> list[dict[str, Any]]:
         """Close the last file, give shards their final names; the manifest's entry of each file."""
-        if self._sink is None and (self.shard_size is None or not self._done):
+        if self._sink is None and not self._done:
             self._sink = self._open()  # no rows: the file (or the one shard) is still written, empty
         if self._sink is not None:
             self._close_sink()

@@ -70,16 +70,16 @@ def engine_session(run: ExportRun | None) -> Iterator[None]:
             ray.shutdown()
 
 
-def chunk_ranges(total: int, size: int | None = None) -> list[tuple[int, int]]:
-    """The (start, stop) of every chunk of ``total`` examples, in order."""
+def chunk_ranges(start: int, stop: int, size: int | None = None) -> list[tuple[int, int]]:
+    """The (start, stop) of every chunk of the examples ``[start, stop)``, in order."""
     size = size or CHUNK
-    return [(start, min(start + size, total)) for start in range(0, total, size)]
+    return [(at, min(at + size, stop)) for at in range(start, stop, size)]
 
 
-def chunk_results(examples: Sequence[Example], setup: ChunkSetup, run: ExportRun
+def chunk_results(examples: Sequence[Example], setup: ChunkSetup, ranges: list[tuple[int, int]], run: ExportRun
                   ) -> Generator[ChunkResult, None, None]:
-    """Every chunk's result, in chunk order: made in this process, by a pool of forked workers or on Ray."""
-    ranges = chunk_ranges(len(examples))
+    """The result of every chunk of ``ranges``, in order: made in this process, by a pool of forked workers or
+    on Ray."""
     if run.engine == "ray":
         from ift_data.export.ray_chunks import ray_chunk_results
 

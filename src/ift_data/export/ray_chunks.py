@@ -1,5 +1,6 @@
-"""``ift-data build --engine ray``: the export's chunks made by a Ray Data ``map_batches`` stage, written by the
-driver in order.
+"""``ift-data build --engine ray``: the export made by a Ray Data ``map_batches`` stage. Sharded
+(``--shard-size``), each task writes whole shards into the output folder; otherwise the tasks make the chunks
+and the driver writes the one file per format in chunk order.
 
 The plan is computed once on the driver; the selection's renders are Ray tasks too
 (``builder/select_parallel.RayTrials``), applied on the driver in candidate order. The selection (the chosen
@@ -9,10 +10,13 @@ Ray dataset of ``(start, stop)`` ranges; a ``map_batches`` stage makes up to ``B
 the same pure function as the local engine (``export/chunks.export_chunk``: render, chat-format, mask, tokenize,
 serialize). Each Ray worker process fetches the selection once and keeps it for its next tasks; on this machine
 it reads the kept renders' file (``builder/render_cache.py``), elsewhere it renders again. Ray Data's streaming
-executor keeps the blocks in order (``preserve_order``) and bounds what is in flight; the driver writes the
-results strictly in chunk order, so the files, sha256 and manifest are the local engine's bytes. The driver
-writes because the files' sha256 and where a shard ends depend on every earlier chunk (an export reject shifts
-the shard boundaries), and because on a cluster the output folder is the driver's.
+executor keeps the blocks in order (``preserve_order``) and bounds what is in flight.
+
+Sharded, a task makes and writes whole shards (``export/shard_writer.py``): where a shard ends depends on the
+plan alone, so a shard needs no other shard's result. The driver lists the shards in order and renames them at
+the end, so the files, sha256 and manifest are the local engine's bytes; the output folder must be one every
+node sees (a shared filesystem), which the driver checks for each shard. Unsharded, one file per format has
+one writer: the driver, strictly in chunk order.
 
 Without ``--ray-address`` a local Ray is started (one CPU per usable core, no dashboard, usage stats off)
 and shut down at the end, on errors and Ctrl-C too; with it the build joins that cluster (whose workers
@@ -24,35 +28,52 @@ from __future__ import annotations
 import contextlib
 import math
 import pickle
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
 
+from ift_data.errors import UserError
 from ift_data.export.chunks import ChunkResult, ChunkSetup, export_chunk
+from ift_data.export.files import shard_path
+from ift_data.export.shard_writer import ShardTarget, WrittenShard, write_shard
 from ift_data.io.ray_runtime import data_settings, fetched, import_ray, start_ray
 from ift_data.schema import Example
 
 BLOCK_CHUNKS = 8  # export chunks (``parallel.CHUNK`` examples each) a Ray task makes at most
 
 
-def make_chunks(batch: pa.Table, work: list[Any]) -> pa.Table:
-    """The ``map_batches`` function: each ``(start, stop)`` row of ``batch`` made into its chunk's pickled
-    reply. ``work`` is ``[ObjectRef]`` of (selection, setup), nested so Ray passes it unresolved: a worker
-    process fetches it once and keeps it for its next batches. A chunk's error is returned in its reply, not
-    raised, so the driver raises it as it was raised here (a ``UserError`` keeps its file, line and field)
-    rather than Ray's wrapper."""
+def replies(batch: pa.Table, make: Callable[[dict[str, Any]], Any]) -> pa.Table:
+    """``make`` run on each row of ``batch``, each result pickled as a reply. An error is returned in its
+    reply, not raised, so the driver raises it as it was raised here (a ``UserError`` keeps its file, line
+    and field) rather than Ray's wrapper."""
     from ift_data.export.parallel import portable
 
-    examples, setup = fetched(work)
     results = []
-    for start, stop in zip(batch["start"].to_pylist(), batch["stop"].to_pylist(), strict=True):
+    for row in batch.to_pylist():
         try:
-            reply: tuple[str, Any] = ("ok", export_chunk(examples[start:stop], setup))
+            reply: tuple[str, Any] = ("ok", make(row))
         except Exception as exc:
             reply = ("error", portable(exc))
         results.append(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
     return pa.table({"result": pa.array(results, type=pa.large_binary())})
+
+
+def make_chunks(batch: pa.Table, work: list[Any]) -> pa.Table:
+    """The ``map_batches`` function of an unsharded export: each ``(start, stop)`` row of ``batch`` made into
+    its chunk's reply. ``work`` is ``[ObjectRef]`` of (selection, setup), nested so Ray passes it unresolved:
+    a worker process fetches it once and keeps it for its next batches."""
+    examples, setup = fetched(work)
+    return replies(batch, lambda row: export_chunk(examples[row["start"]:row["stop"]], setup))
+
+
+def make_shards(batch: pa.Table, work: list[Any]) -> pa.Table:
+    """The ``map_batches`` function of a sharded export: each ``(index, start, stop)`` row of ``batch`` made
+    and written as that shard (``shard_writer.write_shard``); ``work``: ``[ObjectRef]`` of (selection, setup,
+    target)."""
+    examples, setup, target = fetched(work)
+    return replies(batch, lambda row: write_shard(examples, setup, target, row["index"], row["start"],
+                                                   row["stop"]))
 
 
 def block_chunks(chunks: int, cpus: int) -> int:
@@ -68,18 +89,58 @@ def ray_chunk_results(examples: Sequence[Example], setup: ChunkSetup, ranges: li
     raised it (a ``UserError`` keeps its file, line and field)."""
     if not ranges:
         return
+    items = [{"start": start, "stop": stop} for start, stop in ranges]
+    yield from ordered_stage(make_chunks, (examples, setup), items, lambda cpus: block_chunks(len(ranges), cpus),
+                             address)
+
+
+def ray_written_shards(examples: Sequence[Example], setup: ChunkSetup, shards: list[tuple[int, int]],
+                       target: ShardTarget, address: str | None) -> Generator[WrittenShard, None, None]:
+    """Every shard made and written by Ray Data, in shard order. On an error or Ctrl-C every shard file
+    under a temporary name is removed (once the tasks are stopped)."""
+    if not shards:
+        return
+    items = [{"index": k, "start": start, "stop": stop} for k, (start, stop) in enumerate(shards)]
+
+    def per_task(cpus: int) -> int:  # whole shards, about ``BLOCK_CHUNKS`` chunks a task when shards are small
+        return max(1, min(math.ceil(BLOCK_CHUNKS * target.chunk / target.shard_size), len(shards) // (2 * cpus)))
+
+    finished = False
+    try:
+        # closed (its tasks stopped) before the files are removed below
+        stage = ordered_stage(make_shards, (examples, setup, target), items, per_task, address)
+        with contextlib.closing(stage) as made:
+            for shard in made:
+                for path, _, _ in shard.files.values():
+                    if not path.is_file():
+                        raise UserError(f"a Ray worker wrote shard {path.name} in {target.out_dir}, which this "
+                                        "machine does not see: give --out a folder every node of the cluster sees "
+                                        "(a shared filesystem), or leave out --shard-size (the driver then writes "
+                                        "the output)", file=str(target.out_dir), field="--out")
+                yield shard
+        finished = True
+    finally:
+        if not finished:
+            for k in range(len(shards)):
+                for fmt in setup.formats:
+                    shard_path(target.out_dir, target.name, fmt, k).unlink(missing_ok=True)
+
+
+def ordered_stage(function: Callable[..., pa.Table], work: Any, items: list[dict[str, Any]],
+           per_task: Callable[[int], int], address: str | None) -> Iterator[Any]:
+    """``function`` run by a Ray Data ``map_batches`` stage over ``items`` (``per_task(cpus)`` of them a task,
+    ``work`` put in the object store once), its replies yielded in order; an error reply is raised here."""
     ray = import_ray()
     owns = start_ray(ray, address)  # the build started it already (``parallel.engine_session``): False
     made: Any = None
     try:
         with data_settings(ray, {"enable_progress_bars": False, "enable_auto_log_stats": False}):
             cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-            work = ray.put((examples, setup))
-            per_block = block_chunks(len(ranges), cpus)
-            chunks = ray.data.from_items([{"start": start, "stop": stop} for start, stop in ranges],
-                                         override_num_blocks=math.ceil(len(ranges) / per_block))
-            made = chunks.map_batches(make_chunks, fn_kwargs={"work": [work]}, batch_size=per_block,
-                                      batch_format="pyarrow", num_cpus=1)
+            size = per_task(cpus)
+            ref = ray.put(work)
+            tasks = ray.data.from_items(items, override_num_blocks=math.ceil(len(items) / size))
+            made = tasks.map_batches(function, fn_kwargs={"work": [ref]}, batch_size=size, batch_format="pyarrow",
+                                     num_cpus=1)
             for row in made.iter_rows():
                 status, value = pickle.loads(row["result"])  # our tasks' own replies, not user data
                 if status == "error":

@@ -1,0 +1,76 @@
+"""``ift-data build --engine ray``: a big JSONL split read by a Ray Data stage, a byte range a task.
+
+The file is cut as for local workers (``read_parallel.byte_ranges``, one range per CPU of the cluster), and
+each task reads its range with the one-process loop (``read_parallel.read_range``) into a row file of its
+own. On the driver's machine the driver takes the file over where it is; from another machine its bytes come
+back with the reply (``row_store.shipped`` / ``received``), so the data files must be at the same path on
+every node, as for the rest of a Ray build. The driver appends the parts in range order
+(``row_store.concatenated``): the rows and rejects of a one-process read, in the same order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from ift_data.builder.read_parallel import byte_ranges, read_range
+from ift_data.builder.row_store import Rows, concatenated, host_name, received, shipped
+from ift_data.io.ray_runtime import fetched, import_ray, start_ray
+
+if TYPE_CHECKING:
+    from ift_data.io.sources.base import ReadOptions, Source
+    from ift_data.schema import Reject
+    from ift_data.tasks.spec import TaskSpec
+
+
+def read_ranges(batch: pa.Table, work: list[Any]) -> pa.Table:
+    """The ``map_batches`` function: each ``(start, stop, lines)`` row of ``batch`` read into its part's
+    reply ``(rejects, rows, bytes of the rows' file or None)``; ``work``: ``[ObjectRef]`` of the job."""
+    from ift_data.export.ray_chunks import replies
+
+    path, name, options, task, dataset, max_field_chars, driver_host = fetched(work)
+
+    def read(row: dict[str, Any]) -> tuple[list[Reject], Rows, bytes | None]:
+        rejects, rows = read_range(path, name, options, task, dataset, max_field_chars,
+                                   (row["start"], row["stop"], row["lines"]))
+        return (rejects, *shipped(rows, driver_host))
+
+    return replies(batch, read)
+
+
+def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str, max_field_chars: int,
+              address: str | None) -> tuple[Rows, list[Reject]]:
+    """The rows and rejects of ``source`` (those of a one-process read), read by Ray tasks; in this process
+    when the file cannot be cut (see ``byte_ranges``)."""
+    from ift_data.builder.sources import read_serially
+    from ift_data.export.ray_chunks import ordered_stage
+
+    ray = import_ray()
+    owns = start_ray(ray, address)  # the build started it already (``parallel.engine_session``): False
+    try:
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        ranges = byte_ranges(source, max(2, cpus))
+        if ranges is None or len(ranges) < 2:
+            return read_serially(source, task, dataset, max_field_chars, None)
+        work = (source.path, source.name, options, task, dataset, max_field_chars, host_name())
+        items = [{"start": start, "stop": stop, "lines": lines} for start, stop, lines in ranges]
+        parts: list[tuple[list[Reject], Rows]] = []
+        try:
+            with contextlib.closing(ordered_stage(read_ranges, work, items, lambda cpus: 1, address)) as read:
+                for rejects, rows, data in read:
+                    parts.append((rejects, received(rows, data)))
+            rows = concatenated([part for _, part in parts])
+        except BaseException:
+            for _, part in parts:  # taken over or received here, not yet joined: removed here
+                path = getattr(part, "path", None)
+                if path is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(path)
+            raise
+        return rows, [reject for part_rejects, _ in parts for reject in part_rejects]
+    finally:
+        if owns:
+            ray.shutdown()
