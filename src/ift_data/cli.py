@@ -128,8 +128,9 @@ def main() -> None:
 @click.option("--allow-outside-paths", is_flag=True,
               help="Let the recipe and its task specs name files outside their own folders.")
 @click.option("--shard-size", type=click.IntRange(min=1), default=None,
-              help="Write each output in shards of N rows (train-00000-of-00004.segments.jsonl, ...; each listed in "
-                   "the manifest with rows and sha256) instead of one file per format.")
+              help="Write each output in shards of N examples (train-00000-of-00004.segments.jsonl, ...; each listed "
+                   "in the manifest with rows and sha256) instead of one file per format. A shard holds its N planned "
+                   "examples less those the export rejects; with --engine ray the Ray workers write the shards.")
 @click.option("--list-unsampled", is_flag=True,
               help="List each row the mixture did not sample on its own line of rejects.jsonl (default: one line "
                    "per run of consecutive rows, with its first and last line and its row count).")
@@ -138,8 +139,9 @@ def main() -> None:
                    "examples (default: every core this process may use; 1: in this process). The output is the same "
                    "bytes for any number.")
 @click.option("--engine", "engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="Where the examples are rendered and formatted: local (this machine, --workers) or ray (Ray tasks "
-                   "and a Ray Data stage; needs pip install 'ift-data[ray]'). The output is the same bytes either way.")
+              help="Where big JSONL sources are read and the examples rendered, formatted and (with --shard-size) "
+                   "written: local (this machine, --workers) or ray (Ray Data stages; needs pip install "
+                   "'ift-data[ray]'). The output is the same bytes either way.")
 @click.option("--ray-address", default=None, metavar="ADDR",
               help="With --engine ray: a running Ray cluster to join (e.g. auto or ray://host:10001; its workers "
                    "need ift-data installed). Default: a local Ray started and stopped by the build.")
