@@ -170,6 +170,54 @@ def test_ray_minhash_groups_band_keys_like_candidate_pairs(ray_session: Any) -> 
     np.testing.assert_array_equal(clusters.jaccard, local.jaccard)
 
 
+@needs_ray
+def test_embeddings_on_actors_when_the_cluster_has_gpus(ray_session: Any, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """With GPUs in the cluster the texts are encoded by embedding actors (a GPU each). The same path runs
+    here on CPU actors (the cluster's GPUs faked, the actors' device CPU): the vectors are the driver's own
+    encoding of the same texts, the audit's kNN signals the local engine's, and the driver's model never
+    encodes a text."""
+    from ift_data.audit import engine_ray
+    from ift_data.embed import encode
+
+    monkeypatch.setattr(engine_ray, "cluster_gpus", lambda ray: 2)
+    monkeypatch.setattr(engine_ray, "ACTOR_DEVICE", "cpu")
+    monkeypatch.setattr(engine_ray, "ACTOR_GPUS", 0)
+    monkeypatch.setattr(engine_ray, "EMBED_BLOCK", 16)  # several actor calls
+    words = ("river garden engine violin harbor pepper quartz lantern meadow saddle comet walnut basket "
+             "thunder copper orchard pillow tunnel marble falcon").split()
+    rng = np.random.default_rng(5)
+    texts = [f"Write about the {' and the '.join(rng.choice(words, 3, replace=False))}." for _ in range(40)]
+    with engine_ray.RayEngine(AuditOptions(engine="ray"), {}) as engine:
+        remote = engine.remote_encoding()
+        assert remote is not None and remote.actors == 2
+        vectors = remote.encode("minilm", 32, texts)
+    here = encode.TextEncoder("minilm", device="cpu", cache_dir=False, progress=False).encode(texts)
+    assert vectors.shape == here.shape == (40, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(vectors, here, atol=2e-5)
+
+    rows = [{"instruction": t, "input": "", "output": f"Item {i} is a small, useful thing."}
+            for i, t in enumerate(texts)]
+    rows += [dict(rows[3], instruction=rows[3]["instruction"].upper())]  # a near copy for the kNN signals
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    options = AuditOptions(model="minilm", device="cpu", progress=False, cache_dir=str(tmp_path / "cache_local"),
+                           signals=("dedup_semantic", "diversity"))
+    local = run_audit([data], tmp_path / "local", options)
+
+    def not_here(self, *args, **kw):
+        raise AssertionError("the driver encoded a text")
+
+    monkeypatch.setattr(encode.TextEncoder, "encode", not_here)
+    on_ray = run_audit([data], tmp_path / "ray", replace(options, engine="ray", cache_dir=str(tmp_path / "cache_ray")))
+    for column in local.signals.columns:
+        if local.signals[column].dtype.is_float():
+            np.testing.assert_allclose(on_ray.signals[column].to_numpy(), local.signals[column].to_numpy(), atol=1e-4)
+        else:
+            assert on_ray.signals[column].equals(local.signals[column]), column
+    assert local.signals["flag_semantic_duplicate"].sum() >= 1
+
+
 def test_every_per_row_phase_runs_as_map_batches() -> None:
     """language and noise too: their per-row phases on Ray, their dataset-level decisions on the driver."""
     from ift_data.audit.engine_ray import RayEngine, RowSignal

@@ -58,7 +58,7 @@ def test_provider_memoizes_and_can_be_off(monkeypatch: pytest.MonkeyPatch) -> No
 
     calls = []
 
-    def fake_build(table, opts):
+    def fake_build(table, opts, remote=None):
         calls.append(opts)
         return build_knn(unit_vectors(table.height), opts.k, method="flat")
 

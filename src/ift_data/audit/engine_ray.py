@@ -14,9 +14,13 @@ What runs where (the local engine's results, byte for byte: ``tests/audit/test_r
   are shuffled by a hash of (band, key) (``groupby`` on that partition) and each partition groups its rows
   on (band, key) into the same candidate pairs as ``minhash.candidate_pairs``; verification and union-find
   on the driver (``minhash.verified_clusters``).
-- **Everything else** (exact duplicates, consistency, label noise, diversity, kNN signals, embeddings) on
-  the driver, exactly as the local engine runs it. Embeddings are computed on the driver (its GPU when
-  it has one); GPU actors are not used.
+- **Embeddings**: when the cluster has GPUs, the texts the embedding cache lacks are encoded by a
+  ``map_batches`` stage of GPU actors (``EmbedActor``: one per GPU, each holding the transformer in fp16,
+  the same length-sorted fast path as a local GPU), gathered in order; the driver caches them and builds
+  the kNN graph. ``--embedder auto`` then means MiniLM (the GPUs' model) and the static model, a token
+  table, still runs on the driver. Without GPUs the driver embeds, as the local engine does.
+- **Everything else** (exact duplicates, consistency, label noise, diversity, the kNN graph and its
+  signals) on the driver, exactly as the local engine runs it.
 
 Without ``--ray-address`` a local Ray is started (one CPU per core this process may use, no dashboard,
 usage stats off) and shut down at the end, on errors and on Ctrl-C too; with it, the driver connects to
@@ -118,6 +122,52 @@ def bucket_pairs(group: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"a": np.concatenate([idx[same - 1], first]), "b": np.concatenate([idx[same], idx[same]])}
 
 
+# ---- embeddings on GPU actors ----------------------------------------------------------------------------
+
+ACTOR_DEVICE = "cuda"  # where the embedding actors run (a test runs the same path on CPU actors)
+ACTOR_GPUS = 1         # GPUs each embedding actor holds
+EMBED_BLOCK = 8192     # texts an actor encodes per call (the fast path length-sorts within it)
+
+
+class EmbedActor:
+    """A Ray actor holding one embedding model on its device; each call encodes a batch of texts into
+    L2-normalized float32 vectors (``TextEncoder.encode``: the fast fp16 path on a GPU)."""
+
+    def __init__(self, model: str | None, device: str, batch_size: int) -> None:
+        from ift_data.embed.encode import TextEncoder
+
+        self.encoder = TextEncoder(model, device=device, batch_size=batch_size, cache_dir=False, progress=False)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        vectors = self.encoder.encode(batch["text"].to_pylist())
+        flat = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1))
+        return pa.table({"vector": pa.FixedSizeListArray.from_arrays(flat, vectors.shape[1])})
+
+
+def cluster_gpus(ray: Any) -> int:
+    """The GPUs of the Ray cluster."""
+    return int(ray.cluster_resources().get("GPU", 0))
+
+
+class RayEncoding:
+    """``TextEncoder``'s remote encoding on ``actors`` embedding actors (``embed/encode.RemoteEncoding``)."""
+
+    def __init__(self, engine: RayEngine, actors: int) -> None:
+        self.engine, self.actors = engine, actors
+        self.device = ACTOR_DEVICE
+
+    def encode(self, model: str | None, batch_size: int, texts: Sequence[str]) -> np.ndarray:
+        source = pa.table({"text": pa.array(list(texts), pa.large_string())})
+        blocks = [source.slice(start, EMBED_BLOCK) for start in range(0, source.num_rows, EMBED_BLOCK)]
+        made = self.engine.ray.data.from_arrow(blocks).map_batches(
+            EmbedActor, fn_constructor_kwargs={"model": model, "device": self.device, "batch_size": batch_size},
+            batch_size=EMBED_BLOCK, batch_format="pyarrow", num_gpus=ACTOR_GPUS, concurrency=self.actors)
+        vectors = self.engine._gather(made)["vector"].combine_chunks()
+        if len(vectors) != len(texts):
+            raise RuntimeError(f"Ray engine: {len(vectors)} vectors came back for {len(texts)} texts")
+        return vectors.flatten().to_numpy().reshape(len(texts), vectors.type.list_size)
+
+
 # ---- the engine ----------------------------------------------------------------------------------------
 
 def _data_settings() -> dict[str, Any]:
@@ -164,6 +214,11 @@ class RayEngine:
         instance = entry.cls()
         phase = row_phase(entry.name, instance, self.options)  # None: runs on the driver
         return RowSignal(self, phase) if phase is not None else instance
+
+    def remote_encoding(self) -> RayEncoding | None:
+        """Embedding on the cluster's GPUs, an actor each; None without GPUs (the driver embeds)."""
+        gpus = cluster_gpus(self.ray)
+        return RayEncoding(self, gpus) if gpus >= 1 else None
 
     def dataset(self, table: pa.Table) -> tuple[Any, int]:
         """``table`` as a Ray dataset of about two blocks a CPU (so every CPU has work)."""

@@ -92,14 +92,15 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     _check_rows(data, paths)
     timings: dict[str, Any] = {"read": time.perf_counter() - started, "signals": {}}
     table = data.table
-    ctx = AuditContext(rules=rules.values, seed=options.seed, tokenizer=_load_tokenizer(options.tokenizer),
-                       knn=_lazy_knn(table, options, timings), options=options)
+    tokenizer = _load_tokenizer(options.tokenizer)
     columns: dict[str, pl.Series] = {}
     flags: dict[str, pl.Series] = {}
     runs: dict[str, SignalRun] = {}
     registered = load_signals(options.signals)
     with open_engine(options, timings) as engine, \
             step_progress(console, "audit", len(registered), enabled=options.progress, eta=False) as step:
+        ctx = AuditContext(rules=rules.values, seed=options.seed, tokenizer=tokenizer,
+                           knn=_lazy_knn(table, options, timings, engine), options=options)
         start_workers = getattr(engine, "start_workers", None)
         if start_workers is not None:  # the local engine's worker processes, when the table needs them
             start_workers(table, ctx, registered)
@@ -172,8 +173,10 @@ def _run_one(entry: Registered, table: pl.DataFrame, ctx: AuditContext, options:
     return SignalRun("ok", None, tuple(result.columns), tuple(result.flags), figures)
 
 
-def _lazy_knn(table: pl.DataFrame, options: AuditOptions, timings: dict[str, Any]) -> Callable[[], Any | None]:
-    """``ctx.knn``: builds the kNN graph once, on first use, via ``ift_data.embed.knn_provider``."""
+def _lazy_knn(table: pl.DataFrame, options: AuditOptions, timings: dict[str, Any], engine: Engine
+              ) -> Callable[[], Any | None]:
+    """``ctx.knn``: builds the kNN graph once, on first use, via ``ift_data.embed.knn_provider``; the texts
+    are encoded where the engine says (the Ray engine's GPU actors when the cluster has GPUs), else here."""
     state: dict[str, Any] = {}
 
     def knn() -> Any | None:
@@ -187,7 +190,8 @@ def _lazy_knn(table: pl.DataFrame, options: AuditOptions, timings: dict[str, Any
                 provider = getattr(embed, "knn_provider", None)
                 if provider is not None:
                     started = time.perf_counter()
-                    state["graph"] = provider(table, options)()
+                    remote = getattr(engine, "remote_encoding", None)
+                    state["graph"] = provider(table, options, remote() if remote is not None else None)()
                     timings["knn_graph"] = time.perf_counter() - started
         return state["graph"]
 

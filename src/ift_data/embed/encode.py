@@ -19,7 +19,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -39,17 +39,37 @@ Advance = Callable[[int], None]
 ROW_OVERHEAD_TOKENS = 64
 
 
+class RemoteEncoding(Protocol):
+    """Where a ``TextEncoder`` sends the texts it must encode instead of running its model here (the audit's
+    Ray engine: GPU actors). ``device``: where the vectors are made (their precision, fp16 on CUDA, is part
+    of the cache key)."""
+
+    device: str
+
+    def encode(self, model: str | None, batch_size: int, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalized float32 vectors of ``texts``, in order, from ``model`` (as ``--embedder`` names it,
+        resolved where the encoding runs: the bundled models are found in each node's installation)."""
+        ...
+
+
 class TextEncoder:
     """One model on one device; ``embed`` (cached) and ``encode_fast`` / ``encode_stock`` (uncached)."""
 
     def __init__(self, model: str | os.PathLike[str] | None = None, *, device: str | None = "auto",
                  batch_size: int | None = None, fast: bool = True, chunk_size: int = 65536,
-                 cache_dir: str | os.PathLike[str] | None | bool = None, progress: bool = True) -> None:
+                 cache_dir: str | os.PathLike[str] | None | bool = None, progress: bool = True,
+                 remote: RemoteEncoding | None = None) -> None:
         self.device = pick_device(device)
-        self.embedder = resolve_embedder(model, self.device)
+        self.remote = remote  # encodes elsewhere (Ray actors, on their device); ``device`` then only searches
+        vector_device = remote.device if remote is not None else self.device
+        self.embedder = resolve_embedder(model, vector_device)
+        self.model_spec = None if model is None else str(model)
         self.model_path = self.embedder.path
         self.static = self.embedder.kind == "static"
-        self.fp16 = self.device.startswith("cuda") and not self.static
+        if self.static:  # a token table: it runs where it is, thousands of texts a second on a CPU
+            self.remote = None
+            vector_device = self.device
+        self.fp16 = vector_device.startswith("cuda") and not self.static
         self.batch_size = batch_size or (4096 if self.static else 512 if self.fp16 else 32)
         self.fast = fast
         self.chunk_size = chunk_size
@@ -94,10 +114,17 @@ class TextEncoder:
         missing = np.flatnonzero(~found)
         fresh_parts: list[np.ndarray] = []
         if len(missing):
+            # remote: one call for all (one pool of actors, each loading the model once), cached in chunks
+            remote = None if self.remote is None else self.remote.encode(
+                self.model_spec, self.batch_size, [texts[unique_rows[j]] for j in missing])
             with _progress(self.progress, len(missing)) as advance:
                 for start in range(0, len(missing), self.chunk_size):
                     part = missing[start:start + self.chunk_size]
-                    vectors = self.encode([texts[unique_rows[j]] for j in part], advance)
+                    if remote is not None:
+                        vectors = remote[start:start + len(part)]
+                        advance(len(part))
+                    else:
+                        vectors = self.encode([texts[unique_rows[j]] for j in part], advance)
                     if self.cache is not None:
                         self.cache.add([unique_keys[j] for j in part], vectors)
                     fresh_parts.append(vectors)

@@ -29,12 +29,15 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from ift_data.errors import UserError
+
+if TYPE_CHECKING:
+    from ift_data.embed.encode import RemoteEncoding
 
 
 @dataclass(frozen=True)
@@ -108,32 +111,33 @@ def row_texts(table: pl.DataFrame, columns: tuple[str, ...]) -> list[str]:
     return ["\n\n".join(p for p in row if p) for row in zip(*parts, strict=True)]
 
 
-def knn_provider(table: pl.DataFrame, options: EmbedOptions | Mapping[str, Any] | Any | None = None
-                 ) -> Callable[[], KnnGraph | None]:
-    """A memoized callable that embeds ``table`` and builds its kNN graph on first call."""
+def knn_provider(table: pl.DataFrame, options: EmbedOptions | Mapping[str, Any] | Any | None = None,
+                 remote: RemoteEncoding | None = None) -> Callable[[], KnnGraph | None]:
+    """A memoized callable that embeds ``table`` and builds its kNN graph on first call. ``remote``: where
+    the texts not in the cache are encoded instead of here (the Ray engine's GPU actors)."""
     opts = EmbedOptions.coerce(options)
     memo: list[KnnGraph | None] = []
 
     def provide() -> KnnGraph | None:
         if not memo:
-            memo.append(_build_for_table(table, opts) if opts.enabled else None)
+            memo.append(_build_for_table(table, opts, remote) if opts.enabled else None)
         return memo[0]
 
     return provide
 
 
-def _build_for_table(table: pl.DataFrame, opts: EmbedOptions) -> KnnGraph:
+def _build_for_table(table: pl.DataFrame, opts: EmbedOptions, remote: RemoteEncoding | None = None) -> KnnGraph:
     from ift_data.embed.encode import TextEncoder
 
     started = time.perf_counter()
     encoder = TextEncoder(opts.model, device=opts.device, batch_size=opts.batch_size,
-                          cache_dir=opts.cache_dir, progress=opts.progress)
+                          cache_dir=opts.cache_dir, progress=opts.progress, remote=remote)
     vectors = encoder.embed(row_texts(table, opts.fields))
     embed_seconds = time.perf_counter() - started
     graph = build_knn(vectors, opts.k, method=opts.method, ivf_threshold=opts.ivf_threshold, nlist=opts.nlist,
                       nprobe=opts.nprobe, device=encoder.device, seed=opts.seed)
     graph.info.update(model=encoder.embedder.name, embedder=encoder.embedder.kind, model_key=encoder.model_key,
-                      device=encoder.device,
+                      device=encoder.remote.device if encoder.remote is not None else encoder.device,
                       fields=list(opts.fields), embed_seconds=round(embed_seconds, 3))
     return graph
 
