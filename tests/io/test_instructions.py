@@ -245,3 +245,60 @@ def test_jsonl_fast_path_keeps_line_numbers_whatever_the_line_layout(tmp_path, m
     monkeypatch.setattr(instructions, "_jsonl_fast", lambda *a, **k: None)  # the line-by-line reader
     slow = read_instructions([path])
     assert slow.table.equals(data.table)
+
+
+def _messy_array(n: int) -> list:
+    """Records of a JSON array with every kind of problem among them: nulls and non-objects, missing or
+    wrongly typed fields, an unknown key now and then."""
+    records: list = []
+    for i in range(n):
+        record: dict = {"instruction": f"Question {i} ünï?", "input": "" if i % 3 else f"ctx {i}",
+                        "output": f"Answer {i}."}
+        if i % 13 == 0:
+            record["extra"] = i
+        if i % 17 == 3:
+            records.append(None)
+        elif i % 19 == 4:
+            records.append([1, 2])
+        elif i % 23 == 5:
+            records.append({"instruction": "no output"})
+        elif i % 29 == 6:
+            records.append({"instruction": ["a list"], "input": "", "output": "x"})
+        else:
+            records.append(record)
+    return records
+
+
+@pytest.mark.parametrize("layout", ["indented", "one line"])
+@pytest.mark.parametrize("bad_first", [0, 1_200])
+def test_json_array_converted_in_batches_equals_all_at_once(tmp_path, monkeypatch, layout, bad_first):
+    """A JSON array is streamed and converted a batch of records at a time: the same table, rejects (in the
+    same order, also when many share one line), record positions and shape as converting every record at
+    once; with more bad records first than a batch holds, the shape still comes from the first good ones."""
+    from ift_data.io import instructions
+
+    records = [None, 7] * (bad_first // 2) + _messy_array(3_000)
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(records, ensure_ascii=False, indent=1 if layout == "indented" else None),
+                    encoding="utf-8")
+    whole = read_instructions([path])
+    monkeypatch.setattr(instructions, "RECORD_BATCH", 7)
+    batched = read_instructions([path])
+    assert batched.table.equals(whole.table) and whole.table.height > 2_000
+    assert batched.rejects == whole.rejects and len(whole.rejects) > 300
+    assert [s.to_json() for s in batched.sources] == [s.to_json() for s in whole.sources]
+    assert whole.sources[0].shape == "alpaca"
+    _accounted(batched)
+
+
+def test_json_array_is_never_read_whole(tmp_path, monkeypatch):
+    from ift_data.io.sources import json_records
+
+    def whole(*args, **kw):
+        raise AssertionError("the JSON array was read whole")
+
+    monkeypatch.setattr(json_records, "open_json", whole)
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(ALPACA), encoding="utf-8")
+    data = read_instructions([path])
+    assert data.table.height == 5 and data.sources[0].format == "json"

@@ -1,8 +1,8 @@
 """``ift-data build --engine ray``: a big JSONL split read by a Ray Data stage, a byte range a task.
 
-The file is cut as for local workers (``read_parallel.byte_ranges``, one range per CPU of the cluster), and
-each task reads its range with the one-process loop (``read_parallel.read_range``) into a row file of its
-own. On the driver's machine the driver takes the file over where it is; from another machine its bytes come
+The file is cut as for local workers (``read_parallel.byte_ranges``, one range per CPU of the cluster, of
+1 MiB at least), and each task reads its range with the one-process loop (``read_parallel.read_range``) into a
+row file of its own. On the driver's machine the driver takes the file over where it is; from another machine its bytes come
 back with the reply (``row_store.shipped`` / ``received``), so the data files must be at the same path on
 every node, as for the rest of a Ray build. The driver appends the parts in range order
 (``row_store.concatenated``): the rows and rejects of a one-process read, in the same order.
@@ -19,6 +19,8 @@ import pyarrow as pa
 from ift_data.builder.read_parallel import byte_ranges, read_range
 from ift_data.builder.row_store import Rows, concatenated, host_name, received, shipped
 from ift_data.io.ray_runtime import fetched, import_ray, start_ray
+
+MIN_RANGE_BYTES = 2**20  # a big cluster still reads a range of at least this a task
 
 if TYPE_CHECKING:
     from ift_data.io.sources.base import ReadOptions, Source
@@ -52,7 +54,7 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
     owns = start_ray(ray, address)  # the build started it already (``parallel.engine_session``): False
     try:
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        ranges = byte_ranges(source, max(2, cpus))
+        ranges = byte_ranges(source, max(2, min(cpus, source.path.stat().st_size // MIN_RANGE_BYTES)))
         if ranges is None or len(ranges) < 2:
             return read_serially(source, task, dataset, max_field_chars, None)
         work = (source.path, source.name, options, task, dataset, max_field_chars, host_name())

@@ -29,11 +29,13 @@ from ift_data.io.instructions_shapes import (
     flat_columns_for,
 )
 from ift_data.io.sources import ReadOptions, Source, detect_format, open_source
-from ift_data.io.sources.base import RowError, strip_bom
+from ift_data.io.sources.base import Item, RowError, strip_bom
 from ift_data.io.strict_json import StrictJSONError, loads_strict
 from ift_data.schema import Reject
 
 Converted = tuple[pl.DataFrame, list[Reject], str, int]  # audit rows, rejects, shape, records in
+RECORD_BATCH = 65_536  # records of a JSON array or CSV file converted to rows at a time
+SHAPE_RECORDS = 1_000  # good records the shape (the row format) is read off
 _REJECTED = object()  # a record already rejected on read (JSON ``null`` is a record, and a bad one)
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -206,7 +208,9 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
         fmt = "jsonl"  # a .json file holding one object, or JSON lines
     # TSV text keeps its quotes: a quote in a tab-separated file is text, not syntax.
     options = ReadOptions(format=fmt, quoting="none" if fmt == "tsv" else "standard", max_line_bytes=max_line_bytes)
-    source = open_source(path, options, name)
+    # a JSON array is streamed (its records converted a batch at a time): it is never held whole, as text or as
+    # Python objects; clean reads its records again through the same source
+    source = open_source(path, options, name, stream=fmt == "json")
     if source.data is not None and not source.data.strip():
         raise UserError("file is empty", file=name)
     if source.table is not None:
@@ -215,19 +219,12 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
     elif fmt == "jsonl" and (fast := _jsonl_fast(source, mapping, max_line_bytes, id_field)) is not None:
         rows, rejects, shape, n = fast
     else:
-        records: list[tuple[int, Any]] = []
-        rejects = []
-        for item in source.items():
-            if isinstance(item, Reject):
-                rejects.append(item)
-                records.append((item.line, _REJECTED))
-            else:
-                records.append((item.line, item.fields))
-        if not records:
+        converted = _from_items(source.items(), name, mapping, id_field)
+        if converted is None:
             what = {"json": "the JSON array holds no records", "csv": "CSV file has a header but no rows",
                     "tsv": "TSV file has a header but no rows"}.get(fmt, "no records")
             raise UserError(what, file=name, line=source.header_line)
-        rows, rejects, shape, n = _from_records(records, name, mapping, rejects, id_field=id_field)
+        rows, rejects, shape, n = converted
     rows, long_rejects = _drop_oversized(rows, name, max_field_chars)
     rejects = sorted(rejects + long_rejects, key=lambda r: r.line)
     info = SourceInfo(name, fmt, shape, n, rows.height, len(rejects), source, options)
@@ -353,9 +350,45 @@ def _category_expr(frame: pl.DataFrame, mapping: Mapping_ | None) -> pl.Expr:
     return pl.lit(None, dtype=pl.String).alias("category")
 
 
+def _from_items(items: Iterable[Item], name: str, mapping: Mapping_ | None, id_field: str | None
+                ) -> Converted | None:
+    """Audit rows from a source's items, converted ``RECORD_BATCH`` records at a time (the rows of the whole
+    input are held as tables, its records only a batch at a time): the rows and rejects ``_from_records``
+    gives for all the records at once, in the same order. The shape is read off the first 1,000 good
+    records, as there. None when there is no record at all."""
+    frames: list[pl.DataFrame] = []
+    read_rejects: list[Reject] = []
+    later_rejects: list[Reject] = []  # conversion rejects (after every read reject, as for all at once)
+    pending: list[tuple[int, Any]] = []
+    shape: str | None = None
+    good = done = 0
+    for item in items:
+        if isinstance(item, Reject):
+            read_rejects.append(item)
+            pending.append((item.line, _REJECTED))
+        else:
+            pending.append((item.line, item.fields))
+            good += isinstance(item.fields, dict)
+        if len(pending) >= RECORD_BATCH and (shape is not None or good >= SHAPE_RECORDS):
+            frame, _, shape, _ = _from_records(pending, name, mapping, later_rejects, shape, id_field, done)
+            frames.append(frame)
+            done += len(pending)
+            pending = []
+    if not done and not pending:
+        return None
+    if not frames:  # everything in one call, as before batches (the shape may still be unknown)
+        return _from_records(pending, name, mapping, read_rejects, shape, id_field)
+    if pending:
+        frames.append(_from_records(pending, name, mapping, later_rejects, shape, id_field, done)[0])
+    assert shape is not None
+    return pl.concat(frames, how="vertical").rechunk(), read_rejects + later_rejects, shape, done + len(pending)
+
+
 def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ | None,
-                  rejects: list[Reject], shape: str | None = None, id_field: str | None = None) -> Converted:
-    """Audit rows from (line, record) pairs; a record ``_REJECTED`` was already rejected."""
+                  rejects: list[Reject], shape: str | None = None, id_field: str | None = None,
+                  first: int = 0) -> Converted:
+    """Audit rows from (line, record) pairs; a record ``_REJECTED`` was already rejected. ``first``: the
+    position of the first record among the input's records."""
     good = [r for _, r in records if isinstance(r, dict)]
     if shape is None:
         if not good:
@@ -363,7 +396,7 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
             reason = f"no readable record (first problem: line {first.line}: {first.reason})" if first else "no records"
             raise UserError(reason, file=name, line=first.line if first else None)
         keys: dict[str, None] = {}
-        for rec in good[:1000]:
+        for rec in good[:SHAPE_RECORDS]:
             keys.update(dict.fromkeys(rec))
         shape = _shape(keys, name, mapping)
     convert = converter_for(shape, mapping)
@@ -379,7 +412,7 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
         except RowError as exc:
             rejects.append(Reject(name, line, exc.reason, field=exc.field))
             continue
-        row["source_line"], row["source_record"] = line, index
+        row["source_line"], row["source_record"] = line, first + index
         row["id"] = _id_value(record, id_field, name, line) if id_field is not None else None
         rows.append(row)
     schema = {k: v for k, v in TABLE_SCHEMA.items() if k not in ("row_id", "source_file")}
