@@ -120,18 +120,28 @@ def test_a_failing_shard_leaves_no_shard_behind(local_ray, tmp_path):
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_sources_read_on_ray_same_bytes_as_local(local_ray, tasks, make_recipe, helpers, tmp_path, monkeypatch):
-    """With --engine ray a big JSONL split is read by Ray tasks, a byte range each (never by the driver here:
-    its range reader fails), rejects of every kind included: the same rows, rejects and files as a local
-    one-process read."""
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_sources_read_on_ray_same_bytes_as_local(local_ray, tasks, make_recipe, helpers, tmp_path, monkeypatch, fmt):
+    """With --engine ray a big JSONL or Parquet split is read by Ray tasks, a range each (never by the driver
+    here: its range reader fails), rejects included: the same rows, rejects and files as a local one-process
+    read."""
     from ift_data.builder import read_parallel, read_ray
 
     rows = helpers.sentiment_records(300, "a")
-    lines = [json.dumps(r) for r in rows]
-    lines[7] = '{"text": "cut off'           # invalid JSON: a read reject
-    lines[150] = json.dumps({"text": "no label"})  # a missing field: a map reject
     spec = tasks.jsonl("reviews", rows)
-    (spec.parent / "train.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if fmt == "jsonl":
+        lines = [json.dumps(r) for r in rows]
+        lines[7] = '{"text": "cut off'           # invalid JSON: a read reject
+        lines[150] = json.dumps({"text": "no label"})  # a missing field: a map reject
+        (spec.parent / "train.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows[150]["label"] = None  # a missing label: a map reject
+        pq.write_table(pa.Table.from_pylist(rows), spec.parent / "train.parquet", row_group_size=40)
+        spec.write_text(spec.read_text(encoding="utf-8").replace("format: jsonl", "format: parquet")
+                        .replace("train.jsonl", "train.parquet"), encoding="utf-8")
     recipe = make_recipe([{"task": str(spec)}])
     run_build(recipe, tmp_path / "local", workers=1)
 
@@ -145,13 +155,13 @@ def test_sources_read_on_ray_same_bytes_as_local(local_ray, tasks, make_recipe, 
 
     monkeypatch.setattr(read_ray, "read_range", not_here)
     parts = []
-    cut = read_ray.byte_ranges
-    monkeypatch.setattr(read_ray, "byte_ranges", lambda *a: parts.append(len(ranges := cut(*a))) or ranges)
+    cut = read_ray.ranges_of
+    monkeypatch.setattr(read_ray, "ranges_of", lambda *a: parts.append(len(ranges := cut(*a))) or ranges)
     run_build(recipe, tmp_path / "ray", engine="ray")
     assert calls == ["reviews"] and parts == [2]  # one range per CPU of the 2-CPU Ray
     _assert_same(tmp_path / "local", tmp_path / "ray")
     rejects = (tmp_path / "ray" / "rejects.jsonl").read_text(encoding="utf-8")
-    assert '"stage":"read"' in rejects and '"stage":"map"' in rejects
+    assert '"stage":"map"' in rejects and (fmt == "parquet" or '"stage":"read"' in rejects)
 
 
 def test_selection_on_ray_same_bytes_as_local(local_ray, tasks, make_recipe, helpers, tmp_path, monkeypatch):

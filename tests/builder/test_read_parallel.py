@@ -160,6 +160,59 @@ def test_rows_shipped_to_another_machine_arrive_whole(tmp_path: Path, monkeypatc
     assert [p for p in tmp_path.iterdir() if p.name.startswith(row_store.PREFIX)] == []
 
 
+def _parquet_task(folder: Path, n: int, group_rows: int) -> Path:
+    """A Parquet split of ``n`` rows in row groups of ``group_rows``, with map rejects among them (a missing
+    label, an unknown label, a text over the field limit)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    texts, labels = [], []
+    for i in range(n):
+        texts.append("x" * 300 if i % 41 == 6 else f"row {i}: ünïcödé the film was {'great' if i % 2 else 'dull'}")
+        labels.append(None if i % 37 == 5 else 7 if i % 43 == 8 else i % 2)
+    pq.write_table(pa.table({"text": texts, "label": labels}), folder / "train.parquet", row_group_size=group_rows)
+    spec = folder / "task.yaml"
+    spec.write_text("name: reviews\nfamily: sentiment\nsource:\n  format: parquet\n  splits: {train: train.parquet}\n"
+                    "fields: {text: text, label: label}\nlabels: {0: negative, 1: positive}\n", encoding="utf-8")
+    return spec
+
+
+@pytest.mark.parametrize("workers", [2, 3, 5])
+def test_parallel_parquet_read_equals_one_process(spill_dir: Path, tmp_path: Path, workers: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Parquet split is cut into runs of row groups, rows numbered as in the whole file."""
+    spec = _parquet_task(tmp_path / "task", 3_000, group_rows=250)
+    one = _load(spec, 1)
+    parts: list[int] = []
+    real = read_parallel.ranges_of
+    monkeypatch.setattr(read_parallel, "ranges_of", lambda *a: parts.append(len(ranges := real(*a))) or ranges)
+    many = _load(spec, workers)
+    assert parts == [workers]
+    assert len(many.rows) == len(one.rows) > 2_500
+    assert many.rejects == one.rejects and {r.stage for r in one.rejects} == {"map"}
+    assert all(a == b for a, b in zip(one.rows, many.rows, strict=True))
+    assert [many.rows.file_line(i) for i in range(len(many.rows))] == [one.rows.file_line(i) for i in range(len(one.rows))]
+    one.close()
+    many.close()
+    assert list(spill_dir.iterdir()) == []
+
+
+def test_group_ranges_split_row_groups_by_rows(tmp_path: Path) -> None:
+    from ift_data.io.sources.parquet import group_ranges, range_items
+
+    spec = _parquet_task(tmp_path / "task", 1_000, group_rows=100)
+    path = spec.parent / "train.parquet"
+    assert group_ranges(path, 2) == [(0, 5, 0), (5, 10, 500)]
+    assert group_ranges(path, 3) == [(0, 4, 0), (4, 7, 400), (7, 10, 700)]
+    assert group_ranges(path, 50) == [(g, g + 1, 100 * g) for g in range(10)]  # a group is never split
+    assert group_ranges(path, 1) == [(0, 10, 0)]
+    whole = [(item.line, item.fields) for item in range_items(path, "p", 0, None, 0)]
+    pieces = [(item.line, item.fields) for a, b, before in group_ranges(path, 3)
+              for item in range_items(path, "p", a, b, before)]
+    assert pieces == whole and [line for line, _ in whole] == list(range(1, 1_001))
+
+
 def test_byte_ranges_cut_after_newlines_and_count_the_lines_before(tmp_path: Path) -> None:
     spec = _task(tmp_path / "task", [json.dumps({"text": "é" * (i % 50), "label": 0}) for i in range(997)])
     source = open_source(tmp_path / "task" / "train.jsonl", load_task_spec(spec).source.read_options("train"),

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 from ift_data.builder.row_store import Rows, RowWriter, concatenated, handed_over, sweep_stale
 from ift_data.io.sources.base import Source, is_utf8
 from ift_data.io.sources.jsonl import range_items
+from ift_data.io.sources.parquet import group_ranges
+from ift_data.io.sources.parquet import range_items as parquet_range_items
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -35,16 +37,25 @@ SCAN_BLOCK = 8 * 2**20
 _JOB: tuple[Source, ReadOptions, TaskSpec, str, int] | None = None
 
 
-def worth_it(source: Source, options: ReadOptions) -> bool:
-    """Whether ``source`` is a UTF-8 JSONL file big enough to read in parallel (and fork exists)."""
-    if source.format != "jsonl" or not is_utf8(options.encoding) or source.data is not None:
+def worth_it(source: Source, options: ReadOptions, *, forking: bool = True) -> bool:
+    """Whether ``source`` is a UTF-8 JSONL or a Parquet file big enough to read in parallel (``forking``:
+    by forked processes, so fork must exist)."""
+    if source.data is not None or (forking and "fork" not in multiprocessing.get_all_start_methods()):
         return False
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not (source.format == "parquet" or (source.format == "jsonl" and is_utf8(options.encoding))):
         return False
     try:
         return source.path.stat().st_size >= MIN_BYTES
     except OSError:
         return False
+
+
+def ranges_of(source: Source, parts: int) -> list[tuple[int, int, int]] | None:
+    """Up to ``parts`` ranges of ``source`` that ``read_range`` reads: JSONL byte ranges (``byte_ranges``),
+    Parquet runs of row groups (``parquet.group_ranges``); None when the file cannot be cut."""
+    if source.format == "parquet":
+        return group_ranges(source.path, parts)
+    return byte_ranges(source, parts)
 
 
 def byte_ranges(source: Source, parts: int) -> list[tuple[int, int, int]] | None:
@@ -85,15 +96,17 @@ def _start() -> None:
 
 def read_range(path: Path, name: str, options: ReadOptions, task: TaskSpec, dataset: str, max_field_chars: int,
                job: tuple[int, int, int]) -> tuple[list[Reject], Rows]:
-    """The rows and rejects of one byte range ``(start, stop, lines before start)`` of a JSONL file, with the
-    one-process loop, into a row file of this process that it hands over (``handed_over``) to the caller."""
+    """The rows and rejects of one range of a file (``ranges_of``: a JSONL byte range ``(start, stop, lines
+    before start)``, or Parquet row groups ``(first, stop, rows before)``), with the one-process loop, into
+    a row file of this process that it hands over (``handed_over``) to the caller."""
     from ift_data.builder.sources import take_items
 
-    start, stop, lines_before = job
+    start, stop, before = job
+    items = (parquet_range_items(path, name, start, stop, before) if options.format == "parquet"
+             else range_items(path, options, name, start, stop, before))
     rejects: list[Reject] = []
     with RowWriter(spill_rows=0) as writer:  # every row to this process's file, handed to the parent
-        take_items(range_items(path, options, name, start, stop, lines_before), task, dataset, max_field_chars,
-                   None, writer, rejects)
+        take_items(items, task, dataset, max_field_chars, None, writer, rejects)
         rows = writer.finish()
     return rejects, handed_over(rows)
 
@@ -107,11 +120,11 @@ def _read_range(job: tuple[int, int, int]) -> tuple[list[Reject], Rows]:
 def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str, max_field_chars: int,
               workers: int) -> tuple[Rows, list[Reject]]:
     """The rows and rejects of ``source`` (as ``sources.take_items`` would give them reading it whole), read
-    by ``workers`` processes; in one process when the file cannot be cut (see ``byte_ranges``)."""
+    by ``workers`` processes; in one process when the file cannot be cut (see ``ranges_of``)."""
     global _JOB
     from ift_data.builder.sources import read_serially
 
-    ranges = byte_ranges(source, workers)
+    ranges = ranges_of(source, workers)
     if ranges is None or len(ranges) < 2:
         return read_serially(source, task, dataset, max_field_chars, None)
     _JOB = (source, options, task, dataset, max_field_chars)

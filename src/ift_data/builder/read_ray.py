@@ -1,7 +1,7 @@
-"""``ift-data build --engine ray``: a big JSONL split read by a Ray Data stage, a byte range a task.
+"""``ift-data build --engine ray``: a big JSONL or Parquet split read by a Ray Data stage, a range a task.
 
-The file is cut as for local workers (``read_parallel.byte_ranges``, one range per CPU of the cluster, of
-1 MiB at least), and each task reads its range with the one-process loop (``read_parallel.read_range``) into a
+The file is cut as for local workers (``read_parallel.ranges_of``: JSONL byte ranges, Parquet runs of row
+groups; one range per CPU of the cluster, of 1 MiB at least), and each task reads its range with the one-process loop (``read_parallel.read_range``) into a
 row file of its own. On the driver's machine the driver takes the file over where it is; from another machine its bytes come
 back with the reply (``row_store.shipped`` / ``received``), so the data files must be at the same path on
 every node, as for the rest of a Ray build. The driver appends the parts in range order
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ift_data.builder.read_parallel import byte_ranges, read_range
+from ift_data.builder.read_parallel import ranges_of, read_range
 from ift_data.builder.row_store import Rows, concatenated, host_name, received, shipped
 from ift_data.io.ray_runtime import fetched, import_ray, start_ray
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 def read_ranges(batch: pa.Table, work: list[Any]) -> pa.Table:
-    """The ``map_batches`` function: each ``(start, stop, lines)`` row of ``batch`` read into its part's
+    """The ``map_batches`` function: each ``(start, stop, before)`` row of ``batch`` read into its part's
     reply ``(rejects, rows, bytes of the rows' file or None)``; ``work``: ``[ObjectRef]`` of the job."""
     from ift_data.export.ray_chunks import replies
 
@@ -37,7 +37,7 @@ def read_ranges(batch: pa.Table, work: list[Any]) -> pa.Table:
 
     def read(row: dict[str, Any]) -> tuple[list[Reject], Rows, bytes | None]:
         rejects, rows = read_range(path, name, options, task, dataset, max_field_chars,
-                                   (row["start"], row["stop"], row["lines"]))
+                                   (row["start"], row["stop"], row["before"]))
         return (rejects, *shipped(rows, driver_host))
 
     return replies(batch, read)
@@ -46,7 +46,7 @@ def read_ranges(batch: pa.Table, work: list[Any]) -> pa.Table:
 def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str, max_field_chars: int,
               address: str | None) -> tuple[Rows, list[Reject]]:
     """The rows and rejects of ``source`` (those of a one-process read), read by Ray tasks; in this process
-    when the file cannot be cut (see ``byte_ranges``)."""
+    when the file cannot be cut (see ``read_parallel.ranges_of``)."""
     from ift_data.builder.sources import read_serially
     from ift_data.export.ray_chunks import ordered_stage
 
@@ -54,11 +54,11 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
     owns = start_ray(ray, address)  # the build started it already (``parallel.engine_session``): False
     try:
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        ranges = byte_ranges(source, max(2, min(cpus, source.path.stat().st_size // MIN_RANGE_BYTES)))
+        ranges = ranges_of(source, max(2, min(cpus, source.path.stat().st_size // MIN_RANGE_BYTES)))
         if ranges is None or len(ranges) < 2:
             return read_serially(source, task, dataset, max_field_chars, None)
         work = (source.path, source.name, options, task, dataset, max_field_chars, host_name())
-        items = [{"start": start, "stop": stop, "lines": lines} for start, stop, lines in ranges]
+        items = [{"start": start, "stop": stop, "before": before} for start, stop, before in ranges]
         parts: list[tuple[list[Reject], Rows]] = []
         try:
             with contextlib.closing(ordered_stage(read_ranges, work, items, lambda cpus: 1, address)) as read:

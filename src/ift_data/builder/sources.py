@@ -83,7 +83,7 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     source = open_source(path, options, display, stream=True)
     task = resolve(entry.task, source)
     entry = replace(entry, task=task) if task is not entry.task else entry
-    big = max_rows is None and read_parallel.worth_it(source, options)
+    big = max_rows is None and read_parallel.worth_it(source, options, forking=engine != "ray")
     if big and engine == "ray":
         from ift_data.builder import read_ray
 

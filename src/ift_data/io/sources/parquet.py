@@ -43,18 +43,49 @@ def stream_parquet(path: Path, options: ReadOptions, name: str) -> Source:
         raise _unreadable(name, exc) from exc
 
     def items() -> Iterator[Item]:
-        number = 0
-        try:
-            with pq.ParquetFile(path) as handle:
-                for batch in handle.iter_batches(batch_size=arrow.BATCH_ROWS):
-                    for record in batch.to_pylist():
-                        number += 1
-                        yield RawRow(record, name, number)
-        except (OSError, ValueError) as exc:  # pyarrow's errors derive from these: a damaged row group
-            raise _unreadable(name, exc, line=number + 1) from exc
+        return range_items(path, name, 0, None, 0)
 
     return Source(options.format, path, name, digest, items, columns=tuple(schema.names),
                   class_labels=class_labels(features_of_schema(schema)))
+
+
+def range_items(path: Path, name: str, first_group: int, stop_group: int | None, rows_before: int
+                ) -> Iterator[Item]:
+    """``stream_parquet``'s rows of row groups ``first_group`` to ``stop_group`` (None: the last), numbered as
+    in the whole file (``rows_before``: the rows of the groups before)."""
+    import pyarrow.parquet as pq
+
+    number = rows_before
+    try:
+        with pq.ParquetFile(path) as handle:
+            stop = handle.num_row_groups if stop_group is None else stop_group
+            if first_group >= stop:
+                return
+            for batch in handle.iter_batches(batch_size=arrow.BATCH_ROWS, row_groups=range(first_group, stop)):
+                for record in batch.to_pylist():
+                    number += 1
+                    yield RawRow(record, name, number)
+    except (OSError, ValueError) as exc:  # pyarrow's errors derive from these: a damaged row group
+        raise _unreadable(name, exc, line=number + 1) from exc
+
+
+def group_ranges(path: Path, parts: int) -> list[tuple[int, int, int]]:
+    """``(first group, stop group, rows before)`` of up to ``parts`` runs of the file's row groups, each about
+    as many rows (a group is never split)."""
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as handle:
+        sizes = [handle.metadata.row_group(g).num_rows for g in range(handle.num_row_groups)]
+    total = sum(sizes)
+    ranges: list[tuple[int, int, int]] = []
+    first, rows_before, seen = 0, 0, 0
+    for group, size in enumerate(sizes):
+        seen += size
+        if seen * parts >= total * (len(ranges) + 1) and group + 1 < len(sizes):
+            ranges.append((first, group + 1, rows_before))
+            first, rows_before = group + 1, seen
+    ranges.append((first, len(sizes), rows_before))
+    return ranges
 
 
 def _unreadable(name: str, exc: Exception, line: int | None = None) -> UserError:
