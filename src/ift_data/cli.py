@@ -135,13 +135,13 @@ def main() -> None:
               help="List each row the mixture did not sample on its own line of rejects.jsonl (default: one line "
                    "per run of consecutive rows, with its first and last line and its row count).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Processes that read big JSONL sources, render, chat-format, mask, tokenize and serialize the "
-                   "examples (default: every core this process may use; 1: in this process). The output is the same "
-                   "bytes for any number.")
+              help="Processes that read big JSONL and Parquet sources, render, chat-format, mask, tokenize and "
+                   "serialize the examples (default: every core this process may use; 1: in this process). The "
+                   "output is the same bytes for any number.")
 @click.option("--engine", "engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-              help="Where big JSONL sources are read and the examples rendered, formatted and (with --shard-size) "
-                   "written: local (this machine, --workers) or ray (Ray Data stages; needs pip install "
-                   "'ift-data[ray]'). The output is the same bytes either way.")
+              help="Where big JSONL and Parquet sources are read and the examples rendered, formatted and (with "
+                   "--shard-size) written: local (this machine, --workers) or ray (Ray Data stages; needs pip "
+                   "install 'ift-data[ray]'). The output is the same bytes either way.")
 @click.option("--ray-address", default=None, metavar="ADDR",
               help="With --engine ray: a running Ray cluster to join (e.g. auto or ray://host:10001; its workers "
                    "need ift-data installed). Default: a local Ray started and stopped by the build.")
