@@ -60,12 +60,17 @@ def _assert_same(local: Path, other: Path) -> None:
         assert a[name] == b[name], f"{name} differs between the local and the Ray engine"
 
 
-def test_default_recipe_same_bytes_as_local(local_ray, tmp_path):
-    run_build(None, tmp_path / "local", workers=1)
-    run_build(None, tmp_path / "ray", engine="ray")
+@pytest.mark.parametrize("shard_size", [None, 7])
+def test_default_recipe_same_bytes_as_local(local_ray, tmp_path, shard_size):
+    """The bundled recipe (train and the held-out eval output); sharded, the Ray workers write both outputs'
+    shards."""
+    run_build(None, tmp_path / "local", workers=1, shard_size=shard_size)
+    run_build(None, tmp_path / "ray", engine="ray", shard_size=shard_size)
     _assert_same(tmp_path / "local", tmp_path / "ray")
     manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["outputs"]["train"]["counts"]["written"] > 0
+    if shard_size is not None:
+        assert all(f["shards"] > 1 for section in manifest["outputs"].values() for f in section["files"])
     assert local_ray.is_initialized()  # a Ray the build joined is left running
 
 
@@ -194,9 +199,10 @@ def test_tokenized_same_bytes_as_local(local_ray, tasks, make_recipe, helpers, t
     recipe = make_recipe([{"task": str(tasks.jsonl("reviews", helpers.sentiment_records(70, "a")))}],
                          few_shot={"share": 0.3, "k": 2})
     output = {"formats": ("segments", "tokenized"), "tokenizer": save_bpe_tokenizer(tmp_path / "bpe"), "max_len": 160}
-    run_build(recipe, tmp_path / "local", workers=1, output=output)
-    run_build(recipe, tmp_path / "ray", engine="ray", output=output)
-    _assert_same(tmp_path / "local", tmp_path / "ray")
+    for shard_size in (None, 30):  # sharded: the workers tokenize and write the shards
+        run_build(recipe, tmp_path / "local", workers=1, output=output, shard_size=shard_size)
+        run_build(recipe, tmp_path / "ray", engine="ray", output=output, shard_size=shard_size)
+        _assert_same(tmp_path / "local", tmp_path / "ray")
     counts = json.loads((tmp_path / "ray" / "manifest.json").read_text(encoding="utf-8"))["outputs"]["train"]["counts"]
     assert counts["written"] > 32 and counts["dropped_overflow"] > 0
 
