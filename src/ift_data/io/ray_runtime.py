@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import logging
 import os
 import re
 import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,21 +87,53 @@ def exit_after_python_cleanup(code: int) -> None:
     os._exit(code)
 
 
+IDLE_SECONDS = 120.0  # a Ray worker forgets the fetched object when no task has asked for it this long
+SWEEP_SECONDS = 10.0  # how often a worker looks
 _FETCHED: dict[str, Any] = {}  # in a Ray worker process: the object last fetched by ``fetched``, by its ref
+_LAST_USE = [0.0]
+_LOCK = threading.Lock()
+_SWEEPER: list[threading.Thread] = []
 
 
 def fetched(work: list[Any]) -> Any:
     """In a Ray task: the object of ``work``'s one ``ObjectRef`` (passed nested in a list, so Ray hands the
     reference on unresolved), fetched once per worker process and kept for its next tasks; fetching another
-    object forgets the last one."""
+    object forgets the last one. A worker outlives the build (a cluster's workers stay up): once no task
+    has asked for the object for ``IDLE_SECONDS`` it is forgotten, with the memory and the file descriptors
+    (rows, kept renders) it holds."""
     import ray
 
     (ref,) = work
     key = ref.hex()
-    if key not in _FETCHED:
+    with _LOCK:
+        _LAST_USE[0] = time.monotonic()
+        if key in _FETCHED:
+            return _FETCHED[key]
+    value = ray.get(ref)
+    with _LOCK:
         _FETCHED.clear()
-        _FETCHED[key] = ray.get(ref)
-    return _FETCHED[key]
+        _FETCHED[key] = value
+        _LAST_USE[0] = time.monotonic()
+        if not _SWEEPER:
+            _SWEEPER.append(threading.Thread(target=_sweep, name="ift-data-forget", daemon=True))
+            _SWEEPER[0].start()
+    return value
+
+
+def _sweep() -> None:
+    while True:
+        time.sleep(SWEEP_SECONDS)
+        forget_idle()
+
+
+def forget_idle(now: float | None = None) -> bool:
+    """Forget the fetched object when it has been idle ``IDLE_SECONDS``; whether it was forgotten."""
+    with _LOCK:
+        if not _FETCHED or (now or time.monotonic()) - _LAST_USE[0] < IDLE_SECONDS:
+            return False
+        _FETCHED.clear()
+    gc.collect()  # the object's finalizers close its files now (cycles would keep them until a later collection)
+    return True
 
 
 @contextlib.contextmanager
