@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import math
 import pickle
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -127,7 +127,7 @@ def ray_written_shards(examples: Sequence[Example], setup: ChunkSetup, shards: l
 
 
 def ordered_stage(function: Callable[..., pa.Table], work: Any, items: list[dict[str, Any]],
-                  per_task: Callable[[int], int], address: str | None) -> Iterator[Any]:
+                  per_task: Callable[[int], int], address: str | None) -> Generator[Any, None, None]:
     """``function`` run by a Ray Data ``map_batches`` stage over ``items`` (``per_task(cpus)`` of them a task,
     ``work`` put in the object store once), its replies yielded in order; an error reply is raised here."""
     ray = import_ray()

@@ -386,8 +386,8 @@ def _from_items(items: Iterable[Item], name: str, mapping: Mapping_ | None, id_f
 
 def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ | None,
                   rejects: list[Reject], shape: str | None = None, id_field: str | None = None,
-                  first: int = 0) -> Converted:
-    """Audit rows from (line, record) pairs; a record ``_REJECTED`` was already rejected. ``first``: the
+                  offset: int = 0) -> Converted:
+    """Audit rows from (line, record) pairs; a record ``_REJECTED`` was already rejected. ``offset``: the
     position of the first record among the input's records."""
     good = [r for _, r in records if isinstance(r, dict)]
     if shape is None:
@@ -412,7 +412,7 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
         except RowError as exc:
             rejects.append(Reject(name, line, exc.reason, field=exc.field))
             continue
-        row["source_line"], row["source_record"] = line, first + index
+        row["source_line"], row["source_record"] = line, offset + index
         row["id"] = _id_value(record, id_field, name, line) if id_field is not None else None
         rows.append(row)
     schema = {k: v for k, v in TABLE_SCHEMA.items() if k not in ("row_id", "source_file")}
