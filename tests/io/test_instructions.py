@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 
 import polars as pl
@@ -302,3 +303,19 @@ def test_json_array_is_never_read_whole(tmp_path, monkeypatch):
     path.write_text(json.dumps(ALPACA), encoding="utf-8")
     data = read_instructions([path])
     assert data.table.height == 5 and data.sources[0].format == "json"
+
+
+def test_text_sources_let_their_bytes_go_and_are_read_again_for_clean(tmp_path):
+    """A JSONL input's bytes are not held through the audit (the table is); clean reads the file again, the
+    same bytes (its sha256 is checked: a file changed since it was read is an error, not a wrong write-back)."""
+    path = _jsonl(tmp_path / "d.jsonl", ALPACA)
+    data = read_instructions([path])
+    info = data.sources[0]
+    assert info.source is None and info.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    again = info.reopened()
+    assert again.data == path.read_bytes() and info.reopened() is again  # read once, then kept for clean
+    info.source = None
+    path.write_text(path.read_text(encoding="utf-8").replace("Question 1", "Question one"), encoding="utf-8")
+    with pytest.raises(UserError, match="changed after it was read") as error:
+        info.reopened()
+    assert error.value.file == str(path)

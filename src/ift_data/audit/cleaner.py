@@ -223,12 +223,12 @@ def _attach_records(rows: list[dict[str, Any]], sources: list[SourceInfo]) -> li
 
 def _records(source: SourceInfo, positions: set[int]) -> dict[int, Any]:
     """The original records at ``positions`` (0-based, among the file's records), read through the source layer."""
-    return {index: item.fields for index, item in enumerate(source.source.items())
+    return {index: item.fields for index, item in enumerate(source.reopened().items())
             if isinstance(item, RawRow) and index in positions}
 
 
 def _write_kept(source: SourceInfo, kept_records: list[int], target: Path) -> None:
-    write_kept(source.source, source.options, kept_records, target)
+    write_kept(source.reopened(), source.options, kept_records, target)
 
 
 class _RawLines:
@@ -241,10 +241,13 @@ class _RawLines:
 
     def get(self, file: str, line: int) -> str | None:
         source = self._sources.get(file)
-        if source is None or source.format not in ("jsonl", "csv", "tsv") or source.source.data is None:
+        if source is None or source.format not in ("jsonl", "csv", "tsv"):
             return None
         if file not in self._lines:
-            self._lines[file] = strip_bom(source.source.data).splitlines()
+            data = source.reopened().data
+            if data is None:
+                return None
+            self._lines[file] = strip_bom(data).splitlines()
         lines = self._lines[file]
         if not 0 < line <= len(lines):
             return None

@@ -52,8 +52,10 @@ ID_TYPES_HELP = "a string or an integer"
 
 @dataclass
 class SourceInfo:
-    """One input file: its format, detected shape and row accounting; ``source`` and ``options`` are what
-    it was read with (the cleaner writes kept rows back through them)."""
+    """One input file: its format, detected shape and row accounting; ``options`` is what it was read with
+    and ``reopened()`` the source the cleaner writes kept rows back through. A text source that held the
+    file's bytes (JSONL, CSV, TSV) lets them go once the table is built (``source`` None): the audit does not
+    hold the input twice; clean reads the file again."""
 
     path: str
     format: str
@@ -61,13 +63,25 @@ class SourceInfo:
     records: int  # records in the file (rows in)
     rows: int  # rows that reached the audit table
     rejected: int
-    source: Source = field(repr=False, compare=False)
+    source: Source | None = field(repr=False, compare=False)
     options: ReadOptions = field(repr=False, compare=False)
+    digest: str = ""  # the sha256 of exactly the bytes (or Arrow files) that were read
 
     @property
     def sha256(self) -> str:
         """Of exactly the bytes (or Arrow files) that were read."""
-        return self.source.sha256
+        return self.digest
+
+    def reopened(self) -> Source:
+        """The source again, as read (its bytes read again where they were let go); a file that changed since
+        is an error."""
+        if self.source is None:
+            source = open_source(Path(self.path), self.options, self.path)
+            if source.sha256 != self.digest:
+                raise UserError("the file changed after it was read for this audit: clean it again as it is now",
+                                file=self.path)
+            self.source = source
+        return self.source
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "format": self.format, "shape": self.shape, "records": self.records,
@@ -227,7 +241,8 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
         rows, rejects, shape, n = converted
     rows, long_rejects = _drop_oversized(rows, name, max_field_chars)
     rejects = sorted(rejects + long_rejects, key=lambda r: r.line)
-    info = SourceInfo(name, fmt, shape, n, rows.height, len(rejects), source, options)
+    info = SourceInfo(name, fmt, shape, n, rows.height, len(rejects), None if source.data is not None else source,
+                      options, source.sha256)
     return rows.with_columns(pl.lit(name).alias("source_file")), rejects, info
 
 
