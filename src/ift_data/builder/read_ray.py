@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ift_data.builder.read_parallel import ranges_of, read_range
 from ift_data.builder.row_store import Rows, concatenated, host_name, received, shipped
-from ift_data.io.ray_runtime import fetched, import_ray, start_ray
+from ift_data.io.ray_runtime import fetched, import_ray, ordered_stage, replies, start_ray
 
 MIN_RANGE_BYTES = 2**20  # a big cluster still reads a range of at least this a task
 
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 def read_ranges(batch: pa.Table, work: list[Any]) -> pa.Table:
     """The ``map_batches`` function: each ``(start, stop, before)`` row of ``batch`` read into its part's
     reply ``(rejects, rows, bytes of the rows' file or None)``; ``work``: ``[ObjectRef]`` of the job."""
-    from ift_data.export.ray_chunks import replies
-
     path, name, options, task, dataset, max_field_chars, driver_host = fetched(work)
 
     def read(row: dict[str, Any]) -> tuple[list[Reject], Rows, bytes | None]:
@@ -48,7 +46,6 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
     """The rows and rejects of ``source`` (those of a one-process read), read by Ray tasks; in this process
     when the file cannot be cut (see ``read_parallel.ranges_of``)."""
     from ift_data.builder.sources import read_serially
-    from ift_data.export.ray_chunks import ordered_stage
 
     ray = import_ray()
     owns = start_ray(ray, address)  # the build started it already (``parallel.engine_session``): False

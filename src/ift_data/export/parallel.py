@@ -11,7 +11,6 @@ import contextlib
 import gc
 import multiprocessing
 import os
-import pickle
 import signal
 import traceback
 from collections.abc import Generator, Iterator, Sequence
@@ -21,6 +20,7 @@ from typing import Any
 
 from ift_data.errors import UserError
 from ift_data.export.chunks import ChunkResult, ChunkSetup, export_chunk
+from ift_data.io.workers import portable
 from ift_data.schema import Example
 
 ENGINES = ("local", "ray")
@@ -137,16 +137,6 @@ def _worker_main(conn: Connection, parents: list[Connection]) -> None:
             return
         except Exception as exc:  # a result that does not pickle
             conn.send(("error", RuntimeError(f"chunk {start}-{stop}: result not sendable: {exc}"), ""))
-
-
-def portable(exc: BaseException) -> BaseException:
-    """``exc`` when it survives pickling (a ``UserError`` does, with its file, line and field), else a
-    ``RuntimeError`` carrying its type and message: the parent re-raises what the worker raised."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
 
 
 class RemoteTraceback(Exception):

@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-import pickle
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -37,26 +36,10 @@ from ift_data.errors import UserError
 from ift_data.export.chunks import ChunkResult, ChunkSetup, export_chunk
 from ift_data.export.files import shard_path
 from ift_data.export.shard_writer import ShardTarget, WrittenShard, write_shard
-from ift_data.io.ray_runtime import data_settings, fetched, import_ray, start_ray
+from ift_data.io.ray_runtime import fetched, ordered_stage, replies
 from ift_data.schema import Example
 
 BLOCK_CHUNKS = 8  # export chunks (``parallel.CHUNK`` examples each) a Ray task makes at most
-
-
-def replies(batch: pa.Table, make: Callable[[dict[str, Any]], Any]) -> pa.Table:
-    """``make`` run on each row of ``batch``, each result pickled as a reply. An error is returned in its
-    reply, not raised, so the driver raises it as it was raised here (a ``UserError`` keeps its file, line
-    and field) rather than Ray's wrapper."""
-    from ift_data.export.parallel import portable
-
-    results = []
-    for row in batch.to_pylist():
-        try:
-            reply: tuple[str, Any] = ("ok", make(row))
-        except Exception as exc:
-            reply = ("error", portable(exc))
-        results.append(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
-    return pa.table({"result": pa.array(results, type=pa.large_binary())})
 
 
 def make_chunks(batch: pa.Table, work: list[Any]) -> pa.Table:
@@ -124,38 +107,3 @@ def ray_written_shards(examples: Sequence[Example], setup: ChunkSetup, shards: l
             for k in range(len(shards)):
                 for fmt in setup.formats:
                     shard_path(target.out_dir, target.name, fmt, k).unlink(missing_ok=True)
-
-
-def ordered_stage(function: Callable[..., pa.Table], work: Any, items: list[dict[str, Any]],
-                  per_task: Callable[[int], int], address: str | None) -> Generator[Any, None, None]:
-    """``function`` run by a Ray Data ``map_batches`` stage over ``items`` (``per_task(cpus)`` of them a task,
-    ``work`` put in the object store once), its replies yielded in order; an error reply is raised here."""
-    ray = import_ray()
-    owns = start_ray(ray, address)  # the build started it already (``parallel.engine_session``): False
-    made: Any = None
-    try:
-        with data_settings(ray, {"enable_progress_bars": False, "enable_auto_log_stats": False}):
-            cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-            size = per_task(cpus)
-            ref = ray.put(work)
-            tasks = ray.data.from_items(items, override_num_blocks=math.ceil(len(items) / size))
-            made = tasks.map_batches(function, fn_kwargs={"work": [ref]}, batch_size=size, batch_format="pyarrow",
-                                     num_cpus=1)
-            for row in made.iter_rows():
-                status, value = pickle.loads(row["result"])  # our tasks' own replies, not user data
-                if status == "error":
-                    raise value
-                yield value
-    finally:
-        _stop(made)
-        if owns:
-            ray.shutdown()
-
-
-def _stop(dataset: Any) -> None:
-    """Stop the streaming executor of ``dataset`` now (an error or Ctrl-C mid-stream), not whenever the
-    dataset is collected: its tasks stop and its threads end before Ray is shut down."""
-    executor = getattr(dataset, "_current_executor", None)
-    if executor is not None:
-        with contextlib.suppress(Exception):
-            executor.shutdown(force=True)

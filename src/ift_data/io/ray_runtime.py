@@ -8,16 +8,22 @@ import atexit
 import contextlib
 import gc
 import logging
+import math
 import os
+import pickle
 import re
 import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ift_data.errors import UserError
+from ift_data.io.workers import portable
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def import_ray() -> Any:
@@ -153,3 +159,54 @@ def data_settings(ray: Any, settings: dict[str, Any]) -> Iterator[None]:
         for name, value in saved.items():
             setattr(context, name, value)
         context.execution_options.preserve_order = saved_order
+
+
+def replies(batch: pa.Table, make: Callable[[dict[str, Any]], Any]) -> pa.Table:
+    """``make`` run on each row of ``batch``, each result pickled as a reply. An error is returned in its
+    reply, not raised, so the driver raises it as it was raised here (a ``UserError`` keeps its file, line
+    and field) rather than Ray's wrapper."""
+    import pyarrow as pa
+
+    results = []
+    for row in batch.to_pylist():
+        try:
+            reply: tuple[str, Any] = ("ok", make(row))
+        except Exception as exc:
+            reply = ("error", portable(exc))
+        results.append(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+    return pa.table({"result": pa.array(results, type=pa.large_binary())})
+
+
+def ordered_stage(function: Callable[..., pa.Table], work: Any, items: list[dict[str, Any]],
+                  per_task: Callable[[int], int], address: str | None) -> Generator[Any, None, None]:
+    """``function`` run by a Ray Data ``map_batches`` stage over ``items`` (``per_task(cpus)`` of them a task,
+    ``work`` put in the object store once), its replies yielded in order; an error reply is raised here."""
+    ray = import_ray()
+    owns = start_ray(ray, address)  # the build started it already (``parallel.engine_session``): False
+    made: Any = None
+    try:
+        with data_settings(ray, {"enable_progress_bars": False, "enable_auto_log_stats": False}):
+            cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+            size = per_task(cpus)
+            ref = ray.put(work)
+            tasks = ray.data.from_items(items, override_num_blocks=math.ceil(len(items) / size))
+            made = tasks.map_batches(function, fn_kwargs={"work": [ref]}, batch_size=size, batch_format="pyarrow",
+                                     num_cpus=1)
+            for row in made.iter_rows():
+                status, value = pickle.loads(row["result"])  # our tasks' own replies, not user data
+                if status == "error":
+                    raise value
+                yield value
+    finally:
+        stop_dataset(made)
+        if owns:
+            ray.shutdown()
+
+
+def stop_dataset(dataset: Any) -> None:
+    """Stop the streaming executor of ``dataset`` now (an error or Ctrl-C mid-stream), not whenever the
+    dataset is collected: its tasks stop and its threads end before Ray is shut down."""
+    executor = getattr(dataset, "_current_executor", None)
+    if executor is not None:
+        with contextlib.suppress(Exception):
+            executor.shutdown(force=True)

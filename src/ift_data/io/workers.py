@@ -1,8 +1,10 @@
-"""How many worker processes a command uses (``--workers``), shared by build and audit."""
+"""How many worker processes a command uses (``--workers``), shared by build and audit; what a worker's error
+becomes on its way back to the parent (``portable``)."""
 
 from __future__ import annotations
 
 import os
+import pickle
 
 from ift_data.errors import UserError
 
@@ -22,3 +24,13 @@ def resolve_workers(workers: int | None) -> int:
     if workers < 1:
         raise UserError(f"--workers must be at least 1, not {workers}", field="--workers")
     return workers
+
+
+def portable(exc: BaseException) -> BaseException:
+    """``exc`` when it survives pickling (a ``UserError`` does, with its file, line and field), else a
+    ``RuntimeError`` carrying its type and message: the parent re-raises what the worker raised."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
