@@ -54,7 +54,7 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
         ranges = ranges_of(source, max(2, min(cpus, source.path.stat().st_size // MIN_RANGE_BYTES)))
         if ranges is None or len(ranges) < 2:
             return read_serially(source, task, dataset, max_field_chars, None)
-        work = (source.path, source.name, options, task, dataset, max_field_chars, host_name())
+        work = (source.path.absolute(), source.name, options, task, dataset, max_field_chars, host_name())
         items = [{"start": start, "stop": stop, "before": before} for start, stop, before in ranges]
         parts: list[tuple[list[Reject], Rows]] = []
         try:

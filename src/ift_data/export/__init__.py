@@ -227,8 +227,8 @@ def export_examples(examples: Sequence[Example], out_dir: Path, name: str, optio
             from ift_data.export import parallel
             from ift_data.export.ray_chunks import ray_written_shards
 
-            target = ShardTarget(out_dir, name, options.shard_size, schemas, output_files.ROW_GROUP,
-                                 parallel.CHUNK)
+            target = ShardTarget(out_dir.absolute(), name, options.shard_size, schemas, output_files.ROW_GROUP,
+                                 parallel.CHUNK)  # absolute: a worker's working folder is not the driver's
             for shard in stack.enter_context(closing(ray_written_shards(examples, setup, shards, target,
                                                                         run.ray_address))):
                 for chunk in shard.chunks:
