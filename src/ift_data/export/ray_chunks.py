@@ -2,13 +2,12 @@
 (``--shard-size``), each task writes whole shards into the output folder; otherwise the tasks make the chunks
 and the driver writes the one file per format in chunk order.
 
-The plan is computed once on the driver; the selection's renders are Ray tasks too
-(``builder/select_parallel.RayTrials``), applied on the driver in candidate order. The selection (the chosen
-assignments with the expanders that render them, rows included) and the export setup go to the object store
-once. The chunks are a
-Ray dataset of ``(start, stop)`` ranges; a ``map_batches`` stage makes up to ``BLOCK_CHUNKS`` of them a task with
-the same pure function as the local engine (``export/chunks.export_chunk``: render, chat-format, mask, tokenize,
-serialize). Each Ray worker process fetches the selection once and keeps it for its next tasks; on this machine
+The plan is computed once on the driver; big sources are read by Ray tasks (``builder/read_ray.py``) and the
+selection's renders are Ray tasks too (``builder/select_parallel.RayTrials``), applied on the driver in
+candidate order. The selection (the chosen assignments with the expanders that render them, rows included) and
+the export setup go to the object store once. The chunks are a Ray dataset of ``(start, stop)`` ranges; a
+``map_batches`` stage makes up to ``BLOCK_CHUNKS`` of them a task with the same pure function as the local
+engine (``export/chunks.export_chunk``: render, chat-format, mask, tokenize, serialize). Each Ray worker process fetches the selection once and keeps it for its next tasks; on this machine
 it reads the kept renders' file (``builder/render_cache.py``), elsewhere it renders again. Ray Data's streaming
 executor keeps the blocks in order (``preserve_order``) and bounds what is in flight.
 
