@@ -53,7 +53,7 @@ from ift_data.audit.minhash import (
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
 from ift_data.audit.row_phase import RowPhased, features_of, row_phase
-from ift_data.io.ray_runtime import check_reachable, data_settings, import_ray, start_ray
+from ift_data.io.ray_runtime import check_reachable, cluster_cpus, data_settings, import_ray, start_ray
 
 __all__ = ["RayEngine", "check_reachable", "import_ray"]  # the Ray helpers live in io/ray_runtime.py
 
@@ -196,7 +196,7 @@ class RayEngine:
         started = time.perf_counter()
         self._owns = start_ray(ray, self.options.ray_address)
         self._settings.enter_context(data_settings(ray, _data_settings()))  # no banners on the audit's console
-        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.cpus = cluster_cpus(ray)
         self.timings["ray_init"] = time.perf_counter() - started
         return self
 

@@ -1,13 +1,14 @@
-"""A big JSONL split read by several processes, with the rows and rejects one process would give.
+"""A big JSONL or Parquet split read by several processes, with the rows and rejects one process would give.
 
-Parsing each line (strict JSON, the task's field map, the size checks, the row store's encoding) is most of
+Parsing each row (strict JSON, the task's field map, the size checks, the row store's encoding) is most of
 what reading costs: about 10 µs a row, 11 s of a 1M-row build that otherwise runs on every core. The file is
-cut into ``workers`` byte ranges just after a newline; a ``fork`` pool reads one range each with the very
-loop of the one-process reader (``sources.take_items``), numbering lines from the count of newlines before
-its range, into a row file of its own; the parent appends those files in range order
-(``row_store.concatenated``) and the rejects in the same order. Used for UTF-8 JSONL files of
-``MIN_BYTES`` or more without a lone or paired carriage return (a ``\\r`` ends a line too; such files are
-rare and read in one process), and never with ``--max-rows`` (whose limit counts rows across ranges).
+cut into ``workers`` ranges (``ranges_of``): JSONL byte ranges just after a newline, lines numbered from the
+count of newlines before each range; Parquet runs of whole row groups, rows numbered from the rows before.
+A ``fork`` pool reads one range each with the very loop of the one-process reader (``sources.take_items``)
+into a row file of its own; the parent appends those files in range order (``row_store.concatenated``) and
+the rejects in the same order. Used for UTF-8 JSONL and Parquet files of ``MIN_BYTES`` or more, never with
+``--max-rows`` (whose limit counts rows across ranges); a JSONL file holding a lone or paired carriage return
+(a ``\\r`` ends a line too) and a Parquet file of one row group are read in one process.
 """
 
 from __future__ import annotations

@@ -11,14 +11,13 @@ every node, as for the rest of a Ray build. The driver appends the parts in rang
 from __future__ import annotations
 
 import contextlib
-import os
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from ift_data.builder.read_parallel import ranges_of, read_range
-from ift_data.builder.row_store import Rows, concatenated, host_name, received, shipped
-from ift_data.io.ray_runtime import fetched, import_ray, ordered_stage, replies, start_ray
+from ift_data.builder.row_store import Rows, concatenated, host_name, received, remove_files, shipped
+from ift_data.io.ray_runtime import cluster_cpus, fetched, import_ray, ordered_stage, replies, start_ray
 
 MIN_RANGE_BYTES = 2**20  # a big cluster still reads a range of at least this a task
 
@@ -50,8 +49,8 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
     ray = import_ray()
     owns = start_ray(ray, address)  # the build started it already (``parallel.engine_session``): False
     try:
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        ranges = ranges_of(source, max(2, min(cpus, source.path.stat().st_size // MIN_RANGE_BYTES)))
+        wanted = min(cluster_cpus(ray), source.path.stat().st_size // MIN_RANGE_BYTES)
+        ranges = ranges_of(source, max(2, wanted))
         if ranges is None or len(ranges) < 2:
             return read_serially(source, task, dataset, max_field_chars, None)
         work = (source.path.absolute(), source.name, options, task, dataset, max_field_chars, host_name())
@@ -63,11 +62,7 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
                     parts.append((rejects, received(rows, data)))
             rows = concatenated([part for _, part in parts])
         except BaseException:
-            for _, part in parts:  # taken over or received here, not yet joined: removed here
-                path = getattr(part, "path", None)
-                if path is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(path)
+            remove_files([part for _, part in parts])  # taken over or received here, not yet joined
             raise
         return rows, [reject for part_rejects, _ in parts for reject in part_rejects]
     finally:

@@ -23,7 +23,7 @@ import weakref
 from array import array
 from typing import Any
 
-from ift_data.builder.row_store import PREFIX, host_name, sweep_stale
+from ift_data.builder.row_store import host_name, own_prefix, sweep_stale
 
 BLOCK = 1 << 20  # bytes buffered before they are written to the file
 ENV = "IFT_DATA_RENDER_CACHE"
@@ -121,8 +121,7 @@ class RenderCache:
         if self._fd is None:
             folder = self.folder or tempfile.gettempdir()
             sweep_stale(folder)  # files of builds killed with SIGKILL (which run no cleanup)
-            self._fd, self._path = tempfile.mkstemp(prefix=f"{PREFIX}{host_name()}-{os.getpid()}-render-",
-                                                    suffix=".bin", dir=folder)
+            self._fd, self._path = tempfile.mkstemp(prefix=f"{own_prefix()}render-", suffix=".bin", dir=folder)
             self._finalizer = weakref.finalize(self, _cleanup, self._fd, self._path, os.getpid())
         view = memoryview(self._buffer)
         while view:

@@ -424,8 +424,7 @@ class RowWriter:
     def _spill(self) -> None:
         folder = self.folder or tempfile.gettempdir()
         sweep_stale(folder)
-        prefix = f"{PREFIX}{host_name()}-{os.getpid()}-"
-        fd, self._path = tempfile.mkstemp(prefix=prefix, suffix=".bin", dir=folder)
+        fd, self._path = tempfile.mkstemp(prefix=own_prefix(), suffix=".bin", dir=folder)
         self._remove = weakref.finalize(self, _cleanup, self._path, True, os.getpid())
         self._file = os.fdopen(fd, "wb", buffering=BLOCK)
         rows, self._rows = self._rows, []
@@ -476,7 +475,7 @@ def received(rows: Rows, data: bytes | None) -> Rows:
     it this process's own)."""
     if data is None or not isinstance(rows, SpilledRows):
         return rows
-    fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{host_name()}-{os.getpid()}-", suffix=".bin", dir=tempfile.gettempdir())
+    fd, path = tempfile.mkstemp(prefix=own_prefix(), suffix=".bin")
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     rows.path = path
@@ -499,10 +498,16 @@ def concatenated(parts: Sequence[Rows]) -> Rows:
     try:
         return _joined(spilled)
     except BaseException:
-        for part in spilled:
+        remove_files(spilled)
+        raise
+
+
+def remove_files(parts: Sequence[Rows]) -> None:
+    """Remove the files of the spilled ``parts`` (parts handed over and not yet joined, on a failure)."""
+    for part in parts:
+        if isinstance(part, SpilledRows):
             with contextlib.suppress(OSError):
                 os.unlink(part.path)
-        raise
 
 
 def _joined(parts: Sequence[SpilledRows]) -> SpilledRows:
@@ -546,8 +551,7 @@ def _joined(parts: Sequence[SpilledRows]) -> SpilledRows:
         keyset_ids = array("H", np.concatenate(ids).tobytes())
     # The file is named after the worker that wrote it, which has ended: ``sweep_stale`` would take it for a
     # killed build's. It becomes this process's file.
-    fd, path = tempfile.mkstemp(prefix=f"{PREFIX}{host_name()}-{os.getpid()}-", suffix=".bin",
-                                dir=os.path.dirname(first.path))
+    fd, path = tempfile.mkstemp(prefix=own_prefix(), suffix=".bin", dir=os.path.dirname(first.path))
     os.close(fd)
     os.replace(first.path, path)
     return SpilledRows(path, offsets, lines, starts, names, held, list(keysets) if exact else [], keyset_ids, exact)
@@ -668,6 +672,11 @@ def _untag(node: list[Any]) -> Any:
     if tag == "y":
         return bytes.fromhex(payload)
     raise ValueError(f"unknown tag {tag!r}")
+
+
+def own_prefix() -> str:
+    """The name prefix of this process's spill files (``sweep_stale`` reads its host and pid)."""
+    return f"{PREFIX}{host_name()}-{os.getpid()}-"
 
 
 def host_name() -> str:

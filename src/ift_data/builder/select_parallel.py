@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ift_data.builder.expand import DatasetExpander, Skipped
 from ift_data.builder.render_cache import pack
+from ift_data.io.ray_runtime import cluster_cpus, fetched, import_ray
 from ift_data.templates.render import RenderError
 
 if TYPE_CHECKING:
@@ -156,7 +157,7 @@ class RayTrials:
         self.work = [ray.put(expander)]  # nested in a list: Ray passes the reference on unresolved
         self.task = ray.remote(num_cpus=1, max_retries=0)(_ray_trials)
         self.pending: set[Any] = set()  # tasks sent and not read yet
-        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.cpus = cluster_cpus(ray)
 
     def apply_async(self, fn: Any, args: tuple[tuple[array[int], array[int], int]]) -> _RayAnswer:
         """``fn`` (``_trials``) on ``args`` as a Ray task (``_ray_trials``, the same renders)."""
@@ -172,8 +173,6 @@ class RayTrials:
 
 def _ray_trials(work: list[Any], task: tuple[array[int], array[int], int]) -> list[Trial]:
     """A Ray task: ``_trials`` with the expander fetched once per worker process."""
-    from ift_data.io.ray_runtime import fetched
-
     expander: DatasetExpander = fetched(work)
     rows, templates, epoch = task
     return [trial(expander, r, t, epoch) for r, t in zip(rows, templates, strict=True)]
@@ -183,8 +182,6 @@ def _ray_trials(work: list[Any], task: tuple[array[int], array[int], int]) -> li
 def ray_trials(expander: DatasetExpander) -> Iterator[RayTrials]:
     """Selection's renders on the Ray that the build started or joined (``export.parallel.engine_session``);
     tasks still out when the block ends are cancelled."""
-    from ift_data.io.ray_runtime import import_ray
-
     pool = RayTrials(import_ray(), expander)
     try:
         yield pool

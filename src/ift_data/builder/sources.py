@@ -71,8 +71,8 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     value over ``max_field_chars`` characters (stage ``map``); with ``max_rows``, rows after the first
     ``max_rows`` good ones (stage ``limit``), so they are counted and listed, never dropped silently.
     JSONL is read line by line; the rows go to a ``RowWriter`` (spilled to a temporary file past its
-    thresholds, removed if reading fails). ``workers`` > 1: a big UTF-8 JSONL file is read by that many
-    processes, a byte range each (``read_parallel``), with the same rows and rejects in the same order;
+    thresholds, removed if reading fails). ``workers`` > 1: a big UTF-8 JSONL or Parquet file is read by
+    that many processes, a range each (``read_parallel``), with the same rows and rejects in the same order;
     ``engine="ray"``: by Ray tasks, a range each (``read_ray``; Ray joined at ``ray_address`` or local)."""
     source_spec = entry.task.source
     path = source_spec.split_path(split)

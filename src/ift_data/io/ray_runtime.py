@@ -161,6 +161,11 @@ def data_settings(ray: Any, settings: dict[str, Any]) -> Iterator[None]:
         context.execution_options.preserve_order = saved_order
 
 
+def cluster_cpus(ray: Any) -> int:
+    """The CPUs of the Ray cluster (at least 1)."""
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
 def replies(batch: pa.Table, make: Callable[[dict[str, Any]], Any]) -> pa.Table:
     """``make`` run on each row of ``batch``, each result pickled as a reply. An error is returned in its
     reply, not raised, so the driver raises it as it was raised here (a ``UserError`` keeps its file, line
@@ -186,7 +191,7 @@ def ordered_stage(function: Callable[..., pa.Table], work: Any, items: list[dict
     made: Any = None
     try:
         with data_settings(ray, {"enable_progress_bars": False, "enable_auto_log_stats": False}):
-            cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+            cpus = cluster_cpus(ray)
             size = per_task(cpus)
             ref = ray.put(work)
             tasks = ray.data.from_items(items, override_num_blocks=math.ceil(len(items) / size))
