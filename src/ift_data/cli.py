@@ -309,8 +309,9 @@ def _audit_flags(func: _F) -> _F:
                      help="With --engine ray: a running Ray cluster to use (e.g. ray://host:10001 or auto); "
                           "default: start a local Ray for this run."),
         click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
-                     help="Processes for the per-row signals (length, language, noise, difficulty, use_case) over "
-                          "row batches; default: every usable core; 1: in this process. Same results for any N."),
+                     help="Processes for the per-row signals (length, language, noise, difficulty, "
+                          "format_concentration, use_case) over row batches; default: every usable core; 1: in "
+                          "this process. Same results for any N."),
     ]
     for option in reversed(options):
         func = option(func)

@@ -219,14 +219,14 @@ def test_embeddings_on_actors_when_the_cluster_has_gpus(ray_session: Any, tmp_pa
 
 
 def test_every_per_row_phase_runs_as_map_batches() -> None:
-    """language and noise too: their per-row phases on Ray, their dataset-level decisions on the driver."""
+    """language, noise and format_concentration too: their per-row phases on Ray, their dataset-level decisions on the driver."""
     from ift_data.audit.engine_ray import RayEngine, RowSignal
     from ift_data.audit.registry import load_signals
 
     entries = [e for e in load_signals() if e.cls is not None]
     engine = RayEngine(AuditOptions(engine="ray"), {})
     on_ray = {e.name for e in entries if isinstance(engine.signal(e), RowSignal)}
-    assert on_ray == {"length", "language", "noise", "difficulty", "use_case"}
+    assert on_ray == {"length", "language", "noise", "difficulty", "format_concentration", "use_case"}
     with_ifd = RayEngine(AuditOptions(engine="ray", ifd_model="some/causal-lm"), {})
     assert not any(isinstance(with_ifd.signal(e), RowSignal) for e in entries if e.name == "difficulty")
 

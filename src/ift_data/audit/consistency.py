@@ -23,6 +23,7 @@ from ift_data.audit.components import component_representatives
 from ift_data.audit.dedup_exact import exact_groups
 from ift_data.audit.dedup_minhash import example_texts, short_field_keys
 from ift_data.audit.minhash import near_duplicate_clusters
+from ift_data.audit.table_texts import TableTexts
 from ift_data.audit.text import EDGE_PUNCTUATION, UNSPACED_CLASS_RS, normalize_expr, unit_count_expr
 from ift_data.errors import UserError
 
@@ -76,7 +77,7 @@ class ConsistencySignal:
     needs_embeddings: ClassVar[bool] = False
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
-        groups = ctx.cache.pop("dedup_exact", None)  # its normalized texts are held no longer (the last reader)
+        groups = ctx.cache.pop("dedup_exact", None)  # the last reader
         if groups is None:
             groups = exact_groups(table)
         groups = groups.select("dedup_exact_prompt_group", "dedup_exact_cluster")
@@ -89,7 +90,7 @@ class ConsistencySignal:
                     or not 0 < near_threshold <= 1:
                 raise UserError(f"must be a number in (0, 1] or null, not {near_threshold!r}",
                                 field="consistency.near_threshold")
-            prompts = table.select(pl.concat_str(["instruction", "input"], separator="\n")).to_series().to_list()
+            prompts = TableTexts(table, pl.concat_str(["instruction", "input"], separator="\n"))
             near = near_duplicate_clusters(prompts, threshold=float(near_threshold), seed=ctx.seed, min_units=3,
                                            n_words=ctx.rule("consistency", "ngram_words", 2))
             linked = near.representative >= 0

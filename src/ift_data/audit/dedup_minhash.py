@@ -15,22 +15,21 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.minhash import Clusters, near_duplicate_clusters
+from ift_data.audit.table_texts import TableTexts
 from ift_data.audit.text import normalize_expr, symbol_units_expr, unit_count_expr
 
 
-def example_texts(table: pl.DataFrame) -> list[str]:
-    joined = pl.concat_str(["instruction", "input", "response"], separator="\n")
-    return table.select(joined).to_series().to_list()
+def example_texts(table: pl.DataFrame) -> TableTexts:
+    """Each row's instruction, input and response joined by newlines (made a batch at a time)."""
+    return TableTexts(table, pl.concat_str(["instruction", "input", "response"], separator="\n"))
 
 
-def short_field_keys(table: pl.DataFrame, short_units: int) -> list[tuple[str | None, str | None]]:
+def short_field_keys(table: pl.DataFrame, short_units: int) -> TableTexts:
     """Per row: the normalized prompt and response where they are shorter than ``short_units`` units
     (``None`` where longer); two rows are near duplicates only when these agree."""
     prompt = pl.concat_str(["instruction", "input"], separator="\n")
-    frame = table.select(
-        *[pl.when(unit_count_expr(symbol_units_expr(text)) < short_units).then(normalize_expr(text)).alias(name)
-          for name, text in (("prompt", prompt), ("response", pl.col("response")))])
-    return list(frame.iter_rows())
+    return TableTexts(table, *[pl.when(unit_count_expr(symbol_units_expr(text)) < short_units).then(normalize_expr(text))
+                               for text in (prompt, pl.col("response"))])
 
 
 class DedupMinhashSignal:

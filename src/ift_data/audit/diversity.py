@@ -30,6 +30,7 @@ import numpy as np
 import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
+from ift_data.audit.table_texts import TableTexts
 from ift_data.audit.text import units
 
 _OPENERS = {"please", "kindly", "can", "could", "would", "will", "you", "now", "then", "also", "i", "want", "need",
@@ -102,7 +103,7 @@ class DiversitySignal:
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
         grams = DistinctGrams()
         pair_counts: Counter[tuple[str, str]] = Counter()
-        for text in table.get_column("instruction").fill_null("").to_list():
+        for text in TableTexts(table, pl.col("instruction").fill_null("")):  # a chunk of rows at a time
             grams.add(units(text.lower()))
             pair = verb_object(text)
             if pair:

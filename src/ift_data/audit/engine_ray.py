@@ -2,14 +2,15 @@
 
 What runs where (the local engine's results, byte for byte: ``tests/audit/test_ray_engine.py``):
 
-- **Per-row phases** (``audit/row_phase.py``): ``length``, ``language``, ``noise``, ``use_case`` and
-  ``difficulty`` (without ``--ifd-model``, whose causal LM stays on the driver) run their per-row phase
-  as ``Dataset.map_batches`` over Arrow batches of the audit table, order preserved, with the same
-  function the local engine's worker processes run (``row_phase.features_of``); each family's
-  ``finalize`` then runs on the driver over the gathered features: ``language`` picks the dataset's usual
-  prompt language per script there (it decides the prompts too short to tell), ``noise`` each file's
-  habit of ending prose with punctuation (it decides whether a bare end is a cut), the others compute
-  their figures from the gathered columns.
+- **Per-row phases** (``audit/row_phase.py``): ``length``, ``language``, ``noise``, ``use_case``,
+  ``format_concentration`` and ``difficulty`` (without ``--ifd-model``, whose causal LM stays on the
+  driver) run their per-row phase as ``Dataset.map_batches`` over Arrow batches of the audit table, order
+  preserved, with the same function the local engine's worker processes run (``row_phase.features_of``);
+  each family's ``finalize`` then runs on the driver over the gathered features: ``language`` picks the
+  dataset's usual prompt language per script there (it decides the prompts too short to tell), ``noise``
+  each file's habit of ending prose with punctuation (it decides whether a bare end is a cut),
+  ``format_concentration`` the label names (short answers that recur), the others compute their figures
+  from the gathered columns.
 - **MinHash** (``dedup_minhash``): shingles, signatures and band keys per batch in ``map_batches``; rows
   are shuffled by a hash of (band, key) (``groupby`` on that partition) and each partition groups its rows
   on (band, key) into the same candidate pairs as ``minhash.candidate_pairs``; verification and union-find
@@ -53,6 +54,7 @@ from ift_data.audit.minhash import (
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
 from ift_data.audit.row_phase import RowPhased, features_of, row_phase
+from ift_data.audit.table_texts import TableTexts
 from ift_data.io.ray_runtime import check_reachable, cluster_cpus, data_settings, import_ray, start_ray
 
 __all__ = ["RayEngine", "check_reachable", "import_ray"]  # the Ray helpers live in io/ray_runtime.py
@@ -244,7 +246,9 @@ class RayEngine:
                                 keys: Sequence[Hashable] | None = None, batch_rows: int = 20000) -> Clusters:
         """``minhash.near_duplicate_clusters`` with the banding on Ray (the same clusters)."""
         bands, rows = lsh_params(threshold, num_perm, fp_weight, fn_weight)
-        source = pa.table({"idx": pa.array(np.arange(len(texts), dtype=np.int64)), "text": pa.array(texts, pa.large_string())})
+        column = texts.arrow().cast(pa.large_string()) if isinstance(texts, TableTexts) \
+            else pa.array(list(texts), pa.large_string())
+        source = pa.table({"idx": pa.array(np.arange(len(texts), dtype=np.int64)), "text": column})
         ds, size = self.dataset(source)
         keyed = ds.map_batches(band_key_rows, batch_format="pyarrow", batch_size=min(size, batch_rows),
                                fn_kwargs={"num_perm": num_perm, "seed": seed, "bands": bands, "rows": rows,

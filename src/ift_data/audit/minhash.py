@@ -26,6 +26,7 @@ import polars as pl
 import pyarrow as pa
 
 from ift_data.audit.components import component_representatives
+from ift_data.audit.table_texts import values_at
 from ift_data.audit.text import _UNSPACED_RANGES as _UNSPACED
 from ift_data.audit.text import UNSPACED_CLASS_RS
 
@@ -374,7 +375,8 @@ def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm:
 
     Memory is bounded by ``batch_rows``: texts are shingled and signed a batch at a time and only each
     row's band keys are kept (``bands`` x 8 bytes a row); shingles are computed again, in batches, for
-    the rows of candidate pairs only, to verify their true Jaccard."""
+    the rows of candidate pairs only, to verify their true Jaccard. ``texts`` and ``keys`` are read only
+    by slices and gathers, so a ``table_texts.TableTexts`` makes just the rows asked for."""
     bands, rows = lsh_params(threshold, num_perm, fp_weight, fn_weight)
     n = len(texts)
     band_key = np.zeros((n, bands), dtype=np.uint64)
@@ -402,10 +404,13 @@ def verified_clusters(texts: Sequence[str], cand: np.ndarray, *, threshold: floa
         return Clusters(representative, jaccard, bands, rows, 0, 0)
     involved = np.unique(cand)
     sets: dict[int, np.ndarray] = {}
+    key_of: dict[int, Hashable] = {}
     for start in range(0, len(involved), batch_rows):
         part = involved[start:start + batch_rows].tolist()
-        sets.update(zip(part, shingle_hashes([texts[i] for i in part], n_words, n_chars, min_units), strict=True))
-    accepted = np.array([(keys is None or keys[i] == keys[j]) and _jaccard(sets[i], sets[j]) >= threshold
+        sets.update(zip(part, shingle_hashes(values_at(texts, part), n_words, n_chars, min_units), strict=True))
+        if keys is not None:
+            key_of.update(zip(part, values_at(keys, part), strict=True))
+    accepted = np.array([(keys is None or key_of[i] == key_of[j]) and _jaccard(sets[i], sets[j]) >= threshold
                          for i, j in cand.tolist()], dtype=bool)
     verified = int(accepted.sum())
     roots = component_representatives(n, cand[accepted, 0], cand[accepted, 1], np.arange(n))

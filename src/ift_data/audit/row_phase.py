@@ -8,8 +8,9 @@ A signal with a per-row phase has two steps:
 - ``finalize(features, table, ctx) -> SignalResult``: on the driver, over the gathered features of the
   whole table (in row order): the dataset-level statistic, the decision, the figures.
 
-``language`` and ``noise`` have both steps themselves (the dataset's usual prompt language per script;
-each file's habit of ending prose with punctuation). ``length``, ``difficulty`` (without ``--ifd-model``)
+``language``, ``noise`` and ``format_concentration`` have both steps themselves (the dataset's usual
+prompt language per script; each file's habit of ending prose with punctuation; the label names, answers
+that recur among the short responses). ``length``, ``difficulty`` (without ``--ifd-model``)
 and ``use_case`` are per-row as they are (``RowWise``): their figures come from the gathered columns.
 
 The local engine runs ``row_features`` over row batches in worker processes (``audit/row_pool.py``),

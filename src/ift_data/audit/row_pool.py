@@ -38,7 +38,7 @@ ROW_BATCH = 8192  # rows a worker gets at a time (at most)
 IN_FLIGHT = 2  # batches handed out ahead, per worker
 # Imported once by the fork server, so a worker starts with them loaded.
 PRELOAD = ["ift_data.audit.row_phase", "ift_data.audit.language", "ift_data.audit.noise",
-           "ift_data.audit.use_case"]
+           "ift_data.audit.use_case", "ift_data.audit.format_concentration"]
 
 
 def row_batches(table: pl.DataFrame, size: int | None = None) -> Iterator[pl.DataFrame]:
