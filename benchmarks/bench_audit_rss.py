@@ -2,10 +2,13 @@
 
     python benchmarks/bench_audit_rss.py --rows 300000            # synthetic rows of bench_audit_scale.py
     python benchmarks/bench_audit_rss.py --data a.json b.json      # given files
+    python benchmarks/bench_audit_rss.py --rows 100000 --embeddings  # every signal, a cold embedding cache
 
-Runs ``run_audit`` (``--no-embeddings``) in this process; prints one JSON line: rows, wall seconds, the
+Runs ``run_audit`` (``--no-embeddings`` unless ``--embeddings``) in this process; prints one JSON line: rows, wall seconds, the
 process's RSS before reading, its peak, and per signal the peak RSS (MB) seen while it ran and its seconds.
 The peak while a signal runs includes everything held before it (the table, earlier signals' columns).
+With ``--embeddings`` the kNN graph's two steps are labelled apart: ``embed`` (encoding the texts) and
+``knn_search`` (faiss), inside the first signal that asks for the graph.
 """
 
 from __future__ import annotations
@@ -62,26 +65,42 @@ def _write_rows(n: int, path: Path) -> None:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def audit_rss(paths: list[Path], out: Path) -> dict[str, Any]:
+def _labelling(sampler: Sampler, owner: Any, attribute: str, label: str | None, after: str | None) -> Any:
+    """Wrap ``owner.attribute`` so that the sampler's label is ``label`` (the first argument's ``name`` when
+    None) while it runs, then ``after`` (the label it had, when None); returns the original."""
+    original = getattr(owner, attribute)
+
+    def labelled(*args: Any, **kwargs: Any) -> Any:
+        before = sampler.label
+        sampler.label = label or args[0].name
+        try:
+            return original(*args, **kwargs)
+        finally:
+            sampler.label = after or before
+    setattr(owner, attribute, labelled)
+    return original
+
+
+def audit_rss(paths: list[Path], out: Path, embeddings: bool = False) -> dict[str, Any]:
     from ift_data.audit import runner
     from ift_data.audit.options import AuditOptions
 
     start_rss = _rss_mb()
-    original = runner._run_one
     with Sampler() as sampler:
-        def labelled(entry: Any, *args: Any, **kwargs: Any) -> Any:
-            sampler.label = entry.name
-            try:
-                return original(entry, *args, **kwargs)
-            finally:
-                sampler.label = "write"
-        runner._run_one = labelled
+        patched = [(runner, "_run_one", _labelling(sampler, runner, "_run_one", None, "write"))]
+        if embeddings:
+            from ift_data.embed import encode, knn
+
+            patched += [(encode.TextEncoder, "embed", _labelling(sampler, encode.TextEncoder, "embed", "embed", None)),
+                        (knn, "build_knn", _labelling(sampler, knn, "build_knn", "knn_search", None))]
         try:
             started = time.perf_counter()
-            result = runner.run_audit(paths, out, AuditOptions(embeddings=False, progress=False))
+            options = AuditOptions(embeddings=embeddings, progress=False, cache_dir=str(out.parent / "cache"))
+            result = runner.run_audit(paths, out, options)
             wall = time.perf_counter() - started
         finally:
-            runner._run_one = original
+            for owner, attribute, original in patched:
+                setattr(owner, attribute, original)
     timings = result.summary.timings.get("signals", {})
     return {"rows": result.table.height, "wall_s": round(wall, 1), "start_rss_mb": start_rss,
             "peak_rss_mb": max(sampler.peaks.values()),
@@ -94,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--rows", type=int, help="synthetic rows (bench_audit_scale.make_rows)")
     group.add_argument("--data", type=Path, nargs="+", help="files to audit")
+    parser.add_argument("--embeddings", action="store_true", help="every signal (a cold embedding cache)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         paths = args.data
@@ -104,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             paths = [Path(tmp) / f"rows_{args.rows}.jsonl"]
             _write_rows(args.rows, paths[0])
-        print(json.dumps(audit_rss(paths, Path(tmp) / "audit")))
+        print(json.dumps(audit_rss(paths, Path(tmp) / "audit", args.embeddings)))
     return 0
 
 

@@ -90,3 +90,20 @@ def test_pairs_must_share_text_as_well_as_a_direction() -> None:
     flags = np.asarray(result.flags["flag_semantic_duplicate"]).tolist()
     assert flags == [False] * 5 + [False, True, False]
     assert result.summary["pairs_without_shared_text"] > 0 and result.summary["min_char_jaccard"] == 0.25
+
+
+def test_char_gram_codes_give_the_string_sets_jaccard() -> None:
+    """The exact integer codes of the 3-grams: as many as the string grams, and the same overlaps, for texts
+    of every length (empty and under 3 characters too), spacing, case, CJK and characters beyond the BMP."""
+    import random
+
+    from ift_data.audit.dedup_semantic import char_gram_codes, char_grams
+
+    rng = random.Random(0)
+    alphabet = "ab cAB\n\t長城😀é"
+    for _ in range(5000):
+        a, b = ("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) for _ in range(2))
+        x, y = char_grams(a), char_grams(b)
+        cx, cy = char_gram_codes(a), char_gram_codes(b)
+        assert len(cx) == len(x) and len(cy) == len(y)
+        assert len(np.intersect1d(cx, cy)) == len(x & y), (a, b)

@@ -57,3 +57,18 @@ def test_lexical_figures_without_embeddings() -> None:
     table = pl.DataFrame({"row_id": [0, 1], "instruction": ["Write a poem.", "写一首诗"]})
     s = DiversitySignal().compute(table, AuditContext(rules={})).summary
     assert "dispersion" not in s and s["distinct_1"] > 0
+
+
+def test_dispersion_in_batches_equals_the_whole_array_formula() -> None:
+    import numpy as np
+
+    from ift_data.audit.diversity import dispersion
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1000, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    whole = x.astype(np.float64)
+    cosines = whole @ whole.T
+    expected = 1.0 - (cosines.sum() - np.trace(cosines)) / (1000 * 999)
+    for batch in (1, 7, 999, 5000):
+        assert abs(dispersion(x, batch) - expected) < 1e-12

@@ -35,20 +35,42 @@ def char_grams(text: str, n: int = 3) -> frozenset[str]:
     return frozenset(text[i:i + n] for i in range(max(1, len(text) - n + 1)))
 
 
-def lexical_confirmation(texts: list[str], left: np.ndarray, right: np.ndarray, min_jaccard: float) -> np.ndarray:
-    """For each edge (left[i], right[i]): do its two texts share at least ``min_jaccard`` of their
-    character 3-grams? Each text's 3-grams are computed once, only for texts on an edge."""
-    grams: dict[int, frozenset[str]] = {}
+_SHORT = np.uint64(1 << 63)  # marks the one "gram" of a text under 3 characters (never a 3-gram's code)
+
+
+def char_gram_codes(text: str) -> np.ndarray:
+    """``char_grams(text)`` (3-grams) as sorted unique uint64 codes, one per gram and exact (three code points
+    of 21 bits each; a text under 3 characters is its own gram, coded with its length and the ``_SHORT``
+    bit): the same Jaccard as the string sets, in about an eighth of their memory."""
+    text = " ".join(text.lower().split())
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(points) < 3:
+        code = _SHORT | np.uint64(len(points) << 42)
+        for i, point in enumerate(points):
+            code |= point << np.uint64(21 * (1 - i))
+        return np.array([code], dtype=np.uint64)
+    return np.unique((points[:-2] << np.uint64(42)) | (points[1:-1] << np.uint64(21)) | points[2:])
+
+
+def lexical_confirmation(table: pl.DataFrame, fields: tuple[str, ...], left: np.ndarray, right: np.ndarray,
+                         min_jaccard: float, batch_rows: int = 20_000) -> np.ndarray:
+    """For each edge (left[i], right[i]) of row positions: do its two texts (``row_texts`` of ``fields``)
+    share at least ``min_jaccard`` of their character 3-grams? Only the rows on an edge are read, a batch
+    at a time, and each one's 3-grams are kept as codes (``char_gram_codes``)."""
     out = np.ones(len(left), dtype=bool)
-    if min_jaccard <= 0:
+    if min_jaccard <= 0 or not len(left):
         return out
+    involved = np.unique(np.concatenate([left, right]))
+    grams: dict[int, np.ndarray] = {}
+    for start in range(0, len(involved), batch_rows):
+        part = involved[start:start + batch_rows]
+        texts = row_texts(table[pl.Series(part, dtype=pl.Int64)], fields)
+        grams.update(zip(part.tolist(), map(char_gram_codes, texts), strict=True))
     for k, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
-        for row in (a, b):
-            if row not in grams:
-                grams[row] = char_grams(texts[row])
         x, y = grams[a], grams[b]
-        union = len(x | y)
-        out[k] = union == 0 or len(x & y) / union >= min_jaccard
+        shared = len(np.intersect1d(x, y, assume_unique=True))
+        union = len(x) + len(y) - shared
+        out[k] = union == 0 or shared / union >= min_jaccard
     return out
 
 
@@ -67,7 +89,7 @@ class SemanticDedupSignal:
         min_jaccard = float(ctx.rule(self.name, "min_char_jaccard", 0.25))
         fields = tuple(f for f in graph.info.get("fields", ("instruction", "input", "response")) if f in table.columns)
         if fields and len(rows):
-            shares_text = lexical_confirmation(row_texts(table, fields), rows, graph.indices[rows, cols], min_jaccard)
+            shares_text = lexical_confirmation(table, fields, rows, graph.indices[rows, cols], min_jaccard)
         else:  # no edge, or a table without its texts (vectors given directly): nothing to confirm
             shares_text = np.ones(len(rows), dtype=bool)
         unconfirmed = int((~shares_text).sum())

@@ -96,6 +96,19 @@ def entropy(counts: list[int] | np.ndarray) -> float:
     return -sum((c / total) * math.log(c / total) for c in counts if c > 0) if total else 0.0
 
 
+def dispersion(vectors: np.ndarray, batch_rows: int = 65_536) -> float:
+    """1 - the mean cosine of two different rows of L2-normalized ``vectors``, from the sum of the vectors and
+    the sum of their squared norms (in float64, ``batch_rows`` rows at a time: no float64 copy of them all)."""
+    n = len(vectors)
+    total = np.zeros(vectors.shape[1], dtype=np.float64)
+    squares = 0.0
+    for start in range(0, n, batch_rows):
+        part = vectors[start:start + batch_rows].astype(np.float64)
+        total += part.sum(axis=0)
+        squares += float((part * part).sum())
+    return 1.0 - (float(np.linalg.norm(total)) ** 2 - squares) / (n * (n - 1))
+
+
 class DiversitySignal:
     name: ClassVar[str] = "diversity"
     needs_embeddings: ClassVar[bool] = False  # lexical figures always; embedding figures when a graph exists
@@ -133,10 +146,8 @@ class DiversitySignal:
         columns: dict[str, Any] = {}
         graph = ctx.knn()
         if graph is not None and graph.embeddings is not None and len(graph.embeddings) >= 2:
-            x = graph.embeddings.astype(np.float64)
-            n = len(x)
-            total = np.linalg.norm(x.sum(axis=0)) ** 2
-            summary["dispersion"] = 1.0 - (total - float((x * x).sum())) / (n * (n - 1))
+            n = len(graph.embeddings)
+            summary["dispersion"] = dispersion(graph.embeddings)
             clusters = self._kmeans(graph.embeddings, ctx)
             if clusters is not None:
                 sizes = np.bincount(clusters)

@@ -112,7 +112,11 @@ class TextEncoder:
         else:
             found, cached = np.zeros(len(unique_keys), bool), np.zeros((0, 0), np.float32)
         missing = np.flatnonzero(~found)
-        fresh_parts: list[np.ndarray] = []
+        # every vector is written once into this array (made when the first one's width is known)
+        unique_vectors = np.empty((len(unique_keys), cached.shape[1]), np.float32) if found.any() else None
+        if unique_vectors is not None:
+            unique_vectors[found] = cached
+        del cached
         if len(missing):
             # remote: one call for all (one pool of actors, each loading the model once), cached in chunks
             remote = None if self.remote is None else self.remote.encode(
@@ -127,13 +131,13 @@ class TextEncoder:
                         vectors = self.encode([texts[unique_rows[j]] for j in part], advance)
                     if self.cache is not None:
                         self.cache.add([unique_keys[j] for j in part], vectors)
-                    fresh_parts.append(vectors)
-        dim = cached.shape[1] if found.any() else fresh_parts[0].shape[1] if fresh_parts else 0
-        unique_vectors = np.empty((len(unique_keys), dim), np.float32)
-        if found.any():
-            unique_vectors[found] = cached
-        if fresh_parts:
-            unique_vectors[missing] = np.concatenate(fresh_parts)
+                    if unique_vectors is None:
+                        unique_vectors = np.empty((len(unique_keys), vectors.shape[1]), np.float32)
+                    unique_vectors[part] = vectors
+        if unique_vectors is None:
+            unique_vectors = np.empty((len(unique_keys), 0), np.float32)
+        if len(unique_keys) == len(keys):  # no text twice: the rows are the unique texts, in order
+            return unique_vectors
         position = {key: j for j, key in enumerate(unique_keys)}
         return unique_vectors[np.fromiter((position[k] for k in keys), np.int64, count=len(keys))]
 
