@@ -8,8 +8,9 @@ runner calls for each registered family; both engines give the same ``signals.pa
 The local engine runs each per-row phase (``audit/row_phase.py``: length, language, noise, difficulty
 without ``--ifd-model``, format_concentration, use_case) over batches of ``row_pool.ROW_BATCH`` rows: in
 ``--workers N`` worker processes (``audit/row_pool.py``; default: every usable core) when the table has
-more than one batch, else in this process; then the family's ``finalize`` on the whole table here. Every other signal runs on
-the whole table in this process. Results do not depend on N (``tests/audit/test_workers.py``).
+more than one batch, else in this process; then the family's ``finalize`` on the whole table here. Every
+other signal runs on the whole table in this process. Results do not depend on N
+(``tests/audit/test_workers.py``).
 """
 
 from __future__ import annotations
