@@ -86,3 +86,18 @@ def test_options_from_audit_like_object() -> None:
 def test_row_texts_join_non_empty_fields() -> None:
     table = pl.DataFrame({"instruction": ["Do it", "Q"], "input": ["", "ctx"], "response": ["ok", ""]})
     assert row_texts(table, ("instruction", "input", "response")) == ["Do it\n\nok", "Q\n\nctx"]
+
+
+def test_cpu_is_picked_without_torch_where_no_gpu_driver_exists(monkeypatch) -> None:
+    """No GPU driver on a Linux machine: ``auto`` is the CPU, and torch is not imported to say so."""
+    import sys
+
+    from ift_data.embed import model
+
+    monkeypatch.setattr(model, "gpu_driver_present", lambda: False)
+    monkeypatch.setitem(sys.modules, "torch", None)  # importing torch now raises ImportError
+    assert model.pick_device("auto") == "cpu" and model.pick_device(None) == "cpu"
+    assert model.pick_device("cuda:1") == "cuda:1"
+    monkeypatch.setattr(model, "gpu_driver_present", lambda: True)
+    with pytest.raises(ImportError):  # a driver: torch is asked
+        model.pick_device("auto")
