@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ift_data.audit.table_texts import values_at
 from ift_data.embed.cache import EmbeddingCache, default_cache_root, text_key
 from ift_data.embed.model import (
     load_model,
@@ -100,7 +101,9 @@ class TextEncoder:
         return EmbeddingCache(self.cache_root, self.model_key) if self.cache_root is not None else None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors for ``texts`` (n, dim), each text embedded at most once, ever, per model."""
+        """Vectors for ``texts`` (n, dim), each text embedded at most once, ever, per model. ``texts`` is read
+        in order once (for the keys), then by gathers of the texts to encode: a ``TableTexts`` makes only
+        those."""
         keys = [text_key(t) for t in texts]
         first: dict[bytes, int] = {}
         for i, key in enumerate(keys):
@@ -120,7 +123,7 @@ class TextEncoder:
         if len(missing):
             # remote: one call for all (one pool of actors, each loading the model once), cached in chunks
             remote = None if self.remote is None else self.remote.encode(
-                self.model_spec, self.batch_size, [texts[unique_rows[j]] for j in missing])
+                self.model_spec, self.batch_size, values_at(texts, [unique_rows[j] for j in missing]))
             with _progress(self.progress, len(missing)) as advance:
                 for start in range(0, len(missing), self.chunk_size):
                     part = missing[start:start + self.chunk_size]
@@ -128,7 +131,7 @@ class TextEncoder:
                         vectors = remote[start:start + len(part)]
                         advance(len(part))
                     else:
-                        vectors = self.encode([texts[unique_rows[j]] for j in part], advance)
+                        vectors = self.encode(values_at(texts, [unique_rows[j] for j in part]), advance)
                     if self.cache is not None:
                         self.cache.add([unique_keys[j] for j in part], vectors)
                     if unique_vectors is None:

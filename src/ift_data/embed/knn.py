@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from ift_data.audit.table_texts import TableTexts
 from ift_data.errors import UserError
 
 if TYPE_CHECKING:
@@ -104,11 +105,18 @@ class EmbedOptions:
 
 def row_texts(table: pl.DataFrame, columns: tuple[str, ...]) -> list[str]:
     """The text embedded for each row: the non-empty given columns joined by a blank line."""
+    return list(row_text_sequence(table, columns))
+
+
+def row_text_sequence(table: pl.DataFrame, columns: tuple[str, ...]) -> TableTexts:
+    """``row_texts`` made a slice or a gather at a time (``audit/table_texts.TableTexts``): the encoder reads
+    the texts in chunks and never holds every row's text as a Python string."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise UserError(f"cannot embed: the audit table has no column(s) {missing}")
-    parts = [table.get_column(c).cast(pl.Utf8).fill_null("").to_list() for c in columns]
-    return ["\n\n".join(p for p in row if p) for row in zip(*parts, strict=True)]
+    fields = [pl.col(c).cast(pl.Utf8).fill_null("") for c in columns]
+    present = pl.concat_list([pl.when(f != "").then(f) for f in fields]).list.drop_nulls()
+    return TableTexts(table, present.list.join("\n\n"))
 
 
 def knn_provider(table: pl.DataFrame, options: EmbedOptions | Mapping[str, Any] | Any | None = None,
@@ -132,7 +140,7 @@ def _build_for_table(table: pl.DataFrame, opts: EmbedOptions, remote: RemoteEnco
     started = time.perf_counter()
     encoder = TextEncoder(opts.model, device=opts.device, batch_size=opts.batch_size,
                           cache_dir=opts.cache_dir, progress=opts.progress, remote=remote)
-    vectors = encoder.embed(row_texts(table, opts.fields))
+    vectors = encoder.embed(row_text_sequence(table, opts.fields))
     embed_seconds = time.perf_counter() - started
     graph = build_knn(vectors, opts.k, method=opts.method, ivf_threshold=opts.ivf_threshold, nlist=opts.nlist,
                       nprobe=opts.nprobe, device=encoder.device, seed=opts.seed)
