@@ -26,7 +26,7 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.components import component_representatives
-from ift_data.embed.knn import row_texts
+from ift_data.embed.knn import row_text_sequence
 
 
 def char_grams(text: str, n: int = 3) -> frozenset[str]:
@@ -54,18 +54,18 @@ def char_gram_codes(text: str) -> np.ndarray:
 
 def lexical_confirmation(table: pl.DataFrame, fields: tuple[str, ...], left: np.ndarray, right: np.ndarray,
                          min_jaccard: float, batch_rows: int = 20_000) -> np.ndarray:
-    """For each edge (left[i], right[i]) of row positions: do its two texts (``row_texts`` of ``fields``)
-    share at least ``min_jaccard`` of their character 3-grams? Only the rows on an edge are read, a batch
-    at a time, and each one's 3-grams are kept as codes (``char_gram_codes``)."""
+    """For each edge (left[i], right[i]) of row positions: do its two texts (``row_text_sequence`` of
+    ``fields``) share at least ``min_jaccard`` of their character 3-grams? Only the rows on an edge are read,
+    a batch at a time, and each one's 3-grams are kept as codes (``char_gram_codes``)."""
     out = np.ones(len(left), dtype=bool)
     if min_jaccard <= 0 or not len(left):
         return out
-    involved = np.unique(np.concatenate([left, right]))
+    involved = np.unique(np.concatenate([left, right])).tolist()
+    texts = row_text_sequence(table, fields)
     grams: dict[int, np.ndarray] = {}
     for start in range(0, len(involved), batch_rows):
         part = involved[start:start + batch_rows]
-        texts = row_texts(table[pl.Series(part, dtype=pl.Int64)], fields)
-        grams.update(zip(part.tolist(), map(char_gram_codes, texts), strict=True))
+        grams.update(zip(part, map(char_gram_codes, texts.take(part)), strict=True))
     for k, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
         x, y = grams[a], grams[b]
         shared = len(np.intersect1d(x, y, assume_unique=True))

@@ -4,8 +4,8 @@ see ``audit/summary.py``).
 
 Signals with a per-row phase (``audit/row_phase.py``: length, language, noise, difficulty,
 format_concentration, use_case) run it over row batches, in ``--workers`` processes (``audit/row_pool.py``)
-or on Ray, and finalize on the whole table here; the others run on the whole table. A signal's time in ``timings`` is wall time; the
-worker processes' start is ``timings["workers_start"]``.
+or on Ray, and finalize on the whole table here; the others run on the whole table. A signal's time in
+``timings`` is wall time; the worker processes' start is ``timings["workers_start"]``.
 
 Determinism: everything in ``summary.json`` except ``timings`` is a function of the inputs, the rules
 and the seed.

@@ -30,7 +30,10 @@ class TableTexts(Sequence[Any]):
         return self._table.height
 
     def _values(self, rows: pl.DataFrame) -> list[Any]:
-        frame = rows.select(self._exprs)
+        return self._listed(rows.select(self._exprs))
+
+    def _listed(self, frame: pl.DataFrame) -> list[Any]:
+        """The rows of the expressions' values: values (one expression) or tuples (several)."""
         return frame.to_series().to_list() if len(self._exprs) == 1 else list(frame.iter_rows())
 
     @overload
@@ -51,8 +54,11 @@ class TableTexts(Sequence[Any]):
         return self._values(self._table.slice(index, 1))[0]
 
     def take(self, rows: Sequence[int]) -> list[Any]:
-        """The values of the given rows, in that order."""
-        return self._values(self._table[pl.Series(list(rows), dtype=pl.Int64)]) if len(rows) else []
+        """The values of the given rows, in that order (only the columns the expressions read are gathered)."""
+        if not len(rows):
+            return []
+        gathered = self._table.lazy().select(pl.all().gather(pl.Series(list(rows), dtype=pl.Int64)))
+        return self._listed(gathered.select(self._exprs).collect())
 
     def __iter__(self) -> Iterator[Any]:
         for start in range(0, len(self), CHUNK_ROWS):
