@@ -12,7 +12,9 @@ as they are. Prints accuracy, per-class precision / recall / F1, macro-F1 (over 
 the confusion matrix of the shipped tagger, of the model path (the same weights with ``use_model`` forced
 true, so the linear model is consulted even where the training script chose the rules alone) and, as the
 stock baseline in the same run, of the keyword rules alone; the tagging speed of each; and with
-``--alpaca`` the shipped tagger's label distribution on non-Dolly data.
+``--alpaca`` the shipped tagger's label distribution on non-Dolly data; and its accuracy on the hand-labelled
+non-Dolly rows of ``benchmarks/labels/`` (``LABELLED_SETS``: 400 + 300 Alpaca rows and the 175 Self-Instruct
+seed tasks; indices and labels only, the texts stay in ``../shared/data``).
 
     python benchmarks/bench_use_case.py [--data ../shared/data/instructions/dolly_3k.json]
         [--alpaca ../shared/data/instructions/alpaca_random_9k.json] [--weights PATH] [--rows N]
@@ -30,7 +32,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ift_data.audit.use_case import USE_CASES, rule_tag, tag_rows
+from ift_data.audit.use_case import USE_CASES, input_kind, rule_tag, tag_rows
 from ift_data.audit.use_case_model import (
     TRAIN_PATH,
     WEIGHTS_PATH,
@@ -42,6 +44,14 @@ from ift_data.audit.use_case_model import (
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "instructions"
 DEFAULT = DATA / "dolly_3k.json"
+LABELS = Path(__file__).resolve().parent / "labels"
+# Hand-labelled rows of non-Dolly data (row index into the data file, use case, whether the labeller was sure):
+# (name, labels file, data file, role). The labels were written by a reader who saw the rows and the category
+# conventions, never the tagger's output. "dev" sets were read while the rules were extended (2026-12-07);
+# "test" was scored only, never read.
+LABELLED_SETS = (("Alpaca dev", "use_case_alpaca_dev.jsonl", "alpaca_random_9k.json", "dev"),
+                 ("Self-Instruct seeds", "use_case_selfinstruct_seeds.jsonl", "selfinstruct_seed_tasks.jsonl", "dev"),
+                 ("Alpaca test", "use_case_alpaca_test.jsonl", "alpaca_random_9k.json", "test"))
 DOLLY_TO_USE_CASE = {"creative_writing": "generation", "open_qa": "open_qa", "general_qa": "open_qa",
                      "information_extraction": "extraction", "closed_qa": "closed_qa",
                      "brainstorming": "brainstorming", "classification": "classification",
@@ -54,9 +64,39 @@ def normalized(text: str) -> str:
 
 
 def load_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSON array of ``{instruction, input, output[, category]}``, or of a Self-Instruct seed-task
+    JSONL file (its first instance's input and output)."""
+    if path.suffix == ".jsonl":
+        tasks = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [{"instruction": t["instruction"], "input": t["instances"][0]["input"] or "",
+                 "output": t["instances"][0]["output"] or "", "category": None} for t in tasks]
     rows = json.loads(path.read_text(encoding="utf-8"))
     return [{"instruction": r.get("instruction") or "", "input": r.get("input") or "", "output": r.get("output") or "",
              "category": r.get("category")} for r in rows]
+
+
+def labelled_set(labels_file: str, data_file: str) -> tuple[list[dict[str, Any]], list[str], list[bool]] | None:
+    """(rows, hand labels, sure) of one of ``LABELLED_SETS``; None when its data file is absent."""
+    if not (DATA / data_file).is_file():
+        return None
+    data = load_rows(DATA / data_file)
+    labels = [json.loads(line) for line in (LABELS / labels_file).read_text(encoding="utf-8").splitlines()]
+    return [data[x["index"]] for x in labels], [x["use_case"] for x in labels], [bool(x["sure"]) for x in labels]
+
+
+def labelled_accuracy(model: LinearModel) -> dict[str, dict[str, float]]:
+    """The tagger's accuracy on each hand-labelled set: all rows, and the rows the labeller was sure of."""
+    out = {}
+    for name, labels_file, data_file, role in LABELLED_SETS:
+        found = labelled_set(labels_file, data_file)
+        if found is None:
+            continue
+        rows, truth, sure = found
+        tags = tag_model(rows, model)
+        right = [t == p for t, p in zip(truth, tags, strict=True)]
+        out[name] = {"role": role, "rows": len(rows), "accuracy": sum(right) / len(rows), "sure_rows": sum(sure),
+                     "sure_accuracy": sum(r for r, s in zip(right, sure, strict=True) if s) / max(sum(sure), 1)}
+    return out
 
 
 def evaluate(truth: list[str], predicted: list[str]) -> dict[str, Any]:
@@ -85,7 +125,11 @@ def tag_model(rows: list[dict[str, Any]], model: LinearModel | None = None) -> l
 
 
 def tag_rules(rows: list[dict[str, Any]]) -> list[str]:
-    return [rule_tag(r["instruction"], bool(r["input"].strip()), r["output"]) for r in rows]
+    tags = []
+    for r in rows:
+        has_input, short_input = input_kind(r["input"])
+        tags.append(rule_tag(r["instruction"], has_input, r["output"], short_input=short_input))
+    return tags
 
 
 def timed(fn: Any, rows: list[dict[str, Any]]) -> tuple[list[str], float]:
@@ -158,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"speed: shipped tagger {len(rows) / shipped_s:,.0f} rows/s ({shipped_s:.2f} s), model path "
           f"{len(rows) / model_s:,.0f} rows/s ({model_s:.2f} s), rules {len(rows) / rules_s:,.0f} rows/s; "
           f"loading the weights and the static model once: {load_s:.2f} s")
+    print("\nhand-labelled non-Dolly rows (benchmarks/labels/), shipped tagger:")
+    for name, score in labelled_accuracy(model).items():
+        print(f"  {name:20} ({score['role']:4}) accuracy {score['accuracy']:.3f} on {score['rows']} rows, "
+              f"{score['sure_accuracy']:.3f} on the {score['sure_rows']} the labeller was sure of")
     if args.alpaca.is_file():
         alpaca = load_rows(args.alpaca)
         tags, seconds = timed(lambda part: tag_model(part, model), alpaca)

@@ -9,6 +9,7 @@ from ift_data.audit.use_case import tag, tag_column
 
 CANAL = ("The Marlow Canal opened in 1801 to carry coal to the port. Trade fell after the railway came in 1852 and the "
          "canal closed in 1938. Volunteers restored it from 1971 and it reopened to leisure boats in 2002.")
+FRUIT = "The stall sells apples, pears, plums and figs from the orchards along the river."
 WHITESPACE_INPUTS = ["", " ", "\t\n", "\x1c\x1f", "\u3000", "\u00a0\u2028", "\x85"]
 ROWS = [
     ("Summarize the text.", "A long article about rivers.", "Rivers flow.", 1),
@@ -16,9 +17,10 @@ ROWS = [
      "was restored by volunteers and reopened in 2002.", 1),
     ("List the years mentioned in the text.", CANAL, "1801, 1852, 1938, 1971, 2002", 1),
     ("Give me some ideas for a rainy afternoon.", "", "- bake bread\n- a jigsaw puzzle\n- a film marathon", 1),
-    ("What does it say?", "Apples, pears, plums and figs.", "apples, pears, plums", 1),
-    ("What does it say?", "Apples, pears, plums and figs.", "It lists fruit.", 1),
-    ("What does it say?", "Apples, pears, plums and figs.", "One. Two. Three. " + "word " * 40, 1),
+    ("What does it say?", FRUIT, "apples, pears, plums", 1),
+    ("What does it say?", FRUIT, "It lists fruit.", 1),
+    ("What does it say?", FRUIT, "One. Two. Three. " + "word " * 40, 1),
+    ("What does it say?", "Apples, pears, plums and figs.", "It lists fruit.", 1),  # a short input: a topic
     ("What does it say?", "", "It says nothing.", 1),
     ("Write a poem about the sea.", "", "Waves.", 1),
     ("And then?", "", "Then it rained.", 3),

@@ -65,12 +65,12 @@ def test_shipped_weights_are_plain_json_for_the_bundled_static_model() -> None:
 
 def test_shipped_weights_choose_rules_only_by_cross_validation_on_our_rows() -> None:
     """use_model false because the rules' accuracy on the training rows (no parameters fitted) is at least
-    the best cross-validated accuracy of the tagger with a model (0.863 vs 0.853); the model is still stored."""
+    the best cross-validated accuracy of the tagger with a model (0.873 vs 0.855); the model is still stored."""
     model = load_model()
     training = model.meta["training"]
     assert model.use_model is False
     assert training["rules_accuracy"] >= max(training["cv_accuracy"].values())
-    assert (training["rules_accuracy"], max(training["cv_accuracy"].values())) == (0.8631, 0.8531)
+    assert (training["rules_accuracy"], max(training["cv_accuracy"].values())) == (0.873, 0.8545)
     assert training["choice"].startswith("rules only")
     rows = load_training_rows(TRAIN_PATH, USE_CASES)
     tags = rule_tags([r.instruction for r in rows], [r.input for r in rows], [r.response for r in rows],
@@ -200,16 +200,29 @@ def test_missing_broken_or_mismatched_weights_are_clear_errors(tmp_path: Path) -
 @pytest.mark.skipif(not (DATA / "dolly_3k.json").is_file(), reason="../shared/data is absent")
 def test_dolly_accuracy_is_the_documented_figure(model_on: LinearModel) -> None:
     """All 2,996 Dolly rows are test data. Documented (docs/benchmarks.md): the shipped tagger (rules only)
-    0.782 / macro-F1 0.674, the model path 0.758 / 0.630: the goal of 0.8 is not met."""
+    0.783 / macro-F1 0.676, the model path 0.758 / 0.630: the goal of 0.8 is not met."""
     bench = load_benchmark("bench_use_case")
     rows = bench.load_rows(DATA / "dolly_3k.json")
     truth = [bench.DOLLY_TO_USE_CASE[r["category"]] for r in rows]
     shipped, rules = bench.evaluate(truth, bench.tag_model(rows)), bench.evaluate(truth, bench.tag_rules(rows))
     assert shipped == rules
-    assert round(shipped["accuracy"], 3) == 0.782 and round(shipped["macro_f1"], 3) == 0.674
+    assert round(shipped["accuracy"], 3) == 0.783 and round(shipped["macro_f1"], 3) == 0.676
     assert shipped["per_class"]["classification"]["f1"] >= 0.9
     result = bench.evaluate(truth, bench.tag_model(rows, model_on))
     assert round(result["accuracy"], 3) == 0.758 and round(result["macro_f1"], 3) == 0.630
+
+
+@pytest.mark.skipif(not (DATA / "alpaca_random_9k.json").is_file() or
+                    not (DATA / "selfinstruct_seed_tasks.jsonl").is_file(), reason="../shared/data is absent")
+def test_hand_labelled_non_dolly_accuracy_is_the_documented_figure() -> None:
+    """Hand-labelled Alpaca and Self-Instruct rows (benchmarks/labels/, indices and labels only). Documented
+    (docs/benchmarks.md "Use-case tagger"): dev sets read while the rules were extended, the Alpaca test set
+    only scored (0.570 before, 0.673 after)."""
+    bench = load_benchmark("bench_use_case")
+    scores = bench.labelled_accuracy(load_model())
+    assert {name: (s["role"], s["rows"], round(s["accuracy"], 3)) for name, s in scores.items()} == {
+        "Alpaca dev": ("dev", 400, 0.79), "Self-Instruct seeds": ("dev", 175, 0.657),
+        "Alpaca test": ("test", 300, 0.673)}
 
 
 @pytest.mark.slow
