@@ -7,6 +7,7 @@ another label, drawn per seed (``--seeds`` draws from ``--first-seed``). For eve
 
 * ``label_noise`` (the audit's signal, through ``LabelNoiseSignal.compute``), and again with
   ``rank: error`` (the order it used before: confident-joint candidates by error probability);
+* the signal's review list, ``label_noise_issue`` (checked equal to the next line);
 * cleanlab's ``find_label_issues`` (defaults) on **the signal's own out-of-fold probabilities**
   (embedding + TF-IDF, recomputed with ``label_noise.group_probabilities``, checked equal to the
   signal's column): the same pred_probs, so the two differ only in how rows are selected;
@@ -20,7 +21,7 @@ and prints precision / recall / F1 against the planted flips, the signal's estim
 abstain reason, and mean +- standard deviation [min..max] over the draws. ``--pr-svg DIR`` writes one
 precision-recall figure per dataset (SVG, no plotting library): the signal's ranking and cleanlab's
 label-quality ranking on embeddings alone, per draw, the operating points, the 0.8 line and the F1
-curve of cleanlab's mean. Needs ``cleanlab`` (``pip install -e ".[bench]"``).
+curve of cleanlab's mean. ``cleanlab`` is a dependency of the project (the signal's review list uses it).
 
     OMP_NUM_THREADS=1 python benchmarks/bench_label_noise.py --sst2-rows 2000 --seeds 5 [--embedder minilm|static]
 
@@ -244,10 +245,15 @@ def main(argv: list[str] | None = None) -> int:
             emb_probs = embedding_probs(vectors, codes, seed)
             same = np.asarray(find_label_issues(codes, probs))
             alone = np.asarray(find_label_issues(codes, emb_probs))
+            review = result.columns["label_noise_issue"].fill_null(False).to_numpy()
+            if not np.array_equal(review, same):
+                print("warning: the signal's label_noise_issue differs from find_label_issues on its probabilities",
+                      file=sys.stderr)
             top = ceiling(ours_order, truth, min_precision)
             rows = [("label_noise (emb+TF-IDF probs, CL, gated)", flagged, why),
                     ("label_noise, rank: error (before)", before_flags,
                      before_note.get("not_flagged") or f"estimated precision {before_note.get('estimated_precision')}"),
+                    ("label_noise_issue (review list, not a flag)", review, "the signal's column"),
                     ("cleanlab, same probs as label_noise", same, "find_label_issues"),
                     ("cleanlab, embeddings alone", alone, "find_label_issues, OOF LR on the vectors"),
                     ("ceiling: best cut of ours at prec>=0.8", top, "reads the truth: a bound")]
@@ -276,6 +282,11 @@ def main(argv: list[str] | None = None) -> int:
             write_pr_svg(path, f"{name}, {args.flip:.0%} flips, {args.embedder}, {args.seeds} draws", curves, points,
                          iso, min_precision)
             print(f"wrote {path}")
+    for name in datasets:
+        review_f1 = [v[3] for v in totals[(name, "label_noise_issue (review list, not a flag)")]]
+        alone_f1 = [v[3] for v in totals[(name, "cleanlab, embeddings alone")]]
+        ahead = sum(r >= a for r, a in zip(review_f1, alone_f1, strict=True))
+        print(f"{name}: the review list's F1 >= cleanlab on the embeddings alone in {ahead} of {len(review_f1)} draws")
     print("\nmean ± sd [min..max] over draws (precision over the draws that flagged):")
     for (name, method), values in totals.items():
         cols = list(zip(*values, strict=True))

@@ -108,7 +108,10 @@ def test_unpredictable_group_abstains_with_the_reason() -> None:
     assert not np.asarray(result.flags["flag_label_noise"]).any()
     note = result.summary["classification_groups"]["negative/neutral/positive"]
     assert note["flagged"] == 0 and note["not_flagged"]
-    assert result.columns["label_noise_suggested_label"].null_count() == table.height
+    issues = result.columns["label_noise_issue"].to_numpy()  # the review list is kept while the flag abstains
+    assert note["issues"] == issues.sum() == result.summary["issues"]
+    suggested = result.columns["label_noise_suggested_label"]
+    assert np.array_equal(suggested.is_not_null().to_numpy(), issues)  # suggested only where there is an issue
 
 
 def test_weakly_predictable_group_abstains_when_few_errors_are_separable() -> None:
@@ -186,6 +189,28 @@ def test_group_probabilities_are_the_signals() -> None:
     given = result.columns["label_noise_given_label_probability"].to_numpy()
     assert np.allclose(probs[np.arange(codes.size), codes], given)
     assert np.allclose(probs.sum(axis=1), 1.0)
+
+
+def test_issue_column_is_cleanlabs_find_label_issues_on_the_same_probabilities() -> None:
+    """The review list is exactly cleanlab's ``find_label_issues`` (defaults) on the signal's probabilities; it
+    holds more rows than the flag, includes the flagged rows here, and rows outside every group are null."""
+    from cleanlab.filter import find_label_issues
+
+    table, x, _, _ = classification_table(spread=0.6, seed=1)
+    free = pl.DataFrame({"row_id": [900, 901], "instruction": ["Write a poem.", "Write a song."], "input": ["", ""],
+                         "response": ["Roses bloom in the quiet garden at dawn.", "La la la, the night is long."]})
+    result = LabelNoiseSignal().compute(pl.concat([table, free]), context(np.vstack([x, x[:2]])))
+    labels = result.columns["label_noise_label"].to_list()[: table.height]
+    classes = sorted(set(labels))
+    codes = np.array([classes.index(label) for label in labels])
+    probs = group_probabilities([f"text {i}" for i in range(table.height)], x, codes, 3, 5, context(x))
+    issues = result.columns["label_noise_issue"].to_list()
+    assert issues[table.height:] == [None, None]
+    assert np.array_equal(np.array(issues[: table.height], bool), find_label_issues(codes, probs))
+    flagged = np.asarray(result.flags["flag_label_noise"], bool)[: table.height]
+    assert flagged.any() and sum(issues[: table.height]) > flagged.sum()
+    assert np.array(issues[: table.height], bool)[flagged].all()
+    assert result.summary["issues"] == sum(issues[: table.height])
 
 
 def test_small_classes_abstain_with_the_reason() -> None:

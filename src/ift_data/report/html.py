@@ -13,7 +13,7 @@ from ift_data import __version__
 from ift_data.audit.summary import AuditSummary
 from ift_data.io.atomic import atomic_open
 from ift_data.report import svg
-from ift_data.report.data import ReportData
+from ift_data.report.data import ReportData, label_noise_groups
 from ift_data.report.examples import worst_examples
 from ift_data.report.facts import Facts
 
@@ -103,6 +103,7 @@ def render_html(data: ReportData, facts: Facts, per_flag: int = 5) -> str:
         flagged=worst_examples(data, per_flag=per_flag),
         run_info=_run_info(data.summary),
         use_cases=use_case_rows(data.summary),
+        label_noise=label_noise_groups(data.summary),
         version=__version__,
     )
 

@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ift_data.report.data import ReportData
+from ift_data.report.data import ReportData, label_noise_groups
 from ift_data.report.examples import FlagExamples, ShownExample, worst_examples
 from ift_data.report.facts import Facts
 from ift_data.report.meanings import FIGURES, flag_meaning
@@ -205,6 +205,23 @@ def _use_cases(console: Console, data: ReportData) -> None:
                           "in cross-validation on our own labelled rows (column use_case)")
 
 
+def label_noise_text(group: dict[str, Any]) -> str:
+    """``label noise (negative/positive, 2,000 rows): 0 flagged (why); 432 to review`` for one group."""
+    why = (f"estimated precision {group['estimated_precision']:.2f}" if group["flagged"]
+           else group["not_flagged"] or "no row reached the precision")
+    return (f"label noise ({group['name']}, {group['rows']:,} rows): {group['flagged']:,} flagged ({why}); "
+            f"{group['issues']:,} to review")
+
+
+def _label_noise(console: Console, data: ReportData) -> None:
+    groups = label_noise_groups(data.summary)
+    for group in groups:
+        console.print(escape(label_noise_text(group)), highlight=False)
+    if groups:
+        _meaning(console, "to review: rows confident learning (cleanlab's find_label_issues) calls mislabelled, "
+                          "column label_noise_issue; most are right on hard tasks, so clean never removes them")
+
+
 def _masking(console: Console, facts: Facts) -> None:
     advice = facts.masking
     if advice is None:
@@ -255,6 +272,7 @@ def print_summary(data: ReportData, facts: Facts, console: Console, report_path:
     _difficulty(console, data, facts)
     _diversity(console, facts)
     _use_cases(console, data)
+    _label_noise(console, data)
     if facts.format_warning:
         console.print(f"[bold yellow]format concentration:[/] {escape(facts.format_warning)}")
     not_run = {k: v for k, v in facts.statuses.items() if v != "ok"}
