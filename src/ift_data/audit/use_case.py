@@ -169,9 +169,9 @@ _COMPUTE = _words(
     r"dollars|euros|minutes|hours|seconds|days|json|csv|xml|yaml|html|base64|morse)",
     r"\bconvert\b.{0,30}\b(reading|temperature|measurement|units?|number|amount|date|time|distance|weight|length|"
     r"height|speed|price|currency)\b", r"\bin (ascending|descending|alphabetical|chronological|numerical|reverse) order\b",
-    r"\b(sort|arrange|order|rearrange|rank|list)\b.{0,60}\b(ascending|descending|alphabetical(ly)?|chronological(ly)?|"
-    r"numerical(ly)?|ascending(ly)?|descending(ly)?|(highest|lowest|least|most|smallest|largest|oldest|newest|"
-    r"shortest|longest|best|worst) to)\b", r"^(please )?rank (the|these|this|all)\b",
+    r"\b(sort|arrange|order|rearrange|rank|list)\b.{0,60}\b(ascending(ly)?|descending(ly)?|alphabetical(ly)?|"
+    r"chronological(ly)?|numerical(ly)?|(highest|lowest|least|most|smallest|largest|oldest|newest|shortest|longest|"
+    r"best|worst) to)\b", r"^(please )?rank (the|these|this|all)\b",
     r"\bmath(ematical)? (word )?problems?\b", r"\bsolv(e|ing) (the|this|a) (equation|system|math)",
     r"^(please )?find (out )?the (largest|smallest|biggest|maximum|minimum|highest|lowest|longest|shortest)\b",
     r"^(please )?(order|arrange|rearrange) the (given |following )?(words|letters)\b",
@@ -204,7 +204,8 @@ _GENERATE = _words(r"^(please )?(complete|continue|finish) the (lyrics|paragraph
                    r"funny|creative|brief)\b", r"\b(story|poem|haiku|limerick|essay|song|lyrics|letter|email|"
                    r"e-mail|tweet|blog post|speech|dialogue|script|joke|slogan|tagline|cover letter|recipe)\b.*"
                    r"\b(about|for|to|on)\b")
-_QUESTION_START = re.compile(r"^\s*(question:|answer the following (\w+ )?(question|questions|quiz)\b|what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|"
+_QUESTION_START = re.compile(r"^\s*(question:|answer the following (\w+ )?(question|questions|quiz)\b|what|who|whom|"
+                             r"whose|when|where|why|how|which|is|are|was|were|do|does|did|can|"
                              r"could|should|would|will|has|have|had|may|might|in what|at what|on what|for what|"
                              r"according to|based on|given|from)\b", re.IGNORECASE)
 _EXPLAIN = _words(r"^(in (one|a|two|three|a few|\d+) (sentences?|words|paragraphs?),? )?(please )?(explain|describe|"
@@ -278,7 +279,7 @@ def tag_rows(instructions: Sequence[str], inputs: Sequence[str], responses: Sequ
     if not model.use_model:
         return tags
     to_model = [i for i, (rule, t) in enumerate(zip(rules, turns, strict=True))
-                if not _rules_decide(rule, " ".join(instructions[i].split()), bool(inputs[i].strip()), t,
+                if not _rules_decide(rule, " ".join(instructions[i].split()), input_kind(inputs[i])[0], t,
                                      model.input_rule)]
     if not to_model:
         return tags
