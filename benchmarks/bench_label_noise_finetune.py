@@ -30,7 +30,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_label_noise import DATA, plant, sst2_rows  # noqa: E402
-from ift_data.audit.label_noise import out_of_fold_probabilities  # noqa: E402
+from ift_data.audit.label_noise import (  # noqa: E402
+    anchor_noise_matrix,
+    error_probability,
+    out_of_fold_probabilities,
+    select_at_precision,
+    temperature_scale,
+)
 
 
 def fine_tuned_probabilities(texts: list[str], codes: np.ndarray, n_classes: int, folds: int, epochs: int,
@@ -90,6 +96,15 @@ def fine_tuned_probabilities(texts: list[str], codes: np.ndarray, n_classes: int
     return probs
 
 
+def signal_selection(probs: np.ndarray, given: np.ndarray) -> tuple[np.ndarray, float]:
+    """The rows the signal would flag from these probabilities (its calibration, noise model, ranking and
+    precision-0.8 prefix; the abstain gates left out) and their estimated precision."""
+    probs, _ = temperature_scale(probs, given)
+    error, _ = error_probability(probs, given, anchor_noise_matrix(probs, 0.97))
+    flagged = select_at_precision(error, np.argsort(probs[np.arange(given.size), given], kind="stable"), 0.8)
+    return flagged, float(error[flagged].mean()) if flagged.any() else float("nan")
+
+
 def report(name: str, probs: np.ndarray, given: np.ndarray, true: np.ndarray) -> None:
     from cleanlab.filter import find_label_issues
 
@@ -101,15 +116,50 @@ def report(name: str, probs: np.ndarray, given: np.ndarray, true: np.ndarray) ->
     f1 = np.where(precision >= 0.8, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0)
     issues = np.asarray(find_label_issues(given, probs), bool)
     p, r = wrong[issues].mean(), wrong[issues].sum() / wrong.sum()
+    flagged, estimate = signal_selection(probs, given)
+    hits = int(wrong[flagged].sum())
+    fp, fr = hits / max(int(flagged.sum()), 1), hits / wrong.sum()
     print(f"{name:34} clean accuracy {(probs.argmax(1) == true).mean():.3f}  ceiling F1 at precision >= 0.8 "
           f"{f1.max():.3f} ({int(f1.argmax()) + 1 if f1.max() else 0} rows)  cleanlab F1 {2 * p * r / (p + r):.3f} "
-          f"(precision {p:.2f}, recall {r:.2f})")
+          f"(precision {p:.2f}, recall {r:.2f})  signal's selection: {int(flagged.sum())} rows, estimated "
+          f"precision {estimate:.2f}, measured {fp:.2f}, F1 {2 * fp * fr / (fp + fr) if hits else 0.0:.3f}")
+
+
+def run_draw(args: argparse.Namespace, seed: int) -> None:
+    """One draw: rows, flips, the three kinds of probabilities and their report lines."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from ift_data.embed.encode import TextEncoder
+
+    texts, labels = sst2_rows(args.rows, seed)
+    noisy, _ = plant(labels, 0.10, seed)
+    classes = sorted(set(labels))
+    true = np.array([classes.index(x) for x in labels])
+    given = np.array([classes.index(x) for x in noisy])
+    vectors = np.asarray(TextEncoder("minilm", device="cpu", progress=False).embed(texts))
+    tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform(texts)
+    frozen = out_of_fold_probabilities([vectors], given, len(classes), args.folds, seed, [1.0])
+    signal = out_of_fold_probabilities([vectors, tfidf], given, len(classes), args.folds, seed, [1.0, 10.0])
+    started = time.perf_counter()
+    tuned = fine_tuned_probabilities(texts, given, len(classes), args.folds, args.epochs, args.lr, seed)
+    print(f"SST-2, {len(texts)} rows, {int((given != true).sum())} flips, seed {seed}; fine-tuning "
+          f"{args.epochs} epochs x {args.folds} folds: {time.perf_counter() - started:.0f} s")
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        np.savez(args.save / f"sst2_seed{seed}.npz", frozen=frozen, signal=signal, tuned=tuned, given=given, true=true)
+    report("frozen embeddings (cleanlab's recipe)", frozen, given, true)
+    report("embeddings + TF-IDF (the signal's)", signal, given, true)
+    report("fine-tuned", tuned, given, true)
+    report("fine-tuned + frozen, averaged", (tuned + frozen) / 2, given, true)
+    report("fine-tuned + signal's, averaged", (tuned + signal) / 2, given, true)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=100, help="draw of rows and flips (development draws: 100-104)")
+    parser.add_argument("--seed", type=int, default=100, help="first draw of rows and flips (development: 100-104)")
+    parser.add_argument("--draws", type=int, default=1, help="draws from --seed on")
+    parser.add_argument("--save", type=Path, default=None, help="folder for each draw's probabilities (.npz)")
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--folds", type=int, default=5)
@@ -117,28 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (DATA / "sst2").is_dir():
         print(f"no data under {DATA}", file=sys.stderr)
         return 2
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from ift_data.embed.encode import TextEncoder
-
-    texts, labels = sst2_rows(args.rows, args.seed)
-    noisy, _ = plant(labels, 0.10, args.seed)
-    classes = sorted(set(labels))
-    true = np.array([classes.index(x) for x in labels])
-    given = np.array([classes.index(x) for x in noisy])
-    vectors = np.asarray(TextEncoder("minilm", device="cpu", progress=False).embed(texts))
-    tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform(texts)
-    frozen = out_of_fold_probabilities([vectors], given, len(classes), args.folds, args.seed, [1.0])
-    signal = out_of_fold_probabilities([vectors, tfidf], given, len(classes), args.folds, args.seed, [1.0, 10.0])
-    started = time.perf_counter()
-    tuned = fine_tuned_probabilities(texts, given, len(classes), args.folds, args.epochs, args.lr, args.seed)
-    print(f"SST-2, {len(texts)} rows, {int((given != true).sum())} flips, seed {args.seed}; fine-tuning "
-          f"{args.epochs} epochs x {args.folds} folds: {time.perf_counter() - started:.0f} s")
-    report("frozen embeddings (cleanlab's recipe)", frozen, given, true)
-    report("embeddings + TF-IDF (the signal's)", signal, given, true)
-    report("fine-tuned", tuned, given, true)
-    report("fine-tuned + frozen, averaged", (tuned + frozen) / 2, given, true)
-    report("fine-tuned + signal's, averaged", (tuned + signal) / 2, given, true)
+    for seed in range(args.seed, args.seed + args.draws):
+        run_draw(args, seed)
     return 0
 
 

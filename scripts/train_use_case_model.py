@@ -1,8 +1,8 @@
 """Fit the use-case tagger's linear model on the project's own labelled rows and write its weights as JSON.
 
-Training data: ``src/ift_data/models/use-case-logreg/train.jsonl``, rows written for this project (about
-60 per category, none copied or paraphrased from Dolly, Alpaca or any other dataset). No evaluation data
-is read here: Dolly is only the benchmark's test set (``benchmarks/bench_use_case.py``).
+Training data: ``src/ift_data/models/use-case-logreg/train.jsonl``, rows written for this project (62 to 242
+per category, none copied or paraphrased from Dolly, Alpaca or any other dataset). Dolly is never read here:
+it is only the benchmark's test set (``benchmarks/bench_use_case.py``).
 
 Model selection: the regularization strength C, the ``other`` threshold and the input rule (how far the
 keyword rules decide a row with an input: ``use_case._rules_decide``) are chosen by stratified
@@ -14,10 +14,15 @@ records the training file's SHA-256, the grid and its scores. Also printed, for 
 cross-validated accuracy of the keyword rules alone and of the model alone (no rule overrides).
 
 "Rules only" is a candidate too: the keyword rules fit no parameters, so their accuracy on all training rows
-is their cross-validated accuracy. When it is at least the best cross-validated accuracy of the tagger with a
-model, the weights say ``"use_model": false`` and the tagger returns the rules' tags; the best model's
-coefficients and every CV figure are still written, so adding training rows and retraining can turn it on.
-The choice is made on the training rows only, never on Dolly.
+is their cross-validated accuracy. The tagger with the model is used only when it beats the rules twice: in
+cross-validation on the training rows, and on **real labelled rows** (``--validation``, by default the
+hand-labelled dev sets of ``benchmarks/labels/``: 400 Alpaca rows and the 175 Self-Instruct seed tasks,
+whose texts are read from ``../shared/data/instructions``). Our own rows are written to be clear examples
+of each category; real data is not, and a model that wins on the first can lose on the second (it did:
+docs/benchmarks.md, "Use-case tagger"). Otherwise the weights say ``"use_model": false`` and the tagger
+returns the rules' tags; the best model's coefficients and every figure are still written, so adding
+training rows and retraining can turn it on. Dolly is never read here. ``--no-validation`` decides on the
+training rows alone (and says so in the weights).
 
     python scripts/train_use_case_model.py [--data src/ift_data/models/use-case-logreg/train.jsonl]
         [--out src/ift_data/models/use-case-logreg/weights.json] [--seed 0]
@@ -29,6 +34,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +65,35 @@ FOLDS = 5
 # rewrite and classification (explicit wording) and other (no recognizable request) are the keyword rules'
 # (and the threshold's) alone. Their training rows still count in the tagger's cross-validated accuracy.
 MODEL_CLASSES = tuple(c for c in USE_CASES if c not in ("chat", "other", "rewrite", "classification"))
+ROOT = Path(__file__).resolve().parents[1]
+VALIDATION_DATA = ROOT / ".." / "shared" / "data" / "instructions"
+# Real rows labelled by hand (benchmarks/labels/, indices into the data file): the dev sets only; the Alpaca
+# test set stays a test set.
+VALIDATION_SETS = (("use_case_alpaca_dev.jsonl", "alpaca_random_9k.json"),
+                   ("use_case_selfinstruct_seeds.jsonl", "selfinstruct_seed_tasks.jsonl"))
+
+
+def validation_rows(data: Path) -> tuple[list[TrainingRow], list[str]]:
+    """The hand-labelled dev rows (``VALIDATION_SETS``) as training-row records and their labels. Raises
+    FileNotFoundError naming the data file when ``data`` lacks one."""
+    rows, labels = [], []
+    for labels_file, data_file in VALIDATION_SETS:
+        path = data / data_file
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: the validation rows' texts (or pass --no-validation)")
+        if path.suffix == ".jsonl":
+            tasks = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            texts = [(t["instruction"], t["instances"][0]["input"] or "", t["instances"][0]["output"] or "")
+                     for t in tasks]
+        else:
+            texts = [(r.get("instruction") or "", r.get("input") or "", r.get("output") or "")
+                     for r in json.loads(path.read_text(encoding="utf-8"))]
+        for line in (ROOT / "benchmarks" / "labels" / labels_file).read_text(encoding="utf-8").splitlines():
+            label = json.loads(line)
+            instruction, input_text, output = texts[label["index"]]
+            rows.append(TrainingRow(label["use_case"], instruction, input_text, output, 1))
+            labels.append(label["use_case"])
+    return rows, labels
 
 
 def _fit(Z: np.ndarray, y: np.ndarray, c: float, seed: int):  # type: ignore[no-untyped-def]
@@ -84,6 +120,16 @@ def _standardization(X: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
     return mean, scale
 
 
+def _choice(use_model: bool, cv_win: bool, validation: dict[str, object]) -> str:
+    if use_model:
+        return "model used: it beats the rules in CV on these rows" + (
+            " and on the real labelled dev rows" if validation["used"] else " (no real-row validation)")
+    if not cv_win:
+        return ("rules only: their accuracy on these rows (no parameters fitted) is at least the best CV accuracy "
+                "of the tagger with a model")
+    return "rules only: the tagger with the model wins in CV on these rows but not on the real labelled dev rows"
+
+
 def _tag(rows: list[TrainingRow], model: LinearModel) -> list[str]:
     return tag_rows([r.instruction for r in rows], [r.input for r in rows], [r.response for r in rows],
                     [r.turns for r in rows], model=model)
@@ -96,7 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=TRAIN_PATH)
     parser.add_argument("--out", type=Path, default=WEIGHTS_PATH)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--validation", type=Path, default=VALIDATION_DATA,
+                        help="folder with the data files of the hand-labelled dev rows (benchmarks/labels/)")
+    parser.add_argument("--no-validation", action="store_true", help="choose on the training rows alone")
     args = parser.parse_args(argv)
+    try:
+        real = None if args.no_validation else validation_rows(args.validation)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     rows = load_training_rows(args.data, USE_CASES)
     y = np.array([r.category for r in rows])
     instructions = [" ".join(r.instruction.split()) for r in rows]
@@ -133,10 +187,24 @@ def main(argv: list[str] | None = None) -> int:
               "other threshold / input rule) " + "  ".join(f"{t}/{r} {scores[c, t, r]:.4f}" for t in OTHER_THRESHOLDS
                                                            for r in INPUT_RULES), flush=True)
     best_c, best_t, best_r = max(scores, key=lambda k: (round(scores[k], 6), -k[0], -k[1], -INPUT_RULES.index(k[2])))
-    # rules only wins ties: the model must beat them on our rows to be consulted
-    use_model = round(scores[best_c, best_t, best_r], 6) > round(rules_accuracy, 6)
+    # rules only wins ties: the model must beat them on our rows (and on real rows) to be consulted
+    cv_win = round(scores[best_c, best_t, best_r], 6) > round(rules_accuracy, 6)
     mean, scale = _standardization(X[task], dim)
     model = _linear(_fit((X[task] - mean) / scale, y[task], best_c, args.seed), mean, scale, best_t, best_r)
+    validation: dict[str, object] = {"used": False}
+    use_model = cv_win
+    if real is not None:
+        real_rows, real_labels = real
+        truth = np.array(real_labels)
+        with_model = float(np.mean(np.array(_tag(real_rows, model)) == truth))
+        rules_only = float(np.mean(np.array(rule_tags([r.instruction for r in real_rows], [r.input for r in real_rows],
+                                                      [r.response for r in real_rows], [1] * len(real_rows)))
+                                   == truth))
+        validation = {"used": True, "sets": [name for name, _ in VALIDATION_SETS], "rows": len(real_rows),
+                      "rules_accuracy": round(rules_only, 4), "model_accuracy": round(with_model, 4)}
+        print(f"real labelled dev rows ({len(real_rows)}): rules {rules_only:.4f}, tagger with the model "
+              f"{with_model:.4f}")
+        use_model = cv_win and round(with_model, 6) > round(rules_only, 6)
     weights = {
         "format": FORMAT,
         "classes": list(model.classes),
@@ -155,9 +223,8 @@ def main(argv: list[str] | None = None) -> int:
                                      for (c, t, r), s in sorted(scores.items())},
                      "cv_accuracy_model_alone": {f"C={c}": round(n / len(y), 4) for c, n in model_only.items()},
                      "rules_accuracy": round(rules_accuracy, 4),
-                     "choice": "model used: its best CV accuracy beats the rules' accuracy on these rows"
-                                  if use_model else "rules only: their accuracy on these rows (no parameters fitted) "
-                                  "is at least the best CV accuracy of the tagger with a model",
+                     "validation": validation,
+                     "choice": _choice(use_model, cv_win, validation),
                      "evaluation": "none here: Dolly's categories are the test set (benchmarks/bench_use_case.py)"},
         "coef": [[round(float(v), 7) for v in row] for row in model.coef],
         "intercept": [round(float(v), 7) for v in model.intercept],
@@ -166,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"best model: C={best_c}, other threshold {best_t}, input rule {best_r} (CV accuracy "
           f"{scores[best_c, best_t, best_r]:.4f}); "
           f"fitted on the {int(task.sum())} rows of {len(MODEL_CLASSES)} task categories")
-    print(f"chosen: {'rules + model' if use_model else 'rules only'} (rules {rules_accuracy:.4f} vs tagger with "
-          f"the model {scores[best_c, best_t, best_r]:.4f}: use_model {str(use_model).lower()}); "
+    print(f"chosen: {'rules + model' if use_model else 'rules only'} ({_choice(use_model, cv_win, validation)}; "
+          f"CV: rules {rules_accuracy:.4f} vs tagger with the model {scores[best_c, best_t, best_r]:.4f}); "
           f"weights written to {args.out}")
     return 0
 

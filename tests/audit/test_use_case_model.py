@@ -63,15 +63,18 @@ def test_shipped_weights_are_plain_json_for_the_bundled_static_model() -> None:
     assert model.meta["embedder_fingerprint"] == use_case_model.static_fingerprint()
 
 
-def test_shipped_weights_choose_rules_only_by_cross_validation_on_our_rows() -> None:
-    """use_model false because the rules' accuracy on the training rows (no parameters fitted) is at least
-    the best cross-validated accuracy of the tagger with a model (0.873 vs 0.855); the model is still stored."""
+def test_shipped_weights_choose_rules_only_on_real_labelled_rows() -> None:
+    """use_model false: the tagger with the model beats the rules in cross-validation on our own rows (0.889 vs
+    the rules' 0.868 on all rows, no parameters fitted) but loses on the real hand-labelled dev rows (0.671 vs
+    0.750), and it must win both; the model is still stored."""
     model = load_model()
     training = model.meta["training"]
     assert model.use_model is False
-    assert training["rules_accuracy"] >= max(training["cv_accuracy"].values())
-    assert (training["rules_accuracy"], max(training["cv_accuracy"].values())) == (0.873, 0.8545)
-    assert training["choice"].startswith("rules only")
+    assert (training["rules_accuracy"], max(training["cv_accuracy"].values())) == (0.8676, 0.889)
+    validation = training["validation"]
+    assert validation["used"] is True and validation["rows"] == 575
+    assert (validation["rules_accuracy"], validation["model_accuracy"]) == (0.7496, 0.6713)
+    assert training["choice"].startswith("rules only: the tagger with the model wins in CV")
     rows = load_training_rows(TRAIN_PATH, USE_CASES)
     tags = rule_tags([r.instruction for r in rows], [r.input for r in rows], [r.response for r in rows],
                      [r.turns for r in rows])
@@ -200,7 +203,7 @@ def test_missing_broken_or_mismatched_weights_are_clear_errors(tmp_path: Path) -
 @pytest.mark.skipif(not (DATA / "dolly_3k.json").is_file(), reason="../shared/data is absent")
 def test_dolly_accuracy_is_the_documented_figure(model_on: LinearModel) -> None:
     """All 2,996 Dolly rows are test data. Documented (docs/benchmarks.md): the shipped tagger (rules only)
-    0.783 / macro-F1 0.676, the model path 0.758 / 0.630: the goal of 0.8 is not met."""
+    0.783 / macro-F1 0.676, the model path 0.757 / 0.642: the goal of 0.8 is not met."""
     bench = load_benchmark("bench_use_case")
     rows = bench.load_rows(DATA / "dolly_3k.json")
     truth = [bench.DOLLY_TO_USE_CASE[r["category"]] for r in rows]
@@ -209,7 +212,7 @@ def test_dolly_accuracy_is_the_documented_figure(model_on: LinearModel) -> None:
     assert round(shipped["accuracy"], 3) == 0.783 and round(shipped["macro_f1"], 3) == 0.676
     assert shipped["per_class"]["classification"]["f1"] >= 0.9
     result = bench.evaluate(truth, bench.tag_model(rows, model_on))
-    assert round(result["accuracy"], 3) == 0.758 and round(result["macro_f1"], 3) == 0.630
+    assert round(result["accuracy"], 3) == 0.757 and round(result["macro_f1"], 3) == 0.642
 
 
 @pytest.mark.skipif(not (DATA / "alpaca_random_9k.json").is_file() or
@@ -226,6 +229,7 @@ def test_hand_labelled_non_dolly_accuracy_is_the_documented_figure() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "alpaca_random_9k.json").is_file(), reason="../shared/data is absent")
 def test_training_script_reproduces_the_shipped_weights(tmp_path: Path) -> None:
     out = tmp_path / "weights.json"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "train_use_case_model.py"), "--out", str(out)],
