@@ -200,9 +200,9 @@ def _use_cases(console: Console, data: ReportData) -> None:
     if data.summary.family("use_case").get("model_used", True):
         _meaning(console, "InstructGPT's prompt categories, tagged by keyword rules and a linear model trained on "
                           "our own labelled rows (column use_case)")
-    else:  # the weights' use_model false: the rules beat the model in cross-validation on our rows
-        _meaning(console, "InstructGPT's prompt categories, tagged by keyword rules, which beat a linear model "
-                          "in cross-validation on our own labelled rows (column use_case)")
+    else:  # the weights' use_model false: the model did not beat the rules (training.choice says where)
+        _meaning(console, "InstructGPT's prompt categories, tagged by keyword rules; a linear model trained on "
+                          "our own labelled rows did not beat them, so it is not consulted (column use_case)")
 
 
 def label_noise_text(group: dict[str, Any]) -> str:
