@@ -236,10 +236,12 @@ def error_probability(probs: np.ndarray, codes: np.ndarray, matrix: np.ndarray) 
 
 def confident_learning_issues(probs: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """cleanlab's ``find_label_issues`` with its defaults (``prune_by_noise_rate``) on these probabilities:
-    the rows confident learning calls label issues (a bool mask)."""
+    the rows confident learning calls label issues (a bool mask). In this process (``n_jobs=1``, the same
+    result as any ``n_jobs``): cleanlab's own pool of forked workers would inherit the command line's
+    signal handlers and print a traceback each when it is shut down."""
     from cleanlab.filter import find_label_issues
 
-    return np.asarray(find_label_issues(codes, probs), dtype=bool)
+    return np.asarray(find_label_issues(codes, probs, n_jobs=1), dtype=bool)
 
 
 def select_at_precision(error: np.ndarray, order: np.ndarray, min_precision: float) -> np.ndarray:
