@@ -104,3 +104,18 @@ def test_unknown_embedder_is_refused(tmp_path: Path) -> None:
                                        "--embedder", "no-such-model", "--device", "cpu"])
     assert result.exit_code == 2
     assert "no-such-model" in result.output and "not a local folder" in result.output
+
+
+def test_loading_the_bundled_model_warns_about_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    """huggingface_hub's "Repo card metadata block was not found" (the bundled README has no metadata block)
+    reached stderr on every first run; it is held back while the model loads, and the level is restored."""
+    import logging
+
+    from ift_data.embed.model import load_static_model
+
+    card_logger = logging.getLogger("huggingface_hub.repocard")
+    before = card_logger.level
+    with caplog.at_level(logging.WARNING):
+        load_static_model(static_model_path())
+    assert not [r for r in caplog.records if r.name.startswith("huggingface_hub")], caplog.text
+    assert card_logger.level == before

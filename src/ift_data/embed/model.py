@@ -15,6 +15,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -162,10 +163,17 @@ def load_static_model(path: Path) -> Any:
         raise UserError("the static embedder needs the package 'model2vec'") from exc
     if not path.is_dir():
         raise UserError("static embedding model folder not found", file=str(path))
+    # huggingface_hub warns on stderr when a model folder's README has no metadata block (the bundled one has
+    # none): noise on every first run, not a problem with the model.
+    card_logger = logging.getLogger("huggingface_hub.repocard")
+    level = card_logger.level
+    card_logger.setLevel(logging.ERROR)
     try:
         return StaticModel.from_pretrained(path, force_download=False)
     except (OSError, ValueError, KeyError) as exc:
         raise UserError(f"cannot load static embedding model: {exc}", file=str(path)) from exc
+    finally:
+        card_logger.setLevel(level)
 
 
 def load_model(name_or_path: str | os.PathLike[str] | None = None, device: str | None = None) -> Any:
