@@ -303,6 +303,13 @@ REQUESTS = [
      "classification"),
     ("Organize the following animals into 2 groups.", "cat, shark, dog, tuna", "Mammals: cat, dog. Fish: shark, tuna.",
      "classification"),
+    # FLAN-style templates of an acceptability task: an OPTIONS block wins over "proofreader" (a rewrite word)
+    ("Would an editor flag the sentence below as ungrammatical?\nthe boat sank quick\nOPTIONS:\n- yes\n- no", "", "yes",
+     "classification"),
+    ("Would a proofreader mark this sentence as wrong?\nshe have two cats\nOPTIONS:\n- yes\n- no", "", "yes",
+     "classification"),
+    ("Evaluate the following sentence for linguistic acceptability.\n\nthe garden grew roses\n\nVerdict:", "",
+     "acceptable", "classification"),
 ]
 
 

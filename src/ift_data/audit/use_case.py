@@ -151,13 +151,16 @@ _CLASSIFY = _words(
     r"\b(positive|negative|neutral) or (positive|negative|neutral)\b", r"\bwhich (is|are) (a |an )?\w+ (and|or) which\b",
     r"\b(true|false) or (true|false)\b", r"\byes or no\b", r"^(is|are) \w+( \w+)? (a|an) \w+( \w+)? or (a|an)\b",
     r"\beach (of the following|item|one) (as|is)\b",
-    r"\boptions: ?- \S.*\s- \S",  # a FLAN-style OPTIONS block (two or more): a closed label set
+    r"\bfor (its |their )?(linguistic )?(acceptability|grammaticality|correctness|toxicity|sentiment)\b",
     r"\b(identify|check|state|say) (if|whether)\b", r"\bas (true|false),? (or )?(true|false|uncertain)\b",
     r"\b(organi[sz]e|divide|split|separate|group|sort)\b.{0,40}\b(into|in) (\d+|two|three|four|five|six) "
     r"(categories|groups|classes|types)\b",
     r"\b(detect|tell|find out|predict|decide) (if|whether)\b", r"\bpos tags?\b", r"\bpart of speech\b",
     r"\b(candidates|categories|labels|intents|classes|options) (include|can be|are)\b",
     r"\b(answer|output|reply|respond|outputs?) (with )?[\"'\u201c]\w+[\"'\u201d] or [\"'\u201c]\w+")
+# A FLAN-style OPTIONS block (two or more "- " items): a closed label set, whatever the wording around it
+# ("Would a proofreader flag the following sentence as ungrammatical? ... OPTIONS: - yes - no").
+_OPTIONS_BLOCK = re.compile(r"\boptions: ?- \S.*\s- \S", re.IGNORECASE)
 # A computation or a mechanical operation on given items (arithmetic, conversion of units or formats, sorting,
 # counting, reversing, puzzles): ``other``, what the training rows call it.
 _COMPUTE = _words(
@@ -324,6 +327,8 @@ def tag_by_wording(instruction: str, has_input: bool, turns: int = 1, short_inpu
     context = has_input and not short_input
     if turns > 1 or _CHAT.search(text):
         return "chat"
+    if _OPTIONS_BLOCK.search(text):
+        return "classification"
     if _COMPUTE.search(text):
         return "other"
     if _REWRITE.search(text):
