@@ -310,6 +310,9 @@ REQUESTS = [
      "classification"),
     ("Evaluate the following sentence for linguistic acceptability.\n\nthe garden grew roses\n\nVerdict:", "",
      "acceptable", "classification"),
+    ("Give an example of a sentence that an editor would call ungrammatical.", "", "him and me goes there",
+     "generation"),  # an inverted template: a written artifact, not a fact
+    ("Give an example of a bird that cannot fly.", "", "The ostrich.", "open_qa"),
 ]
 
 

@@ -200,6 +200,8 @@ _GENERATE = _words(r"^(please )?(complete|continue|finish) the (lyrics|paragraph
                    r"text|song|letter|email)\b", r"^(please )?(reply|respond|write back) to (the|this|my)\b",
                    r"^(please )?expand (the|this)\b", r"\btell me a (\w+ )?(joke|story|poem)\b", r"^(please )?plan (a|an|my)\b",
                    r"^(please )?suggest a completion\b",
+                   r"^(please )?(give|provide|write) (me )?(an? )?(example|sample) (of )?(an? )?(\w+ )?(sentence|paragraph|"
+                   r"story|poem|dialogue|email|letter|tweet|headline|title|slogan|haiku)\b",
                    r"^(please )?(write|compose|draft|create|generate|craft|imagine|invent|pretend|design|devise|"
                    r"construct|formulate|make up|come up with|develop|sketch|produce|outline) (a|an|the|some|my|\d)\b",
                    r"^(please )?(write|compose|draft|create|generate|craft|imagine|invent|pretend|design|come up "
