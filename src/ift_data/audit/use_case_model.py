@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import math
 import re
 from collections.abc import Sequence
@@ -123,17 +122,11 @@ def one_hot(tags: Sequence[str], names: Sequence[str]) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _static_model() -> Any:
-    """The bundled static model, loaded once per process. huggingface_hub's "Repo card metadata block was
-    not found" warning (the bundled folder's README has no YAML header) is kept off the audit's terminal."""
+    """The bundled static model, loaded once per process (``load_static_model`` keeps huggingface_hub's
+    model-card warning off the terminal)."""
     from ift_data.embed.model import load_static_model, static_model_path
 
-    repocard = logging.getLogger("huggingface_hub.repocard")
-    level = repocard.level
-    repocard.setLevel(logging.ERROR)
-    try:
-        return load_static_model(static_model_path())
-    finally:
-        repocard.setLevel(level)
+    return load_static_model(static_model_path())
 
 
 def static_fingerprint() -> str:
