@@ -108,8 +108,19 @@ def test_unpredictable_group_abstains_with_the_reason() -> None:
     assert not np.asarray(result.flags["flag_label_noise"]).any()
     note = result.summary["classification_groups"]["negative/neutral/positive"]
     assert note["flagged"] == 0 and note["not_flagged"]
-    issues = result.columns["label_noise_issue"].to_numpy()  # the review list is kept while the flag abstains
-    assert note["issues"] == issues.sum() == result.summary["issues"]
+    # no skill over the majority label: no review list either (it would be the minority class), with the reason
+    assert note["oof_skill"] < 0.2 and note["no_review_list"].startswith("the classifier hardly beats")
+    assert result.columns["label_noise_issue"].null_count() == table.height and note["issues"] == 0
+    assert result.columns["label_noise_suggested_label"].null_count() == table.height
+
+
+def test_weak_but_skilled_group_keeps_its_review_list_while_the_flag_abstains() -> None:
+    table, x, _, _ = classification_table(spread=1.2, seed=1)
+    result = LabelNoiseSignal().compute(table, context(x))
+    note = result.summary["classification_groups"]["negative/neutral/positive"]
+    assert note["flagged"] == 0 and note["not_flagged"] and note["oof_skill"] >= 0.2 and "no_review_list" not in note
+    issues = result.columns["label_noise_issue"].to_numpy()
+    assert 0 < note["issues"] == issues.sum() == result.summary["issues"]
     suggested = result.columns["label_noise_suggested_label"]
     assert np.array_equal(suggested.is_not_null().to_numpy(), issues)  # suggested only where there is an issue
 
