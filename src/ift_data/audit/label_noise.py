@@ -37,13 +37,15 @@ predictable from the text for confident flags; e.g. sentence sentiment from a ge
 ``cleanlab.filter.find_label_issues`` (its defaults) on the same probabilities, in every group that has
 them, abstaining or not, unless the classifier's skill over the majority label is under
 ``review_min_skill`` (then it is null, with the reason in the summary: a classifier that hardly beats
-answering the majority label makes the minority class look mislabelled). It finds more of the errors than the flag and is far less pure (on planted flips in
-real SST-2 and AG News rows: recall 0.73-0.81 at precision 0.34-0.52, docs/benchmarks.md), so it is a list
-to review, not a flag: ``clean`` never removes by it.
+answering the majority label makes the minority class look mislabelled). It finds more of the errors
+than the flag and is far less pure (on planted flips in real SST-2 and AG News rows: recall 0.73-0.81 at
+precision 0.34-0.52, docs/benchmarks.md), so it is a list to review, not a flag: ``clean`` never removes
+by it.
 
 Columns: ``label_noise_label``, ``label_noise_given_label_probability`` (out of fold; lower is more
 suspicious; the flagging order), ``label_noise_error_probability``, ``label_noise_issue``,
-``label_noise_suggested_label`` (flagged rows and issues). Flag: ``flag_label_noise``. ``graph: shared`` uses the vectors of the audit's kNN graph instead
+``label_noise_suggested_label`` (flagged rows and issues). Flag: ``flag_label_noise``. ``graph: shared``
+uses the vectors of the audit's kNN graph instead
 of embedding the text (they include the response: for tests and experiments only).
 """
 

@@ -94,4 +94,3 @@ def label_noise_groups(summary: AuditSummary) -> list[dict[str, Any]]:
              "issues": int(note.get("issues", 0)), "estimated_precision": note.get("estimated_precision"),
              "not_flagged": note.get("not_flagged"), "no_review_list": note.get("no_review_list")}
             for name, note in groups.items()]
-
