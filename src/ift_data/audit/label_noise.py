@@ -45,8 +45,8 @@ by it.
 Columns: ``label_noise_label``, ``label_noise_given_label_probability`` (out of fold; lower is more
 suspicious; the flagging order), ``label_noise_error_probability``, ``label_noise_issue``,
 ``label_noise_suggested_label`` (flagged rows and issues). Flag: ``flag_label_noise``. ``graph: shared``
-uses the vectors of the audit's kNN graph instead
-of embedding the text (they include the response: for tests and experiments only).
+uses the vectors of the audit's kNN graph instead of embedding the text (they include the response: for
+tests and experiments only).
 """
 
 from __future__ import annotations
