@@ -313,6 +313,13 @@ REQUESTS = [
     ("Give an example of a sentence that an editor would call ungrammatical.", "", "him and me goes there",
      "generation"),  # an inverted template: a written artifact, not a fact
     ("Give an example of a bird that cannot fly.", "", "The ostrich.", "open_qa"),
+    # code is written content, whatever it is for
+    ("Write a regular expression to extract the dates from the given text.", "Due 2024-05-01, paid 2024-05-09.",
+     r"\d{4}-\d{2}-\d{2}", "generation"),
+    ("Given a list of words, write a program to decide whether each is a palindrome.", "", "def is_pal(w): ...",
+     "generation"),
+    ("Complete the following sentence with a simile.", "The night was as quiet", "as a library at midnight.",
+     "generation"),
 ]
 
 
