@@ -119,8 +119,10 @@ TOWER = ("The Eiffel Tower is a wrought-iron lattice tower in Paris. It was desi
          "and one of the most visited monuments in the world.")
 # Rows the keyword rules get wrong and the model gets right: (instruction, input, response, rules, tagger).
 MODEL_MENDS = [
-    ("Name the capital of Australia.", "", "Canberra.", "brainstorming", "open_qa"),
-    ("Name the author of Don Quixote.", "", "Miguel de Cervantes.", "brainstorming", "open_qa"),
+    ("What can we cook with leftover rice?", "", "- Fried rice\n- Rice pudding\n- Arancini\n- Stuffed peppers",
+     "open_qa", "brainstorming"),
+    ("Where should we go for a weekend in autumn?", "", "- The Lake District\n- Bruges\n- The Black Forest\n"
+     "- Edinburgh", "open_qa", "brainstorming"),
     ("How can I get better at chess?", "", "- Solve tactics puzzles daily\n- Review your lost games\n"
      "- Learn a few openings well\n- Play longer time controls", "open_qa", "brainstorming"),
 ]
@@ -313,6 +315,10 @@ REQUESTS = [
     ("Give an example of a sentence that an editor would call ungrammatical.", "", "him and me goes there",
      "generation"),  # an inverted template: a written artifact, not a fact
     ("Give an example of a bird that cannot fly.", "", "The ostrich.", "open_qa"),
+    # "name the / a X" asks for one fact; "name three X" or "name some X" for several
+    ("Name the capital of Australia.", "", "Canberra.", "open_qa"),
+    ("Name a painter of the Dutch Golden Age.", "", "Rembrandt.", "open_qa"),
+    ("Name three rivers in Africa.", "", "The Nile, the Congo and the Niger.", "brainstorming"),
     # code is written content, whatever it is for
     ("Write a regular expression to extract the dates from the given text.", "Due 2024-05-01, paid 2024-05-09.",
      r"\d{4}-\d{2}-\d{2}", "generation"),
