@@ -319,6 +319,11 @@ REQUESTS = [
     ("Name the capital of Australia.", "", "Canberra.", "open_qa"),
     ("Name a painter of the Dutch Golden Age.", "", "Rembrandt.", "open_qa"),
     ("Name three rivers in Africa.", "", "The Nile, the Congo and the Niger.", "brainstorming"),
+    ("Question: which planet is closest to the sun?\nAnswer:", "", "Mercury.", "open_qa"),
+    ("Explain the following saying.", "Haste makes waste.", "Rushing leads to mistakes.", "open_qa"),  # 3 words
+    ("Predict the intent of the message. The intent can be one of the following: billing, delivery, login.",
+     "I was charged twice this month for the same plan and I would like the extra payment returned.", "billing",
+     "classification"),
     # code is written content, whatever it is for
     ("Write a regular expression to extract the dates from the given text.", "Due 2024-05-01, paid 2024-05-09.",
      r"\d{4}-\d{2}-\d{2}", "generation"),
@@ -342,5 +347,6 @@ def test_wording_seen_in_real_instruction_data(instruction: str, input_: str, re
 def test_input_kind_reads_placeholders_topics_and_sentences() -> None:
     assert use_case.input_kind("") == (False, False) and use_case.input_kind(" No input. ") == (False, False)
     assert use_case.input_kind("Chile") == (True, True)
-    assert use_case.input_kind("The museum opened in 1897.") == (True, False)  # a sentence, however short
+    assert use_case.input_kind("The museum opened in 1897.") == (True, False)  # a sentence of four words or more
+    assert use_case.input_kind("Haste makes waste.") == (True, True)  # three words: a topic, even as a sentence
     assert use_case.input_kind("one two three four five six seven eight nine ten") == (True, False)

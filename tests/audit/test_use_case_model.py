@@ -65,15 +65,15 @@ def test_shipped_weights_are_plain_json_for_the_bundled_static_model() -> None:
 
 def test_shipped_weights_choose_rules_only_on_real_labelled_rows() -> None:
     """use_model false: the tagger with the model beats the rules in cross-validation on our own rows (0.892 vs
-    the rules' 0.869 on all rows, no parameters fitted) but loses on the real hand-labelled dev rows (0.682 vs
-    0.765), and it must win both; the model is still stored."""
+    the rules' 0.869 on all rows, no parameters fitted) but loses on the real hand-labelled dev rows (0.684 vs
+    0.776), and it must win both; the model is still stored."""
     model = load_model()
     training = model.meta["training"]
     assert model.use_model is False
     assert (training["rules_accuracy"], max(training["cv_accuracy"].values())) == (0.8694, 0.892)
     validation = training["validation"]
     assert validation["used"] is True and validation["rows"] == 575
-    assert (validation["rules_accuracy"], validation["model_accuracy"]) == (0.7652, 0.6817)
+    assert (validation["rules_accuracy"], validation["model_accuracy"]) == (0.7757, 0.6835)
     assert training["choice"].startswith("rules only: the tagger with the model wins in CV")
     rows = load_training_rows(TRAIN_PATH, USE_CASES)
     tags = rule_tags([r.instruction for r in rows], [r.input for r in rows], [r.response for r in rows],
@@ -224,7 +224,7 @@ def test_hand_labelled_non_dolly_accuracy_is_the_documented_figure() -> None:
     bench = load_benchmark("bench_use_case")
     scores = bench.labelled_accuracy(load_model())
     assert {name: (s["role"], s["rows"], round(s["accuracy"], 3)) for name, s in scores.items()} == {
-        "Alpaca dev": ("dev", 400, 0.812), "Self-Instruct seeds": ("dev", 175, 0.657),
+        "Alpaca dev": ("dev", 400, 0.815), "Self-Instruct seeds": ("dev", 175, 0.686),
         "Alpaca test": ("test", 300, 0.69)}
 
 
