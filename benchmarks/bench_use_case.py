@@ -75,11 +75,13 @@ def load_rows(path: Path) -> list[dict[str, Any]]:
              "category": r.get("category")} for r in rows]
 
 
-def labelled_set(labels_file: str, data_file: str) -> tuple[list[dict[str, Any]], list[str], list[bool]] | None:
-    """(rows, hand labels, sure) of one of ``LABELLED_SETS``; None when its data file is absent."""
-    if not (DATA / data_file).is_file():
+def labelled_set(labels_file: str, data_file: str, data_dir: Path = DATA
+                 ) -> tuple[list[dict[str, Any]], list[str], list[bool]] | None:
+    """(rows, hand labels, sure) of one of ``LABELLED_SETS``, its texts read from ``data_dir``; None when
+    its data file is absent there."""
+    if not (data_dir / data_file).is_file():
         return None
-    data = load_rows(DATA / data_file)
+    data = load_rows(data_dir / data_file)
     labels = [json.loads(line) for line in (LABELS / labels_file).read_text(encoding="utf-8").splitlines()]
     return [data[x["index"]] for x in labels], [x["use_case"] for x in labels], [bool(x["sure"]) for x in labels]
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 from pathlib import Path
 
@@ -66,11 +65,12 @@ FOLDS = 5
 # (and the threshold's) alone. Their training rows still count in the tagger's cross-validated accuracy.
 MODEL_CLASSES = tuple(c for c in USE_CASES if c not in ("chat", "other", "rewrite", "classification"))
 ROOT = Path(__file__).resolve().parents[1]
-VALIDATION_DATA = ROOT / ".." / "shared" / "data" / "instructions"
-# Real rows labelled by hand (benchmarks/labels/, indices into the data file): the dev sets only; the Alpaca
-# test set stays a test set.
-VALIDATION_SETS = (("use_case_alpaca_dev.jsonl", "alpaca_random_9k.json"),
-                   ("use_case_selfinstruct_seeds.jsonl", "selfinstruct_seed_tasks.jsonl"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_use_case import DATA as VALIDATION_DATA  # noqa: E402  (the hand-labelled sets live with the benchmark)
+from bench_use_case import LABELLED_SETS, labelled_set  # noqa: E402
+
+# Real rows labelled by hand (benchmarks/labels/): the dev sets only; the Alpaca test set stays a test set.
+VALIDATION_SETS = tuple((labels_file, data_file) for _, labels_file, data_file, role in LABELLED_SETS if role == "dev")
 
 
 def validation_rows(data: Path) -> tuple[list[TrainingRow], list[str]]:
@@ -78,21 +78,13 @@ def validation_rows(data: Path) -> tuple[list[TrainingRow], list[str]]:
     FileNotFoundError naming the data file when ``data`` lacks one."""
     rows, labels = [], []
     for labels_file, data_file in VALIDATION_SETS:
-        path = data / data_file
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: the validation rows' texts (or pass --no-validation)")
-        if path.suffix == ".jsonl":
-            tasks = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            texts = [(t["instruction"], t["instances"][0]["input"] or "", t["instances"][0]["output"] or "")
-                     for t in tasks]
-        else:
-            texts = [(r.get("instruction") or "", r.get("input") or "", r.get("output") or "")
-                     for r in json.loads(path.read_text(encoding="utf-8"))]
-        for line in (ROOT / "benchmarks" / "labels" / labels_file).read_text(encoding="utf-8").splitlines():
-            label = json.loads(line)
-            instruction, input_text, output = texts[label["index"]]
-            rows.append(TrainingRow(label["use_case"], instruction, input_text, output, 1))
-            labels.append(label["use_case"])
+        found = labelled_set(labels_file, data_file, data)
+        if found is None:
+            raise FileNotFoundError(f"{data / data_file}: the validation rows' texts (or pass --no-validation)")
+        texts, truth, _ = found
+        rows += [TrainingRow(label, r["instruction"], r["input"], r["output"], 1) for r, label in
+                 zip(texts, truth, strict=True)]
+        labels += truth
     return rows, labels
 
 

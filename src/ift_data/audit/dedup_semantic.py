@@ -28,18 +28,12 @@ from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.components import component_representatives
 from ift_data.embed.knn import row_text_sequence
 
-
-def char_grams(text: str, n: int = 3) -> frozenset[str]:
-    """Character n-grams of the lower-cased text with runs of whitespace collapsed."""
-    text = " ".join(text.lower().split())
-    return frozenset(text[i:i + n] for i in range(max(1, len(text) - n + 1)))
-
-
 _SHORT = np.uint64(1 << 63)  # marks the one "gram" of a text under 3 characters (never a 3-gram's code)
 
 
 def char_gram_codes(text: str) -> np.ndarray:
-    """``char_grams(text)`` (3-grams) as sorted unique uint64 codes, one per gram and exact (three code points
+    """The character 3-grams of the lower-cased text with runs of whitespace collapsed (a text under 3
+    characters is one gram) as sorted unique uint64 codes, one per gram and exact (three code points
     of 21 bits each; a text under 3 characters is its own gram, coded with its length and the ``_SHORT``
     bit): the same Jaccard as the string sets, in about an eighth of their memory."""
     text = " ".join(text.lower().split())

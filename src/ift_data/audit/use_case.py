@@ -332,9 +332,9 @@ def rule_tag(instruction: str, has_input: bool, response: str = "", turns: int =
 
 def tag_by_wording(instruction: str, has_input: bool, turns: int = 1, short_input: bool = False) -> str | None:
     """The use case as far as the instruction, the input's presence and the turns tell it; ``None`` when
-    only the response's shape can (rule 8: an input, and no wording rule matched). ``short_input``: the
-    input is under ``SHORT_INPUT_WORDS`` words, a topic or a few items rather than a text to work on
-    ("Describe the given organization." / "Google"), so the rules for a given text do not apply."""
+    only the response's shape can (rule 8: an input, and no wording rule matched). ``short_input``
+    (``input_kind``): the input is a topic or a few items rather than a text to work on ("Describe the given
+    organization." / "Google"), so the rules for a given text do not apply."""
     text = " ".join(instruction.split())
     context = has_input and not short_input
     if turns > 1 or _CHAT.search(text):
@@ -361,11 +361,11 @@ def tag_by_wording(instruction: str, has_input: bool, turns: int = 1, short_inpu
         return "brainstorming"
     if _GENERATE.search(text):
         return "generation"
-    if context or (has_input and not _is_question(text)):
+    if context:
         return None
     if _is_question(text):
         return "open_qa"
-    return "other"
+    return None if has_input else "other"
 
 
 _LIST_LINE = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)]|[a-z][.)])\s+\S", re.MULTILINE)

@@ -87,10 +87,16 @@ def load_report_data(result_or_dir: AuditResult | str | Path) -> ReportData:
 
 def label_noise_groups(summary: AuditSummary) -> list[dict[str, Any]]:
     """One entry per classification group of the label_noise signal: its name, labelled rows, flagged rows,
-    the review list's size (``label_noise_issue``) or why there is none, and either the estimated precision of
-    the flags or the reason nothing was flagged; [] when the signal did not run or found no group."""
+    the review list's size (``label_noise_issue``) or why there is none, and ``why``: the estimated precision
+    of the flags or the reason nothing was flagged; [] when the signal did not run or found no group."""
     groups = summary.family("label_noise").get("classification_groups") or {}
     return [{"name": name, "rows": int(note.get("labelled_rows", 0)), "flagged": int(note.get("flagged", 0)),
-             "issues": int(note.get("issues", 0)), "estimated_precision": note.get("estimated_precision"),
-             "not_flagged": note.get("not_flagged"), "no_review_list": note.get("no_review_list")}
+             "issues": int(note.get("issues", 0)), "why": _why_flagged(note),
+             "no_review_list": note.get("no_review_list")}
             for name, note in groups.items()]
+
+
+def _why_flagged(note: dict[str, Any]) -> str:
+    if note.get("flagged"):
+        return f"estimated precision {note['estimated_precision']:.2f}"
+    return note.get("not_flagged") or "no row reached the precision"

@@ -207,11 +207,10 @@ def _use_cases(console: Console, data: ReportData) -> None:
 
 def label_noise_text(group: dict[str, Any]) -> str:
     """``label noise (negative/positive, 2,000 rows): 0 flagged (why); 432 to review`` for one group."""
-    why = (f"estimated precision {group['estimated_precision']:.2f}" if group["flagged"]
-           else group["not_flagged"] or "no row reached the precision")
-    review = (f"no review list ({group['no_review_list']})" if group.get("no_review_list")
+    review = (f"no review list ({group['no_review_list']})" if group["no_review_list"]
               else f"{group['issues']:,} to review")
-    return f"label noise ({group['name']}, {group['rows']:,} rows): {group['flagged']:,} flagged ({why}); {review}"
+    return (f"label noise ({group['name']}, {group['rows']:,} rows): {group['flagged']:,} flagged ({group['why']}); "
+            f"{review}")
 
 
 def _label_noise(console: Console, data: ReportData) -> None:
