@@ -48,8 +48,11 @@ def _rejected(out: Path) -> list[dict]:
     "Name the three primary colors that painters use traditionally .",  # space before punctuation
     "NAME THE PRIMARY THREE COLORS THAT PAINTERS TRADITIONALLY USE.",   # swapped words + upper case
     "nAmE tHe ThReE pRiMaRy CoLoRs ThAt PaInTeRs UsE.",      # random case
+    ORIGINAL.title(),                                         # Title Case forced on the sentence
+    "name the three primary colors that painters traditionally use in Europe.",  # started in lower case
 ])
 def test_mangled_copy_scores_worse_than_the_original(mangled: str) -> None:
+    """(Title Case and a lower-case start: an independent plant of 60 case-changed copies kept 5 title-cased ones.)"""
     table = make_table([(mangled, "", ANSWER), (ORIGINAL, "", ANSWER)])
     score = mangle_score(table)
     assert score[0] > score[1] == 0, score

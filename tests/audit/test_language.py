@@ -202,3 +202,47 @@ def test_model_is_the_bundled_file_and_nothing_is_downloaded(monkeypatch):
     monkeypatch.setattr(socket, "socket", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
     assert Detector()(GERMAN).lang == "de"
+
+
+# Short answers, lists and names in another script, and short same-script answers with their language's function
+# words: real swapped answers are often a few words long (an independent plant of 120 swaps, 2026-12-07).
+SHORT_SWAPS = [
+    ("Name a famous individual associated with the given profession.", "Chef", "Джейми Оливер"),
+    ("Classify the following healthy food item", "Sushi", "碳水化合物"),
+    ("Categorize the following item as either edible or inedible.", "Glass", "不可食用。"),
+    ("What is the answer to this math problem? 5+6", "", "答案是 11。"),
+    ("Goa used to be a colony of which nation", "", "ポルトガル"),
+    ("Classify each of the following as typical indoor or outdoor games: chess, cricket", "",
+     "शतरंज - इनडोर\nक्रिकेट - आउटडोर"),
+    ("Compose a melody for the song \"Happy Birthday\".", "",
+     "Мелодия «С днём рождения» обычно исполняется в размере 3/4: соль-соль-ля-соль-до-си."),
+    ("Tell me whether these are birds or bugs: termites, ants, cockroaches", "", "Das sind alles Insekten, keine Vögel."),
+    ("Classify this news article according to its category.", "The US Fed chairman's decision on rates.",
+     "Noticias de economía."),
+    ("What is Kefir?", "", "El kéfir es una bebida fermentada hecha a base de leche. Se prepara añadiendo gránulos de "
+                           "kéfir a leche de vaca, cabra u oveja y dejándola fermentar durante la noche a temperatura "
+                           "ambiente."),
+]
+SHORT_NOT_SWAPS = [
+    ("What is the Chinese word for water?", "", "水"),
+    ("Write the kanji for tree.", "", "木"),
+    ("Who won the 2018 World Cup?", "", "France won it."),
+    ("Name a famous Spanish painter.", "", "Pablo Picasso"),
+    ("Name a Los Angeles sports team.", "", "Los Angeles Lakers"),
+    ("Where is the Brandenburg Gate?", "", "Das Brandenburger Tor is in Berlin."),
+    ("用JavaScript写一个函数，把字符串反转。", "", "function reverse(s) { return s.split('').reverse().join(''); }"),
+    ("What is the Greek letter for pi?", "", "π"),
+    ("Name the Japanese dish of raw fish on rice.", "", "寿司 (sushi)"),
+]
+
+
+def test_short_answers_lists_and_names_in_another_script_are_swaps(ctx):
+    flags, _, _ = _run(SHORT_SWAPS, ctx)
+    missed = [row[2][:30] for row, flag in zip(SHORT_SWAPS, flags, strict=True) if not flag]
+    assert not missed
+
+
+def test_short_answers_that_name_or_follow_the_prompt_are_not_swaps(ctx):
+    flags, _, _ = _run(SHORT_NOT_SWAPS, ctx)
+    wrongly = [row[0] for row, flag in zip(SHORT_NOT_SWAPS, flags, strict=True) if flag]
+    assert not wrongly

@@ -32,6 +32,28 @@ LEFTOVERS = [
     ("Premise: {premise}\nHypothesis: {hypothesis}", "entailment"),
     ("Classify it.", "Label: {{label|upper}}"),
     ("Reply.", "<|im_start|>assistant Sure"),
+    # other template styles (independent plants of 60 leftovers, 2026-12-07)
+    ("Provide a forecast for the weather in Chicago for {0}.", "Sunny all week."),
+    ("Create a list of items that would be helpful for $TOPIC.", "A map and snacks."),
+    ("What is the meaning of ${topic}?", "It means patience."),
+    ("Suggest 10 vegetables that have a high amount of %s.", "1. Carrots 2. Kale"),
+    ("Write about %(topic)s in two lines.", "Two lines."),
+    ("Generate a creative opening sentence for a story. <INPUT>", "As the sun rose, the town woke."),
+    ("Summarize the article I just read.\n<LINK TO ARTICLE>", "The article is about climate change."),
+    ("Message a friend with a reminder to pay you back.", "Hey [insert name here], you owe me ten bucks."),
+    ("User [[name]] asks: describe accounting software.", "It keeps the books."),
+    ("Context: <<<context>>>\nWrite a sales pitch.", "Buy our app."),
+    ("Design a company logo.", "<nooutput>"),
+]
+NOT_LEFTOVERS = [
+    ("What does $PATH hold in bash?", "The directories searched for commands."),
+    ("Write a C program that prints the even numbers.", "for (int i = 0; i < 10; i++) {\n  printf(\"%d\\n\", i);\n}"),
+    ("Write a JavaScript greeting.", "const greet = (name) => {\n  return `Hello ${name}`;\n};"),
+    ("Make an HTML form with one field.", "<FORM><INPUT></FORM>"),
+    ("What is the set of divisors of 3 greater than 1?", "The answer is {3}."),
+    ("Write a business letter.", "Dear [Your Name],\nThank you for your order."),
+    ("How much does it cost?", "It costs $100, or 50% less than last year."),
+    ("Let ABC be a triangle.", "Let $ABC$ be a triangle with $AB = AC$."),
 ]
 
 
@@ -48,6 +70,11 @@ def test_latex_and_code_braces_are_not_template_leftovers(ctx, row):
 @pytest.mark.parametrize("row", LEFTOVERS, ids=[r[0] for r in LEFTOVERS])
 def test_real_template_leftovers_are_flagged(ctx, row):
     assert _flag([row], ctx, "flag_template_leftover") == [True]
+
+
+@pytest.mark.parametrize("row", NOT_LEFTOVERS, ids=[r[0] for r in NOT_LEFTOVERS])
+def test_shell_variables_format_strings_in_code_html_sets_and_signature_slots_are_not_leftovers(ctx, row):
+    assert _flag([row], ctx, "flag_template_leftover") == [False]
 
 
 CHINESE_WITH_URL = ("介绍一下这个网站。", "你可以访问https://example.com/docs了解更多信息，这个网站提供了很多关于机器学习的教程和例子，"

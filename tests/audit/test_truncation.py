@@ -170,3 +170,49 @@ def test_rules_thresholds_are_read(ctx) -> None:
     assert list(pl.Series(NoiseSignal().compute(make_table(row), ctx).flags["flag_truncated_response"])) == [True]
     assert list(pl.Series(NoiseSignal().compute(make_table(row), ctx_strict).flags["flag_truncated_response"])) \
         == [False]
+
+
+# Cuts a token limit makes (an independent plant of 80 truncations, 2026-12-07): inside a word, a year cut to its
+# century, an opening quote as the last character, a dangling "about", one letter left of a word.
+TOKEN_LIMIT_CUTS = [
+    ("What is a balanced diet?", "The current guidance on eating a healt", "cut_word"),
+    ("Reverse engineer this program to understand how it works.", "Reverse engineering involves studying the pr",
+     "cut_word"),
+    ("List what to buy.", "Here is the list:\n- Bananas\n- Apples\n- Cheese\n- Tomat", "cut_word"),
+    ("Tell me about the royal engagement.", "Prince William proposed to Catherine Middleton at the Royal Lodge in 20",
+     "cut_word"),
+    ("Write a haiku about the ocean.", "Endless waves, crashing ashore,\nThough the clouds may c", "cut_word"),
+    ("Who painted the Starry Night?", "The most famous painting by Vincent van Gogh is \"", "open_quote"),
+    ("Rewrite the sentence with a synonym.", "I interrogated him about", "dangling_word"),
+]
+NOT_CUT = [
+    ("Explain.", "„Gib deiner Katze die Energie, die sie zum Aufblühen braucht.“"),  # German quotes close with “
+    ("Solve for x.", "Subtract 3 from both sides and divide by 2 to solve for x"),  # bare end at most, not a cut word
+    ("Convert 3 inches.", "3 inches is 7.62 cm"),
+    ("Write the function.", "def add(a: int, b: int) -> int:\n    return a + b"),
+    ("Name a soup.", "Chicken broth"),
+    ("Describe reptiles.", "Lizard: reptile\nSnake: reptile"),
+]
+
+
+@pytest.mark.parametrize("instruction, response, reason", TOKEN_LIMIT_CUTS, ids=[r[1][-20:] for r in TOKEN_LIMIT_CUTS])
+def test_token_limit_cuts_are_found(instruction: str, response: str, reason: str) -> None:
+    assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response", NOT_CUT, ids=[r[1][-20:] for r in NOT_CUT])
+def test_closed_quotes_variables_units_code_and_rare_words_are_not_cuts(instruction: str, response: str) -> None:
+    assert truncation_reason(response, instruction) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("You can walk, ride a bike, drive a car, take a bus, use the subway or hail a cab", False),
+    ("Popular apps are Facebook, Instagram, TikTok, Twitter, Reddit, and Youtube", False),
+    ("They belong to organizations such as the United Nations, NATO, and the G", True),
+    ("The Sioux won the battle, which was a significant victory for them, and ensured", True),
+    ("It covers books, digital books, and other material such as artwork, videos and other", True),
+])
+def test_an_enumeration_closed_by_and_or_is_finished(text: str, expected: bool) -> None:
+    """A series of short items whose last follows "and"/"or" ends there (Dolly drops the full stop after it);
+    a long clause after the comma, or a one-letter last item, does not."""
+    assert bare_end(text) is expected

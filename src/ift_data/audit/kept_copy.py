@@ -7,8 +7,9 @@ order, best first (``keep_order``):
 1. fewer flags that ``clean.remove`` removes (other than the duplicate flags themselves);
 2. fewer noise flags of any kind (every other ``flag_*``: language, noise, conflict, length ...);
 3. not a case- or spacing-mangled copy (``mangle_score``: a shouted or all-lower-case field where its
-   twin is written normally, words with random inner capitals, doubled spaces inside a line, space before
-   punctuation, leading or trailing whitespace, tabs inside a line);
+   twin is written normally, a sentence started in lower case, Title Case forced on a sentence ("Write A
+   Short Paragraph Summarizing The History Of ..."), words with random inner capitals, doubled spaces inside
+   a line, space before punctuation, leading or trailing whitespace, tabs inside a line);
 4. the longer response (whitespace collapsed, so a copy padded with spaces gains nothing);
 5. original order: the earlier row.
 
@@ -44,6 +45,7 @@ DUPLICATE_FAMILIES: dict[str, tuple[str, str]] = {  # family -> (its cluster col
 DUPLICATE_FLAGS = frozenset(flag for _, flag in DUPLICATE_FAMILIES.values())
 MANGLE_FIELDS = ("instruction", "input", "response")
 _CASED = r"[^\W\d_]"  # a letter
+_SMALL_WORD_CAPITALIZED = r"\s(?:A|An|The|Of|To|In|On|For|And|Or|Is|Are|With|By|At|From|That|As|Be|Into)\s"
 
 
 def _field_mangle(col: str) -> pl.Expr:
@@ -58,6 +60,13 @@ def _field_mangle(col: str) -> pl.Expr:
     first_letter = text.str.extract(r"(\p{L})", 1)
     all_lower = ((words >= 2) & (upper == 0) & (lower >= 4) & (first_letter == first_letter.str.to_lowercase())
                  & (first_letter != first_letter.str.to_uppercase())).fill_null(False).cast(pl.Int32)
+    # a sentence that starts with a lower-case letter but has capitals further on ("compose a review for S21")
+    first_lower = ((upper > 0) & (first_letter == first_letter.str.to_lowercase())
+                   & (first_letter != first_letter.str.to_uppercase())).fill_null(False).cast(pl.Int32)
+    # Title Case forced on a sentence: no word starts in lower case and small words are capitalized inside it
+    # ("Write A Short Paragraph Summarizing The History Of Ice Cream."; a title keeps "of", "the" lower case)
+    title_case = ((words >= 5) & (text.str.count_matches(r"(?:^|\s)\p{Ll}") == 0)
+                  & (text.str.count_matches(_SMALL_WORD_CAPITALIZED) >= 2)).cast(pl.Int32)
     # words with capitals inside them after a lower-case letter, more than once ("hElLo wOrLd"); camelCase
     # names in code count too, but equally in every copy
     random_case = (text.str.count_matches(r"\p{Ll}\p{Lu}") >= 2).cast(pl.Int32)
@@ -65,7 +74,7 @@ def _field_mangle(col: str) -> pl.Expr:
     tab_inside = text.str.contains(r"[^\s]\t+[^\s]").cast(pl.Int32)
     space_before = text.str.contains(r"\w [,.;:!?](\s|$)").cast(pl.Int32)
     edges = (text != text.str.strip_chars()).cast(pl.Int32)
-    return shout + all_lower + random_case + doubled + tab_inside + space_before + edges
+    return shout + all_lower + first_lower + title_case + random_case + doubled + tab_inside + space_before + edges
 
 
 def mangle_score(table: pl.DataFrame) -> np.ndarray:

@@ -50,7 +50,7 @@ FUNCTION_WORDS = {
     "fr": frozenset("le la les et est un une des du de pas que qui dans pour sur avec ce il elle nous vous sont "
                     "au aux par plus ne se son sa ses l d qu".split()),
     "es": frozenset("el la los las y es un una de del que en por con para no se su sus al lo como más pero "
-                    "muy son está".split()),
+                    "muy son está a".split()),
     "it": frozenset("il lo la gli le e è un una di del della che in per con non si sono al come più ma".split()),
     "pt": frozenset("o a os as e é um uma de do da que em para com não se por mais como são ao".split()),
     "nl": frozenset("de het een en is van dat die in op te met voor niet zijn er aan ook als".split()),
@@ -113,11 +113,14 @@ def mostly_letters(text: str, letters: int) -> bool:
     return letters >= 0.5 * (len(text) - text.count(" ") - text.count("\n"))
 
 
-def function_word_share(text_words: list[str], lang: str) -> float | None:
-    """Share of the words that are function words of ``lang`` (None when there is no list for it)."""
+def function_word_share(text_words: list[str], lang: str, besides: str | None = None) -> float | None:
+    """Share of the words that are function words of ``lang`` (None when there is no list for it); with
+    ``besides``, only those that are not function words of that language too (Spanish and English "a")."""
     vocabulary = FUNCTION_WORDS.get(lang)
     if vocabulary is None:
         return None
+    if besides is not None:
+        vocabulary = vocabulary - FUNCTION_WORDS.get(besides, frozenset())
     return sum(map(vocabulary.__contains__, text_words)) / len(text_words) if text_words else 0.0
 
 
@@ -206,7 +209,10 @@ class Detector:
     def _reads_as_running_text(self, text: str, lang: str) -> bool:
         """Sentences in ``lang``: its function words are there (when we have a list for it), and the text
         is not code, a list of short items or a row of names."""
-        text = text[:MODEL_CLIP]  # the part the model read
+        if len(text) > MODEL_CLIP:  # the part the model read, without the line the clip cut in two (a cut
+            text = text[:MODEL_CLIP]  # "... gran angular;" would read as a statement of code)
+            if "\n" in text.rstrip():
+                text = text[: text.rstrip().rfind("\n")]
         if looks_like_list(text) or looks_like_code(text):
             return False
         share = function_word_share(words(text), lang)

@@ -59,8 +59,10 @@ class MismatchRule:
     """Thresholds of the mismatch flag (``language`` section of the rule set)."""
 
     min_probability: float = 0.9      # response detection confidence for a same-script mismatch
-    min_letters: int = 40             # response letters for a same-script mismatch
-    min_script_letters: int = 6       # response letters in its script for a script change (CJK characters count once)
+    min_letters: int = 40             # response letters for a same-script mismatch (fewer, from SHORT_MIN_WORDS
+                                      # words: only when the response's function words say so too)
+    min_script_letters: int = 6       # response letters in its script for a script change
+    min_cjk_letters: int = 2          # ... CJK characters (Han, kana, Hangul) for a script change: each is about a word
     max_prompt_probability: float = 0.2  # the prompt's own chance of being in the response's language
     markers: tuple[str, ...] = ()     # extra phrases that allow any answer language
 
@@ -68,31 +70,38 @@ class MismatchRule:
               prior: dict[str, str], response: str = "") -> bool:
         """True when the response is in another language than the prompt asks for (``response``: its text,
         for the function-word evidence of a same-script change)."""
-        if resp.lang == UND or not resp.prose:
+        if _script_change_branch(inst, resp):
+            # the script is the evidence: a short answer, a list or a name in it counts ("Джейми Оливер", "不可食用。");
+            # Latin letters only as prose (code, names and links are Latin too: "用JavaScript写一个函数")
+            if resp.script == "latin" and (resp.lang == UND or not resp.prose):
+                return False
+            differs, langs = self._script_change(resp), script_languages(resp)
+        elif resp.lang == UND or not resp.prose:
             return False
-        if inst.script and inst.script != resp.script and inst.script_share >= 0.5:
-            differs = self._script_change(resp)
         else:
-            differs = self._other_language(inst, resp, prior, response)
+            differs, langs = self._other_language(inst, resp, prior, response), (resp.lang,)
         if not differs:
             return False
         prompt = f"{instruction}\n{input_text}".lower()
-        if allows(prompt, resp.lang) or any(m in prompt for m in self.markers):
+        if any(allows(prompt, lang) for lang in langs) or any(m in prompt for m in self.markers):
             return False
-        return inp is None or not _input_in(inp, input_text, resp)
+        return inp is None or not any(_input_in(inp, input_text, resp, lang) for lang in langs)
 
     def _script_change(self, resp: Detection) -> bool:
-        return resp.script_share >= 0.5 and resp.script_letters >= self.min_script_letters
+        needed = self.min_cjk_letters if resp.script in CJK_SCRIPTS else self.min_script_letters
+        return resp.script_share >= 0.5 and resp.script_letters >= needed
 
     def _other_language(self, inst: Detection, resp: Detection, prior: dict[str, str], response: str) -> bool:
-        if resp.letters < self.min_letters:
+        short = resp.letters < self.min_letters
+        if short and len(words(response)) < SHORT_MIN_WORDS:
             return False
         prompt_lang = inst.lang if inst.lang != UND else prior.get(inst.script or resp.script, UND)
         if prompt_lang == UND and inst.top and inst.top[0][1] >= 0.3:  # no usual language: fastText's best guess
             prompt_lang = inst.top[0][0]
         if prompt_lang == UND or same_language(prompt_lang, resp.lang):
             return False
-        if resp.prob < self.min_probability and not _function_words_say(response, resp.lang, prompt_lang):
+        if (short or resp.prob < self.min_probability) \
+                and not _function_words_say(response, resp.lang, prompt_lang, _min_function_words(short, resp, self)):
             return False
         # the prompt is not in the response's language: fastText gives that little chance, or much less
         # than the prompt's own language ("... Ray Bradbury's Fahrenheit 451": en 0.52, de 0.24)
@@ -100,20 +109,55 @@ class MismatchRule:
         return chance < self.max_prompt_probability or (inst.lang != UND and chance < 0.5 * inst.prob)
 
 
-def _function_words_say(text: str, lang: str, other: str) -> bool:
+# A same-script mismatch under min_letters letters needs this many words, and, where fastText is under
+# min_probability, this many function words of its language ("La capital de Noruega es Oslo."; not a name
+# with one: "Los Angeles Lakers").
+SHORT_MIN_WORDS = 3
+SHORT_MIN_FUNCTION_WORDS = 2
+
+
+def _min_function_words(short: bool, resp: Detection, judge: MismatchRule) -> int:
+    """Function words a same-script mismatch needs: two in a short response fastText is not sure of."""
+    return SHORT_MIN_FUNCTION_WORDS if short and resp.prob < judge.min_probability else 1
+
+
+def _function_words_say(text: str, lang: str, other: str, min_count: int = 1) -> bool:
     """Independent evidence for a detection fastText is less sure of (a Spanish sentence it splits between
-    es 0.85 and pt 0.12): the words are full of ``lang``'s function words and nearly free of ``other``'s."""
+    es 0.85 and pt 0.12), or for a short one: the words are full of ``lang``'s function words (at least
+    ``min_count`` of them) and nearly free of ``other``'s (under 5 %, counting only words that are not
+    ``lang``'s too: Spanish "a" is no English)."""
     found = words(text[:MODEL_CLIP])
-    share, other_share = function_word_share(found, lang), function_word_share(found, other)
-    return share is not None and other_share is not None and share >= 0.15 and other_share < 0.05
+    share, other_share = function_word_share(found, lang), function_word_share(found, other, besides=lang)
+    return (share is not None and other_share is not None and share >= 0.15 and other_share < 0.05
+            and share * len(found) >= min_count)
 
 
-def _input_in(inp: Detection, input_text: str, resp: Detection) -> bool:
-    """The input is (or holds a good part of) text in the response's language or script: answering in it
-    is following the data (correct this French sentence, summarize this Chinese passage)."""
-    if inp.lang != UND and same_language(inp.lang, resp.lang):
+CJK_SCRIPTS = ("han", "ja", "hangul")
+INPUT_MIN_LETTERS = 20  # an input's language guess counts from this many letters (the detector's min_detect_chars)
+
+
+def script_languages(resp: Detection) -> tuple[str, ...]:
+    """The languages a text whose script differs from the prompt's may be in: those its script names (Han
+    characters alone: Chinese or Japanese, "寿司"; kana: ja; Hangul: ko; Greek: el ...), else the detector's
+    answer, else fastText's best guess, else ``und``."""
+    if resp.script == "han":
+        return ("zh", "ja")
+    named = {"ja": "ja"}.get(resp.script) or SCRIPT_LANGUAGE.get(resp.script)
+    if named:
+        return (named,)
+    if resp.lang != UND:
+        return (resp.lang,)
+    return (resp.top[0][0],) if resp.top else (UND,)
+
+
+def _input_in(inp: Detection, input_text: str, resp: Detection, lang: str | None = None) -> bool:
+    """The input is (or holds a good part of) text in the response's language (``lang``, default its
+    detected one) or script: answering in it is following the data (correct this French sentence, summarize
+    this Chinese passage)."""
+    lang = resp.lang if lang is None else lang
+    if inp.lang != UND and same_language(inp.lang, lang):
         return True
-    if inp.prob_of(resp.lang) >= 0.2:
+    if inp.letters >= INPUT_MIN_LETTERS and inp.prob_of(lang) >= 0.2:  # not a topic's two words ("Chaos Theory")
         return True
     counts = shape(input_text).counts
     if resp.script == "latin" or not counts:
@@ -170,23 +214,27 @@ def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detect
     """``judge.judge`` of a row with ``inst.lang == UND`` (and no script change), in ``Pending``'s parts."""
     allowed = allows(f"{instruction}\n{input_text}".lower(), resp.lang) \
         or any(m in f"{instruction}\n{input_text}".lower() for m in judge.markers)
-    gate = (resp.letters >= judge.min_letters and inst.prob_of(resp.lang) < judge.max_prompt_probability
+    short = resp.letters < judge.min_letters
+    long_enough = not short or len(words(response)) >= SHORT_MIN_WORDS
+    gate = (long_enough and inst.prob_of(resp.lang) < judge.max_prompt_probability
             and not allowed and (inp is None or not _input_in(inp, input_text, resp)))
     found = words(response[:MODEL_CLIP])
     own = function_word_share(found, resp.lang)
+    enough_own = own is not None and own >= 0.15 and own * len(found) >= _min_function_words(short, resp, judge)
     low = 0
     for lang in FW_LANGUAGES:
-        share = function_word_share(found, lang)
+        share = function_word_share(found, lang, besides=resp.lang)
         if share is not None and share < 0.05:
             low |= _FW_BIT[lang]
     fallback = inst.top[0][0] if inst.top and inst.top[0][1] >= 0.3 else UND
-    return Pending(gate, inst.script or resp.script, fallback, resp.prob >= judge.min_probability,
-                   own is not None and own >= 0.15, low)
+    return Pending(gate, inst.script or resp.script, fallback, not short and resp.prob >= judge.min_probability,
+                   enough_own, low)
 
 
 def _script_change_branch(inst: Detection, resp: Detection) -> bool:
-    """``judge`` decides on a script change, whatever the dataset's usual prompt language."""
-    return bool(inst.script) and inst.script != resp.script and inst.script_share >= 0.5
+    """``judge`` decides on a script change, whatever the dataset's usual prompt language and whether or not
+    the response is prose."""
+    return bool(inst.script) and bool(resp.script) and inst.script != resp.script and inst.script_share >= 0.5
 
 
 def _path(found: Detection) -> int:
@@ -262,9 +310,12 @@ class LanguageSignal:
             prompt_lang[k], prompt_prob[k], resp_lang[k], resp_prob[k] = prompt.lang, prompt.prob, resp.lang, resp.prob
             if inst.lang != UND and inst.script:
                 count_script[k], count_lang[k] = inst.script, inst.lang
+            if _script_change_branch(inst, resp):
+                mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, {}, response)
+                continue
             if resp.lang == UND or not resp.prose:
                 continue
-            if inst.lang == UND and not _script_change_branch(inst, resp):
+            if inst.lang == UND:
                 # too short to tell: judged in finalize, with the dataset's usual prompt language
                 waiting[k] = pending(judge, instruction, input_text, inst, inp, resp, response)
                 mismatch[k] = waiting[k].gate  # type: ignore[union-attr]
@@ -324,7 +375,8 @@ class LanguageSignal:
 def _mismatch_rule(ctx: AuditContext) -> MismatchRule:
     rule = lambda key, default: ctx.rule("language", key, default)  # noqa: E731
     return MismatchRule(float(rule("min_probability", 0.9)), int(rule("min_mismatch_chars", 40)),
-                        int(rule("min_script_letters", 6)), float(rule("max_prompt_probability", 0.2)),
+                        int(rule("min_script_letters", 6)), int(rule("min_cjk_letters", 2)),
+                        float(rule("max_prompt_probability", 0.2)),
                         tuple(m.lower() for m in rule("translation_markers", [])))
 
 

@@ -13,7 +13,12 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.text import ngrams, normalize_expr, units
-from ift_data.audit.truncation import FEATURE_COLUMNS, truncation_features, truncation_finalize
+from ift_data.audit.truncation import (
+    FEATURE_COLUMNS,
+    looks_like_code,
+    truncation_features,
+    truncation_finalize,
+)
 
 _FENCED = r"(?s)```.*?(```|$)"
 _HTML = r"(?i)</?(div|span|p|br|a|td|tr|th|table|li|ul|ol|html|body|head|script|style|img|font|b|i|em|strong)\b[^>]*>|&(nbsp|amp|lt|gt|quot|apos|#\d+);"
@@ -24,6 +29,30 @@ _NOT_AFTER_CODE = r"(?:^|[^\w\\^_$}\"'`]|(?:^|[^\w])[\"'])"
 _JINJA = (_NOT_AFTER_CODE + r"\{\{-?\s*[#/]?[A-Za-z_][\w.]*(?:\s*\|[^{}\n]*)?\s*-?\}\}"
           r"|\{%-?\s*[a-z_]+\b[^%\n]*-?%\}|<<[A-Z][A-Z0-9_]*>>")
 _INLINE_CODE = r"`[^`\n]*`"
+# Slots other template styles leave, outside code: an explicit fill-in bracket ("[insert name here]", "[Enter
+# the text]"), "[[name]]", "<<<context>>>" and Alpaca's "<nooutput>" in any field; an upper-case slot in angle
+# brackets ("<INPUT>", "<LINK TO ARTICLE>": not an HTML tag unless its name is a placeholder name) where the
+# prompt is not about markup; printf and template-literal slots ("%s", "%(topic)s", "${topic}") in a field that
+# is not code, where the prompt is not about code; in the prompt only, "$TOPIC" (not where the prompt is about
+# shells or code: "$PATH") and a positional field "{0}" (a set "{3}" in an answer is mathematics).
+_FILL_IN = (r"(?i)\[(?:insert|enter|fill in|add|put|type)\b[^\]\n]{0,60}\]|<no ?output>"
+            r"|\[\[\s*[a-z_][a-z0-9_]*\s*\]\]|<{2,3}\s*[A-Za-z_][A-Za-z0-9_]*\s*>{2,3}")
+_ANGLE_SLOT = r"<([A-Z][A-Z0-9_]*(?: [A-Z0-9_]+){0,5})>"
+_DOLLAR_SLOT = r"(?:^|[^\w$\\])\$\{?[A-Z][A-Z0-9_]{2,}\}?(?:[^\w$]|$)"
+_POSITIONAL_SLOT = _NOT_AFTER_CODE + r"\{\d{1,2}\}"
+# printf and template-literal slots ("%s", "%(topic)s", "${topic}"): in any field that is not code itself.
+_FORMAT_SLOT = r"(?:^|[^\w%])%(?:\([A-Za-z_]\w*\))?[sd](?:[^\w]|$)|\$\{[A-Za-z_]\w*\}"
+_SHELL_WORDS = (r"(?i)\b(bash|shell|zsh|powershell|terminal|command[- ]line|environment variables?|env var|linux|unix|"
+                r"script|makefile|perl|php|dockerfile|yaml|regex|regular expression|python|printf|sprintf|"
+                r"format strings?|string formatting|javascript|typescript|template literals?|c\+\+|c#|java|golang|"
+                r"ruby|code|program|function)\b")
+HTML_TAGS = frozenset("a abbr address area article aside audio b base bdi bdo blockquote body br button canvas caption "
+                      "cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed fieldset "
+                      "figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe img input ins "
+                      "kbd label legend li link main map mark meta meter nav noscript object ol optgroup option output "
+                      "p param picture pre progress q s samp script section select small source span strong style sub "
+                      "summary sup svg table tbody td template textarea tfoot th thead time title tr track u ul var "
+                      "video wbr center".split())
 # URLs hold only RFC 3986 characters, so one stops at CJK text or fullwidth punctuation after it (no space
 # needed), and never ends on sentence punctuation; e-mail addresses are ASCII on both sides of the @.
 _URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
@@ -69,6 +98,42 @@ def _contains_template(prose: pl.Series, template_re: str, markers: str) -> pl.S
     return pl.select(pl.when(prose.is_null()).then(None).otherwise(found)).to_series().alias(found.name)
 
 
+def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: str) -> pl.Series:
+    """Rows whose text holds a slot of ``_FILL_IN``, ``_ANGLE_SLOT``, ``_DOLLAR_SLOT`` or ``_POSITIONAL_SLOT``
+    (outside code), read only on texts that hold one of their characters."""
+    def strip(col: str) -> pl.Expr:
+        return pl.col(col).fill_null("").str.replace_all(_FENCED, " ").str.replace_all(_INLINE_CODE, " ")
+
+    frame = table.select(strip("instruction").alias("i"), strip("input").alias("n"), strip("response").alias("r"),
+                         pl.concat_str([pl.col("instruction").fill_null(""), pl.col("input").fill_null("")],
+                                       separator="\n").alias("p"))
+    prompt = pl.concat_str(["i", "n"], separator="\n")
+    every = pl.concat_str(["i", "n", "r"], separator="\n")
+    maybe = frame.select(every.str.contains(r"[\[<$%]") | prompt.str.contains("{", literal=True))
+    rows = maybe.to_series().arg_true()
+    found = pl.Series("", [False] * table.height, dtype=pl.Boolean)
+    if not len(rows):
+        return found
+    part = frame[rows]
+    markup = part["p"].str.contains(markup_re) if markup_re != "(?i)" else pl.Series([False] * part.height)
+    angle = [any(name.lower() not in HTML_TAGS or name.lower() in placeholders for name in names)
+             for names in part.select(every.str.extract_all(_ANGLE_SLOT).list.eval(
+                 pl.element().str.strip_chars("<>")))[:, 0].to_list()]
+    not_about_code = ~pl.col("p").str.contains(_SHELL_WORDS)
+    hit = part.select(
+        every.str.contains(_FILL_IN)
+        | (prompt.str.contains(_DOLLAR_SLOT) & not_about_code)
+        | prompt.str.contains(_POSITIONAL_SLOT))[:, 0]
+    hit = hit | (pl.Series(angle, dtype=pl.Boolean) & ~markup)
+    formats = part.select(not_about_code & every.str.contains(_FORMAT_SLOT))[:, 0]
+    if formats.any():  # only where the field that holds the slot is not code ('printf("%d", i);')
+        texts = part.select("i", "n", "r").rows()
+        checked = [bool(f) and any(re.search(_FORMAT_SLOT, t) and not looks_like_code(t) for t in row)
+                   for f, row in zip(formats.to_list(), texts, strict=True)]
+        hit = hit | pl.Series(checked, dtype=pl.Boolean)
+    return found.scatter(rows, hit)
+
+
 # Flags of the row-by-row checks, in the order the summary and signals.parquet list them.
 _CHECK_FLAGS = ("flag_empty_instruction", "flag_empty_response", "flag_unbalanced_code_fence", "flag_template_leftover",
                 "flag_html_debris", "flag_refusal", "flag_repeats_instruction", "flag_nonprintable")
@@ -93,6 +158,11 @@ class NoiseSignal:
         # (joined fields, code stripped, lower case) stay bounded at a million rows.
         frame = pl.concat([batch.slice(start, ROW_CHUNK).select(checks)
                            for start in range(0, max(batch.height, 1), ROW_CHUNK)])
+        placeholders = frozenset(str(p).lower() for p in rule("placeholder_names", []))
+        markup_re = "(?i)" + "|".join(re.escape(w) for w in rule("markup_words", []))
+        slots = pl.concat([_other_slots(batch.slice(start, ROW_CHUNK), placeholders, markup_re)
+                           for start in range(0, max(batch.height, 1), ROW_CHUNK)])[: batch.height]
+        frame = frame.with_columns(pl.col("flag_template_leftover") | slots)
         n, min_units = rule("repetition_ngram", 3), rule("repetition_min_units", 30)
         repetition = np.array([repetition_ratio(t, n, min_units)  # a chunk of rows at a time: bounded memory
                                for start in range(0, batch.height, ROW_CHUNK)

@@ -9,6 +9,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   "Sincerely,", not a form whose items all end with a colon);
 - ``dangling_word``: it stops on a word that cannot end an English sentence (article, possessive,
   conjunction, copula; in prose also prepositions that need an object: "... because of the");
+- ``cut_word``: it stops inside a word, as a token limit cuts ("... on eating a healt", "- Lettu"): the
+  last word is no English word but begins one, in English text (``audit/word_list.py``);
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes;
 - ``list_item``: the items of a list end with sentence punctuation and the last one does not;
 - ``missing_items``: a numbered list stops before the number of items the instruction asked for;
@@ -37,6 +39,7 @@ from typing import Any
 import polars as pl
 
 from ift_data.audit.base import AuditContext
+from ift_data.audit.word_list import cut_word
 
 # Words after which an English sentence cannot stop: articles, possessives, conjunctions, copulas, the
 # prepositions that need an object. Not "on/up/out/in/off" (phrasal verbs end sentences), nor
@@ -46,7 +49,7 @@ ALWAYS_DANGLING = frozenset({"the", "a", "an", "of", "and", "or", "but", "nor", 
                              "is", "are", "was", "were"})
 # Words that end questions, relative clauses and verse ("the one I came with", "what it's for"): dangling
 # only in prose that is not verse.
-PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such", "if", "while", "its",
+PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such", "if", "while", "its", "about",
                             "including", "between", "among", "during", "toward", "towards", "upon", "via",
                             "per", "from", "extremely", "i", "he", "she", "we", "they", "highly", "quite", "rather"})
 
@@ -98,6 +101,25 @@ _INLINE_NUMBERED = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+\S")
 _BARE_WORD_END = re.compile(r"(?:^|\s)[\w'’.,-]*\w$")
 _SENTENCE_BEFORE = re.compile(r"[.!?。！？][\"')\]]?\s+\S")
 _TERMINAL_OR_CLOSER = frozenset(_TERMINAL + _CLOSERS)
+_LAST_CONJUNCTION = re.compile(r"^(.*?)\b(?:and|or)\s+(\S.*)$")
+SERIES_ITEM_WORDS = 4  # the items of an enumeration closed by "and"/"or" have at most this many words
+
+
+def _closed_series(sentence: str) -> bool:
+    """An enumeration of three or more short items closed by "and"/"or" before its last one is finished
+    ("..., drive a car, take a bus, use the subway or hail a cab"; "Facebook, TikTok, Reddit, and Youtube"),
+    while a long clause after the comma is not ("..., which was a victory for them, and ensured")."""
+    parts = sentence.split(",")
+    if len(parts) < 3:
+        return False
+    found = _LAST_CONJUNCTION.match(parts[-1].strip())
+    if found is None:
+        return False
+    before, last = found.group(1).split(), found.group(2).split()
+    if not 1 <= len(last) <= SERIES_ITEM_WORDS or len(before) > SERIES_ITEM_WORDS or len(last[-1]) < 2:
+        return False
+    return all(1 <= len(part.split()) <= SERIES_ITEM_WORDS for part in parts[-3:-1])
+CUT_WORD_CONTEXT = 2000  # characters at the end of a response that the cut-word test reads
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -169,28 +191,30 @@ def looks_like_verse(text: str, instruction: str, max_line_words: int) -> bool:
 
 def _open_bracket(text: str) -> str | None:
     """An opening bracket or quotation mark in the last sentence that never closes."""
-    if not any(c in text for c in "([{“\""):
+    if not any(c in text for c in "([{“„\""):
         return None
     tail = _SENTENCE_SPLIT.split(text)[-1]
-    depth = {"(": 0, "[": 0, "{": 0, "“": 0}
+    depth = {"(": 0, "[": 0, "{": 0, "“": 0, "„": 0}
     pairs = {")": "(", "]": "[", "}": "{", "”": "“"}
     for ch in tail:
-        if ch in depth:
+        if ch == "“" and depth["„"] > 0:  # German and Czech quotes open low and close with “: „so“
+            depth["„"] -= 1
+        elif ch in depth:
             depth[ch] += 1
         elif ch in pairs and depth[pairs[ch]] > 0:
             depth[pairs[ch]] -= 1
     if any(depth[b] for b in "([{"):
         return "open_bracket"
-    if depth["“"]:
+    if depth["“"] or depth["„"]:
         return "open_quote"
     # straight double quotes: an odd number in the tail whose last one opens a quotation (after a space or
-    # the start, before a letter), not inches (12")
+    # the start, before a letter or as the text's last character: '... is known as "'), not inches (12")
     quotes = [m.start() for m in re.finditer('"', tail)]
     if len(quotes) % 2 == 1:
         i = quotes[-1]
         before = tail[i - 1] if i else " "
         after = tail[i + 1] if i + 1 < len(tail) else ""
-        if (before.isspace() or before in "([:—–-") and after.isalpha():
+        if (before.isspace() or before in "([:—–-") and (after.isalpha() or (not after and i > 0)):
             return "open_quote"
     return None
 
@@ -306,7 +330,7 @@ def _missing_items(text: str, instruction: str) -> str | None:
 # Tasks whose answer is words rearranged, converted or quoted, not written prose: word order, ciphers,
 # transcriptions, one-sentence edits, phrase and part-of-speech answers. A bare end is no sign of a cut
 # there, and in a word-order task neither is a function word at the end ("chess I like play to").
-_WORD_ORDER_TASK = re.compile(r"(?i)\b(sort|arrange|rearrange|reverse|invert|swap|scramble|unscramble|alphabetical|"
+_WORD_ORDER_TASK = re.compile(r"(?i)\b(sort|arrange|rearrange|reverse(?![- ]?engineer)|invert|swap|scramble|unscramble|alphabetical|"
                               r"jumble|order of the words|word order)")
 _WORD_TASK = re.compile(r"(?i)\b(encode|encrypt|decrypt|cipher|pig latin|phonetic|transcribe|ipa\b|"
                         r"identify (all )?(the )?(verb|noun|pronoun|adjective|adverb|subject|object)|"
@@ -409,6 +433,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     reason = None if _word_task(instruction)[0] else _dangling_word(text, verse)
     if reason:
         return reason
+    if not _word_task(instruction)[1] and cut_word(text[-CUT_WORD_CONTEXT:]):
+        return "cut_word"
     if verse:
         return None
     if not (("$" in text or "\\" in text) and _LATEX.search(text)):
@@ -482,6 +508,8 @@ def _bare_end_of_prose(text: str, instruction: str, settings: TruncationSettings
     last = text.splitlines()[-1].split()
     opening = len(text.split()) == 2 and last[0] in _FRAGMENT_STARTS and last[1][:1].islower()
     if len(text.split()) < settings.bare_end_min_words and not opening:
+        return False
+    if _closed_series(_SENTENCE_SPLIT.split(text)[-1]):
         return False
     lower = sum(1 for w in last if w[:1].islower() and w not in _TITLE_SMALL_WORDS)
     return last[-1][:1].islower() or lower >= (1 if len(last) >= 4 else 2)
