@@ -184,6 +184,9 @@ TOKEN_LIMIT_CUTS = [
     ("Write a haiku about the ocean.", "Endless waves, crashing ashore,\nThough the clouds may c", "cut_word"),
     ("Who painted the Starry Night?", "The most famous painting by Vincent van Gogh is \"", "open_quote"),
     ("Rewrite the sentence with a synonym.", "I interrogated him about", "dangling_word"),
+    ("Modify the given sentence to include a synonym.", "He utilized his expertise to ac", "cut_word"),
+    ("Tell me whether each South Park character is a kid or an adult.", "Randy: Adult\nStan: Kid\nKyle: Kid\nButters:",
+     "dangling_punct"),
 ]
 NOT_CUT = [
     ("Explain.", "„Gib deiner Katze die Energie, die sie zum Aufblühen braucht.“"),  # German quotes close with “
@@ -192,6 +195,8 @@ NOT_CUT = [
     ("Write the function.", "def add(a: int, b: int) -> int:\n    return a + b"),
     ("Name a soup.", "Chicken broth"),
     ("Describe reptiles.", "Lizard: reptile\nSnake: reptile"),
+    ("Unscramble the word.", "The word is tomat"),  # a word game's answer need not be a word
+    ("Write a short poem.", "Roses are red\nViolets are blue\nSugar is sweet\nAnd here is my view:"),
 ]
 
 

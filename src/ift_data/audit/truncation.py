@@ -120,6 +120,7 @@ def _closed_series(sentence: str) -> bool:
         return False
     return all(1 <= len(part.split()) <= SERIES_ITEM_WORDS for part in parts[-3:-1])
 CUT_WORD_CONTEXT = 2000  # characters at the end of a response that the cut-word test reads
+_KEY_VALUE_LINES = re.compile(r"(?m)^[^:\n]{1,40}:[ \t]+\S[^\n]*\n[^:\n]{1,40}:[ \t]+\S")  # two "Key: value" lines
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -339,6 +340,9 @@ _WORD_TASK = re.compile(r"(?i)\b(encode|encrypt|decrypt|cipher|pig latin|phoneti
                         r"turn (a|the|this) (noun|verb|sentence|phrase)|divide the|synonym|antonym|key ?phrase|"
                         r"seed word|alliterat|translat|irregular verb|past tense|similar sentences|"
                         r"tense of|passive voice|active voice)")
+# Tasks whose answer may be no English word: ciphers, codes, transcriptions, word games, other languages.
+_NON_WORD_TASK = re.compile(r"(?i)\b(encode|encrypt|decrypt|cipher|pig latin|phonetic|transcri|ipa\b|anagram|"
+                            r"scramble|jumble|abbreviat|acronym|spell|translat|rhym|made[- ]up|invent(ed)? (a )?word)")
 _ASKS_FOR_TEXT = re.compile(r"(?i)^\s*(please\s+)?(write|explain|describe|generate|compose|create|construct|"
                             r"summari[sz]e|discuss|outline|elaborate|develop|draft|compare|analy[sz]e|argue|"
                             r"justify|tell me (about|why|how))\b")
@@ -425,15 +429,16 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         if _salutation(text) or _same_as_earlier_items(text):
             return None
         return "dangling_punct"
-    if text[-1] == ":" and not verse and not _same_as_earlier_items(text) \
-            and not _code_line(last_line):
-        return "dangling_punct"
+    if text[-1] == ":" and not _same_as_earlier_items(text) and not _code_line(last_line) \
+            and (not verse or _KEY_VALUE_LINES.search(text[: -len(last_line)] if last_line else text)):
+        return "dangling_punct"  # in a "Name: value" list too ("Stan: Kid\nKyle: Kid\nButters:")
     if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
         return None
     reason = None if _word_task(instruction)[0] else _dangling_word(text, verse)
     if reason:
         return reason
-    if not _word_task(instruction)[1] and cut_word(text[-CUT_WORD_CONTEXT:]):
+    if not _word_task(instruction)[0] and not _NON_WORD_TASK.search(instruction) \
+            and cut_word(text[-CUT_WORD_CONTEXT:]):
         return "cut_word"
     if verse:
         return None

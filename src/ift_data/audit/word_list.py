@@ -4,7 +4,8 @@ The list is the whole-word part of the vocabulary of the bundled static embedder
 (``models/minilm-static-256/tokenizer.json``: bert-base-uncased's WordPiece vocabulary, about 22,500
 lower-case ASCII words), so nothing is downloaded and no word list is copied into the project. It lacks
 rare words and many inflections, so ``cut_word`` asks more than "not in the list": the token must also
-begin a listed word, be no inflection of one, and stand in text whose other words are nearly all listed.
+begin a listed word, be no inflection of one, and stand in text whose other lower-case words are mostly
+listed (English).
 """
 
 from __future__ import annotations
@@ -64,10 +65,11 @@ def _begins_a_word(fragment: str) -> bool:
 _CUT_YEAR = re.compile(r"\b(?:in|of|since|until|from|year|around|circa|early|late|mid)\s+(?:19|20)$", re.IGNORECASE)
 
 
-def cut_word(text: str, min_known_share: float = 0.9) -> str | None:
+def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     """The end of ``text`` when it is a word cut short: its last word (lower-cased) when that is no word or
     inflection of one but begins a listed word, in English text (at least ``min_known_share`` of its other
-    words of three or more letters are known; a capitalized last word only as the first of its line), or a
+    lower-case words of three or more letters are known; a capitalized last word only as the first of its
+    line), or a
     year cut to its century ("in 20"). None otherwise."""
     year = _CUT_YEAR.search(text)
     if year is not None:
@@ -86,7 +88,8 @@ def cut_word(text: str, min_known_share: float = 0.9) -> str | None:
         return None
     if not _begins_a_word(fragment):
         return None
-    others = [w.lower() for w in _WORD.findall(text[: match.start(1)])]
+    # lower-case words only: names and terms are capitalized, and Wikipedia-style answers are full of them
+    others = [w for w in _WORD.findall(text[: match.start(1)]) if w.islower()]
     if len(others) < 2 or sum(map(known, others)) < min_known_share * len(others):
         return None
     return fragment
