@@ -4,7 +4,9 @@ Layout: ``<root>/<model key>/shard-<hash>.emb``, append-only. Each shard is writ
 and renamed into place, so a killed run leaves whole shards only. A shard holds a header (magic,
 row count, dimension), the 16-byte blake2b keys of its texts, float32 vectors, and a trailing
 blake2b checksum of everything before it; a shard that fails the check (truncated, corrupted) is
-renamed ``*.corrupt`` and ignored, so its texts are embedded again. No pickle anywhere.
+renamed ``*.corrupt`` and ignored, so its texts are embedded again. So is a shard whose vectors have
+another dimension than the model's (another model's shard in a mixed-up cache folder), once the
+model's dimension is given to ``lookup``. No pickle anywhere.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ift_data.errors import UserError
 from ift_data.io.atomic import atomic_open
 
 MAGIC = b"IFTEMB01"
@@ -37,6 +40,19 @@ def default_cache_root() -> Path:
     """``$IFT_DATA_CACHE`` or ``$XDG_CACHE_HOME/ift-data`` (``~/.cache/ift-data``), then ``embeddings``."""
     base = os.environ.get("IFT_DATA_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "ift-data"
     return Path(base) / "embeddings"
+
+
+def check_cache_dir(path: str | os.PathLike[str], option: str = "--cache-dir") -> None:
+    """A one-line ``UserError`` when the cache folder ``path`` (or a folder above it) is an existing file:
+    checked before any work, as nothing could be cached there."""
+    folder = Path(path).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{option} is a file, not a folder", file=str(path))
+    for parent in folder.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise UserError(f"{option} lies under {parent}, a file, not a folder", file=str(path))
+            return
 
 
 def _checksum(path: Path, length: int) -> bytes:
@@ -92,12 +108,32 @@ class EmbeddingCache:
             try:
                 shard = _Shard(path)
             except (OSError, ValueError) as exc:
-                log.warning("ignoring damaged embedding cache shard %s (%s)", path, exc)
-                with contextlib.suppress(OSError):
-                    path.rename(path.with_suffix(".corrupt"))
+                _set_aside(path, f"damaged embedding cache shard {path}", exc)
                 continue
             self._add_shard(shard)
         return self._index
+
+    def dims(self) -> set[int]:
+        """The vector dimensions of the readable shards (one, or none, unless the folder is mixed up)."""
+        self._load()
+        return {shard.dim for shard in self._shards}
+
+    def keep_dim(self, dim: int) -> None:
+        """Set aside (warning, ``*.corrupt``) every shard whose vectors are not ``dim`` wide: its texts are
+        embedded again."""
+        self._load()
+        if all(shard.dim == dim for shard in self._shards):
+            return
+        kept = []
+        for shard in self._shards:
+            if shard.dim == dim:
+                kept.append(shard)
+            else:
+                _set_aside(shard.path, f"embedding cache shard {shard.path} of another model",
+                           f"vectors of dimension {shard.dim}, not {dim}")
+        self._shards, self._index = [], {}
+        for shard in kept:
+            self._add_shard(shard)
 
     def _add_shard(self, shard: _Shard) -> None:
         assert self._index is not None
@@ -111,7 +147,11 @@ class EmbeddingCache:
         return len(self._load())
 
     def lookup(self, keys: Sequence[bytes], dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """``(found, vectors)``: a bool mask over ``keys`` and the float32 vectors of the found ones."""
+        """``(found, vectors)``: a bool mask over ``keys`` and the float32 vectors of the found ones. ``dim``:
+        the model's vector dimension; shards of another one are set aside first (warning), so their texts
+        count as not found. Without it, hits from shards of different dimensions are a ``ValueError``."""
+        if dim is not None:
+            self.keep_dim(dim)
         index = self._load()
         places = [index.get(key) for key in keys]
         found = np.fromiter((p is not None for p in places), dtype=bool, count=len(keys))
@@ -147,3 +187,10 @@ class EmbeddingCache:
         if self._index is not None:
             self._add_shard(_Shard(path))
         return path
+
+
+def _set_aside(path: Path, what: str, why: object) -> None:
+    """Warn that the shard at ``path`` is ignored and rename it ``*.corrupt`` (never read again)."""
+    log.warning("ignoring %s (%s)", what, why)
+    with contextlib.suppress(OSError):
+        path.rename(path.with_suffix(".corrupt"))

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ift_data.audit.table_texts import values_at
-from ift_data.embed.cache import EmbeddingCache, default_cache_root, text_key
+from ift_data.embed.cache import EmbeddingCache, check_cache_dir, default_cache_root, text_key
 from ift_data.embed.model import (
     load_model,
     load_static_model,
@@ -82,12 +82,19 @@ class TextEncoder:
             self.cache_root = default_cache_root()
         else:
             self.cache_root = Path(cache_dir)
+        if self.cache_root is not None:  # a file there would fail only after the texts were embedded
+            check_cache_dir(self.cache_root, "the embedding cache folder")
 
     @functools.cached_property
     def model(self) -> Any:
         if self.static:
             return load_static_model(self.model_path)
         return load_model(self.model_path, self.device)
+
+    @functools.cached_property
+    def dim(self) -> int:
+        """The dimension of this model's vectors (loads the model here, even when a remote encodes)."""
+        return int(self.model.dim) if self.static else _dimension(self.model)
 
     @functools.cached_property
     def model_key(self) -> str:
@@ -111,7 +118,8 @@ class TextEncoder:
         unique_keys = list(first)
         unique_rows = list(first.values())
         if self.cache is not None:
-            found, cached = self.cache.lookup(unique_keys)
+            # shards of several dimensions (a mixed-up cache folder): only the model's own are read
+            found, cached = self.cache.lookup(unique_keys, self.dim if len(self.cache.dims()) > 1 else None)
         else:
             found, cached = np.zeros(len(unique_keys), bool), np.zeros((0, 0), np.float32)
         missing = np.flatnonzero(~found)
@@ -120,6 +128,7 @@ class TextEncoder:
         if unique_vectors is not None:
             unique_vectors[found] = cached
         del cached
+        stale = False  # the cached vectors are another model's (not as wide as the ones made here)
         if len(missing):
             # remote: one call for all (one pool of actors, each loading the model once), cached in chunks
             remote = None if self.remote is None else self.remote.encode(
@@ -136,7 +145,13 @@ class TextEncoder:
                         self.cache.add([unique_keys[j] for j in part], vectors)
                     if unique_vectors is None:
                         unique_vectors = np.empty((len(unique_keys), vectors.shape[1]), np.float32)
-                    unique_vectors[part] = vectors
+                    elif vectors.shape[1] != unique_vectors.shape[1]:
+                        stale = True
+                    if not stale:
+                        unique_vectors[part] = vectors
+        if stale and self.cache is not None:  # set those shards aside (warning); the rest is cached by now
+            self.cache.keep_dim(vectors.shape[1])
+            return self.embed(texts)
         if unique_vectors is None:
             unique_vectors = np.empty((len(unique_keys), 0), np.float32)
         if len(unique_keys) == len(keys):  # no text twice: the rows are the unique texts, in order

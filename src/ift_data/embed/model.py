@@ -144,6 +144,23 @@ def pick_device(device: str | None = None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def check_device(device: str | None) -> None:
+    """A one-line ``UserError`` when ``--device`` asks for CUDA and this machine has none, checked before any
+    work. ``auto``, ``cpu`` and ``None`` pass without importing torch; no torch import either where no GPU
+    driver is present."""
+    if device is None or not str(device).startswith("cuda"):
+        return
+    if not gpu_driver_present():
+        reason = "no GPU driver found"
+    else:
+        import torch
+
+        if torch.cuda.is_available():
+            return
+        reason = "this torch is built without CUDA" if torch.version.cuda is None else "torch finds no GPU"
+    raise UserError(f"--device {device}: no CUDA device is available ({reason}); use --device auto or cpu")
+
+
 def gpu_driver_present() -> bool:
     """Whether CUDA could be available here: always True off Linux (torch is asked); on Linux, whether a
     device node of an NVIDIA or AMD (ROCm) driver, or WSL's GPU bridge, exists."""
@@ -189,12 +206,18 @@ def load_model(name_or_path: str | os.PathLike[str] | None = None, device: str |
         hf_logging.disable_progress_bar()
 
     try:
-        model = SentenceTransformer(str(path), device=device, local_files_only=True)
-    except TypeError:  # older sentence-transformers without local_files_only
-        model = SentenceTransformer(str(path), device=device)
-    except OSError as exc:
-        raise UserError(f"cannot load embedding model: {exc}", file=str(path)) from exc
+        try:
+            model = SentenceTransformer(str(path), device=device, local_files_only=True)
+        except TypeError:  # older sentence-transformers without local_files_only
+            model = SentenceTransformer(str(path), device=device)
+    except (OSError, ValueError, KeyError) as exc:  # no weights; ValueError: not a model (no model_type)
+        raise UserError(f"cannot load embedding model: {_one_line(exc)}", file=str(path)) from exc
     if device.startswith("cuda"):
         model.half()
     model.eval()
     return model
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line (the CLI's errors are one line each)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
