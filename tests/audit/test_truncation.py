@@ -173,7 +173,7 @@ def test_rules_thresholds_are_read(ctx) -> None:
 
 
 # Cuts a token limit makes (an independent plant of 80 truncations, 2026-12-07): inside a word, a year cut to its
-# century, an opening quote as the last character, a dangling "about", one letter left of a word.
+# century, an opening quote as the last character, one letter left of a word.
 TOKEN_LIMIT_CUTS = [
     ("What is a balanced diet?", "The current guidance on eating a healt", "cut_word"),
     ("Reverse engineer this program to understand how it works.", "Reverse engineering involves studying the pr",
@@ -183,7 +183,6 @@ TOKEN_LIMIT_CUTS = [
      "cut_word"),
     ("Write a haiku about the ocean.", "Endless waves, crashing ashore,\nThough the clouds may c", "cut_word"),
     ("Who painted the Starry Night?", "The most famous painting by Vincent van Gogh is \"", "open_quote"),
-    ("Rewrite the sentence with a synonym.", "I interrogated him about", "dangling_word"),
     ("Modify the given sentence to include a synonym.", "He utilized his expertise to ac", "cut_word"),
     ("Tell me whether each South Park character is a kid or an adult.", "Randy: Adult\nStan: Kid\nKyle: Kid\nButters:",
      "dangling_punct"),
@@ -196,6 +195,11 @@ NOT_CUT = [
     ("Name a soup.", "Chicken broth"),
     ("Describe reptiles.", "Lizard: reptile\nSnake: reptile"),
     ("Unscramble the word.", "The word is tomat"),  # a word game's answer need not be a word
+    ("Write an English sentence that is grammatical.", "john is the kind of fool that i told you about"),
+    ("Write an English sentence that is grammatical.", "jack eats more caviar than he eats mush"),  # rare words
+    ("Write an English sentence that is grammatical.", "the plums were weighed by the grocer"),
+    ("Write an English sentence that is ungrammatical.", "all mr collins has done is have praised lady de bourg"),
+    ("Write an English sentence that is grammatical.", "poseidon had run away, before the executioner murdered hera"),
     ("Write a short poem.", "Roses are red\nViolets are blue\nSugar is sweet\nAnd here is my view:"),
 ]
 

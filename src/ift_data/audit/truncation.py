@@ -49,7 +49,7 @@ ALWAYS_DANGLING = frozenset({"the", "a", "an", "of", "and", "or", "but", "nor", 
                              "is", "are", "was", "were"})
 # Words that end questions, relative clauses and verse ("the one I came with", "what it's for"): dangling
 # only in prose that is not verse.
-PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such", "if", "while", "its", "about",
+PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such", "if", "while", "its",
                             "including", "between", "among", "during", "toward", "towards", "upon", "via",
                             "per", "from", "extremely", "i", "he", "she", "we", "they", "highly", "quite", "rather"})
 
