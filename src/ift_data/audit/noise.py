@@ -159,8 +159,7 @@ class NoiseSignal:
         frame = pl.concat([batch.slice(start, ROW_CHUNK).select(checks)
                            for start in range(0, max(batch.height, 1), ROW_CHUNK)])
         placeholders = frozenset(str(p).lower() for p in rule("placeholder_names", []))
-        markup_re = "(?i)" + "|".join(re.escape(w) for w in rule("markup_words", []))
-        slots = pl.concat([_other_slots(batch.slice(start, ROW_CHUNK), placeholders, markup_re)
+        slots = pl.concat([_other_slots(batch.slice(start, ROW_CHUNK), placeholders, _markup_re(rule))
                            for start in range(0, max(batch.height, 1), ROW_CHUNK)])[: batch.height]
         frame = frame.with_columns(pl.col("flag_template_leftover") | slots)
         n, min_units = rule("repetition_ngram", 3), rule("repetition_min_units", 30)
@@ -189,6 +188,11 @@ class NoiseSignal:
                             flags=dict(flags), summary={"flagged": summary, "truncation": truncation.summary})
 
 
+def _markup_re(rule: Any) -> str:
+    """Words of a prompt about markup (``noise.markup_words``): HTML in its answer is asked for."""
+    return "(?i)" + "|".join(re.escape(w) for w in rule("markup_words", []))
+
+
 def _checks(rule: Any) -> list[pl.Expr]:
     """The row-by-row checks as polars expressions over the audit table's text columns."""
     placeholders = "|".join(re.escape(p) for p in rule("placeholder_names", []))
@@ -200,7 +204,7 @@ def _checks(rule: Any) -> list[pl.Expr]:
     refusal_re = "|".join(re.escape(p) for p in refusals)
     # To an identity question only refusals proper count, not the assistant saying what it is.
     other_refusal_re = "|".join(re.escape(p) for p in refusals if p not in identity)
-    markup_re = "(?i)" + "|".join(re.escape(w) for w in rule("markup_words", []))
+    markup_re = _markup_re(rule)
     all_text = pl.concat_str(["instruction", "input", "response"], separator="\n")
     prose = all_text.str.replace_all(_FENCED, " ").str.replace_all(_INLINE_CODE, " ")
     response = pl.col("response")
