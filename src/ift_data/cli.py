@@ -69,10 +69,22 @@ def _one_run(func: _F) -> _F:
         check_paths(kw["data"], out_dir)  # before the lock file: nothing is written beside a refused --out
         if out_dir.exists() and not out_dir.is_dir():
             raise UserError("--out is an existing file, not a folder; choose a folder", file=str(out_dir))
+        _check_embedding_flags(kw)
         with run_lock(out_dir):
             return func(*args, **kw)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _check_embedding_flags(kw: dict[str, Any]) -> None:
+    """Before any work: ``--cache-dir`` is no file, and ``--device cuda`` finds CUDA (when this run embeds)."""
+    from ift_data.embed.cache import check_cache_dir
+    from ift_data.embed.model import check_device
+
+    if kw.get("cache_dir"):
+        check_cache_dir(kw["cache_dir"])
+    if kw.get("embeddings") and kw.get("signals") is None:
+        check_device(kw.get("device"))
 
 
 def run() -> None:
@@ -268,7 +280,8 @@ def templates_lint(paths: tuple[Path, ...], samples: Path | None, allow_outside_
 def _audit_options(**kw: Any) -> AuditOptions:
     from ift_data.audit.options import AuditOptions
 
-    return AuditOptions(rules=kw["rules"], seed=kw["seed"], mapping=kw["mapping"], tokenizer=kw["tokenizer"],
+    mapping = ",".join(kw["mapping"]) or None  # --map given more than once: its entries merged
+    return AuditOptions(rules=kw["rules"], seed=kw["seed"], mapping=mapping, tokenizer=kw["tokenizer"],
                         embeddings=kw["embeddings"], model=kw["model"], device=kw["device"],
                         batch_size=kw["batch_size"], cache_dir=kw["cache_dir"], ifd_model=kw["ifd_model"],
                         max_rows=kw["max_rows"], max_field_chars=kw["max_field_chars"], id_field=kw["id_field"],
@@ -278,8 +291,9 @@ def _audit_options(**kw: Any) -> AuditOptions:
 def _audit_flags(func: _F) -> _F:
     options = [
         click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder."),
-        click.option("--map", "mapping", default=None,
-                     help="Column mapping, e.g. instruction=question,output=answer (id=COL: as --id)."),
+        click.option("--map", "mapping", multiple=True,
+                     help="Column mapping, e.g. instruction=question,output=answer (id=COL: as --id). Repeatable: "
+                          "the entries of every --map are merged; a field mapped twice is an error."),
         click.option("--id", "id_field", default=None, metavar="FIELD",
                      help="Field holding each row's own id: carried into signals.parquet (column id), the report "
                           "and rejected.jsonl. Every row needs one and ids must be unique, else an error."),
@@ -336,15 +350,17 @@ def audit(data: tuple[Path, ...], out_dir: Path, **kw: Any) -> None:
 @click.option("--signals", default=None, type=click.Path(path_type=Path),
               help="Reuse an earlier audit (its folder or signals.parquet) instead of auditing again.")
 @click.option("--remove", default=None, help="Comma-separated flags to remove, as the audit prints them "
-              "(near_duplicate or flag_near_duplicate; default: the rules' clean.remove).")
+              "(near_duplicate or flag_near_duplicate; default: the rules' clean.remove); none: remove no "
+              "row by its flags (read rejects are still listed). An empty value is an error.")
 @_one_run
 def clean(data: tuple[Path, ...], out_dir: Path, signals: Path | None, remove: str | None, **kw: Any) -> None:
-    """Write the kept rows (in the input's format) and OUT/rejected.jsonl with every removed row."""
-    from ift_data.audit.cleaner import run_clean
+    """Write the kept rows (in the input's format) and OUT/rejected.jsonl with every removed row. A re-run
+    into the same OUT replaces the earlier clean's files; an OUT holding files no clean or audit wrote is
+    refused."""
+    from ift_data.audit.cleaner import parse_remove, run_clean
     from ift_data.audit.present import present_clean
 
-    names = [f.strip() for f in remove.split(",") if f.strip()] if remove else None
-    removed = [n if n.startswith("flag_") else f"flag_{n}" for n in names] if names is not None else None  # as printed
+    removed = parse_remove(remove)  # flags as printed, with or without flag_; none: []
     present_clean(run_clean(data, out_dir, _audit_options(**kw), console, signals, removed), Console())
 
 

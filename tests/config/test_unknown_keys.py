@@ -97,6 +97,20 @@ def test_recipe_ranges_are_checked_where_read(tmp_path: Path, tasks, helpers, af
     assert (info.value.line, info.value.field) == (after + 1, field) and needle in info.value.reason
 
 
+@pytest.mark.parametrize(("line", "expected"), [("  temperature: 1e1", 10.0), ("  temperature: 5e-1", 0.5),
+                                              ("  temperature: 1.5e1", 15.0), ("  temperature: 1E+1", 10.0)])
+def test_numbers_yaml_reads_as_text_are_numbers(tmp_path: Path, tasks, helpers, line: str, expected: float) -> None:
+    """YAML 1.1 reads ``1e1``, ``5e-1`` (no dot) and ``1.5e1`` (no exponent sign) as strings."""
+    recipe = load_recipe(_recipe(tmp_path, tasks, helpers, after=12, line=line))
+    assert recipe.root.mixing.temperature == expected and isinstance(recipe.root.mixing.temperature, float)
+
+
+def test_an_exponent_integer_gets_a_hint(tmp_path: Path, tasks, helpers) -> None:
+    with pytest.raises(SpecError) as info:
+        load_recipe(_recipe(tmp_path, tasks, helpers, after=12, line="  total: 1e3"))
+    assert info.value.field == "mixing.total" and "read as text by YAML; write 1000" in info.value.reason
+
+
 def test_a_duplicate_recipe_key_names_both_lines(tmp_path: Path, tasks, helpers) -> None:
     path = _recipe(tmp_path, tasks, helpers, after=2, line="seed: -1")
     with pytest.raises(SpecError, match=r"duplicate key 'seed' in one mapping \(first on line 2\)") as info:

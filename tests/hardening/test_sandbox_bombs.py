@@ -51,6 +51,15 @@ BOMBS = [
     "{% for a in 'x' * 999999 %}{% for b in 'y' * 999999 %}{% endfor %}{% endfor %}",
     "{% macro m() %}{% for i in range(99999) %}{{ caller() }}{% endfor %}{% endmacro %}"
     "{% call m() %}{% for j in range(99999) %}z{% endfor %}{% endcall %}",
+    # time, not size: work per line, chunk, group or item
+    "{% set a = 'x' * 999999 %}{{ a | wordwrap(1) }}",                    # 1M lines (17 s unbounded)
+    "{{ ('x\n' * 499999) | wordwrap(1000) }}",                            # 500k paragraphs
+    "{{ ('x-' * 499999) | wordwrap(5) }}",                                 # hyphen chunks
+    "{{ ('x' * 999999) | batch(1) | map('join') | join }}",                # 1M groups, a filter call each
+    "{{ [1] | slice(999999) | list | length }}",
+    "{{ ('x' * 999999) | map('upper') | join }}",                          # a filter call per item
+    "{{ ('x' * 999999) | list | select('string') | list | length }}",      # a test per item
+    "{{ ('x' * 999999) | list | map(attribute='real') | list | length }}",  # an attribute lookup per item
 ]
 
 
@@ -77,6 +86,8 @@ def test_lipsum_is_not_available() -> None:
     "{{ ns.s }}",
     "{{ label_names | join(' / ') }} {{ text | center(30) }} {{ text | indent(2) }} {{ text | replace('e', 'E', 2) }}",
     "{{ text | wordwrap(5) }} {{ text | truncate(9) }} {{ 'ab' * 3 }} {{ label_names + ['maybe'] }}",
+    "{{ ((text ~ ' ') * 100) | wordwrap(20) }} {{ label_names | batch(1) | list }} {{ label_names | slice(2) | list }}",
+    "{{ label_names | map('upper') | select('ne', 'NO') | join }} {{ range(5000) | map('string') | join | length }}",
     "{% for i in range(1000) %}{% endfor %}{% set x %}{% for n in label_names %}{{ n }}{% endfor %}{% endset %}",
 ])
 def test_ordinary_templates_still_render(body: str) -> None:

@@ -129,7 +129,7 @@ BROKEN = [
     ('[\n  {"a": 1}\n  {"b": 2}\n]', "3: invalid JSON: Expecting ',' delimiter at column 3"),  # a missing comma
     ('[\n{"a": 1},\n{"b" 2}\n]', "3: invalid JSON: Expecting ':' delimiter at column 6"),
     ('[\n{"a": 1},\n{"b": 1', "3: invalid JSON: Expecting ',' delimiter at column 8"),  # truncated
-    ('[\n{"a": 1},\n{"b": "tex', "3: invalid JSON: Unterminated string starting at at column 7"),
+    ('[\n{"a": 1},\n{"b": "tex', "3: invalid JSON: Unterminated string starting at column 7"),
     ('[{"a": 1},\n', "2: invalid JSON: Expecting value at column 1"),
     ('[{"a": 1}', "1: invalid JSON: Expecting ',' delimiter at column 10"),
     ("[", "1: invalid JSON: Expecting value at column 2"),
@@ -141,7 +141,7 @@ BROKEN = [
     ("[,1]", "1: invalid JSON: Expecting value at column 2"),
     ("[1,,2]", "1: invalid JSON: Expecting value at column 4"),
     ('[{"a": 1},\r\n{"a": tru}]', "2: invalid JSON: Expecting value at column 7"),
-    ('[{"a":\n"b\nc"}]', "2: invalid JSON: Invalid control character at at column 3"),
+    ('[{"a":\n"b\nc"}]', "2: invalid JSON: Invalid control character at column 3"),
     ('[{"a": "\\x"}]', "1: invalid JSON: Invalid \\escape at column 9"),
     ('[{"a": "\\ud83d\\ude0"}]', "1: invalid JSON: Invalid \\uXXXX escape at column 16"),
     ('[\n{"a": 1},\n{"a": [1, 2,]}\n]', "3: invalid JSON: Expecting value at column 13"),

@@ -219,3 +219,46 @@ def test_sample_spec_reading_outside_its_folder_is_reported_not_skipped_silently
     assert "sample spec not used" in output and "--allow-outside-paths" in output
     code, output = lint_cli(pack, "--samples", str(samples), "--allow-outside-paths")
     assert "sample spec not used" not in output, output
+
+
+# -- escapes are errors even where no sample row renders the body ------------------------------------------
+
+ESCAPES = {
+    "class": "{{ text.__class__ }}",
+    "globals": "{{ cycler.__init__.__globals__ }}",
+    "item": "{{ text['__class__'] }}",
+    "attr filter": "{{ text | attr('_secret') }}",
+    "map attribute": "{{ label_names | map(attribute='__class__') | join }}",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ESCAPES))
+def test_private_access_is_an_error_without_sample_rows(lint_dirs, tmp_path: Path, kind: str) -> None:
+    """The reported case: no sample rows for the family, so nothing rendered, and lint said 0 errors."""
+    write_pack, _ = lint_dirs
+    bad = {"id": "tiny-fwd-escape", "variant": "forward", "input": f"Text: {ESCAPES[kind]}{{{{ options }}}}",
+           "target": "{{ answer }}"}
+    empty = tmp_path / "no_samples"
+    empty.mkdir()
+    code, output = lint_cli(str(write_pack(_with(bad))), "--samples", str(empty))
+    assert code == 1, output
+    assert "error [unsafe-access] tiny-fwd-escape" in output, output
+    assert "warning [not-rendered] tiny" in output and "no sample rows for family tiny" in output, output
+
+
+def test_private_access_in_a_promptsource_pack_is_an_error(tmp_path: Path, helpers) -> None:
+    pack = helpers.write_yaml(tmp_path / "ps" / "ps.yaml", {
+        "family": "ps", "semantics": "promptsource", "slots": ["text"],
+        "templates": [{"id": "ps-1", "jinja": "{{ text }} {{ cycler.__init__.__globals__ }} ||| {{ text }}"}]})
+    code, output = lint_cli(str(pack), "--samples", str(tmp_path / "none"), "--profile", "p3")
+    assert code == 1, output
+    assert "error [unsafe-access] ps-1" in output and "'__init__'" in output, output
+
+
+def test_a_record_key_with_one_underscore_stays_readable(lint_dirs) -> None:
+    write_pack, samples = lint_dirs
+    fine = {"id": "tiny-fwd-key", "variant": "forward", "input": "{{ text }} {{ {'_id': 1}['_id'] }}{{ options }}",
+            "target": "{{ answer }}"}
+    code, output = lint_cli(str(write_pack(_with(fine))), "--samples", str(samples))
+    assert code == 0, output
+    assert "unsafe-access" not in output and "not-rendered" not in output

@@ -9,8 +9,9 @@ input is given twice; kept files never take the name of an output (see ``audit/o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,18 @@ import polars as pl
 
 from ift_data.audit.kept_copy import DUPLICATE_FAMILIES
 from ift_data.audit.options import AuditOptions
-from ift_data.audit.out_paths import check_paths, check_signals_match, kept_names
+from ift_data.audit.out_paths import (
+    check_clean_out,
+    check_paths,
+    check_signals_match,
+    check_signals_settings,
+    clean_owned,
+    kept_names,
+)
 from ift_data.audit.rules import load_rules
 from ift_data.audit.runner import SIGNALS_FILE, SUMMARY_FILE, AuditResult, read_inputs, run_audit
 from ift_data.audit.summary import AuditSummary, SignalRun
+from ift_data.builder.outdir import discard, replace_dir, work_dir
 from ift_data.errors import UserError
 from ift_data.io.atomic import atomic_open, dumps_json_line, write_json
 from ift_data.io.instructions import SourceInfo
@@ -48,10 +57,54 @@ class CleanResult:
 def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOptions | None = None,
               console: Any = None, signals: str | Path | None = None,
               remove: Sequence[str] | None = None) -> CleanResult:
-    """Audit (or reuse ``signals``: an audit folder or its signals.parquet), then write kept and rejected rows."""
+    """Audit (or reuse ``signals``: an audit folder or its signals.parquet), then write kept and rejected rows.
+    ``remove``: the flags to remove (None: the rules' ``clean.remove``; []: none).
+
+    Everything is written into a fresh folder beside ``out_dir`` and swapped in at the end: the folder then
+    holds this run's files only (an earlier clean's kept files, listed in its ``clean.json``, are gone; an
+    audit's files stay only when they are this run's ``signals``), and a failed run leaves it as it was. An
+    ``out_dir`` holding anything else is refused before any work (``check_clean_out``)."""
     options = options or AuditOptions()
     out = Path(out_dir)
     check_paths(paths, out)
+    check_clean_out(out)
+    keep_audit = signals is not None and _same_folder(Path(signals), out)
+    work = work_dir(out)
+    try:
+        result = _clean_into(work, paths, options, console, signals, remove)
+        check_clean_out(out)  # again: something may have been put there meanwhile
+        replace_dir(work, out, clean_owned(out, keep_audit) if out.is_dir() else set())
+    finally:
+        discard(work)
+    return replace(result, outputs=[out / p.name for p in result.outputs], rejected_path=out / REJECTED_FILE,
+                   audit=replace(result.audit, out_dir=out) if result.audit is not None else None)
+
+
+def _same_folder(signals: Path, out: Path) -> bool:
+    """Whether ``signals`` (an audit folder or its signals.parquet) is in ``out`` itself."""
+    folder = signals if signals.is_dir() or signals.suffix != ".parquet" else signals.parent
+    return os.path.realpath(folder) == os.path.realpath(out)
+
+
+def parse_remove(text: str | None) -> list[str] | None:
+    """``--remove``: None (not given: the rules' ``clean.remove``), ``none`` (remove nothing: []) or
+    comma-separated flags, with or without their ``flag_`` prefix. An empty value is an error."""
+    if text is None:
+        return None
+    names = [f.strip() for f in text.split(",") if f.strip()]
+    if not names:
+        raise UserError("--remove is empty: name the flags to remove, or give --remove none to remove nothing "
+                        "(leave --remove out for the rules' clean.remove)", field="--remove")
+    if any(n.lower() == "none" for n in names):
+        if len(names) > 1:
+            raise UserError("--remove none removes nothing: give it alone, not with other flags", field="--remove")
+        return []
+    return [n if n.startswith("flag_") else f"flag_{n}" for n in names]
+
+
+def _clean_into(out: Path, paths: Sequence[str | Path], options: AuditOptions, console: Any,
+                signals: str | Path | None, remove: Sequence[str] | None) -> CleanResult:
+    """``run_clean``'s work, written into ``out`` (the fresh work folder)."""
     audit = None
     if signals is None:
         audit = run_audit(paths, out, options, console)
@@ -60,7 +113,10 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     else:
         table_signals, summary = _load_signals(Path(signals))
         families, runs = summary.flag_families, summary.signals
-        rules = load_rules(options.rules).values
+        loaded_rules = load_rules(options.rules)
+        check_signals_settings(summary, options.mapping, options.id_field, loaded_rules.path, loaded_rules.values,
+                               signals)
+        rules = loaded_rules.values
         data = read_inputs(paths, options, rules)
         table, sources, read_rejects = data.table, data.sources, data.rejects
         check_signals_match(summary, sources, read_rejects, signals)

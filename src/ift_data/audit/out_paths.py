@@ -7,14 +7,21 @@ audit (``--signals``) belongs to these inputs. Checked before anything is read o
 - a kept file is named after its input unless that name is one of the command's own outputs or an
   earlier input's kept file: then it is ``<position>_<name>`` (position of the input, from 0);
 - ``--signals`` is used only when its ``summary.json`` lists the same inputs, in the same order, with
-  the same bytes (sha256) and the same read accounting.
+  the same bytes (sha256) and the same read accounting, and when it was made with the same ``--map``,
+  ``--id`` and rules (their resolved values) as this clean;
+- ``clean``'s ``--out`` holds one run's files: it may hold an earlier clean's files (``clean.json``,
+  ``rejected.jsonl`` and the kept files its ``clean.json`` lists) and an audit's (``signals.parquet``,
+  ``summary.json``, ``report.html``), nothing else (``check_clean_out``). A re-run replaces them all; the
+  audit's files stay only when they are this run's ``--signals``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ift_data.audit.summary import AuditSummary
 from ift_data.errors import UserError
@@ -23,6 +30,8 @@ from ift_data.schema import Reject
 
 # Every file name audit and clean write into --out (report.html: the audit's report).
 OWN_OUTPUTS = ("rejected.jsonl", "clean.json", "signals.parquet", "summary.json", "report.html")
+AUDIT_OUTPUTS = ("signals.parquet", "summary.json", "report.html")
+CLEAN_REPORT = "clean.json"
 
 
 def _real(path: str | Path) -> Path:
@@ -107,3 +116,84 @@ def check_signals_match(summary: AuditSummary, sources: Sequence[SourceInfo], re
             raise UserError(f"{where}: {now.path} was read into other rows than the audit's ({now.rows} rows, "
                             f"{now.rejected} rejected; the audit had {was.rows} and {was.rejected}): use the "
                             "audit's --map/--max-rows/--max-field-chars or audit again")
+
+
+def check_signals_settings(summary: AuditSummary, mapping: str | None, id_field: str | None,
+                           rules_path: str, rules: dict[str, Any], signals: str | Path) -> None:
+    """Refuse an audit made with another ``--map``/``--id`` or other rules than this clean's: its signals
+    belong to other fields (or other thresholds), so applying them would remove the wrong rows."""
+    from ift_data.io.instructions_shapes import Mapping_
+
+    where = f"--signals {signals}"
+    was_map, now_map = summary.options.get("mapping"), mapping
+
+    def parsed(spec: Any, id_option: Any) -> tuple[dict[str, str], Any]:
+        value = Mapping_.parse(spec) if isinstance(spec, str) else None
+        return (dict(value.fields) if value is not None else {},
+                (value.id_field if value is not None else None) or id_option)
+
+    was_fields, was_id = parsed(was_map, summary.options.get("id_field"))
+    now_fields, now_id = parsed(now_map, id_field)
+    if was_fields != now_fields:
+        raise UserError(f"{where} was audited with --map {_shown(was_map)}, this clean has --map {_shown(now_map)}: "
+                        "the audit's signals belong to other fields; pass the audit's --map or audit again",
+                        field="--map")
+    if was_id != now_id:
+        raise UserError(f"{where} was audited with --id {_shown(was_id)}, this clean has --id {_shown(now_id)}: "
+                        "pass the audit's --id or audit again", field="--id")
+    was_rules, now_rules = _plain_json(summary.rules.values), _plain_json(rules)
+    if was_rules != now_rules:
+        keys = sorted(set(was_rules) | set(now_rules), key=str)
+        differ = [str(k) for k in keys if was_rules.get(k) != now_rules.get(k)]
+        raise UserError(f"{where} was audited with the rules {summary.rules.path}, this clean uses {rules_path}; "
+                        f"they differ in {', '.join(differ)}: pass the audit's --rules or audit again",
+                        field="--rules")
+
+
+def _shown(value: Any) -> str:
+    return "(none)" if value in (None, "") else repr(value)
+
+
+def _plain_json(value: Any) -> dict[str, Any]:
+    """``value`` as JSON gives it back (tuples are lists), to compare rules loaded now with a summary's."""
+    loaded = json.loads(json.dumps(value, sort_keys=True, default=str))
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def clean_owned(out_dir: Path, keep_audit: bool) -> set[str]:
+    """Names in ``out_dir`` that an earlier ``clean`` (or audit) wrote and a new clean replaces: ``clean.json``,
+    ``rejected.jsonl``, the kept files ``clean.json`` lists and, unless ``keep_audit``, the audit's files."""
+    names = {CLEAN_REPORT, "rejected.jsonl"}
+    if not keep_audit:
+        names.update(AUDIT_OUTPUTS)
+    return names | set(_earlier_kept(out_dir))
+
+
+def _earlier_kept(out_dir: Path) -> list[str]:
+    """The kept files an earlier clean's ``clean.json`` lists (plain names in the folder; [] when unreadable)."""
+    try:
+        report = json.loads((out_dir / CLEAN_REPORT).read_text(encoding="utf-8"))
+        outputs = report.get("outputs", []) if isinstance(report, dict) else []
+    except (OSError, ValueError):
+        return []
+    return [name for name in outputs if isinstance(name, str) and name and "/" not in name
+            and "\\" not in name and name not in (".", "..")]
+
+
+def check_clean_out(out_dir: str | Path) -> None:
+    """Refuse a ``clean --out`` that is a file, or a folder holding something that neither an earlier clean
+    (per its ``clean.json``) nor an audit wrote: a re-run replaces the earlier run's files, and a typo in
+    ``--out`` must never mix kept rows into (or delete from) an unrelated folder."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError("--out is an existing file, not a folder; choose a folder", file=str(out))
+    if not out.is_dir():
+        return
+    owned = clean_owned(out, keep_audit=False)
+    foreign = sorted(entry.name for entry in out.iterdir() if entry.name not in owned)
+    if foreign:
+        shown = ", ".join(repr(n) for n in foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        why = (f"its {CLEAN_REPORT} does not list them" if (out / CLEAN_REPORT).is_file()
+               else f"there is no {CLEAN_REPORT} of an earlier clean")
+        raise UserError(f"--out holds {shown}, which no clean or audit wrote ({why}); choose an empty or new "
+                        "folder, or the folder of an earlier clean", file=str(out))

@@ -38,6 +38,12 @@ def check_out_dir(out_dir: Path) -> None:
 def fresh_dir(out_dir: Path) -> Path:
     """An empty folder beside ``out_dir`` (same file system, so the final swap is a rename)."""
     check_out_dir(out_dir)
+    return work_dir(out_dir)
+
+
+def work_dir(out_dir: Path) -> Path:
+    """An empty folder beside ``out_dir`` for a run to write into, whatever ``out_dir`` holds (the caller
+    checks that); abandoned work folders of earlier runs into ``out_dir`` are removed first."""
     out_dir = _absolute(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(out_dir)
@@ -101,11 +107,19 @@ def swap_in(work: Path, out_dir: Path) -> None:
     """Make ``work`` the new ``out_dir``: the earlier build's files go, files someone else put there stay."""
     check_out_dir(out_dir)
     out_dir = _absolute(out_dir)
+    replace_dir(work, out_dir, _earlier_build_files(out_dir) if out_dir.exists() else set())
+
+
+def replace_dir(work: Path, out_dir: Path, earlier: set[str]) -> None:
+    """Make ``work`` the new ``out_dir``: the entries of ``out_dir`` named in ``earlier`` (an earlier run's
+    files) go, every other entry that ``work`` does not hold is moved into ``work`` first (kept). Stop
+    signals wait until the swap is done; a run killed between the two renames is put back by the next
+    ``work_dir`` for the same folder."""
+    out_dir = _absolute(out_dir)
     if not out_dir.exists():
         os.replace(work, out_dir)
         interrupts.note_written(str(out_dir))
         return
-    earlier = _earlier_build_files(out_dir)
     old = _new_dir(out_dir.parent, f".{out_dir.name}.old-")
     interrupts.check()
     # Ctrl-C or SIGTERM waits until the swap is done: no user file half moved, no folder missing.

@@ -32,7 +32,7 @@ from ift_data.io.workers import resolve_workers
 from ift_data.report.progress import step_progress
 from ift_data.resources import bundled
 from ift_data.schema import Reject
-from ift_data.templates.pack import TemplatePack, check_unique_ids, load_packs
+from ift_data.templates.pack import TemplatePack, check_unique_ids, load_packs, text_slots
 from ift_data.templates.render import Renderer
 
 DEFAULT_RECIPE = "default_recipe.yaml"
@@ -145,10 +145,11 @@ def _prepare(recipe: Recipe, entry: DatasetEntry, split: str, packs: dict[str, T
     """Read one dataset split, refuse it when every row is rejected, lint its pack on its rows.
     ``expansion``: how to expand it (default: the recipe's; the held-out eval split uses its own variants)."""
     expansion = expansion or recipe.expansion
+    pack = packs[entry.task.family]
+    entry = replace(entry, task=replace(entry.task, text_slots=text_slots(pack)))  # a list there: a map reject
     loaded = load_dataset(entry, split, recipe.seed, Path(recipe.path).resolve().parent, **limits)
     if not loaded.rows and not loaded.capped:
         check_not_all_rejected(entry.name, loaded.rows_in, loaded.rejects, checks.allow_empty_datasets)
-    pack = packs[entry.task.family]
     if not any(t.variant in expansion.variants for t in pack.templates):
         raise SpecError(f"dataset {entry.name!r}: template pack {pack.family!r} has no "
                         f"{' or '.join(expansion.variants)} template", file=pack.path, field="templates")

@@ -5,6 +5,7 @@ naming the file, the line and the dotted field (``label_noise.max_clases``)."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -45,6 +46,30 @@ def _expected(what: str, minimum: float | None, maximum: float | None, above: bo
     if maximum is not None:
         parts.append(f"<= {maximum:g}")
     return " ".join([what, " and ".join(parts)]).strip()
+
+
+# A number in exponent notation that YAML 1.1 (PyYAML) reads as text: ``1e1``, ``5e-1`` (no dot), ``1.5e1``
+# (no exponent sign). Other numeric text (``'3'``) was quoted on purpose and stays a string.
+_EXPONENT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+")
+
+
+def _numeric_text(value: Any) -> Any:
+    """A string YAML read from an exponent number (``1e1``) as that float; anything else as is."""
+    if isinstance(value, str) and len(value) <= 64 and _EXPONENT.fullmatch(value.strip()):
+        number = float(value.strip())
+        if math.isfinite(number):
+            return number
+    return value
+
+
+def _exponent_hint(value: Any, *, whole: bool) -> str:
+    """For a string YAML read from an exponent number (``1e4``): how to write it as a number."""
+    number = _numeric_text(value)
+    if not isinstance(value, str) or not isinstance(number, float):
+        return ""
+    if whole and number.is_integer():
+        return f" ({brief(value)} is read as text by YAML; write {int(number)})"
+    return f" ({brief(value)} is read as text by YAML; write {number!r})"
 
 
 class Section:
@@ -152,21 +177,26 @@ class Section:
 
     def integer(self, key: str, default: int | None, *, minimum: int | None = 0, maximum: float | None = MAX_NUMBER,
                 above: bool = False) -> int | None:
-        """An integer in range (``above``: strictly greater than ``minimum``); a float is refused."""
+        """An integer in range (``above``: strictly greater than ``minimum``); a float is refused (with a
+        hint when it is YAML 1.1's text for an exponent number, ``1e4``)."""
         value = self.data.get(key, default)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(f"must be {_expected('integer', minimum, maximum, above)}, not {brief(value)}", key)
+            raise self.fail(f"must be {_expected('integer', minimum, maximum, above)}, not {brief(value)}"
+                            f"{_exponent_hint(value, whole=True)}", key)
         self._check_range(key, value, minimum, maximum, above, "integer")
         return value
 
     def number(self, key: str, default: float | None, *, minimum: float | None = 0,
                maximum: float | None = MAX_NUMBER, above: bool = False) -> float | None:
-        """A finite number in range (``above``: strictly greater than ``minimum``)."""
+        """A finite number in range (``above``: strictly greater than ``minimum``). A number in exponent
+        notation that YAML 1.1 reads as a string (``1e1``, ``5e-1``: no dot, or no exponent sign) is read as
+        that number."""
         value = self.data.get(key, default)
         if value is None:
             return None
+        value = _numeric_text(value)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise self.fail(f"must be {_expected('finite number', minimum, maximum, above)}, not {brief(value)}",
                             key)

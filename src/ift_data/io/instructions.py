@@ -23,9 +23,14 @@ from ift_data.errors import UserError
 from ift_data.io.instructions_shapes import (
     AUDIT_TEXT_FIELDS,
     CATEGORY_KEYS,
+    SHAPES,
     Mapping_,
+    ShapeChoice,
+    choose_shape,
     converter_for,
+    count_shapes,
     detect_shape,
+    family_of,
     flat_columns_for,
 )
 from ift_data.io.sources import ReadOptions, Source, detect_format, open_source
@@ -33,7 +38,7 @@ from ift_data.io.sources.base import Item, RowError, strip_bom
 from ift_data.io.strict_json import StrictJSONError, loads_strict
 from ift_data.schema import Reject
 
-Converted = tuple[pl.DataFrame, list[Reject], str, int]  # audit rows, rejects, shape, records in
+Converted = tuple[pl.DataFrame, list[Reject], ShapeChoice, int]  # audit rows, rejects, shape, records in
 RECORD_BATCH = 65_536  # records of a JSON array or CSV file converted to rows at a time
 SHAPE_RECORDS = 1_000  # good records the shape (the row format) is read off
 _REJECTED = object()  # a record already rejected on read (JSON ``null`` is a record, and a bad one)
@@ -241,7 +246,7 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
         rows, rejects, shape, n = converted
     rows, long_rejects = _drop_oversized(rows, name, max_field_chars)
     rejects = sorted(rejects + long_rejects, key=lambda r: r.line)
-    info = SourceInfo(name, fmt, shape, n, rows.height, len(rejects), None if source.data is not None else source,
+    info = SourceInfo(name, fmt, shape.name, n, rows.height, len(rejects), None if source.data is not None else source,
                       options, source.sha256)
     return rows.with_columns(pl.lit(name).alias("source_file")), rejects, info
 
@@ -331,14 +336,15 @@ def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping
     """Audit rows from a whole-file frame: column-wise for flat shapes, per record otherwise."""
     if frame.height == 0:
         raise UserError("no records", file=name)
-    shape = _shape(frame.columns, name, mapping)
+    choice, other = _frame_shape(frame, name, mapping)
+    shape = choice.name
     line_numbers = lines if lines is not None else list(range(1, frame.height + 1))
     flat = flat_columns_for(shape, mapping, frame.columns)
     text_ok = all(c in frame.columns and (frame.schema[c] == pl.String or frame.schema[c].is_numeric()
                                           or frame.schema[c] == pl.Null) for c in flat.values())
     if not flat or not text_ok or any(frame.schema[c] == pl.Boolean for c in flat.values()):
         records = list(zip(line_numbers, frame.to_dicts(), strict=True))
-        return _from_records(records, name, mapping, [], shape=shape, id_field=id_field)
+        return _from_records(records, name, mapping, [], shape=choice, id_field=id_field)
     required = {"instruction", "response"}
     cols = {f: pl.col(c).cast(pl.String) for f, c in flat.items()}
     out = frame.select(
@@ -348,13 +354,40 @@ def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping
         pl.lit(1, dtype=pl.Int64).alias("turns"),
         _category_expr(frame, mapping),
         pl.any_horizontal([cols[f].is_null() for f in required]).alias("_missing"),
+        other.alias("_other"),
     )
+    out = out.with_columns(pl.col("_missing") | pl.col("_other"))
     out = out.with_columns(_id_column(frame, id_field, name, line_numbers, ~out["_missing"]))
     rejects = []
     for row in out.filter("_missing").iter_rows(named=True):
+        misfit = choice.misfit(frame.row(row["source_record"], named=True)) if row["_other"] else None
+        if misfit is not None:
+            rejects.append(Reject(name, row["source_line"], misfit.reason, field=misfit.field))
+            continue
         f = next(f for f in ("instruction", "response") if frame[flat[f]][row["source_record"]] is None)
         rejects.append(Reject(name, row["source_line"], "missing or null field", field=flat[f]))
-    return out.filter(~pl.col("_missing")).drop("_missing"), rejects, shape, frame.height
+    return out.filter(~pl.col("_missing")).drop("_missing", "_other"), rejects, choice, frame.height
+
+
+def _frame_shape(frame: pl.DataFrame, name: str, mapping: Mapping_ | None) -> tuple[ShapeChoice, pl.Expr]:
+    """The shape of a whole-file frame (as ``choose_shape`` decides it from its rows' non-null fields) and the
+    rows of another shape (an expression over ``frame``: each is a reject, see ``ShapeChoice.misfit``)."""
+    if mapping is not None:
+        return ShapeChoice(_shape(frame.columns, name, mapping), frame.height, frame.height), pl.lit(False)
+    fits = {s: pl.all_horizontal([pl.col(k).is_not_null() for k in keys]) if set(keys) <= set(frame.columns)
+            else pl.lit(False) for s, (keys, _) in SHAPES.items()}
+    families = {f: pl.any_horizontal([fits[s] for s in SHAPES if family_of(s) == f])
+                for f in dict.fromkeys(map(family_of, SHAPES))}
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    counts = frame.select(*[fit.sum().alias(s) for s, fit in fits.items()],
+                          *[fit.sum().alias(f"family:{f}") for f, fit in families.items()],
+                          *[index.filter(fit).min().alias(f"first:{f}") for f, fit in families.items()]
+                          ).row(0, named=True)
+    choice = choose_shape({s: counts[s] for s in fits}, {f: counts[f"family:{f}"] for f in families}, frame.height,
+                          {f: counts[f"first:{f}"] for f in families if counts[f"first:{f}"] is not None})
+    if choice is None:
+        return ShapeChoice(_shape(frame.columns, name, None), 0, frame.height), pl.lit(False)
+    return choice, ~families[family_of(choice.name)] & pl.any_horizontal(list(fits.values()))
 
 
 def _category_expr(frame: pl.DataFrame, mapping: Mapping_ | None) -> pl.Expr:
@@ -375,7 +408,7 @@ def _from_items(items: Iterable[Item], name: str, mapping: Mapping_ | None, id_f
     read_rejects: list[Reject] = []
     later_rejects: list[Reject] = []  # conversion rejects (after every read reject, as for all at once)
     pending: list[tuple[int, Any]] = []
-    shape: str | None = None
+    shape: ShapeChoice | None = None
     good = done = 0
     for item in items:
         if isinstance(item, Reject):
@@ -400,27 +433,35 @@ def _from_items(items: Iterable[Item], name: str, mapping: Mapping_ | None, id_f
 
 
 def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ | None,
-                  rejects: list[Reject], shape: str | None = None, id_field: str | None = None,
+                  rejects: list[Reject], shape: ShapeChoice | None = None, id_field: str | None = None,
                   offset: int = 0) -> Converted:
     """Audit rows from (line, record) pairs; a record ``_REJECTED`` was already rejected. ``offset``: the
-    position of the first record among the input's records."""
+    position of the first record among the input's records. The shape, unless given, is decided by the first
+    ``SHAPE_RECORDS`` good records (``choose_shape``); a record of another shape is a reject saying so."""
     good = [r for _, r in records if isinstance(r, dict)]
     if shape is None:
         if not good:
             first = rejects[0] if rejects else None
             reason = f"no readable record (first problem: line {first.line}: {first.reason})" if first else "no records"
             raise UserError(reason, file=name, line=first.line if first else None)
-        keys: dict[str, None] = {}
-        for rec in good[:SHAPE_RECORDS]:
-            keys.update(dict.fromkeys(rec))
-        shape = _shape(keys, name, mapping)
-    convert = converter_for(shape, mapping)
+        sample = good[:SHAPE_RECORDS]
+        shape = None if mapping is not None else choose_shape(*count_shapes(sample))
+        if shape is None:  # --map, or no record has any shape's fields: the union of the fields tells
+            keys: dict[str, None] = {}
+            for rec in sample:
+                keys.update(dict.fromkeys(rec))
+            shape = ShapeChoice(_shape(keys, name, mapping), 0, len(sample))
+    convert = converter_for(shape.name, mapping)
     rows: list[dict[str, Any]] = []
     for index, (line, record) in enumerate(records):
         if record is _REJECTED:
             continue
         if not isinstance(record, dict):
             rejects.append(Reject(name, line, f"expected a JSON object, got {type(record).__name__}"))
+            continue
+        misfit = shape.misfit(record)
+        if misfit is not None:
+            rejects.append(Reject(name, line, misfit.reason, field=misfit.field))
             continue
         try:
             row = convert(record)

@@ -2,18 +2,22 @@
 
 A shape maps an original record onto the audit fields ``instruction``, ``input``, ``response``,
 ``system``, ``turns``, ``category``. Adding a shape means adding a function and one line in ``SHAPES``.
+
+A file's shape is the one most of its rows have the fields of (``choose_shape``; a tie goes to the earliest
+row's); a row that has another shape's fields instead is rejected saying so (``ShapeChoice.misfit``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ift_data.io.sources.base import RowError
 
-__all__ = ["AUDIT_TEXT_FIELDS", "CATEGORY_KEYS", "Mapping_", "RowError", "converter_for", "detect_shape",
-           "flat_columns_for", "text_value"]
+__all__ = ["AUDIT_TEXT_FIELDS", "CATEGORY_KEYS", "Mapping_", "RowError", "ShapeChoice", "choose_shape",
+           "converter_for", "count_shapes", "detect_shape", "family_of", "flat_columns_for", "shapes_fitted", "text_value"]
 
 AUDIT_TEXT_FIELDS = ("instruction", "input", "response", "system")
 CATEGORY_KEYS = ("category", "task", "task_name")
@@ -77,6 +81,7 @@ class Mapping_:
             return None
         fields: dict[str, str] = {}
         id_field = None
+        given: dict[str, str] = {}  # field -> its first entry
         for part in spec.split(","):
             key, sep, column = part.partition("=")
             key = key.strip()
@@ -84,6 +89,11 @@ class Mapping_:
             if not sep or not column.strip() or key not in (*AUDIT_TEXT_FIELDS, "category", "id"):
                 raise UserError(f"bad --map entry {part!r}: expected FIELD=COLUMN with FIELD one of "
                                 "instruction, input, output, system, category, id", field="--map")
+            if key in given:
+                name = "output" if key == "response" else key
+                raise UserError(f"--map maps the {name} field twice ({given[key]!r} and {part.strip()!r}); "
+                                "map each field once", field="--map")
+            given[key] = part.strip()
             if key == "id":
                 id_field = column.strip()
             else:
@@ -197,6 +207,102 @@ def detect_shape(columns: Sequence[str]) -> str | None:
         if all(k in present for k in keys):
             return name
     return None
+
+
+# how a reject names a shape
+SHAPE_LABELS = {"ift": "ift (messages and segments)", "openai": "OpenAI messages", "sharegpt": "ShareGPT",
+                "alpaca": "Alpaca", "dolly": "Dolly", "prompt_completion": "prompt/completion", "mapped": "--map"}
+
+
+def family_of(shape: str) -> str:
+    """The first shape (in ``SHAPES`` order) read by the same converter as ``shape``: ift and openai are one
+    family, alpaca and dolly another; a record of either shape of a family is read alike."""
+    convert = SHAPES[shape][1]
+    return next(name for name, (_, c) in SHAPES.items() if c is convert)
+
+
+def shapes_fitted(record: Mapping[str, Any]) -> list[str]:
+    """The shapes whose identifying keys ``record`` has, present and not null, in ``SHAPES`` order."""
+    return [name for name, (keys, _) in SHAPES.items() if all(record.get(k) is not None for k in keys)]
+
+
+def _has(record: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
+    return all(record.get(key) is not None for key in keys)
+
+
+@functools.cache
+def _misfit_plan(shape: str) -> tuple[list[tuple[str, ...]], list[tuple[str, tuple[str, ...]]]]:
+    """The keys of each shape of ``shape``'s family, and (name, keys) of every other shape, in ``SHAPES`` order."""
+    family = family_of(shape)
+    return ([keys for s, (keys, _) in SHAPES.items() if family_of(s) == family],
+            [(s, keys) for s, (keys, _) in SHAPES.items() if family_of(s) != family])
+
+
+@dataclass(frozen=True)
+class ShapeChoice:
+    """The shape a file is read as, and how it was decided: ``fitted`` of the ``seen`` rows it was read off
+    have that shape's fields (0: no row fits any shape; the shape was told from the union of the fields)."""
+
+    name: str
+    fitted: int = 0
+    seen: int = 0
+
+    @property
+    def decided_by(self) -> str:
+        if self.fitted:
+            return f"decided by {self.fitted:,} of {self.seen:,} rows"
+        return f"decided by the fields of {self.seen:,} rows"
+
+    def misfit(self, record: Mapping[str, Any]) -> RowError | None:
+        """Why ``record`` is rejected as a row of another shape: it has no shape of this file's family but
+        has another shape's fields (None: it is read as this shape; a record with no shape's fields at all
+        is, and the converter names the missing field)."""
+        if self.name not in SHAPES:
+            return None
+        own, others = _misfit_plan(self.name)
+        if any(_has(record, keys) for keys in own):
+            return None
+        other = next((name for name, keys in others if _has(record, keys)), None)
+        if other is None:
+            return None
+        return RowError(f"row has {SHAPE_LABELS[other]} fields but the file was read as "
+                        f"{SHAPE_LABELS[self.name]} ({self.decided_by})", SHAPES[other][0][0])
+
+
+def choose_shape(shape_rows: Mapping[str, int], family_rows: Mapping[str, int], seen: int,
+                 first_rows: Mapping[str, int] | None = None) -> ShapeChoice | None:
+    """The shape of a file from how many rows fit each shape (``shape_rows``) and each family (``family_rows``,
+    by ``family_of``) among ``seen`` rows: the family most rows fit (a tie: the family of the earliest row,
+    ``first_rows`` giving each family's first row; then ``SHAPES`` order), named by its first shape that some
+    row fits. A row of another family is then a reject (``ShapeChoice.misfit``), and an extra field never
+    outweighs the rows: one ShareGPT row among Alpaca rows, or a ``messages`` field on one Alpaca row, does not
+    make the file ShareGPT or OpenAI. None when no row fits any shape."""
+    families = list(dict.fromkeys(family_of(s) for s in SHAPES))
+    first = first_rows or {}
+    family = min(families, key=lambda f: (-family_rows.get(f, 0), first.get(f, seen), families.index(f)))
+    if not family_rows.get(family):
+        return None
+    name = next(s for s in SHAPES if family_of(s) == family and shape_rows.get(s))
+    return ShapeChoice(name, family_rows[family], seen)
+
+
+def count_shapes(records: Iterable[Mapping[str, Any]]
+                 ) -> tuple[dict[str, int], dict[str, int], int, dict[str, int]]:
+    """``choose_shape``'s arguments for ``records``: rows fitting each shape, rows fitting each family, rows
+    counted, and each family's first row (0-based)."""
+    shape_rows: dict[str, int] = dict.fromkeys(SHAPES, 0)
+    family_rows: dict[str, int] = {}
+    first_rows: dict[str, int] = {}
+    seen = 0
+    for record in records:
+        fitted = shapes_fitted(record)
+        for name in fitted:
+            shape_rows[name] += 1
+        for family in dict.fromkeys(family_of(s) for s in fitted):
+            family_rows[family] = family_rows.get(family, 0) + 1
+            first_rows.setdefault(family, seen)
+        seen += 1
+    return shape_rows, family_rows, seen, first_rows
 
 
 def converter_for(shape: str, mapping: Mapping_ | None) -> Callable[[Mapping[str, Any]], dict[str, Any]]:

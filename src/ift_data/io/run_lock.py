@@ -62,6 +62,11 @@ def _acquire(path: Path, out_dir: str | os.PathLike[str]) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
         except OSError as exc:
+            blocker = _file_above(path.parent)
+            if blocker is not None:
+                where = "the parent of --out" if blocker == path.parent else "a path above --out"
+                raise UserError(f"{where} ({blocker}) is a file, not a folder; choose another --out",
+                                file=str(out_dir)) from None
             raise UserError(f"cannot create the lock file: {exc.strerror or exc}", file=str(path)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -77,6 +82,14 @@ def _acquire(path: Path, out_dir: str | os.PathLike[str]) -> int:
         if same:
             return fd
         os.close(fd)
+
+
+def _file_above(folder: Path) -> Path | None:
+    """The nearest existing path at or above ``folder`` when it is not a folder (it blocks ``--out``)."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+    return None
 
 
 def _holder(fd: int) -> str:

@@ -137,7 +137,8 @@ def loads_strict(text: str, duplicates: str = "raise") -> Any:
     except StrictJSONError:
         raise
     except json.JSONDecodeError as exc:
-        raise StrictJSONError(f"{exc.msg} at column {exc.colno}", exc.lineno, exc.colno) from exc
+        at = "column" if exc.msg.endswith(" at") else "at column"  # "Unterminated string starting at"
+        raise StrictJSONError(f"{exc.msg} {at} {exc.colno}", exc.lineno, exc.colno) from exc
     except RecursionError as exc:
         raise StrictJSONError("JSON nested too deeply") from exc
     if _SURROGATE_ESCAPE.search(text):

@@ -108,8 +108,9 @@ def text_size(value: Any) -> int:
 
 
 def to_task_row(row: RawRow, spec: TaskSpec) -> TaskRow | Reject:
-    """Map a raw row onto the spec's slots; a missing or empty field, or an unknown label, becomes a reject
-    (stage "map"). A ``record_fields`` spec passes the whole record as it is; only a missing slot rejects."""
+    """Map a raw row onto the spec's slots; a missing or empty field, an unknown label, or a list or dict
+    in one of the spec's ``text_slots`` becomes a reject (stage "map"); numbers and booleans stay as they
+    are. A ``record_fields`` spec passes the whole record as it is; only a missing slot rejects."""
     if spec.record_fields:
         return _record_row(row, spec)
     slots: dict[str, Any] = {}
@@ -117,6 +118,9 @@ def to_task_row(row: RawRow, spec: TaskSpec) -> TaskRow | Reject:
         try:
             value = lookup(row, field_path)
             slots[slot] = _label_index(value, spec) if slot == "label" else _value(value)
+            if slot in spec.text_slots and isinstance(value, list | dict):
+                raise RowError(f"{field_path}: expected a string, got {type(value).__name__} (the templates "
+                               "write this slot as text)")
         except RowError as exc:
             return Reject(row.file, row.line, exc.reason, field=field_path, stage="map", dataset=spec.name)
     for slot, pairs in spec.replace:

@@ -73,6 +73,9 @@ class TaskSpec:
     # A recipe entry naming a source and a pack (no spec file): every field of the record reaches the
     # templates as it is (promptsource's semantics); ``fields`` lists the pack's slots, checked as columns.
     record_fields: bool = False
+    # Slots the family's templates output whole as text (``templates.pack.text_slots``, set by the build):
+    # a list or dict value there is a map reject instead of a Python repr in the training data.
+    text_slots: tuple[str, ...] = ()
 
     @property
     def label_names(self) -> tuple[str, ...]:

@@ -69,6 +69,10 @@ def lint_packs(packs: Sequence[TemplatePack], samples: dict[str, list[tuple[list
                 issues.append(issue("duplicate-body", f"same input and target as {bodies[key].id}"))
             bodies.setdefault(key, template)
             issues.extend(_static_checks(template, pack, renderer))
+        if not any(rows for rows, _ in samples.get(pack.family, [])):
+            issues.append(LintIssue(pack.family, pack.path, None, "not-rendered",
+                                    f"no sample rows for family {pack.family}: bodies not rendered (only the "
+                                    "static checks ran; give --samples with a task of this family)", "warning"))
         for rows, label_names in samples.get(pack.family, []):
             if pack.semantics == "promptsource":
                 issues.extend(promptsource_render_checks(pack.templates, [r.slots for r in rows], pack.truncate_chars))
@@ -87,10 +91,15 @@ def _promptsource_checks(template: Template, pack: TemplatePack) -> list[LintIss
 
     issue = _issue_factory(template)
     env = make_env(tracked=False)
+    try:
+        unsafe = private_access(env.parse(template.jinja or ""))
+    except TemplateSyntaxError:
+        unsafe = []
+    unsafe_issues = [issue("unsafe-access", f"jinja: {found}") for found in unsafe]
     problem = static_problem(template, env)
     if problem is not None:
-        return [issue("cannot-render", problem)]
-    issues = []
+        return [*unsafe_issues, issue("cannot-render", problem)]
+    issues = unsafe_issues
     parsed = env.parse(template.jinja or "")
     fields = meta.find_undeclared_variables(parsed)
     for call in parsed.find_all(jnodes.Call):
@@ -165,6 +174,8 @@ def _static_checks(template: Template, pack: TemplatePack, renderer: Renderer) -
         except TemplateSyntaxError as exc:
             issues.append(issue("syntax", f"{name}: Jinja syntax error on line {exc.lineno}: {exc.message}"))
             continue
+        for found in private_access(parsed):
+            issues.append(issue("unsafe-access", f"{name}: {found}"))
         unknown = unknown_names(renderer.env, parsed)
         if unknown:  # (Jinja's variable analysis compiles, and fails on an unknown filter)
             issues.append(issue("unknown-name", f"{name}: {unknown}"))
@@ -183,6 +194,44 @@ def _static_checks(template: Template, pack: TemplatePack, renderer: Renderer) -
     if template.variant == "inverted" and template.original_task:
         issues.append(issue("inverted-original", "an inverted template cannot be original_task", "warning"))
     return issues
+
+
+# Filters whose argument names an attribute of each item (``map(attribute=...)``, ``selectattr('x')``).
+_ATTRIBUTE_FILTERS = frozenset({"attr", "selectattr", "rejectattr", "groupby", "map", "sort", "unique", "sum",
+                                "min", "max"})
+
+
+def private_access(parsed: Any) -> list[str]:
+    """Reads of private names in a parsed body: ``.name`` attributes starting with ``_`` (``x.__class__``,
+    ``cycler.__init__.__globals__``, ``x|attr('_y')``) and dunder items or attribute arguments
+    (``x['__class__']``, ``map(attribute='__doc__')``). The sandbox refuses them when the body renders, but
+    a template that reaches for them is an escape attempt (or a bug) even where no sample row renders it.
+    A record key starting with one ``_`` stays readable as ``x['_id']``. One finding per name and line."""
+    from jinja2 import nodes as jnodes
+
+    found: list[str] = []
+
+    def add(what: str, node: Any) -> None:
+        text = f"line {node.lineno}: reads {what}, a private name (the sandbox refuses it)"
+        if text not in found:
+            found.append(text)
+
+    def dunder(value: Any) -> bool:
+        return isinstance(value, str) and any(part.startswith("__") for part in value.split("."))
+
+    for node in parsed.find_all((jnodes.Getattr, jnodes.Getitem, jnodes.Filter)):
+        if isinstance(node, jnodes.Getattr) and node.attr.startswith("_"):
+            add(f"attribute {node.attr!r}", node)
+        elif isinstance(node, jnodes.Getitem) and isinstance(node.arg, jnodes.Const) and dunder(node.arg.value):
+            add(f"item {node.arg.value!r}", node)
+        elif isinstance(node, jnodes.Filter) and node.name in _ATTRIBUTE_FILTERS:
+            first = [a.value for a in node.args[:1] if isinstance(a, jnodes.Const) and node.name != "map"]
+            named = [k.value.value for k in node.kwargs if k.key == "attribute" and isinstance(k.value, jnodes.Const)]
+            for value in (*first, *named):
+                private = value.startswith("_") if node.name == "attr" and isinstance(value, str) else dunder(value)
+                if private:
+                    add(f"attribute {value!r} (filter {node.name})", node)
+    return found
 
 
 def _render_checks(pack: TemplatePack, rows: list[TaskRow], label_names: tuple[str, ...], renderer: Renderer,

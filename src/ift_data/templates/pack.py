@@ -94,6 +94,55 @@ class TemplatePack:
         return frozenset(self.slots) | frozenset(self.optional_slots) | builtins
 
 
+# Filters that turn their input into text as ``str()`` would (a list becomes its Python repr): a slot that
+# reaches ``{{ }}`` through them only is output as text. Filters that take a list apart (``join``,
+# ``first``, ``length``, ``map`` ...) are structural uses.
+_TEXT_FILTERS = frozenset({"trim", "upper", "lower", "capitalize", "title", "replace", "truncate", "wordwrap",
+                           "center", "indent", "striptags", "e", "escape", "forceescape", "string", "safe",
+                           "default", "d", "urlize", "wordcount"})
+
+
+def text_slots(pack: TemplatePack) -> tuple[str, ...]:
+    """The slots an ift-data pack's templates output whole as text (``{{ text }}``, ``{{ text | trim }}``,
+    ``{{ 'x' ~ text }}``, an if-expression's branch): a list or dict there would be written as its Python
+    repr, so the build rejects such a value when it maps the row (``tasks/rows.py``). Slots the templates
+    only take apart (``{{ answers[0] }}``, ``{% for c in choices %}``, ``{{ choices | join(', ') }}``) are
+    not text slots. promptsource packs have none (their records reach the templates as they are)."""
+    if pack.semantics != "ift-data":
+        return ()
+    from jinja2 import TemplateSyntaxError, nodes
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment()
+    slots = set(pack.slots) | set(pack.optional_slots)
+    found: set[str] = set()
+
+    def visit(node: nodes.Node) -> None:
+        if isinstance(node, nodes.Name):
+            if node.name in slots:
+                found.add(node.name)
+        elif isinstance(node, nodes.Filter) and node.name in _TEXT_FILTERS and node.node is not None:
+            visit(node.node)
+        elif isinstance(node, nodes.Concat):
+            for item in node.nodes:
+                visit(item)
+        elif isinstance(node, nodes.CondExpr):
+            visit(node.expr1)
+            if node.expr2 is not None:
+                visit(node.expr2)
+
+    for template in pack.templates:
+        for body in (template.input, template.target):
+            try:
+                parsed = env.parse(body)
+            except TemplateSyntaxError:
+                continue  # lint reports it; the build refuses the pack before reading
+            for output in parsed.find_all(nodes.Output):
+                for child in output.nodes:
+                    visit(child)
+    return tuple(sorted(found - {"label"}))
+
+
 def builtin_clash(fields: Iterable[str]) -> list[str]:
     """The fields an ift-data template's built-in variables would replace: ``options``, ``label_names`` and
     ``answer_choices`` always are; ``answer`` is when there is a ``label`` (it becomes the label's choice)."""

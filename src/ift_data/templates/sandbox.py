@@ -12,7 +12,11 @@ What is bounded, per render (``LimitedSandbox.start`` opens a render's budget):
   rebuilding a string (``ns.s ~ ns.s``, ``ns.s | escape``) stop early;
 - loop iterations of one render (``MAX_ITERATIONS``, every ``{% for %}`` counts), so nested loops that
   write nothing stop too; ``range`` is Jinja's (at most 100,000 items);
-- integer arguments (``MAX_SIZE``) and ``**`` results (``MAX_POWER_BITS``).
+- integer arguments (``MAX_SIZE``) and ``**`` results (``MAX_POWER_BITS``);
+- filter calls of one render, each item that ``map``, ``select``, ``reject``, ``selectattr`` and
+  ``rejectattr`` go through counted as one (``MAX_FILTER_CALLS``), and the
+  work of the filters whose time is not linear in their output, predicted before they run: ``wordwrap``
+  (its lines and chunks, ``MAX_WRAP_WORK``), ``batch`` and ``slice`` (their groups, ``MAX_GROUPS``).
 ``lipsum`` is removed (it drew from the global random state). Not bounded: the CPU time of one single
 built-in call on bounded inputs (e.g. a regex-free ``str.replace`` over 4M characters, milliseconds).
 
@@ -27,10 +31,10 @@ from __future__ import annotations
 import functools
 import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SandboxedFormatter
@@ -41,6 +45,9 @@ MAX_BUILT = 8_000_000  # characters all operations of one render may build toget
 MAX_ITERATIONS = 2_000_000  # loop iterations of one render
 MAX_POWER_BITS = 100_000  # largest result of ``**``, in bits
 MAX_RENDER_CHARS = 20_000_000  # largest rendered text of one example
+MAX_FILTER_CALLS = 100_000  # filter calls (and items of map/select ...) of one render: microseconds each
+MAX_WRAP_WORK = 2_000_000  # wordwrap: 10 per line it writes + 1 per chunk it splits (about 0.5 s of CPU)
+MAX_GROUPS = 100_000  # groups one ``batch`` or ``slice`` may make
 _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.)", re.S)
 
 
@@ -132,6 +139,32 @@ def _predicted(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> i
     return 0
 
 
+def _check_work(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    """Refuse, before it runs, a filter whose time grows faster than its output (``args``: the filter's
+    arguments, its input first): ``wordwrap`` pays per line and per chunk (a 1M-character word wrapped at
+    width 1 is 1M lines: seconds), ``batch`` and ``slice`` per group."""
+    def arg(index: int, key: str, default: Any) -> Any:
+        return args[index] if len(args) > index else kwargs.get(key, default)
+
+    value = args[0] if args else None
+    if name == "wordwrap" and isinstance(value, str):
+        width = arg(1, "width", 79)
+        width = width if isinstance(width, int) and not isinstance(width, bool) and width > 0 else 1
+        lines = value.count("\n") + 1 + len(value) // width
+        chunks = value.count(" ") + value.count("\t") + (value.count("-") if arg(4, "break_on_hyphens", True) else 0)
+        work = 10 * lines + chunks
+        if work > MAX_WRAP_WORK:
+            raise SecurityError(f"filter wordwrap would wrap {lines:,} lines of {len(value):,} characters (work "
+                                f"{work:,}, limit {MAX_WRAP_WORK:,})")
+    elif name in ("batch", "slice"):
+        count = arg(1, "linecount" if name == "batch" else "slices", 1)
+        if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+            size = len(value) if isinstance(value, Sized) else 0  # an iterator: its producer was bounded
+            groups = -(-size // count) if name == "batch" else count
+            if groups > MAX_GROUPS:
+                raise SecurityError(f"filter {name} would make {groups:,} groups (limit {MAX_GROUPS:,})")
+
+
 def _join_items(items: Any, sep: Any) -> list[Any]:
     """The items of a join as a list, refused before joining when the result would be too big."""
     items = list(items)
@@ -152,8 +185,10 @@ def _charge(env: LimitedSandbox, what: str, result: Any) -> Any:
 def _limited_filter(env: LimitedSandbox, name: str, func: Any) -> Any:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        env.call_filter_once(name)
         plain = [a for a in args if not _is_context(a)]
         _check_args(f"filter {name}", tuple(plain), kwargs)
+        _check_work(name, tuple(plain), kwargs)
         if name == "format" and plain and isinstance(plain[0], str):
             _check_percent(plain[0], tuple(plain[1:]) or tuple(kwargs.values()))
         size = _predicted(name, tuple(plain), kwargs)
@@ -163,9 +198,23 @@ def _limited_filter(env: LimitedSandbox, name: str, func: Any) -> Any:
             at = next(i for i, a in enumerate(args) if not _is_context(a))
             sep = plain[1] if len(plain) > 1 else kwargs.get("d", "")
             args = (*args[:at], _join_items(plain[0], sep), *args[at + 1:])
+        elif name in _PER_ITEM and plain and isinstance(plain[0], Iterable) and not isinstance(plain[0], Undefined):
+            # a test, a filter or an attribute lookup per item: each item counts (None, Undefined: as Jinja does)
+            at = next(i for i, a in enumerate(args) if not _is_context(a))
+            args = (*args[:at], _counted_items(env, name, plain[0]), *args[at + 1:])
         return _charge(env, f"filter {name}", func(*args, **kwargs))
 
     return wrapper
+
+
+# Filters that call a test, a filter or an attribute lookup once per item of their input (they only iterate it).
+_PER_ITEM = frozenset({"map", "select", "reject", "selectattr", "rejectattr"})
+
+
+def _counted_items(env: LimitedSandbox, name: str, items: Iterable[Any]) -> Iterator[Any]:
+    for item in items:
+        env.call_filter_once(name)
+        yield item
 
 
 def _is_context(value: Any) -> bool:
@@ -218,11 +267,19 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         self.globals.pop("lipsum", None)
         self.built = 0
         self.iterations = 0
+        self.filter_calls = 0
 
     def start(self) -> None:
         """Open a new render's budget."""
         self.built = 0
         self.iterations = 0
+        self.filter_calls = 0
+
+    def call_filter_once(self, name: str) -> None:
+        """Count one filter call (or one item a per-item filter goes through) of this render."""
+        self.filter_calls += 1
+        if self.filter_calls > MAX_FILTER_CALLS:
+            raise SecurityError(f"over {MAX_FILTER_CALLS:,} filter calls in one render (the last: {name})")
 
     def spend(self, size: int) -> None:
         self.built += size

@@ -69,9 +69,10 @@ def range_items(path: Path, options: ReadOptions, name: str, start: int, stop: i
 
 
 def parse_line(text: str, name: str, number: int) -> Item:
-    """One JSONL line as a row, or the reject saying why it is not one."""
+    """One JSONL line as a row, or the reject saying why it is not one (a column is within the line: its
+    line ending is not parsed, so a line cut short is not reported at column 1 of the next)."""
     try:
-        record = loads_strict(text)
+        record = loads_strict(text.rstrip("\r\n"))
     except StrictJSONError as exc:
         return invalid_json(name, number, exc.reason)
     if not isinstance(record, dict):

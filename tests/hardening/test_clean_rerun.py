@@ -1,0 +1,153 @@
+"""`clean` reuses an audit only with the audit's own --map, --id and rules (D3); a re-run into the same
+--out replaces the earlier run's files and a folder of someone else's files is refused (D4); an empty
+--remove is an error and `--remove none` removes nothing (D5a). All through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import polars as pl
+from hardening_helpers import run_cli
+
+ROWS = [
+    {"instruction": "Name a primary color.", "input": "", "output": "Red is a primary color."},
+    {"instruction": "Name a primary color.", "input": "", "output": "Red is a primary color."},
+    {"instruction": "Explain gravity.", "input": "", "output": "As an AI language model, I cannot explain it."},
+    {"instruction": "Is the sky blue on a clear day?", "input": "", "output": "Yes, it is."},
+]
+FAST = ("--no-embeddings",)
+
+
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _qa(path: Path) -> Path:
+    """Rows with two candidate columns for the output: --map output=answer vs output=alt."""
+    rows = [{"q": r["instruction"], "answer": r["output"], "alt": f"Another answer, number {i}."}
+            for i, r in enumerate(ROWS)]
+    return _jsonl(path, rows)
+
+
+# ---- D3: --signals only with the audit's mapping and rules ------------------------------------------
+
+def test_signals_with_another_map_are_refused(tmp_path: Path) -> None:
+    data = _qa(tmp_path / "qa.jsonl")
+    run_cli("audit", data, "--out", tmp_path / "a", "--map", "instruction=q,output=answer", *FAST).assert_ok()
+    run_cli("clean", data, "--out", tmp_path / "c", "--signals", tmp_path / "a", "--map", "instruction=q,output=alt",
+            *FAST).assert_user_error("--signals", "--map", "output=answer", "output=alt")
+    assert not (tmp_path / "c").exists()
+    # the same mapping (entries in another order) is accepted
+    run_cli("clean", data, "--out", tmp_path / "ok", "--signals", tmp_path / "a",
+            "--map", "output=answer,instruction=q", *FAST).assert_ok()
+
+
+def test_signals_without_the_audits_map_are_refused(tmp_path: Path) -> None:
+    data = _qa(tmp_path / "qa.jsonl")
+    run_cli("audit", data, "--out", tmp_path / "a", "--map", "instruction=q,output=answer", *FAST).assert_ok()
+    run_cli("clean", data, "--out", tmp_path / "c", "--signals", tmp_path / "a", *FAST) \
+        .assert_user_error("--map", "(none)")
+
+
+def test_signals_with_other_rules_are_refused(tmp_path: Path) -> None:
+    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("extends: default\nclean:\n  remove: [flag_exact_duplicate]\n", encoding="utf-8")
+    run_cli("audit", data, "--out", tmp_path / "a", *FAST).assert_ok()
+    line = run_cli("clean", data, "--out", tmp_path / "c", "--signals", tmp_path / "a", "--rules", rules,
+                   *FAST).assert_user_error("--signals", "rules", "mine.yaml", "clean")
+    assert "differ in clean" in line
+    assert not (tmp_path / "c").exists()
+
+
+def test_signals_with_the_same_settings_match_a_fresh_clean(tmp_path: Path) -> None:
+    data = _qa(tmp_path / "qa.jsonl")
+    mapping = ("--map", "instruction=q,output=answer")
+    run_cli("audit", data, "--out", tmp_path / "a", *mapping, "--rules", "strict", *FAST).assert_ok()
+    run_cli("clean", data, "--out", tmp_path / "reuse", "--signals", tmp_path / "a", *mapping, "--rules", "strict",
+            *FAST).assert_ok()
+    run_cli("clean", data, "--out", tmp_path / "fresh", *mapping, "--rules", "strict", *FAST).assert_ok()
+    reused, fresh = _tree(tmp_path / "reuse"), _tree(tmp_path / "fresh")
+    assert {k: v for k, v in fresh.items() if k not in ("signals.parquet", "summary.json")} == reused
+
+
+# ---- D4: a re-run replaces the earlier run's files --------------------------------------------------
+
+def test_a_rerun_removes_the_earlier_runs_kept_files(tmp_path: Path) -> None:
+    a = _jsonl(tmp_path / "in" / "a.jsonl", ROWS)
+    b = tmp_path / "in" / "b.csv"
+    pl.DataFrame(ROWS).write_csv(b)
+    c = tmp_path / "in" / "c.parquet"
+    pl.DataFrame([{"instruction": "Say one.", "input": "", "output": "One."},
+                  {"instruction": "Say two.", "input": "", "output": "Two."}]).write_parquet(c)
+    out = tmp_path / "out"
+    run_cli("clean", a, b, "--out", out, *FAST).assert_ok()
+    assert {"a.jsonl", "b.csv"} <= set(os.listdir(out))
+    run_cli("clean", c, "--out", out, *FAST).assert_ok()
+    assert sorted(os.listdir(out)) == ["c.parquet", "clean.json", "rejected.jsonl", "signals.parquet", "summary.json"]
+    assert json.loads((out / "clean.json").read_text())["outputs"] == ["c.parquet"]
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".out.")]  # no work folder left behind
+
+
+def test_a_folder_of_other_files_is_refused_and_left_alone(tmp_path: Path) -> None:
+    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    run_cli("clean", data, "--out", out, *FAST).assert_user_error("--out", "notes.txt")
+    assert sorted(os.listdir(out)) == ["notes.txt"]
+    # a file added beside an earlier clean's files is refused too, naming it
+    out2 = tmp_path / "out2"
+    run_cli("clean", data, "--out", out2, *FAST).assert_ok()
+    (out2 / "extra.jsonl").write_text("{}\n", encoding="utf-8")
+    before = _tree(out2)
+    run_cli("clean", data, "--out", out2, *FAST).assert_user_error("extra.jsonl", "clean.json")
+    assert _tree(out2) == before
+
+
+def test_a_failed_rerun_leaves_the_earlier_run_whole(tmp_path: Path) -> None:
+    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    out = tmp_path / "out"
+    run_cli("clean", data, "--out", out, *FAST).assert_ok()
+    before = _tree(out)
+    run_cli("clean", data, "--out", out, "--remove", "flag_no_such_flag", *FAST).assert_user_error("flag_no_such_flag")
+    assert _tree(out) == before
+
+
+def test_clean_into_its_audits_folder_keeps_the_audit(tmp_path: Path) -> None:
+    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    folder = tmp_path / "a"
+    run_cli("audit", data, "--out", folder, *FAST).assert_ok()
+    audit_files = {name: (folder / name).read_bytes() for name in ("signals.parquet", "summary.json")}
+    for _ in range(2):
+        run_cli("clean", data, "--out", folder, "--signals", folder, *FAST).assert_ok()
+    assert {name: (folder / name).read_bytes() for name in audit_files} == audit_files
+    assert {"data.jsonl", "clean.json", "rejected.jsonl"} <= set(os.listdir(folder))
+
+
+# ---- D5a: --remove "" is an error; --remove none removes nothing ------------------------------------
+
+def test_empty_remove_is_an_error(tmp_path: Path) -> None:
+    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    run_cli("clean", data, "--out", tmp_path / "out", "--remove", "", *FAST).assert_user_error("--remove", "none")
+    run_cli("clean", data, "--out", tmp_path / "out", "--remove", " , ", *FAST).assert_user_error("--remove")
+    assert not (tmp_path / "out").exists()
+
+
+def test_remove_none_keeps_every_row(tmp_path: Path) -> None:
+    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    out = tmp_path / "out"
+    run_cli("clean", data, "--out", out, "--remove", "none", *FAST).assert_ok()
+    report = json.loads((out / "clean.json").read_text())
+    assert report["kept"] == len(ROWS) and report["rejected"] == 0 and report["remove"] == []
+    assert (out / "data.jsonl").read_bytes() == data.read_bytes()
+    run_cli("clean", data, "--out", tmp_path / "o2", "--remove", "none,exact_duplicate", *FAST) \
+        .assert_user_error("none")
