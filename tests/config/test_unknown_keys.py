@@ -101,7 +101,10 @@ def test_recipe_ranges_are_checked_where_read(tmp_path: Path, tasks, helpers, af
                                               ("  temperature: 1.5e1", 15.0), ("  temperature: 1E+1", 10.0)])
 def test_numbers_yaml_reads_as_text_are_numbers(tmp_path: Path, tasks, helpers, line: str, expected: float) -> None:
     """YAML 1.1 reads ``1e1``, ``5e-1`` (no dot) and ``1.5e1`` (no exponent sign) as strings."""
-    recipe = load_recipe(_recipe(tmp_path, tasks, helpers, after=12, line=line))
+    path = _recipe(tmp_path, tasks, helpers, after=12, line=line)
+    path.write_text(path.read_text(encoding="utf-8").replace("  mode: proportional", "  mode: temperature"),
+                    encoding="utf-8")
+    recipe = load_recipe(path)
     assert recipe.root.mixing.temperature == expected and isinstance(recipe.root.mixing.temperature, float)
 
 
@@ -228,3 +231,15 @@ def test_masking_rules_refuse_unknown_keys(tmp_path: Path) -> None:
         load_masking_rules(path)
     assert (info.value.line, info.value.field) == (2, "instruction_ratio_mni")
     assert "valid keys: default_mode, instruction_ratio_min" in info.value.reason
+
+
+@pytest.mark.parametrize("line, knob", [("  temperature: 5", "temperature"),  # under mode: proportional
+                                        ("  weight_cap: 100", "weight_cap")])
+def test_a_mixing_knob_its_mode_ignores_is_refused(tmp_path: Path, tasks, helpers, line: str, knob: str) -> None:
+    """A knob the chosen mode does not read would be a silent no-op (red-team finding D5)."""
+    path = _recipe(tmp_path, tasks, helpers, after=12, line=line)
+    if knob == "weight_cap":  # the top mixing is proportional, which reads weight_cap: make it equal
+        path.write_text(path.read_text(encoding="utf-8").replace("  mode: proportional", "  mode: equal"),
+                        encoding="utf-8")
+    with pytest.raises(UserError, match=rf"{knob} is read only in mode"):
+        load_recipe(path)

@@ -141,14 +141,23 @@ MIN_TEMPERATURE = 0.1
 MAX_FEW_SHOT_K = 64
 
 
+# Mixing knobs and the modes that read them: a knob another mode ignores is an error, not a silent no-op.
+MIXING_KNOB_MODES = {"temperature": ("temperature",), "weight_cap": ("proportional", "temperature")}
+
+
 def _mixing(parent: Section) -> MixingSpec:
     node = parent.section("mixing", MIXING_KEYS)
-    return MixingSpec(
+    spec = MixingSpec(
         mode=node.choice("mode", MIXING_MODES, "proportional"),
         weight_cap=node.integer("weight_cap", None, above=True),
         temperature=node.number("temperature", 1.0, minimum=MIN_TEMPERATURE) or 1.0,
         total=node.integer("total", None, above=True),
     )
+    for knob, modes in MIXING_KNOB_MODES.items():
+        if knob in node and spec.mode not in modes:
+            raise node.fail(f"{knob} is read only in mode {' or '.join(modes)}, not in mode {spec.mode}: remove "
+                            "it or change the mode", knob)
+    return spec
 
 
 def _members(parent: Section, path: Path, seen: set[str], allow: bool) -> tuple[DatasetEntry | Collection, ...]:
