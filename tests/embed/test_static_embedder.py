@@ -119,3 +119,17 @@ def test_loading_the_bundled_model_warns_about_nothing(caplog: pytest.LogCapture
         load_static_model(static_model_path())
     assert not [r for r in caplog.records if r.name.startswith("huggingface_hub")], caplog.text
     assert card_logger.level == before
+
+
+def test_loading_minilm_prints_no_load_report() -> None:
+    """transformers printed a "BertModel LOAD REPORT" table (all-MiniLM-L6-v2's unused position_ids buffer,
+    "can be ignored") on stderr of every --embedder minilm run (red-team finding)."""
+    import subprocess
+    import sys
+
+    code = ("from ift_data.embed.model import load_model; import logging; "
+            "log = logging.getLogger('transformers.modeling_utils'); before = log.level; "
+            "load_model('minilm', 'cpu'); assert log.level == before")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "LOAD REPORT" not in result.stderr and "UNEXPECTED" not in result.stderr, result.stderr[-2000:]

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -182,15 +183,25 @@ def load_static_model(path: Path) -> Any:
         raise UserError("static embedding model folder not found", file=str(path))
     # huggingface_hub warns on stderr when a model folder's README has no metadata block (the bundled one has
     # none): noise on every first run, not a problem with the model.
-    card_logger = logging.getLogger("huggingface_hub.repocard")
-    level = card_logger.level
-    card_logger.setLevel(logging.ERROR)
+    with _quiet("huggingface_hub.repocard"):
+        try:
+            return StaticModel.from_pretrained(path, force_download=False)
+        except (OSError, ValueError, KeyError) as exc:
+            raise UserError(f"cannot load static embedding model: {exc}", file=str(path)) from exc
+
+
+@contextlib.contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    """The loggers ``names`` say only errors while the block runs (then their levels are restored)."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.ERROR)
     try:
-        return StaticModel.from_pretrained(path, force_download=False)
-    except (OSError, ValueError, KeyError) as exc:
-        raise UserError(f"cannot load static embedding model: {exc}", file=str(path)) from exc
+        yield
     finally:
-        card_logger.setLevel(level)
+        for log, level in zip(loggers, levels, strict=True):
+            log.setLevel(level)
 
 
 def load_model(name_or_path: str | os.PathLike[str] | None = None, device: str | None = None) -> Any:
@@ -205,11 +216,14 @@ def load_model(name_or_path: str | os.PathLike[str] | None = None, device: str |
 
         hf_logging.disable_progress_bar()
 
+    # transformers prints a "LOAD REPORT" table on stderr for all-MiniLM-L6-v2's unused position_ids buffer
+    # (harmless: "can be ignored"); real load failures still raise.
     try:
-        try:
-            model = SentenceTransformer(str(path), device=device, local_files_only=True)
-        except TypeError:  # older sentence-transformers without local_files_only
-            model = SentenceTransformer(str(path), device=device)
+        with _quiet("transformers.modeling_utils"):
+            try:
+                model = SentenceTransformer(str(path), device=device, local_files_only=True)
+            except TypeError:  # older sentence-transformers without local_files_only
+                model = SentenceTransformer(str(path), device=device)
     except (OSError, ValueError, KeyError) as exc:  # no weights; ValueError: not a model (no model_type)
         raise UserError(f"cannot load embedding model: {_one_line(exc)}", file=str(path)) from exc
     if device.startswith("cuda"):
