@@ -56,6 +56,16 @@ def _seed(ctx: click.Context, param: click.Parameter, value: int | None) -> int 
     return None if value is None else check_seed(value)
 
 
+def _formats(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``--format``, repeatable or comma-separated: None when not given (the recipe's formats); a value that
+    names no format (``--format ""``) is an error, never a silent fall-back to the recipe's."""
+    names = tuple(f.strip() for item in values for f in item.split(",") if f.strip())
+    if any(not item.replace(",", "").strip() for item in values):
+        raise UserError(f"--format is empty: name the format(s) to write ({', '.join([*EXPORTERS, *ALIASES])}), "
+                        "or leave --format out for the recipe's output.formats", field="--format")
+    return names or None
+
+
 def _one_run(func: _F) -> _F:
     """An audit/clean ``--out``: not an existing file, and one run at a time (a lock beside it)."""
     import functools
@@ -172,7 +182,7 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
                            allow_outside_paths=allow_outside_paths, shard_size=shard_size,
                            list_unsampled=list_unsampled, workers=workers, engine=engine, ray_address=ray_address,
                            output={
-        "formats": tuple(f.strip() for item in formats for f in item.split(",") if f.strip()) or None, "chat_format": chat_format, "mask": mask,
+        "formats": _formats(formats), "chat_format": chat_format, "mask": mask,
         "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,
         "truncate_side": truncate_side,
         })

@@ -118,3 +118,25 @@ class BuildCase:
         for r in read_rejects:
             assert r["reason"] and r["file"] and r["line"] is not None, r
         return acc
+
+
+# Four Alpaca rows for clean's contract tests: an exact duplicate pair, a refusal, a clean row.
+CLEAN_ROWS = [
+    {"instruction": "Name a primary color.", "input": "", "output": "Red is a primary color."},
+    {"instruction": "Name a primary color.", "input": "", "output": "Red is a primary color."},
+    {"instruction": "Explain gravity.", "input": "", "output": "As an AI language model, I cannot explain it."},
+    {"instruction": "Is the sky blue on a clear day?", "input": "", "output": "Yes, it is."},
+]
+FAST = ("--no-embeddings",)
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    """``rows`` as a JSONL file at ``path`` (its folder made)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (relative path -> bytes): a folder's whole state, to compare."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

@@ -9,32 +9,14 @@ import os
 from pathlib import Path
 
 import polars as pl
-from hardening_helpers import run_cli
-
-ROWS = [
-    {"instruction": "Name a primary color.", "input": "", "output": "Red is a primary color."},
-    {"instruction": "Name a primary color.", "input": "", "output": "Red is a primary color."},
-    {"instruction": "Explain gravity.", "input": "", "output": "As an AI language model, I cannot explain it."},
-    {"instruction": "Is the sky blue on a clear day?", "input": "", "output": "Yes, it is."},
-]
-FAST = ("--no-embeddings",)
-
-
-def _jsonl(path: Path, rows: list[dict]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from hardening_helpers import CLEAN_ROWS, FAST, run_cli, tree_bytes, write_jsonl
 
 
 def _qa(path: Path) -> Path:
     """Rows with two candidate columns for the output: --map output=answer vs output=alt."""
     rows = [{"q": r["instruction"], "answer": r["output"], "alt": f"Another answer, number {i}."}
-            for i, r in enumerate(ROWS)]
-    return _jsonl(path, rows)
+            for i, r in enumerate(CLEAN_ROWS)]
+    return write_jsonl(path, rows)
 
 
 # ---- D3: --signals only with the audit's mapping and rules ------------------------------------------
@@ -58,7 +40,7 @@ def test_signals_without_the_audits_map_are_refused(tmp_path: Path) -> None:
 
 
 def test_signals_with_other_rules_are_refused(tmp_path: Path) -> None:
-    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
     rules = tmp_path / "mine.yaml"
     rules.write_text("extends: default\nclean:\n  remove: [flag_exact_duplicate]\n", encoding="utf-8")
     run_cli("audit", data, "--out", tmp_path / "a", *FAST).assert_ok()
@@ -75,16 +57,16 @@ def test_signals_with_the_same_settings_match_a_fresh_clean(tmp_path: Path) -> N
     run_cli("clean", data, "--out", tmp_path / "reuse", "--signals", tmp_path / "a", *mapping, "--rules", "strict",
             *FAST).assert_ok()
     run_cli("clean", data, "--out", tmp_path / "fresh", *mapping, "--rules", "strict", *FAST).assert_ok()
-    reused, fresh = _tree(tmp_path / "reuse"), _tree(tmp_path / "fresh")
+    reused, fresh = tree_bytes(tmp_path / "reuse"), tree_bytes(tmp_path / "fresh")
     assert {k: v for k, v in fresh.items() if k not in ("signals.parquet", "summary.json")} == reused
 
 
 # ---- D4: a re-run replaces the earlier run's files --------------------------------------------------
 
 def test_a_rerun_removes_the_earlier_runs_kept_files(tmp_path: Path) -> None:
-    a = _jsonl(tmp_path / "in" / "a.jsonl", ROWS)
+    a = write_jsonl(tmp_path / "in" / "a.jsonl", CLEAN_ROWS)
     b = tmp_path / "in" / "b.csv"
-    pl.DataFrame(ROWS).write_csv(b)
+    pl.DataFrame(CLEAN_ROWS).write_csv(b)
     c = tmp_path / "in" / "c.parquet"
     pl.DataFrame([{"instruction": "Say one.", "input": "", "output": "One."},
                   {"instruction": "Say two.", "input": "", "output": "Two."}]).write_parquet(c)
@@ -98,7 +80,7 @@ def test_a_rerun_removes_the_earlier_runs_kept_files(tmp_path: Path) -> None:
 
 
 def test_a_folder_of_other_files_is_refused_and_left_alone(tmp_path: Path) -> None:
-    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine", encoding="utf-8")
@@ -108,22 +90,22 @@ def test_a_folder_of_other_files_is_refused_and_left_alone(tmp_path: Path) -> No
     out2 = tmp_path / "out2"
     run_cli("clean", data, "--out", out2, *FAST).assert_ok()
     (out2 / "extra.jsonl").write_text("{}\n", encoding="utf-8")
-    before = _tree(out2)
+    before = tree_bytes(out2)
     run_cli("clean", data, "--out", out2, *FAST).assert_user_error("extra.jsonl", "clean.json")
-    assert _tree(out2) == before
+    assert tree_bytes(out2) == before
 
 
 def test_a_failed_rerun_leaves_the_earlier_run_whole(tmp_path: Path) -> None:
-    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
     out = tmp_path / "out"
     run_cli("clean", data, "--out", out, *FAST).assert_ok()
-    before = _tree(out)
+    before = tree_bytes(out)
     run_cli("clean", data, "--out", out, "--remove", "flag_no_such_flag", *FAST).assert_user_error("flag_no_such_flag")
-    assert _tree(out) == before
+    assert tree_bytes(out) == before
 
 
 def test_clean_into_its_audits_folder_keeps_the_audit(tmp_path: Path) -> None:
-    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
     folder = tmp_path / "a"
     run_cli("audit", data, "--out", folder, *FAST).assert_ok()
     audit_files = {name: (folder / name).read_bytes() for name in ("signals.parquet", "summary.json")}
@@ -136,18 +118,18 @@ def test_clean_into_its_audits_folder_keeps_the_audit(tmp_path: Path) -> None:
 # ---- D5a: --remove "" is an error; --remove none removes nothing ------------------------------------
 
 def test_empty_remove_is_an_error(tmp_path: Path) -> None:
-    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
     run_cli("clean", data, "--out", tmp_path / "out", "--remove", "", *FAST).assert_user_error("--remove", "none")
     run_cli("clean", data, "--out", tmp_path / "out", "--remove", " , ", *FAST).assert_user_error("--remove")
     assert not (tmp_path / "out").exists()
 
 
 def test_remove_none_keeps_every_row(tmp_path: Path) -> None:
-    data = _jsonl(tmp_path / "data.jsonl", ROWS)
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
     out = tmp_path / "out"
     run_cli("clean", data, "--out", out, "--remove", "none", *FAST).assert_ok()
     report = json.loads((out / "clean.json").read_text())
-    assert report["kept"] == len(ROWS) and report["rejected"] == 0 and report["remove"] == []
+    assert report["kept"] == len(CLEAN_ROWS) and report["rejected"] == 0 and report["remove"] == []
     assert (out / "data.jsonl").read_bytes() == data.read_bytes()
     run_cli("clean", data, "--out", tmp_path / "o2", "--remove", "none,exact_duplicate", *FAST) \
         .assert_user_error("none")

@@ -182,6 +182,11 @@ def _check_families(entries: list[DatasetEntry], packs: dict[str, TemplatePack])
             raise SpecError(f"no template pack for family {entry.task.family!r} "
                             f"(packs: {', '.join(sorted(packs))})", file=entry.task.path, field="family")
         provided = {slot for slot, _ in entry.task.fields}
+        valid = (*pack.slots, *pack.optional_slots)
+        unknown = [slot for slot, _ in entry.task.fields if slot not in valid]
+        if unknown and not entry.task.record_fields:
+            raise SpecError(f"unknown slot {unknown[0]!r}: family {pack.family!r} has slots {', '.join(valid)}",
+                            file=entry.task.path, line=entry.task.field_line(unknown[0]), field=f"fields.{unknown[0]}")
         missing = [s for s in pack.slots if s not in provided]
         if missing:
             raise SpecError(f"family {pack.family!r} needs slot(s) {missing}", file=entry.task.path, field="fields")

@@ -80,7 +80,14 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     display = None
     if options.format != "hf_hub":
         display = os.path.relpath(path, base_dir) if base_dir is not None else str(path)
-    source = open_source(path, options, display, stream=True)
+    try:
+        source = open_source(path, options, display, stream=True)
+    except UserError as exc:  # a split's file that is missing or unreadable: name the spec line that names it
+        if exc.line is not None or exc.file != (display or str(path)) or not exc.reason.startswith("cannot read"):
+            raise
+        raise SpecError(f"split {split!r}: cannot read {exc.file}: {exc.reason.removeprefix('cannot read: ')}",
+                        file=entry.task.path, line=source_spec.split_line(split),
+                        field=f"{source_spec.splits_field}.{split}") from None
     task = resolve(entry.task, source)
     entry = replace(entry, task=task) if task is not entry.task else entry
     big = max_rows is None and read_parallel.worth_it(source, options, forking=engine != "ray")

@@ -55,7 +55,7 @@ def _descend(node: Any, parts: list[str], field_path: str) -> Any:
 def _label_index(value: Any, spec: TaskSpec) -> int:
     """The label's index; a value that is not one raises ``RowError``."""
     if isinstance(value, bool) or value is None or isinstance(value, dict | list):
-        raise RowError(f"label must be a scalar, found {type(value).__name__}")
+        raise RowError(f"label must be an integer or a string, found {type(value).__name__}")
     if isinstance(value, float):
         if value != value or not value.is_integer():
             raise RowError(f"label {value!r} is not an integer id")

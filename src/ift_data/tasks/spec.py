@@ -37,12 +37,18 @@ class SourceSpec:
     dataset: str | None = None  # hf_hub: the dataset's hub name
     config: str | None = None  # hf_hub: its configuration
     max_instances: int | None = None  # superni: the first N instances of each task
+    split_lines: tuple[tuple[str, int | None], ...] = ()  # (split, line of its `splits:` entry)
+    splits_field: str = "source.splits"  # the dotted field of `splits:` (for errors about a split's file)
 
     def split_path(self, split: str) -> Path:
         for name, path in self.splits:
             if name == split:
                 return path
         raise KeyError(split)
+
+    def split_line(self, split: str) -> int | None:
+        """The spec line that names ``split``'s file (for errors about that file)."""
+        return dict(self.split_lines).get(split)
 
     def read_options(self, split: str) -> ReadOptions:
         """How the source layer reads ``split`` (no line cap: the build bounds values with
@@ -151,7 +157,9 @@ def source_spec(top: Section, path: Path, allow_outside: bool) -> SourceSpec:
     return SourceSpec(format=fmt, splits=splits, header=header, columns=columns,
                       quoting=source.choice("quoting", ("standard", "none"), "standard"), encoding=encoding,
                       records=records, delimiter=delimiter, dataset=hub["dataset"], config=hub["config"],
-                      max_instances=source.integer("max_instances", None, above=True))
+                      max_instances=source.integer("max_instances", None, above=True),
+                      split_lines=tuple((str(k), line_of(source.get("splits"), k)) for k in source.get("splits")),
+                      splits_field=source.path("splits") or "splits")
 
 
 def _labels(top: Section, path: Path, allow_outside: bool,
