@@ -148,3 +148,28 @@ def test_out_folder_with_unrelated_files_is_refused_and_left_alone(case: BuildCa
     case.build().assert_user_error(str(case.root / "out"), "thesis.tex", "no manifest.json")
     assert [p.name for p in (case.root / "out").iterdir()] == ["thesis.tex"]
     assert not [p for p in case.root.iterdir() if ".building-" in p.name]
+
+
+def test_empty_format_value_is_an_error(case: BuildCase) -> None:
+    case.write(ROWS)
+    for value in ("", " , "):
+        case.build("--format", value).assert_user_error("field '--format'", "--format is empty")
+    assert not (case.root / "out").exists()
+
+
+def test_unknown_slot_in_fields_names_the_spec_line_and_the_valid_slots(case: BuildCase) -> None:
+    case.write(ROWS, spec=sentiment_spec("jsonl", "train.jsonl", fields={"text": "text", "label": "label",
+                                                                         "bogus": "text"}))
+    task = case.root / "task" / "task.yaml"
+    line = task.read_text().splitlines().index("  bogus: text") + 1
+    message = case.build().assert_user_error(f"{task}:{line}: field 'fields.bogus'", "unknown slot 'bogus'")
+    assert "text, label" in message
+    assert not (case.root / "out").exists()
+
+
+def test_missing_split_file_names_the_task_spec_and_its_splits_entry(case: BuildCase) -> None:
+    case.write(ROWS, spec=sentiment_spec("jsonl", "nofile.jsonl"))
+    task = case.root / "task" / "task.yaml"
+    line = task.read_text().splitlines().index("    train: nofile.jsonl") + 1
+    message = case.build().assert_user_error(f"{task}:{line}: field 'source.splits.train'", "nofile.jsonl")
+    assert "split 'train': cannot read" in message

@@ -130,8 +130,18 @@ def test_huge_line_is_rejected(tmp_path):
 def test_oversized_field_is_rejected(tmp_path):
     data = read_instructions([_jsonl(tmp_path / "d.jsonl", ALPACA[:1] + [{"instruction": "x", "output": "y" * 500}])],
                              max_field_chars=100)
-    assert data.rejects[0].field == "response" and data.rejects[0].line == 2
+    assert data.rejects[0].field == "output" and data.rejects[0].line == 2
     _accounted(data)
+
+
+def test_oversized_field_reject_names_the_users_column(tmp_path):
+    alpaca = read_instructions([_jsonl(tmp_path / "a.jsonl", ALPACA[:1] + [{"instruction": "x", "output": "y" * 500}])],
+                               max_field_chars=100)
+    assert alpaca.rejects[0].reason == "field 'output' has 500 characters, over the 100 limit"
+    records = [{"q": "Question?", "a": "Answer."}, {"q": "x", "a": "y" * 500}]
+    mapped = read_instructions([_jsonl(tmp_path / "m.jsonl", records)], "instruction=q,output=a", max_field_chars=100)
+    assert (mapped.rejects[0].field, mapped.rejects[0].line) == ("a", 2)
+    assert mapped.rejects[0].reason == "field 'a' has 500 characters, over the 100 limit"
 
 
 @pytest.mark.parametrize("content,match", [

@@ -132,3 +132,15 @@ def test_each_field_remembers_its_line(tmp_path: Path) -> None:
     text = BASE.replace("fields: {text: sentence, label: label}", "fields:\n  text: sentence\n  label: label")
     spec = load_task_spec(write(tmp_path, text))
     assert (spec.field_line("text"), spec.field_line("label")) == (7, 8)
+
+
+@pytest.mark.parametrize("label", [True, None, [0], {"a": 0}])
+def test_a_label_that_is_no_integer_or_string_is_a_reject_saying_so(tmp_path: Path, label: object) -> None:
+    from ift_data.schema import RawRow, Reject
+    from ift_data.tasks.rows import to_task_row
+
+    spec = load_task_spec(write(tmp_path, BASE))
+    reject = to_task_row(RawRow({"sentence": "fine", "label": label}, "train.tsv", 2), spec)
+    assert isinstance(reject, Reject)
+    assert f"label must be an integer or a string, found {type(label).__name__}" in reject.reason
+    assert "scalar" not in reject.reason

@@ -274,6 +274,17 @@ def test_render_command_renders_an_ift_data_pack_with_its_built_ins() -> None:
     assert clash.exit_code == 2 and "clash" in clash.output
 
 
+def test_render_command_without_label_names_hints_at_them() -> None:
+    from ift_data.resources import bundled
+
+    pack = bundled("templates") / "sentiment.yaml"
+    result = CliRunner().invoke(main, ["templates", "render", str(pack), "--template", "sentiment-fwd-01",
+                                       "--record", '{"text": "Loved it.", "label": 1}'])
+    assert result.exit_code == 1, result.output
+    error = json.loads(result.output)["error"]
+    assert "'answer' is undefined" in error and "pass --label-names a,b,... (the task's label names)" in error
+
+
 def test_lint_profile_p3_leaves_out_the_flan_count_policy(tmp_path: Path) -> None:
     pack = tmp_path / "tiny.yaml"
     pack.write_text("family: tiny\nslots: [text]\ntemplates:\n"

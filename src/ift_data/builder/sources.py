@@ -17,7 +17,7 @@ from ift_data.builder import read_parallel
 from ift_data.builder.recipe import DatasetEntry, Recipe
 from ift_data.builder.row_store import MemoryRows, Rows, RowWriter
 from ift_data.builder.seeds import rng_for
-from ift_data.errors import TemplateError
+from ift_data.errors import SpecError, TemplateError, UserError
 from ift_data.io.sources import open_source
 from ift_data.io.sources.base import Item, Source
 from ift_data.schema import Reject

@@ -12,7 +12,7 @@ index within its file).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from ift_data.io.instructions_shapes import (
     detect_shape,
     family_of,
     flat_columns_for,
+    user_field,
 )
 from ift_data.io.sources import ReadOptions, Source, detect_format, open_source
 from ift_data.io.sources.base import Item, RowError, strip_bom
@@ -244,7 +245,7 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
                     "tsv": "TSV file has a header but no rows"}.get(fmt, "no records")
             raise UserError(what, file=name, line=source.header_line)
         rows, rejects, shape, n = converted
-    rows, long_rejects = _drop_oversized(rows, name, max_field_chars)
+    rows, long_rejects = _drop_oversized(rows, name, max_field_chars, lambda f: user_field(shape.name, mapping, f))
     rejects = sorted(rejects + long_rejects, key=lambda r: r.line)
     info = SourceInfo(name, fmt, shape.name, n, rows.height, len(rejects), None if source.data is not None else source,
                       options, source.sha256)
@@ -476,7 +477,9 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
     return frame, rejects, shape, len(records)
 
 
-def _drop_oversized(rows: pl.DataFrame, name: str, max_chars: int) -> tuple[pl.DataFrame, list[Reject]]:
+def _drop_oversized(rows: pl.DataFrame, name: str, max_chars: int,
+                    column: Callable[[str], str] = str) -> tuple[pl.DataFrame, list[Reject]]:
+    """Rows with a text field over ``max_chars`` characters, as rejects naming the user's ``column`` for it."""
     lengths = rows.select([pl.col(f).str.len_chars().alias(f) for f in AUDIT_TEXT_FIELDS])
     too_long = pl.any_horizontal([pl.col(f) > max_chars for f in AUDIT_TEXT_FIELDS])
     bad = lengths.with_row_index("_i").filter(too_long)
@@ -486,7 +489,8 @@ def _drop_oversized(rows: pl.DataFrame, name: str, max_chars: int) -> tuple[pl.D
     for row in bad.iter_rows(named=True):
         f = next(f for f in AUDIT_TEXT_FIELDS if row[f] > max_chars)
         rejects.append(Reject(name, rows["source_line"][row["_i"]],
-                              f"{row[f]:,} characters, over the {max_chars:,} limit", field=f))
+                              f"field {column(f)!r} has {row[f]:,} characters, over the {max_chars:,} limit",
+                              field=column(f)))
     keep = pl.Series([True] * rows.height)
     keep[bad["_i"].to_list()] = False
     return rows.filter(keep), rejects

@@ -17,7 +17,8 @@ from typing import Any
 from ift_data.io.sources.base import RowError
 
 __all__ = ["AUDIT_TEXT_FIELDS", "CATEGORY_KEYS", "Mapping_", "RowError", "ShapeChoice", "choose_shape",
-           "converter_for", "count_shapes", "detect_shape", "family_of", "flat_columns_for", "shapes_fitted", "text_value"]
+           "converter_for", "count_shapes", "detect_shape", "family_of", "flat_columns_for", "shapes_fitted", "text_value",
+           "user_field"]
 
 AUDIT_TEXT_FIELDS = ("instruction", "input", "response", "system")
 CATEGORY_KEYS = ("category", "task", "task_name")
@@ -310,6 +311,20 @@ def converter_for(shape: str, mapping: Mapping_ | None) -> Callable[[Mapping[str
         assert mapping is not None
         return mapped_converter(mapping)
     return SHAPES[shape][1]
+
+
+# Chat shapes: the record key every audit text field is read from.
+CHAT_KEYS = {"ift": "messages", "openai": "messages", "sharegpt": "conversations"}
+
+
+def user_field(shape: str, mapping: Mapping_ | None, audit_field: str) -> str:
+    """The user's name for ``audit_field`` in a file of ``shape`` (for rejects): the mapped column, the
+    shape's own column (Alpaca's ``output``, prompt/completion's ``completion``) or a chat's message list."""
+    if shape == "mapped" and mapping is not None:
+        return mapping.fields.get(audit_field, audit_field)
+    if shape in CHAT_KEYS:
+        return CHAT_KEYS[shape]
+    return FLAT_COLUMNS.get(shape, {}).get(audit_field, audit_field)
 
 
 def flat_columns_for(shape: str, mapping: Mapping_ | None, columns: Sequence[str]) -> dict[str, str]:

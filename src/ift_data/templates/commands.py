@@ -280,13 +280,18 @@ def _render_own(pack: TemplatePack, template_id: str, row: dict[str, Any], label
     from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
     from ift_data.tasks.rows import TaskRow
     from ift_data.templates.pack import check_fields
-    from ift_data.templates.render import joined
+    from ift_data.templates.render import RenderError, joined
 
     check_fields(pack, row, "the record")
     expander = DatasetExpander("render", "train", [TaskRow(dict(row), "record", "record", 1)], pack, label_names,
                                ExpansionSpec(options="fixed"), FewShotSpec(), seed=seed)
     position = [t.id for t in expander.templates].index(template_id)
-    rendered = expander.render_pair(0, position)
+    try:
+        rendered = expander.render_pair(0, position)
+    except RenderError as exc:  # the answer comes from the label names, which a record alone does not give
+        if label_names or "'answer' is undefined" not in str(exc):
+            raise
+        raise RenderError(f"{exc}; pass --label-names a,b,... (the task's label names)") from exc
     prompt, target = joined(rendered.input), joined(rendered.target)
     reason = None if prompt and target else ("empty prompt" if not prompt else "empty target")
     return {"prompt": prompt, "target": target, "answer_choices": list(rendered.answer_choices) or None,
