@@ -133,3 +133,11 @@ def test_remove_none_keeps_every_row(tmp_path: Path) -> None:
     assert (out / "data.jsonl").read_bytes() == data.read_bytes()
     run_cli("clean", data, "--out", tmp_path / "o2", "--remove", "none,exact_duplicate", *FAST) \
         .assert_user_error("none")
+
+
+def test_a_flag_named_twice_in_remove_counts_once() -> None:
+    """``--remove too_long,flag_too_long`` was kept as two entries in clean.json (red-team, cosmetic)."""
+    from ift_data.audit.cleaner import parse_remove
+
+    assert parse_remove("too_long,flag_too_long, exact_duplicate,too_long") == ["flag_too_long",
+                                                                               "flag_exact_duplicate"]

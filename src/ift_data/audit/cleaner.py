@@ -99,7 +99,7 @@ def parse_remove(text: str | None) -> list[str] | None:
         if len(names) > 1:
             raise UserError("--remove none removes nothing: give it alone, not with other flags", field="--remove")
         return []
-    return [n if n.startswith("flag_") else f"flag_{n}" for n in names]
+    return list(dict.fromkeys(n if n.startswith("flag_") else f"flag_{n}" for n in names))  # each flag once
 
 
 def _clean_into(out: Path, paths: Sequence[str | Path], options: AuditOptions, console: Any,
