@@ -223,6 +223,14 @@ SHORT_SWAPS = [
                            "kéfir a leche de vaca, cabra u oveja y dejándola fermentar durante la noche a temperatura "
                            "ambiente."),
 ]
+SHORT_SWAPS += [  # after a fourth independent plant: 4 Cyrillic letters; Indonesian + Malay; Vietnamese, no word list
+    ("Evaluate the following equation: 10 + 4 * 3", "", "Ответ: 22."),
+    ("Are Grizzly bears and Brown bears the same?", "",
+     "Beruang grizzly sebenarnya adalah subspesies dari beruang cokelat (Ursus arctos horribilis) yang hidup di "
+     "Amerika Utara. Jadi, keduanya adalah spesies yang sama, tetapi grizzly biasanya lebih kecil."),
+    ("Find the area of a trapezoid with the following properties.", "Base Lengths: 5 and 7\nHeight: 3",
+     "Diện tích là 18 đơn vị vuông."),
+]
 SHORT_NOT_SWAPS = [
     ("What is the Chinese word for water?", "", "水"),
     ("Write the kanji for tree.", "", "木"),

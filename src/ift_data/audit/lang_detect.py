@@ -210,9 +210,10 @@ class Detector:
         """Sentences in ``lang``: its function words are there (when we have a list for it), and the text
         is not code, a list of short items or a row of names."""
         if len(text) > MODEL_CLIP:  # the part the model read, without the line the clip cut in two (a cut
-            text = text[:MODEL_CLIP]  # "... gran angular;" would read as a statement of code)
-            if "\n" in text.rstrip():
-                text = text[: text.rstrip().rfind("\n")]
+            text = text[:MODEL_CLIP]  # "... gran angular;" would read as a statement of code) when the lines
+            cut = text.rstrip().rfind("\n")  # before it are most of the clip (not a title above a paragraph)
+            if cut >= MODEL_CLIP // 2:
+                text = text[:cut]
         if looks_like_list(text) or looks_like_code(text):
             return False
         share = function_word_share(words(text), lang)

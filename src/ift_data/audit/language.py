@@ -61,7 +61,7 @@ class MismatchRule:
     min_probability: float = 0.9      # response detection confidence for a same-script mismatch
     min_letters: int = 40             # response letters for a same-script mismatch (fewer, from SHORT_MIN_WORDS
                                       # words: only when the response's function words say so too)
-    min_script_letters: int = 6       # response letters in its script for a script change
+    min_script_letters: int = 4       # response letters in its script for a script change ("Ответ: 22.")
     min_cjk_letters: int = 2          # ... CJK characters (Han, kana, Hangul) for a script change: each is about a word
     max_prompt_probability: float = 0.2  # the prompt's own chance of being in the response's language
     markers: tuple[str, ...] = ()     # extra phrases that allow any answer language
@@ -100,7 +100,7 @@ class MismatchRule:
             prompt_lang = inst.top[0][0]
         if prompt_lang == UND or same_language(prompt_lang, resp.lang):
             return False
-        if (short or resp.prob < self.min_probability) \
+        if not _sure(resp, response, short, self) \
                 and not _function_words_say(response, resp.lang, prompt_lang, _min_function_words(short, resp, self)):
             return False
         # the prompt is not in the response's language: fastText gives that little chance, or much less
@@ -116,9 +116,31 @@ SHORT_MIN_WORDS = 3
 SHORT_MIN_FUNCTION_WORDS = 2
 
 
+# A short same-script answer in a language without a function-word list ("Diện tích là 18 đơn vị vuông.") counts
+# when fastText is this sure of it and it has this many words.
+SHORT_SURE_PROBABILITY = 0.95
+SHORT_SURE_WORDS = 5
+
+
+def _language_probability(resp: Detection) -> float:
+    """fastText's probability for the response's language, with the codes that name the same language
+    (Indonesian 0.86 + Malay 0.09)."""
+    return max(resp.prob, sum(p for code, p in resp.top if same_language(code, resp.lang)))
+
+
+def _sure(resp: Detection, response: str, short: bool, judge: MismatchRule) -> bool:
+    """fastText alone settles a same-script mismatch: at ``min_probability`` for running text of
+    ``min_letters``; for a shorter answer only in a language without a function-word list, at
+    ``SHORT_SURE_PROBABILITY`` and ``SHORT_SURE_WORDS`` words."""
+    if not short:
+        return _language_probability(resp) >= judge.min_probability
+    return (resp.lang not in FUNCTION_WORDS and _language_probability(resp) >= SHORT_SURE_PROBABILITY
+            and len(words(response)) >= SHORT_SURE_WORDS)
+
+
 def _min_function_words(short: bool, resp: Detection, judge: MismatchRule) -> int:
     """Function words a same-script mismatch needs: two in a short response fastText is not sure of."""
-    return SHORT_MIN_FUNCTION_WORDS if short and resp.prob < judge.min_probability else 1
+    return SHORT_MIN_FUNCTION_WORDS if short and _language_probability(resp) < judge.min_probability else 1
 
 
 def _function_words_say(text: str, lang: str, other: str, min_count: int = 1) -> bool:
@@ -227,8 +249,7 @@ def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detect
         if share is not None and share < 0.05:
             low |= _FW_BIT[lang]
     fallback = inst.top[0][0] if inst.top and inst.top[0][1] >= 0.3 else UND
-    return Pending(gate, inst.script or resp.script, fallback, not short and resp.prob >= judge.min_probability,
-                   enough_own, low)
+    return Pending(gate, inst.script or resp.script, fallback, _sure(resp, response, short, judge), enough_own, low)
 
 
 def _script_change_branch(inst: Detection, resp: Detection) -> bool:
@@ -375,7 +396,7 @@ class LanguageSignal:
 def _mismatch_rule(ctx: AuditContext) -> MismatchRule:
     rule = lambda key, default: ctx.rule("language", key, default)  # noqa: E731
     return MismatchRule(float(rule("min_probability", 0.9)), int(rule("min_mismatch_chars", 40)),
-                        int(rule("min_script_letters", 6)), int(rule("min_cjk_letters", 2)),
+                        int(rule("min_script_letters", 4)), int(rule("min_cjk_letters", 2)),
                         float(rule("max_prompt_probability", 0.2)),
                         tuple(m.lower() for m in rule("translation_markers", [])))
 
