@@ -58,11 +58,10 @@ def _field_mangle(col: str) -> pl.Expr:
     shout = ((cased >= 4) & (upper >= 0.6 * cased)).cast(pl.Int32) * 2
     # all lower case and starting with a lower-case letter (a sentence starts with a capital)
     first_letter = text.str.extract(r"(\p{L})", 1)
-    all_lower = ((words >= 2) & (upper == 0) & (lower >= 4) & (first_letter == first_letter.str.to_lowercase())
-                 & (first_letter != first_letter.str.to_uppercase())).fill_null(False).cast(pl.Int32)
+    starts_lower = (first_letter == first_letter.str.to_lowercase()) & (first_letter != first_letter.str.to_uppercase())
+    all_lower = ((words >= 2) & (upper == 0) & (lower >= 4) & starts_lower).fill_null(False).cast(pl.Int32)
     # a sentence that starts with a lower-case letter but has capitals further on ("compose a review for S21")
-    first_lower = ((upper > 0) & (first_letter == first_letter.str.to_lowercase())
-                   & (first_letter != first_letter.str.to_uppercase())).fill_null(False).cast(pl.Int32)
+    first_lower = ((upper > 0) & starts_lower).fill_null(False).cast(pl.Int32)
     # Title Case forced on a sentence: no word starts in lower case and small words are capitalized inside it
     # ("Write A Short Paragraph Summarizing The History Of Ice Cream."; a title keeps "of", "the" lower case)
     title_case = ((words >= 5) & (text.str.count_matches(r"(?:^|\s)\p{Ll}") == 0)

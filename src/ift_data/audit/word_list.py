@@ -73,26 +73,26 @@ def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     word but begins a common one, in English text (at least ``min_known_share`` of its other lower-case
     words of three or more letters are known; a capitalized last word only as the first of its line), or a
     year cut to its century ("in 20"). None otherwise."""
-    year = _CUT_YEAR.search(text)
-    if year is not None:
-        return year.group(0)
-    match = _LAST_WORD.search(text)
+    if text[-1:].isdigit():
+        year = _CUT_YEAR.search(text)
+        return year.group(0) if year is not None else None
+    match = _LAST_WORD.search(text) if text[-1:].isalpha() else None
     if match is None or (match.group(1)[0].isupper() and not _LINE_START_WORD.search(text)):
         return None
-    fragment = match.group(1).lower()
+    fragment, head = match.group(1).lower(), text[: match.start(1)]
     if len(fragment) == 1:  # after a word, not an operator ("a + b")
-        if fragment not in _CUT_LETTERS or match.group(1).isupper() or not text[: match.start(1)].rstrip()[-1:].isalpha():
+        if fragment not in _CUT_LETTERS or match.group(1).isupper() or not head.rstrip()[-1:].isalpha():
             return None
     elif len(fragment) == 2:
         if fragment in _SHORT_WORDS:
             return None
     elif known(fragment):
         return None
-    before = text[: match.start(1)].split()
+    before = head.split()
     if not _begins_a_word(fragment) or (before and before[-1].lower() in _NAME_PARTICLES):
         return None
     # lower-case words only: names and terms are capitalized, and Wikipedia-style answers are full of them
-    others = [w for w in _WORD.findall(text[: match.start(1)]) if w.islower()]
+    others = [w for w in _WORD.findall(head) if w.islower()]
     if len(others) < 2 or sum(map(known, others)) < min_known_share * len(others):
         return None
     return fragment

@@ -224,7 +224,7 @@ def family_of(shape: str) -> str:
 
 def shapes_fitted(record: Mapping[str, Any]) -> list[str]:
     """The shapes whose identifying keys ``record`` has, present and not null, in ``SHAPES`` order."""
-    return [name for name, (keys, _) in SHAPES.items() if all(record.get(k) is not None for k in keys)]
+    return [name for name, (keys, _) in SHAPES.items() if _has(record, keys)]
 
 
 def _has(record: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
