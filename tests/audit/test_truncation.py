@@ -64,7 +64,7 @@ COMPLETE = [
                                           "new\nAnd every wave that rolls to shore\nBrings back the dreams of "
                                           "days of yore"),
     ("Write a Python function that adds two numbers.", "```python\ndef add(a, b):\n    return a +\n```"),
-    ("Write a for loop in Python.", "for i in range(10):\n    total = total + i\n    print(total,"),
+    ("Write a for loop in Python.", "for i in range(10):\n    total = total + i\n    print(total)"),
     ("Write a SQL query for all users.", "SELECT * FROM users WHERE active = 1;"),
     ("Style a div.", "margin: auto;"),
     ("Describe a cat.", "<div>A cat is a small animal</div>&nbsp;"),
@@ -186,6 +186,18 @@ TOKEN_LIMIT_CUTS = [
     ("Modify the given sentence to include a synonym.", "He utilized his expertise to ac", "cut_word"),
     ("Tell me whether each South Park character is a kid or an adult.", "Randy: Adult\nStan: Kid\nKyle: Kid\nButters:",
      "dangling_punct"),
+    # after a fourth plant (2026-12-07): code stopping on an opening bracket or an SQL keyword, a one-word last
+    # item, a preposition ending a list of short lines no poem was asked for, a cut word in a capitalized list
+    ("Write a function that adds the squares.", "def total(xs):\n    out = 0\n    for x in xs:\n        out += pow(",
+     "dangling_punct"),
+    ("Write a query for the cheap products.", "SELECT name, price FROM products WHERE", "dangling_word"),
+    ("How should I prepare for an exam?", "1. Start revising two weeks early\n2. Work through the old papers\n"
+     "3. Sleep well the night before\n4. Revise", "short_item"),
+    ("How can a student earn money?", "Sell crafts online\nWalk dogs for neighbours\nTutor younger pupils at",
+     "dangling_word"),
+    ("What goes in a salad?", "- Onions\n- Peppers\n- Olives\n- Cucum", "cut_word"),
+    ("Are the Beatles still together?", "No. The band officially b", "cut_word"),
+    ("Write a for loop in Python.", "for i in range(10):\n    total = total + i\n    print(total,", "dangling_punct"),
 ]
 NOT_CUT = [
     ("Explain.", "„Gib deiner Katze die Energie, die sie zum Aufblühen braucht.“"),  # German quotes close with “
@@ -201,6 +213,11 @@ NOT_CUT = [
     ("Write an English sentence that is ungrammatical.", "all mr collins has done is have praised lady de bourg"),
     ("Write an English sentence that is grammatical.", "poseidon had run away, before the executioner murdered hera"),
     ("Write a short poem.", "Roses are red\nViolets are blue\nSugar is sweet\nAnd here is my view:"),
+    ("Write a short poem about music.", "Turn the record up\nDance the night away\nThat is where it's at"),
+    ("Name some sports.", "- Football is played worldwide\n- Tennis needs a racket and a net\n- Rowing"),
+    ("List hobbies.", "- Reading\n- Long walks in the park\n- Cooking"),
+    ("Write the query.", "SELECT name FROM products WHERE price < 10 ORDER BY name"),
+    ("Write the function.", "function add(a, b) {\n  return a + b;\n}"),
 ]
 
 

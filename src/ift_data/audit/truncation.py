@@ -13,6 +13,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   last word is no English word but begins one, in English text (``audit/word_list.py``);
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes;
 - ``list_item``: the items of a list end with sentence punctuation and the last one does not;
+- ``short_item``: the last item of a list of three or more is one word where every earlier item has at
+  least five ("... of your own qualifications\n4. Prepare");
 - ``missing_items``: a numbered list stops before the number of items the instruction asked for;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
@@ -22,7 +24,9 @@ A response counts as cut when its end shows it, at any length and in lists too (
 - ``bare_end``: prose that stops on a word with no punctuation, in a file whose other prose responses end
   with punctuation (``truncation_columns``: the file's own habit decides).
 
-Never judged: code (fenced blocks or code-shaped lines), one-word answers ("Positive", "42"), titles and
+Code (fenced blocks or code-shaped lines) is judged only on its last character: an opening bracket, a comma,
+``=`` or ``+`` (``print(count(``), or an SQL statement that stops on a keyword (``SELECT * FROM``), counts as
+``dangling_punct`` / ``dangling_word``. Never judged: one-word answers ("Positive", "42"), titles and
 name lists (Title Case, no sentence), poems and lyrics (short unpunctuated lines) except on a dangling
 article, conjunction or punctuation.
 """
@@ -105,6 +109,11 @@ CUT_WORD_CONTEXT = 2000  # characters at the end of a response that the cut-word
 _KEY_VALUE_LINES = re.compile(r"(?m)^[^:\n]{1,40}:[ \t]+\S[^\n]*\n[^:\n]{1,40}:[ \t]+\S")  # two "Key: value" lines
 _LAST_CONJUNCTION = re.compile(r"^(.*?)\b(?:and|or)\s+(\S.*)$")
 SERIES_ITEM_WORDS = 4  # the items of an enumeration closed by "and"/"or" have at most this many words
+SHORT_ITEM_EARLIER_WORDS = 5  # short_item: a one-word last item after items of at least this many words
+_CODE_OPEN_END = "([{,=+"  # code cannot stop on these
+_SQL_STATEMENT = re.compile(r"^\s*(?:SELECT\s.*\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b)",
+                            re.IGNORECASE | re.DOTALL)
+_SQL_OPEN_KEYWORD = re.compile(r"(?i)\b(?:select|from|where|join|on|and|or|by|set|values|into|as)$")
 
 
 def _closed_series(sentence: str) -> bool:
@@ -376,6 +385,16 @@ def _list_item(text: str, settings: TruncationSettings) -> str | None:
     return None
 
 
+def _short_item(text: str) -> str | None:
+    """A list of three or more items whose last item is one word after items of at least
+    ``SHORT_ITEM_EARLIER_WORDS`` words each: a cut after the item's first word."""
+    items = _list_lines(text)
+    if len(items) < 3:
+        return None
+    sizes = [len(_MARKER.sub("", item, count=1).split()) for item in items]
+    return "short_item" if sizes[-1] == 1 and min(sizes[:-1]) >= SHORT_ITEM_EARLIER_WORDS else None
+
+
 def _fragment(text: str, settings: TruncationSettings) -> str | None:
     """Prose that stops without sentence punctuation on a fragment much shorter than its own sentences."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -415,8 +434,10 @@ _verse = lru_cache(maxsize=8)(looks_like_verse)
 
 def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool) -> str | None:
     """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
-    if code:
-        return None
+    if code or _SQL_STATEMENT.match(text):
+        reason = _code_cut(text)
+        if code or reason:
+            return reason
     last_line = text.splitlines()[-1]
     if _BARE_MARKER.match(last_line) and len([ln for ln in text.splitlines() if ln.strip()]) >= 2:
         return "empty_item"
@@ -438,7 +459,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
         return None
     word_order = _word_task(instruction)[0]
-    reason = None if word_order else _dangling_word(text, verse)
+    # a list of short lines is read as verse; only a poem asked for may end a line on "at" or "for"
+    reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction))
     if reason:
         return reason
     if not word_order and not _NON_WORD_TASK.search(instruction) and cut_word(text[-CUT_WORD_CONTEXT:]):
@@ -449,8 +471,18 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         reason = _open_bracket(text)
         if reason:
             return reason
-    return (_list_item(text, settings) or _missing_items(text, instruction) or _fragment(text, settings)
+    return (_list_item(text, settings) or _short_item(text) or _missing_items(text, instruction) or _fragment(text, settings)
             or _too_short(text, instruction))
+
+
+def _code_cut(text: str) -> str | None:
+    """Code that stops where no statement can: on an opening bracket, a comma, ``=`` or ``+``, or an SQL
+    statement on a keyword that needs more after it."""
+    if text[-1] in _CODE_OPEN_END:
+        return "dangling_punct"
+    if _SQL_STATEMENT.match(text) and _SQL_OPEN_KEYWORD.search(text):
+        return "dangling_word"
+    return None
 
 
 def prose_end(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> bool:

@@ -71,7 +71,8 @@ def _begins_a_word(fragment: str) -> bool:
 def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     """The end of ``text`` when it is a word cut short: its last word (lower-cased) when that is no English
     word but begins a common one, in English text (at least ``min_known_share`` of its other lower-case
-    words of three or more letters are known; a capitalized last word only as the first of its line), or a
+    words of three or more letters are known, or of all its words when none is lower case; a capitalized
+    last word only as the first of its line), or a
     year cut to its century ("in 20"). None otherwise."""
     if text[-1:].isdigit():
         year = _CUT_YEAR.search(text)
@@ -91,8 +92,12 @@ def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     before = head.split()
     if not _begins_a_word(fragment) or (before and before[-1].lower() in _NAME_PARTICLES):
         return None
-    # lower-case words only: names and terms are capitalized, and Wikipedia-style answers are full of them
-    others = [w for w in _WORD.findall(head) if w.islower()]
-    if len(others) < 2 or sum(map(known, others)) < min_known_share * len(others):
+    # lower-case words only: names and terms are capitalized, and Wikipedia-style answers are full of them;
+    # a list of capitalized items ("- Carrots\n- Tomatoes\n- Lettu") by all its words, when it has three
+    words = _WORD.findall(head)
+    others = [w for w in words if w.islower()]
+    if not others and len(fragment) >= 3 and len(words) >= 3:
+        others = [w.lower() for w in words]
+    if not others or sum(map(known, others)) < min_known_share * len(others):
         return None
     return fragment
