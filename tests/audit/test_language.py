@@ -231,6 +231,10 @@ SHORT_SWAPS += [  # after a fourth independent plant: 4 Cyrillic letters; Indone
     ("Find the area of a trapezoid with the following properties.", "Base Lengths: 5 and 7\nHeight: 3",
      "Diện tích là 18 đơn vị vuông."),
 ]
+SHORT_SWAPS += [  # after a fifth plant: a lower-case word inside a name is no English; German auxiliaries
+    ("Who directed The Lord of the Rings", "", "Die Filme wurden von Peter Jackson gedreht."),
+    ("Who founded the Bank of America?", "", "Die Bank of America wurde von Amadeo Giannini gegründet."),
+]
 SHORT_NOT_SWAPS = [
     ("What is the Chinese word for water?", "", "水"),
     ("Write the kanji for tree.", "", "木"),
@@ -241,6 +245,8 @@ SHORT_NOT_SWAPS = [
     ("用JavaScript写一个函数，把字符串反转。", "", "function reverse(s) { return s.split('').reverse().join(''); }"),
     ("What is the Greek letter for pi?", "", "π"),
     ("Name the Japanese dish of raw fish on rice.", "", "寿司 (sushi)"),
+    ("Who painted The Night Watch?", "", "Rembrandt van Rijn painted it in 1642."),
+    ("Name a German car maker.", "", "Bayerische Motoren Werke"),
 ]
 
 

@@ -189,15 +189,20 @@ TOKEN_LIMIT_CUTS = [
     # after a fourth plant (2026-12-07): code stopping on an opening bracket or an SQL keyword, a one-word last
     # item, a preposition ending a list of short lines no poem was asked for, a cut word in a capitalized list
     ("Write a function that adds the squares.", "def total(xs):\n    out = 0\n    for x in xs:\n        out += pow(",
-     "dangling_punct"),
-    ("Write a query for the cheap products.", "SELECT name, price FROM products WHERE", "dangling_word"),
+     "code_cut"),
+    ("Write a query for the cheap products.", "SELECT name, price FROM products WHERE", "code_cut"),
     ("How should I prepare for an exam?", "1. Start revising two weeks early\n2. Work through the old papers\n"
      "3. Sleep well the night before\n4. Revise", "short_item"),
     ("How can a student earn money?", "Sell crafts online\nWalk dogs for neighbours\nTutor younger pupils at",
      "dangling_word"),
     ("What goes in a salad?", "- Onions\n- Peppers\n- Olives\n- Cucum", "cut_word"),
     ("Are the Beatles still together?", "No. The band officially b", "cut_word"),
-    ("Write a for loop in Python.", "for i in range(10):\n    total = total + i\n    print(total,", "dangling_punct"),
+    ("Write a for loop in Python.", "for i in range(10):\n    total = total + i\n    print(total,", "code_cut"),
+    # after a fifth plant: a block header with no body, an unfinished header, an unclosed call, a name cut short
+    ("Write a loop.", "def count(items):\n    n = 0\n    for item in items:", "code_cut"),
+    ("Write a loop.", "def count(items):\n    n = 0\n    for item", "code_cut"),
+    ("Handle the error.", "try:\n    run()\nexcept ValueError:\n    print(\"Could not", "code_cut"),
+    ("Average a list.", "def average_of(xs):\n    return sum(xs) / len(xs)\n\naver", "code_cut"),
 ]
 NOT_CUT = [
     ("Explain.", "„Gib deiner Katze die Energie, die sie zum Aufblühen braucht.“"),  # German quotes close with “
@@ -218,6 +223,9 @@ NOT_CUT = [
     ("List hobbies.", "- Reading\n- Long walks in the park\n- Cooking"),
     ("Write the query.", "SELECT name FROM products WHERE price < 10 ORDER BY name"),
     ("Write the function.", "function add(a, b) {\n  return a + b;\n}"),
+    ("Average a list.", "def average_of(xs):\n    return sum(xs) / len(xs)\n\naverage_of([1, 2])"),
+    ("Write a loop.", "for x in range(3):\n    print(x)\nelse:\n    print(\"done\")"),
+    ("Write the class.", "class Point:\n    def __init__(self, x):\n        self.x = x\n\np = Point(1)\np"),
 ]
 
 

@@ -47,7 +47,7 @@ ENGLISH_FUNCTION_WORDS = frozenset(
 FUNCTION_WORDS = {
     "en": ENGLISH_FUNCTION_WORDS,
     "de": frozenset("der die das und ist nicht ein eine einen zu mit sich auf für von den dem des im ich sie es "
-                    "wir auch als wie bei oder aus nach wird sind noch nur man".split()),
+                    "wir auch als wie bei oder aus nach wird sind noch nur man wurde wurden waren hat haben werden".split()),
     "fr": frozenset("le la les et est un une des du de pas que qui dans pour sur avec ce il elle nous vous sont "
                     "au aux par plus ne se son sa ses l d qu".split()),
     "es": frozenset("el la los las y es un una de del que en por con para no se su sus al lo como más pero "

@@ -147,11 +147,22 @@ def _function_words_say(text: str, lang: str, other: str, min_count: int = 1) ->
     """Independent evidence for a detection fastText is less sure of (a Spanish sentence it splits between
     es 0.85 and pt 0.12), or for a short one: the words are full of ``lang``'s function words (at least
     ``min_count`` of them) and nearly free of ``other``'s (under 5 %, counting only words that are not
-    ``lang``'s too: Spanish "a" is no English)."""
+    ``lang``'s too: Spanish "a" is no English; nor a lower-case word inside a name: "Billy the Kid wurde von
+    Paul Newman gespielt.")."""
     found = words(text[:MODEL_CLIP])
-    share, other_share = function_word_share(found, lang), function_word_share(found, other, besides=lang)
+    share = function_word_share(found, lang)
+    other_share = function_word_share(words(_without_name_particles(text[:MODEL_CLIP])), other, besides=lang)
     return (share is not None and other_share is not None and share >= 0.15 and other_share < 0.05
             and share * len(found) >= min_count)
+
+
+def _without_name_particles(text: str) -> str:
+    """``text`` without the lower-case words that stand between two capitalized ones ("Billy the Kid",
+    "Bank of America")."""
+    tokens = text.split()
+    return " ".join(t for i, t in enumerate(tokens)
+                    if not (0 < i < len(tokens) - 1 and t.islower() and tokens[i - 1][:1].isupper()
+                            and tokens[i + 1][:1].isupper()))
 
 
 INPUT_MIN_LETTERS = 20  # an input's language guess counts from this many letters (the detector's min_detect_chars)
@@ -243,8 +254,9 @@ def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detect
     own = function_word_share(found, resp.lang)
     enough_own = own is not None and own >= 0.15 and own * len(found) >= _min_function_words(short, resp, judge)
     low = 0
+    outside_names = words(_without_name_particles(response[:MODEL_CLIP]))
     for lang in FW_LANGUAGES:
-        share = function_word_share(found, lang, besides=resp.lang)
+        share = function_word_share(outside_names, lang, besides=resp.lang)
         if share is not None and share < 0.05:
             low |= _FW_BIT[lang]
     fallback = inst.top[0][0] if inst.top and inst.top[0][1] >= 0.3 else UND

@@ -24,9 +24,11 @@ A response counts as cut when its end shows it, at any length and in lists too (
 - ``bare_end``: prose that stops on a word with no punctuation, in a file whose other prose responses end
   with punctuation (``truncation_columns``: the file's own habit decides).
 
-Code (fenced blocks or code-shaped lines) is judged only on its last character: an opening bracket, a comma,
-``=`` or ``+`` (``print(count(``), or an SQL statement that stops on a keyword (``SELECT * FROM``), counts as
-``dangling_punct`` / ``dangling_word``. Never judged: one-word answers ("Positive", "42"), titles and
+- ``code_cut``: code (fenced blocks or code-shaped lines) that stops where no program can: on an opening
+  bracket, a comma, ``=`` or ``+``, a block header with no body, an unfinished header, a bracket or quote
+  its last line opened, a name cut short, an SQL keyword (``SELECT * FROM``). Code is judged on nothing else.
+
+Never judged: one-word answers ("Positive", "42"), titles and
 name lists (Title Case, no sentence), poems and lyrics (short unpunctuated lines) except on a dangling
 article, conjunction or punctuation.
 """
@@ -114,6 +116,9 @@ _CODE_OPEN_END = "([{,=+"  # code cannot stop on these
 _SQL_STATEMENT = re.compile(r"^\s*(?:SELECT\s.*\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b)",
                             re.IGNORECASE | re.DOTALL)
 _SQL_OPEN_KEYWORD = re.compile(r"(?i)\b(?:select|from|where|join|on|and|or|by|set|values|into|as)$")
+_CODE_BLOCK_HEADER = re.compile(r"^\s*(?:for|while|if|elif|else|def|class|with|try|except|finally)\b.*:\s*$")
+_CODE_OPEN_HEADER = re.compile(r"^\s*(?:for|while|if|elif|def|class|with)\s[^(){}\[\];:=]*$")  # "for i in"
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
 def _closed_series(sentence: str) -> bool:
@@ -476,12 +481,26 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
 
 
 def _code_cut(text: str) -> str | None:
-    """Code that stops where no statement can: on an opening bracket, a comma, ``=`` or ``+``, or an SQL
-    statement on a keyword that needs more after it."""
+    """``code_cut`` when code stops where no program can: on an opening bracket, a comma, ``=`` or ``+``; on
+    a block header with no body (``for x in xs:``) or a header left unfinished (``for i in``); with a bracket
+    or a double quote its last line opened and never closed (``print("The``); on a lone name that begins
+    one defined above (``calcu`` after ``calculate_mean``); or an SQL statement on a keyword."""
     if text[-1] in _CODE_OPEN_END:
-        return "dangling_punct"
+        return "code_cut"
     if _SQL_STATEMENT.match(text) and _SQL_OPEN_KEYWORD.search(text):
-        return "dangling_word"
+        return "code_cut"
+    if text.endswith("```"):
+        return None
+    head, _, last = text.rpartition("\n")
+    if _CODE_BLOCK_HEADER.match(last) or _CODE_OPEN_HEADER.match(last):
+        return "code_cut"
+    if sum(map(last.count, "([{")) > sum(map(last.count, ")]}")) or (last.count('"') % 2 and '"""' not in last):
+        return "code_cut"
+    name = last.strip()
+    if len(name) >= 3 and _IDENTIFIER.fullmatch(name):
+        defined = set(_IDENTIFIER.findall(head))
+        if name not in defined and any(len(w) > len(name) and w.startswith(name) for w in defined):
+            return "code_cut"
     return None
 
 
