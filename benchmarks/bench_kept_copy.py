@@ -4,11 +4,13 @@ places (before or after their original), clean, and count the pairs whose origin
 Mangles (cycled): the instruction upper-cased; its words joined by doubled spaces and a trailing space;
 two adjacent words swapped and the instruction upper-cased; two adjacent words swapped, lower-cased and
 doubled spaces. The first two are exact duplicates after normalization, the swapped ones near duplicates.
+``--kinds swap``: two adjacent words swapped and nothing else (no case or spacing to tell the copy by).
 
 The stock policy (keep each cluster's first row, the code before the keep order) is measured in the same
 run: the same audit with the keep-order step switched off.
 
     python benchmarks/bench_kept_copy.py --rows 9229 --copies 300
+    python benchmarks/bench_kept_copy.py --rows 9229 --copies 300 --kinds swap
     python benchmarks/bench_kept_copy.py --rows 3000 --copies 300 --embeddings --cache-dir /tmp/kc_cache
 """
 
@@ -28,7 +30,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "instructions" / "alpaca_random_9k.json"
-KINDS = ("upper", "spaces", "swap_upper", "swap_lower_spaces")
+KINDS = ("upper", "spaces", "swap_upper", "swap_lower_spaces", "swap")
+DEFAULT_KINDS = KINDS[:4]  # "swap" (two adjacent words swapped, nothing else) with --kinds swap
 
 
 def _swap(words: list[str], rng: random.Random) -> list[str]:
@@ -49,6 +52,8 @@ def mangle(row: dict[str, str], kind: str, rng: random.Random) -> dict[str, str]
         text = " ".join(_swap(words, rng)).upper()
     elif kind == "swap_lower_spaces":
         text = "  ".join(_swap(words, rng)).lower()
+    elif kind == "swap":
+        text = " ".join(_swap(words, rng))
     else:
         raise ValueError(kind)
     return {**row, "instruction": text}
@@ -60,7 +65,7 @@ def eligible(row: dict[str, str]) -> bool:
     return len(text.split()) >= 3 and any(c.islower() for c in text) and text[:1].isupper()
 
 
-def plant(rows: list[dict[str, str]], copies: int, seed: int) -> tuple[list[dict[str, str]], list[tuple[int, int, str]]]:
+def plant(rows: list[dict[str, str]], copies: int, seed: int, kinds: tuple[str, ...] = DEFAULT_KINDS) -> tuple[list[dict[str, str]], list[tuple[int, int, str]]]:
     """``rows`` with ``copies`` mangled copies inserted at random places; returns the new list and, per
     pair, (position of the original, position of the copy, mangle)."""
     rng = random.Random(seed)
@@ -68,7 +73,7 @@ def plant(rows: list[dict[str, str]], copies: int, seed: int) -> tuple[list[dict
     chosen = rng.sample(pool, min(copies, len(pool)))
     items: list[tuple[str, int, dict[str, str]]] = [("row", i, row) for i, row in enumerate(rows)]
     for n, i in enumerate(chosen):
-        kind = KINDS[n % len(KINDS)]
+        kind = kinds[n % len(kinds)]
         items.insert(rng.randrange(len(items) + 1), (kind, i, mangle(rows[i], kind, rng)))
     original_at = {i: pos for pos, (kind, i, _) in enumerate(items) if kind == "row"}
     pairs = [(original_at[i], pos, kind) for pos, (kind, i, _) in enumerate(items) if kind != "row"]
@@ -109,12 +114,13 @@ def outcome(out: Path, pairs: list[tuple[int, int, str]]) -> dict[str, Any]:
             "kept_row_named": named, "by_mangle": {k: dict(v) for k, v in sorted(kinds.items())}}
 
 
-def run(rows: int, copies: int, seed: int, embeddings: bool, cache_dir: str | None, work: Path) -> dict[str, Any]:
+def run(rows: int, copies: int, seed: int, embeddings: bool, cache_dir: str | None, work: Path,
+        kinds: tuple[str, ...] = DEFAULT_KINDS) -> dict[str, Any]:
     from ift_data.audit.cleaner import run_clean
     from ift_data.audit.options import AuditOptions
 
     data = json.loads(DATA.read_text(encoding="utf-8"))[:rows]
-    planted, pairs = plant(data, copies, seed)
+    planted, pairs = plant(data, copies, seed, kinds)
     path = work / "planted.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in planted), encoding="utf-8")
     options = AuditOptions(seed=seed, embeddings=embeddings, cache_dir=cache_dir, progress=False)
@@ -159,11 +165,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--embeddings", action="store_true", help="run the semantic signals too (slow on CPU)")
     parser.add_argument("--cache-dir", default=None, help="embedding cache folder")
+    parser.add_argument("--kinds", default=",".join(DEFAULT_KINDS),
+                        help=f"comma-separated mangles, cycled (of {', '.join(KINDS)})")
     args = parser.parse_args()
+    kinds = tuple(k.strip() for k in args.kinds.split(","))
+    if not kinds or any(k not in KINDS for k in kinds):
+        parser.error(f"--kinds: names among {', '.join(KINDS)}, got {args.kinds!r}")
     if not DATA.is_file():
         sys.exit(f"no data at {DATA}")
     with tempfile.TemporaryDirectory() as tmp:
-        results = run(args.rows, args.copies, args.seed, args.embeddings, args.cache_dir, Path(tmp))
+        results = run(args.rows, args.copies, args.seed, args.embeddings, args.cache_dir, Path(tmp), kinds)
     stock, mine = results["stock"], results["keep_order"]
     print(f"{results['rows']:,} Alpaca rows + {results['copies']} mangled copies, embeddings "
           f"{'on' if results['embeddings'] else 'off'}")

@@ -15,7 +15,7 @@ from audit_tables import make_table
 from bench_modules import load_benchmark
 
 from ift_data.audit.cleaner import run_clean
-from ift_data.audit.kept_copy import keep_order, mangle_score, resolve_kept_copies
+from ift_data.audit.kept_copy import keep_order, mangle_score, phrasing_score, resolve_kept_copies
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.summary import SignalRun
 
@@ -95,7 +95,7 @@ def test_exact_group_keeps_its_best_member_and_the_figures_name_it() -> None:
 def test_similarity_cluster_never_empties_an_exact_group() -> None:
     """Row 0 is an older paraphrase; rows 1 (mangled) and 2 are one exact group; all three one semantic cluster
     (the reported case: the semantic cluster kept row 0 and both members of the exact group were lost)."""
-    paraphrase = ("Which three primary colors do painters use?", "", ANSWER)
+    paraphrase = ("Which three primary colors do painters use?", "", ANSWER + " More.")  # kept: the longer answer
     table = make_table([paraphrase, (ORIGINAL.upper(), "", ANSWER), (ORIGINAL, "", ANSWER)])
     columns, flags, _ = _resolve(table, {"dedup_exact_cluster": [None, 1, 1], "dedup_semantic_cluster": [0, 0, 0]})
     assert flags["flag_exact_duplicate"].to_list() == [False, True, False]
@@ -104,6 +104,24 @@ def test_similarity_cluster_never_empties_an_exact_group() -> None:
     assert columns["dedup_semantic_cluster"].to_list() == [0, 0, 0]
     removed = flags["flag_exact_duplicate"] | flags["flag_semantic_duplicate"]
     assert not removed[2] and not removed[0]
+
+
+def test_a_copy_with_two_words_swapped_loses_to_its_original() -> None:
+    """The more common phrasing is kept: the word pairs of the original occur elsewhere in the dataset's
+    instructions, the swapped pair does not (an independent plant: 31 near copies with two words swapped)."""
+    others = [("Name the three largest cities in Spain.", "", "Madrid, Barcelona and Valencia."),
+              ("Describe the primary colors of the rainbow.", "", "Red, orange, yellow, green, blue, indigo, violet.")]
+    swapped = "Name the primary three colors that painters traditionally use."
+    for rows in ([(swapped, "", ANSWER), (ORIGINAL, "", ANSWER)], [(ORIGINAL, "", ANSWER), (swapped, "", ANSWER)]):
+        table = make_table(rows + others)
+        columns, flags, _ = _resolve(table, {"dedup_minhash_cluster": [0, 0, None, None]})
+        kept = rows.index((ORIGINAL, "", ANSWER))
+        assert flags["flag_near_duplicate"].to_list()[:2] == [i != kept for i in range(2)]
+        assert phrasing_score(table, np.array([0, 1]))[kept] > phrasing_score(table, np.array([0, 1]))[1 - kept]
+    # a longer response still comes first
+    table = make_table([(swapped, "", ANSWER + " More."), (ORIGINAL, "", ANSWER)] + others)
+    _, flags, _ = _resolve(table, {"dedup_minhash_cluster": [0, 0, None, None]})
+    assert flags["flag_near_duplicate"].to_list()[:2] == [False, True]
 
 
 def test_semantic_and_minhash_clusters_keep_the_best_row() -> None:

@@ -11,7 +11,10 @@ order, best first (``keep_order``):
    Short Paragraph Summarizing The History Of ..."), words with random inner capitals, doubled spaces inside
    a line, space before punctuation, leading or trailing whitespace, tabs inside a line);
 4. the longer response (whitespace collapsed, so a copy padded with spaces gains nothing);
-5. original order: the earlier row.
+5. the more common phrasing (``phrasing_score``): the instruction whose word pairs occur more often in the
+   dataset's texts (instructions, inputs, responses), so a copy with two words swapped ("Describe the
+   structure given of the atom") loses to its original;
+6. original order: the earlier row.
 
 Rules of the clusters:
 - an exact group (whole example equal after normalization) keeps its best member; the others are flagged
@@ -28,6 +31,7 @@ Rules of the clusters:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -90,6 +94,41 @@ def response_length(table: pl.DataFrame) -> np.ndarray:
                          .str.len_chars()).to_series().to_numpy().astype(np.int64))
 
 
+PHRASING_FIELDS = ("instruction", "input", "response")  # the texts whose word pairs ``phrasing_score`` counts
+_PHRASING_CHUNK = 65536  # rows a time
+
+
+def _word_pairs(column: str) -> pl.Expr:
+    """Each text's consecutive lower-case word pairs ("describe the", "the structure", ...)."""
+    words = pl.col(column).fill_null("").str.to_lowercase().str.extract_all(r"[\p{L}\p{N}']+")
+    return words.list.eval(pl.concat_str([pl.element(), pl.element().shift(-1)], separator=" ").drop_nulls())
+
+
+def phrasing_score(table: pl.DataFrame, scored: np.ndarray) -> np.ndarray:
+    """Per row in ``scored`` (positions): how common its instruction's word pairs are in the texts of the whole
+    table (``PHRASING_FIELDS``), the mean of log(1 + count) over its pairs; 0 for other rows. Only the pairs
+    of the scored rows are counted, a chunk of rows at a time (300k rows: about 2.4 s on two cores)."""
+    out = np.zeros(table.height, dtype=np.float64)
+    if not len(scored) or "instruction" not in table.columns:
+        return out
+    pairs = table[scored.tolist()].select(_word_pairs("instruction").alias("pairs"))["pairs"]
+    wanted = pairs.explode().drop_nulls().unique()
+    if wanted.is_empty():
+        return out
+    counts: Counter[str] = Counter()
+    fields = [f for f in PHRASING_FIELDS if f in table.columns]
+    for start in range(0, table.height, _PHRASING_CHUNK):
+        part = table.slice(start, _PHRASING_CHUNK)
+        for field in fields:
+            found = part.select(_word_pairs(field).alias("pair")).explode("pair") \
+                .filter(pl.col("pair").is_in(wanted.implode()))["pair"].value_counts()
+            counts.update(dict(found.iter_rows()))
+    for position, row_pairs in zip(scored.tolist(), pairs.to_list(), strict=True):
+        if row_pairs:
+            out[position] = sum(np.log1p(counts[pair]) for pair in row_pairs) / len(row_pairs)
+    return out
+
+
 def keep_order(table: pl.DataFrame, flags: Mapping[str, pl.Series], remove: frozenset[str] | set[str],
                among: np.ndarray | None = None) -> np.ndarray:
     """Per row its place in the keep order (0 = the best row; see the module docstring). With ``among`` (a
@@ -109,7 +148,8 @@ def keep_order(table: pl.DataFrame, flags: Mapping[str, pl.Series], remove: froz
     if len(scored):
         subset = table if among is None else table[scored.tolist()]
         mangled[scored], length[scored] = mangle_score(subset), response_length(subset)
-    order = np.lexsort((np.arange(n), -length, mangled, noise, removal))
+    phrasing = phrasing_score(table, scored)
+    order = np.lexsort((np.arange(n), -phrasing, -length, mangled, noise, removal))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     return rank
