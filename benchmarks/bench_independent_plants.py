@@ -1,13 +1,13 @@
-"""Audit and clean the five independently written planted-defect sets and score them against their truth.
+"""Audit and clean the six independently written planted-defect sets and score them against their truth.
 
-    python benchmarks/bench_independent_plants.py [--plants 1,2,3,4,5] [--no-embeddings] [--work DIR]
+    python benchmarks/bench_independent_plants.py [--plants 1,2,3,4,5,6] [--no-embeddings] [--work DIR]
     python benchmarks/bench_independent_plants.py --no-embeddings --baseline-src /path/to/old/checkout/src
 
 An older commit's checkout for ``--baseline-src`` (its bundled rules and templates are links to the top-level
 folders, so take those too): ``git archive COMMIT src rules templates data_samples | tar -x -C /tmp/base``,
 then ``--baseline-src /tmp/base/src``.
 
-The sets were written by five people who did not see the audit's code: each folder under
+The sets were written by six people who did not see the audit's code: each folder under
 ``benchmarks/independent_plants/`` holds a deterministic generator (``make.py OUT``), its hand-written
 foreign-language answers and a README describing every planted defect. The base rows come from
 ``../shared/data/instructions/`` (the benchmark skips with a message and exit status 2 when they are absent):
@@ -19,7 +19,9 @@ foreign-language answers and a README describing every planted defect. The base 
 * plant 3: ``alpaca.jsonl`` + ``dolly.jsonl`` (audited together), as plant 2; figures for each file too;
 * plant 4: ``alpaca.jsonl`` + ``dolly.jsonl`` from other rows (Alpaca 0..2999, Dolly 1500..2995), as plant 3;
 * plant 5: ``alpaca.jsonl`` + ``dolly.jsonl`` (Alpaca 3000..5999, Dolly 0..1499), as plant 3, with more
-  truncations (100: token limits, broken exports, lost tails; short answers, prose, lists, code).
+  truncations (100: token limits, broken exports, lost tails; short answers, prose, lists, code);
+* plant 6: ``alpaca.jsonl`` (from the t45 file) + ``dolly.jsonl`` (Dolly 1500..2995), as plant 5, 120
+  truncations (also cut at a line break), 60 language swaps.
 
 For each plant the set is generated into a folder (``--work DIR``, else a temporary one), then
 ``ift-data audit FILES --id id --out A`` and ``ift-data clean FILES --id id --signals A --out C`` run as
@@ -70,6 +72,7 @@ PLANTS = {
     3: Plant("plant3", ("alpaca.jsonl", "dolly.jsonl"), ("dolly_3k.json", "alpaca_random_9k.json")),
     4: Plant("plant4", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_random_9k.json", "dolly_3k.json")),
     5: Plant("plant5", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_random_9k.json", "dolly_3k.json")),
+    6: Plant("plant6", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_helpfulness_t45.json", "dolly_3k.json")),
 }
 FLAGGED = (("language_swap", "flag_language_mismatch"), ("truncation", "flag_truncated_response"),
            ("leftover", "flag_template_leftover"))
@@ -222,7 +225,7 @@ def print_table(number: int, runs: dict[str, dict[str, dict[str, Count]]]) -> No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plants", default="1,2,3,4,5", help="comma-separated plant numbers (1 to 5)")
+    parser.add_argument("--plants", default="1,2,3,4,5,6", help="comma-separated plant numbers (1 to 6)")
     parser.add_argument("--no-embeddings", action="store_true",
                         help="pass --no-embeddings to audit and clean (no semantic duplicates)")
     parser.add_argument("--work", type=Path, default=None,
