@@ -235,6 +235,13 @@ SHORT_SWAPS += [  # after a fifth plant: a lower-case word inside a name is no E
     ("Who directed The Lord of the Rings", "", "Die Filme wurden von Peter Jackson gedreht."),
     ("Who founded the Bank of America?", "", "Die Bank of America wurde von Amadeo Giannini gegründet."),
 ]
+SHORT_SWAPS += [  # comma lists (fifth and sixth plants): another language's "and", or words mostly not English
+    ("Name three stringed instruments.", "", "Violín, viola y contrabajo."),
+    ("Give me four large cities.", "", "Tokio, Delhi, Shanghái e San Paolo."),
+    ("Name three prime numbers.", "", "2, 3 и 5."),
+    ("What do I need for a picnic?", "", "Decke, Korb, Thermoskanne, Servietten und Besteck."),
+    ("List some hobbies.", "", "Randonnée, jardinage, lecture, broderie, pâtisserie."),
+]
 SHORT_NOT_SWAPS = [
     ("What is the Chinese word for water?", "", "水"),
     ("Write the kanji for tree.", "", "木"),
@@ -247,6 +254,14 @@ SHORT_NOT_SWAPS = [
     ("Name the Japanese dish of raw fish on rice.", "", "寿司 (sushi)"),
     ("Who painted The Night Watch?", "", "Rembrandt van Rijn painted it in 1642."),
     ("Name a German car maker.", "", "Bayerische Motoren Werke"),
+    ("Name some Korean dishes.", "", "Kimchi, bibimbap, bulgogi, tteokbokki."),
+    ("Name some German foods.", "", "Bratwurst, Sauerkraut, Schnitzel, Brezel."),
+    ("Name some Spanish dishes.", "", "Paella, gazpacho, tortilla española, churros."),
+    ("Name four cities in California.", "", "Los Angeles, San Diego, San Jose, San Francisco."),
+    ("How do you say yes, no and maybe in German?", "", "Ja, nein, vielleicht."),
+    ("Name three vitamins.", "", "Vitamin A, vitamin C and vitamin e"),
+    # missed, a known limit: no foreign "and", and fastText is unsure of the list (de 0.37)
+    ("What do I need for a picnic?", "", "Decke, Korb, Thermoskanne, Servietten, Besteck."),
 ]
 
 

@@ -12,6 +12,9 @@ A response is a language mismatch when the prompt does not ask for (or about) an
 - a **script change**: the response's letters are mostly of another script than the instruction's
   (English prompt, Chinese answer), at any prompt length; ASCII punctuation, English terms and code
   inside a Chinese answer do not hide it, since CJK characters weigh more than Latin letters; or
+- a **comma list that says its language** (``audit/lang_lists.py``): another language's "and" before its
+  last item, or words mostly not English that fastText reads as another language, to a prompt in a known
+  other language; or
 - a **confident detector on enough response text**: the response reads as running text in language R
   (probability ≥ ``min_probability``, or ≥ ``min_confidence`` when R's function words are ≥ 15 % of its
   words and L's under 5 %; ≥ ``min_mismatch_chars`` letters; not a list or code), the instruction is
@@ -48,6 +51,7 @@ from ift_data.audit.lang_detect import (
     function_word_share,
     same_language,
 )
+from ift_data.audit.lang_lists import list_language
 from ift_data.audit.lang_requests import allows
 from ift_data.audit.lang_text import CJK_LANGUAGE, SCRIPT_LANGUAGE, shape, words
 
@@ -77,11 +81,15 @@ class MismatchRule:
                 return False
             differs, langs = self._script_change(resp), script_languages(resp)
         elif resp.lang == UND or not resp.prose:
-            return False
+            differs, langs = False, ()
         else:
             differs, langs = self._other_language(inst, resp, prior, response), (resp.lang,)
         if not differs:
-            return False
+            # a comma list says its language by its "and" or its words ("Flauta, guitarra y cavaquinho.")
+            listed = list_language(response, resp)
+            if listed is None or not self._prompt_not_in(inst, listed):
+                return False
+            langs = (listed,)
         prompt = f"{instruction}\n{input_text}".lower()
         if any(allows(prompt, lang) for lang in langs) or any(m in prompt for m in self.markers):
             return False
@@ -90,6 +98,15 @@ class MismatchRule:
     def _script_change(self, resp: Detection) -> bool:
         needed = self.min_cjk_letters if resp.script in CJK_LANGUAGE else self.min_script_letters
         return resp.script_share >= 0.5 and resp.script_letters >= needed
+
+    def _prompt_not_in(self, inst: Detection, lang: str) -> bool:
+        """The prompt is in a known language other than ``lang`` (its detected one, else fastText's best guess
+        at >= 0.3) and fastText gives it little chance of being in ``lang``."""
+        prompt_lang = inst.lang
+        if prompt_lang == UND and inst.top and inst.top[0][1] >= 0.3:
+            prompt_lang = inst.top[0][0]
+        return prompt_lang != UND and not same_language(prompt_lang, lang) \
+            and inst.prob_of(lang) < self.max_prompt_probability
 
     def _other_language(self, inst: Detection, resp: Detection, prior: dict[str, str], response: str) -> bool:
         short = resp.letters < self.min_letters
@@ -346,6 +363,8 @@ class LanguageSignal:
                 mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, {}, response)
                 continue
             if resp.lang == UND or not resp.prose:
+                if list_language(response, resp) is not None:  # a comma list, judged on its own evidence
+                    mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, {}, response)
                 continue
             if inst.lang == UND:
                 # too short to tell: judged in finalize, with the dataset's usual prompt language
