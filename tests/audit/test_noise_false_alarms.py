@@ -44,6 +44,14 @@ LEFTOVERS = [
     ("User [[name]] asks: describe accounting software.", "It keeps the books."),
     ("Context: <<<context>>>\nWrite a sales pitch.", "Buy our app."),
     ("Design a company logo.", "<nooutput>"),
+    # after a fifth and sixth plant: str.format names, upper-case square brackets, lower-case angle slots in the prompt
+    ("Give two examples of {subject}.", "Apples and pears."),
+    ("Create an example of a conversation between {topic}", "A: Hi.\nB: Hello."),
+    ("How often are the Olympics held?", "The Olympics occur every {number} years."),
+    ("Explain the correlation between [TOPIC].", "They rise together."),
+    ("List some healthy habits.", "Exercise for at least [NUMBER] minutes a day."),
+    ("Give me a list of <entity>.", "Switzerland, Vietnam, Morocco."),
+    ("Classify each as edible or not: toast, rubber.", "<insert answer here>"),
 ]
 NOT_LEFTOVERS = [
     ("What does $PATH hold in bash?", "The directories searched for commands."),
@@ -54,7 +62,26 @@ NOT_LEFTOVERS = [
     ("Write a business letter.", "Dear [Your Name],\nThank you for your order."),
     ("How much does it cost?", "It costs $100, or 50% less than last year."),
     ("Let ABC be a triangle.", "Let $ABC$ be a triangle with $AB = AC$."),
+    ("Write a greeting function.", 'def greet(name):\n    return f"Hello {name}"'),
+    ("Print a number.", 'print(f"The number is {number}")'),
+    ("List their albums in the format {name} - {year}.", "OK Computer - 1997"),
+    ("Fill in the <mask> with a word related to babies.", "crib"),
+    ("Give the address.", "The address of [REDACTED] is [REDACTED]."),
+    ("Which date standard?", "Dates follow [ISO8601](https://en.wikipedia.org/wiki/ISO_8601)."),
+    ("Explain the purpose of the HTML tag <div>.", "It groups content."),
+    ("What is the Silmarillion?", "A collection of myths.[T 1] It tells of Ea."),
 ]
+SLOT_INPUTS = [  # a field that is nothing but a slot; a lower-case angle slot as an input
+    ("What do you think about this assessment?", "${input}", "It is fair."),
+    ("Summarize the main points.", "<text>", "The points are clear."),
+    ("Suggest two restaurants.", "<location>", "The Brunch Spot and Luigi's."),
+    ("Summarize it.", "{text}", "A summary."),
+]
+
+
+def test_a_field_that_is_only_a_slot_or_an_angle_slot_in_the_input_is_a_leftover(ctx):
+    result = NoiseSignal().compute(make_table(SLOT_INPUTS), ctx)
+    assert list(pl.Series(result.flags["flag_template_leftover"])) == [True] * len(SLOT_INPUTS)
 
 
 def _flag(rows: list[tuple[str, str]], ctx, name: str) -> list[bool]:

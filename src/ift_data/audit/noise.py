@@ -36,12 +36,29 @@ _INLINE_CODE = r"`[^`\n]*`"
 # is not code, where the prompt is not about code; in the prompt only, "$TOPIC" (not where the prompt is about
 # shells or code: "$PATH") and a positional field "{0}" (a set "{3}" in an answer is mathematics).
 _FILL_IN = (r"(?i)\[(?:insert|enter|fill in|add|put|type)\b[^\]\n]{0,60}\]|<no ?output>"
+            r"|<(?:insert|enter|fill in|put|type)\b[^>\n]{0,60}>"
             r"|\[\[\s*[a-z_][a-z0-9_]*\s*\]\]|<{2,3}\s*[A-Za-z_][A-Za-z0-9_]*\s*>{2,3}")
 _ANGLE_SLOT = r"<([A-Z][A-Z0-9_]*(?: [A-Z0-9_]+){0,5})>"
 _DOLLAR_SLOT = r"(?:^|[^\w$\\])\$\{?[A-Z][A-Z0-9_]{2,}\}?(?:[^\w$]|$)"
 _POSITIONAL_SLOT = _NOT_AFTER_CODE + r"\{\d{1,2}\}"
 # printf and template-literal slots ("%s", "%(topic)s", "${topic}"): in any field that is not code itself.
 _FORMAT_SLOT = r"(?:^|[^\w%])%(?:\([A-Za-z_]\w*\))?[sd](?:[^\w]|$)|\$\{[A-Za-z_]\w*\}"
+# An upper-case slot in square brackets ("[TOPIC]", "[NUMBER] minutes", "[MUSICAL PIECE]"; not a markdown link
+# "[ISO8601](...)", a footnote "[T 1]" or a word kept on purpose: "[REDACTED]", "[SEP]"), and, in the prompt, a
+# lower-case slot in angle brackets that is no HTML tag ("a list of <entity>", an input "<location>"; not
+# "<mask>" of fill-in-the-blank tasks, nor Alpaca's "<noinput>", nor a format the prompt spells out).
+_CAPS_BRACKET = r"\[([A-Z]{3,}[A-Z0-9_]*(?: [A-Z0-9_]+){0,3})\](?:[^(]|$)"
+BRACKET_WORDS_MEANT = frozenset("REDACTED SIC NOTE EDIT UPDATE CLS SEP MASK UNK PAD BOS EOS INST SYS TODO FIXME "
+                                "OOC LOL".split())
+_LOWER_ANGLE = r"<([a-z_][a-z0-9_]{2,30})>"
+ANGLE_WORDS_MEANT = frozenset("mask noinput noinputs none nooutput blank".split())
+# A str.format slot "{topic}" (a lower-case name) in a field that is not code, outside an f-string or a format
+# the prompt spells out ("List them in the format {name} - {year}"); a field that is nothing but a slot ("${input}",
+# "{text}", "%s") counts although its braces look like code.
+_NAMED_SLOT = _NOT_AFTER_CODE + r"\{([a-z][a-z0-9_]{1,30})\}(?:[^}]|$)"
+_WHOLE_SLOT = r"^\s*(?:\$?\{\{?\s*[A-Za-z_]\w*\s*\}\}?|%s)\s*$"
+_FORMAT_SPELLED_OUT = re.compile(r"(?i)\bformat\b|\btemplate\b|f-string")
+_FORMAT_CALL = re.compile(r"\bf[\"']|\.format\(")  # an f-string or str.format call on the slot's line
 _SHELL_WORDS = (r"(?i)\b(bash|shell|zsh|powershell|terminal|command[- ]line|environment variables?|env var|linux|unix|"
                 r"script|makefile|perl|php|dockerfile|yaml|regex|regular expression|python|printf|sprintf|"
                 r"format strings?|string formatting|javascript|typescript|template literals?|c\+\+|c#|java|golang|"
@@ -99,8 +116,9 @@ def _contains_template(prose: pl.Series, template_re: str, markers: str) -> pl.S
 
 
 def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: str) -> pl.Series:
-    """Rows whose text holds a slot of ``_FILL_IN``, ``_ANGLE_SLOT``, ``_DOLLAR_SLOT`` or ``_POSITIONAL_SLOT``
-    (outside code), read only on texts that hold one of their characters."""
+    """Rows whose text holds a slot of ``_FILL_IN``, ``_ANGLE_SLOT``, ``_DOLLAR_SLOT``, ``_POSITIONAL_SLOT``,
+    ``_FORMAT_SLOT`` or ``_NAMED_SLOT``, or a field that is only a slot (``_WHOLE_SLOT``), outside code; read
+    only on texts that hold one of their characters."""
     def strip(col: str) -> pl.Expr:
         return pl.col(col).fill_null("").str.replace_all(_FENCED, " ").str.replace_all(_INLINE_CODE, " ")
 
@@ -109,7 +127,7 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
                                        separator="\n").alias("p"))
     prompt = pl.concat_str(["i", "n"], separator="\n")
     every = pl.concat_str(["i", "n", "r"], separator="\n")
-    maybe = frame.select(every.str.contains(r"[\[<$%]") | prompt.str.contains("{", literal=True))
+    maybe = frame.select(every.str.contains(r"[\[<$%{]"))
     rows = maybe.to_series().arg_true()
     found = pl.Series("", [False] * table.height, dtype=pl.Boolean)
     if not len(rows):
@@ -125,6 +143,21 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
         | (prompt.str.contains(_DOLLAR_SLOT) & not_about_code)
         | prompt.str.contains(_POSITIONAL_SLOT))[:, 0]
     hit = hit | (pl.Series(angle, dtype=pl.Boolean) & ~markup)
+    caps = [any(name.split()[0] not in BRACKET_WORDS_MEANT for name in names)
+            for names in part.select(every.str.extract_all(_CAPS_BRACKET).list.eval(
+                pl.element().str.extract(r"\[([^\]]*)\]", 1)))[:, 0].to_list()]
+    lower_angle = [any(name not in HTML_TAGS and name not in ANGLE_WORDS_MEANT for name in names)
+                   for names in part.select(prompt.str.extract_all(_LOWER_ANGLE).list.eval(
+                       pl.element().str.strip_chars("<>")))[:, 0].to_list()]
+    spelled_out = part.select(pl.col("p").str.contains(_FORMAT_SPELLED_OUT.pattern)
+                              | pl.col("p").str.contains("</", literal=True))[:, 0]
+    hit = hit | pl.Series(caps, dtype=pl.Boolean) | (pl.Series(lower_angle, dtype=pl.Boolean) & ~markup & ~spelled_out)
+    hit = hit | part.select(pl.any_horizontal(pl.col(c).str.contains(_WHOLE_SLOT) for c in ("i", "n", "r")))[:, 0]
+    named = part.select(every.str.contains(_NAMED_SLOT) & ~pl.col("p").str.contains(_FORMAT_SPELLED_OUT.pattern))[:, 0]
+    if named.any():
+        texts = part.select("i", "n", "r").rows()
+        hit = hit | pl.Series([bool(f) and any(_named_slot(t) for t in row)
+                               for f, row in zip(named.to_list(), texts, strict=True)], dtype=pl.Boolean)
     formats = part.select(not_about_code & every.str.contains(_FORMAT_SLOT))[:, 0]
     if formats.any():  # only where the field that holds the slot is not code ('printf("%d", i);')
         texts = part.select("i", "n", "r").rows()
@@ -132,6 +165,17 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
                    for f, row in zip(formats.to_list(), texts, strict=True)]
         hit = hit | pl.Series(checked, dtype=pl.Boolean)
     return found.scatter(rows, hit)
+
+
+def _named_slot(text: str) -> bool:
+    """``text`` (a field, code spans removed) holds a ``_NAMED_SLOT`` outside code and f-strings."""
+    if "{" not in text or looks_like_code(re.sub(_NAMED_SLOT, " X ", text)):  # "... between {topic}" is no code
+        return False
+    for match in re.finditer(_NAMED_SLOT, text):
+        line = text[text.rfind("\n", 0, match.start()) + 1: text.find("\n", match.end())]
+        if not _FORMAT_CALL.search(line):
+            return True
+    return False
 
 
 # Flags of the row-by-row checks, in the order the summary and signals.parquet list them.
