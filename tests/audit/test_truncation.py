@@ -203,6 +203,13 @@ TOKEN_LIMIT_CUTS = [
     ("Write a loop.", "def count(items):\n    n = 0\n    for item", "code_cut"),
     ("Handle the error.", "try:\n    run()\nexcept ValueError:\n    print(\"Could not", "code_cut"),
     ("Average a list.", "def average_of(xs):\n    return sum(xs) / len(xs)\n\naver", "code_cut"),
+    # after a sixth plant: "is a" where no lettered choices were offered, a word the passage holds whole cut,
+    # a "Key: value" list's value cut, one letter after a comma
+    ("Which is a fish?", "A robin is a bird, a trout is a", "dangling_word"),
+    ("Which is older, the Rookery or the Monadnock?", "The Rookery is older than the Monadno", "cut_word"),
+    ("Classify these companies.", "Chase: Bank\nGMC: Car Manufacturer\nToyota: Car Manufacturer\nFord: Car M",
+     "cut_word"),
+    ("Name two red fruits.", "Red fruit: strawberry, c", "cut_word"),
 ]
 NOT_CUT = [
     ("Explain.", "„Gib deiner Katze die Energie, die sie zum Aufblühen braucht.“"),  # German quotes close with “
@@ -225,6 +232,9 @@ NOT_CUT = [
     ("Write the function.", "function add(a, b) {\n  return a + b;\n}"),
     ("Average a list.", "def average_of(xs):\n    return sum(xs) / len(xs)\n\naverage_of([1, 2])"),
     ("Write a loop.", "for x in range(3):\n    print(x)\nelse:\n    print(\"done\")"),
+    ("Which option is right? (a) red (b) blue", "The right option is a"),
+    ("Give the tenses of walk.", "Past tense: walked\nPresent tense: walking\nFuture tense: will walk"),
+    ("List the variables.", "The variables are x, y, z"),
     ("Write the class.", "class Point:\n    def __init__(self, x):\n        self.x = x\n\np = Point(1)\np"),
 ]
 

@@ -10,7 +10,9 @@ A response counts as cut when its end shows it, at any length and in lists too (
 - ``dangling_word``: it stops on a word that cannot end an English sentence (article, possessive,
   conjunction, copula; in prose also prepositions that need an object: "... because of the");
 - ``cut_word``: it stops inside a word, as a token limit cuts ("... on eating a healt", "- Lettu"): the
-  last word is no English word but begins one, in English text (``audit/word_list.py``);
+  last word is no English word but begins one, in English text (``audit/word_list.py``), or begins a longer
+  word the prompt or the text holds whole ("Ian Nepomnia"), or a "Key: value" list's last value stops on
+  the start of a word its earlier values hold ("Ford: Car M");
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes;
 - ``list_item``: the items of a list end with sentence punctuation and the last one does not;
 - ``short_item``: the last item of a list of three or more is one word where every earlier item has at
@@ -45,7 +47,7 @@ from typing import Any
 import polars as pl
 
 from ift_data.audit.base import AuditContext
-from ift_data.audit.word_list import cut_word
+from ift_data.audit.word_list import SHORT_WORDS, cut_word, known
 
 # Words after which an English sentence cannot stop: articles, possessives, conjunctions, copulas, the
 # prepositions that need an object. Not "on/up/out/in/off" (phrasal verbs end sentences), nor
@@ -96,6 +98,13 @@ _CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan
                                   "model", "version", "level", "phase", "stage", "exhibit", "figure", "table",
                                   "appendix", "chapter", "side", "size", "note", "key", "is", "was", "be"})
 # Words a Title Case line leaves in lower case ("The Lord of the Rings").
+_COPULAS = frozenset({"is", "was", "be"})
+_LAST_NAME_PART = re.compile(r"(?:^|[\s(\"'“‘/-])([^\W\d_]{2,})$")  # the last word: a name cut in half
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+_KEY_VALUE = re.compile(r"^[^:\n]{1,40}:[ \t]+(\S.*)$")
+# A prompt that offers lettered choices or options ("(a) red (b) blue", "a) ...", "Options: ..."), after which
+# "The answer is a" names one.
+_OFFERS_CHOICES = re.compile(r"(?i)(?:^|[\s(])a[.):]\s|\b(?:options?|choices?|multiple[- ]choice)\b")
 _TITLE_SMALL_WORDS = frozenset({"a", "an", "the", "of", "and", "or", "nor", "but", "in", "on", "at", "to", "for",
                                 "with", "by", "from", "as", "into", "vs", "via", "per", "de", "la", "von", "van"})
 # "The police", "One can": two words that open a sentence are a fragment, "Red apple" an answer.
@@ -236,9 +245,10 @@ def _open_bracket(text: str) -> str | None:
     return None
 
 
-def _dangling_word(text: str, verse: bool) -> str | None:
+def _dangling_word(text: str, verse: bool, choices: bool = True) -> str | None:
     """The text stops on a word an English sentence cannot end on (``ALWAYS_DANGLING``; in prose that is
-    not verse also ``PROSE_DANGLING``)."""
+    not verse also ``PROSE_DANGLING``). ``choices``: the prompt offers lettered choices, so "... is a" may
+    name one ("The answer is a")."""
     if not text[-1].isalpha():
         return None
     words = _words(text)  # text ends with a letter: its last word is what "(\S+)\s*$" finds
@@ -253,7 +263,7 @@ def _dangling_word(text: str, verse: bool) -> str | None:
     if _IDIOM_END.search(text, max(0, len(text) - 40)) or (lw == "i" and w != "I"):  # "print i": a variable, not the pronoun
         return None
     prev = re.sub(r"[^\w]", "", words[-2]).lower() if len(words) >= 2 else ""
-    if lw == "a" and prev in _CHOICE_LABEL_BEFORE:
+    if lw == "a" and prev in _CHOICE_LABEL_BEFORE and (choices or prev not in _COPULAS):
         return None
     if lw in ALWAYS_DANGLING:
         return "dangling_word"
@@ -262,6 +272,34 @@ def _dangling_word(text: str, verse: bool) -> str | None:
     if lw in PROSE_DANGLING:
         return "dangling_word"
     return None
+
+
+def _begins_a_word_above(text: str, prompt: str) -> bool:
+    """The last word is no English word but the start of a longer word of the prompt or of the text before it,
+    and that word is not written whole ("Ian Nepomnia" where the passage names Nepomniachtchi)."""
+    match = _LAST_NAME_PART.search(text)
+    if match is None or known(match.group(1).lower()):
+        return False
+    fragment = match.group(1)
+    seen = set(_LETTER_RUN.findall(text[: match.start(1)][-CUT_WORD_CONTEXT:])) | set(_LETTER_RUN.findall(prompt))
+    return fragment not in seen and any(len(word) > len(fragment) and word.startswith(fragment) for word in seen)
+
+
+def _cut_value(text: str) -> bool:
+    """A "Key: value" list whose last value stops on the start of a word its earlier values hold whole, on a
+    letter or two or a non-word ("GMC: Car Manufacturer\nFord: Car M"; not "Future tense: will walk")."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    values = [m.group(1) for ln in lines if (m := _KEY_VALUE.match(ln))]
+    if len(values) < 3 or not _KEY_VALUE.match(lines[-1]):
+        return False
+    last = _LETTER_RUN.findall(values[-1])
+    if not last or not text[-1].isalpha():
+        return False
+    fragment = last[-1]
+    if known(fragment.lower()) and (len(fragment) > 2 or fragment.lower() in SHORT_WORDS):
+        return False  # "Future tense: will walk" after "walked"
+    earlier = {word for value in values[:-1] for word in _LETTER_RUN.findall(value)}
+    return fragment not in earlier and any(len(w) > len(fragment) and w.startswith(fragment) for w in earlier)
 
 
 def _salutation(text: str) -> bool:
@@ -425,19 +463,21 @@ def _fragment(text: str, settings: TruncationSettings) -> str | None:
     return None
 
 
-def truncation_reason(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> str | None:
-    """Why ``response`` looks cut off (one of the module docstring's reasons), or None."""
+def truncation_reason(response: str, instruction: str = "", settings: TruncationSettings | None = None,
+                      input_text: str = "") -> str | None:
+    """Why ``response`` looks cut off (one of the module docstring's reasons), or None. ``input_text``: the
+    row's input, whose words a cut name may begin."""
     text = response.rstrip()
     if not text:
         return None
-    return _reason(text, instruction, settings or TruncationSettings(), looks_like_code(text))
+    return _reason(text, instruction, settings or TruncationSettings(), looks_like_code(text), input_text)
 
 
 # A row's verse test, asked by both _reason and _prose_end: the last few answers are kept.
 _verse = lru_cache(maxsize=8)(looks_like_verse)
 
 
-def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool) -> str | None:
+def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool, input_text: str = "") -> str | None:
     """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
     if code or _SQL_STATEMENT.match(text):
         reason = _code_cut(text)
@@ -465,10 +505,13 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         return None
     word_order = _word_task(instruction)[0]
     # a list of short lines is read as verse; only a poem asked for may end a line on "at" or "for"
-    reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction))
+    reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction),
+                                                    bool(_OFFERS_CHOICES.search(instruction)))
     if reason:
         return reason
-    if not word_order and not _NON_WORD_TASK.search(instruction) and cut_word(text[-CUT_WORD_CONTEXT:]):
+    if not word_order and not _NON_WORD_TASK.search(instruction) \
+            and (cut_word(text[-CUT_WORD_CONTEXT:]) or _begins_a_word_above(text, f"{instruction}\n{input_text}")
+                 or _cut_value(text)):
         return "cut_word"
     if verse:
         return None
@@ -611,11 +654,12 @@ def settings_from(ctx: AuditContext) -> TruncationSettings:
         bare_end_min_words=int(rule("truncation_bare_end_min_words", base.bare_end_min_words)))
 
 
-def _text_pairs(table: pl.DataFrame, chunk: int = 65536) -> Iterator[tuple[str | None, str | None]]:
-    """(response, instruction) per row, as Python strings a chunk of rows at a time (bounded memory)."""
+def _text_triples(table: pl.DataFrame, chunk: int = 65536) -> Iterator[tuple[str | None, str | None, str | None]]:
+    """(response, instruction, input) per row, as Python strings a chunk of rows at a time (bounded memory)."""
     for start in range(0, table.height, chunk):
         part = table.slice(start, chunk)
-        yield from zip(part["response"].to_list(), part["instruction"].to_list(), strict=True)
+        inputs = part["input"].to_list() if "input" in part.columns else [None] * part.height
+        yield from zip(part["response"].to_list(), part["instruction"].to_list(), inputs, strict=True)
 
 
 def truncation_columns(table: pl.DataFrame, ctx: AuditContext) -> TruncationColumns:
@@ -646,7 +690,7 @@ def truncation_features(table: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
     prose: list[bool] = []
     bare: list[bool] = []
     suspect: list[bool] = []
-    for response, instruction in _text_pairs(table):
+    for response, instruction, input_text in _text_triples(table):
         text, instruction = (response or "").rstrip(), instruction or ""
         if not text:
             reasons.append(None)
@@ -655,7 +699,7 @@ def truncation_features(table: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
             suspect.append(False)
             continue
         code = looks_like_code(text)  # once per row: the three judgements below all ask
-        reason = _reason(text, instruction, settings, code)
+        reason = _reason(text, instruction, settings, code, input_text or "")
         reasons.append(reason)
         is_prose = _prose_end(text, instruction, settings, code)
         prose.append(is_prose)

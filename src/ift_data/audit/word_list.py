@@ -20,7 +20,7 @@ from ift_data.embed.model import static_model_path
 COMMON_COUNT = 1_000  # a word a cut fragment may begin: counted at least this often
 # Two-letter words and units that end sentences; another two-letter token that begins a common word is a cut
 # ("The most suitable ve").
-_SHORT_WORDS = frozenset(
+SHORT_WORDS = frozenset(
     "ad ah am an as at aw be by do eh ex go ha he hi hm id if in is it me my no of oh ok on or ox pa pi "
     "so to tv uh um up us vs we yo ya cm mm km kg mg ml lb oz ft yd mi hr pm gb mb kb tb".split())
 _LAST_WORD = re.compile(r"(?:^|[\s(\"'“‘-])([A-Za-z][a-z]*)$")
@@ -30,6 +30,7 @@ _WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 # One letter left of a word ("Though the clouds may c"): not a word ("a", "I", "o"), nor a variable or unit
 # that ends mathematics ("... for x", "the n", "5 m", "100 g", "e").
 _CUT_LETTERS = frozenset("bcdfhjlpqrsuvw")
+_WORD_BEFORE = re.compile(r"(?:[^\W\d_]|[^\W\d_]{3},)\s*$")  # a word, or a word of three letters or more and a comma
 # Particles a surname follows, in lower-cased text too ("lady de bourg", "ludwig van beethoven").
 _NAME_PARTICLES = frozenset("de du da di del della der den van von le la al el bin ibn st saint mc mac".split())
 # A year cut to its century ("... was founded in 20", "as of 20"): Alpaca's answers carry this cut.
@@ -81,11 +82,11 @@ def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     if match is None or (match.group(1)[0].isupper() and not _LINE_START_WORD.search(text)):
         return None
     fragment, head = match.group(1).lower(), text[: match.start(1)]
-    if len(fragment) == 1:  # after a word, not an operator ("a + b")
-        if fragment not in _CUT_LETTERS or match.group(1).isupper() or not head.rstrip()[-1:].isalpha():
+    if len(fragment) == 1:  # after a word, or a word and a comma ("strawberry, c"), not an operator ("a + b")
+        if fragment not in _CUT_LETTERS or match.group(1).isupper() or not _WORD_BEFORE.search(head):
             return None
     elif len(fragment) == 2:
-        if fragment in _SHORT_WORDS:
+        if fragment in SHORT_WORDS:
             return None
     elif known(fragment):
         return None
