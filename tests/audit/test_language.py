@@ -241,6 +241,9 @@ SHORT_SWAPS += [  # comma lists (fifth and sixth plants): another language's "an
     ("Name three prime numbers.", "", "2, 3 и 5."),
     ("What do I need for a picnic?", "", "Decke, Korb, Thermoskanne, Servietten und Besteck."),
     ("List some hobbies.", "", "Randonnée, jardinage, lecture, broderie, pâtisserie."),
+    # Chinese whose Latin letters are all names: each name weighs one letter against the Han characters
+    ("Plan a day trip from Boston.", "", "从 Boston 出发, 可以开车去 Salem, Concord 和 Cape Cod 玩一天."),
+    ("Where can I learn web development?", "", "推荐 W3Schools、MDN Web Docs 和 freeCodeCamp。"),
 ]
 SHORT_NOT_SWAPS = [
     ("What is the Chinese word for water?", "", "水"),
@@ -255,6 +258,8 @@ SHORT_NOT_SWAPS = [
     ("Who painted The Night Watch?", "", "Rembrandt van Rijn painted it in 1642."),
     ("Name a German car maker.", "", "Bayerische Motoren Werke"),
     ("Name some Korean dishes.", "", "Kimchi, bibimbap, bulgogi, tteokbokki."),
+    ("What is the capital of China?", "", "Beijing (北京)"),  # a gloss in brackets
+    ("What does the character mean?", "", "The character 爱 means love."),
     ("Name some German foods.", "", "Bratwurst, Sauerkraut, Schnitzel, Brezel."),
     ("Name some Spanish dishes.", "", "Paella, gazpacho, tortilla española, churros."),
     ("Name four cities in California.", "", "Los Angeles, San Diego, San Jose, San Francisco."),

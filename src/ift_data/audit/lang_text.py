@@ -91,6 +91,8 @@ def shape(text: str, clip: int = 1000) -> TextShape:
     if not letters:
         return TextShape(cleaned, 0, "", 0, 0.0, counts)
     weighted = {name: k * (CJK_WEIGHT if name in ("han", "kana", "hangul") else 1) for name, k in counts.items()}
+    if counts.get("latin") and (counts.get("han", 0) + counts.get("kana", 0) + counts.get("hangul", 0)) >= 2:
+        weighted["latin"] = _latin_weight(cleaned, counts["latin"])
     cjk = weighted.pop("han", 0) + weighted.pop("kana", 0)
     if cjk:
         kana = counts.get("kana", 0)
@@ -102,6 +104,25 @@ def shape(text: str, clip: int = 1000) -> TextShape:
     script = max(sorted(weighted), key=lambda s: weighted[s])
     raw = counts.get("han", 0) + counts.get("kana", 0) if script in ("ja", "han") else counts.get(script, other)
     return TextShape(cleaned, letters, script, raw, round(weighted[script] / total, 4), counts)
+
+
+_LATIN_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’-]*")
+_BRACKETED = re.compile(r"[(（\[【「『][^)）\]】」』]*[)）\]】」』]")
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3041-\u3096\u30a1-\u30fa\uac00-\ud7af]")
+
+
+def _latin_weight(cleaned: str, latin: int) -> int:
+    """The weight of the Latin letters of a text with CJK characters: when every Latin word is a name (a
+    capitalized, upper-case or camelCase token: "Berkeley", "MDN", "freeCodeCamp") and CJK characters stand
+    outside brackets, each name weighs one letter:
+    "从 Berkeley 出发, 2 小时内可以开车到 Napa, San Francisco 和 Marin." is Chinese with names in it, while
+    "Beijing (北京)" stays a Latin answer with a gloss."""
+    if len(_CJK_CHAR.findall(_BRACKETED.sub(" ", cleaned))) < 2:
+        return latin
+    tokens = _LATIN_TOKEN.findall(cleaned)
+    if any(token.islower() for token in tokens):  # English words among them: "这是一个测试 with some English words"
+        return latin
+    return len(tokens)
 
 
 # Per character: the scripts whose letters it is, and whether it is a letter (``_LETTER_RE``).
