@@ -1,13 +1,13 @@
-"""Audit and clean the six independently written planted-defect sets and score them against their truth.
+"""Audit and clean the seven independently written planted-defect sets and score them against their truth.
 
-    python benchmarks/bench_independent_plants.py [--plants 1,2,3,4,5,6] [--no-embeddings] [--work DIR]
+    python benchmarks/bench_independent_plants.py [--plants 1,2,3,4,5,6,7] [--no-embeddings] [--work DIR]
     python benchmarks/bench_independent_plants.py --no-embeddings --baseline-src /path/to/old/checkout/src
 
 An older commit's checkout for ``--baseline-src`` (its bundled rules and templates are links to the top-level
 folders, so take those too): ``git archive COMMIT src rules templates data_samples | tar -x -C /tmp/base``,
 then ``--baseline-src /tmp/base/src``.
 
-The sets were written by six people who did not see the audit's code: each folder under
+The sets were written by seven people who did not see the audit's code: each folder under
 ``benchmarks/independent_plants/`` holds a deterministic generator (``make.py OUT``), its hand-written
 foreign-language answers and a README describing every planted defect. The base rows come from
 ``../shared/data/instructions/`` (the benchmark skips with a message and exit status 2 when they are absent):
@@ -21,7 +21,9 @@ foreign-language answers and a README describing every planted defect. The base 
 * plant 5: ``alpaca.jsonl`` + ``dolly.jsonl`` (Alpaca 3000..5999, Dolly 0..1499), as plant 3, with more
   truncations (100: token limits, broken exports, lost tails; short answers, prose, lists, code);
 * plant 6: ``alpaca.jsonl`` (from the t45 file) + ``dolly.jsonl`` (Dolly 1500..2995), as plant 5, 120
-  truncations (also cut at a line break), 60 language swaps.
+  truncations (also cut at a line break), 60 language swaps;
+* plant 7: ``alpaca.jsonl`` (Alpaca 6000..9228) + ``dolly.jsonl`` (Dolly 0..1499), as plant 6: 100 truncations,
+  60 language swaps, 30 leftovers of 13 template styles.
 
 For each plant the set is generated into a folder (``--work DIR``, else a temporary one), then
 ``ift-data audit FILES --id id --out A`` and ``ift-data clean FILES --id id --signals A --out C`` run as
@@ -73,6 +75,7 @@ PLANTS = {
     4: Plant("plant4", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_random_9k.json", "dolly_3k.json")),
     5: Plant("plant5", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_random_9k.json", "dolly_3k.json")),
     6: Plant("plant6", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_helpfulness_t45.json", "dolly_3k.json")),
+    7: Plant("plant7", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_random_9k.json", "dolly_3k.json")),
 }
 FLAGGED = (("language_swap", "flag_language_mismatch"), ("truncation", "flag_truncated_response"),
            ("leftover", "flag_template_leftover"))
@@ -225,7 +228,7 @@ def print_table(number: int, runs: dict[str, dict[str, dict[str, Count]]]) -> No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plants", default="1,2,3,4,5,6", help="comma-separated plant numbers (1 to 6)")
+    parser.add_argument("--plants", default="1,2,3,4,5,6,7", help="comma-separated plant numbers (1 to 7)")
     parser.add_argument("--no-embeddings", action="store_true",
                         help="pass --no-embeddings to audit and clean (no semantic duplicates)")
     parser.add_argument("--work", type=Path, default=None,
