@@ -25,6 +25,18 @@ console = Console(stderr=True)
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+class OutPath(click.Path):
+    """An output path that is not empty (``--out ""`` would silently mean the current folder)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty: name an output folder (use . for the current folder)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+OUT_PATH = OutPath(path_type=Path)
+
+
 class _Group(click.Group):
     """Turns a ``UserError`` into one red line on stderr and exit code 2 (never a traceback); Ctrl-C and
     SIGTERM into one line and exit code 128 + the signal (130, 143)."""
@@ -122,7 +134,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("recipe", required=False, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+@click.option("--out", "out_dir", type=OUT_PATH, default=Path("out"), show_default=True,
               help="Output folder.")
 @click.option("--seed", type=int, default=None, callback=_seed, help="Override the recipe's seed (0 to 2**32 - 1).")
 @click.option("--format", "formats", multiple=True,
@@ -215,7 +227,7 @@ def templates_show(template_id: str, dirs: tuple[Path, ...]) -> None:
 
 @templates.command("import-promptsource")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--out", "out_path", type=click.Path(path_type=Path), required=True,
+@click.option("--out", "out_path", type=OUT_PATH, required=True,
               help="Folder to write one pack per templates.yaml into (a .yaml file when PATH is one file).")
 @click.option("--family", default=None, help="Family of the pack (one file only; default: from dataset/subset).")
 @click.option("--lint", "lint_profile", type=click.Choice(["p3", "flan", "none"]), default="p3", show_default=True,
@@ -251,7 +263,7 @@ def templates_render(pack: Path, template_id: str, record: str | None, records: 
 
 @templates.command("import-superni")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
+@click.option("--out", "out_dir", type=OUT_PATH, required=True,
               help="Folder to write templates/<family>.yaml and tasks/<task>.yaml into.")
 @click.option("--encoding", "encodings", multiple=True, default=("def-pos2",), show_default=True,
               help="Tk-Instruct encoding, repeatable: def | pos2 | def-pos2 | def-pos2-neg2 | def-pos2-expl | "
@@ -300,7 +312,7 @@ def _audit_options(**kw: Any) -> AuditOptions:
 
 def _audit_flags(func: _F) -> _F:
     options = [
-        click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder."),
+        click.option("--out", "out_dir", required=True, type=OUT_PATH, help="Output folder."),
         click.option("--map", "mapping", multiple=True,
                      help="Column mapping, e.g. instruction=question,output=answer (id=COL: as --id). Repeatable: "
                           "the entries of every --map are merged; a field mapped twice is an error."),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from hardening_helpers import ROWS, TEMPLATES, BuildCase, dump_yaml, run_cli, sentiment_spec
 
@@ -173,3 +174,14 @@ def test_missing_split_file_names_the_task_spec_and_its_splits_entry(case: Build
     line = task.read_text().splitlines().index("    train: nofile.jsonl") + 1
     message = case.build().assert_user_error(f"{task}:{line}: field 'source.splits.train'", "nofile.jsonl")
     assert "split 'train': cannot read" in message
+
+
+@pytest.mark.parametrize("command", [["build"], ["audit", "DATA"], ["clean", "DATA"],
+                                     ["templates", "import-promptsource", "DATA"]])
+def test_an_empty_out_is_an_error_not_the_current_folder(tmp_path: Path, command: list[str]) -> None:
+    data = tmp_path / "rows.jsonl"
+    data.write_text(json.dumps({"instruction": "Say hi.", "input": "", "output": "Hi."}) + "\n", encoding="utf-8")
+    for value in ("", "  "):
+        outcome = run_cli(*[data if part == "DATA" else part for part in command], "--out", value)
+        assert outcome.exit_code == 2 and "--out" in outcome.stderr and "is empty" in outcome.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl"]
