@@ -172,7 +172,8 @@ def _named_slot(text: str) -> bool:
     if "{" not in text or looks_like_code(re.sub(_NAMED_SLOT, " X ", text)):  # "... between {topic}" is no code
         return False
     for match in re.finditer(_NAMED_SLOT, text):
-        line = text[text.rfind("\n", 0, match.start()) + 1: text.find("\n", match.end())]
+        end = text.find("\n", match.end())
+        line = text[text.rfind("\n", 0, match.start()) + 1: end if end >= 0 else len(text)]
         if not _FORMAT_CALL.search(line):
             return True
     return False

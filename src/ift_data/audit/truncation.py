@@ -24,15 +24,13 @@ A response counts as cut when its end shows it, at any length and in lists too (
 - ``too_short``: two or three words without punctuation where the instruction asks for written text
   (explain, describe, write ... and not a title, name, word or list);
 - ``bare_end``: prose that stops on a word with no punctuation, in a file whose other prose responses end
-  with punctuation (``truncation_columns``: the file's own habit decides).
-
+  with punctuation (``truncation_columns``: the file's own habit decides);
 - ``code_cut``: code (fenced blocks or code-shaped lines) that stops where no program can: on an opening
   bracket, a comma, ``=`` or ``+``, a block header with no body, an unfinished header, a bracket or quote
   its last line opened, a name cut short, an SQL keyword (``SELECT * FROM``). Code is judged on nothing else.
 
-Never judged: one-word answers ("Positive", "42"), titles and
-name lists (Title Case, no sentence), poems and lyrics (short unpunctuated lines) except on a dangling
-article, conjunction or punctuation.
+Never judged: one-word answers ("Positive", "42"), titles and name lists (Title Case, no sentence), poems and
+lyrics (short unpunctuated lines) except on a dangling article, conjunction or punctuation.
 """
 
 from __future__ import annotations
@@ -97,7 +95,6 @@ _CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan
                                   "column", "row", "team", "person", "player", "city", "country", "company",
                                   "model", "version", "level", "phase", "stage", "exhibit", "figure", "table",
                                   "appendix", "chapter", "side", "size", "note", "key", "is", "was", "be"})
-# Words a Title Case line leaves in lower case ("The Lord of the Rings").
 _COPULAS = frozenset({"is", "was", "be"})
 _LAST_NAME_PART = re.compile(r"(?:^|[\s(\"'“‘/-])([^\W\d_]{2,})$")  # the last word: a name cut in half
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
@@ -105,6 +102,7 @@ _KEY_VALUE = re.compile(r"^[^:\n]{1,40}:[ \t]+(\S.*)$")
 # A prompt that offers lettered choices or options ("(a) red (b) blue", "a) ...", "Options: ..."), after which
 # "The answer is a" names one.
 _OFFERS_CHOICES = re.compile(r"(?i)(?:^|[\s(])a[.):]\s|\b(?:options?|choices?|multiple[- ]choice)\b")
+# Words a Title Case line leaves in lower case ("The Lord of the Rings").
 _TITLE_SMALL_WORDS = frozenset({"a", "an", "the", "of", "and", "or", "nor", "but", "in", "on", "at", "to", "for",
                                 "with", "by", "from", "as", "into", "vs", "via", "per", "de", "la", "von", "van"})
 # "The police", "One can": two words that open a sentence are a fragment, "Red apple" an answer.
@@ -288,6 +286,8 @@ def _begins_a_word_above(text: str, prompt: str) -> bool:
 def _cut_value(text: str) -> bool:
     """A "Key: value" list whose last value stops on the start of a word its earlier values hold whole, on a
     letter or two or a non-word ("GMC: Car Manufacturer\nFord: Car M"; not "Future tense: will walk")."""
+    if ":" not in text:
+        return False
     lines = [ln for ln in text.splitlines() if ln.strip()]
     values = [m.group(1) for ln in lines if (m := _KEY_VALUE.match(ln))]
     if len(values) < 3 or not _KEY_VALUE.match(lines[-1]):
