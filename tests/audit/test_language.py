@@ -265,6 +265,9 @@ SHORT_NOT_SWAPS = [
     ("Name four cities in California.", "", "Los Angeles, San Diego, San Jose, San Francisco."),
     ("How do you say yes, no and maybe in German?", "", "Ja, nein, vielleicht."),
     ("Name three vitamins.", "", "Vitamin A, vitamin C and vitamin e"),
+    # lower-cased English (CoLA) has "i" where Polish and Catalan write "and"; "et al." in English prose
+    ("Write an English sentence that is grammatical.", "", "i 'd planned to have finished , and finished i have"),
+    ("Who wrote the paper?", "", "Smith, Brown et al. wrote the paper"),
     # missed, a known limit: no foreign "and", and fastText is unsure of the list (de 0.37)
     ("What do I need for a picnic?", "", "Decke, Korb, Thermoskanne, Servietten, Besteck."),
 ]

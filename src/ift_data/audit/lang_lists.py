@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import re
 
-from ift_data.audit.lang_detect import Detection, same_language
+from ift_data.audit.lang_detect import Detection, function_word_share, same_language
+from ift_data.audit.lang_text import words
 from ift_data.audit.word_list import known
 
-# "and" / "or" of languages whose word is no English word; the first language is the guess without fastText
+# "and" / "or" of languages whose word is no English word; the first language is the guess without fastText.
+# Not Polish and Catalan "i": lower-cased English has it ("... and finished i have").
 LIST_CONJUNCTIONS: dict[str, tuple[str, ...]] = {
     "y": ("es",), "o": ("es", "it", "pt"), "und": ("de",), "oder": ("de",), "et": ("fr",), "ou": ("fr", "pt"),
     "e": ("it", "pt"), "en": ("nl",), "och": ("sv",), "eller": ("sv", "da", "no"), "og": ("da", "no"),
-    "ve": ("tr",), "veya": ("tr",), "ja": ("fi",), "tai": ("fi",), "i": ("pl", "ca"), "lub": ("pl",),
+    "ve": ("tr",), "veya": ("tr",), "ja": ("fi",), "tai": ("fi",), "lub": ("pl",),
     "și": ("ro",), "sau": ("ro",), "и": ("ru", "uk", "bg"), "или": ("ru", "bg"), "і": ("uk",), "dan": ("id", "ms"),
     "atau": ("id", "ms"), "và": ("vi",), "hoặc": ("vi",), "και": ("el",), "ή": ("el",),
 }
@@ -44,6 +46,13 @@ def list_items(text: str) -> list[str] | None:
     return items
 
 
+def _english_function_words(text: str, lang: str) -> bool:
+    """``text`` holds an English function word that is not one of ``lang``'s too ("Smith, Brown et al. wrote
+    the paper"): an English sentence, whatever its "and"."""
+    share = function_word_share(words(text), "en", besides=lang)
+    return bool(share)
+
+
 def list_language(text: str, detection: Detection) -> str | None:
     """The language a short comma list is written in when the list itself says so (see the module
     docstring), else None. ``detection``: the detector's answer for ``text`` (its fastText ranking)."""
@@ -53,7 +62,7 @@ def list_language(text: str, detection: Detection) -> str | None:
     last = items[-1].split()
     for word in last[1:-1]:
         languages = LIST_CONJUNCTIONS.get(word)
-        if languages:
+        if languages and not _english_function_words(text, languages[0]):
             ranked = sorted(languages, key=lambda lang: -detection.prob_of(lang))
             return ranked[0] if detection.prob_of(ranked[0]) > 0 else languages[0]
     words = _WORD.findall(text)
