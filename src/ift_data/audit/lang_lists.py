@@ -29,6 +29,7 @@ LIST_CONJUNCTIONS: dict[str, tuple[str, ...]] = {
 }
 MAX_ITEM_WORDS = 6  # a list item has at most this many words
 MAX_LIST_CHARS = 400
+MIN_ITEMS_BY_WORDS = 3  # a list judged by its words has this many items ("overstylized , puréed mélange": 2)
 MIN_FOREIGN_SHARE = 0.5  # ... of the list's words unknown to the English dictionary
 MIN_LIST_PROBABILITY = 0.7  # fastText's confidence in the list's language ("Kimchi, bibimbap, bulgogi": fi 0.60)
 MIN_LIST_PROBABILITY_ACCENTED = 0.5  # ... when the list has letters beyond ASCII ("Künstliche Intelligenz, ...")
@@ -66,7 +67,7 @@ def list_language(text: str, detection: Detection) -> str | None:
             ranked = sorted(languages, key=lambda lang: -detection.prob_of(lang))
             return ranked[0] if detection.prob_of(ranked[0]) > 0 else languages[0]
     words = _WORD.findall(text)
-    if len(words) < 3 or not detection.top:
+    if len(items) < MIN_ITEMS_BY_WORDS or len(words) < 3 or not detection.top:
         return None
     lang, prob = detection.top[0]
     needed = MIN_LIST_PROBABILITY if text.isascii() else MIN_LIST_PROBABILITY_ACCENTED
