@@ -233,6 +233,8 @@ NOT_CUT = [
     ("Average a list.", "def average_of(xs):\n    return sum(xs) / len(xs)\n\naverage_of([1, 2])"),
     ("Write a loop.", "for x in range(3):\n    print(x)\nelse:\n    print(\"done\")"),
     ("Which option is right? (a) red (b) blue", "The right option is a"),
+    # prose that opens like SQL is not judged as code ("Thanks" begins "Thanksgiving" above)
+    ("Pick a gift.", "Select a gift from the list below for Thanksgiving.\nThanks"),
     ("Give the tenses of walk.", "Past tense: walked\nPresent tense: walking\nFuture tense: will walk"),
     ("List the variables.", "The variables are x, y, z"),
     ("Write the class.", "class Point:\n    def __init__(self, x):\n        self.x = x\n\np = Point(1)\np"),

@@ -479,10 +479,10 @@ _verse = lru_cache(maxsize=8)(looks_like_verse)
 
 def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool, input_text: str = "") -> str | None:
     """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
-    if code or _SQL_STATEMENT.match(text):
-        reason = _code_cut(text)
-        if code or reason:
-            return reason
+    if code:
+        return _code_cut(text)
+    if _sql_stops_on_keyword(text):  # SQL on one line, not read as code: "SELECT * FROM"
+        return "code_cut"
     last_line = text.splitlines()[-1]
     if _BARE_MARKER.match(last_line) and len([ln for ln in text.splitlines() if ln.strip()]) >= 2:
         return "empty_item"
@@ -528,9 +528,7 @@ def _code_cut(text: str) -> str | None:
     a block header with no body (``for x in xs:``) or a header left unfinished (``for i in``); with a bracket
     or a double quote its last line opened and never closed (``print("The``); on a lone name that begins
     one defined above (``calcu`` after ``calculate_mean``); or an SQL statement on a keyword."""
-    if text[-1] in _CODE_OPEN_END:
-        return "code_cut"
-    if _SQL_STATEMENT.match(text) and _SQL_OPEN_KEYWORD.search(text):
+    if text[-1] in _CODE_OPEN_END or _sql_stops_on_keyword(text):
         return "code_cut"
     if text.endswith("```"):
         return None
@@ -545,6 +543,11 @@ def _code_cut(text: str) -> str | None:
         if name not in defined and any(len(w) > len(name) and w.startswith(name) for w in defined):
             return "code_cut"
     return None
+
+
+def _sql_stops_on_keyword(text: str) -> bool:
+    """An SQL statement that stops on a keyword that needs more after it ("SELECT * FROM")."""
+    return _SQL_STATEMENT.match(text) is not None and _SQL_OPEN_KEYWORD.search(text) is not None
 
 
 def prose_end(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> bool:
