@@ -50,8 +50,7 @@ def list_items(text: str) -> list[str] | None:
 def _english_function_words(text: str, lang: str) -> bool:
     """``text`` holds an English function word that is not one of ``lang``'s too ("Smith, Brown et al. wrote
     the paper"): an English sentence, whatever its "and"."""
-    share = function_word_share(words(text), "en", besides=lang)
-    return bool(share)
+    return bool(function_word_share(words(text), "en", besides=lang))
 
 
 def list_language(text: str, detection: Detection) -> str | None:
@@ -64,8 +63,7 @@ def list_language(text: str, detection: Detection) -> str | None:
     for word in last[1:-1]:
         languages = LIST_CONJUNCTIONS.get(word)
         if languages and not _english_function_words(text, languages[0]):
-            ranked = sorted(languages, key=lambda lang: -detection.prob_of(lang))
-            return ranked[0] if detection.prob_of(ranked[0]) > 0 else languages[0]
+            return max(languages, key=detection.prob_of)  # fastText's pick among them; a tie: the first
     words = _WORD.findall(text)
     if len(items) < MIN_ITEMS_BY_WORDS or len(words) < 3 or not detection.top:
         return None

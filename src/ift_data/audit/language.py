@@ -100,11 +100,9 @@ class MismatchRule:
         return resp.script_share >= 0.5 and resp.script_letters >= needed
 
     def _prompt_not_in(self, inst: Detection, lang: str) -> bool:
-        """The prompt is in a known language other than ``lang`` (its detected one, else fastText's best guess
-        at >= 0.3) and fastText gives it little chance of being in ``lang``."""
-        prompt_lang = inst.lang
-        if prompt_lang == UND and inst.top and inst.top[0][1] >= 0.3:
-            prompt_lang = inst.top[0][0]
+        """The prompt is in a known language other than ``lang`` (its detected one, else ``best_guess``) and
+        fastText gives it little chance of being in ``lang``."""
+        prompt_lang = inst.lang if inst.lang != UND else best_guess(inst)
         return prompt_lang != UND and not same_language(prompt_lang, lang) \
             and inst.prob_of(lang) < self.max_prompt_probability
 
@@ -113,8 +111,8 @@ class MismatchRule:
         if short and len(words(response)) < SHORT_MIN_WORDS:
             return False
         prompt_lang = inst.lang if inst.lang != UND else prior.get(inst.script or resp.script, UND)
-        if prompt_lang == UND and inst.top and inst.top[0][1] >= 0.3:  # no usual language: fastText's best guess
-            prompt_lang = inst.top[0][0]
+        if prompt_lang == UND:  # no usual language: fastText's best guess
+            prompt_lang = best_guess(inst)
         if prompt_lang == UND or same_language(prompt_lang, resp.lang):
             return False
         if not _sure(resp, response, short, self) \
@@ -137,6 +135,14 @@ SHORT_MIN_FUNCTION_WORDS = 2
 # when fastText is this sure of it and it has this many words.
 SHORT_SURE_PROBABILITY = 0.95
 SHORT_SURE_WORDS = 5
+
+
+BEST_GUESS_PROBABILITY = 0.3  # fastText's top language names a prompt too short to tell from this probability
+
+
+def best_guess(found: Detection) -> str:
+    """fastText's top language for a text it could not settle, when at least ``BEST_GUESS_PROBABILITY``."""
+    return found.top[0][0] if found.top and found.top[0][1] >= BEST_GUESS_PROBABILITY else UND
 
 
 def _language_probability(resp: Detection) -> float:
@@ -276,7 +282,7 @@ def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detect
         share = function_word_share(outside_names, lang, besides=resp.lang)
         if share is not None and share < 0.05:
             low |= _FW_BIT[lang]
-    fallback = inst.top[0][0] if inst.top and inst.top[0][1] >= 0.3 else UND
+    fallback = best_guess(inst)
     return Pending(gate, inst.script or resp.script, fallback, _sure(resp, response, short, judge), enough_own, low)
 
 
@@ -362,9 +368,8 @@ class LanguageSignal:
             if _script_change_branch(inst, resp):
                 mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, {}, response)
                 continue
-            if resp.lang == UND or not resp.prose:
-                if list_language(response, resp) is not None:  # a comma list, judged on its own evidence
-                    mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, {}, response)
+            if resp.lang == UND or not resp.prose:  # only a comma list that says its language can differ
+                mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, {}, response)
                 continue
             if inst.lang == UND:
                 # too short to tell: judged in finalize, with the dataset's usual prompt language

@@ -57,7 +57,7 @@ ANGLE_WORDS_MEANT = frozenset("mask noinput noinputs none nooutput blank".split(
 # "{text}", "%s") counts although its braces look like code.
 _NAMED_SLOT = _NOT_AFTER_CODE + r"\{([a-z][a-z0-9_]{1,30})\}(?:[^}]|$)"
 _WHOLE_SLOT = r"^\s*(?:\$?\{\{?\s*[A-Za-z_]\w*\s*\}\}?|%s)\s*$"
-_FORMAT_SPELLED_OUT = re.compile(r"(?i)\bformat\b|\btemplate\b|f-string")
+_FORMAT_SPELLED_OUT = r"(?i)\bformat\b|\btemplate\b|f-string"
 _FORMAT_CALL = re.compile(r"\bf[\"']|\.format\(")  # an f-string or str.format call on the slot's line
 _SHELL_WORDS = (r"(?i)\b(bash|shell|zsh|powershell|terminal|command[- ]line|environment variables?|env var|linux|unix|"
                 r"script|makefile|perl|php|dockerfile|yaml|regex|regular expression|python|printf|sprintf|"
@@ -149,21 +149,19 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
     lower_angle = [any(name not in HTML_TAGS and name not in ANGLE_WORDS_MEANT for name in names)
                    for names in part.select(prompt.str.extract_all(_LOWER_ANGLE).list.eval(
                        pl.element().str.strip_chars("<>")))[:, 0].to_list()]
-    spelled_out = part.select(pl.col("p").str.contains(_FORMAT_SPELLED_OUT.pattern)
-                              | pl.col("p").str.contains("</", literal=True))[:, 0]
-    hit = hit | pl.Series(caps, dtype=pl.Boolean) | (pl.Series(lower_angle, dtype=pl.Boolean) & ~markup & ~spelled_out)
+    format_given = part.select(pl.col("p").str.contains(_FORMAT_SPELLED_OUT))[:, 0]
+    markup_given = part.select(pl.col("p").str.contains("</", literal=True))[:, 0]
+    hit = hit | pl.Series(caps, dtype=pl.Boolean) \
+        | (pl.Series(lower_angle, dtype=pl.Boolean) & ~markup & ~format_given & ~markup_given)
     hit = hit | part.select(pl.any_horizontal(pl.col(c).str.contains(_WHOLE_SLOT) for c in ("i", "n", "r")))[:, 0]
-    named = part.select(every.str.contains(_NAMED_SLOT) & ~pl.col("p").str.contains(_FORMAT_SPELLED_OUT.pattern))[:, 0]
-    if named.any():
-        texts = part.select("i", "n", "r").rows()
-        hit = hit | pl.Series([bool(f) and any(_named_slot(t) for t in row)
-                               for f, row in zip(named.to_list(), texts, strict=True)], dtype=pl.Boolean)
+    named = part.select(every.str.contains(_NAMED_SLOT))[:, 0] & ~format_given
     formats = part.select(not_about_code & every.str.contains(_FORMAT_SLOT))[:, 0]
-    if formats.any():  # only where the field that holds the slot is not code ('printf("%d", i);')
+    if named.any() or formats.any():  # slots judged field by field, outside code ('printf("%d", i);')
         texts = part.select("i", "n", "r").rows()
-        checked = [bool(f) and any(re.search(_FORMAT_SLOT, t) and not looks_like_code(t) for t in row)
-                   for f, row in zip(formats.to_list(), texts, strict=True)]
-        hit = hit | pl.Series(checked, dtype=pl.Boolean)
+        hit = hit | pl.Series([(bool(n) and any(_named_slot(t) for t in row))
+                               or (bool(f) and any(re.search(_FORMAT_SLOT, t) and not looks_like_code(t) for t in row))
+                               for n, f, row in zip(named.to_list(), formats.to_list(), texts, strict=True)],
+                              dtype=pl.Boolean)
     return found.scatter(rows, hit)
 
 

@@ -243,10 +243,10 @@ def _open_bracket(text: str) -> str | None:
     return None
 
 
-def _dangling_word(text: str, verse: bool, choices: bool = True) -> str | None:
+def _dangling_word(text: str, verse: bool, instruction: str = "") -> str | None:
     """The text stops on a word an English sentence cannot end on (``ALWAYS_DANGLING``; in prose that is
-    not verse also ``PROSE_DANGLING``). ``choices``: the prompt offers lettered choices, so "... is a" may
-    name one ("The answer is a")."""
+    not verse also ``PROSE_DANGLING``). "... is a" names a choice ("The answer is a") only where the
+    ``instruction`` offers lettered choices."""
     if not text[-1].isalpha():
         return None
     words = _words(text)  # text ends with a letter: its last word is what "(\S+)\s*$" finds
@@ -261,7 +261,7 @@ def _dangling_word(text: str, verse: bool, choices: bool = True) -> str | None:
     if _IDIOM_END.search(text, max(0, len(text) - 40)) or (lw == "i" and w != "I"):  # "print i": a variable, not the pronoun
         return None
     prev = re.sub(r"[^\w]", "", words[-2]).lower() if len(words) >= 2 else ""
-    if lw == "a" and prev in _CHOICE_LABEL_BEFORE and (choices or prev not in _COPULAS):
+    if lw == "a" and prev in _CHOICE_LABEL_BEFORE and (prev not in _COPULAS or _OFFERS_CHOICES.search(instruction)):
         return None
     if lw in ALWAYS_DANGLING:
         return "dangling_word"
@@ -278,9 +278,13 @@ def _begins_a_word_above(text: str, prompt: str) -> bool:
     match = _LAST_NAME_PART.search(text)
     if match is None or known(match.group(1).lower()):
         return False
-    fragment = match.group(1)
     seen = set(_LETTER_RUN.findall(text[: match.start(1)][-CUT_WORD_CONTEXT:])) | set(_LETTER_RUN.findall(prompt))
-    return fragment not in seen and any(len(word) > len(fragment) and word.startswith(fragment) for word in seen)
+    return _begins_only(match.group(1), seen)
+
+
+def _begins_only(fragment: str, words: set[str]) -> bool:
+    """``fragment`` is not among ``words`` but begins a longer one of them."""
+    return fragment not in words and any(len(word) > len(fragment) and word.startswith(fragment) for word in words)
 
 
 def _cut_value(text: str) -> bool:
@@ -298,8 +302,7 @@ def _cut_value(text: str) -> bool:
     fragment = last[-1]
     if known(fragment.lower()) and (len(fragment) > 2 or fragment.lower() in SHORT_WORDS):
         return False  # "Future tense: will walk" after "walked"
-    earlier = {word for value in values[:-1] for word in _LETTER_RUN.findall(value)}
-    return fragment not in earlier and any(len(w) > len(fragment) and w.startswith(fragment) for w in earlier)
+    return _begins_only(fragment, {word for value in values[:-1] for word in _LETTER_RUN.findall(value)})
 
 
 def _salutation(text: str) -> bool:
@@ -505,8 +508,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         return None
     word_order = _word_task(instruction)[0]
     # a list of short lines is read as verse; only a poem asked for may end a line on "at" or "for"
-    reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction),
-                                                    bool(_OFFERS_CHOICES.search(instruction)))
+    reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction), instruction)
     if reason:
         return reason
     if not word_order and not _NON_WORD_TASK.search(instruction) \
@@ -538,10 +540,8 @@ def _code_cut(text: str) -> str | None:
     if sum(map(last.count, "([{")) > sum(map(last.count, ")]}")) or (last.count('"') % 2 and '"""' not in last):
         return "code_cut"
     name = last.strip()
-    if len(name) >= 3 and _IDENTIFIER.fullmatch(name):
-        defined = set(_IDENTIFIER.findall(head))
-        if name not in defined and any(len(w) > len(name) and w.startswith(name) for w in defined):
-            return "code_cut"
+    if len(name) >= 3 and _IDENTIFIER.fullmatch(name) and _begins_only(name, set(_IDENTIFIER.findall(head))):
+        return "code_cut"
     return None
 
 
