@@ -210,6 +210,17 @@ TOKEN_LIMIT_CUTS = [
     ("Classify these companies.", "Chase: Bank\nGMC: Car Manufacturer\nToyota: Car Manufacturer\nFord: Car M",
      "cut_word"),
     ("Name two red fruits.", "Red fruit: strawberry, c", "cut_word"),
+    # later: a capitalized word cut after a word that is not a name's first part, a keyed list's last pair cut
+    # before its separator, a one-word item after a long one, an inline list's next marker, a hashtag's sign
+    ("Where does the plant grow?", "It grows wild in Portugal and Centr", "cut_word"),
+    ("List the champions.", "2021 Milwaukee Bucks\n2020 Los Angeles Lakers\n2019 Toronto Raptors\n2018 Gol", "cut_word"),
+    ("Group the tasks.", "Group 1: Planning\nGroup 2: Budgets\nGroup 3: Schedul", "cut_word"),
+    ("Match each item to its room.", "Sofa: Living room\nBed: Bedroom\nOven: Kitchen\nBathtub", "list_item"),
+    ("Name the authors.", "Emma - Jane Austen\nDracula - Bram Stoker\nUlysses", "list_item"),
+    ("How can I sleep better?", "Try these:\n- Keep the same bedtime on weekdays and weekends\n- Avoid", "short_item"),
+    ("How do I secure my account?", "Three steps: 1) choose a long passphrase, 2) turn on two-factor sign-in, 3)",
+     "empty_item"),
+    ("Write a tweet about our sale.", "Everything is half price this weekend only! #", "dangling_punct"),
 ]
 NOT_CUT = [
     ("Explain.", "„Gib deiner Katze die Energie, die sie zum Aufblühen braucht.“"),  # German quotes close with “
@@ -238,6 +249,14 @@ NOT_CUT = [
     ("Give the tenses of walk.", "Past tense: walked\nPresent tense: walking\nFuture tense: will walk"),
     ("List the variables.", "The variables are x, y, z"),
     ("Write the class.", "class Point:\n    def __init__(self, x):\n        self.x = x\n\np = Point(1)\np"),
+    # a name's second part, a place after its town, a hyphenated term: not a capitalized word cut short
+    ("Who wrote it?", "The book was written by Viktor Frankl"),
+    ("Where is it based?", "The company is headquartered in Mountain View, Calif"),
+    ("What did they use?", "They profiled the cells with single cell RNA-Seq"),
+    ("Match each item to its room.", "Sofa: Living room\nBed: Bedroom\nOven: Kitchen"),
+    ("Who said it?", "Quote: “Hope is the thing with feathers.”\nSource: a poem\nE.D"),
+    ("Give the steps.", "1) Mix the flour and water, 2) knead the dough for ten minutes, 3) bake at 220 degrees"),
+    ("Which language?", "It is written in C#"),
 ]
 
 

@@ -4,9 +4,9 @@ A response counts as cut when its end shows it, at any length and in lists too (
 ``noise_truncation_reason`` column):
 
 - ``empty_item``: the last line is a bare list marker (``3.``, ``-``) under earlier items, or a text stops
-  on an inline marker ("... are: 1)");
-- ``dangling_punct``: it stops on a comma, semicolon, colon, dash or an opening bracket (not a letter's
-  "Sincerely,", not a form whose items all end with a colon);
+  on an inline marker ("... are: 1)", "1) encrypting data, 2) using ..., 3)");
+- ``dangling_punct``: it stops on a comma, semicolon, colon, dash, an opening bracket or a lone ``#`` or
+  ``@`` (not a letter's "Sincerely,", not a form whose items all end with a colon);
 - ``dangling_word``: it stops on a word that cannot end an English sentence (article, possessive,
   conjunction, copula; in prose also prepositions that need an object: "... because of the");
 - ``cut_word``: it stops inside a word, as a token limit cuts ("... on eating a healt", "- Lettu"): the
@@ -14,8 +14,10 @@ A response counts as cut when its end shows it, at any length and in lists too (
   word the prompt or the text holds whole ("Ian Nepomnia"), or a "Key: value" list's last value stops on
   the start of a word its earlier values hold ("Ford: Car M");
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes;
-- ``list_item``: the items of a list end with sentence punctuation and the last one does not;
-- ``short_item``: the last item of a list of three or more is one word where every earlier item has at
+- ``list_item``: the items of a list end with sentence punctuation and the last one does not, or the lines
+  of a "Key: value" or "Name - value" list are followed by a short line without the separator
+  ("Ring: Hand\nGlove: Hand\nGlasses: Face\nLi");
+- ``short_item``: the last item of a list of two or more is one word where every earlier item has at
   least five ("... of your own qualifications\n4. Prepare");
 - ``missing_items``: a numbered list stops before the number of items the instruction asked for;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
@@ -119,6 +121,8 @@ _KEY_VALUE_LINES = re.compile(r"(?m)^[^:\n]{1,40}:[ \t]+\S[^\n]*\n[^:\n]{1,40}:[
 _LAST_CONJUNCTION = re.compile(r"^(.*?)\b(?:and|or)\s+(\S.*)$")
 SERIES_ITEM_WORDS = 4  # the items of an enumeration closed by "and"/"or" have at most this many words
 SHORT_ITEM_EARLIER_WORDS = 5  # short_item: a one-word last item after items of at least this many words
+# A "Key: value" or "Name - value" line: the separator, after a key of at most five words
+_KEYED_LINE = re.compile(r"^[^:\n]{1,60}?(: | [-–—] )")
 _CODE_OPEN_END = "([{,=+"  # code cannot stop on these
 _SQL_STATEMENT = re.compile(r"^\s*(?:SELECT\s.*\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b)",
                             re.IGNORECASE | re.DOTALL)
@@ -431,11 +435,32 @@ def _list_item(text: str, settings: TruncationSettings) -> str | None:
     return None
 
 
+def _unkeyed_last_line(text: str) -> bool:
+    """Two lines that pair a key with a value by one separator ("Ring: Hand", "Richard Nixon - Republican")
+    followed by a last line of one to three words without it ("Li", "Gerald"): a pair cut before its
+    separator (``list_item``; read before the verse test, which such lists pass)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    last = lines[-1] if len(lines) >= 3 else ""
+    if len(last) < 2 or len(last.split()) > 3 or not (last[0].isalpha() and last[-1].isalpha()) or "." in last:
+        return False  # not "W.B", an initial: a name's end after a quotation
+    separators = [m.group(1) if (m := _KEYED_LINE.match(ln)) else None for ln in lines[-3:-1]]
+    return separators[0] is not None and separators[0] == separators[1] and separators[0].strip() not in last
+
+
+def _inline_marker_next(text: str) -> bool:
+    """The text stops on the next marker of an inline numbered list ("1) ..., 2) ..., 3)")."""
+    last = re.search(r"(?:^|\s)\(?(\d{1,2})[.)]$", text)
+    if last is None:
+        return False
+    numbers = [int(n) for n in re.findall(r"(?:^|\s)\(?(\d{1,2})[.)]\s+\S", text[: last.start() + 1])]
+    return len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1)) and int(last.group(1)) == len(numbers) + 1
+
+
 def _short_item(text: str) -> str | None:
-    """A list of three or more items whose last item is one word after items of at least
+    """A list of two or more items whose last item is one word after items of at least
     ``SHORT_ITEM_EARLIER_WORDS`` words each: a cut after the item's first word."""
     items = _list_lines(text)
-    if len(items) < 3:
+    if len(items) < 2:
         return None
     sizes = [len(_MARKER.sub("", item, count=1).split()) for item in items]
     return "short_item" if sizes[-1] == 1 and min(sizes[:-1]) >= SHORT_ITEM_EARLIER_WORDS else None
@@ -495,6 +520,10 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if text[-1] in ".)" and re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
             and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
         return "empty_item"  # "... are: 1)"
+    if text[-1] in ".)" and _inline_marker_next(text):
+        return "empty_item"  # "1) encrypting data, 2) using ..., 3)"
+    if text[-1] in "#@" and (len(text) == 1 or text[-2].isspace()):
+        return "dangling_punct"  # a hashtag or handle cut after its sign
     if text[-1] == ";" and re.search(r"&#?\w+;$", text):
         return None  # an HTML entity ("&nbsp;") is markup, not a dangling semicolon
     if text[-1] in ",，、;；(（[{–—&" or text.endswith((" -", " :", " =", " +", " /")):
@@ -515,6 +544,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
             and (cut_word(text[-CUT_WORD_CONTEXT:]) or _begins_a_word_above(text, f"{instruction}\n{input_text}")
                  or _cut_value(text)):
         return "cut_word"
+    if _unkeyed_last_line(text):
+        return "list_item"
     if verse:
         return None
     if not (("$" in text or "\\" in text) and _LATEX.search(text)):

@@ -24,8 +24,11 @@ SHORT_WORDS = frozenset(
     "ad ah am an as at aw be by do eh ex go ha he hi hm id if in is it me my no of oh ok on or ox pa pi "
     "so to tv uh um up us vs we yo ya cm mm km kg mg ml lb oz ft yd mi hr pm gb mb kb tb".split())
 _LAST_WORD = re.compile(r"(?:^|[\s(\"'“‘-])([A-Za-z][a-z]*)$")
-# A capitalized last word counts only as the first word of its line (a list item: "- Tomat"), not as a name.
+# A capitalized last word counts as the first word of its line (a list item: "- Tomat"), or after a word that
+# is neither capitalized nor followed by a comma ("Scandinavia and Centr", "2018 Bos"): not as the second part
+# of a name ("Viktor Frankl") nor as a place after its town ("Carson, Calif").
 _LINE_START_WORD = re.compile(r"(?:^|\n)[ \t]*(?:(?:[-*•+]|\d{1,3}[.)])[ \t]+)?[A-Z][a-z]+$")
+_CAPITALIZED_BEFORE = re.compile(r"(?:^|\s)[A-Z][^\s,;:]*\s+$|,\s*$")
 _WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 # One letter left of a word ("Though the clouds may c"): not a word ("a", "I", "o"), nor a variable or unit
 # that ends mathematics ("... for x", "the n", "5 m", "100 g", "e").
@@ -71,17 +74,20 @@ def _begins_a_word(fragment: str) -> bool:
 
 def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     """The end of ``text`` when it is a word cut short: its last word (lower-cased) when that is no English
-    word but begins a common one, in English text (at least ``min_known_share`` of its other lower-case
-    words of three or more letters are known, or of all its words when none is lower case; a capitalized
-    last word only as the first of its line), or a
-    year cut to its century ("in 20"). None otherwise."""
+    word but begins a common one, in English text (at least
+    ``min_known_share`` of its other lower-case words of three or more letters are known, or of all its words
+    when none is lower case; a capitalized last word only as the first of its line or after a word that is
+    not capitalized), or a year cut to its century ("in 20"). None otherwise."""
     if text[-1:].isdigit():
         year = _CUT_YEAR.search(text)
         return year.group(0) if year is not None else None
     match = _LAST_WORD.search(text) if text[-1:].isalpha() else None
-    if match is None or (match.group(1)[0].isupper() and not _LINE_START_WORD.search(text)):
+    if match is None:
         return None
     fragment, head = match.group(1).lower(), text[: match.start(1)]
+    if match.group(1)[0].isupper() and not _LINE_START_WORD.search(text) \
+            and (len(fragment) < 3 or head.endswith("-") or _CAPITALIZED_BEFORE.search(head)):
+        return None
     if len(fragment) == 1:  # after a word, or a word and a comma ("strawberry, c"), not an operator ("a + b")
         if fragment not in _CUT_LETTERS or match.group(1).isupper() or not _WORD_BEFORE.search(head):
             return None
