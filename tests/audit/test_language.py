@@ -245,6 +245,15 @@ SHORT_SWAPS += [  # comma lists (fifth and sixth plants): another language's "an
     ("Plan a day trip from Boston.", "", "从 Boston 出发, 可以开车去 Salem, Concord 和 Cape Cod 玩一天."),
     ("Where can I learn web development?", "", "推荐 W3Schools、MDN Web Docs 和 freeCodeCamp。"),
 ]
+SHORT_SWAPS += [  # after an eighth plant: function words of more languages; a quoted English title inside another
+    # language; a numbered list; "and" opening the last item; a short answer read from its lower-case words
+    ("Is coffee bad for you?", "", "Nej, for de fleste voksne er tre til fire kopper om dagen ikke skadeligt."),
+    ("What should I pack for a beach day?", "", "Ręcznik, krem z filtrem i okulary przeciwsłoneczne to podstawa."),
+    ("Recommend a film for tonight.", "", "Polecam 'The Grand Budapest Hotel' Wesa Andersona, bo jest zabawny i piękny."),
+    ("What should I buy at the market?", "", "1. Taze domates\n2. Beyaz peynir\n3. Siyah zeytin\n4. Tam buğday ekmeği"),
+    ("Name four big cities.", "", "Jakarta, Surabaya, Medan, dan Bandung"),
+    ("Who owns Instagram?", "", "Instagram artık Meta şirketine ait."),
+]
 SHORT_NOT_SWAPS = [
     ("What is the Chinese word for water?", "", "水"),
     ("Write the kanji for tree.", "", "木"),
@@ -268,6 +277,11 @@ SHORT_NOT_SWAPS = [
     # lower-cased English (CoLA) has "i" where Polish and Catalan write "and"; "et al." in English prose
     ("Write an English sentence that is grammatical.", "", "i 'd planned to have finished , and finished i have"),
     ("Who wrote the paper?", "", "Smith, Brown et al. wrote the paper"),
+    # English with loanwords and foreign names: accents English dropped, capitalized names, the prompt's words
+    ("Describe the dessert.", "", "a silky crème brûlée with a caramelized top"),
+    ("What does a chef call a mixture?", "", "a mélange of puréed vegetables"),
+    ("Name four Turkish desserts.", "", "1. Baklava\n2. Künefe\n3. Sütlaç\n4. Aşure"),
+    ("Name some ingredients.", "", "1. Olive oil\n2. Garlic\n3. Fresh basil\n4. Parmesan"),
     # missed, a known limit: no foreign "and", and fastText is unsure of the list (de 0.37)
     ("What do I need for a picnic?", "", "Decke, Korb, Thermoskanne, Servietten, Besteck."),
 ]

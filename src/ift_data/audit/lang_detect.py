@@ -55,7 +55,35 @@ FUNCTION_WORDS = {
     "it": frozenset("il lo la gli le e è un una di del della che in per con non si sono al come più ma".split()),
     "pt": frozenset("o a os as e é um uma de do da que em para com não se por mais como são ao".split()),
     "nl": frozenset("de het een en is van dat die in op te met voor niet zijn er aan ook als".split()),
+    # Evidence only (a short answer's function words, the words a swapped answer shares with the prompt's
+    # language), never required (FUNCTION_WORDS_REQUIRED): Turkish, Finnish or Vietnamese sentences can do without.
+    "sv": frozenset("och i att det som en på är av för med till den har de inte om ett var jag men så från ska "
+                    "kan eller också vid efter under".split()),
+    "da": frozenset("og i at det en den til er som på de med for ikke af har et der var jeg men så fra kan om "
+                    "skal eller også efter under".split()),
+    "no": frozenset("og i det som er en på til av at for med de ikke den har et var jeg men så fra kan om skal "
+                    "eller også etter under".split()),
+    "pl": frozenset("i w z na nie się do to jest że a o jak ale po co tak od przez dla są być jego jej czy też "
+                    "już oraz lub który która które".split()),
+    "cs": frozenset("a v se na je že to s z do o k ve jako ale by jsou jsem pro od po tak i jeho nebo který "
+                    "která které také už".split()),
+    "sk": frozenset("a v sa na je že to s z do o k vo ako ale by sú som pre od po tak aj jeho alebo ktorý "
+                    "ktorá ktoré tiež už".split()),
+    "hr": frozenset("i u je se na da za od su ne a o koji koja koje kao ili iz sa što biti bio".split()),
+    "ro": frozenset("și în de la cu pe un o este că nu se din care mai sunt pentru sau al ale a fost acest "
+                    "această".split()),
+    "hu": frozenset("a az és hogy nem is egy meg van de el ki volt ez mint csak már vagy azt ezt mert".split()),
+    "fi": frozenset("ja on ei se että oli hän kuin mutta tai myös ovat ole kun niin jos tämä joka mitä".split()),
+    "tr": frozenset("ve bir bu da de için ile olarak çok daha en gibi ne o ama var değil mi mı mu mü olan ki her "
+                    "veya sonra kadar".split()),
+    "id": frozenset("dan yang di ke dari ini itu dengan untuk tidak ada adalah akan pada juga dalam atau "
+                    "bisa".split()),
+    "vi": frozenset("và của là có không được trong cho một những các với người này đã để khi".split()),
 }
+
+# Languages whose running text must show its function words, and whose short answers fastText alone never
+# settles: the ones it reads English names, loanwords and lists as ("Los Angeles Lakers" is no Spanish).
+FUNCTION_WORDS_REQUIRED = frozenset({"en", "de", "fr", "es", "it", "pt", "nl"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,5 +245,4 @@ class Detector:
                 text = text[:cut]
         if looks_like_list(text) or looks_like_code(text):
             return False
-        share = function_word_share(words(text), lang)
-        return share is None or share >= self.min_share
+        return lang not in FUNCTION_WORDS_REQUIRED or (function_word_share(words(text), lang) or 0.0) >= self.min_share

@@ -1,11 +1,12 @@
-"""The language of a short comma list ("Flauta, guitarra y cavaquinho."), which the detector leaves ``und``.
+"""The language of a short list ("Flauta, guitarra y cavaquinho.", "1. Mercimek çorbası\n2. Etli kuru fasulye"),
+which the detector leaves ``und``.
 
 A list of names or nouns has too little running text for a detector to be trusted on, yet real answers swapped
 into another language are often just that. Two kinds of evidence, each rare in English lists (none in the
 901 one-line comma lists of Alpaca 9k, Alpaca t45 and Dolly 3k):
 
 - the word joining its last two items is another language's "and"/"or" ("... Abraham Lincoln y Leonardo da
-  Vinci", "6, 12 и 18");
+  Vinci", "6, 12 и 18", "Islandia, Norwegia, Peru, dan Jepang");
 - most of its words are no English words (pyspellchecker's dictionary, ``audit/word_list.py``) and fastText
   reads the list as another language with some confidence ("Zelt, Schlafsäcke, Isomatten, Campingkocher").
 """
@@ -13,6 +14,7 @@ into another language are often just that. Two kinds of evidence, each rare in E
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ift_data.audit.lang_detect import Detection, function_word_share, same_language
 from ift_data.audit.lang_text import words
@@ -36,6 +38,9 @@ MIN_LIST_PROBABILITY_ACCENTED = 0.5  # ... when the list has letters beyond ASCI
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+_LINE_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
+
+
 def list_items(text: str) -> list[str] | None:
     """The items of a one-line comma list of short items (at least two), or None."""
     line = text.strip().rstrip(".!。")
@@ -47,6 +52,29 @@ def list_items(text: str) -> list[str] | None:
     return items
 
 
+def line_items(text: str) -> list[str] | None:
+    """The items of a numbered or bulleted list, one short item a line and nothing else (at least two), or None
+    ("1. Mercimek çorbası\n2. Etli kuru fasulye")."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if len(lines) < 2 or len(text) > MAX_LIST_CHARS or not all(_LINE_MARKER.match(line) for line in lines):
+        return None
+    items = [_LINE_MARKER.sub("", line, count=1).strip().rstrip(".;") for line in lines]
+    if any(not item or len(item.split()) > MAX_ITEM_WORDS or "," in item for item in items):
+        return None
+    return items
+
+
+def _english_word(word: str) -> bool:
+    """``word`` (any case) is an English word, also when written with accents it lost in English ("mélange",
+    "puréed", "naïve"): a short answer's loanwords. Not for lists, whose cognates would pass for English
+    ("déforestation, pollution, érosion des sols", "Venecia, Nueva York, Dubái")."""
+    lower = word.lower()
+    if known(lower):
+        return True
+    plain = "".join(c for c in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(c))
+    return plain != lower and known(plain)
+
+
 def _english_function_words(text: str, lang: str) -> bool:
     """``text`` holds an English function word that is not one of ``lang``'s too ("Smith, Brown et al. wrote
     the paper"): an English sentence, whatever its "and"."""
@@ -54,17 +82,23 @@ def _english_function_words(text: str, lang: str) -> bool:
 
 
 def list_language(text: str, detection: Detection) -> str | None:
-    """The language a short comma list is written in when the list itself says so (see the module
-    docstring), else None. ``detection``: the detector's answer for ``text`` (its fastText ranking)."""
+    """The language a short comma list, or a numbered or bulleted list of short items one a line, is written in
+    when the list itself says so (see the module docstring; a line list only by its words), else None.
+    ``detection``: the detector's answer for ``text`` (its fastText ranking)."""
     items = list_items(text)
-    if items is None:
-        return None
-    last = items[-1].split()
-    for word in last[1:-1]:
-        languages = LIST_CONJUNCTIONS.get(word)
-        if languages and not _english_function_words(text, languages[0]):
-            return max(languages, key=detection.prob_of)  # fastText's pick among them; a tie: the first
-    words = _WORD.findall(text)
+    if items is not None:
+        last = items[-1].split()
+        # the "and" inside the last item ("Abraham Lincoln y Leonardo"), or opening it after three or more
+        # items ("Islandia, Norwegia, Peru, dan Jepang")
+        for word in last[0 if len(items) >= 3 else 1:-1]:
+            languages = LIST_CONJUNCTIONS.get(word)
+            if languages and not _english_function_words(text, languages[0]):
+                return max(languages, key=detection.prob_of)  # fastText's pick among them; a tie: the first
+    else:
+        items = line_items(text)
+        if items is None:
+            return None
+    words = _WORD.findall(" ".join(items))
     if len(items) < MIN_ITEMS_BY_WORDS or len(words) < 3 or not detection.top:
         return None
     lang, prob = detection.top[0]
@@ -73,3 +107,27 @@ def list_language(text: str, detection: Detection) -> str | None:
         return None
     unknown = sum(not known(word.lower()) for word in words)
     return lang if unknown >= MIN_FOREIGN_SHARE * len(words) else None
+
+
+SHORT_ANSWER_LETTERS = 40  # a short answer (or any text the detector does not read as prose) is judged by its words
+MIN_FOREIGN_WORDS = 3  # ... its lower-case words that the prompt does not hold
+MIN_FOREIGN_WORD_SHARE = 2 / 3  # ... of which this share are no English words
+_IPA = re.compile(r"[\u0250-\u02ff]")  # a phonetic transcription ("ˈmæɹi hæd ə ˈlɪtl ˈlæm") is no language
+
+
+def short_answer_language(text: str, detection: Detection, prompt: str) -> str | None:
+    """The language of a short answer that is not a list ("Hulu artık tamamen Disney'e ait.", "Kareta obrovská
+    žije, Hovasaurus vyhynul."), read from its lower-case words: names are capitalized and the prompt's own
+    words are the prompt's. At least ``MIN_FOREIGN_WORDS`` of them, ``MIN_FOREIGN_WORD_SHARE`` no English
+    words, and fastText names another language as for a list. None otherwise."""
+    if (detection.prose and detection.letters >= SHORT_ANSWER_LETTERS) or not detection.top or _IPA.search(text):
+        return None
+    asked = {word.lower() for word in _WORD.findall(prompt)}
+    lower = [word for word in _WORD.findall(text) if word.islower() and len(word) >= 2 and word not in asked]
+    foreign = [word for word in lower if not _english_word(word)]
+    if len(lower) < MIN_FOREIGN_WORDS or len(foreign) < MIN_FOREIGN_WORD_SHARE * len(lower):
+        return None
+    lang, prob = detection.top[0]
+    needed = MIN_LIST_PROBABILITY if all(word.isascii() for word in foreign) else MIN_LIST_PROBABILITY_ACCENTED
+    return None if same_language(lang, "en") or prob < needed else lang
+

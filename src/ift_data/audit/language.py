@@ -31,6 +31,7 @@ so no figure depends on how the rows were batched.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ import polars as pl
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.lang_detect import (
     FUNCTION_WORDS,
+    FUNCTION_WORDS_REQUIRED,
     MODEL_CLIP,
     SAME_LANGUAGE,
     UND,
@@ -51,7 +53,7 @@ from ift_data.audit.lang_detect import (
     function_word_share,
     same_language,
 )
-from ift_data.audit.lang_lists import list_language
+from ift_data.audit.lang_lists import list_language, short_answer_language
 from ift_data.audit.lang_requests import allows
 from ift_data.audit.lang_text import CJK_LANGUAGE, SCRIPT_LANGUAGE, shape, words
 
@@ -85,8 +87,9 @@ class MismatchRule:
         else:
             differs, langs = self._other_language(inst, resp, prior, response), (resp.lang,)
         if not differs:
-            # a comma list says its language by its "and" or its words ("Flauta, guitarra y cavaquinho.")
-            listed = list_language(response, resp)
+            # a comma list says its language by its "and" or its words ("Flauta, guitarra y cavaquinho."), a short
+            # answer by its lower-case words
+            listed = list_language(response, resp) or short_answer_language(response, resp, f"{instruction}\n{input_text}")
             if listed is None or not self._prompt_not_in(inst, listed):
                 return False
             langs = (listed,)
@@ -153,11 +156,12 @@ def _language_probability(resp: Detection) -> float:
 
 def _sure(resp: Detection, response: str, short: bool, judge: MismatchRule) -> bool:
     """fastText alone settles a same-script mismatch: at ``min_probability`` for running text of
-    ``min_letters``; for a shorter answer only in a language without a function-word list, at
+    ``min_letters``; for a shorter answer only in a language whose function words are not required
+    (``FUNCTION_WORDS_REQUIRED``), at
     ``SHORT_SURE_PROBABILITY`` and ``SHORT_SURE_WORDS`` words."""
     if not short:
         return _language_probability(resp) >= judge.min_probability
-    return (resp.lang not in FUNCTION_WORDS and _language_probability(resp) >= SHORT_SURE_PROBABILITY
+    return (resp.lang not in FUNCTION_WORDS_REQUIRED and _language_probability(resp) >= SHORT_SURE_PROBABILITY
             and len(words(response)) >= SHORT_SURE_WORDS)
 
 
@@ -174,9 +178,20 @@ def _function_words_say(text: str, lang: str, other: str, min_count: int = 1) ->
     Paul Newman gespielt.")."""
     found = words(text[:MODEL_CLIP])
     share = function_word_share(found, lang)
-    other_share = function_word_share(words(_without_name_particles(text[:MODEL_CLIP])), other, besides=lang)
+    other_share = function_word_share(_words_outside_names(text[:MODEL_CLIP]), other, besides=lang)
     return (share is not None and other_share is not None and share >= 0.15 and other_share < 0.05
             and share * len(found) >= min_count)
+
+
+# A short quotation: a title or a name in the prompt's language inside another language's sentence ("... poderia
+# incluir 'Take on Me' do A-ha"). Straight single quotes only outside words (not "Disney'e", "don't").
+_QUOTED = re.compile(r"(?<!\w)'[^'\n]{1,60}'(?!\w)|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”|‘[^’\n]{1,60}’|«[^»\n]{1,60}»")
+
+
+def _words_outside_names(text: str) -> list[str]:
+    """The words of ``text`` outside short quotations and without name particles: the words that tell the
+    prompt's language's function words in a response apart from a quoted title's."""
+    return words(_without_name_particles(_QUOTED.sub(" ", text)))
 
 
 def _without_name_particles(text: str) -> str:
@@ -277,7 +292,7 @@ def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detect
     own = function_word_share(found, resp.lang)
     enough_own = own is not None and own >= 0.15 and own * len(found) >= _min_function_words(short, resp, judge)
     low = 0
-    outside_names = words(_without_name_particles(response[:MODEL_CLIP]))
+    outside_names = _words_outside_names(response[:MODEL_CLIP])
     for lang in FW_LANGUAGES:
         share = function_word_share(outside_names, lang, besides=resp.lang)
         if share is not None and share < 0.05:
