@@ -52,6 +52,12 @@ LEFTOVERS = [
     ("List some healthy habits.", "Exercise for at least [NUMBER] minutes a day."),
     ("Give me a list of <entity>.", "Switzerland, Vietnam, Morocco."),
     ("Classify each as edible or not: toast, rubber.", "<insert answer here>"),
+    # after an eighth plant: "$name", INSERT_..._HERE, a Title Case slot outside letters, a blank, "${items}"
+    ("Describe what happens when $speaker walks into the room.", "Everyone turns and waves."),
+    ("Summarize the passage in one line: INSERT_PASSAGE_HERE", "It is about rivers."),
+    ("Explain how to reset a router.", "Unplug it for a minute, then call [Your Internet Provider] if it stays down."),
+    ("Sort these animals by legs: spider, dog, snake.", "Spider: 8\nDog: 4\nSnake: ___"),
+    ("Tell me which of these are fruits: ${items}", "Apples and pears are fruits."),
 ]
 NOT_LEFTOVERS = [
     ("What does $PATH hold in bash?", "The directories searched for commands."),
@@ -70,8 +76,14 @@ NOT_LEFTOVERS = [
     ("Which date standard?", "Dates follow [ISO8601](https://en.wikipedia.org/wiki/ISO_8601)."),
     ("Explain the purpose of the HTML tag <div>.", "It groups content."),
     ("What is the Silmarillion?", "A collection of myths.[T 1] It tells of Ea."),
+    ("Fill in the blank: The sky is ___.", "blue"),
+    ("Write a short note about the results.", "Results\n___\nSales rose by 5 %."),  # a markdown rule
+    ("Write a thank-you e-mail to a client.", "Dear [Client Name],\nThank you for your trust."),
+    ("How do I print a variable in PHP?", "Use echo $name; to print it."),
+    ("What is the price in euros?", "It costs $250 in total."),
 ]
-SLOT_INPUTS = [  # a field that is nothing but a slot; a lower-case angle slot as an input
+SLOT_INPUTS = [  # a field that is nothing but a slot; a lower-case angle slot as an input; a blank value
+    ("Join the two sentences with 'and'.", "Sentence 1: It rained.\nSentence 2: ______", "It rained and we stayed in."),
     ("What do you think about this assessment?", "${input}", "It is fair."),
     ("Summarize the main points.", "<text>", "The points are clear."),
     ("Suggest two restaurants.", "<location>", "The Brunch Spot and Luigi's."),

@@ -37,9 +37,10 @@ _INLINE_CODE = r"`[^`\n]*`"
 # shells or code: "$PATH") and a positional field "{0}" (a set "{3}" in an answer is mathematics).
 _FILL_IN = (r"(?i)\[(?:insert|enter|fill in|add|put|type)\b[^\]\n]{0,60}\]|<no ?output>"
             r"|<(?:insert|enter|fill in|put|type)\b[^>\n]{0,60}>"
-            r"|\[\[\s*[a-z_][a-z0-9_]*\s*\]\]|<{2,3}\s*[A-Za-z_][A-Za-z0-9_]*\s*>{2,3}")
+            r"|\[\[\s*[a-z_][a-z0-9_]*\s*\]\]|<{2,3}\s*[A-Za-z_][A-Za-z0-9_]*\s*>{2,3}"
+            r"|(?-i:\b(?:INSERT|ENTER|YOUR)_[A-Z0-9_]+\b|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_HERE\b)")  # INSERT_TERM_HERE
 _ANGLE_SLOT = r"<([A-Z][A-Z0-9_]*(?: [A-Z0-9_]+){0,5})>"
-_DOLLAR_SLOT = r"(?:^|[^\w$\\])\$\{?[A-Z][A-Z0-9_]{2,}\}?(?:[^\w$]|$)"
+_DOLLAR_SLOT = r"(?:^|[^\w$\\])\$\{?(?:[A-Z][A-Z0-9_]{2,}|[a-z_][a-z0-9_]{2,})\}?(?:[^\w$]|$)"  # "$TOPIC", "$name"
 _POSITIONAL_SLOT = _NOT_AFTER_CODE + r"\{\d{1,2}\}"
 # printf and template-literal slots ("%s", "%(topic)s", "${topic}"): in any field that is not code itself.
 _FORMAT_SLOT = r"(?:^|[^\w%])%(?:\([A-Za-z_]\w*\))?[sd](?:[^\w]|$)|\$\{[A-Za-z_]\w*\}"
@@ -51,6 +52,23 @@ _CAPS_BRACKET = r"\[([A-Z]{3,}[A-Z0-9_]*(?: [A-Z0-9_]+){0,3})\](?:[^(]|$)"
 BRACKET_WORDS_MEANT = frozenset("REDACTED SIC NOTE EDIT UPDATE CLS SEP MASK UNK PAD BOS EOS INST SYS TODO FIXME "
                                 "OOC LOL".split())
 _LOWER_ANGLE = r"<([a-z_][a-z0-9_]{2,30})>"
+# A Title Case slot in square brackets that names what goes there ("[Company Name]", "[Your Utility Provider]"),
+# outside letters, e-mails and other templates a reader fills in ("Dear [Recipient Name]", "[Your Name]"), where
+# it is a slot by design; and a blank of three or more underscores where the prompt asks for no blank to be filled
+# and no form: in the answer ("Zubat: ___", "from ___ University"), in the input as a value or the whole field
+# ("Sentence 2: ______"), not a line of underscores among others (a markdown rule).
+_TITLE_SLOT = (r"\[(?:(?:Your|Insert)(?: [A-Z][a-z]+){1,4}|(?:[A-Z][a-z]+ ){0,3}(?:Name|Names|Company|Provider|Service|"
+               r"Title|Address|Date|City|State|Country|Location|Number|Phone|Email|Amount|Price|Topic|Product|Brand|"
+               r"Recipient|Employer|Organization|Website|URL|Link|Signature|Position|Department|School|University))\]"
+               r"(?:[^(]|$)")
+_TEMPLATE_TEXT = (r"(?i)\b(letter|e-?mail|note|message|memo|invitation|cover|template|form|speech|toast|card|script|"
+                  r"post|tweet|ad|advert\w*|announcement|press release|resume|cv|contract|agreement|invoice|proposal|"
+                  r"newsletter|greeting|reply|respond|response to)\b"
+                  r"|(?m)^(?:dear|hi|hello|hey|greetings|to whom)\b|\b(?:sincerely|regards|cheers|yours)\b,?\s*$")
+_BLANK = r"(?m)^[^\n]*[^\s_][^\n]*_{3,}|_{3,}[^\n]*[^\s_]|\A\s*_{3,}\s*\z"
+_BLANK_VALUE = r"(?m):[ \t]*_{3,}[ \t]*$|\A\s*_{3,}\s*\z"  # in the input: a value or the whole field ("$1 = ___ AUD" asks)
+_BLANK_TASK = (r"(?i)\b(blanks?|fill|gaps?|missing|complete|completes|insert|replace|choose|select|words?|templates?|"
+               r"forms?|worksheet|quiz|test|exercise|cloze|underscores?|lines?|signature)\b")
 ANGLE_WORDS_MEANT = frozenset("mask noinput noinputs none nooutput blank".split())
 # A str.format slot "{topic}" (a lower-case name) in a field that is not code, outside an f-string or a format
 # the prompt spells out ("List them in the format {name} - {year}"); a field that is nothing but a slot ("${input}",
@@ -127,7 +145,7 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
                                        separator="\n").alias("p"))
     prompt = pl.concat_str(["i", "n"], separator="\n")
     every = pl.concat_str(["i", "n", "r"], separator="\n")
-    maybe = frame.select(every.str.contains(r"[\[<$%{]"))
+    maybe = frame.select(every.str.contains(r"[\[<$%{]|___|_HERE|INSERT_|ENTER_|YOUR_"))
     rows = maybe.to_series().arg_true()
     found = pl.Series("", [False] * table.height, dtype=pl.Boolean)
     if not len(rows):
@@ -150,6 +168,11 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
                    for names in part.select(prompt.str.extract_all(_LOWER_ANGLE).list.eval(
                        pl.element().str.strip_chars("<>")))[:, 0].to_list()]
     format_given = part.select(pl.col("p").str.contains(_FORMAT_SPELLED_OUT))[:, 0]
+    hit = hit | _slots_where(part, every.str.contains(_TITLE_SLOT),  # the slower tests only where a slot is
+                             ~pl.col("p").str.contains(_TEMPLATE_TEXT) & ~pl.col("r").str.contains(_TEMPLATE_TEXT)
+                             & not_about_code)
+    hit = hit | _slots_where(part, pl.col("n").str.contains(_BLANK_VALUE) | pl.col("r").str.contains(_BLANK),
+                             ~pl.col("p").str.contains(_BLANK_TASK) & not_about_code)
     markup_given = part.select(pl.col("p").str.contains("</", literal=True))[:, 0]
     hit = hit | pl.Series(caps, dtype=pl.Boolean) \
         | (pl.Series(lower_angle, dtype=pl.Boolean) & ~markup & ~format_given & ~markup_given)
@@ -159,10 +182,18 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
     if named.any() or formats.any():  # slots judged field by field, outside code ('printf("%d", i);')
         texts = part.select("i", "n", "r").rows()
         hit = hit | pl.Series([(bool(n) and any(_named_slot(t) for t in row))
-                               or (bool(f) and any(re.search(_FORMAT_SLOT, t) and not looks_like_code(t) for t in row))
+                               or (bool(f) and any(re.search(_FORMAT_SLOT, t)
+                                                   and not looks_like_code(re.sub(_FORMAT_SLOT, " X ", t)) for t in row))
                                for n, f, row in zip(named.to_list(), formats.to_list(), texts, strict=True)],
                               dtype=pl.Boolean)
     return found.scatter(rows, hit)
+
+
+def _slots_where(part: pl.DataFrame, found: pl.Expr, allowed: pl.Expr) -> pl.Series:
+    """Rows of ``part`` where ``found`` holds, and ``allowed`` too (evaluated on those rows only)."""
+    rows = part.select(found)[:, 0].arg_true()
+    hit = pl.Series("", [False] * part.height, dtype=pl.Boolean)
+    return hit.scatter(rows, part[rows].select(allowed)[:, 0]) if len(rows) else hit
 
 
 def _named_slot(text: str) -> bool:
