@@ -1,13 +1,13 @@
-"""Audit and clean the eight independently written planted-defect sets and score them against their truth.
+"""Audit and clean the nine independently written planted-defect sets and score them against their truth.
 
-    python benchmarks/bench_independent_plants.py [--plants 1,2,3,4,5,6,7,8] [--no-embeddings] [--work DIR]
+    python benchmarks/bench_independent_plants.py [--plants 1,2,3,4,5,6,7,8,9] [--no-embeddings] [--work DIR]
     python benchmarks/bench_independent_plants.py --no-embeddings --baseline-src /path/to/old/checkout/src
 
 An older commit's checkout for ``--baseline-src`` (its bundled rules and templates are links to the top-level
 folders, so take those too): ``git archive COMMIT src rules templates data_samples | tar -x -C /tmp/base``,
 then ``--baseline-src /tmp/base/src``.
 
-The sets were written by eight people who did not see the audit's code: each folder under
+The sets were written by nine people who did not see the audit's code: each folder under
 ``benchmarks/independent_plants/`` holds a deterministic generator (``make.py OUT``), its hand-written
 foreign-language answers and a README describing every planted defect. The base rows come from
 ``../shared/data/instructions/`` (the benchmark skips with a message and exit status 2 when they are absent):
@@ -25,7 +25,9 @@ foreign-language answers and a README describing every planted defect. The base 
 * plant 7: ``alpaca.jsonl`` (Alpaca 6000..9228) + ``dolly.jsonl`` (Dolly 0..1499), as plant 6: 100 truncations,
   60 language swaps, 30 leftovers of 13 template styles;
 * plant 8: ``alpaca.jsonl`` (Alpaca 0..2999) + ``dolly.jsonl`` (Dolly 1500..2995), as plant 7: 100 truncations,
-  60 language swaps in 20 languages, 30 leftovers of 13 styles.
+  60 language swaps in 20 languages, 30 leftovers of 13 styles;
+* plant 9: ``alpaca.jsonl`` (from the t45 file) + ``dolly.jsonl`` (Dolly 0..1499), as plant 8: 100 truncations,
+  60 language swaps in 26 languages, 30 leftovers of 16 styles.
 
 For each plant the set is generated into a folder (``--work DIR``, else a temporary one), then
 ``ift-data audit FILES --id id --out A`` and ``ift-data clean FILES --id id --signals A --out C`` run as
@@ -79,6 +81,7 @@ PLANTS = {
     6: Plant("plant6", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_helpfulness_t45.json", "dolly_3k.json")),
     7: Plant("plant7", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_random_9k.json", "dolly_3k.json")),
     8: Plant("plant8", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_random_9k.json", "dolly_3k.json")),
+    9: Plant("plant9", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_helpfulness_t45.json", "dolly_3k.json")),
 }
 FLAGGED = (("language_swap", "flag_language_mismatch"), ("truncation", "flag_truncated_response"),
            ("leftover", "flag_template_leftover"))
@@ -231,7 +234,7 @@ def print_table(number: int, runs: dict[str, dict[str, dict[str, Count]]]) -> No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plants", default="1,2,3,4,5,6,7,8", help="comma-separated plant numbers (1 to 8)")
+    parser.add_argument("--plants", default="1,2,3,4,5,6,7,8,9", help="comma-separated plant numbers (1 to 9)")
     parser.add_argument("--no-embeddings", action="store_true",
                         help="pass --no-embeddings to audit and clean (no semantic duplicates)")
     parser.add_argument("--work", type=Path, default=None,
