@@ -221,6 +221,13 @@ TOKEN_LIMIT_CUTS = [
     ("How do I secure my account?", "Three steps: 1) choose a long passphrase, 2) turn on two-factor sign-in, 3)",
      "empty_item"),
     ("Write a tweet about our sale.", "Everything is half price this weekend only! #", "dangling_punct"),
+    # after an eighth plant: a numbered list's next number without its dot, markup cut inside a tag, a contracted
+    # verb at the end, a value that stops inside a word an earlier value holds, a bracket a short line opened
+    ("Name four rivers.", "1. The Nile\n2. The Amazon\n3. The Yangtze\n4", "empty_item"),
+    ("Make two HTML links.", '<a href="/home">Home</a>\n<a href="/about"', "code_cut"),
+    ("How do I fix a slow laptop?", "Close the apps you do not use, and if you're", "dangling_word"),
+    ("Tell me the language of each word: chien, dog, chat", "Chien: French\nDog: English\nChat: Fre", "cut_word"),
+    ("List the steps.", "-Wash the wafer\n-Coat it with resist\n-Expose it (usually", "open_bracket"),
 ]
 NOT_CUT = [
     ("Explain.", "„Gib deiner Katze die Energie, die sie zum Aufblühen braucht.“"),  # German quotes close with “
@@ -257,6 +264,10 @@ NOT_CUT = [
     ("Who said it?", "Quote: “Hope is the thing with feathers.”\nSource: a poem\nE.D"),
     ("Give the steps.", "1) Mix the flour and water, 2) knead the dough for ten minutes, 3) bake at 220 degrees"),
     ("Which language?", "It is written in C#"),
+    ("Is x less than y?", "Use <b>yes</b> when x<y"),
+    ("Whose book is it?", "That book is John's"),
+    ("Tell me the language of each country.", "Peru: Spanish Speaking\nUSA: English\nChile: Spanish"),
+    ("Give the year.", "The tower was finished in\n1889"),
 ]
 
 

@@ -98,6 +98,9 @@ _CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan
                                   "model", "version", "level", "phase", "stage", "exhibit", "figure", "table",
                                   "appendix", "chapter", "side", "size", "note", "key", "is", "was", "be"})
 _COPULAS = frozenset({"is", "was", "be"})
+# A contracted verb cannot end an English sentence ("* if you’re", "I think we'll"; "I know who you are" can):
+# "'re", "'m", "'ve", "'ll", "'d" after a pronoun or a name. Not "'s", which is also a possessive ("It is John's").
+_STRANDED_CONTRACTION = re.compile(r"(?i)^[\"“‘(]*[a-z]+['’](?:re|m|ve|ll|d)$")
 _LAST_NAME_PART = re.compile(r"(?:^|[\s(\"'“‘/-])([^\W\d_]{2,})$")  # the last word: a name cut in half
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _KEY_VALUE = re.compile(r"^[^:\n]{1,40}:[ \t]+(\S.*)$")
@@ -130,6 +133,8 @@ _SQL_OPEN_KEYWORD = re.compile(r"(?i)\b(?:select|from|where|join|on|and|or|by|se
 _CODE_BLOCK_HEADER = re.compile(r"^\s*(?:for|while|if|elif|else|def|class|with|try|except|finally)\b.*:\s*$")
 _CODE_OPEN_HEADER = re.compile(r"^\s*(?:for|while|if|elif|def|class|with)\s[^(){}\[\];:=]*$")  # "for i in"
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_UNCLOSED_TAG = re.compile(r"(?:^|\s)</?[A-Za-z][\w-]*(?:\s[^<>]*)?$")
+_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?>")
 
 
 def _closed_series(sentence: str) -> bool:
@@ -267,7 +272,7 @@ def _dangling_word(text: str, verse: bool, instruction: str = "") -> str | None:
     prev = re.sub(r"[^\w]", "", words[-2]).lower() if len(words) >= 2 else ""
     if lw == "a" and prev in _CHOICE_LABEL_BEFORE and (prev not in _COPULAS or _OFFERS_CHOICES.search(instruction)):
         return None
-    if lw in ALWAYS_DANGLING:
+    if lw in ALWAYS_DANGLING or (_STRANDED_CONTRACTION.search(last) and not verse):
         return "dangling_word"
     if verse:
         return None
@@ -303,6 +308,9 @@ def _cut_value(text: str) -> bool:
     last = _LETTER_RUN.findall(values[-1])
     if not last or not text[-1].isalpha():
         return False
+    cut = values[-1].strip()
+    if any(value.strip().startswith(cut) and value.strip()[len(cut):][:1].isalpha() for value in values[:-1]):
+        return True  # the value stops inside a word an earlier value holds ("Perro: Spanish\nGato: Span")
     fragment = last[-1]
     if known(fragment.lower()) and (len(fragment) > 2 or fragment.lower() in SHORT_WORDS):
         return False  # "Future tense: will walk" after "walked"
@@ -447,6 +455,17 @@ def _unkeyed_last_line(text: str) -> bool:
     return separators[0] is not None and separators[0] == separators[1] and separators[0].strip() not in last
 
 
+def _next_number(text: str, number: int) -> bool:
+    """``number`` follows the numbered list above it (the items before it run 1, 2, ... ``number`` - 1)."""
+    numbers = [int(n) for n in _NUMBERED.findall(text)]
+    return 2 <= number == len(numbers) + 1 and numbers == list(range(1, number))
+
+
+def _bracket_opened_on_last_line(line: str) -> bool:
+    """``line`` opens a round or square bracket it does not close."""
+    return line.count("(") > line.count(")") or line.count("[") > line.count("]")
+
+
 def _inline_marker_next(text: str) -> bool:
     """The text stops on the next marker of an inline numbered list ("1) ..., 2) ..., 3)")."""
     last = re.search(r"(?:^|\s)\(?(\d{1,2})[.)]$", text)
@@ -514,6 +533,10 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     last_line = text.splitlines()[-1]
     if _BARE_MARKER.match(last_line) and len([ln for ln in text.splitlines() if ln.strip()]) >= 2:
         return "empty_item"
+    if "<" in last_line and _UNCLOSED_TAG.search(last_line) and _TAG.search(text):
+        return "code_cut"  # markup not read as code that stops inside a tag ("</button>\n<button")
+    if last_line.strip().isdigit() and _next_number(text, int(last_line)):
+        return "empty_item"  # "4. Natural Language Processing Engineer\n5": the next marker without its dot
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
         return None
     verse = _verse(text, instruction, settings.verse_max_line_words)
@@ -547,7 +570,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if _unkeyed_last_line(text):
         return "list_item"
     if verse:
-        return None
+        # a round or square bracket its last line opened never closes, in short lines too ("-Etching (mainly")
+        return "open_bracket" if _bracket_opened_on_last_line(last_line) else None
     if not (("$" in text or "\\" in text) and _LATEX.search(text)):
         reason = _open_bracket(text)
         if reason:
@@ -570,6 +594,8 @@ def _code_cut(text: str) -> str | None:
         return "code_cut"
     if sum(map(last.count, "([{")) > sum(map(last.count, ")]}")) or (last.count('"') % 2 and '"""' not in last):
         return "code_cut"
+    if _UNCLOSED_TAG.search(last):
+        return "code_cut"  # markup that stops inside a tag ("<button")
     name = last.strip()
     if len(name) >= 3 and _IDENTIFIER.fullmatch(name) and _begins_only(name, set(_IDENTIFIER.findall(head))):
         return "code_cut"
