@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 from collections.abc import Callable
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 console = Console(stderr=True)
 _F = TypeVar("_F", bound=Callable[..., Any])
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class OutPath(click.Path):
@@ -51,6 +53,15 @@ class _Group(click.Group):
                 console.print(f"[bold red]error:[/] {escape(exc.format())}", highlight=False, markup=True,
                               soft_wrap=True)
                 sys.exit(exc.exit_code)
+            except OSError as exc:
+                if exc.errno not in _DISK_FULL:
+                    raise
+                # a write no UserError names (a temporary file): still one line, never a traceback
+                where = f"{exc.filename}: " if exc.filename else ""
+                console.print(f"[bold red]error:[/] {escape(where)}cannot write: {escape(exc.strerror or str(exc))}; "
+                              "free some space (temporary files go to TMPDIR: point it at a folder with more room)",
+                              highlight=False, markup=True, soft_wrap=True)
+                sys.exit(UserError.exit_code)
             except KeyboardInterrupt as exc:
                 interrupts.forget_unhandled_mark()
                 number = exc.signum if isinstance(exc, interrupts.Interrupted) else int(signal.SIGINT)
@@ -103,10 +114,13 @@ def _check_embedding_flags(kw: dict[str, Any]) -> None:
     from ift_data.embed.cache import check_cache_dir
     from ift_data.embed.model import check_device
 
+    embeds = bool(kw.get("embeddings")) and kw.get("signals") is None
     if kw.get("cache_dir"):
         check_cache_dir(kw["cache_dir"])
-    if kw.get("embeddings") and kw.get("signals") is None:
+    if embeds:
         check_device(kw.get("device"))
+        if kw.get("cache_dir"):  # last: it makes the folder
+            check_cache_dir(kw["cache_dir"], writable=True)
 
 
 def run() -> None:
@@ -186,9 +200,10 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
           workers: int | None, engine: str, ray_address: str | None) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
     from ift_data.builder.pipeline import BuildChecks, run_build
+    from ift_data.io.sources.delimited import field_chars
     from ift_data.report.build_summary import print_build_summary, printing_lint_failures
 
-    with printing_lint_failures(Console()):
+    with printing_lint_failures(Console()), field_chars(max_field_chars):  # CSV cells up to --max-field-chars
         result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
                            max_field_chars=max_field_chars, checks=BuildChecks(allow_empty_datasets, allow_lint_errors),
                            allow_outside_paths=allow_outside_paths, shard_size=shard_size,

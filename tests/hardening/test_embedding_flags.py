@@ -69,6 +69,34 @@ def test_cache_dir_naming_a_file_is_refused_up_front(tmp_path: Path, command: st
             "--cache-dir", cache / "inner").assert_user_error(f"{cache / 'inner'}: --cache-dir lies under {cache}")
 
 
+@pytest.mark.parametrize("command", ["audit", "clean"])
+def test_cache_dir_that_cannot_be_written_is_refused_up_front(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              command: str) -> None:
+    """A read-only folder (PermissionError on the first shard) or one that cannot be made (under /proc):
+    a one-line error before any work, not a traceback once the texts are embedded."""
+    import tempfile
+
+    from ift_data.embed import cache as cache_module
+
+    out = tmp_path / "out"
+    if Path("/proc/self").is_dir():
+        run_cli(command, _data(tmp_path), "--out", out, "--device", "cpu", "--embedder", "static",
+                "--cache-dir", "/proc/x").assert_user_error("/proc/x: --cache-dir cannot be written to")
+    real = tempfile.mkstemp
+
+    def read_only(*args, **kwargs):
+        if str(kwargs.get("dir", "")).startswith(str(tmp_path / "ro")):
+            raise PermissionError(13, "Permission denied")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cache_module.tempfile, "mkstemp", read_only)
+    (tmp_path / "ro").mkdir()
+    run_cli(command, _data(tmp_path), "--out", out, "--device", "cpu", "--embedder", "static", "--cache-dir",
+            tmp_path / "ro").assert_user_error("--cache-dir cannot be written to (Permission denied)")
+    assert not out.exists()
+    run_cli(command, _data(tmp_path), "--out", out, "--no-embeddings", "--cache-dir", "/proc/x").assert_ok()
+
+
 def test_encoder_refuses_a_cache_folder_that_is_a_file(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     cache.write_bytes(b"")

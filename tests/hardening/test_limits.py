@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hardening_helpers import BuildCase, run_cli
+from hardening_helpers import BuildCase, run_cli, sentiment_spec
 
 from ift_data.io import atomic
 
@@ -52,6 +52,26 @@ def test_fifty_megabyte_single_line_is_rejected_by_the_default_cap(case: BuildCa
     case.build().assert_ok()
     case.assert_accounted(6)
     assert any("over the --max-field-chars limit of 1,000,000" in r["reason"] for r in case.rejects())
+
+
+def test_build_csv_cells_past_the_csv_modules_limit_follow_max_field_chars(case: BuildCase) -> None:
+    """A CSV cell longer than the csv module's own 131,072 characters is read up to --max-field-chars (as in
+    JSONL); past it, the reject names that limit."""
+    rows = "".join(f"review {i},{i % 2}\n" for i in range(6))
+    case.write(f"text,label\n{rows}{'z' * 200_000},1\n".encode(), "csv", sentiment_spec("csv", "train.csv"))
+    case.build("--max-field-chars", "10000000").assert_ok()
+    case.assert_accounted(7)
+    assert not case.rejects()
+    case.build("--max-field-chars", "150000").assert_ok()
+    [reject] = case.rejects()
+    assert reject["line"] == 8 and "150,000 characters (the --max-field-chars limit)" in reject["reason"]
+
+
+def test_clean_csv_cells_past_the_csv_modules_limit(tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("instruction,input,output\nSay hi,,Hello there\nWrite it out,," + "w " * 100_000 + "\n")
+    run_cli("clean", data, "--out", tmp_path / "out", "--no-embeddings", "--max-field-chars", "10000000").assert_ok()
+    assert json.loads((tmp_path / "out" / "clean.json").read_text())["kept"] == 2
 
 
 def _instructions(path: Path, n: int, long_at: int | None = None) -> Path:
@@ -150,3 +170,39 @@ def test_unencodable_text_is_a_user_error_not_a_partial_file(tmp_path: Path) -> 
     with pytest.raises(atomic.UserError, match="not valid Unicode"):
         atomic.write_jsonl(tmp_path / "f.jsonl", [{"a": "ok"}, {"a": "\ud800"}])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_full_tmpdir_while_a_build_spills_its_rows(case: BuildCase, tmp_path: Path, monkeypatch) -> None:
+    """The rows of a large dataset go to a temporary file in TMPDIR: a full TMPDIR is a one-line error (not an
+    OSError traceback, twice), and no temporary file is left behind."""
+    from ift_data.builder import row_store
+
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    monkeypatch.setattr(row_store, "SPILL_ROWS", 5)
+    monkeypatch.setattr(row_store.tempfile, "gettempdir", lambda: str(spill))
+    real = os.fdopen
+    monkeypatch.setattr(row_store.os, "fdopen", lambda fd, *a, **k: _Full(real(fd, *a, **k), 100))
+    case.write(_rows(400))
+    case.build().assert_user_error("No space left on device", "TMPDIR", str(spill))
+    assert list(spill.iterdir()) == []
+
+
+def test_output_folder_that_cannot_be_made_is_a_user_error() -> None:
+    """mkdir and mkstemp failures (a path under /proc, a read-only folder) are one-line errors too."""
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs /proc")
+    with pytest.raises(atomic.UserError, match="cannot write output"):
+        atomic.write_json(Path("/proc/x/y/summary.json"), {})
+
+
+def test_a_full_disk_that_no_user_error_names_is_still_one_line(case: BuildCase, monkeypatch) -> None:
+    """Any ENOSPC (a temporary file of some stage) ends in one line, not a traceback."""
+    from ift_data.builder import pipeline
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/tmp/ift-render-cache.bin")
+
+    monkeypatch.setattr(pipeline, "run_build", full)
+    case.write(_rows(5))
+    case.build().assert_user_error("/tmp/ift-render-cache.bin: cannot write: No space left on device", "TMPDIR")

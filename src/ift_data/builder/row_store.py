@@ -34,6 +34,7 @@ from typing import Any, BinaryIO, overload
 import numpy as np
 import orjson
 
+from ift_data.errors import UserError
 from ift_data.tasks.rows import TaskRow, text_size
 
 
@@ -375,12 +376,14 @@ class RowWriter:
         index = self._count
         self._count += 1
         if self._file is not None:
-            self._write(index, row)
+            with self._temp_file_errors():
+                self._write(index, row)
             return
         self._rows.append(row)
         self._chars += sum(text_size(v) for v in row.slots.values()) if chars is None else chars
         if self._count > self.spill_rows or self._chars > self.spill_bytes:
-            self._spill()
+            with self._temp_file_errors():
+                self._spill()
 
     def finish(self) -> Rows:
         """The rows collected (the writer is spent)."""
@@ -388,7 +391,8 @@ class RowWriter:
             names = sorted(self._names) if self._keysets_exact else None
             return MemoryRows(self._rows, names)
         assert self._path is not None and self._remove is not None
-        self._file.close()
+        with self._temp_file_errors():
+            self._file.close()
         self._file = None
         self._remove.detach()  # the rows own the file now
         keysets = sorted(self._keysets, key=self._keysets.__getitem__)
@@ -399,10 +403,21 @@ class RowWriter:
         """Drop what was collected and remove the temporary file."""
         self._rows = []
         if self._file is not None:
-            self._file.close()
+            with contextlib.suppress(OSError):  # its last writes fail again (a full disk): the file goes anyway
+                self._file.close()
             self._file = None
         if self._remove is not None:
             self._remove()
+
+    @contextlib.contextmanager
+    def _temp_file_errors(self) -> Iterator[None]:
+        """A failed write of the temporary file (a full ``TMPDIR``) is a one-line error naming its folder."""
+        try:
+            yield
+        except OSError as exc:
+            folder = os.path.dirname(self._path) if self._path else self.folder or tempfile.gettempdir()
+            raise UserError(f"cannot write the build's temporary row file: {exc.strerror or exc}; large datasets "
+                            "keep their rows in TMPDIR: point it at a folder with more room", file=folder) from exc
 
     def _track_keys(self, row: TaskRow) -> None:
         if not self._keysets_exact:

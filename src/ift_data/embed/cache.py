@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 import struct
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,9 +43,11 @@ def default_cache_root() -> Path:
     return Path(base) / "embeddings"
 
 
-def check_cache_dir(path: str | os.PathLike[str], option: str = "--cache-dir") -> None:
+def check_cache_dir(path: str | os.PathLike[str], option: str = "--cache-dir", *, writable: bool = False) -> None:
     """A one-line ``UserError`` when the cache folder ``path`` (or a folder above it) is an existing file:
-    checked before any work, as nothing could be cached there."""
+    checked before any work, as nothing could be cached there. ``writable`` (a run that will embed): the
+    folder is made if missing and a file is made and removed in it; a folder that cannot be made or written
+    to (read-only, under /proc) is a one-line error too, not a traceback once the texts are embedded."""
     folder = Path(path).expanduser()
     if folder.exists() and not folder.is_dir():
         raise UserError(f"{option} is a file, not a folder", file=str(path))
@@ -52,7 +55,17 @@ def check_cache_dir(path: str | os.PathLike[str], option: str = "--cache-dir") -
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
                 raise UserError(f"{option} lies under {parent}, a file, not a folder", file=str(path))
-            return
+            break
+    if not writable:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-check-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(f"{option} cannot be written to ({exc.strerror or exc}): embeddings are cached there; "
+                        "choose a folder you can write to", file=str(path)) from exc
 
 
 def _checksum(path: Path, length: int) -> bytes:

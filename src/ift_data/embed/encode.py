@@ -83,7 +83,7 @@ class TextEncoder:
         else:
             self.cache_root = Path(cache_dir)
         if self.cache_root is not None:  # a file there would fail only after the texts were embedded
-            check_cache_dir(self.cache_root, "the embedding cache folder")
+            check_cache_dir(self.cache_root, "the embedding cache folder", writable=True)
 
     @functools.cached_property
     def model(self) -> Any:

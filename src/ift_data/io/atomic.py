@@ -23,12 +23,15 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     A crash at any point leaves either the old file or no file under the final name, never a partial one.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
+    try:  # a folder that cannot be made or written to (read-only, under /proc) is a one-line error too
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(target)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise UserError(f"cannot write output: {exc.strerror or exc}", file=str(target)) from exc
     binary = "b" in mode
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual permissions
         with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None if binary else "\n") as fh:
             yield fh
             fh.flush()

@@ -227,7 +227,8 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
     if fmt == "json" and strip_bom(_peek(path)).lstrip()[:1] != b"[":
         fmt = "jsonl"  # a .json file holding one object, or JSON lines
     # TSV text keeps its quotes: a quote in a tab-separated file is text, not syntax.
-    options = ReadOptions(format=fmt, quoting="none" if fmt == "tsv" else "standard", max_line_bytes=max_line_bytes)
+    options = ReadOptions(format=fmt, quoting="none" if fmt == "tsv" else "standard", max_line_bytes=max_line_bytes,
+                          max_field_chars=max_field_chars)
     # a JSON array is streamed (its records converted a batch at a time): it is never held whole, as text or as
     # Python objects; clean reads its records again through the same source
     source = open_source(path, options, name, stream=fmt == "json")

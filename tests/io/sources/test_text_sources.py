@@ -149,6 +149,47 @@ def test_invalid_utf8_line_is_a_reject(tmp_path: Path) -> None:
     assert [r.fields for r in got if isinstance(r, RawRow)] == [{"text": "good", "label": "1"}]
 
 
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("columns", [None, ("text", "label")])
+def test_header_line_not_utf8_is_an_error_naming_line_1(tmp_path: Path, stream: bool, columns) -> None:
+    """The next line is never taken for the header (row A would be lost without a reject)."""
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"te\xe9xt,label\nA,1\nB,0\nC,1\n")
+    with pytest.raises(UserError) as info:
+        list(open_source(path, ReadOptions(format="csv", columns=columns), stream=stream).items())
+    assert info.value.line == 1 and "cannot read the header line: invalid UTF-8 at byte 2" in info.value.reason
+
+
+def test_header_line_over_the_line_limit_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"text," + b"x" * 100 + b"\nA,1\n")
+    with pytest.raises(UserError) as info:
+        items(path, "csv", max_line_bytes=50)
+    assert info.value.line == 1 and "header line" in info.value.reason
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_csv_cells_up_to_the_field_limit_are_read(tmp_path: Path, stream: bool) -> None:
+    """Past the csv module's own 131,072-character default, up to ``max_field_chars`` (default 1,000,000)."""
+    from ift_data.io.sources.delimited import field_chars
+
+    path = tmp_path / "data.csv"
+    big = "y" * 200_000
+    path.write_text(f'text,label\n"{big}",1\nsmall,0\n{big},1\n', encoding="utf-8")
+
+    def read(**kw) -> list[RawRow | Reject]:
+        return list(open_source(path, ReadOptions(format="csv", **kw), stream=stream).items())
+
+    assert [len(r.fields["text"]) for r in read() if isinstance(r, RawRow)] == [200_000, 5, 200_000]
+    limited = read(max_field_chars=1000)
+    assert [(type(i).__name__, i.line) for i in limited] == [("Reject", 2), ("RawRow", 3), ("Reject", 4)]
+    assert all("longer than 1,000 characters (the --max-field-chars limit)" in r.reason
+               for r in limited if isinstance(r, Reject))
+    with field_chars(1000):  # the build's --max-field-chars, for options that name no limit
+        assert [type(i).__name__ for i in read()] == ["Reject", "RawRow", "Reject"]
+    assert [type(i).__name__ for i in read()] == ["RawRow"] * 3
+
+
 def test_unreadable_file_raises_naming_it(tmp_path: Path) -> None:
     with pytest.raises(UserError) as info:
         items(tmp_path / "missing.csv", "csv")

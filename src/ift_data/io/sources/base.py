@@ -16,6 +16,7 @@ from ift_data.schema import RawRow, Reject
 
 Item = RawRow | Reject
 MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_FIELD_CHARS = 1_000_000  # --max-field-chars' default
 
 
 class RowError(Exception):
@@ -44,6 +45,9 @@ class ReadOptions:
     split: str | None = None
     max_line_bytes: int | None = MAX_LINE_BYTES  # None: no cap (the build bounds values with --max-field-chars)
     max_instances: int | None = None  # superni: the first N instances of each task (the rest: "limit" rejects)
+    # csv/tsv: the longest cell the CSV parser reads (a longer one is a reject naming the limit); None: the
+    # limit ``delimited.field_chars`` sets (the build's --max-field-chars), MAX_FIELD_CHARS outside one
+    max_field_chars: int | None = None
 
 
 @dataclass

@@ -8,15 +8,19 @@ current record's first on, so memory stays bounded by the longest record, not th
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import replace
 from pathlib import Path
 
 from ift_data.errors import UserError
 from ift_data.io.atomic import atomic_open
 from ift_data.io.sources.base import (
+    MAX_FIELD_CHARS,
     Item,
     ReadOptions,
     Source,
@@ -30,6 +34,26 @@ from ift_data.schema import RawRow, Reject
 
 MAX_REREADS = 1000  # beyond this many stray quotes, the rest of a record's span is one reject
 KEEP_LINES = 65_536  # a window drops the lines before the current record once it holds this many more
+# The cell limit of readers whose options name none (``ReadOptions.max_field_chars`` None): the build's
+# ``--max-field-chars``, set by ``field_chars`` around the build.
+_FIELD_CHARS: ContextVar[int] = ContextVar("ift_data_csv_field_chars", default=MAX_FIELD_CHARS)
+_FIELD_LIMIT_ERROR = "field larger than field limit"
+
+
+@contextlib.contextmanager
+def field_chars(limit: int) -> Iterator[None]:
+    """CSV/TSV cells of up to ``limit`` characters are read (longer ones are rejects naming the limit) by the
+    sources opened in this block whose ``ReadOptions`` name no ``max_field_chars``."""
+    token = _FIELD_CHARS.set(limit)
+    try:
+        yield
+    finally:
+        _FIELD_CHARS.reset(token)
+
+
+def _limited(options: ReadOptions) -> ReadOptions:
+    """``options`` with the cell limit resolved (its own, else ``field_chars``')."""
+    return options if options.max_field_chars is not None else replace(options, max_field_chars=_FIELD_CHARS.get())
 
 
 class Lines:
@@ -96,27 +120,33 @@ def delimiter_of(options: ReadOptions) -> str:
     return options.delimiter or ("\t" if options.format == "tsv" else ",")
 
 
-def _split_lines(lines: Lines, start: int, delimiter: str, quoting: str, expected: int | None
-                 ) -> Iterator[tuple[int, int, list[str] | str]]:
-    """(first, last) line indices of each record from ``start`` on, with its cells or a reject reason."""
+def _split_lines(lines: Lines, start: int, delimiter: str, quoting: str, expected: int | None,
+                 field_limit: int | None = None) -> Iterator[tuple[int, int, list[str] | str]]:
+    """(first, last) line indices of each record from ``start`` on, with its cells or a reject reason. A cell
+    over ``field_limit`` characters (default ``MAX_FIELD_CHARS``) is a reject naming the limit."""
     if quoting == "none":
         for i in _indexes(lines, start):
             text = lines[i][1].rstrip("\r\n")
             lines.release(i)
             yield i, i, ("line contains a NUL byte" if "\x00" in text else text.split(delimiter) if text else [])
         return
+    limit = MAX_FIELD_CHARS if field_limit is None else field_limit
     rereads = 0
     while lines.has(start):
         reader = csv.reader((lines[i][1] for i in _indexes(lines, start)), delimiter=delimiter, strict=True)
         consumed, restart = 0, None
         while restart is None:
             first = start + consumed
+            too_long = False
             try:
+                csv.field_size_limit(limit)  # the csv module's limit is global: set it for this reader's read
                 cells: list[str] | str = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                cells = f"malformed CSV row: {exc}"
+                too_long = str(exc).startswith(_FIELD_LIMIT_ERROR)
+                cells = (f"a cell is longer than {limit:,} characters (the --max-field-chars limit)" if too_long
+                         else f"malformed CSV row: {exc}")
             last = start + reader.line_num - 1
             consumed = reader.line_num
             lines.release(first)
@@ -124,11 +154,15 @@ def _split_lines(lines: Lines, start: int, delimiter: str, quoting: str, expecte
             if broken and last > first and rereads < MAX_REREADS:
                 rereads += 1
                 restart = first + 1
-                yield first, first, (f"malformed CSV row: a quote opened on this line runs on to line "
-                                     f"{lines[last][0]}; if the text has unbalanced quotes set `quoting: none`")
+                what = (f"a quoted cell opened on this line is longer than {limit:,} characters (the "
+                        f"--max-field-chars limit) by line {lines[last][0]}" if too_long else
+                        f"malformed CSV row: a quote opened on this line runs on to line {lines[last][0]}")
+                yield first, first, f"{what}; if the text has unbalanced quotes set `quoting: none`"
             elif broken and last > first:  # too many stray quotes to read again: one reject for the span
                 what = cells if isinstance(cells, str) else f"a quoted field gives {len(cells)} cells, not {expected}"
                 yield first, last, f"{what} (lines {lines[first][0]}-{lines[last][0]})"
+            elif too_long:
+                yield first, last, str(cells)
             elif isinstance(cells, str):
                 yield first, last, f"{cells}; if the text has unbalanced quotes set `quoting: none`"
             else:
@@ -147,8 +181,11 @@ def _lines(data: bytes, name: str, options: ReadOptions) -> tuple[Lines, list[Re
     return Lines(lines), rejects
 
 
-def _header(lines: Lines, name: str, options: ReadOptions) -> tuple[tuple[str, ...], int, int | None]:
-    """The column names, the index of the first body line, and the header's line number."""
+def _header(lines: Lines, name: str, options: ReadOptions, line_rejects: Iterable[Reject] = ()
+            ) -> tuple[tuple[str, ...], int, int | None]:
+    """The column names, the index of the first body line, and the header's line number. A header line that
+    cannot be read (not valid in the encoding, too long) is an error: the next line must never be taken for
+    it (``line_rejects``: the line rejects so far, a window's growing as its lines are read)."""
     delimiter = delimiter_of(options)
     if not options.header:
         assert options.columns is not None
@@ -160,7 +197,8 @@ def _header(lines: Lines, name: str, options: ReadOptions) -> tuple[tuple[str, .
                 _check_delimiter(first_line[1], (first_cells[0],), delimiter, name, first_line[0], "first line",
                                  len(options.columns))
         return options.columns, 0, None
-    for first, last, cells in _split_lines(lines, 0, delimiter, options.quoting, None):
+    for first, last, cells in _split_lines(lines, 0, delimiter, options.quoting, None, options.max_field_chars):
+        _unreadable_header(line_rejects, lines[first][0], name)
         if isinstance(cells, str):
             raise UserError(f"cannot read the header line: {cells}", file=name, line=lines[first][0])
         if not cells or cells == [""]:
@@ -171,7 +209,15 @@ def _header(lines: Lines, name: str, options: ReadOptions) -> tuple[tuple[str, .
         if options.columns is not None:
             _check_unique(options.columns, name, None)
         return options.columns or names, last + 1, lines[first][0]
+    _unreadable_header(line_rejects, None, name)
     raise UserError("file is empty (no header line)", file=name)
+
+
+def _unreadable_header(line_rejects: Iterable[Reject], before: int | None, name: str) -> None:
+    """A line reject before line ``before`` (any, when None) was the header line: an error naming it."""
+    bad = next(iter(line_rejects), None)
+    if bad is not None and (before is None or bad.line < before):
+        raise UserError(f"cannot read the header line: {bad.reason}", file=name, line=bad.line)
 
 
 def _check_unique(names: Sequence[str], file: str, line: int | None) -> None:
@@ -200,11 +246,12 @@ def _check_delimiter(text: str, names: tuple[str, ...], delimiter: str, file: st
 
 
 def open_delimited(path: Path, options: ReadOptions, name: str) -> Source:
+    options = _limited(options)
     data = read_bytes(path, name)
     if not data.strip():
         raise UserError("file is empty", file=name)
     lines, line_rejects = _lines(data, name, options)
-    columns, body, header_line = _header(lines, name, options)
+    columns, body, header_line = _header(lines, name, options, line_rejects)
     return Source(options.format, path, name, hashlib.sha256(data).hexdigest(),
                   lambda: _items(lines, body, columns, line_rejects, name, options), columns=columns, data=data,
                   header_line=header_line)
@@ -215,6 +262,7 @@ def stream_delimited(path: Path, options: ReadOptions, name: str) -> Source:
     nothing to write back); the sha256 (and whether the file is blank) is one streamed pass first, the
     header is read from a window of its own. Encodings other than UTF-8 are decoded whole, as
     ``open_delimited`` does."""
+    options = _limited(options)
     if not is_utf8(options.encoding):
         return open_delimited(path, options, name)
     digest, blank = _digest_and_blank(path, name)
@@ -224,7 +272,8 @@ def stream_delimited(path: Path, options: ReadOptions, name: str) -> Source:
     def window() -> LineWindow:
         return LineWindow(streamed_lines(path, name, options.max_line_bytes))
 
-    columns, body, header_line = _header(window(), name, options)
+    header_window = window()
+    columns, body, header_line = _header(header_window, name, options, header_window.rejects)
 
     def items() -> Iterator[Item]:
         lines = window()
@@ -251,7 +300,8 @@ def _items(lines: Lines, body: int, columns: tuple[str, ...], line_rejects: Iter
     """The records from line index ``body`` on, with the line rejects in line order among them
     (``line_rejects`` may still grow while the records are read: a window's rejects)."""
     pending = line_rejects if isinstance(line_rejects, deque) else deque(line_rejects)
-    for first, _, cells in _split_lines(lines, body, delimiter_of(options), options.quoting, len(columns)):
+    for first, _, cells in _split_lines(lines, body, delimiter_of(options), options.quoting, len(columns),
+                                        options.max_field_chars):
         number = lines[first][0]
         while pending and pending[0].line < number:
             yield pending.popleft()
@@ -269,12 +319,14 @@ def _items(lines: Lines, body: int, columns: tuple[str, ...], line_rejects: Iter
 def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int], target: Path) -> None:
     """The header and the kept records (by position among the items), each as its original lines."""
     assert source.data is not None
+    options = _limited(options)
     lines, _ = _lines(source.data, source.name, options)
     columns, body, _ = _header(lines, source.name, options)
     kept = set(kept_records)
     wanted = {item.line for index, item in enumerate(source.items()) if index in kept and isinstance(item, RawRow)}
     out = [lines[i][1] for i in range(body)] if options.header else []
-    for first, last, cells in _split_lines(lines, body, delimiter_of(options), options.quoting, len(columns)):
+    for first, last, cells in _split_lines(lines, body, delimiter_of(options), options.quoting, len(columns),
+                                           options.max_field_chars):
         if lines[first][0] in wanted and not isinstance(cells, str):
             out.extend(lines[i][1] for i in range(first, last + 1))
     utf8 = options.encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
