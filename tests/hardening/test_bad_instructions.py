@@ -121,6 +121,23 @@ RULES = {
     "not_mapping": ("- a\n", []),
     "invalid_utf8": (b"length: \xff\n", []),
     "syntax": ("length: {\n", ["invalid YAML"]),
+    # numbers outside their range: a crash (IndexError), petabytes, or results that quietly change
+    "num_perm_0": ("extends: default\ndedup_minhash: {num_perm: 0}\n", ["rules.yaml:2", "dedup_minhash.num_perm",
+                                                                       "from 1 to 1024, not 0"]),
+    "num_perm_huge": ("dedup_minhash: {num_perm: 100000000}\n", ["dedup_minhash.num_perm", "not 100000000"]),
+    "threshold_7": ("dedup_minhash: {threshold: 7}\n", ["dedup_minhash.threshold", "at most 1, not 7"]),
+    "threshold_0": ("dedup_minhash: {threshold: 0}\n", ["dedup_minhash.threshold", "above 0"]),
+    "ngram_words_0": ("dedup_minhash: {ngram_words: 0}\n", ["dedup_minhash.ngram_words", "at least 1"]),
+    "both_weights_0": ("dedup_minhash:\n  false_positive_weight: 0\n  false_negative_weight: 0\n",
+                       ["rules.yaml:3", "dedup_minhash.false_negative_weight", "both 0"]),
+    "share_over_1": ("noise: {max_url_share: 1.5}\n", ["noise.max_url_share"]),
+    "near_threshold_text": ("consistency: {near_threshold: high}\n", ["consistency.near_threshold"]),
+    "near_threshold_2": ("consistency: {near_threshold: 2}\n", ["consistency.near_threshold", "at most 1"]),
+    "folds_1": ("label_noise: {folds: 1}\n", ["label_noise.folds", "at least 2"]),
+    # clean.remove naming no flag kept every row (rc 0, "remove": [] in clean.json)
+    "remove_unknown": ("extends: default\nclean:\n  remove: [flag_too_long, flag_nope]\n",
+                       ["rules.yaml:3", "clean.remove[1]", "unknown flag 'flag_nope'", "flag_near_duplicate"]),
+    "remove_without_prefix": ("clean: {remove: [near_duplicate]}\n", ["did you mean 'flag_near_duplicate'"]),
 }
 
 
@@ -135,3 +152,34 @@ def test_bad_rules_file(tmp_path: Path, name: str, monkeypatch) -> None:
     outcome = run_cli("audit", data, "--out", tmp_path / "out", "--no-embeddings", "--rules", rules)
     outcome.assert_user_error(*(needles or ["rules.yaml"]))
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_rules_in_range_are_accepted(tmp_path: Path) -> None:
+    """The edges of the ranges are fine; so is an empty clean.remove (remove no row by its flags)."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("extends: default\nclean: {remove: []}\ndedup_minhash: {threshold: 1, num_perm: 1024, "
+                     "false_positive_weight: 0}\nconsistency: {near_threshold: 0.9}\n", encoding="utf-8")
+    data = tmp_path / "d.jsonl"
+    data.write_bytes(GOOD)
+    run_cli("clean", data, "--out", tmp_path / "out", "--no-embeddings", "--rules", rules).assert_ok()
+    assert json.loads((tmp_path / "out" / "clean.json").read_text())["remove"] == []
+
+
+def test_rules_flags_and_ranges_match_the_signals_and_default_yaml() -> None:
+    """``rules.FLAGS`` is every flag a signal module writes (a new flag must be listed to be removable), and
+    every ranged setting is one of default.yaml's, whose own values (and strict.yaml's) are in range."""
+    import re
+
+    from ift_data.audit import rules
+
+    audit = Path(rules.__file__).parent
+    written = set()
+    for module in audit.glob("*.py"):
+        if module.name not in ("rules.py", "cleaner.py", "out_paths.py", "present.py", "summary.py", "runner.py"):
+            written |= set(re.findall(r'"(flag_[a-z_]+)"', module.read_text(encoding="utf-8")))
+    assert written == set(rules.FLAGS)
+    default = rules.load_rules("default").values
+    for dotted in rules.RANGES:
+        family, key = dotted.split(".")
+        assert key in default[family], dotted
+    rules.load_rules("strict")
