@@ -374,9 +374,13 @@ def _audit_flags(func: _F) -> _F:
 @_audit_flags
 @_one_run
 def audit(data: tuple[Path, ...], out_dir: Path, **kw: Any) -> None:
-    """Score instruction datasets: writes OUT/signals.parquet, OUT/summary.json and the report."""
+    """Score instruction datasets: writes OUT/signals.parquet, OUT/summary.json and the report. An OUT holding
+    files no audit or clean wrote is refused."""
+    from ift_data.audit.out_paths import check_audit_out
     from ift_data.audit.present import present_audit
     from ift_data.audit.runner import run_audit
+
+    check_audit_out(out_dir)
 
     present_audit(run_audit(data, out_dir, _audit_options(**kw), console), out_dir, Console())
 

@@ -95,6 +95,38 @@ def test_a_folder_of_other_files_is_refused_and_left_alone(tmp_path: Path) -> No
     assert tree_bytes(out2) == before
 
 
+def test_audit_refuses_a_folder_of_other_files_and_leaves_it_alone(tmp_path: Path) -> None:
+    """As clean and build do: the user's own summary.json/report.html beside notes.txt, or a build's output,
+    were overwritten by `audit --out`."""
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    for name, text in (("summary.json", '{"mine": 1}'), ("report.html", "<p>my report</p>"), ("notes.txt", "n")):
+        (mine / name).write_text(text, encoding="utf-8")
+    before = tree_bytes(mine)
+    run_cli("audit", data, "--out", mine, *FAST).assert_user_error("--out holds 'notes.txt'", "no clean or audit wrote")
+    (mine / "notes.txt").unlink()  # a summary.json that is not an audit's is someone else's file too
+    run_cli("audit", data, "--out", mine, *FAST).assert_user_error("'summary.json'", "not an audit's summary")
+    assert tree_bytes(mine) == {k: v for k, v in before.items() if k != "notes.txt"}
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "manifest.json").write_text("{}", encoding="utf-8")
+    (build / "train.segments.jsonl").write_text("{}\n", encoding="utf-8")
+    run_cli("audit", data, "--out", build, *FAST).assert_user_error("manifest.json", "train.segments.jsonl")
+    assert sorted(os.listdir(build)) == ["manifest.json", "train.segments.jsonl"]
+
+
+def test_audit_reruns_into_an_earlier_audits_or_cleans_folder(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
+    run_cli("audit", data, "--out", tmp_path / "a", *FAST).assert_ok()
+    (tmp_path / "a" / ".summary.json.x1y2.tmp").write_text("", encoding="utf-8")  # a killed run's leftover
+    run_cli("audit", data, "--out", tmp_path / "a", *FAST).assert_ok()
+    run_cli("clean", data, "--out", tmp_path / "c", *FAST).assert_ok()
+    run_cli("audit", data, "--out", tmp_path / "c", *FAST).assert_ok()
+    (tmp_path / "empty").mkdir()
+    run_cli("audit", data, "--out", tmp_path / "empty", *FAST).assert_ok()
+
+
 def test_a_failed_rerun_leaves_the_earlier_run_whole(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
     out = tmp_path / "out"

@@ -12,13 +12,17 @@ audit (``--signals``) belongs to these inputs. Checked before anything is read o
 - ``clean``'s ``--out`` holds one run's files: it may hold an earlier clean's files (``clean.json``,
   ``rejected.jsonl`` and the kept files its ``clean.json`` lists) and an audit's (``signals.parquet``,
   ``summary.json``, ``report.html``), nothing else (``check_clean_out``). A re-run replaces them all; the
-  audit's files stay only when they are this run's ``--signals``.
+  audit's files stay only when they are this run's ``--signals``;
+- ``audit``'s ``--out`` may hold the same, nothing else (``check_audit_out``): an audit overwrites its three
+  files, so a folder of other files (a build's, the user's own notes) is refused before any work. In both,
+  a ``summary.json`` that is not an audit's summary is someone else's file.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -180,6 +184,41 @@ def _earlier_kept(out_dir: Path) -> list[str]:
             and "\\" not in name and name not in (".", "..")]
 
 
+# A temporary file a killed audit left beside one of its outputs (``atomic_open``'s ``.NAME.<random>.tmp``).
+_LEFTOVER = re.compile(r"\.(?:{})\..+\.tmp".format("|".join(re.escape(n) for n in OWN_OUTPUTS)))
+
+
+def _foreign(out: Path) -> list[str]:
+    """The entries of ``out`` that neither an earlier clean (per its ``clean.json``) nor an audit wrote."""
+    owned = clean_owned(out, keep_audit=False)
+    foreign = [entry.name for entry in out.iterdir() if entry.name not in owned and not _LEFTOVER.fullmatch(entry.name)]
+    if "summary.json" not in foreign and (out / "summary.json").exists() and not _is_audit_summary(out / "summary.json"):
+        foreign.append("summary.json")
+    return sorted(foreign)
+
+
+def _is_audit_summary(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"version", "rows", "inputs", "signals", "rules"} <= set(data)
+
+
+def _refuse_foreign(out: Path, foreign: list[str], command: str) -> None:
+    shown = ", ".join(repr(n) for n in foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+    if foreign == ["summary.json"]:
+        why = "it is not an audit's summary"
+    elif (out / CLEAN_REPORT).is_file():
+        why = f"its {CLEAN_REPORT} does not list them"
+    elif command == "clean":
+        why = f"there is no {CLEAN_REPORT} of an earlier clean"
+    else:
+        why = "the audit would write signals.parquet, summary.json and report.html among them"
+    raise UserError(f"--out holds {shown}, which no clean or audit wrote ({why}); choose an empty or new "
+                    f"folder, or the folder of an earlier {command}", file=str(out))
+
+
 def check_clean_out(out_dir: str | Path) -> None:
     """Refuse a ``clean --out`` that is a file, or a folder holding something that neither an earlier clean
     (per its ``clean.json``) nor an audit wrote: a re-run replaces the earlier run's files, and a typo in
@@ -189,11 +228,20 @@ def check_clean_out(out_dir: str | Path) -> None:
         raise UserError("--out is an existing file, not a folder; choose a folder", file=str(out))
     if not out.is_dir():
         return
-    owned = clean_owned(out, keep_audit=False)
-    foreign = sorted(entry.name for entry in out.iterdir() if entry.name not in owned)
+    foreign = _foreign(out)
     if foreign:
-        shown = ", ".join(repr(n) for n in foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-        why = (f"its {CLEAN_REPORT} does not list them" if (out / CLEAN_REPORT).is_file()
-               else f"there is no {CLEAN_REPORT} of an earlier clean")
-        raise UserError(f"--out holds {shown}, which no clean or audit wrote ({why}); choose an empty or new "
-                        "folder, or the folder of an earlier clean", file=str(out))
+        _refuse_foreign(out, foreign, "clean")
+
+
+def check_audit_out(out_dir: str | Path) -> None:
+    """Refuse an ``audit --out`` that is a file, or a folder holding something that neither an audit nor a
+    clean wrote (as ``check_clean_out``): the audit writes ``signals.parquet``, ``summary.json`` and
+    ``report.html`` over what is there, so they must be an earlier audit's."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UserError("--out is an existing file, not a folder; choose a folder", file=str(out))
+    if not out.is_dir():
+        return
+    foreign = _foreign(out)
+    if foreign:
+        _refuse_foreign(out, foreign, "audit or clean")
