@@ -3,8 +3,10 @@ MemoryError, a traceback or a long run, and each takes well under a second."""
 
 from __future__ import annotations
 
+import random
 import time
 
+import jinja2
 import pytest
 import yaml
 from hardening_helpers import ROWS, TEMPLATES, BuildCase, dump_yaml
@@ -60,6 +62,33 @@ BOMBS = [
     "{{ ('x' * 999999) | map('upper') | join }}",                          # a filter call per item
     "{{ ('x' * 999999) | list | select('string') | list | length }}",      # a test per item
     "{{ ('x' * 999999) | list | map(attribute='real') | list | length }}",  # an attribute lookup per item
+    # integers: big results refused before they are built, the digits of // and % paid for (9.7 s, endless)
+    "{% set a0 = 2 ** 49000 + 1 %}{% set a = a0*a0 %}{% set b = a*a %}{% set c = b*b %}{% set d = c*c %}"
+    "{% set e = d*d %}{% set f = e*e %}{% set g = f*f %}{% set e7 = e + 7 %}{{ (g // e7) > 0 }}",
+    "{% set a = 2 ** 14000 + 1 %}{% set b = 2 ** 7000 + 3 %}{% for i in range(99999) %}{% for j in range(20) %}"
+    "{% if (a // b) > 0 %}{% endif %}{% endfor %}{% endfor %}",
+    "{% set a = 2 ** 14000 + 1 %}{{ (a * a) > 0 }}",                       # over 14,300 bits (4,300 digits)
+    "{% set a = 2 ** 14299 %}{{ (a + a) > 0 }}",
+    "{% set a = 2 ** 14299 %}{{ (a - -a) > 0 }}",
+    "{{ 10 ** 30000 }}",
+    "{% set a = 2 ** 14299 %}{{ [a, a] | sum }}",                       # a filter's integer result
+    # work per operation that reads a big input and returns little, in a loop (16 s to 510 s unbounded)
+    "{% set s = 'a' * 999999 %}{% set t = 'a' * 999999 %}{% for i in range(99999) %}{% for j in range(20) %}"
+    "{% if s == t %}{% endif %}{% endfor %}{% endfor %}",
+    "{% set s = 'a' * 999999 %}{% for i in range(99999) %}{% for j in range(20) %}{% if 'b' in s %}{% endif %}"
+    "{% endfor %}{% endfor %}",
+    "{% set s = 'a' * 999999 %}{% for i in range(99999) %}{% for j in range(20) %}{% if s.count('b') %}{% endif %}"
+    "{% endfor %}{% endfor %}",
+    "{% set s = 'a' * 999999 %}{% set t = 'a' * 999999 %}{% for i in range(99999) %}{% for j in range(20) %}"
+    "{% if s is eq(t) %}{% endif %}{% endfor %}{% endfor %}",                  # a test
+    "{% set s = 'a ' * 499999 %}{% for i in range(99999) %}{{ s | wordcount }}{% endfor %}",
+    "{% for i in range(99999) %}{{ range(99999) | sum }}{% endfor %}",
+    "{% set s = 'a' * 999999 %}{% for i in range(99999) %}{% for j in range(20) %}{% if s[1:] %}{% endif %}"
+    "{% endfor %}{% endfor %}",
+    "{% set s = 'a' * 999999 %}{% for i in range(99999) %}{{ loop.changed(s) }}{% endfor %}",
+    "{% set s = 'a' * 999999 %}{% set t = 'a' * 999999 %}{% for i in range(99999) %}"
+    "{{ [s] | select('eq', t) | map('length') | join }}{% endfor %}",            # a test per item
+    "{{ ('x ' * 499999) | urlize | length }}",                            # one call: 0.7 s a million characters
 ]
 
 
@@ -94,6 +123,43 @@ def test_ordinary_templates_still_render(body: str) -> None:
     renderer = Renderer()
     plain = renderer.plain_env.from_string(body).render(CONTEXT).strip()
     assert joined(renderer.render(body, CONTEXT)) == plain
+
+
+def boom() -> None:
+    raise AssertionError("a chained comparison evaluated past its first false link")
+
+
+@pytest.mark.parametrize("body", [
+    "{{ 1 < 2 < 3 }} {{ 1 < 3 < 2 }} {{ 3 > 2 >= 2 == 2 != 1 }} {{ 2 < 1 < boom() }} {{ 'ex' in text }}",
+    "{{ 'no' not in label_names }} {{ label_names == ['no', 'yes'] }} {{ text < answer }} {{ (1, 2) <= (1, 3) }}",
+    "{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 - 10 }} {{ 7.5 // 2 }} {{ 7 % 3 }} {{ 2 ** 100 }} {{ 2 ** -2 }} {{ 3 ** 9000 > 0 }}",
+    "{{ text[1:4] }} {{ text[::-1] }} {{ label_names[:1] }} {{ text[-3:] }} {{ text[:] }} {{ label_names[1] }}",
+    "{{ text.count('e') }} {{ text.split() | length }} {{ text is lower }} {{ label_names | select('in', 'yes no') | list }}",
+    "{{ range(10) | sum }} {{ text | wordcount }} {{ label_names | sort | first }} {% for i in range(3) %}{{ loop.changed(i) }}{% endfor %}",
+])
+def test_intercepted_operators_keep_jinja_semantics(body: str) -> None:
+    """Comparisons, ``//``, ``-`` and slices go through the sandbox (to be paid for) with Jinja's own results,
+    chained comparisons included (a false link stops the chain, as in Python)."""
+    context = {**CONTEXT, "boom": boom}
+    stock = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(body).render(context).strip()
+    assert joined(Renderer().render(body, context)) == stock
+
+
+def test_integers_up_to_the_limit_still_compute() -> None:
+    """Python prints integers of up to 4,300 digits: the sandbox computes up to there, and refuses past it."""
+    assert joined(Renderer().render("{{ (10 ** 4299 + 1) % 7 }} {{ (2 ** 14299) // (2 ** 7000) == 2 ** 7299 }}",
+                                    CONTEXT)) == f"{(10 ** 4299 + 1) % 7} True"
+    with pytest.raises(RenderError, match="bits"):
+        Renderer().render("{{ 10 ** 4400 }}", CONTEXT)
+
+
+def test_the_seeded_random_filter_is_bounded_too() -> None:
+    """``random`` is set after the sandbox wraps its filters: it is wrapped on its own (100 s unbounded)."""
+    body = "{% for i in range(99999) %}{{ range(99999) | random }}{% endfor %}"
+    start = time.process_time()
+    with pytest.raises(RenderError, match="work"):
+        Renderer().render(body, {**CONTEXT, "_rng": random.Random(0)})
+    assert time.process_time() - start < 1.0
 
 
 def test_budget_is_per_render() -> None:

@@ -250,9 +250,49 @@ def test_private_access_in_a_promptsource_pack_is_an_error(tmp_path: Path, helpe
     pack = helpers.write_yaml(tmp_path / "ps" / "ps.yaml", {
         "family": "ps", "semantics": "promptsource", "slots": ["text"],
         "templates": [{"id": "ps-1", "jinja": "{{ text }} {{ cycler.__init__.__globals__ }} ||| {{ text }}"}]})
+    (tmp_path / "none").mkdir()
     code, output = lint_cli(str(pack), "--samples", str(tmp_path / "none"), "--profile", "p3")
     assert code == 1, output
     assert "error [unsafe-access] ps-1" in output and "'__init__'" in output, output
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_samples_path_that_is_no_folder_is_an_error(lint_dirs, tmp_path: Path, kind: str) -> None:
+    """It used to exit 0 with only not-rendered warnings: nothing was rendered, and nothing said why."""
+    write_pack, _ = lint_dirs
+    samples = tmp_path / "no_such_samples"
+    if kind == "file":
+        samples.write_text("not a folder", encoding="utf-8")
+    code, output = lint_cli(str(write_pack(good_templates())), "--samples", str(samples))
+    assert code == 2, output
+    assert output.count("\n") == 1 and str(samples) in output and "--samples" in output, output
+    assert ("no such folder" if kind == "missing" else "not a folder") in output, output
+
+
+# -- what the sandbox refuses on every row is an error even without sample rows ------------------------------
+
+@pytest.mark.parametrize("body", [
+    "{% set a0 = 2 ** 49000 + 1 %}{% set a = a0*a0 %}{{ text }}{{ (a // (a0 + 7)) > 0 }}",
+    "{{ text }}{% for i in range(100000) %}{{ (10 ** 4000 * 10 ** 4000) > 0 }}{% endfor %}",
+])
+def test_a_literal_expression_the_sandbox_refuses_is_an_error_without_sample_rows(lint_dirs, tmp_path: Path,
+                                                                                  body: str) -> None:
+    write_pack, _ = lint_dirs
+    bad = {"id": "tiny-fwd-bigint", "variant": "forward", "input": body + "{{ options }}", "target": "{{ answer }}"}
+    empty = tmp_path / "no_samples"
+    empty.mkdir()
+    code, output = lint_cli(str(write_pack(_with(bad))), "--samples", str(empty))
+    assert code == 1, output
+    assert "error [sandbox] tiny-fwd-bigint: input: line 1:" in output and "bits" in output, output
+
+
+def test_literal_expressions_the_sandbox_allows_pass(lint_dirs) -> None:
+    write_pack, samples = lint_dirs
+    fine = {"id": "tiny-fwd-math", "variant": "forward", "target": "{{ answer }}",
+            "input": "{{ text }} {{ 2 ** 100 - 1 }} {{ (7 // 2, 1 < 2 < 3, [1, 2] + [3]) }} {{ 1 // 0 if false }}{{ options }}"}
+    code, output = lint_cli(str(write_pack(_with(fine))), "--samples", str(samples))
+    assert code == 0, output
+    assert "[sandbox]" not in output, output
 
 
 def test_a_record_key_with_one_underscore_stays_readable(lint_dirs) -> None:

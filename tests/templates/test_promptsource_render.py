@@ -274,6 +274,19 @@ def test_render_command_renders_an_ift_data_pack_with_its_built_ins() -> None:
     assert clash.exit_code == 2 and "clash" in clash.output
 
 
+@pytest.mark.parametrize("seed", ["4294967296", "9223372036854775807"])
+def test_render_command_takes_the_seeds_every_command_takes(seed: str) -> None:
+    """0 to 2**32 - 1, as build, audit and recipes: it used to accept up to 2**63 - 1."""
+    from ift_data.resources import bundled
+
+    pack = str(bundled("templates") / "sentiment.yaml")
+    args = ["templates", "render", pack, "--template", "sentiment-fwd-01", "--record", '{"text": "Loved it.", "label": 1}',
+            "--label-names", "negative,positive", "--seed"]
+    result = CliRunner().invoke(main, [*args, seed])
+    assert result.exit_code == 2 and "--seed" in result.output and "2**32 - 1" in result.output, result.output
+    assert CliRunner().invoke(main, [*args, str(2**32 - 1)]).exit_code == 0
+
+
 def test_render_command_without_label_names_hints_at_them() -> None:
     from ift_data.resources import bundled
 

@@ -110,6 +110,9 @@ def lint(paths: Sequence[Path], samples: Path | None, console: Console, *, allow
          profile: str = "flan") -> int:
     """Print the findings; return the exit code (1 when any error). A sample spec that cannot be read is
     reported as a warning (its rows are not linted on), never skipped silently."""
+    if samples is not None and not samples.is_dir():
+        raise UserError(f"{'not a folder' if samples.exists() else 'no such folder'} (--samples names a folder of "
+                        "sample task specs, */task.yaml)", file=str(samples), field="--samples")
     packs = _packs(paths)
     skipped: list[UserError] = []
     rows = sample_rows(samples or bundled("data_samples"), allow_outside_paths=allow_outside_paths, skipped=skipped)
@@ -243,10 +246,12 @@ def render_records(pack_path: Path, template_id: str, record: str | None, record
     import json
 
     from ift_data.builder.seeds import rng_for
+    from ift_data.seed import check_seed
     from ift_data.templates.pack import load_pack
     from ift_data.templates.promptsource_render import PromptsourceRenderer
     from ift_data.templates.render import RenderError
 
+    check_seed(seed)  # the one seed range of every command (0 to 2**32 - 1)
     pack = load_pack(pack_path)
     template = next((t for t in pack.templates if t.id == template_id), None)
     if template is None:

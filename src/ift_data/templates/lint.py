@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
+from jinja2.exceptions import SecurityError
 
 from ift_data.builder.recipe import ExpansionSpec, FewShotSpec
 from ift_data.errors import UserError
 from ift_data.tasks.rows import TaskRow
 from ift_data.templates.pack import Template, TemplatePack
 from ift_data.templates.render import Renderer, RenderError, joined, unknown_names
+from ift_data.templates.sandbox import LimitedSandbox
 
 # A letter glued to a placeholder where a newline was meant ("{{ text }}nQuestion"), or an escaped
 # newline/tab written literally inside a block scalar.
@@ -101,6 +103,9 @@ def _promptsource_checks(template: Template, pack: TemplatePack) -> list[LintIss
         return [*unsafe_issues, issue("cannot-render", problem)]
     issues = unsafe_issues
     parsed = env.parse(template.jinja or "")
+    refused = constant_refusal(env, parsed)
+    if refused:
+        issues.append(issue("sandbox", f"jinja: {refused}"))
     fields = meta.find_undeclared_variables(parsed)
     for call in parsed.find_all(jnodes.Call):
         owner = call.node
@@ -179,6 +184,9 @@ def _static_checks(template: Template, pack: TemplatePack, renderer: Renderer) -
         unknown = unknown_names(renderer.env, parsed)
         if unknown:  # (Jinja's variable analysis compiles, and fails on an unknown filter)
             issues.append(issue("unknown-name", f"{name}: {unknown}"))
+        refused = None if unknown else constant_refusal(renderer.plain_env, parsed)
+        if refused:
+            issues.append(issue("sandbox", f"{name}: {refused}"))
         undefined = set() if unknown else meta.find_undeclared_variables(parsed) - pack.variables
         if undefined:
             issues.append(issue("undefined-variable", f"{name} uses {sorted(undefined)}, which the "
@@ -199,6 +207,33 @@ def _static_checks(template: Template, pack: TemplatePack, renderer: Renderer) -
 # Filters whose argument names an attribute of each item (``map(attribute=...)``, ``selectattr('x')``).
 _ATTRIBUTE_FILTERS = frozenset({"attr", "selectattr", "rejectattr", "groupby", "map", "sort", "unique", "sum",
                                 "min", "max"})
+
+
+def constant_refusal(env: LimitedSandbox, parsed: Any) -> str | None:
+    """The sandbox's refusal of an expression made of literals only (``2 ** 49000 + 1``), evaluated once with
+    the render's limits: such an expression fails on every row, so it is an error even with no sample row."""
+    from jinja2 import nodes as jnodes
+
+    literal = (jnodes.Const, jnodes.BinExpr, jnodes.UnaryExpr, jnodes.Compare, jnodes.Operand, jnodes.List,
+               jnodes.Tuple)
+
+    def literal_only(node: Any) -> bool:
+        return isinstance(node, literal) and all(literal_only(child) for child in node.iter_child_nodes())
+
+    for node in parsed.find_all((jnodes.BinExpr, jnodes.UnaryExpr, jnodes.Compare)):
+        if not literal_only(node):
+            continue
+        tree = jnodes.Template([jnodes.Output([node], lineno=node.lineno)], lineno=node.lineno)
+        tree.set_environment(env)
+        template = env.template_class.from_code(env, env.compile(tree), env.make_globals(None))
+        env.start()
+        try:
+            "".join(template.root_render_func(template.new_context({})))
+        except SecurityError as exc:
+            return f"line {node.lineno}: {exc} (the sandbox refuses it on every row)"
+        except Exception:  # a plain error of a literal expression (1 // 0): the render checks report it
+            continue
+    return None
 
 
 def private_access(parsed: Any) -> list[str]:

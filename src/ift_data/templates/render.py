@@ -23,7 +23,7 @@ from jinja2 import (
 from jinja2.environment import Environment
 from jinja2.exceptions import SecurityError, TemplateRuntimeError
 
-from ift_data.templates.sandbox import MAX_RENDER_CHARS, LimitedSandbox
+from ift_data.templates.sandbox import MAX_RENDER_CHARS, LimitedSandbox, _limited_filter
 
 Span = tuple[str, str]  # (text, kind) with kind "boilerplate" or "content"
 
@@ -94,9 +94,9 @@ class Renderer:
         self.env = LimitedSandbox(
             undefined=StrictUndefined, finalize=self._finalize, autoescape=False, keep_trailing_newline=True,
         )
-        self.env.filters["random"] = _seeded_random
+        self.env.filters["random"] = _limited_filter(self.env, "random", _seeded_random)
         self.plain_env = LimitedSandbox(undefined=StrictUndefined, autoescape=False)
-        self.plain_env.filters["random"] = _seeded_random
+        self.plain_env.filters["random"] = _limited_filter(self.plain_env, "random", _seeded_random)
         self._compiled: dict[str, Any] = {}
         self._plain: dict[str, Any] = {}
         self._values: list[str | SegmentedValue] = []

@@ -12,13 +12,23 @@ What is bounded, per render (``LimitedSandbox.start`` opens a render's budget):
   rebuilding a string (``ns.s ~ ns.s``, ``ns.s | escape``) stop early;
 - loop iterations of one render (``MAX_ITERATIONS``, every ``{% for %}`` counts), so nested loops that
   write nothing stop too; ``range`` is Jinja's (at most 100,000 items);
-- integer arguments (``MAX_SIZE``) and ``**`` results (``MAX_POWER_BITS``);
+- integer arguments (``MAX_SIZE``) and integers: the result of ``+ - * // % **`` (all intercepted), of a
+  filter or of a call may not pass ``MAX_INT_BITS`` (about 4,300 decimal digits, what Python will print), refused
+  before it is built for ``+ - * **``;
+- the work of one render (``MAX_WORK``, units of about a nanosecond of CPU): every operation that reads its
+  input whole pays for it before it runs, whatever it returns (a comparison, ``in``, a test, a filter, a str,
+  bytes, list or tuple method, integer arithmetic, a slice), by ``work``: a character 1, an item of a list,
+  tuple, dict, set or range ``ITEM_WORK``, an integer its 30-bit digits (products of digits for ``* // %``),
+  times the operation's measured cost per unit where it is higher (``_FILTER_WORK``, ``_TEST_WORK``,
+  ``_METHOD_WORK``); so a loop of 2M iterations, each scanning a 1M-character string (``s.count('x')``,
+  ``'x' in s``, ``s == t``, ``s | wordcount``), stops early instead of running for minutes;
 - filter calls of one render, each item that ``map``, ``select``, ``reject``, ``selectattr`` and
   ``rejectattr`` go through counted as one (``MAX_FILTER_CALLS``), and the
   work of the filters whose time is not linear in their output, predicted before they run: ``wordwrap``
   (its lines and chunks, ``MAX_WRAP_WORK``), ``batch`` and ``slice`` (their groups, ``MAX_GROUPS``).
 ``lipsum`` is removed (it drew from the global random state). Not bounded: the CPU time of one single
-built-in call on bounded inputs (e.g. a regex-free ``str.replace`` over 4M characters, milliseconds).
+built-in call the tables do not price, on bounded inputs (e.g. a regex-free ``str.replace`` over 4M
+characters, milliseconds).
 
 ``LocalMutationSandbox`` (promptsource packs only) also lets a template mutate the lists, dicts and sets it
 built itself (``{% set xs = [] %}{{ xs.append(x) }}``, ``ns.d.update({...})``): a container reachable from
@@ -29,13 +39,14 @@ the render's budget and no container grows past ``MAX_SIZE`` items.
 from __future__ import annotations
 
 import functools
+import math
 import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sized
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sized, ValuesView
 from typing import Any
 
 from jinja2 import Undefined, nodes
-from jinja2.compiler import CodeGenerator, Frame
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SandboxedFormatter
 
@@ -43,7 +54,9 @@ MAX_SIZE = 1_000_000  # largest int argument (a width, a count, a repetition)
 MAX_STRING = 4_000_000  # largest object (characters, list items counted) one operation may build
 MAX_BUILT = 8_000_000  # characters all operations of one render may build together
 MAX_ITERATIONS = 2_000_000  # loop iterations of one render
-MAX_POWER_BITS = 100_000  # largest result of ``**``, in bits
+MAX_INT_BITS = 14_300  # largest integer a template may compute, in bits (Python prints at most 4,300 digits)
+MAX_WORK = 300_000_000  # work of one render, in units of about a nanosecond (see ``work``)
+ITEM_WORK = 256  # work units of one item of a container or a range (walking one costs about 250 ns)
 MAX_RENDER_CHARS = 20_000_000  # largest rendered text of one example
 MAX_FILTER_CALLS = 100_000  # filter calls (and items of map/select ...) of one render: microseconds each
 MAX_WRAP_WORK = 2_000_000  # wordwrap: 10 per line it writes + 1 per chunk it splits (about 0.5 s of CPU)
@@ -68,6 +81,37 @@ def weight(value: Any, limit: int = MAX_STRING) -> int:
             stack.extend(item.values())
         elif isinstance(item, int) and not isinstance(item, bool):
             total += item.bit_length() // 3 + 1
+        else:
+            total += 1
+    return total
+
+
+def work(value: Any, limit: int = MAX_WORK, per_char: int = 1, per_item: int = ITEM_WORK) -> int:
+    """Work units (about a nanosecond each) of an operation that reads ``value`` whole: ``per_char`` a character
+    of a string, ``per_item`` an item of a container or a range, one per 30-bit digit of an integer; counted
+    until ``limit`` is passed (so pricing a huge object is cheap: walking an item costs about ``ITEM_WORK``)."""
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str | bytes | bytearray):
+            total += per_char * len(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            total += item.bit_length() // 30 + 1
+        elif isinstance(item, list | tuple | set | frozenset | KeysView | ValuesView):
+            total += per_item * (len(item) + 1)
+            if total <= limit:
+                stack.extend(item)
+        elif isinstance(item, Mapping | ItemsView):
+            total += per_item * (2 * len(item) + 1)
+            if total <= limit:
+                for key, val in item.items() if isinstance(item, Mapping) else item:
+                    stack.append(key)
+                    stack.append(val)
+        elif isinstance(item, range):
+            try:
+                total += per_item * (len(item) + 1)
+            except OverflowError:
+                total += limit + 1
         else:
             total += 1
     return total
@@ -175,6 +219,8 @@ def _join_items(items: Any, sep: Any) -> list[Any]:
 
 
 def _charge(env: LimitedSandbox, what: str, result: Any) -> Any:
+    if isinstance(result, int) and not isinstance(result, bool) and result.bit_length() > MAX_INT_BITS:
+        raise _too_many_bits(what, result.bit_length())
     size = weight(result)
     if size > MAX_STRING:
         raise _refuse(what, size)
@@ -182,13 +228,48 @@ def _charge(env: LimitedSandbox, what: str, result: Any) -> Any:
     return result
 
 
+def _too_many_bits(what: str, bits: int) -> SecurityError:
+    return SecurityError(f"{what} would give an integer of {bits:,} bits (limit {MAX_INT_BITS:,})")
+
+
+# Work per character and per item (as multiples of ``ITEM_WORK``) where it is over about 2 ns a character or
+# 300 ns an item, measured on 1M characters of words and tags and on 100k-item lists; the rest cost 1 and 1.
+# Free: filters and tests that never read their input whole, and the per-item filters (each item is counted).
+_FILTER_WORK: dict[str, tuple[int, int]] = {
+    "urlize": (500, 1), "title": (120, 1), "pprint": (60, 3), "wordcount": (40, 1), "striptags": (40, 1),
+    "urlencode": (40, 1), "tojson": (10, 1), "xmlattr": (1, 5), "capitalize": (4, 1), "list": (4, 1),
+    "sort": (1, 3), "groupby": (1, 3), "int": (3, 1), "escape": (3, 1), "e": (3, 1), "forceescape": (3, 1),
+    "float": (2, 1),
+    **dict.fromkeys(("length", "count", "attr", "default", "d", "first", "safe", "map", "select", "reject",
+                     "selectattr", "rejectattr"), (0, 0)),
+}
+_TEST_WORK: dict[str, int] = {  # per character
+    "lower": 3, "upper": 3,
+    **dict.fromkeys(("defined", "undefined", "filter", "test", "none", "boolean", "false", "true", "integer",
+                     "float", "string", "mapping", "number", "sequence", "iterable", "callable", "sameas",
+                     "escaped"), 0),
+}
+_METHOD_WORK: dict[str, int] = {  # per character of the bound str or bytes; the other methods 1
+    "translate": 25, "rsplit": 7, "swapcase": 6, "split": 5, "title": 5, "capitalize": 4, "islower": 3,
+    "isupper": 3, "istitle": 3, "isidentifier": 2, "isprintable": 2, "isalnum": 2, "isalpha": 2,
+    "isdecimal": 2, "isdigit": 2, "isnumeric": 2, "isspace": 2,
+}
+_COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gteq": operator.ge, "lt": operator.lt,
+            "lteq": operator.le, "in": lambda a, b: a in b, "notin": lambda a, b: a not in b}
+_SCALARS = (int, float, bool, type(None))
+
+
 def _limited_filter(env: LimitedSandbox, name: str, func: Any) -> Any:
+    per_char, per_item = _FILTER_WORK.get(name, (1, 1))
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         env.call_filter_once(name)
         plain = [a for a in args if not _is_context(a)]
         _check_args(f"filter {name}", tuple(plain), kwargs)
         _check_work(name, tuple(plain), kwargs)
+        if per_char or per_item:
+            env.read((*plain, *kwargs.values()), f"filter {name}", per_char, per_item)
         if name == "format" and plain and isinstance(plain[0], str):
             _check_percent(plain[0], tuple(plain[1:]) or tuple(kwargs.values()))
         size = _predicted(name, tuple(plain), kwargs)
@@ -203,6 +284,20 @@ def _limited_filter(env: LimitedSandbox, name: str, func: Any) -> Any:
             at = next(i for i, a in enumerate(args) if not _is_context(a))
             args = (*args[:at], _counted_items(env, name, plain[0]), *args[at + 1:])
         return _charge(env, f"filter {name}", func(*args, **kwargs))
+
+    return wrapper
+
+
+def _limited_test(env: LimitedSandbox, name: str, func: Any) -> Any:
+    """A test that pays for reading its arguments (``is in``, ``is eq``, ``is lower`` ...) before it runs."""
+    per_char = _TEST_WORK.get(name, 1)
+    if not per_char:
+        return func
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        env.read((*(a for a in args if not _is_context(a)), *kwargs.values()), f"test {name}", per_char)
+        return func(*args, **kwargs)
 
     return wrapper
 
@@ -248,6 +343,43 @@ class _Generator(CodeGenerator):
             self.write(", ")
         self.write("))")
 
+    @optimizeconst
+    def visit_Compare(self, node: nodes.Compare, frame: Frame) -> None:
+        """``a < b`` as ``environment.compare('lt', a, b)``; a chain ``a < b < c`` keeps Python's order and short
+        circuit: each right side is a lambda, evaluated only when the comparison before it held."""
+        if len(node.ops) == 1:
+            self.write(f"environment.compare({node.ops[0].op!r}, ")
+            self.visit(node.expr, frame)
+            self.write(", ")
+            self.visit(node.ops[0].expr, frame)
+            self.write(")")
+            return
+        self.write("environment.compare_chain(")
+        self.visit(node.expr, frame)
+        self.write(", (")
+        for operand in node.ops:
+            self.write(f"({operand.op!r}, lambda: ")
+            self.visit(operand.expr, frame)
+            self.write("), ")
+        self.write("))")
+
+    @optimizeconst
+    def visit_Getitem(self, node: nodes.Getitem, frame: Frame) -> None:
+        """Slices (which Jinja writes as plain Python, past ``environment.getitem``) through ``environment.sliced``,
+        so that a copy is paid for."""
+        if not isinstance(node.arg, nodes.Slice):
+            super().visit_Getitem(node, frame)
+            return
+        self.write("environment.sliced(")
+        self.visit(node.node, frame)
+        for part in (node.arg.start, node.arg.stop, node.arg.step):
+            self.write(", ")
+            if part is None:
+                self.write("None")
+            else:
+                self.visit(part, frame)
+        self.write(")")
+
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         counter = nodes.EnvironmentAttribute("counted")
         if not (isinstance(node.iter, nodes.Call) and node.iter.node == counter):
@@ -258,22 +390,77 @@ class _Generator(CodeGenerator):
 class LimitedSandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox plus the per-render limits in this module's docstring."""
 
-    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    intercepted_binops = frozenset({"*", "**", "%", "+", "-", "//"})
     code_generator_class = _Generator
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.filters = {name: _limited_filter(self, name, f) for name, f in self.filters.items()}
+        self.tests = {name: _limited_test(self, name, f) for name, f in self.tests.items()}
         self.globals.pop("lipsum", None)
         self.built = 0
         self.iterations = 0
         self.filter_calls = 0
+        self.worked = 0
 
     def start(self) -> None:
         """Open a new render's budget."""
         self.built = 0
         self.iterations = 0
         self.filter_calls = 0
+        self.worked = 0
+
+    def pay(self, units: int, what: str) -> None:
+        """Charge ``units`` of work (see ``work``) to this render, before the operation runs."""
+        self.worked += units
+        if self.worked > MAX_WORK:
+            raise SecurityError(f"the template's work passed the limit of {MAX_WORK:,} units in one render "
+                                f"(the last operation: {what})")
+
+    def read(self, values: tuple[Any, ...], what: str, per_char: int = 1, per_item: int = 1) -> None:
+        """Charge reading ``values`` whole (``per_char`` and ``per_item`` times what ``work`` counts)."""
+        limit = MAX_WORK - self.worked + 1
+        units = 0
+        for value in values:
+            if isinstance(value, str | bytes | bytearray):  # the common case, cheaply
+                units += per_char * len(value)
+            elif not isinstance(value, _SCALARS):
+                units += work(value, limit - units, per_char, per_item * ITEM_WORK)
+        self.pay(units, what)
+
+    def compare(self, op: str, left: Any, right: Any) -> Any:
+        """A comparison or ``in``, paid for first: ``in`` reads its right side (a dict or set: hashes the left),
+        the others read the shorter side."""
+        if not (isinstance(left, _SCALARS) and isinstance(right, _SCALARS)):
+            limit = MAX_WORK - self.worked + 1
+            if op in ("in", "notin"):
+                if isinstance(right, Mapping | set | frozenset | KeysView | ItemsView):
+                    units = work(left, limit) + ITEM_WORK
+                elif isinstance(right, str | bytes | bytearray):
+                    units = work(left, limit) + len(right)
+                else:
+                    units = work(right, limit)
+            else:
+                units = min(work(left, limit), work(right, limit))
+            self.pay(units, "in" if op in ("in", "notin") else "a comparison")
+        return _COMPARE[op](left, right)
+
+    def compare_chain(self, left: Any, ops: tuple[tuple[str, Any], ...]) -> Any:
+        result: Any = True
+        for op, right_side in ops:
+            right = right_side()
+            result = self.compare(op, left, right)
+            if not result:
+                return result
+            left = right
+        return result
+
+    def sliced(self, obj: Any, start: Any, stop: Any, step: Any) -> Any:
+        """``obj[start:stop:step]``; a copy of a string, bytes, list or tuple is charged like any object built."""
+        result = obj[slice(start, stop, step)]
+        if isinstance(result, str | bytes | bytearray | list | tuple):
+            return _charge(self, "a slice", result)
+        return result
 
     def call_filter_once(self, name: str) -> None:
         """Count one filter call (or one item a per-item filter goes through) of this render."""
@@ -308,6 +495,12 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         return _charge(self, "~", "".join(str(v) for v in values))
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        if isinstance(left, int) and isinstance(right, int) and not isinstance(left, bool) \
+                and not isinstance(right, bool):
+            return self._integer_binop(operator_, left, right)
+        if operator_ in ("-", "//"):
+            return _charge(self, operator_, operator.sub(left, right) if operator_ == "-"
+                           else operator.floordiv(left, right))
         if operator_ == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, str | bytes | list | tuple) and isinstance(times, int) and not isinstance(times, bool):
@@ -317,10 +510,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
                         raise _refuse("repetition", weight(seq) * times)
             return _charge(self, "*", operator.mul(left, right))
         if operator_ == "**":
-            if isinstance(left, int) and isinstance(right, int) and right > 0 \
-                    and abs(left).bit_length() * right > MAX_POWER_BITS:
-                raise SecurityError(f"power would have over {MAX_POWER_BITS:,} bits")
-            return operator.pow(left, right)
+            return _charge(self, "**", operator.pow(left, right))
         if operator_ == "+":
             if isinstance(left, str | bytes | list | tuple) and isinstance(right, str | bytes | list | tuple):
                 size = weight(left) + weight(right)
@@ -330,6 +520,33 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         if isinstance(left, str | bytes):
             _check_percent(left.decode("latin-1") if isinstance(left, bytes) else left, right)
         return _charge(self, "%", operator.mod(left, right))
+
+    def _integer_binop(self, operator_: str, left: int, right: int) -> Any:
+        """Integer arithmetic: a result over ``MAX_INT_BITS`` is refused before it is built (``+ - * **``; the
+        results of ``//`` and ``%`` are no bigger than their operands), and the digits it works through are paid
+        for first (a product of digits for ``*``, ``//`` and ``%``, whose schoolbook cost that is)."""
+        bits_left, bits_right = left.bit_length(), right.bit_length()
+        digits_left, digits_right = bits_left // 30 + 1, bits_right // 30 + 1
+        if operator_ == "**":
+            grows = right > 0 and abs(left) > 1
+            estimate = (right * math.log2(abs(left)) if right <= MAX_INT_BITS else math.inf) if grows else 1.0
+            if estimate > MAX_INT_BITS:
+                raise SecurityError(f"a ** b would give an integer of over {MAX_INT_BITS:,} bits (the limit)")
+            bits = 0
+            units = (int(estimate) // 30 + 1) ** 2
+        elif operator_ == "*":
+            bits = bits_left + bits_right
+            units = digits_left * digits_right
+        elif operator_ in ("+", "-"):
+            bits = max(bits_left, bits_right) + 1
+            units = digits_left + digits_right
+        else:
+            bits = 0
+            units = digits_left * digits_right
+        if bits > MAX_INT_BITS:
+            raise _too_many_bits(f"a {operator_} b", bits)
+        self.pay(units, f"integer {operator_}")
+        return _charge(self, operator_, self.binop_table[operator_](left, right))
 
     def wrap_str_format(self, value: Any) -> Any:
         wrapped = super().wrap_str_format(value)
@@ -351,6 +568,12 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         name = getattr(__obj, "__name__", "call")
         _check_args(name, args, kwargs)
         bound = getattr(__obj, "__self__", None)
+        if isinstance(bound, str | bytes | bytearray):
+            __self.read((bound, *args, *kwargs.values()), f"str.{name}", _METHOD_WORK.get(name, 1))
+        elif isinstance(bound, list | tuple) and name in ("count", "index"):
+            __self.read((bound, *args, *kwargs.values()), f"{type(bound).__name__}.{name}")
+        elif args or kwargs:
+            __self.read((*args, *kwargs.values()), name)
         if isinstance(bound, str | bytes):
             size = _predicted(name, (bound, *args), kwargs)
             if size > MAX_STRING:
