@@ -58,6 +58,8 @@ LEFTOVERS = [
     ("Explain how to reset a router.", "Unplug it for a minute, then call [Your Internet Provider] if it stays down."),
     ("Sort these animals by legs: spider, dog, snake.", "Spider: 8\nDog: 4\nSnake: ___"),
     ("Tell me which of these are fruits: ${items}", "Apples and pears are fruits."),
+    # Alpaca's generator ran on into its next example
+    ("Write a haiku about rain.", "Soft rain on the roof\n\n7. Instruction: Name a prime number.\n7. Input:\n<noinput>"),
 ]
 NOT_LEFTOVERS = [
     ("What does $PATH hold in bash?", "The directories searched for commands."),
@@ -81,6 +83,7 @@ NOT_LEFTOVERS = [
     ("Write a thank-you e-mail to a client.", "Dear [Client Name],\nThank you for your trust."),
     ("How do I print a variable in PHP?", "Use echo $name; to print it."),
     ("What is the price in euros?", "It costs $250 in total."),
+    ("Write a function that doubles a number.", "def double(x):\n    return 2 * x\n\nInput: 4\nOutput: 8"),
 ]
 SLOT_INPUTS = [  # a field that is nothing but a slot; a lower-case angle slot as an input; a blank value
     ("Join the two sentences with 'and'.", "Sentence 1: It rained.\nSentence 2: ______", "It rained and we stayed in."),

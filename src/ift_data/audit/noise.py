@@ -65,6 +65,9 @@ _TEMPLATE_TEXT = (r"(?i)\b(letter|e-?mail|note|message|memo|invitation|cover|tem
                   r"post|tweet|ad|advert\w*|announcement|press release|resume|cv|contract|agreement|invoice|proposal|"
                   r"newsletter|greeting|reply|respond|response to)\b"
                   r"|(?m)^(?:dear|hi|hello|hey|greetings|to whom)\b|\b(?:sincerely|regards|cheers|yours)\b,?\s*$")
+# The generator's own template run on into the answer: the next numbered example of a Self-Instruct-style prompt
+# ("... the old man's violin.\n\n12. Instruction: Edit this text ...\n12. Input:").
+_RUN_ON_EXAMPLE = r"(?m)^[ \t#/]*\d{1,3}\s*[.)]\s*Instruction\s*:"
 _BLANK = r"(?m)^[^\n]*[^\s_][^\n]*_{3,}|_{3,}[^\n]*[^\s_]|\A\s*_{3,}\s*\z"
 _BLANK_VALUE = r"(?m):[ \t]*_{3,}[ \t]*$|\A\s*_{3,}\s*\z"  # in the input: a value or the whole field ("$1 = ___ AUD" asks)
 _BLANK_TASK = (r"(?i)\b(blanks?|fill|gaps?|missing|complete|completes|insert|replace|choose|select|words?|templates?|"
@@ -135,8 +138,9 @@ def _contains_template(prose: pl.Series, template_re: str, markers: str) -> pl.S
 
 def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: str) -> pl.Series:
     """Rows whose text holds a slot of ``_FILL_IN``, ``_ANGLE_SLOT``, ``_DOLLAR_SLOT``, ``_POSITIONAL_SLOT``,
-    ``_FORMAT_SLOT`` or ``_NAMED_SLOT``, or a field that is only a slot (``_WHOLE_SLOT``), outside code; read
-    only on texts that hold one of their characters."""
+    ``_FORMAT_SLOT``, ``_NAMED_SLOT``, ``_TITLE_SLOT`` or ``_BLANK``, or a field that is only a slot
+    (``_WHOLE_SLOT``), outside code, or whose answer runs on into the generator's next example
+    (``_RUN_ON_EXAMPLE``); read only on texts that hold one of their characters."""
     def strip(col: str) -> pl.Expr:
         return pl.col(col).fill_null("").str.replace_all(_FENCED, " ").str.replace_all(_INLINE_CODE, " ")
 
@@ -145,7 +149,7 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
                                        separator="\n").alias("p"))
     prompt = pl.concat_str(["i", "n"], separator="\n")
     every = pl.concat_str(["i", "n", "r"], separator="\n")
-    maybe = frame.select(every.str.contains(r"[\[<$%{]|___|_HERE|INSERT_|ENTER_|YOUR_"))
+    maybe = frame.select(every.str.contains(r"[\[<$%{]|___|_HERE|INSERT_|ENTER_|YOUR_|Instruction"))
     rows = maybe.to_series().arg_true()
     found = pl.Series("", [False] * table.height, dtype=pl.Boolean)
     if not len(rows):
@@ -168,6 +172,7 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
                    for names in part.select(prompt.str.extract_all(_LOWER_ANGLE).list.eval(
                        pl.element().str.strip_chars("<>")))[:, 0].to_list()]
     format_given = part.select(pl.col("p").str.contains(_FORMAT_SPELLED_OUT))[:, 0]
+    hit = hit | part.select(pl.col("r").str.contains(_RUN_ON_EXAMPLE))[:, 0]
     hit = hit | _slots_where(part, every.str.contains(_TITLE_SLOT),  # the slower tests only where a slot is
                              ~pl.col("p").str.contains(_TEMPLATE_TEXT) & ~pl.col("r").str.contains(_TEMPLATE_TEXT)
                              & not_about_code)
