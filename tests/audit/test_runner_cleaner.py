@@ -62,6 +62,7 @@ def test_clean_accounts_for_every_row(tmp_path):
     assert by_row[1]["record"] == ROWS[1]
     assert by_row[2]["reasons"] == ["flag_refusal"]
     assert by_row[None]["stage"] == "read" and by_row[None]["raw"] == "{broken"
+    assert by_row[None]["source_record"] == 5 and by_row[None]["raw_decoded_with_replacement"] is False
     # reuse the audit's signals, remove only refusals
     again = run_clean([data], tmp_path / "out2", OPTS, signals=tmp_path / "out", remove=["flag_refusal"])
     assert (again.kept, again.rejected) == (4, 2)
@@ -78,6 +79,34 @@ def test_clean_keeps_input_format(tmp_path, fmt):
     read = {"json": lambda: pl.DataFrame(json.loads(out.read_text())), "parquet": lambda: pl.read_parquet(out),
             "csv": lambda: pl.read_csv(out)}[fmt]()
     assert read.columns == ["instruction", "input", "output"] and read.height == result.kept == 3
+
+
+@pytest.mark.parametrize("fmt", ["json", "parquet"])
+def test_read_rejects_of_a_one_line_array_or_parquet_can_be_found(tmp_path, fmt):
+    """Every record of a minified JSON array is on line 1 and a Parquet file has no text: read rejects carry
+    their record's position (source_record, as the audit's rows do) and the record itself as ``raw``."""
+    rows = [*ROWS[2:], {"instruction": None, "input": "", "output": "lost content here"}, ROWS[4],
+            {"instruction": "Hi", "input": "", "output": None}]
+    path = tmp_path / f"d.{fmt}"
+    if fmt == "json":
+        path.write_text(json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    else:
+        pl.DataFrame(rows).write_parquet(path)
+    run_clean([path], tmp_path / "out", OPTS)
+    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
+    read = [r for r in rejected if r["stage"] == "read"]
+    assert [r["source_record"] for r in read] == [3, 5]
+    assert [json.loads(r["raw"]) for r in read] == [rows[3], rows[5]]
+    assert not any(r["raw_decoded_with_replacement"] for r in read)
+
+
+def test_read_rejects_say_when_their_raw_line_replaced_invalid_utf8(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"instruction,input,output\nSay hi,,Hello\nSay \xe9 hi,,Hello there\n")
+    run_clean([path], tmp_path / "out", OPTS)
+    [reject] = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
+    assert reject["raw"] == "Say \ufffd hi,,Hello there" and reject["raw_decoded_with_replacement"] is True
+    assert reject["source_line"] == 3 and reject["source_record"] == 1
 
 
 def test_cli_audit_and_clean(tmp_path):

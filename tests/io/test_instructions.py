@@ -108,9 +108,10 @@ def test_bad_jsonl_lines_are_rejected_with_line_and_field(tmp_path):
     by_line = {r.line: r for r in data.rejects}
     assert set(by_line) == {3, 4, 5, 6, 7}
     assert "invalid JSON" in by_line[3].reason
-    assert by_line[4].field == "instruction" and "list" in by_line[4].reason
+    assert by_line[4].field == "instruction" and "got an array" in by_line[4].reason
     assert by_line[5].field == "output"
     assert "UTF-8" in by_line[6].reason
+    assert by_line[7].reason == "expected a JSON object, found an array"  # JSON's words, not Python's (list)
     assert data.table["source_line"].to_list() == [1, 8]
     assert data.table["instruction"].to_list() == ["ok", "7"]
 
@@ -226,7 +227,7 @@ def test_list_or_object_in_a_text_field_of_jsonl_is_rejected_not_stringified(tmp
     data = read_instructions([_jsonl(tmp_path / "d.jsonl", records)])
     assert data.table["instruction"].to_list() == [ALPACA[0]["instruction"]]
     assert [(r.line, r.field, r.reason) for r in data.rejects] == [
-        (2, "instruction", "expected a string, got list"), (3, "output", "expected a string, got dict")]
+        (2, "instruction", "expected a string, got an array"), (3, "output", "expected a string, got an object")]
     _accounted(data)
 
 

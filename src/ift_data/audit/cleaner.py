@@ -9,6 +9,7 @@ input is given twice; kept files never take the name of an output (see ``audit/o
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -36,7 +37,7 @@ from ift_data.io.atomic import atomic_open, dumps_json_line, write_json
 from ift_data.io.instructions import SourceInfo
 from ift_data.io.sources import write_kept
 from ift_data.io.sources.base import strip_bom
-from ift_data.schema import RawRow
+from ift_data.schema import RawRow, Reject
 
 REJECTED_FILE = "rejected.jsonl"
 CLEAN_FILE = "clean.json"
@@ -142,11 +143,14 @@ def _clean_into(out: Path, paths: Sequence[str | Path], options: AuditOptions, c
         _write_kept(source, lines, out / name)
         outputs.append(out / name)
     records = _attach_records(rejected_rows, sources)
-    raw_lines = _RawLines(sources)
+    raws = _RawTexts(sources, read_rejects)
     for reject in read_rejects:
+        raw, replaced = raws.get(reject)
         records.append({"row_id": None, "id": None, "source_file": reject.file, "source_line": reject.line,
-                        "stage": "read", "reasons": [reject.reason], "field": reject.field, "cluster_id": None,
-                        "representative_id": None, "kept_id": None, "raw": raw_lines.get(reject.file, reject.line)})
+                        "source_record": getattr(reject, "record", None), "stage": "read",
+                        "reasons": [reject.reason], "field": reject.field, "cluster_id": None,
+                        "representative_id": None, "kept_id": None, "raw": raw,
+                        "raw_decoded_with_replacement": replaced})
         reasons["read"] = reasons.get("read", 0) + 1
     with atomic_open(out / REJECTED_FILE) as fh:
         for record in records:
@@ -287,25 +291,56 @@ def _write_kept(source: SourceInfo, kept_records: list[int], target: Path) -> No
     write_kept(source.reopened(), source.options, kept_records, target)
 
 
-class _RawLines:
-    """The text of rejected lines of text inputs (cut to MAX_RAW_CHARS), each input split once, so a
-    rejected row is never lost silently."""
+class _RawTexts:
+    """The original text of each read reject (cut to MAX_RAW_CHARS), so a rejected row is never lost silently:
+    its line for line-based inputs (JSONL, CSV, TSV; each input split once), else (a JSON array, Parquet, a
+    ``save_to_disk`` folder) its record as JSON, found by its position (``RecordReject.record``; one pass over
+    an input's records for all its rejects) where the reader got a record at all. ``get`` also says whether
+    invalid UTF-8 in the line was replaced by U+FFFD (the raw text is then not the original bytes)."""
 
-    def __init__(self, sources: list[SourceInfo]) -> None:
+    def __init__(self, sources: list[SourceInfo], rejects: Sequence[Reject]) -> None:
         self._sources = {s.path: s for s in sources}
         self._lines: dict[str, list[bytes]] = {}
+        self._wanted: dict[str, set[int]] = {}
+        for reject in rejects:
+            record = getattr(reject, "record", None)
+            source = self._sources.get(reject.file)
+            if record is not None and source is not None and source.format not in _LINE_FORMATS:
+                self._wanted.setdefault(reject.file, set()).add(record)
+        self._records: dict[str, dict[int, Any]] = {}
 
-    def get(self, file: str, line: int) -> str | None:
-        source = self._sources.get(file)
-        if source is None or source.format not in ("jsonl", "csv", "tsv"):
-            return None
-        if file not in self._lines:
+    def get(self, reject: Reject) -> tuple[str | None, bool]:
+        source = self._sources.get(reject.file)
+        if source is None:
+            return None, False
+        if source.format in _LINE_FORMATS:
+            return self._line(source, reject.line)
+        record = getattr(reject, "record", None)
+        if record is None or reject.file not in self._wanted:
+            return None, False
+        if reject.file not in self._records:
+            self._records[reject.file] = _records(source, self._wanted[reject.file])
+        if record not in self._records[reject.file]:
+            return None, False  # the reader got no record there (not an object, not valid JSON)
+        return _cut(json.dumps(self._records[reject.file][record], ensure_ascii=False, default=str)), False
+
+    def _line(self, source: SourceInfo, line: int) -> tuple[str | None, bool]:
+        if source.path not in self._lines:
             data = source.reopened().data
             if data is None:
-                return None
-            self._lines[file] = strip_bom(data).splitlines()
-        lines = self._lines[file]
+                return None, False
+            self._lines[source.path] = strip_bom(data).splitlines()
+        lines = self._lines[source.path]
         if not 0 < line <= len(lines):
-            return None
-        raw = lines[line - 1].decode("utf-8", errors="replace")
-        return raw if len(raw) <= MAX_RAW_CHARS else raw[:MAX_RAW_CHARS] + f"... [{len(raw):,} characters]"
+            return None, False
+        try:
+            return _cut(lines[line - 1].decode("utf-8")), False
+        except UnicodeDecodeError:
+            return _cut(lines[line - 1].decode("utf-8", errors="replace")), True
+
+
+_LINE_FORMATS = ("jsonl", "csv", "tsv")
+
+
+def _cut(raw: str) -> str:
+    return raw if len(raw) <= MAX_RAW_CHARS else raw[:MAX_RAW_CHARS] + f"... [{len(raw):,} characters]"

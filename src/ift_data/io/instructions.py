@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from ift_data.io.instructions_shapes import (
     user_field,
 )
 from ift_data.io.sources import ReadOptions, Source, detect_format, open_source
-from ift_data.io.sources.base import Item, RowError, strip_bom
+from ift_data.io.sources.base import Item, RowError, json_kind, strip_bom
 from ift_data.io.strict_json import StrictJSONError, loads_strict
 from ift_data.schema import Reject
 
@@ -54,6 +54,24 @@ TABLE_SCHEMA = {
     "turns": pl.Int64, "category": pl.String, "id": pl.String,
 }
 ID_TYPES_HELP = "a string or an integer"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordReject(Reject):
+    """A read reject of the audit that knows its record: ``record`` is its 0-based position among the file's
+    records (as ``source_record`` of the table), which finds it where the line does not (a one-line JSON
+    array, a Parquet file)."""
+
+    record: int | None = None
+
+
+def at_record(reject: Reject, record: int) -> RecordReject:
+    """``reject`` with its record's position."""
+    return RecordReject(**{f.name: getattr(reject, f.name) for f in fields(Reject)}, record=record)
+
+
+def _order(reject: Reject) -> tuple[int, int]:
+    return reject.line, getattr(reject, "record", None) or 0
 
 
 @dataclass
@@ -137,8 +155,9 @@ def read_instructions(paths: Sequence[str | Path], mapping: str | Mapping_ | Non
         _check_unique_ids(table, id_field)
     if max_rows is not None and table.height > max_rows:
         over = table.slice(max_rows)
-        rejects.extend(Reject(file, line, f"over --max-rows {max_rows}: not audited")
-                       for file, line in zip(over["source_file"], over["source_line"], strict=True))
+        rejects.extend(RecordReject(file, line, f"over --max-rows {max_rows}: not audited", record=record)
+                       for file, line, record in zip(over["source_file"], over["source_line"], over["source_record"],
+                                                     strict=True))
         for info in sources:
             info.rows -= over.filter(pl.col("source_file") == info.path).height
             info.rejected += over.filter(pl.col("source_file") == info.path).height
@@ -179,7 +198,7 @@ def _id_value(record: dict[str, Any], id_field: str, name: str, line: int) -> st
         raise UserError(f"the id field is {what} (--id {id_field})", file=name, line=line, field=id_field)
     value = record[id_field]
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise UserError(f"the id must be {ID_TYPES_HELP}, got {type(value).__name__}", file=name, line=line,
+        raise UserError(f"the id must be {ID_TYPES_HELP}, got {json_kind(value)}", file=name, line=line,
                         field=id_field)
     text = str(value)
     if not text.strip():
@@ -247,7 +266,7 @@ def _read_one(path: Path, mapping: Mapping_ | None, max_line_bytes: int,
             raise UserError(what, file=name, line=source.header_line)
         rows, rejects, shape, n = converted
     rows, long_rejects = _drop_oversized(rows, name, max_field_chars, lambda f: user_field(shape.name, mapping, f))
-    rejects = sorted(rejects + long_rejects, key=lambda r: r.line)
+    rejects = sorted(rejects + long_rejects, key=_order)
     info = SourceInfo(name, fmt, shape.name, n, rows.height, len(rejects), None if source.data is not None else source,
                       options, source.sha256)
     return rows.with_columns(pl.lit(name).alias("source_file")), rejects, info
@@ -360,14 +379,16 @@ def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping
     )
     out = out.with_columns(pl.col("_missing") | pl.col("_other"))
     out = out.with_columns(_id_column(frame, id_field, name, line_numbers, ~out["_missing"]))
-    rejects = []
+    rejects: list[Reject] = []
     for row in out.filter("_missing").iter_rows(named=True):
         misfit = choice.misfit(frame.row(row["source_record"], named=True)) if row["_other"] else None
         if misfit is not None:
-            rejects.append(Reject(name, row["source_line"], misfit.reason, field=misfit.field))
+            rejects.append(RecordReject(name, row["source_line"], misfit.reason, field=misfit.field,
+                                        record=row["source_record"]))
             continue
         f = next(f for f in ("instruction", "response") if frame[flat[f]][row["source_record"]] is None)
-        rejects.append(Reject(name, row["source_line"], "missing or null field", field=flat[f]))
+        rejects.append(RecordReject(name, row["source_line"], "missing or null field", field=flat[f],
+                                    record=row["source_record"]))
     return out.filter(~pl.col("_missing")).drop("_missing", "_other"), rejects, choice, frame.height
 
 
@@ -414,7 +435,7 @@ def _from_items(items: Iterable[Item], name: str, mapping: Mapping_ | None, id_f
     good = done = 0
     for item in items:
         if isinstance(item, Reject):
-            read_rejects.append(item)
+            read_rejects.append(at_record(item, done + len(pending)))
             pending.append((item.line, _REJECTED))
         else:
             pending.append((item.line, item.fields))
@@ -459,16 +480,17 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
         if record is _REJECTED:
             continue
         if not isinstance(record, dict):
-            rejects.append(Reject(name, line, f"expected a JSON object, got {type(record).__name__}"))
+            rejects.append(RecordReject(name, line, f"expected a JSON object, got {json_kind(record)}",
+                                        record=offset + index))
             continue
         misfit = shape.misfit(record)
         if misfit is not None:
-            rejects.append(Reject(name, line, misfit.reason, field=misfit.field))
+            rejects.append(RecordReject(name, line, misfit.reason, field=misfit.field, record=offset + index))
             continue
         try:
             row = convert(record)
         except RowError as exc:
-            rejects.append(Reject(name, line, exc.reason, field=exc.field))
+            rejects.append(RecordReject(name, line, exc.reason, field=exc.field, record=offset + index))
             continue
         row["source_line"], row["source_record"] = line, offset + index
         row["id"] = _id_value(record, id_field, name, line) if id_field is not None else None
@@ -486,12 +508,12 @@ def _drop_oversized(rows: pl.DataFrame, name: str, max_chars: int,
     bad = lengths.with_row_index("_i").filter(too_long)
     if bad.height == 0:
         return rows, []
-    rejects = []
+    rejects: list[Reject] = []
     for row in bad.iter_rows(named=True):
         f = next(f for f in AUDIT_TEXT_FIELDS if row[f] > max_chars)
-        rejects.append(Reject(name, rows["source_line"][row["_i"]],
-                              f"field {column(f)!r} has {row[f]:,} characters, over the {max_chars:,} limit",
-                              field=column(f)))
+        rejects.append(RecordReject(name, rows["source_line"][row["_i"]],
+                                    f"field {column(f)!r} has {row[f]:,} characters, over the {max_chars:,} limit",
+                                    field=column(f), record=rows["source_record"][row["_i"]]))
     keep = pl.Series([True] * rows.height)
     keep[bad["_i"].to_list()] = False
     return rows.filter(keep), rejects

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ift_data.io.sources.base import RowError
+from ift_data.io.sources.base import RowError, json_kind
 
 __all__ = ["AUDIT_TEXT_FIELDS", "CATEGORY_KEYS", "Mapping_", "RowError", "ShapeChoice", "choose_shape",
            "converter_for", "count_shapes", "detect_shape", "family_of", "flat_columns_for", "shapes_fitted", "text_value",
@@ -41,7 +41,7 @@ def text_value(record: Mapping[str, Any], key: str, *, required: bool) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    raise RowError(f"expected a string, got {type(value).__name__}", key)
+    raise RowError(f"expected a string, got {json_kind(value)}", key)
 
 
 def _category(record: Mapping[str, Any]) -> str | None:
@@ -129,12 +129,12 @@ def _chat(messages: Any, key: str, role_key: str, text_key: str) -> tuple[str, s
     """Last user turn, last assistant turn, system text and assistant-turn count from a chat list. A chat
     without an assistant turn, or ending with a user turn (unanswered), is rejected with that reason."""
     if not isinstance(messages, Sequence) or isinstance(messages, str):
-        raise RowError(f"expected a list of messages, got {type(messages).__name__}", key)
+        raise RowError(f"expected a list of messages, got {json_kind(messages)}", key)
     system, user, assistant, turns, last = [], "", None, 0, ""
     for i, message in enumerate(messages):
         where = f"{key}[{i}]"
         if not isinstance(message, Mapping):
-            raise RowError(f"expected an object, got {type(message).__name__}", where)
+            raise RowError(f"expected an object, got {json_kind(message)}", where)
         role = message.get(role_key)
         if not isinstance(role, str):
             raise RowError(f"missing or non-string '{role_key}'", where)

@@ -84,9 +84,28 @@ def invalid_json(name: str, line: int, reason: str) -> Reject:
     return Reject(name, line, f"invalid JSON: {reason}")
 
 
+def json_kind(value: Any) -> str:
+    """What ``value`` is, in JSON's words (null, a boolean, a number, a string, an array, an object): for
+    messages, where Python's type names (NoneType, list) mean nothing to a user; other types (a Parquet
+    timestamp, bytes) by their type name."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
 def not_an_object(name: str, line: int, value: Any, where: str = "") -> Reject:
     what = f"record {where} is" if where else "found"
-    return Reject(name, line, f"expected a JSON object, {what} {type(value).__name__}")
+    return Reject(name, line, f"expected a JSON object, {what} {json_kind(value)}")
 
 
 def duplicate_key(name: str, line: int, key: str) -> Reject:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ift_data.errors import UserError
-from ift_data.io.sources.base import Item, ReadOptions, Source, read_bytes
+from ift_data.io.sources.base import Item, ReadOptions, Source, json_kind, read_bytes
 from ift_data.io.strict_json import StrictJSONError, loads_strict
 from ift_data.schema import RawRow, Reject
 
@@ -87,7 +87,7 @@ def load_task(path: Path, shown: str, data: bytes | None = None) -> dict[str, An
     except StrictJSONError as exc:
         raise UserError(f"invalid JSON: {exc.reason}", file=shown, line=exc.line) from exc
     if not isinstance(doc, dict):
-        raise UserError(f"not a SuperNI task: expected a JSON object, found {type(doc).__name__}", file=shown)
+        raise UserError(f"not a SuperNI task: expected a JSON object, found {json_kind(doc)}", file=shown)
     missing = [key for key in REQUIRED_KEYS if key not in doc]
     if missing:
         raise UserError(f"not a SuperNI task: no {' or '.join(repr(m) for m in missing)} key", file=shown,
@@ -122,7 +122,7 @@ def examples_of(doc: dict[str, Any], key: str, shown: str) -> list[dict[str, str
                     raise UserError(f"the example has no {part!r}", file=shown, field=f"{where}.{part}")
                 continue
             if not isinstance(item[part], str):
-                raise UserError(f"must be text, found {type(item[part]).__name__}", file=shown,
+                raise UserError(f"must be text, found {json_kind(item[part])}", file=shown,
                                 field=f"{where}.{part}")
             example[part] = item[part]
         out.append(example)
@@ -144,7 +144,7 @@ def _instance(item: Any, index: int, shown: str) -> tuple[str, str, list[str]] |
     """(id, input, outputs) of one instance, or the reject saying what is wrong with it."""
     line = index + 1
     if not isinstance(item, dict):
-        return Reject(shown, line, f"instance {index} is not an object ({type(item).__name__})", "Instances")
+        return Reject(shown, line, f"instance {index} is not an object ({json_kind(item)})", "Instances")
     identifier = item.get("id", f"{Path(shown).stem}-{index}")
     text = item.get("input")
     outputs = item.get("output")
