@@ -228,6 +228,8 @@ TOKEN_LIMIT_CUTS = [
     ("How do I fix a slow laptop?", "Close the apps you do not use, and if you're", "dangling_word"),
     ("Tell me the language of each word: chien, dog, chat", "Chien: French\nDog: English\nChat: Fre", "cut_word"),
     ("List the steps.", "-Wash the wafer\n-Coat it with resist\n-Expose it (usually", "open_bracket"),
+    ("Plan three days in Rome.", "Rome in three days:\nDay 1: Walk through the Forum and climb the Palatine Hill.\n\n"
+     "Day 2: Spend the morning in the Vatican Museums.\n\nDay 3: Explore", "short_item"),
 ]
 NOT_CUT = [
     ("Explain.", "„Gib deiner Katze die Energie, die sie zum Aufblühen braucht.“"),  # German quotes close with “
@@ -268,6 +270,7 @@ NOT_CUT = [
     ("Whose book is it?", "That book is John's"),
     ("Tell me the language of each country.", "Peru: Spanish Speaking\nUSA: English\nChile: Spanish"),
     ("Give the year.", "The tower was finished in\n1889"),
+    ("Plan a training week.", "Day 1: Run five easy kilometres at a steady pace.\nDay 2: Rest"),
 ]
 
 

@@ -124,6 +124,7 @@ _KEY_VALUE_LINES = re.compile(r"(?m)^[^:\n]{1,40}:[ \t]+\S[^\n]*\n[^:\n]{1,40}:[
 _LAST_CONJUNCTION = re.compile(r"^(.*?)\b(?:and|or)\s+(\S.*)$")
 SERIES_ITEM_WORDS = 4  # the items of an enumeration closed by "and"/"or" have at most this many words
 SHORT_ITEM_EARLIER_WORDS = 5  # short_item: a one-word last item after items of at least this many words
+_LABELLED_ITEM = re.compile(r"^\s*(?:Day|Step|Week|Part|Phase|Stage|Tip|Option)\s+\d{1,2}\s*[:.)-]\s*(\S.*)$")
 # A "Key: value" or "Name - value" line: the separator, after a key of at most five words
 _KEYED_LINE = re.compile(r"^[^:\n]{1,60}?(: | [-–—] )")
 _CODE_OPEN_END = "([{,=+"  # code cannot stop on these
@@ -481,8 +482,23 @@ def _short_item(text: str) -> str | None:
     items = _list_lines(text)
     if len(items) < 2:
         return None
-    sizes = [len(_MARKER.sub("", item, count=1).split()) for item in items]
+    return _one_word_last([len(_MARKER.sub("", item, count=1).split()) for item in items])
+
+
+def _one_word_last(sizes: list[int]) -> str | None:
     return "short_item" if sizes[-1] == 1 and min(sizes[:-1]) >= SHORT_ITEM_EARLIER_WORDS else None
+
+
+def _labelled_short_item(text: str) -> str | None:
+    """``short_item`` for items labelled "Day 1:", "Step 2:" ... at the end of the text ("Day 1: Visit ...\n\nDay
+    2: Spend ...\n\nDay 3: Wander"); read before the verse test, which such short lines may pass."""
+    labelled: list[str] = []
+    for line in reversed([ln for ln in text.splitlines() if ln.strip()]):
+        match = _LABELLED_ITEM.match(line)
+        if match is None:
+            break
+        labelled.insert(0, match.group(1))
+    return _one_word_last([len(item.split()) for item in labelled]) if len(labelled) >= 3 else None
 
 
 def _fragment(text: str, settings: TruncationSettings) -> str | None:
@@ -569,6 +585,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         return "cut_word"
     if _unkeyed_last_line(text):
         return "list_item"
+    if "\n" in text and (labelled := _labelled_short_item(text)):
+        return labelled
     if verse:
         # a round or square bracket its last line opened never closes, in short lines too ("-Etching (mainly")
         return "open_bracket" if _bracket_opened_on_last_line(last_line) else None
