@@ -330,3 +330,35 @@ def test_text_sources_let_their_bytes_go_and_are_read_again_for_clean(tmp_path):
     with pytest.raises(UserError, match="changed after it was read") as error:
         info.reopened()
     assert error.value.file == str(path)
+
+
+def _chat(content, answer="The sky is blue."):
+    return {"messages": [{"role": "user", "content": content}, {"role": "assistant", "content": answer}]}
+
+
+@pytest.mark.parametrize("layout", ["all parts", "mixed", "with a bad line"])
+def test_openai_content_parts_are_joined_not_audited_as_json_text(tmp_path, layout):
+    """OpenAI messages may hold content as a list of parts: the text parts are the text (polars had written
+    the list's JSON text into the instruction wherever another record held a plain string)."""
+    parts = [{"type": "text", "text": "Describe the sky."}, {"type": "text", "text": "Be brief."}]
+    records = [_chat(parts), _chat([{"type": "text", "text": "And the sea?"}], "Blue too.")]
+    if layout != "all parts":
+        records.append(_chat("A plain string prompt.", "Fine."))
+    path = _jsonl(tmp_path / "d.jsonl", records)
+    if layout == "with a bad line":
+        with path.open("a") as fh:
+            fh.write("{broken\n")
+    data = read_instructions([path])
+    assert data.table["instruction"].to_list()[:2] == ["Describe the sky.\nBe brief.", "And the sea?"]
+    assert data.table["response"].to_list()[0] == "The sky is blue."
+    _accounted(data)
+
+
+def test_a_non_text_content_part_rejects_the_row_with_its_reason(tmp_path):
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/sky.png"}}
+    records = [_chat([{"type": "text", "text": "What is in this picture?"}, image]), _chat("Hello?", "Hi.")]
+    data = read_instructions([_jsonl(tmp_path / "d.jsonl", records)])
+    assert data.table["instruction"].to_list() == ["Hello?"]
+    [reject] = data.rejects
+    assert (reject.line, reject.field) == (1, "messages[0].content[1]")
+    assert reject.reason == "content part 1 is of type 'image_url', not text: only text parts can be audited"

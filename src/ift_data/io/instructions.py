@@ -292,7 +292,7 @@ def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int,
                 numbers.append(number)
         body = data if len(numbers) == data.count(b"\n") + (not data.endswith(b"\n")) else \
             b"".join(line if line.endswith(b"\n") else line + b"\n" for line in io.BytesIO(data) if line.strip())
-    nested: set[str] = set()
+    nested: set[tuple[str, ...]] = set()
     if not _all_strict(io.BytesIO(body), max_line_bytes, id_field, nested):
         return None
     try:
@@ -301,7 +301,7 @@ def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int,
         return None
     if frame.height != len(numbers) or not frame.width:
         return None
-    if any(frame.schema.get(key) == pl.String for key in nested):
+    if any(not _nested_at(frame.schema.get(path[0]), path[1:]) for path in nested):
         return None  # polars wrote a list or object as its JSON text into a text column: reject it per line
     try:
         return _from_frame(frame, source.name, numbers, mapping, id_field)
@@ -309,14 +309,42 @@ def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int,
         return None
 
 
+def _containers(value: Any, path: tuple[str, ...], out: set[tuple[str, ...]]) -> None:
+    """The paths (keys, ``[]`` for a list's items) of the lists and objects inside ``value`` (at ``path``)."""
+    if isinstance(value, dict):
+        out.add(path)
+        for key, item in value.items():
+            if isinstance(item, list | dict):
+                _containers(item, (*path, key), out)
+    elif isinstance(value, list):
+        out.add(path)
+        for item in value:
+            if isinstance(item, list | dict):
+                _containers(item, (*path, "[]"), out)
+
+
+def _nested_at(dtype: Any, path: tuple[str, ...]) -> bool:
+    """Whether polars kept a list or object at ``path`` under ``dtype`` as one (not as its JSON text in a
+    String, which it does where another record holds text there: an OpenAI message's content as a string in
+    one record and a list of parts in another)."""
+    for step in path:
+        if step == "[]" and isinstance(dtype, pl.List):
+            dtype = dtype.inner
+        elif isinstance(dtype, pl.Struct) and step in (fields_ := {f.name: f.dtype for f in dtype.fields}):
+            dtype = fields_[step]
+        else:
+            return False
+    return isinstance(dtype, pl.List | pl.Struct | pl.Array)
+
+
 def _all_strict(lines: Iterable[bytes], max_line_bytes: int, id_field: str | None = None,
-                nested: set[str] | None = None) -> bool:
+                nested: set[tuple[str, ...]] | None = None) -> bool:
     """Whether every line (none blank) is strict JSON of at most ``max_line_bytes`` bytes (no duplicate
     keys, NaN/Infinity, lone surrogates, deep nesting): polars would keep the first of two keys or drop a
     lone surrogate without a word, so any such line sends the file to the line-by-line reader, which
     rejects it with its reason. So does an id (``id_field``) that is not a string or an integer: polars
-    would turn a list into its JSON text. ``nested`` collects the keys that hold a list or an object in
-    some record (the caller checks polars kept them as such)."""
+    would turn a list into its JSON text. ``nested`` collects the paths (a key, then keys and ``[]`` within)
+    that hold a list or an object in some record (the caller checks polars kept them as such)."""
     try:
         for line in lines:
             line = line.rstrip(b"\n")
@@ -329,7 +357,9 @@ def _all_strict(lines: Iterable[bytes], max_line_bytes: int, id_field: str | Non
                                          or not isinstance(record.get(id_field), str | int)):
                 return False
             if nested is not None:
-                nested.update(k for k, v in record.items() if isinstance(v, list | dict))
+                for key, value in record.items():
+                    if isinstance(value, list | dict):
+                        _containers(value, (key,), nested)
     except (StrictJSONError, UnicodeDecodeError):
         return False
     return True

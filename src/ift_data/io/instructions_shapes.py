@@ -138,9 +138,9 @@ def _chat(messages: Any, key: str, role_key: str, text_key: str) -> tuple[str, s
         role = message.get(role_key)
         if not isinstance(role, str):
             raise RowError(f"missing or non-string '{role_key}'", where)
-        text = text_value(message, text_key, required=True) if text_key in message else None
-        if text is None:
+        if text_key not in message:
             raise RowError(f"missing '{text_key}'", where)
+        text = _message_text(message, text_key, where)
         role = role.lower()
         if role in SYSTEM_ROLES:
             system.append(text)
@@ -155,6 +155,28 @@ def _chat(messages: Any, key: str, role_key: str, text_key: str) -> tuple[str, s
     if last:  # the last user turn has no answer: the row would pair it with an earlier turn's answer
         raise RowError("conversation ends with a user turn (no assistant answer after it)", last)
     return user, assistant, "\n".join(system), turns
+
+
+def _message_text(message: Mapping[str, Any], key: str, where: str) -> str:
+    """A message's text; OpenAI's ``content`` may also be a list of parts: its text parts
+    (``{"type": "text", "text": ...}``) are joined by line breaks, and a part of another type (an image, audio,
+    a file) rejects the row, since only text can be audited."""
+    parts = message.get(key)
+    if not isinstance(parts, list):
+        try:
+            return text_value(message, key, required=True)
+        except RowError as exc:
+            raise RowError(exc.reason, f"{where}.{key}") from None
+    texts = []
+    for j, part in enumerate(parts):
+        kind = part.get("type") if isinstance(part, Mapping) else None
+        if kind == "text" and isinstance(part.get("text"), str):
+            texts.append(part["text"])
+            continue
+        what = (f"of type {kind!r}, not text" if isinstance(kind, str) and kind != "text" else
+                "a text part without text" if kind == "text" else f"{json_kind(part)}, not a content part")
+        raise RowError(f"{key} part {j} is {what}: only text parts can be audited", f"{where}.{key}[{j}]")
+    return "\n".join(texts)
 
 
 def _openai(record: Mapping[str, Any]) -> dict[str, Any]:
