@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 import signal
 import sys
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.segment import Segment
 
 from ift_data import __version__, interrupts
 from ift_data.chat.masking import DEFAULT_MASK_MODE, MASK_MODES
@@ -22,7 +24,31 @@ from ift_data.export import ALIASES, EXPORTERS, OVERFLOW_POLICIES, TRUNCATE_SIDE
 if TYPE_CHECKING:
     from ift_data.audit.options import AuditOptions
 
-console = Console(stderr=True)
+# C0 controls but tab and line feed, DEL and C1: ESC would let a recipe name clear the screen or recolour it
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+class SafeConsole(Console):
+    """A ``Console`` that shows control characters in what it prints as escapes (``\\x1b``), never sends
+    them: user text (a recipe name, a file name, a reason quoting data) cannot drive the terminal. Rich's own
+    styling and cursor moves (control segments) pass as they are."""
+
+    def render_str(self, text: str, *args: Any, **kwargs: Any) -> Any:
+        return super().render_str(_CONTROL.sub(_shown, text), *args, **kwargs)
+
+    def render(self, renderable: Any, options: Any = None) -> Any:
+        for segment in super().render(renderable, options):
+            if segment.control or not _CONTROL.search(segment.text):
+                yield segment
+            else:
+                yield Segment(_CONTROL.sub(_shown, segment.text), segment.style, segment.control)
+
+
+console = SafeConsole(stderr=True)
 _F = TypeVar("_F", bound=Callable[..., Any])
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
@@ -110,17 +136,46 @@ def _one_run(func: _F) -> _F:
 
 
 def _check_embedding_flags(kw: dict[str, Any]) -> None:
-    """Before any work: ``--cache-dir`` is no file, and ``--device cuda`` finds CUDA (when this run embeds)."""
+    """Before any work: ``--ifd-model`` is a local model folder, ``--cache-dir`` is no file (and can be written
+    to, when this run embeds), and ``--device cuda`` finds CUDA (when this run embeds)."""
     from ift_data.embed.cache import check_cache_dir
     from ift_data.embed.model import check_device
 
     embeds = bool(kw.get("embeddings")) and kw.get("signals") is None
+    if kw.get("ifd_model") and kw.get("signals") is None:
+        _check_ifd_model(kw["ifd_model"])
     if kw.get("cache_dir"):
         check_cache_dir(kw["cache_dir"])
     if embeds:
         check_device(kw.get("device"))
         if kw.get("cache_dir"):  # last: it makes the folder
             check_cache_dir(kw["cache_dir"], writable=True)
+
+
+def _check_build_flags(max_len: int | None, tokenizer: str | None) -> None:
+    """``--max-len`` and ``--tokenizer`` in one line each, before any work: a negative --max-len said it "needs a
+    tokenizer" when one was given, and a folder without a tokenizer got the loader's message cut off."""
+    if max_len is not None and max_len < 2:
+        raise UserError(f"--max-len must be at least 2 tokens, not {max_len}", field="--max-len")
+    if tokenizer is not None and Path(tokenizer).is_dir():
+        from ift_data.export.tokenized import TOKENIZER_FILES
+
+        if not any((Path(tokenizer) / name).exists() for name in TOKENIZER_FILES):
+            raise UserError(f"no tokenizer here: the folder holds none of {', '.join(TOKENIZER_FILES[:3])} ...; "
+                            "give the folder of a Hugging Face tokenizer (save_pretrained writes one)",
+                            file=tokenizer, field="--tokenizer")
+
+
+def _check_ifd_model(path: str) -> None:
+    """``--ifd-model`` names a local folder holding a causal LM (its config.json), not a hub id."""
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise UserError("no such folder: --ifd-model takes the folder of a local causal language model "
+                        "(nothing is downloaded)", file=path, field="--ifd-model")
+    if not folder.is_dir() or not (folder / "config.json").is_file():
+        what = "is not a folder" if not folder.is_dir() else "holds no config.json"
+        raise UserError(f"{what}: --ifd-model takes the folder of a local causal language model (config.json and "
+                        "its weights)", file=path, field="--ifd-model")
 
 
 def run() -> None:
@@ -201,9 +256,11 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
     from ift_data.builder.pipeline import BuildChecks, run_build
     from ift_data.io.sources.delimited import field_chars
+
+    _check_build_flags(max_len, tokenizer)
     from ift_data.report.build_summary import print_build_summary, printing_lint_failures
 
-    with printing_lint_failures(Console()), field_chars(max_field_chars):  # CSV cells up to --max-field-chars
+    with printing_lint_failures(SafeConsole()), field_chars(max_field_chars):  # CSV cells up to --max-field-chars
         result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
                            max_field_chars=max_field_chars, checks=BuildChecks(allow_empty_datasets, allow_lint_errors),
                            allow_outside_paths=allow_outside_paths, shard_size=shard_size,
@@ -213,7 +270,7 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
         "system_prompt": system_prompt, "tokenizer": tokenizer, "max_len": max_len, "overflow": overflow,
         "truncate_side": truncate_side,
         })
-    print_build_summary(result.manifest, str(out_dir), Console())
+    print_build_summary(result.manifest, str(out_dir), SafeConsole())
 
 
 @main.group()
@@ -227,7 +284,7 @@ def templates_list(dirs: tuple[Path, ...]) -> None:
     """List the template packs and their template counts."""
     from ift_data.templates.commands import list_packs
 
-    list_packs(dirs, Console())
+    list_packs(dirs, SafeConsole())
 
 
 @templates.command("show")
@@ -237,7 +294,7 @@ def templates_show(template_id: str, dirs: tuple[Path, ...]) -> None:
     """Show one template and a rendering of it on a sample row."""
     from ift_data.templates.commands import show_template
 
-    show_template(template_id, dirs, Console())
+    show_template(template_id, dirs, SafeConsole())
 
 
 @templates.command("import-promptsource")
@@ -251,7 +308,7 @@ def templates_import_promptsource(path: Path, out_path: Path, family: str | None
     """Import promptsource (P3) templates: one templates.yaml, or a folder of them (dataset/subset layout)."""
     from ift_data.templates.commands import import_promptsource_packs
 
-    sys.exit(import_promptsource_packs(path, out_path, Console(), family=family,
+    sys.exit(import_promptsource_packs(path, out_path, SafeConsole(), family=family,
                                        lint_profile=None if lint_profile == "none" else lint_profile))
 
 
@@ -293,7 +350,7 @@ def templates_import_superni(path: Path, out_dir: Path, encodings: tuple[str, ..
     and one task spec per task."""
     from ift_data.templates.superni import import_superni
 
-    sys.exit(import_superni(path, out_dir, Console(), family=family, encodings=encodings, split=split,
+    sys.exit(import_superni(path, out_dir, SafeConsole(), family=family, encodings=encodings, split=split,
                             max_instances=max_instances))
 
 
@@ -309,7 +366,7 @@ def templates_lint(paths: tuple[Path, ...], samples: Path | None, allow_outside_
     """Lint template packs (default: the bundled ones). Exits 1 when any error is found."""
     from ift_data.templates.commands import lint
 
-    sys.exit(lint(paths, samples, Console(), allow_outside_paths=allow_outside_paths, profile=profile))
+    sys.exit(lint(paths, samples, SafeConsole(), allow_outside_paths=allow_outside_paths, profile=profile))
 
 
 # ---- audit / clean -------------------------------------------------------------------------------
@@ -382,7 +439,7 @@ def audit(data: tuple[Path, ...], out_dir: Path, **kw: Any) -> None:
 
     check_audit_out(out_dir)
 
-    present_audit(run_audit(data, out_dir, _audit_options(**kw), console), out_dir, Console())
+    present_audit(run_audit(data, out_dir, _audit_options(**kw), console), out_dir, SafeConsole())
 
 
 @main.command()
@@ -402,7 +459,7 @@ def clean(data: tuple[Path, ...], out_dir: Path, signals: Path | None, remove: s
     from ift_data.audit.present import present_clean
 
     removed = parse_remove(remove)  # flags as printed, with or without flag_; none: []
-    present_clean(run_clean(data, out_dir, _audit_options(**kw), console, signals, removed), Console())
+    present_clean(run_clean(data, out_dir, _audit_options(**kw), console, signals, removed), SafeConsole())
 
 
 if __name__ == "__main__":  # pragma: no cover

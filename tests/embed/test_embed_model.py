@@ -23,6 +23,26 @@ def test_default_model_is_local() -> None:
         resolve_model_path("sentence-transformers/some-remote-model")
 
 
+def test_loading_minilm_logs_no_sharding_warning() -> None:
+    """transformers warned "The following layers were not sharded: ..." (a tensor-parallel check that quieting
+    its loading report sets off) on stderr on every --embedder minilm run. Read from the logger itself: its
+    handler writes to whatever stderr was when transformers was imported."""
+    import logging
+
+    from ift_data.embed.model import load_model
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("transformers.integrations.tensor_parallel")
+    logger.addHandler(handler)
+    try:
+        load_model(None, "cpu")
+    finally:
+        logger.removeHandler(handler)
+    assert not [r for r in records if "not sharded" in r.getMessage()]
+
+
 def test_real_model_embeds_caches_and_recovers(tmp_path: Path) -> None:
     encoder = TextEncoder(device="cpu", cache_dir=tmp_path, progress=False)
     first = encoder.embed(TEXTS)

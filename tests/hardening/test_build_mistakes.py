@@ -185,3 +185,34 @@ def test_an_empty_out_is_an_error_not_the_current_folder(tmp_path: Path, command
         outcome = run_cli(*[data if part == "DATA" else part for part in command], "--out", value)
         assert outcome.exit_code == 2 and "--out" in outcome.stderr and "is empty" in outcome.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl"]
+
+
+def test_max_len_below_two_is_named_as_such_with_a_tokenizer_given(case: BuildCase, tmp_path: Path) -> None:
+    """It said "max_len needs a tokenizer" with --tokenizer given."""
+    case.write(ROWS)
+    tokenizer = tmp_path / "tok"
+    tokenizer.mkdir()
+    (tokenizer / "tokenizer.json").write_text("{}", encoding="utf-8")
+    case.build("--format", "tokenized", "--max-len", "-5", "--tokenizer", tokenizer).assert_user_error(
+        "--max-len must be at least 2 tokens, not -5")
+    assert not (case.root / "out").exists()
+
+
+def test_tokenizer_folder_without_tokenizer_files_is_one_whole_line(case: BuildCase, tmp_path: Path) -> None:
+    """The loader's own message was cut off at "...from one of:"."""
+    case.write(ROWS)
+    empty = tmp_path / "not_a_tokenizer"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("x", encoding="utf-8")
+    line = case.build("--format", "tokenized", "--tokenizer", empty).assert_user_error(
+        f"{empty}: field '--tokenizer': no tokenizer here", "tokenizer.json")
+    assert not line.endswith(":")
+
+
+def test_control_characters_in_a_recipe_name_are_shown_not_sent(case: BuildCase) -> None:
+    """An ANSI sequence in the recipe's name cleared and recoloured the terminal."""
+    case.write(ROWS, recipe_extra={"name": "x\x1b[2J\x1b[31mRED\x07"})
+    outcome = case.build()
+    outcome.assert_ok()
+    assert "\x1b" not in outcome.stdout + outcome.stderr and "\x07" not in outcome.stdout
+    assert "x\\x1b[2J\\x1b[31mRED\\x07" in outcome.stdout

@@ -110,3 +110,15 @@ def test_embedder_folder_that_holds_no_model_is_a_clean_error(tmp_path: Path) ->
     (folder / "rows.jsonl").write_text(ROWS, encoding="utf-8")
     run_cli("audit", _data(tmp_path), "--out", tmp_path / "out", "--device", "cpu", "--embedder", folder,
             "--cache-dir", tmp_path / "cache").assert_user_error(f"{folder}: cannot load embedding model")
+
+
+@pytest.mark.parametrize("command", ["audit", "clean"])
+def test_ifd_model_must_be_a_local_model_folder(tmp_path: Path, command: str) -> None:
+    """/nonexist got the Hugging Face hub's repo-id message."""
+    out = tmp_path / "out"
+    run_cli(command, _data(tmp_path), "--out", out, "--no-embeddings", "--ifd-model", tmp_path / "nonexist") \
+        .assert_user_error("field '--ifd-model': no such folder", "local causal language model")
+    (tmp_path / "folder").mkdir()
+    run_cli(command, _data(tmp_path), "--out", out, "--no-embeddings", "--ifd-model", tmp_path / "folder") \
+        .assert_user_error("holds no config.json")
+    assert not out.exists()

@@ -219,7 +219,9 @@ def load_model(name_or_path: str | os.PathLike[str] | None = None, device: str |
     # transformers prints a "LOAD REPORT" table on stderr for all-MiniLM-L6-v2's unused position_ids buffer
     # (harmless: "can be ignored"); real load failures still raise.
     try:
-        with _quiet("transformers.modeling_utils"):
+        # quieting modeling_utils makes transformers check a tensor-parallel plan, which warns "The following
+        # layers were not sharded: ..." for a model that is not sharded at all: quiet that logger too
+        with _quiet("transformers.modeling_utils", "transformers.integrations.tensor_parallel"):
             try:
                 model = SentenceTransformer(str(path), device=device, local_files_only=True)
             except TypeError:  # older sentence-transformers without local_files_only

@@ -190,6 +190,17 @@ def test_csv_cells_up_to_the_field_limit_are_read(tmp_path: Path, stream: bool) 
     assert [type(i).__name__ for i in read()] == ["RawRow"] * 3
 
 
+def test_a_small_line_limit_is_told_in_bytes(tmp_path: Path) -> None:
+    """``read.max_line_bytes: 10`` read "line is 0.0 MiB, over the 0 MiB limit"."""
+    from ift_data.io.sources.base import line_too_long
+
+    path = tmp_path / "data.csv"
+    path.write_text("text,label\nshort,1\na longer line here,0\n", encoding="utf-8")
+    assert [i.reason for i in items(path, "csv", max_line_bytes=12) if isinstance(i, Reject)] == [
+        "line is 21 bytes, over the 12 bytes limit"]
+    assert line_too_long("f", 1, 50 * 2**20 + 2**19, 16 * 2**20).reason == "line is 50.5 MiB, over the 16 MiB limit"
+
+
 def test_unreadable_file_raises_naming_it(tmp_path: Path) -> None:
     with pytest.raises(UserError) as info:
         items(tmp_path / "missing.csv", "csv")

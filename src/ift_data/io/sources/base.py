@@ -112,8 +112,16 @@ def duplicate_key(name: str, line: int, key: str) -> Reject:
     return Reject(name, line, f"duplicate key {key!r} in one object (which value is meant is ambiguous)")
 
 
+def _bytes(size: int) -> str:
+    """A size as people read it: bytes under 1 MiB (``read.max_line_bytes: 10`` read "0 MiB"), else MiB."""
+    if size < 2**20:
+        return f"{size:,} bytes"
+    mib = size / 2**20
+    return f"{mib:.0f} MiB" if mib.is_integer() else f"{mib:.1f} MiB"
+
+
 def line_too_long(name: str, line: int, size: int, limit: int) -> Reject:
-    return Reject(name, line, f"line is {size / 2**20:.1f} MiB, over the {limit / 2**20:.0f} MiB limit")
+    return Reject(name, line, f"line is {_bytes(size)}, over the {_bytes(limit)} limit")
 
 
 def column_count(name: str, line: int, expected: int, found: int) -> Reject:
