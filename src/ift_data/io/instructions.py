@@ -56,13 +56,25 @@ TABLE_SCHEMA = {
 ID_TYPES_HELP = "a string or an integer"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RecordReject(Reject):
     """A read reject of the audit that knows its record: ``record`` is its 0-based position among the file's
     records (as ``source_record`` of the table), which finds it where the line does not (a one-line JSON
-    array, a Parquet file)."""
+    array, a Parquet file). It is the same reject as a ``Reject`` with its other fields (``record`` tells where
+    it is, not what: ``summary.json`` keeps the reject without it)."""
 
     record: int | None = None
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f.name) for f in fields(Reject))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reject):
+            return NotImplemented
+        return self._key() == tuple(getattr(other, f.name) for f in fields(Reject))
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 def at_record(reject: Reject, record: int) -> RecordReject:
