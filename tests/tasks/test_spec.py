@@ -56,6 +56,30 @@ def test_labels_file(tmp_path: Path) -> None:
     assert spec.labels == (("1", "World"), ("2", "Sports"), ("3", "Business"))
 
 
+@pytest.mark.parametrize(("labels", "line", "words"), [
+    ("labels: {0: positive, 1: positive}", 7, "label name 'positive' is given to both raw values 0 and 1"),
+    ("labels:\n  0: negative\n  1: neutral\n  2: negative", 10, "label name 'negative' is given to both raw values 0 and 2"),
+    ("labels: [bad, good, bad]", 7, "label name 'bad' is given to both raw values 0 and 2"),
+    ("labels: {0: negative, '0': positive}", 7, "raw label value '0' is given twice"),
+])
+def test_duplicate_label_names_are_an_error(tmp_path: Path, labels: str, line: int, words: str) -> None:
+    """They built with exit 0, every row of both raw values getting the same answer."""
+    path = write(tmp_path, BASE.replace("labels: {0: negative, 1: positive}", labels))
+    with pytest.raises(SpecError) as info:
+        load_task_spec(path)
+    assert (info.value.file, info.value.line, info.value.field) == (str(path), line, "labels")
+    assert words in str(info.value) and "\n" not in info.value.format()
+
+
+def test_duplicate_names_in_a_labels_file_are_an_error(tmp_path: Path) -> None:
+    (tmp_path / "classes.txt").write_text("World\nSports\nWorld\n", encoding="utf-8")
+    path = write(tmp_path, BASE.replace("labels: {0: negative, 1: positive}", "labels_file: classes.txt"))
+    with pytest.raises(SpecError) as info:
+        load_task_spec(path)
+    assert (info.value.file, info.value.field) == (str(path), "labels_file")
+    assert "'World' is given to both raw values 0 and 2 in classes.txt" in str(info.value)
+
+
 @pytest.mark.parametrize(("edit", "field", "words"), [
     (lambda t: t + "colour: red\n", "colour", "unknown key"),
     (lambda t: t.replace("format: tsv", "format: xml"), "source.format", "format must be"),

@@ -184,12 +184,36 @@ def _labels(top: Section, path: Path, allow_outside: bool,
     if isinstance(labels, list):
         if not labels or not all(isinstance(n, str | int) for n in labels):
             raise top.fail("labels must be a non-empty list of names", "labels")
-        return tuple((str(i + base), str(name)) for i, name in enumerate(labels))
-    if isinstance(labels, dict):
+        pairs = tuple((str(i + base), str(name)) for i, name in enumerate(labels))
+    elif isinstance(labels, dict):
         if not labels or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in labels.values()):
             raise top.fail("labels must map raw values to names", "labels")
-        return tuple((str(k), str(v)) for k, v in labels.items())
-    raise top.fail("labels must be a list of names or a mapping raw value -> name", "labels")
+        pairs = tuple((str(k), str(v)) for k, v in labels.items())
+    else:
+        raise top.fail("labels must be a list of names or a mapping raw value -> name", "labels")
+    _check_distinct(top, labels, pairs, "labels" if labels_file is None else "labels_file")
+    return pairs
+
+
+def _check_distinct(top: Section, labels: Any, pairs: tuple[tuple[str, str], ...], key: str) -> None:
+    """Each label has a name of its own and each raw value one label: two raw values named alike would give
+    their rows one answer (``{0: positive, 1: positive}`` made every row 'positive'), silently."""
+    names: dict[str, int] = {}
+    raws: dict[str, int] = {}
+    for index, (raw, name) in enumerate(pairs):
+        where = f" in {top.get('labels_file')}" if key == "labels_file" else ""
+        if name in names:
+            other = pairs[names[name]][0]
+            message = (f"label name {name!r} is given to both raw values {other} and {raw}{where}: each label needs "
+                       "a name of its own (their rows would all get that one answer)")
+        elif raw in raws:
+            message = f"raw label value {raw!r} is given twice{where} ({pairs[raws[raw]][1]!r} and {name!r})"
+        else:
+            names[name], raws[raw] = index, index
+            continue
+        entry = list(labels)[index] if isinstance(labels, dict) else index
+        line = line_of(labels, entry) if key == "labels" else None
+        raise SpecError(message, file=top.file, line=line or top.line_of(key), field=key)
 
 
 def _replace(top: Section, fields: dict[str, Any]) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
