@@ -76,7 +76,6 @@ CSV_CASES = {
     "too_few_columns": ((CSV_GOOD + "only\n").encode(), 7, ["expected 2 columns"]),
     "empty_fields": ((CSV_GOOD + ",\n").encode(), 7, ["empty text value"]),
     "label_word": ((CSV_GOOD + "x,positive\n").encode(), 7, []),
-    "header_only": (b"text,label\n", 0, []),
 }
 
 
@@ -98,13 +97,13 @@ def test_empty_csv_is_a_user_error(case: BuildCase) -> None:
     case.build().assert_user_error("train.csv", "empty")
 
 
-def test_empty_jsonl_builds_nothing_but_says_so(case: BuildCase) -> None:
-    case.write(b"")
-    outcome = case.build()
-    if outcome.exit_code == 0:
-        case.assert_accounted(0)
-    else:
-        outcome.assert_user_error("train.jsonl")
+@pytest.mark.parametrize(("fmt", "raw"), [("jsonl", b""), ("jsonl", b" \n\n"), ("csv", b"text,label\n")])
+def test_a_file_without_rows_is_a_user_error_like_an_empty_csv(case: BuildCase, fmt: str, raw: bytes) -> None:
+    """They built 0 examples with exit 0 and no word of it (an empty CSV file was already an error)."""
+    case.write(raw, fmt)
+    case.build().assert_user_error(f"train.{fmt}", "no rows", "--allow-empty-datasets")
+    case.build("--allow-empty-datasets").assert_ok()
+    case.assert_accounted(0)
 
 
 def test_tsv_quoting_none_nul(case: BuildCase) -> None:

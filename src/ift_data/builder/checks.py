@@ -1,11 +1,13 @@
 """Build mistakes that would otherwise give exit 0 and a wrong or empty output: held-out clusters that
-match nothing, held-out datasets without the eval split, datasets whose every row is rejected, and
-template packs that fail lint on the task's own rows."""
+match nothing, held-out datasets without the eval split, datasets with no rows or whose every row is
+rejected (at export too), and template packs that fail lint on the task's own rows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from ift_data.builder.counters import Ledger
+from ift_data.builder.outcome import ROW_DROPPED_AT_EXPORT
 from ift_data.builder.recipe import DatasetEntry, Recipe
 from ift_data.errors import SpecError, TemplateError, UserError
 from ift_data.schema import Reject
@@ -63,6 +65,32 @@ def check_not_all_rejected(dataset: str, rows_in: int, rejects: Sequence[Reject]
     raise UserError(f"all {rows_in:,} rows of dataset {dataset!r} were rejected at stage {first.stage}; "
                     f"the first: {first.reason} (--allow-empty-datasets builds without them)",
                     file=first.file, line=first.line, field=first.field)
+
+
+def check_has_rows(dataset: str, split: str, file: str, rows_in: int, allow: bool) -> None:
+    """A split that holds no row at all (an empty or blank file, a header alone, a records path that matches
+    nothing) stops the build like one whose rows are all rejected: it built 0 examples with exit 0."""
+    if allow or rows_in:
+        return
+    raise UserError(f"no rows in the {split} split of dataset {dataset!r} (the file is empty, blank, or a header "
+                    "without rows; --allow-empty-datasets builds without them)", file=file)
+
+
+def check_not_all_exported(ledgers: Mapping[str, Ledger], allow: bool) -> None:
+    """A dataset that had examples, every one dropped at export (a control token of the chat format in each,
+    every one over ``--max-len``), stops the build with the first export reject's reason; before this it
+    wrote an empty file with exit 0."""
+    if allow:
+        return
+    for name, ledger in ledgers.items():
+        exported = [r for r in ledger.rejects if isinstance(r, Reject) and r.stage == "export"]
+        if ledger.used or not exported:
+            continue
+        first = exported[0]
+        reason = first.reason.removeprefix(ROW_DROPPED_AT_EXPORT)
+        raise UserError(f"every example of dataset {name!r} ({len(exported):,} rows) was dropped at export; the "
+                        f"first: {reason} (--allow-empty-datasets builds without them)",
+                        file=first.file, line=first.line, field=first.field)
 
 
 def check_lint(entry: DatasetEntry, pack: TemplatePack, rows: Sequence[TaskRow], variants: Sequence[str],

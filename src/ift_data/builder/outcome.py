@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from multiprocessing.pool import Pool
 
 NOT_SAMPLED = "not sampled: the dataset's mixing share was filled by other rows"
+ROW_DROPPED_AT_EXPORT = "every example of the row was dropped at export: "  # + the first example's reason
 
 
 @dataclass
@@ -145,8 +146,8 @@ class DatasetOutcome:
             if all(i in export_rejects for i in ids):
                 dropped = export_rejects[ids[0]]
                 file, line = loaded.rows.file_line(index)
-                singles[index] = Reject(file, line, f"every example of the row was dropped at export: "
-                                        f"{dropped.reason}", dropped.field, "export", name)
+                singles[index] = Reject(file, line, f"{ROW_DROPPED_AT_EXPORT}{dropped.reason}", dropped.field,
+                                        "export", name)
         untried = _runs(~tried)
         for index in sorted(singles):
             while untried and untried[0][0] < index:

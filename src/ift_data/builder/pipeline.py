@@ -3,6 +3,7 @@ per-dataset ``Ledger`` whose stage counters make the manifest's accounting."""
 
 from __future__ import annotations
 
+import os
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -12,7 +13,13 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ift_data.builder.checks import check_lint, check_not_all_rejected, split_held_out
+from ift_data.builder.checks import (
+    check_has_rows,
+    check_lint,
+    check_not_all_exported,
+    check_not_all_rejected,
+    split_held_out,
+)
 from ift_data.builder.collector import fewer_collections
 from ift_data.builder.expand import DatasetExpander
 from ift_data.builder.manifest import build_manifest
@@ -123,10 +130,11 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
         work = fresh_dir(out_dir)
         try:
             sections, inputs = _export(recipe, export_options, outcomes, evals, work, run)
-            _print_export_warnings(sections, console)
             dropped = _export_fates(sections, inputs)
             ledgers = {name: o.settle(dropped, list_unsampled) for name, o in outcomes.items()}
             eval_ledgers = {name: o.settle(dropped) for name, o in evals.items()}
+            check_not_all_exported({**ledgers, **eval_ledgers}, checks.allow_empty_datasets)
+            _print_export_warnings(sections, console)
             rejects = [r for ledger in [*ledgers.values(), *eval_ledgers.values()] for r in ledger.rejects]
             write_jsonl(work / "rejects.jsonl", (r.to_json() for r in rejects))
             manifest = build_manifest(recipe, outcomes, ledgers, total, held_info, evals, eval_ledgers, sections, packs)
@@ -147,7 +155,10 @@ def _prepare(recipe: Recipe, entry: DatasetEntry, split: str, packs: dict[str, T
     expansion = expansion or recipe.expansion
     pack = packs[entry.task.family]
     entry = replace(entry, task=replace(entry.task, text_slots=text_slots(pack)))  # a list there: a map reject
-    loaded = load_dataset(entry, split, recipe.seed, Path(recipe.path).resolve().parent, **limits)
+    base_dir = Path(recipe.path).resolve().parent
+    loaded = load_dataset(entry, split, recipe.seed, base_dir, **limits)
+    shown = str(loaded.path) if entry.task.source.format == "hf_hub" else os.path.relpath(loaded.path, base_dir)
+    check_has_rows(entry.name, split, shown, loaded.rows_in, checks.allow_empty_datasets)
     if not loaded.rows and not loaded.capped:
         check_not_all_rejected(entry.name, loaded.rows_in, loaded.rejects, checks.allow_empty_datasets)
     if not any(t.variant in expansion.variants for t in pack.templates):
