@@ -120,7 +120,10 @@ def test_import_superni_writes_pack_and_specs_that_build(tmp_path: Path) -> None
     result = _run("templates", "import-superni", tasks, "--out", out, "--encoding", "def",
                   "--encoding", "def-pos2-neg2-expl", "--max-instances", "3")
     assert result.exit_code == 0, result.output
-    assert "2 of 2 task files imported (10 instances, 6 used with max_instances 3)" in " ".join(result.output.split())
+    # sst2: 6 instances, cap 3, the third without an output: 2 used (it counted 3, the malformed one too)
+    assert ("2 of 2 task files imported (10 instances, 5 used with max_instances 3, 1 malformed)"
+            in " ".join(result.output.split()))
+    assert "task363_sst2_polarity_classification: 1 malformed instance(s), not used" in result.output
     assert "--allow-outside-paths" in result.output
     pack = load_pack(out / "templates" / "superni.yaml")
     assert [t.id for t in pack.templates] == ["superni-def", "superni-def-pos2-neg2-expl"]
@@ -145,6 +148,42 @@ def test_import_superni_writes_pack_and_specs_that_build(tmp_path: Path) -> None
     assert manifest["rejects"]["by_stage"].get("limit") == 1 + 3
     records = [json.loads(line) for line in (out / "build_out" / "train.segments.jsonl").read_text().splitlines()]
     assert {r["source"]["template"] for r in records} == {"superni-def", "superni-def-pos2-neg2-expl"}
+
+
+def test_import_superni_output_follows_its_advice_and_builds(tmp_path: Path) -> None:
+    """The printed advice ("write the output into a folder that holds them") did not build: the specs in
+    OUT/tasks/ named ../task.json, outside their folder. Now the advice is --out set to the folder whose tasks/
+    holds the task files, and that output builds without --allow-outside-paths."""
+    root = tmp_path / "natural-instructions"
+    (root / "tasks").mkdir(parents=True)
+    shutil.copy(FIXTURES / "task001_quoref_question_generation.json", root / "tasks")
+    elsewhere = _run("templates", "import-superni", root / "tasks", "--out", tmp_path / "sni")
+    advice = " ".join(elsewhere.output.split())
+    assert elsewhere.exit_code == 0 and "--allow-outside-paths" in advice, elsewhere.output
+    assert "import again with --out set to the folder that holds the task files in its tasks/ folder" in advice
+    beside = _run("templates", "import-superni", root / "tasks", "--out", root)
+    assert beside.exit_code == 0 and "--allow-outside-paths" not in beside.output, beside.output
+    spec = yaml.safe_load((root / "tasks" / "task001_quoref_question_generation.yaml").read_text())
+    assert spec["source"]["splits"] == {"train": "task001_quoref_question_generation.json"}
+    (root / "recipe.yaml").write_text(yaml.safe_dump({
+        "name": "sni", "templates": "templates", "datasets": [{"task": "tasks/task001_quoref_question_generation.yaml"}],
+        "output": {"formats": ["segments"]}}), encoding="utf-8")
+    built = _run("build", root / "recipe.yaml", "--out", root / "out")
+    assert built.exit_code == 0, built.output
+
+
+def test_import_superni_counts_malformed_instances_apart(tmp_path: Path) -> None:
+    """Malformed instances were counted as used; they are read rejects when built."""
+    task = json.loads((FIXTURES / "task001_quoref_question_generation.json").read_text(encoding="utf-8"))
+    good = task["Instances"][0]
+    task["Instances"] = [good, {**good, "id": "x2", "output": []}, "not an object", {**good, "id": "x4", "input": None}]
+    (tmp_path / "tasks").mkdir()
+    (tmp_path / "tasks" / "task009_bad.json").write_text(json.dumps(task, indent=2), encoding="utf-8")
+    result = _run("templates", "import-superni", tmp_path / "tasks", "--out", tmp_path)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 task files imported (4 instances, 1 used, 3 malformed)" in text, text
+    assert "task009_bad: 3 malformed instance(s), not used (read rejects when built); the first: Instances[1].output" in text
 
 
 def test_import_superni_reports_a_bad_task_file(tmp_path: Path) -> None:

@@ -153,7 +153,8 @@ def import_superni(path: Path, out_dir: Path, console: Console, *, family: str =
     folder ``path``; print one row per task and every task file that could not be read, with its reason.
     Returns the exit code: 1 when a task file was skipped."""
     from ift_data.io.atomic import atomic_open
-    from ift_data.io.sources.superni import task_files, task_info
+    from ift_data.io.sources.superni import task_files, task_info, task_rows
+    from ift_data.schema import Reject
 
     if not FAMILY_NAME.match(family):
         raise UserError(f"family {family!r} must be lower case letters, digits, '_', '.' and '-' (it starts every "
@@ -169,30 +170,47 @@ def import_superni(path: Path, out_dir: Path, console: Console, *, family: str =
     for column in ("task", "instances", "used", "cluster", "related", "input language"):
         table.add_column(column)
     skipped: list[UserError] = []
+    malformed: list[tuple[str, int, Reject]] = []  # (task, malformed instances, the first one's reject)
     written, instances, used, outside = 0, 0, 0, False
+    specs_dir = (out_dir / "tasks").resolve()
     for file in files:
         try:
             info = task_info(file)
+            shown = os.path.relpath(file)
+            rows = list(task_rows(file, shown, max_instances))  # what a build reads: rows, and rejects saying why
         except UserError as exc:
             skipped.append(exc)
             continue
-        data_path = os.path.relpath(file.resolve(), (out_dir / "tasks").resolve())
+        data_path = os.path.relpath(file.resolve(), specs_dir)
         outside = outside or data_path.startswith("..")
         spec = task_spec(info, family, split, data_path, max_instances)
         with atomic_open(out_dir / "tasks" / f"{info.name}.yaml") as fh:
             fh.write(dump_yaml(spec))
-        take = info.instances if max_instances is None else min(info.instances, max_instances)
+        bad = [r for r in rows if isinstance(r, Reject) and r.stage != "limit"]
+        take = sum(1 for r in rows if not isinstance(r, Reject))
+        if bad:
+            malformed.append((info.name, len(bad), bad[0]))
         written, instances, used = written + 1, instances + info.instances, used + take
         table.add_row(info.name, f"{info.instances:,}", f"{take:,}", spec["cluster"], ", ".join(spec["related"]),
                       ", ".join(info.input_language))
     console.print(table)
     for error in skipped:
         console.print(f"[red]skipped: {escape(error.format())}[/]", highlight=False, soft_wrap=True)
+    for name, count, first in malformed:
+        console.print(f"[yellow]{escape(name)}: {count:,} malformed instance(s), not used (read rejects when built); "
+                      f"the first: {escape(first.field or '')}: {escape(first.reason)}[/]", highlight=False,
+                      soft_wrap=True)
+    bad_total = sum(count for _, count, _ in malformed)
     console.print(f"{written} of {len(files)} task files imported ({instances:,} instances, {used:,} used"
-                  f"{f' with max_instances {max_instances}' if max_instances is not None else ''}); pack "
+                  f"{f' with max_instances {max_instances}' if max_instances is not None else ''}"
+                  f"{f', {bad_total:,} malformed' if bad_total else ''}); pack "
                   f"{pack_path} with {len(pack['templates'])} template(s): "
                   f"{', '.join(t['id'] for t in pack['templates'])}")
     if outside:
-        console.print("[yellow]the task files lie outside the output folder: build with --allow-outside-paths, "
-                      "or write the output into a folder that holds them[/]")
+        # A spec may read files in its own folder only (or below it): the specs are in OUT/tasks/.
+        console.print(f"[yellow]the task specs in {escape(str(out_dir / 'tasks'))} name task files outside that "
+                      "folder, which a build reads only with --allow-outside-paths; or import again with --out "
+                      "set to the folder that holds the task files in its tasks/ folder (for "
+                      "natural-instructions/tasks: --out natural-instructions), so each spec lies beside its "
+                      "task file[/]", highlight=False, soft_wrap=True)
     return 1 if skipped else 0
