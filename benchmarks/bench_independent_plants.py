@@ -40,7 +40,8 @@ subprocesses. Scores, from ``A/signals.parquet`` and the kept files ``clean`` wr
   scores.
 * exact_copy / near_copy (pairs copy, copy_of): joined = pairs whose two rows share a non-null id in any of
   dedup_exact_cluster / dedup_minhash_cluster / dedup_semantic_cluster; original kept = pairs where clean
-  kept the original and removed the copy.
+  kept the original and removed the copy, among the pairs whose rows differ (a byte-identical copy, plant 9
+  has four, has no original to tell apart: clean keeps whichever comes first; identical = those pairs).
 
 ``--baseline-src DIR`` runs the same audits and cleans a second time with ``PYTHONPATH=DIR`` (an older
 checkout's ``src`` folder) and prints both, with the difference (current - baseline).
@@ -141,6 +142,18 @@ def _ids(path: Path) -> list[str]:
         return [json.loads(line)["id"] for line in f if line.strip()]
 
 
+def _texts(files: list[Path]) -> dict[str, tuple[str, ...]]:
+    """Each row's id -> its fields other than the id, as written."""
+    texts = {}
+    for path in files:
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    row = json.loads(line)
+                    texts[row["id"]] = tuple(str(v) for k, v in sorted(row.items()) if k != "id")
+    return texts
+
+
 def score(files: list[Path], truth_path: Path, audit: Path, clean: Path) -> dict[str, dict[str, Count]]:
     """Per scope ("all", then each file when there are several): metric name -> (numerator, denominator)."""
     signals = pl.read_parquet(audit / "signals.parquet")
@@ -156,6 +169,7 @@ def score(files: list[Path], truth_path: Path, audit: Path, clean: Path) -> dict
         scopes.update({f.stem: set(_ids(f)) for f in files})
     clusters = [c for c in CLUSTERS if c in frame.columns]
     cluster_of = {row["id"]: row for row in frame.select("id", *clusters).iter_rows(named=True)}
+    texts = _texts(files)
     results: dict[str, dict[str, Count]] = {}
     for scope, ids in scopes.items():
         part = frame if ids is None else frame.filter(pl.col("id").is_in(list(ids)))
@@ -183,7 +197,11 @@ def score(files: list[Path], truth_path: Path, audit: Path, clean: Path) -> dict
             joined = sum(any(cluster_of[a][c] is not None and cluster_of[a][c] == cluster_of[b][c] for c in clusters)
                          for a, b in pairs)
             metrics[f"{kind} joined"] = (joined, len(pairs))
-            metrics[f"{kind} original kept"] = (sum(b in kept and a not in kept for a, b in pairs), len(pairs))
+            # a byte-identical copy has no original to tell apart: which one clean keeps is the rows' order
+            differ = [(a, b) for a, b in pairs if texts[a] != texts[b]]
+            metrics[f"{kind} original kept"] = (sum(b in kept and a not in kept for a, b in differ), len(differ))
+            if len(differ) < len(pairs):
+                metrics[f"{kind} identical"] = (len(pairs) - len(differ), len(pairs))
         results[scope] = metrics
     return results
 

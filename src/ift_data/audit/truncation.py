@@ -3,22 +3,26 @@
 A response counts as cut when its end shows it, at any length and in lists too (the reason is the
 ``noise_truncation_reason`` column):
 
-- ``empty_item``: the last line is a bare list marker (``3.``, ``-``) under earlier items, or a text stops
-  on an inline marker ("... are: 1)", "1) encrypting data, 2) using ..., 3)");
+- ``empty_item``: the last line is a bare list marker (``3.``, ``-``) under earlier items, or the next number of
+  a numbered list without its dot ("4. ...\n5"), or a text stops on an inline marker ("... are: 1)", "1)
+  encrypting data, 2) using ..., 3)");
 - ``dangling_punct``: it stops on a comma, semicolon, colon, dash, an opening bracket or a lone ``#`` or
   ``@`` (not a letter's "Sincerely,", not a form whose items all end with a colon);
 - ``dangling_word``: it stops on a word that cannot end an English sentence (article, possessive,
-  conjunction, copula; in prose also prepositions that need an object: "... because of the");
+  conjunction, copula, a contracted verb: "if you're"; in prose also prepositions that need an object:
+  "... because of the");
 - ``cut_word``: it stops inside a word, as a token limit cuts ("... on eating a healt", "- Lettu"): the
   last word is no English word but begins one, in English text (``audit/word_list.py``), or begins a longer
   word the prompt or the text holds whole ("Ian Nepomnia"), or a "Key: value" list's last value stops on
-  the start of a word its earlier values hold ("Ford: Car M");
-- ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes;
+  the start of a word its earlier values hold ("Ford: Car M", "Gato: Span"); a capitalized word counts at the
+  start of its line or after a word that is neither capitalized nor followed by a comma ("... and Centr");
+- ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes (in
+  a list of short lines read as verse, a round or square bracket its last line opened: "-Etching (mainly");
 - ``list_item``: the items of a list end with sentence punctuation and the last one does not, or the lines
   of a "Key: value" or "Name - value" list are followed by a short line without the separator
   ("Ring: Hand\nGlove: Hand\nGlasses: Face\nLi");
-- ``short_item``: the last item of a list of two or more is one word where every earlier item has at
-  least five ("... of your own qualifications\n4. Prepare");
+- ``short_item``: the last item of a list of two or more (or of three labelled items: "Day 3: Wander") is one
+  word where every earlier item has at least five ("... of your own qualifications\n4. Prepare");
 - ``missing_items``: a numbered list stops before the number of items the instruction asked for;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
@@ -29,7 +33,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   with punctuation (``truncation_columns``: the file's own habit decides);
 - ``code_cut``: code (fenced blocks or code-shaped lines) that stops where no program can: on an opening
   bracket, a comma, ``=`` or ``+``, a block header with no body, an unfinished header, a bracket or quote
-  its last line opened, a name cut short, an SQL keyword (``SELECT * FROM``). Code is judged on nothing else.
+  its last line opened, a name cut short, an SQL keyword (``SELECT * FROM``), a tag left open (``<button``;
+  also in markup not read as code). Code is judged on nothing else.
 
 Never judged: one-word answers ("Positive", "42"), titles and name lists (Title Case, no sentence), poems and
 lyrics (short unpunctuated lines) except on a dangling article, conjunction or punctuation.
