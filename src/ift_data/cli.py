@@ -317,8 +317,8 @@ def templates_import_promptsource(path: Path, out_path: Path, family: str | None
 @click.option("--template", "template_id", required=True, help="Template id in the pack.")
 @click.option("--record", default=None, help="One record as a JSON object.")
 @click.option("--records", type=click.Path(path_type=Path), default=None, help="JSON Lines file of records.")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True,
-              help="Seed of the choice/random draws.")
+@click.option("--seed", type=int, default=0, show_default=True, callback=_seed,
+              help="Seed of the choice/random draws (0 to 2**32 - 1).")
 @click.option("--truncate-chars", type=click.IntRange(min=1), default=None,
               help="Cut every {{ }} output as promptsource's truncate does (promptsource uses 2048).")
 @click.option("--label-names", default="", help="ift-data packs: comma-separated label names.")

@@ -36,8 +36,6 @@ MIN_FOREIGN_SHARE = 0.5  # ... of the list's words unknown to the English dictio
 MIN_LIST_PROBABILITY = 0.7  # fastText's confidence in the list's language ("Kimchi, bibimbap, bulgogi": fi 0.60)
 MIN_LIST_PROBABILITY_ACCENTED = 0.5  # ... when the list has letters beyond ASCII ("Künstliche Intelligenz, ...")
 _WORD = re.compile(r"[^\W\d_]+")
-
-
 _LINE_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+")
 
 
@@ -130,4 +128,3 @@ def short_answer_language(text: str, detection: Detection, prompt: str) -> str |
     lang, prob = detection.top[0]
     needed = MIN_LIST_PROBABILITY if all(word.isascii() for word in foreign) else MIN_LIST_PROBABILITY_ACCENTED
     return None if same_language(lang, "en") or prob < needed else lang
-

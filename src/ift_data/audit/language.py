@@ -89,7 +89,8 @@ class MismatchRule:
         if not differs:
             # a comma list says its language by its "and" or its words ("Flauta, guitarra y cavaquinho."), a short
             # answer by its lower-case words
-            listed = list_language(response, resp) or short_answer_language(response, resp, f"{instruction}\n{input_text}")
+            listed = list_language(response, resp) \
+                or short_answer_language(response, resp, f"{instruction}\n{input_text}")
             if listed is None or not self._prompt_not_in(inst, listed):
                 return False
             langs = (listed,)
@@ -157,8 +158,7 @@ def _language_probability(resp: Detection) -> float:
 def _sure(resp: Detection, response: str, short: bool, judge: MismatchRule) -> bool:
     """fastText alone settles a same-script mismatch: at ``min_probability`` for running text of
     ``min_letters``; for a shorter answer only in a language whose function words are not required
-    (``FUNCTION_WORDS_REQUIRED``), at
-    ``SHORT_SURE_PROBABILITY`` and ``SHORT_SURE_WORDS`` words."""
+    (``FUNCTION_WORDS_REQUIRED``), at ``SHORT_SURE_PROBABILITY`` and ``SHORT_SURE_WORDS`` words."""
     if not short:
         return _language_probability(resp) >= judge.min_probability
     return (resp.lang not in FUNCTION_WORDS_REQUIRED and _language_probability(resp) >= SHORT_SURE_PROBABILITY

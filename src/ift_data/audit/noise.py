@@ -61,10 +61,10 @@ _TITLE_SLOT = (r"\[(?:(?:Your|Insert)(?: [A-Z][a-z]+){1,4}|(?:[A-Z][a-z]+ ){0,3}
                r"Title|Address|Date|City|State|Country|Location|Number|Phone|Email|Amount|Price|Topic|Product|Brand|"
                r"Recipient|Employer|Organization|Website|URL|Link|Signature|Position|Department|School|University))\]"
                r"(?:[^(]|$)")
-_TEMPLATE_TEXT = (r"(?i)\b(letter|e-?mail|note|message|memo|invitation|cover|template|form|speech|toast|card|script|"
+_TEMPLATE_TEXT = (r"(?im)\b(letter|e-?mail|note|message|memo|invitation|cover|template|form|speech|toast|card|script|"
                   r"post|tweet|ad|advert\w*|announcement|press release|resume|cv|contract|agreement|invoice|proposal|"
                   r"newsletter|greeting|reply|respond|response to)\b"
-                  r"|(?m)^(?:dear|hi|hello|hey|greetings|to whom)\b|\b(?:sincerely|regards|cheers|yours)\b,?\s*$")
+                  r"|^(?:dear|hi|hello|hey|greetings|to whom)\b|\b(?:sincerely|regards|cheers|yours)\b,?\s*$")
 # The generator's own template run on into the answer: the next numbered example of a Self-Instruct-style prompt
 # ("... the old man's violin.\n\n12. Instruction: Edit this text ...\n12. Input:").
 _RUN_ON_EXAMPLE = r"(?m)^[ \t#/]*\d{1,3}\s*[.)]\s*Instruction\s*:"

@@ -463,8 +463,12 @@ def _unkeyed_last_line(text: str) -> bool:
 
 def _next_number(text: str, number: int) -> bool:
     """``number`` follows the numbered list above it (the items before it run 1, 2, ... ``number`` - 1)."""
-    numbers = [int(n) for n in _NUMBERED.findall(text)]
-    return 2 <= number == len(numbers) + 1 and numbers == list(range(1, number))
+    return _next_after([int(n) for n in _NUMBERED.findall(text)], number, 1)
+
+
+def _next_after(numbers: list[int], number: int, at_least: int) -> bool:
+    """``numbers`` (at least ``at_least`` of them) run 1, 2, ... and ``number`` comes next."""
+    return len(numbers) >= at_least and number == len(numbers) + 1 and numbers == list(range(1, number))
 
 
 def _bracket_opened_on_last_line(line: str) -> bool:
@@ -478,7 +482,7 @@ def _inline_marker_next(text: str) -> bool:
     if last is None:
         return False
     numbers = [int(n) for n in re.findall(r"(?:^|\s)\(?(\d{1,2})[.)]\s+\S", text[: last.start() + 1])]
-    return len(numbers) >= 2 and numbers == list(range(1, len(numbers) + 1)) and int(last.group(1)) == len(numbers) + 1
+    return _next_after(numbers, int(last.group(1)), 2)
 
 
 def _short_item(text: str) -> str | None:

@@ -74,10 +74,10 @@ def _begins_a_word(fragment: str) -> bool:
 
 def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     """The end of ``text`` when it is a word cut short: its last word (lower-cased) when that is no English
-    word but begins a common one, in English text (at least
-    ``min_known_share`` of its other lower-case words of three or more letters are known, or of all its words
-    when none is lower case; a capitalized last word only as the first of its line or after a word that is
-    not capitalized), or a year cut to its century ("in 20"). None otherwise."""
+    word but begins a common one, in English text (at least ``min_known_share`` of its other lower-case
+    words of three or more letters are known, or of all its words when none is lower case; a capitalized
+    last word only as the first of its line or after a word that is not capitalized), or a year cut to its
+    century ("in 20"). None otherwise."""
     if text[-1:].isdigit():
         year = _CUT_YEAR.search(text)
         return year.group(0) if year is not None else None
