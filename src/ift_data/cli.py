@@ -255,12 +255,11 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
           workers: int | None, engine: str, ray_address: str | None) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
     from ift_data.builder.pipeline import BuildChecks, run_build
-    from ift_data.io.sources.delimited import field_chars
 
     _check_build_flags(max_len, tokenizer)
     from ift_data.report.build_summary import print_build_summary, printing_lint_failures
 
-    with printing_lint_failures(SafeConsole()), field_chars(max_field_chars):  # CSV cells up to --max-field-chars
+    with printing_lint_failures(SafeConsole()):
         result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
                            max_field_chars=max_field_chars, checks=BuildChecks(allow_empty_datasets, allow_lint_errors),
                            allow_outside_paths=allow_outside_paths, shard_size=shard_size,

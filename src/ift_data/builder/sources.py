@@ -76,7 +76,7 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     ``engine="ray"``: by Ray tasks, a range each (``read_ray``; Ray joined at ``ray_address`` or local)."""
     source_spec = entry.task.source
     path = source_spec.split_path(split)
-    options = source_spec.read_options(split)
+    options = replace(source_spec.read_options(split), max_field_chars=max_field_chars)  # CSV cells too
     display = None
     if options.format != "hf_hub":
         display = os.path.relpath(path, base_dir) if base_dir is not None else str(path)

@@ -8,12 +8,10 @@ current record's first on, so memory stays bounded by the longest record, not th
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,26 +32,12 @@ from ift_data.schema import RawRow, Reject
 
 MAX_REREADS = 1000  # beyond this many stray quotes, the rest of a record's span is one reject
 KEEP_LINES = 65_536  # a window drops the lines before the current record once it holds this many more
-# The cell limit of readers whose options name none (``ReadOptions.max_field_chars`` None): the build's
-# ``--max-field-chars``, set by ``field_chars`` around the build.
-_FIELD_CHARS: ContextVar[int] = ContextVar("ift_data_csv_field_chars", default=MAX_FIELD_CHARS)
 _FIELD_LIMIT_ERROR = "field larger than field limit"
 
 
-@contextlib.contextmanager
-def field_chars(limit: int) -> Iterator[None]:
-    """CSV/TSV cells of up to ``limit`` characters are read (longer ones are rejects naming the limit) by the
-    sources opened in this block whose ``ReadOptions`` name no ``max_field_chars``."""
-    token = _FIELD_CHARS.set(limit)
-    try:
-        yield
-    finally:
-        _FIELD_CHARS.reset(token)
-
-
 def _limited(options: ReadOptions) -> ReadOptions:
-    """``options`` with the cell limit resolved (its own, else ``field_chars``')."""
-    return options if options.max_field_chars is not None else replace(options, max_field_chars=_FIELD_CHARS.get())
+    """``options`` with the cell limit resolved (its own, else ``MAX_FIELD_CHARS``)."""
+    return options if options.max_field_chars is not None else replace(options, max_field_chars=MAX_FIELD_CHARS)
 
 
 class Lines:
