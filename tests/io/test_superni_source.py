@@ -47,7 +47,19 @@ def test_instances_become_rows_with_task_fields() -> None:
     assert first.fields["source"] == ["quoref"]
     assert first.fields["license"] == "CC BY 4.0"
     assert first.location.endswith("task001_quoref_question_generation.json#Instances[0]")
-    assert [i.line for i in items] == [1, 2, 3, 4]
+    assert [i.line for i in items] == [55, 63, 70, 77]  # the line each instance's "{" is on
+
+
+def test_instance_lines_follow_the_file_not_the_index() -> None:
+    """A pretty-printed file or one on a single line: the physical line each instance starts on."""
+    from ift_data.io.sources.superni import instance_lines
+
+    one_line = json.dumps({"Definition": ["d"], "Instances": [{"id": "a"}, {"id": "b"}], "Source": ["x"]})
+    assert instance_lines(one_line) == [1, 1]
+    pretty = json.dumps({"Definition": ["a\n b"], "Instances": [{"id": "a", "input": "x\ny"}, {"id": "b"}]},
+                        indent=2)
+    assert instance_lines(pretty) == [i + 1 for i, line in enumerate(pretty.splitlines()) if line == "    {"]
+    assert instance_lines('{"Instances": [], "Definition": "x"}') == []
 
 
 def test_definition_is_the_first_of_the_list() -> None:
@@ -61,7 +73,7 @@ def test_bad_instance_is_a_reject_naming_it() -> None:
     items = _items(SST2)
     rejects = [i for i in items if isinstance(i, Reject)]
     assert len(items) == 6 and len(rejects) == 1
-    assert rejects[0].line == 3 and rejects[0].field == "Instances[2].output"
+    assert rejects[0].line == 68 and rejects[0].field == "Instances[2].output"  # the line its "{" is on
     assert "task363-0003" in rejects[0].reason and "non-empty list" in rejects[0].reason
 
 
@@ -70,7 +82,7 @@ def test_max_instances_keeps_the_first_and_counts_the_rest() -> None:
     rows = [i for i in items if isinstance(i, RawRow)]
     limited = [i for i in items if isinstance(i, Reject)]
     assert [r.fields["id"] for r in rows] == ["task001-0001", "task001-0002"]
-    assert [r.line for r in limited] == [3, 4]
+    assert [r.line for r in limited] == [70, 77]
     assert all(r.stage == "limit" and "per-task cap of 2" in r.reason for r in limited)
 
 

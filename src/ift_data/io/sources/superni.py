@@ -14,6 +14,8 @@ rejects of stage ``limit``, counted, never dropped silently. An instance without
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,9 +142,38 @@ def task_info(path: Path, shown: str | None = None, data: bytes | None = None) -
                     instruction_language=lists["instruction_language"], instances=len(doc["Instances"]))
 
 
-def _instance(item: Any, index: int, shown: str) -> tuple[str, str, list[str]] | Reject:
-    """(id, input, outputs) of one instance, or the reject saying what is wrong with it."""
-    line = index + 1
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def instance_lines(text: str) -> list[int]:
+    """The line each element of the top-level ``Instances`` array starts on, in a task file's text that
+    ``load_task`` accepted (so it is strict JSON with one ``Instances`` key holding a list)."""
+    decoder = json.JSONDecoder()
+
+    def after(i: int, sep: str = "") -> int:  # past the whitespace (and the separator) at i
+        i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+        return _SPACE.match(text, i + 1).end() if sep and text.startswith(sep, i) else i  # type: ignore[union-attr]
+
+    i = after(after(0), "{")
+    while not text.startswith("}", i):
+        key, i = decoder.raw_decode(text, i)
+        i = after(i, ":")
+        if key != "Instances":
+            i = after(decoder.raw_decode(text, i)[1], ",")
+            continue
+        lines, line, counted = [], 1, 0
+        i = after(i, "[")
+        while not text.startswith("]", i):
+            line, counted = line + text.count("\n", counted, i), i
+            lines.append(line)
+            i = after(decoder.raw_decode(text, i)[1], ",")
+        return lines
+    return []
+
+
+def _instance(item: Any, index: int, shown: str, line: int) -> tuple[str, str, list[str]] | Reject:
+    """(id, input, outputs) of one instance (starting on ``line`` of its file), or the reject saying what is
+    wrong with it."""
     if not isinstance(item, dict):
         return Reject(shown, line, f"instance {index} is not an object ({json_kind(item)})", "Instances")
     identifier = item.get("id", f"{Path(shown).stem}-{index}")
@@ -161,8 +192,10 @@ def _instance(item: Any, index: int, shown: str) -> tuple[str, str, list[str]] |
 
 
 def task_rows(path: Path, shown: str, max_instances: int | None) -> Iterator[Item]:
-    """One task file's instances as rows (and rejects), in file order."""
-    doc = load_task(path, shown)
+    """One task file's instances as rows (and rejects), in file order, each naming the line it starts on."""
+    data = read_bytes(path, shown)
+    doc = load_task(path, shown, data)
+    lines = instance_lines(data.decode("utf-8-sig"))
     examples = {key: examples_of(doc, name, shown)
                 for key, name in (("positive_examples", "Positive Examples"), ("negative_examples", "Negative Examples"))}
     base: dict[str, Any] = {
@@ -172,11 +205,12 @@ def task_rows(path: Path, shown: str, max_instances: int | None) -> Iterator[Ite
         "license": "; ".join(_texts(doc.get("Instance License"), "Instance License", shown)),
     }
     for index, item in enumerate(doc["Instances"]):
+        line = lines[index]
         if max_instances is not None and index >= max_instances:
-            yield Reject(shown, index + 1, f"over the per-task cap of {max_instances} instances (max_instances: "
+            yield Reject(shown, line, f"over the per-task cap of {max_instances} instances (max_instances: "
                          "the first ones are read, as the benchmark does)", "Instances", "limit")
             continue
-        parsed = _instance(item, index, shown)
+        parsed = _instance(item, index, shown, line)
         if isinstance(parsed, Reject):
             yield parsed
             continue
@@ -184,7 +218,7 @@ def task_rows(path: Path, shown: str, max_instances: int | None) -> Iterator[Ite
         fields = {**base, "id": identifier, "input": text, "outputs": outputs}
         for key in ("positive_examples", "negative_examples"):  # each row its own copy
             fields[key] = [dict(e) for e in examples[key]]
-        yield RawRow({key: fields[key] for key in ROW_FIELDS}, shown, index + 1, pointer=f"Instances[{index}]")
+        yield RawRow({key: fields[key] for key in ROW_FIELDS}, shown, line, pointer=f"Instances[{index}]")
 
 
 def open_superni(path: Path, options: ReadOptions, name: str) -> Source:
