@@ -253,6 +253,9 @@ SHORT_SWAPS += [  # after an eighth plant: function words of more languages; a q
     ("What should I buy at the market?", "", "1. Taze domates\n2. Beyaz peynir\n3. Siyah zeytin\n4. Tam buğday ekmeği"),
     ("Name four big cities.", "", "Jakarta, Surabaya, Medan, dan Bandung"),
     ("Who owns Instagram?", "", "Instagram artık Meta şirketine ait."),
+    # a text the detector left und, by its lower-case function words and no English ones
+    ("Give three tips for a healthy diet.", "", "Moins de sel, plus de fibres, beaucoup de fruits."),
+    ("Which is a fruit and which a vegetable: apple, leek?", "", "Apfel ist Obst, Lauch ist Gemüse."),
 ]
 SHORT_NOT_SWAPS = [
     ("What is the Chinese word for water?", "", "水"),
@@ -282,6 +285,7 @@ SHORT_NOT_SWAPS = [
     ("What does a chef call a mixture?", "", "a mélange of puréed vegetables"),
     ("Name four Turkish desserts.", "", "1. Baklava\n2. Künefe\n3. Sütlaç\n4. Aşure"),
     ("Name some ingredients.", "", "1. Olive oil\n2. Garlic\n3. Fresh basil\n4. Parmesan"),
+    ("Name four cities.", "", "La Paz, Le Mans, Los Angeles, Las Vegas"),  # particles of names, capitalized
     # missed, a known limit: no foreign "and", and fastText is unsure of the list (de 0.37)
     ("What do I need for a picnic?", "", "Decke, Korb, Thermoskanne, Servietten, Besteck."),
 ]

@@ -42,6 +42,7 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.lang_detect import (
+    ENGLISH_FUNCTION_WORDS,
     FUNCTION_WORDS,
     FUNCTION_WORDS_REQUIRED,
     MODEL_CLIP,
@@ -88,9 +89,10 @@ class MismatchRule:
             differs, langs = self._other_language(inst, resp, prior, response), (resp.lang,)
         if not differs:
             # a comma list says its language by its "and" or its words ("Flauta, guitarra y cavaquinho."), a short
-            # answer by its lower-case words
+            # answer by its lower-case words, any text the detector left und by its function words
             listed = list_language(response, resp) \
-                or short_answer_language(response, resp, f"{instruction}\n{input_text}")
+                or short_answer_language(response, resp, f"{instruction}\n{input_text}") \
+                or function_word_language(response, resp)
             if listed is None or not self._prompt_not_in(inst, listed):
                 return False
             langs = (listed,)
@@ -192,6 +194,32 @@ def _words_outside_names(text: str) -> list[str]:
     """The words of ``text`` outside short quotations and without name particles: the words that tell the
     prompt's language's function words in a response apart from a quoted title's."""
     return words(_without_name_particles(_QUOTED.sub(" ", text)))
+
+
+_TOKEN = re.compile(r"[^\W\d_]+")
+FUNCTION_WORD_MIN = 2  # function_word_language: lower-case function words of the language, at least ...
+FUNCTION_WORD_MIN_SHARE = 0.15  # ... and this share of the words
+FUNCTION_WORD_MIN_PROBABILITY = 0.5  # ... fastText's confidence in that language
+
+
+def function_word_language(text: str, detection: Detection) -> str | None:
+    """The language of a text the detector left ``und`` (short, a list, a table: "Plus de légumes, moins de
+    sucre, beaucoup d'eau.", "Lotus ist britisch, Lincoln ist amerikanisch.") by its function words: fastText's
+    top language (at ``FUNCTION_WORD_MIN_PROBABILITY``) has ``FUNCTION_WORD_MIN`` of its function words written
+    in lower case (not a name's "La Paz"), making ``FUNCTION_WORD_MIN_SHARE`` of the words outside quotations,
+    and no English function word stands there. None otherwise."""
+    if detection.lang != UND or not detection.top:
+        return None  # running text the detector read is judged by _other_language, with the dataset's prior
+    lang, prob = detection.top[0]
+    vocabulary = FUNCTION_WORDS.get(lang)
+    if prob < FUNCTION_WORD_MIN_PROBABILITY or vocabulary is None or same_language(lang, "en"):
+        return None
+    tokens = _TOKEN.findall(_QUOTED.sub(" ", text[:MODEL_CLIP]))
+    own = [t for t in tokens if t in vocabulary and t not in ENGLISH_FUNCTION_WORDS]
+    if len(own) < max(FUNCTION_WORD_MIN, FUNCTION_WORD_MIN_SHARE * len(tokens)):
+        return None
+    english = ENGLISH_FUNCTION_WORDS - vocabulary
+    return None if any(t.lower() in english for t in tokens) else lang
 
 
 def _without_name_particles(text: str) -> str:
