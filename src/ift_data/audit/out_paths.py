@@ -223,25 +223,22 @@ def check_clean_out(out_dir: str | Path) -> None:
     """Refuse a ``clean --out`` that is a file, or a folder holding something that neither an earlier clean
     (per its ``clean.json``) nor an audit wrote: a re-run replaces the earlier run's files, and a typo in
     ``--out`` must never mix kept rows into (or delete from) an unrelated folder."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise UserError("--out is an existing file, not a folder; choose a folder", file=str(out))
-    if not out.is_dir():
-        return
-    foreign = _foreign(out)
-    if foreign:
-        _refuse_foreign(out, foreign, "clean")
+    _check_out(Path(out_dir), "clean")
 
 
 def check_audit_out(out_dir: str | Path) -> None:
     """Refuse an ``audit --out`` that is a file, or a folder holding something that neither an audit nor a
     clean wrote (as ``check_clean_out``): the audit writes ``signals.parquet``, ``summary.json`` and
     ``report.html`` over what is there, so they must be an earlier audit's."""
-    out = Path(out_dir)
+    _check_out(Path(out_dir), "audit or clean")
+
+
+def _check_out(out: Path, command: str) -> None:
+    """``out`` is new, or a folder holding only what an earlier ``command`` wrote."""
     if out.exists() and not out.is_dir():
         raise UserError("--out is an existing file, not a folder; choose a folder", file=str(out))
     if not out.is_dir():
         return
     foreign = _foreign(out)
     if foreign:
-        _refuse_foreign(out, foreign, "audit or clean")
+        _refuse_foreign(out, foreign, command)
