@@ -144,12 +144,10 @@ def _check_embedding_flags(kw: dict[str, Any]) -> None:
     embeds = bool(kw.get("embeddings")) and kw.get("signals") is None
     if kw.get("ifd_model") and kw.get("signals") is None:
         _check_ifd_model(kw["ifd_model"])
-    if kw.get("cache_dir"):
-        check_cache_dir(kw["cache_dir"])
     if embeds:
         check_device(kw.get("device"))
-        if kw.get("cache_dir"):  # last: it makes the folder
-            check_cache_dir(kw["cache_dir"], writable=True)
+    if kw.get("cache_dir"):  # last: when the run embeds, it makes the folder
+        check_cache_dir(kw["cache_dir"], writable=embeds)
 
 
 def _check_build_flags(max_len: int | None, tokenizer: str | None) -> None:
@@ -255,9 +253,9 @@ def build(recipe: Path | None, out_dir: Path, seed: int | None, formats: tuple[s
           workers: int | None, engine: str, ray_address: str | None) -> None:
     """Build instruction data from RECIPE (default: the bundled data_samples/default_recipe.yaml)."""
     from ift_data.builder.pipeline import BuildChecks, run_build
+    from ift_data.report.build_summary import print_build_summary, printing_lint_failures
 
     _check_build_flags(max_len, tokenizer)
-    from ift_data.report.build_summary import print_build_summary, printing_lint_failures
 
     with printing_lint_failures(SafeConsole()):
         result = run_build(recipe, out_dir, seed=seed, console=console, max_rows=max_rows,
@@ -432,11 +430,8 @@ def _audit_flags(func: _F) -> _F:
 def audit(data: tuple[Path, ...], out_dir: Path, **kw: Any) -> None:
     """Score instruction datasets: writes OUT/signals.parquet, OUT/summary.json and the report. An OUT holding
     files no audit or clean wrote is refused."""
-    from ift_data.audit.out_paths import check_audit_out
     from ift_data.audit.present import present_audit
     from ift_data.audit.runner import run_audit
-
-    check_audit_out(out_dir)
 
     present_audit(run_audit(data, out_dir, _audit_options(**kw), console), out_dir, SafeConsole())
 

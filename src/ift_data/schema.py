@@ -6,6 +6,7 @@ Build: raw rows -> ``Example`` (messages made of span-tracked ``Segment``s) -> c
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -152,6 +153,10 @@ class Reject:
     field: str | None = None
     stage: str = "read"
     dataset: str | None = None
+    # The audit's read rejects: the record's 0-based position among the file's records (``source_record``),
+    # which finds it where a line does not (a one-line JSON array, Parquet). Where it is, not what: equal
+    # rejects stay equal, and ``to_json`` (summary.json) leaves it out.
+    record: int | None = dataclasses.field(default=None, compare=False)  # (``field`` is this class's own name)
 
     def to_json(self) -> dict[str, Any]:
         return {

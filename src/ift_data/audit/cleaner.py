@@ -147,7 +147,7 @@ def _clean_into(out: Path, paths: Sequence[str | Path], options: AuditOptions, c
     for reject in read_rejects:
         raw, replaced = raws.get(reject)
         records.append({"row_id": None, "id": None, "source_file": reject.file, "source_line": reject.line,
-                        "source_record": getattr(reject, "record", None), "stage": "read",
+                        "source_record": reject.record, "stage": "read",
                         "reasons": [reject.reason], "field": reject.field, "cluster_id": None,
                         "representative_id": None, "kept_id": None, "raw": raw,
                         "raw_decoded_with_replacement": replaced})
@@ -294,7 +294,7 @@ def _write_kept(source: SourceInfo, kept_records: list[int], target: Path) -> No
 class _RawTexts:
     """The original text of each read reject (cut to MAX_RAW_CHARS), so a rejected row is never lost silently:
     its line for line-based inputs (JSONL, CSV, TSV; each input split once), else (a JSON array, Parquet, a
-    ``save_to_disk`` folder) its record as JSON, found by its position (``RecordReject.record``; one pass over
+    ``save_to_disk`` folder) its record as JSON, found by its position (``Reject.record``; one pass over
     an input's records for all its rejects) where the reader got a record at all. ``get`` also says whether
     invalid UTF-8 in the line was replaced by U+FFFD (the raw text is then not the original bytes)."""
 
@@ -303,7 +303,7 @@ class _RawTexts:
         self._lines: dict[str, list[bytes]] = {}
         self._wanted: dict[str, set[int]] = {}
         for reject in rejects:
-            record = getattr(reject, "record", None)
+            record = reject.record
             source = self._sources.get(reject.file)
             if record is not None and source is not None and source.format not in _LINE_FORMATS:
                 self._wanted.setdefault(reject.file, set()).add(record)
@@ -315,7 +315,7 @@ class _RawTexts:
             return None, False
         if source.format in _LINE_FORMATS:
             return self._line(source, reject.line)
-        record = getattr(reject, "record", None)
+        record = reject.record
         if record is None or reject.file not in self._wanted:
             return None, False
         if reject.file not in self._records:

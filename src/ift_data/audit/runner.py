@@ -81,11 +81,12 @@ class AuditResult:
 
 def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOptions | None = None,
               console: Console | None = None) -> AuditResult:
-    from ift_data.audit.out_paths import check_paths
+    from ift_data.audit.out_paths import check_audit_out, check_paths
 
     options = options or AuditOptions()
     out = Path(out_dir)
     check_paths(paths, out)  # the CLI checks first too; a library caller gets the same refusal
+    check_audit_out(out)  # a folder holding files no audit or clean wrote (as run_clean's check_clean_out)
     started = time.perf_counter()
     rules = load_rules(options.rules)
     data = read_inputs(paths, options, rules.values)

@@ -248,7 +248,7 @@ def _signal_run(data: Any, file: str | None, where: str) -> SignalRun:
 def _reject(data: Any, file: str | None) -> Reject:
     from ift_data.schema import Reject
 
-    return Reject(**_keys(data, [f.name for f in fields(Reject)], file, "read_rejects"))
+    return Reject(**_keys(data, [f.name for f in fields(Reject) if f.compare], file, "read_rejects"))
 
 
 def _list(value: Any, file: str | None, where: str) -> list[Any]:

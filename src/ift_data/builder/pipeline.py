@@ -3,7 +3,6 @@ per-dataset ``Ledger`` whose stage counters make the manifest's accounting."""
 
 from __future__ import annotations
 
-import os
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -29,12 +28,13 @@ from ift_data.builder.picks import Selection, shuffled
 from ift_data.builder.plan import plan_counts
 from ift_data.builder.recipe import Collection, DatasetEntry, ExpansionSpec, OutputSpec, Recipe, load_recipe
 from ift_data.builder.seeds import rng_for
-from ift_data.builder.sources import MAX_FIELD_CHARS, load_dataset, with_entry_packs
+from ift_data.builder.sources import load_dataset, split_display, with_entry_packs
 from ift_data.errors import SpecError
 from ift_data.export import ExportOptions, check_export_options
 from ift_data.export.parallel import ExportRun, check_engine, engine_session
 from ift_data.io.atomic import write_json, write_jsonl
 from ift_data.io.run_lock import run_lock
+from ift_data.io.sources.base import MAX_FIELD_CHARS
 from ift_data.io.workers import resolve_workers
 from ift_data.report.progress import step_progress
 from ift_data.resources import bundled
@@ -157,7 +157,7 @@ def _prepare(recipe: Recipe, entry: DatasetEntry, split: str, packs: dict[str, T
     entry = replace(entry, task=replace(entry.task, text_slots=text_slots(pack)))  # a list there: a map reject
     base_dir = Path(recipe.path).resolve().parent
     loaded = load_dataset(entry, split, recipe.seed, base_dir, **limits)
-    shown = str(loaded.path) if entry.task.source.format == "hf_hub" else os.path.relpath(loaded.path, base_dir)
+    shown = split_display(loaded.path, entry.task.source.format, base_dir)
     check_has_rows(entry.name, split, shown, loaded.rows_in, checks.allow_empty_datasets)
     if not loaded.rows and not loaded.capped:
         check_not_all_rejected(entry.name, loaded.rows_in, loaded.rejects, checks.allow_empty_datasets)

@@ -19,7 +19,7 @@ from ift_data.builder.row_store import MemoryRows, Rows, RowWriter
 from ift_data.builder.seeds import rng_for
 from ift_data.errors import SpecError, TemplateError, UserError
 from ift_data.io.sources import open_source
-from ift_data.io.sources.base import Item, Source
+from ift_data.io.sources.base import MAX_FIELD_CHARS, Item, Source
 from ift_data.schema import Reject
 from ift_data.tasks.check import resolve
 from ift_data.tasks.rows import text_size, to_task_row
@@ -57,7 +57,11 @@ class LoadedDataset:
         return self.entry.task.label_names
 
 
-MAX_FIELD_CHARS = 1_000_000
+
+def split_display(path: Path, fmt: str, base_dir: Path | None) -> str:
+    """How messages name a split's file: relative to ``base_dir`` (the recipe's folder) when given; a hub
+    dataset by its name."""
+    return os.path.relpath(path, base_dir) if base_dir is not None and fmt != "hf_hub" else str(path)
 
 
 def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | None = None, *,
@@ -77,9 +81,7 @@ def load_dataset(entry: DatasetEntry, split: str, seed: int, base_dir: Path | No
     source_spec = entry.task.source
     path = source_spec.split_path(split)
     options = replace(source_spec.read_options(split), max_field_chars=max_field_chars)  # CSV cells too
-    display = None
-    if options.format != "hf_hub":
-        display = os.path.relpath(path, base_dir) if base_dir is not None else str(path)
+    display = None if options.format == "hf_hub" else split_display(path, options.format, base_dir)
     try:
         source = open_source(path, options, display, stream=True)
     except UserError as exc:  # a split's file that is missing or unreadable: name the spec line that names it

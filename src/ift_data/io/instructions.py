@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from ift_data.io.instructions_shapes import (
     user_field,
 )
 from ift_data.io.sources import ReadOptions, Source, detect_format, open_source
-from ift_data.io.sources.base import Item, RowError, json_kind, strip_bom
+from ift_data.io.sources.base import MAX_FIELD_CHARS, MAX_LINE_BYTES, Item, RowError, json_kind, strip_bom
 from ift_data.io.strict_json import StrictJSONError, loads_strict
 from ift_data.schema import Reject
 
@@ -44,8 +44,6 @@ RECORD_BATCH = 65_536  # records of a JSON array or CSV file converted to rows a
 SHAPE_RECORDS = 1_000  # good records the shape (the row format) is read off
 _REJECTED = object()  # a record already rejected on read (JSON ``null`` is a record, and a bad one)
 
-MAX_LINE_BYTES = 16 * 1024 * 1024
-MAX_FIELD_CHARS = 1_000_000
 FORMATS = ("jsonl", "json", "parquet", "csv", "tsv", "hf_disk")
 
 TABLE_SCHEMA = {
@@ -56,34 +54,8 @@ TABLE_SCHEMA = {
 ID_TYPES_HELP = "a string or an integer"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class RecordReject(Reject):
-    """A read reject of the audit that knows its record: ``record`` is its 0-based position among the file's
-    records (as ``source_record`` of the table), which finds it where the line does not (a one-line JSON
-    array, a Parquet file). It is the same reject as a ``Reject`` with its other fields (``record`` tells where
-    it is, not what: ``summary.json`` keeps the reject without it)."""
-
-    record: int | None = None
-
-    def _key(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f.name) for f in fields(Reject))
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Reject):
-            return NotImplemented
-        return self._key() == tuple(getattr(other, f.name) for f in fields(Reject))
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-
-def at_record(reject: Reject, record: int) -> RecordReject:
-    """``reject`` with its record's position."""
-    return RecordReject(**{f.name: getattr(reject, f.name) for f in fields(Reject)}, record=record)
-
-
 def _order(reject: Reject) -> tuple[int, int]:
-    return reject.line, getattr(reject, "record", None) or 0
+    return reject.line, reject.record or 0
 
 
 @dataclass
@@ -167,7 +139,7 @@ def read_instructions(paths: Sequence[str | Path], mapping: str | Mapping_ | Non
         _check_unique_ids(table, id_field)
     if max_rows is not None and table.height > max_rows:
         over = table.slice(max_rows)
-        rejects.extend(RecordReject(file, line, f"over --max-rows {max_rows}: not audited", record=record)
+        rejects.extend(Reject(file, line, f"over --max-rows {max_rows}: not audited", record=record)
                        for file, line, record in zip(over["source_file"], over["source_line"], over["source_record"],
                                                      strict=True))
         for info in sources:
@@ -421,15 +393,15 @@ def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping
     )
     out = out.with_columns(pl.col("_missing") | pl.col("_other"))
     out = out.with_columns(_id_column(frame, id_field, name, line_numbers, ~out["_missing"]))
-    rejects: list[Reject] = []
+    rejects = []
     for row in out.filter("_missing").iter_rows(named=True):
         misfit = choice.misfit(frame.row(row["source_record"], named=True)) if row["_other"] else None
         if misfit is not None:
-            rejects.append(RecordReject(name, row["source_line"], misfit.reason, field=misfit.field,
+            rejects.append(Reject(name, row["source_line"], misfit.reason, field=misfit.field,
                                         record=row["source_record"]))
             continue
         f = next(f for f in ("instruction", "response") if frame[flat[f]][row["source_record"]] is None)
-        rejects.append(RecordReject(name, row["source_line"], "missing or null field", field=flat[f],
+        rejects.append(Reject(name, row["source_line"], "missing or null field", field=flat[f],
                                     record=row["source_record"]))
     return out.filter(~pl.col("_missing")).drop("_missing", "_other"), rejects, choice, frame.height
 
@@ -477,7 +449,7 @@ def _from_items(items: Iterable[Item], name: str, mapping: Mapping_ | None, id_f
     good = done = 0
     for item in items:
         if isinstance(item, Reject):
-            read_rejects.append(at_record(item, done + len(pending)))
+            read_rejects.append(replace(item, record=done + len(pending)))
             pending.append((item.line, _REJECTED))
         else:
             pending.append((item.line, item.fields))
@@ -522,17 +494,17 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
         if record is _REJECTED:
             continue
         if not isinstance(record, dict):
-            rejects.append(RecordReject(name, line, f"expected a JSON object, got {json_kind(record)}",
+            rejects.append(Reject(name, line, f"expected a JSON object, got {json_kind(record)}",
                                         record=offset + index))
             continue
         misfit = shape.misfit(record)
         if misfit is not None:
-            rejects.append(RecordReject(name, line, misfit.reason, field=misfit.field, record=offset + index))
+            rejects.append(Reject(name, line, misfit.reason, field=misfit.field, record=offset + index))
             continue
         try:
             row = convert(record)
         except RowError as exc:
-            rejects.append(RecordReject(name, line, exc.reason, field=exc.field, record=offset + index))
+            rejects.append(Reject(name, line, exc.reason, field=exc.field, record=offset + index))
             continue
         row["source_line"], row["source_record"] = line, offset + index
         row["id"] = _id_value(record, id_field, name, line) if id_field is not None else None
@@ -550,10 +522,10 @@ def _drop_oversized(rows: pl.DataFrame, name: str, max_chars: int,
     bad = lengths.with_row_index("_i").filter(too_long)
     if bad.height == 0:
         return rows, []
-    rejects: list[Reject] = []
+    rejects = []
     for row in bad.iter_rows(named=True):
         f = next(f for f in AUDIT_TEXT_FIELDS if row[f] > max_chars)
-        rejects.append(RecordReject(name, rows["source_line"][row["_i"]],
+        rejects.append(Reject(name, rows["source_line"][row["_i"]],
                                     f"field {column(f)!r} has {row[f]:,} characters, over the {max_chars:,} limit",
                                     field=column(f), record=rows["source_record"][row["_i"]]))
     keep = pl.Series([True] * rows.height)

@@ -45,8 +45,8 @@ class ReadOptions:
     split: str | None = None
     max_line_bytes: int | None = MAX_LINE_BYTES  # None: no cap (the build bounds values with --max-field-chars)
     max_instances: int | None = None  # superni: the first N instances of each task (the rest: "limit" rejects)
-    # csv/tsv: the longest cell the CSV parser reads (a longer one is a reject naming the limit); None: the
-    # limit ``delimited.field_chars`` sets (the build's --max-field-chars), MAX_FIELD_CHARS outside one
+    # csv/tsv: the longest cell the CSV parser reads (a longer one is a reject naming the limit); None:
+    # MAX_FIELD_CHARS (the build passes its --max-field-chars)
     max_field_chars: int | None = None
 
 
