@@ -188,6 +188,11 @@ def test_requests_are_read_precisely():
     assert names_language("answer in spanish, please", "es") and not names_language("answer in spanish", "de")
     assert names_language("用中文回答", "zh") and names_language("auf deutsch bitte", "de")
     assert allows("give me a german proverb", "de") and not allows("give me a german proverb", "fr")
+    # a bracketed gloss of a name, as Wikipedia passages write it, names a language without asking for it
+    assert not allows("who is he?\nosama bin laden (arabic: أسامة, romanized: usāmah ibn lādin; 1957) was", "ar")
+    assert not allows("munich (german: münchen [ˈmʏnçn̩]; austro-bavarian: minga) is a city", "de")
+    assert allows("munich (german: münchen) is a city. answer in german.", "de")
+    assert allows("write a greeting (language: spanish)", "es")
 
 
 def test_model_is_the_bundled_file_and_nothing_is_downloaded(monkeypatch):
@@ -256,6 +261,11 @@ SHORT_SWAPS += [  # after an eighth plant: function words of more languages; a q
     # a text the detector left und, by its lower-case function words and no English ones
     ("Give three tips for a healthy diet.", "", "Moins de sel, plus de fibres, beaucoup de fruits."),
     ("Which is a fruit and which a vegetable: apple, leek?", "", "Apfel ist Obst, Lauch ist Gemüse."),
+    # two lower-case words in letters English lacks, fastText sure (tr 0.99); a passage's gloss asks for nothing
+    ("Review the restaurant and give it a 1-5 rating.", "The food was excellent.", "Puanım: 5 üzerinden 5 yıldız."),
+    ("Who is Osama bin Laden?", "Osama bin Laden (Arabic: أسامة بن لادن, romanized: Usāmah ibn Lādin; 1957 – 2011) "
+     "was a Saudi-born militant and the founder of the pan-Islamic militant organization al-Qaeda. The group is "
+     "designated as a terrorist group by the United Nations Security Council and many countries.", "أسامة بن لادن هو مؤسس تنظيم القاعدة، وُلد في الرياض عام 1957."),
 ]
 SHORT_NOT_SWAPS = [
     ("What is the Chinese word for water?", "", "水"),

@@ -230,6 +230,16 @@ TOKEN_LIMIT_CUTS = [
     ("List the steps.", "-Wash the wafer\n-Coat it with resist\n-Expose it (usually", "open_bracket"),
     ("Plan three days in Rome.", "Rome in three days:\nDay 1: Walk through the Forum and climb the Palatine Hill.\n\n"
      "Day 2: Spend the morning in the Vatican Museums.\n\nDay 3: Explore", "short_item"),
+    # after a ninth plant: a name the prompt writes only longer cut inside its last word, an item's bare name
+    # after lines that class the items, one letter after an article or a comma, a list stopping short of the
+    # count asked for after a complete item
+    ("Tell me about his career: he played for Bayer 04 Leverkusen.", "He scored against Bayer 04 Lever", "cut_word"),
+    ("Classify each as a car or a motorcycle company: Ford, Triumph, Indian",
+     "Ford is an automobile company.\nTriumph is a motorcycle company.\nIndian", "list_item"),
+    ("What is an I-Bond?", "An I-Bond earns interest at both a fixed rate and the i", "cut_word"),
+    ("What colors are in traditional tattoos?", "Thick black lines with black shading and red, blue, y", "cut_word"),
+    ("Come up with five methods for reducing stress.", "1. Exercise: it lowers stress hormones.\n2. Meditate: ten "
+     "minutes a day helps.\n3. Sleep: eight hours a night.", "missing_items"),
 ]
 NOT_CUT = [
     ("Explain.", "„Gib deiner Katze die Energie, die sie zum Aufblühen braucht.“"),  # German quotes close with “
@@ -271,6 +281,12 @@ NOT_CUT = [
     ("Tell me the language of each country.", "Peru: Spanish Speaking\nUSA: English\nChile: Spanish"),
     ("Give the year.", "The tower was finished in\n1889"),
     ("Plan a training week.", "Day 1: Run five easy kilometres at a steady pace.\nDay 2: Rest"),
+    # a name the prompt writes longer as a derived word or with a next word; a name line that is classed; a list
+    # with the count asked for
+    ("What is a famous Japanese dish?", "Sushi is a dish from Japan"),
+    ("Which publisher? Batman: DC Comics; Thor: Marvel Comics", "Batman is DC, Thor is Marvel"),
+    ("Classify as a state or a city: Washington, Boise", "Washington is a state\nBoise is a city"),
+    ("Give three reasons to cycle.", "1. It is cheap.\n2. It is fast in town.\n3. It keeps you fit."),
 ]
 
 

@@ -110,21 +110,29 @@ def list_language(text: str, detection: Detection) -> str | None:
 SHORT_ANSWER_LETTERS = 40  # a short answer (or any text the detector does not read as prose) is judged by its words
 MIN_FOREIGN_WORDS = 3  # ... its lower-case words that the prompt does not hold
 MIN_FOREIGN_WORD_SHARE = 2 / 3  # ... of which this share are no English words
+# Two such words suffice when both are written with letters English lacks and fastText is this sure ("Puanım: 5
+# üzerinden 5 yıldız.": tr 0.99)
+MIN_ACCENTED_WORDS = 2
+ACCENTED_WORDS_PROBABILITY = 0.95
 _IPA = re.compile(r"[\u0250-\u02ff]")  # a phonetic transcription ("ˈmæɹi hæd ə ˈlɪtl ˈlæm") is no language
 
 
 def short_answer_language(text: str, detection: Detection, prompt: str) -> str | None:
     """The language of a short answer that is not a list ("Hulu artık tamamen Disney'e ait.", "Kareta obrovská
     žije, Hovasaurus vyhynul."), read from its lower-case words: names are capitalized and the prompt's own
-    words are the prompt's. At least ``MIN_FOREIGN_WORDS`` of them, ``MIN_FOREIGN_WORD_SHARE`` no English
-    words, and fastText names another language as for a list. None otherwise."""
+    words are the prompt's. At least ``MIN_FOREIGN_WORDS`` of them (``MIN_ACCENTED_WORDS`` written with letters
+    English lacks, at ``ACCENTED_WORDS_PROBABILITY``), ``MIN_FOREIGN_WORD_SHARE`` no English words, and fastText
+    names another language as for a list. None otherwise."""
     if (detection.prose and detection.letters >= SHORT_ANSWER_LETTERS) or not detection.top or _IPA.search(text):
         return None
     asked = {word.lower() for word in _WORD.findall(prompt)}
     lower = [word for word in _WORD.findall(text) if word.islower() and len(word) >= 2 and word not in asked]
     foreign = [word for word in lower if not _english_word(word)]
-    if len(lower) < MIN_FOREIGN_WORDS or len(foreign) < MIN_FOREIGN_WORD_SHARE * len(lower):
+    if len(foreign) < MIN_FOREIGN_WORD_SHARE * len(lower):
         return None
     lang, prob = detection.top[0]
+    if len(lower) < MIN_FOREIGN_WORDS and not (len(lower) >= MIN_ACCENTED_WORDS and prob >= ACCENTED_WORDS_PROBABILITY
+                                               and not any(word.isascii() for word in foreign)):
+        return None
     needed = MIN_LIST_PROBABILITY if all(word.isascii() for word in foreign) else MIN_LIST_PROBABILITY_ACCENTED
     return None if same_language(lang, "en") or prob < needed else lang

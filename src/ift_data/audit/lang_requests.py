@@ -105,6 +105,30 @@ def names_language(prompt: str, lang: str) -> bool:
     return bool(pattern and pattern.search(prompt))
 
 
+# A gloss in brackets names a language without asking for it: "Osama bin Laden (Arabic: أسامة بن لادن, romanized:
+# Usāmah ibn Lādin; 10 March 1957 ...)", "Munich (German: München [ˈmʏnçn̩]; Austro-Bavarian: Minga)", as
+# Wikipedia passages in inputs write it. Its label: a language's name (and a word: "Simplified Chinese", "Old
+# English") or a romanization's.
+_ROMANIZED = r"(?:romani[sz]ed|romani[sz]ation|transliterated|transliteration|pronounced|pronunciation|lit\.?)"
+
+
+@lru_cache(maxsize=1)
+def _gloss_pattern() -> re.Pattern[str]:
+    names = sorted({name for names in LANGUAGE_NAMES.values() for name in names if name.isascii()}, key=len,
+                   reverse=True)
+    name = rf"(?:[\w-]+\s+)?(?:{'|'.join(map(re.escape, names))})\w*"
+    label = rf"(?:{name}|{_ROMANIZED})"
+    inside = r"(?:[^()\[\]]|\[[^\[\]]*\])*"  # a transcription's square brackets may stand inside
+    return re.compile(rf"\(\s*{label}\s*:{inside}\)", re.I)
+
+
+def without_glosses(prompt: str) -> str:
+    """``prompt`` without bracketed glosses whose labels name a language ("(Arabic: ..., romanized: ...)")."""
+    return _gloss_pattern().sub(" ", prompt) if ":" in prompt else prompt
+
+
 def allows(prompt: str, lang: str) -> bool:
-    """The prompt asks for (or about) an answer in ``lang``."""
+    """The prompt asks for (or about) an answer in ``lang`` (a bracketed gloss, "(Arabic: ...)", asks for
+    nothing)."""
+    prompt = without_glosses(prompt)
     return asks_for_any_language(prompt) or names_language(prompt, lang)

@@ -15,15 +15,19 @@ A response counts as cut when its end shows it, at any length and in lists too (
   last word is no English word but begins one, in English text (``audit/word_list.py``), or begins a longer
   word the prompt or the text holds whole ("Ian Nepomnia"), or a "Key: value" list's last value stops on
   the start of a word its earlier values hold ("Ford: Car M", "Gato: Span"); a capitalized word counts at the
-  start of its line or after a word that is neither capitalized nor followed by a comma ("... and Centr");
+  start of its line or after a word that is neither capitalized nor followed by a comma ("... and Centr"); a
+  name the prompt writes only longer, cut inside its last word even where that is an English word ("Bayer 04
+  Lever" for "Bayer 04 Leverkusen"); one letter after an article or a listed word ("and the i", "blue, y");
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes (in
   a list of short lines read as verse, a round or square bracket its last line opened: "-Etching (mainly");
 - ``list_item``: the items of a list end with sentence punctuation and the last one does not, or the lines
   of a "Key: value" or "Name - value" list are followed by a short line without the separator
-  ("Ring: Hand\nGlove: Hand\nGlasses: Face\nLi");
+  ("Ring: Hand\nGlove: Hand\nGlasses: Face\nLi"), or lines that class the prompt's items ("Ford is an automobile
+  company.") by the bare name of the next one ("Indian");
 - ``short_item``: the last item of a list of two or more (or of three labelled items: "Day 3: Wander") is one
   word where every earlier item has at least five ("... of your own qualifications\n4. Prepare");
-- ``missing_items``: a numbered list stops before the number of items the instruction asked for;
+- ``missing_items``: a numbered list stops before the number of items the instruction asked for (also after a
+  complete item, when nothing follows the list);
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others);
@@ -297,6 +301,34 @@ def _begins_a_word_above(text: str, prompt: str) -> bool:
     return _begins_only(match.group(1), seen)
 
 
+# The capitalized words that end a text: a name ("... against Bayer 04 Lever"), after a word that is not
+# capitalized, a comma or the line's start
+_FINAL_NAME = re.compile(r"(?:^|(?<=[\s,;:(\"“]))((?:[A-Z][\w'’.&-]*|\d+)(?:[ \t]+(?:[A-Z][\w'’.&-]*|\d+))*)$",
+                         re.MULTILINE)
+CUT_NAME_MIN_LETTERS = 3  # the cut name's last word, and the letters the prompt's word goes on with
+# Endings that make a name's derived word ("Japanese", "Brazilian", "Southern", "Europeans"): no cut name
+_DERIVED_ENDINGS = frozenset("ese ian ians ans ern erns ish ics ism ist ists ite ites ers ness".split())
+
+
+def _cut_prompt_name(text: str, prompt: str) -> bool:
+    """The text ends on a name the prompt writes only longer, inside its last word ("... at home against Bayer 04
+    Lever" where the passage has "Bayer 04 Leverkusen"): at least ``CUT_NAME_MIN_LETTERS`` letters of it, and
+    as many left out. Also for a last word that is an English word ("Lever"), which ``_begins_a_word_above``
+    leaves alone. Not a name before its next word ("... is Marvel" for "Marvel Comics": answers shorten names)
+    nor before a derived ending ("Japan" in "Japanese")."""
+    if not text[-1:].isalpha() or not prompt:
+        return False
+    match = _FINAL_NAME.search(text)
+    if match is None or not match.group(1)[:1].isupper():
+        return False
+    name = match.group(1)
+    if len(_LETTER_RUN.findall(name)[-1]) < CUT_NAME_MIN_LETTERS:
+        return False
+    rests = [_LETTER_RUN.match(prompt, m.end()) for m in re.finditer(rf"(?<![\w'’-]){re.escape(name)}", prompt)]
+    return bool(rests) and all(rest is not None and rest.group(0).islower() and len(rest.group(0)) >= CUT_NAME_MIN_LETTERS
+                               and rest.group(0) not in _DERIVED_ENDINGS for rest in rests)
+
+
 def _begins_only(fragment: str, words: set[str]) -> bool:
     """``fragment`` is not among ``words`` but begins a longer one of them."""
     return fragment not in words and any(len(word) > len(fragment) and word.startswith(fragment) for word in words)
@@ -461,6 +493,28 @@ def _unkeyed_last_line(text: str) -> bool:
     return separators[0] is not None and separators[0] == separators[1] and separators[0].strip() not in last
 
 
+_NAME_IS_LINE = re.compile(r"^([A-Z][^\n]{0,60}?) (?:is|are|was|were) \S")
+
+
+def _unclassed_last_line(text: str, prompt: str) -> bool:
+    """An answer that classes the prompt's items a line each ("Ford is an automobile company.\nTriumph is a
+    motorcycle company.") and stops on the next item's bare name ("Indian"): its last two lines begin with
+    names the prompt holds, and the last line is one, one to three words long (``list_item``)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if len(lines) < 3 or not prompt:
+        return False
+    last = lines[-1]
+    if len(last.split()) > 3 or not (last[0].isupper() and last[-1].isalpha()) or not _holds_name(prompt, last):
+        return False
+    subjects = [m.group(1) if (m := _NAME_IS_LINE.match(ln)) else None for ln in lines[-3:-1]]
+    return all(subject is not None and subject != last and _holds_name(prompt, subject) for subject in subjects)
+
+
+def _holds_name(prompt: str, name: str) -> bool:
+    """``prompt`` writes ``name`` as a word or words of its own."""
+    return re.search(rf"(?<![\w'’-]){re.escape(name)}(?![\w'’-])", prompt) is not None
+
+
 def _next_number(text: str, number: int) -> bool:
     """``number`` follows the numbered list above it (the items before it run 1, 2, ... ``number`` - 1)."""
     return _next_after([int(n) for n in _NUMBERED.findall(text)], number, 1)
@@ -563,7 +617,9 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if last_line.strip().isdigit() and _next_number(text, int(last_line)):
         return "empty_item"  # "4. Natural Language Processing Engineer\n5": the next marker without its dot
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
-        return None
+        # a list cut after a complete item: fewer items than asked for, nothing after them
+        return "missing_items" if _LIST_ITEM.match(last_line) and sum(map(bool, map(_LIST_ITEM.match, text.splitlines()))) >= 2 \
+            and _missing_items(text, instruction) else None
     verse = _verse(text, instruction, settings.verse_max_line_words)
     if text[-1] in ".)" and re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
             and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
@@ -590,9 +646,9 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         return reason
     if not word_order and not _NON_WORD_TASK.search(instruction) \
             and (cut_word(text[-CUT_WORD_CONTEXT:]) or _begins_a_word_above(text, f"{instruction}\n{input_text}")
-                 or _cut_value(text)):
+                 or _cut_value(text) or _cut_prompt_name(text, f"{instruction}\n{input_text}")):
         return "cut_word"
-    if _unkeyed_last_line(text):
+    if "\n" in text and (_unkeyed_last_line(text) or _unclassed_last_line(text, f"{instruction}\n{input_text}")):
         return "list_item"
     if "\n" in text and (labelled := _labelled_short_item(text)):
         return labelled

@@ -34,6 +34,9 @@ _WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 # that ends mathematics ("... for x", "the n", "5 m", "100 g", "e").
 _CUT_LETTERS = frozenset("bcdfhjlpqrsuvw")
 _WORD_BEFORE = re.compile(r"(?:[^\W\d_]|[^\W\d_]{3},)\s*$")  # a word, or a word of three letters or more and a comma
+# Letters cut from a word only in these places: "y" after a word and a comma ("red, blue, y"; not "x, y" nor "and
+# y"), "i" after an article ("the fixed rate and the i": not the pronoun)
+_LETTER_PLACES = {"y": re.compile(r"[^\W\d_]{3},\s*$"), "i": re.compile(r"\b(?:the|an?)\s+$", re.IGNORECASE)}
 # Particles a surname follows, in lower-cased text too ("lady de bourg", "ludwig van beethoven").
 _NAME_PARTICLES = frozenset("de du da di del della der den van von le la al el bin ibn st saint mc mac".split())
 # A year cut to its century ("... was founded in 20", "as of 20"): Alpaca's answers carry this cut.
@@ -76,8 +79,9 @@ def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     """The end of ``text`` when it is a word cut short: its last word (lower-cased) when that is no English
     word but begins a common one, in English text (at least ``min_known_share`` of its other lower-case
     words of three or more letters are known, or of all its words when none is lower case; a capitalized
-    last word only as the first of its line or after a word that is not capitalized), or a year cut to its
-    century ("in 20"). None otherwise."""
+    last word only as the first of its line or after a word that is not capitalized; a lone letter after a word,
+    "y" only after a word and a comma, "i" only after an article), or a year cut to its century ("in 20"). None
+    otherwise."""
     if text[-1:].isdigit():
         year = _CUT_YEAR.search(text)
         return year.group(0) if year is not None else None
@@ -89,7 +93,9 @@ def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
             and (len(fragment) < 3 or head.endswith("-") or _CAPITALIZED_BEFORE.search(head)):
         return None
     if len(fragment) == 1:  # after a word, or a word and a comma ("strawberry, c"), not an operator ("a + b")
-        if fragment not in _CUT_LETTERS or match.group(1).isupper() or not _WORD_BEFORE.search(head):
+        place = _LETTER_PLACES.get(fragment)
+        if match.group(1).isupper() or not (place.search(head) if place is not None
+                                            else fragment in _CUT_LETTERS and _WORD_BEFORE.search(head)):
             return None
     elif len(fragment) == 2:
         if fragment in SHORT_WORDS:
