@@ -1,6 +1,6 @@
-"""Audit and clean the nine independently written planted-defect sets and score them against their truth.
+"""Audit and clean the ten independently written planted-defect sets and score them against their truth.
 
-    python benchmarks/bench_independent_plants.py [--plants 1,2,3,4,5,6,7,8,9] [--no-embeddings] [--work DIR]
+    python benchmarks/bench_independent_plants.py [--plants 1,2,3,4,5,6,7,8,9,10] [--no-embeddings] [--work DIR]
     python benchmarks/bench_independent_plants.py --no-embeddings --baseline-src /path/to/old/checkout/src
 
 An older commit's checkout for ``--baseline-src`` (its bundled rules and templates are links to the top-level
@@ -28,6 +28,8 @@ foreign-language answers and a README describing every planted defect. The base 
   60 language swaps in 20 languages, 30 leftovers of 13 styles;
 * plant 9: ``alpaca.jsonl`` (from the t45 file) + ``dolly.jsonl`` (Dolly 0..1499), as plant 8: 100 truncations,
   60 language swaps in 26 languages, 30 leftovers of 16 styles.
+* plant 10: ``alpaca.jsonl`` (Alpaca 3000..8999) + ``dolly.jsonl`` (Dolly 700..2299), as plant 9: 100 truncations,
+  60 language swaps in 35 languages, 30 leftovers of 21 styles.
 
 For each plant the set is generated into a folder (``--work DIR``, else a temporary one), then
 ``ift-data audit FILES --id id --out A`` and ``ift-data clean FILES --id id --signals A --out C`` run as
@@ -83,6 +85,7 @@ PLANTS = {
     7: Plant("plant7", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_random_9k.json", "dolly_3k.json")),
     8: Plant("plant8", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_random_9k.json", "dolly_3k.json")),
     9: Plant("plant9", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_helpfulness_t45.json", "dolly_3k.json")),
+    10: Plant("plant10", ("alpaca.jsonl", "dolly.jsonl"), ("alpaca_random_9k.json", "dolly_3k.json")),
 }
 FLAGGED = (("language_swap", "flag_language_mismatch"), ("truncation", "flag_truncated_response"),
            ("leftover", "flag_template_leftover"))
@@ -252,7 +255,7 @@ def print_table(number: int, runs: dict[str, dict[str, dict[str, Count]]]) -> No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plants", default="1,2,3,4,5,6,7,8,9", help="comma-separated plant numbers (1 to 9)")
+    parser.add_argument("--plants", default="1,2,3,4,5,6,7,8,9,10", help="comma-separated plant numbers (1 to 10)")
     parser.add_argument("--no-embeddings", action="store_true",
                         help="pass --no-embeddings to audit and clean (no semantic duplicates)")
     parser.add_argument("--work", type=Path, default=None,
