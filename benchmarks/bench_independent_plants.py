@@ -7,7 +7,7 @@ An older commit's checkout for ``--baseline-src`` (its bundled rules and templat
 folders, so take those too): ``git archive COMMIT src rules templates data_samples | tar -x -C /tmp/base``,
 then ``--baseline-src /tmp/base/src``.
 
-The sets were written by nine people who did not see the audit's code: each folder under
+The sets were written by ten people who did not see the audit's code: each folder under
 ``benchmarks/independent_plants/`` holds a deterministic generator (``make.py OUT``), its hand-written
 foreign-language answers and a README describing every planted defect. The base rows come from
 ``../shared/data/instructions/`` (the benchmark skips with a message and exit status 2 when they are absent):
