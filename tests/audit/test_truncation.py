@@ -240,6 +240,10 @@ TOKEN_LIMIT_CUTS = [
     ("What colors are in traditional tattoos?", "Thick black lines with black shading and red, blue, y", "cut_word"),
     ("Come up with five methods for reducing stress.", "1. Exercise: it lowers stress hormones.\n2. Meditate: ten "
      "minutes a day helps.\n3. Sleep: eight hours a night.", "missing_items"),
+    # lines that answer the first items of the prompt's list and stop; short unmarked lines short of the count
+    ("Tell me whether each position is in soccer or baseball: shortstop, outfielder, midfielder, goalie",
+     "Shortstop: Baseball\nOutfielder: Baseball", "missing_items"),
+    ("Give me a list of 6 seasonings used in Chinese cooking", "Soy Sauce\nOyster Sauce\nGinger", "missing_items"),
 ]
 NOT_CUT = [
     ("Explain.", "„Gib deiner Katze die Energie, die sie zum Aufblühen braucht.“"),  # German quotes close with “
@@ -287,6 +291,11 @@ NOT_CUT = [
     ("Which publisher? Batman: DC Comics; Thor: Marvel Comics", "Batman is DC, Thor is Marvel"),
     ("Classify as a state or a city: Washington, Boise", "Washington is a state\nBoise is a city"),
     ("Give three reasons to cycle.", "1. It is cheap.\n2. It is fast in town.\n3. It keeps you fit."),
+    ("Generate a 5 word haiku.", "Silver moonlight cascades\nGlistening on water waves\nSerenity unfolds"),
+    ("Tell me whether each position is in soccer or baseball: shortstop, outfielder, midfielder",
+     "Shortstop: Baseball\nOutfielder: Baseball\nMidfielder: Soccer"),
+    ("Classify each as soccer or baseball: shortstop, outfielder, midfielder",
+     "Baseball: shortstop, outfielder\nSoccer: midfielder"),
 ]
 
 

@@ -26,8 +26,10 @@ A response counts as cut when its end shows it, at any length and in lists too (
   company.") by the bare name of the next one ("Indian");
 - ``short_item``: the last item of a list of two or more (or of three labelled items: "Day 3: Wander") is one
   word where every earlier item has at least five ("... of your own qualifications\n4. Prepare");
-- ``missing_items``: a numbered list stops before the number of items the instruction asked for (also after a
-  complete item, when nothing follows the list);
+- ``missing_items``: a numbered list, or a list of short unmarked lines, stops before the number of items the
+  instruction asked for (a numbered list also after a complete item, when nothing follows it); lines that each
+  answer for one item of the instruction's list ("Shortstop: Baseball") answer its first items in order and stop
+  before its end;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others);
@@ -429,7 +431,12 @@ def _missing_items(text: str, instruction: str) -> str | None:
     if marked and not _LIST_ITEM.match(lines[-1]):
         return None  # the list ended and text follows it
     if not marked and len(lines) > 1:
-        return None
+        # lines count as items unless the number counts something else ("a 5 word haiku", "10 syllables")
+        counted = _REQUESTED.search(instruction)
+        after = instruction[counted.end():].split()[:1] if counted else []
+        if after and after[0].lower().startswith(_NOT_ITEMS):
+            return None
+        return "missing_items" if 2 <= _unmarked_items(lines) < want else None
     if 1 <= _items(text) < want:
         return "missing_items"
     return None
@@ -508,6 +515,48 @@ def _unclassed_last_line(text: str, prompt: str) -> bool:
         return False
     subjects = [m.group(1) if (m := _NAME_IS_LINE.match(ln)) else None for ln in lines[-3:-1]]
     return all(subject is not None and subject != last and _holds_name(prompt, subject) for subject in subjects)
+
+
+# A line that answers for one item: "Toe: Lower Body", "John Kennedy - Democrat", "Ford is an automobile company"
+_ITEM_ANSWER_LINE = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])?\s*([^:\n]{1,60}?)\s*(?::|\s[-–—]\s|\s(?:is|are|was|were)\s)")
+UNMARKED_ITEM_WORDS = 5  # a line of an unmarked list has at most this many words
+MIN_ANSWERED_ITEMS = 2  # lines that answer the first items of the prompt's list, in its order, at least
+
+
+def _prompt_items(instruction: str) -> list[str]:
+    """The items an instruction lists after its colon ("Classify each ...: arm, toe, finger"), lower-cased;
+    empty when it lists fewer than three."""
+    tail = instruction.rsplit(":", 1)[1] if ":" in instruction else ""
+    items = [item.strip(" .?!\"'").lower() for item in re.split(r",|\band\b|\bor\b", tail)]
+    items = [item for item in items if item]
+    return items if len(items) >= 3 and all(len(item.split()) <= 4 for item in items) else []
+
+
+_NOT_ITEMS = ("word", "syllable", "letter", "character", "sentence", "minute", "second", "hour", "day", "year")
+_ITEM_WORD = re.compile(r"[^\W\d_]{2}")
+
+
+def _unmarked_items(lines: list[str]) -> int:
+    """How many items a list of short unmarked lines holds ("Soy Sauce\nOyster Sauce\nGinger", under an
+    optional heading that ends with a colon), 0 when the lines are no such list."""
+    items = [ln for ln in lines if not ln.rstrip().endswith(":")]
+    short = all(len(ln.split()) <= UNMARKED_ITEM_WORDS and ln.rstrip()[-1:] not in _TERMINAL and ":" not in ln
+                and " - " not in ln and _ITEM_WORD.search(ln) for ln in items)
+    return len(items) if short else 0
+
+
+def _answers_first_items(text: str, instruction: str) -> bool:
+    """Lines that each answer for one item of the instruction's list, the first items in its order, and stop
+    before its end ("Shortstop: Baseball\nOutfielder: Baseball" for "shortstop, outfielder, midfielder, ...";
+    ``missing_items``): an answer cut after a complete line."""
+    items = _prompt_items(instruction)
+    if not items:
+        return False
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not MIN_ANSWERED_ITEMS <= len(lines) < len(items):
+        return False
+    keys = [m.group(1).strip().lower() if (m := _ITEM_ANSWER_LINE.match(ln)) else None for ln in lines]
+    return keys == items[: len(keys)]
 
 
 def _holds_name(prompt: str, name: str) -> bool:
@@ -618,8 +667,9 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         return "empty_item"  # "4. Natural Language Processing Engineer\n5": the next marker without its dot
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
         # a list cut after a complete item: fewer items than asked for, nothing after them
-        return "missing_items" if _LIST_ITEM.match(last_line) and sum(map(bool, map(_LIST_ITEM.match, text.splitlines()))) >= 2 \
-            and _missing_items(text, instruction) else None
+        if _LIST_ITEM.match(last_line) and sum(map(bool, map(_LIST_ITEM.match, text.splitlines()))) >= 2:
+            return _missing_items(text, instruction)
+        return "missing_items" if "\n" in text and _answers_first_items(text, instruction) else None
     verse = _verse(text, instruction, settings.verse_max_line_words)
     if text[-1] in ".)" and re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
             and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
@@ -650,8 +700,12 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         return "cut_word"
     if "\n" in text and (_unkeyed_last_line(text) or _unclassed_last_line(text, f"{instruction}\n{input_text}")):
         return "list_item"
+    if "\n" in text and _answers_first_items(text, instruction):
+        return "missing_items"
     if "\n" in text and (labelled := _labelled_short_item(text)):
         return labelled
+    if "\n" in text and (missing := _missing_items(text, instruction)):
+        return missing  # short lines are read as verse: a list of them stopping short of the count asked for
     if verse:
         # a round or square bracket its last line opened never closes, in short lines too ("-Etching (mainly")
         return "open_bracket" if _bracket_opened_on_last_line(last_line) else None
