@@ -263,6 +263,8 @@ SHORT_SWAPS += [  # after an eighth plant: function words of more languages; a q
     ("Which is a fruit and which a vegetable: apple, leek?", "", "Apfel ist Obst, Lauch ist Gemüse."),
     # two lower-case words in letters English lacks, fastText sure (tr 0.99); a passage's gloss asks for nothing
     ("Review the restaurant and give it a 1-5 rating.", "The food was excellent.", "Puanım: 5 üzerinden 5 yıldız."),
+    # a CJK answer with its Latin gloss in brackets (the other way round from "Beijing (北京)")
+    ("Identify one type of bacteria.", "", "大腸菌（Escherichia coli）"),
     ("Who is Osama bin Laden?", "Osama bin Laden (Arabic: أسامة بن لادن, romanized: Usāmah ibn Lādin; 1957 – 2011) "
      "was a Saudi-born militant and the founder of the pan-Islamic militant organization al-Qaeda. The group is "
      "designated as a terrorist group by the United Nations Security Council and many countries.", "أسامة بن لادن هو مؤسس تنظيم القاعدة، وُلد في الرياض عام 1957."),

@@ -106,6 +106,7 @@ def shape(text: str, clip: int = 1000) -> TextShape:
     return TextShape(cleaned, letters, script, raw, round(weighted[script] / total, 4), counts)
 
 
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _LATIN_TOKEN = re.compile(r"[A-Za-z\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’-]*")
 _BRACKETED = re.compile(r"[(（\[【「『][^)）\]】」』]*[)）\]】」』]")
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3041-\u3096\u30a1-\u30fa\uac00-\ud7af]")
@@ -117,12 +118,16 @@ def _latin_weight(cleaned: str, latin: int) -> int:
     outside brackets, each name weighs one letter:
     "从 Berkeley 出发, 2 小时内可以开车到 Napa, San Francisco 和 Marin." is Chinese with names in it, while
     "Beijing (北京)" stays a Latin answer with a gloss."""
-    if len(_CJK_CHAR.findall(_BRACKETED.sub(" ", cleaned))) < 2:
+    outside = _BRACKETED.sub(" ", cleaned)
+    if len(_CJK_CHAR.findall(outside)) < 2:
         return latin
-    tokens = _LATIN_TOKEN.findall(cleaned)
+    # a gloss in brackets after the CJK text weighs a letter a word: "大腸菌（Escherichia coli）" is Japanese
+    glossed = sum(len(_LATIN_TOKEN.findall(m.group(0))) for m in _BRACKETED.finditer(cleaned))
+    inside = sum(len(_LATIN_LETTER.findall(m.group(0))) for m in _BRACKETED.finditer(cleaned))
+    tokens = _LATIN_TOKEN.findall(outside)
     if any(token.islower() for token in tokens):  # English words among them: "这是一个测试 with some English words"
-        return latin
-    return len(tokens)
+        return latin - inside + glossed
+    return len(tokens) + glossed
 
 
 # Per character: the scripts whose letters it is, and whether it is a letter (``_LETTER_RE``).
