@@ -60,6 +60,11 @@ LEFTOVERS = [
     ("Tell me which of these are fruits: ${items}", "Apples and pears are fruits."),
     # Alpaca's generator ran on into its next example
     ("Write a haiku about rain.", "Soft rain on the roof\n\n7. Instruction: Name a prime number.\n7. Input:\n<noinput>"),
+    # after a ninth plant: "{ name }", a positional "{0}" in prose, a blank the answer does not fill, MAX_WORDS
+    ("Name the capital of { name }", "The capital of India is New Delhi."),
+    ("Suggest a funny party game.", "Try a game of {0} or Blindfolded Drawing."),
+    ("Generate a list of 3 songs to play at a ___ party.", "1. Happy\n2. Shout\n3. September"),
+    ("What is a headlamp? Keep the answer under MAX_WORDS words.", "A light worn on the head."),
 ]
 NOT_LEFTOVERS = [
     ("What does $PATH hold in bash?", "The directories searched for commands."),
@@ -84,6 +89,10 @@ NOT_LEFTOVERS = [
     ("How do I print a variable in PHP?", "Use echo $name; to print it."),
     ("What is the price in euros?", "It costs $250 in total."),
     ("Write a function that doubles a number.", "def double(x):\n    return 2 * x\n\nInput: 4\nOutput: 8"),
+    ("Add two adjectives to this sentence: \"The _____ _____ cat purred.\"", "The sleepy fluffy cat purred."),
+    ("What is the empty set's power set?", "It is the set {0} of one element."),
+    ("How do I read an environment variable?", "Read HTTP_PROXY with os.environ in Python."),
+    ("Destructure the object in JavaScript.", "const { name } = person;"),
 ]
 SLOT_INPUTS = [  # a field that is nothing but a slot; a lower-case angle slot as an input; a blank value
     ("Join the two sentences with 'and'.", "Sentence 1: It rained.\nSentence 2: ______", "It rained and we stayed in."),

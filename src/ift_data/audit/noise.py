@@ -33,15 +33,23 @@ _INLINE_CODE = r"`[^`\n]*`"
 # the text]"), "[[name]]", "<<<context>>>" and Alpaca's "<nooutput>" in any field; an upper-case slot in angle
 # brackets ("<INPUT>", "<LINK TO ARTICLE>": not an HTML tag unless its name is a placeholder name) where the
 # prompt is not about markup; printf and template-literal slots ("%s", "%(topic)s", "${topic}") in a field that
-# is not code, where the prompt is not about code; in the prompt only, "$TOPIC" (not where the prompt is about
-# shells or code: "$PATH") and a positional field "{0}" (a set "{3}" in an answer is mathematics).
+# is not code, where the prompt is not about code; in the prompt only, "$TOPIC" and "MAX_WORDS" (not where the
+# prompt is about shells or code: "$PATH") and a positional field "{0}" (a set "{3}" in an answer is mathematics,
+# "a game of {0}" is not).
 _FILL_IN = (r"(?i)\[(?:insert|enter|fill in|add|put|type)\b[^\]\n]{0,60}\]|<no ?output>"
             r"|<(?:insert|enter|fill in|put|type)\b[^>\n]{0,60}>"
             r"|\[\[\s*[a-z_][a-z0-9_]*\s*\]\]|<{2,3}\s*[A-Za-z_][A-Za-z0-9_]*\s*>{2,3}"
             r"|(?-i:\b(?:INSERT|ENTER|YOUR)_[A-Z0-9_]+\b|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_HERE\b)")  # INSERT_TERM_HERE
 _ANGLE_SLOT = r"<([A-Z][A-Z0-9_]*(?: [A-Z0-9_]+){0,5})>"
+# An upper-case name of words joined by underscores in a prompt not about code: a variable its generator left
+# unfilled ("Keep the answer under MAX_WORDS words", "Describe TOPIC_NAME")
+_CONSTANT_SLOT = r"(?:^|[^\w$])[A-Z]{2,}(?:_[A-Z]{2,})+(?:[^\w(]|$)"
 _DOLLAR_SLOT = r"(?:^|[^\w$\\])\$\{?(?:[A-Z][A-Z0-9_]{2,}|[a-z_][a-z0-9_]{2,})\}?(?:[^\w$]|$)"  # "$TOPIC", "$name"
 _POSITIONAL_SLOT = _NOT_AFTER_CODE + r"\{\d{1,2}\}"
+# ... in the answer only after a word of prose and where the row holds no mathematics ("a game of {0} or
+# Blindfolded Drawing"; not "the set {0}", "x ∈ {0}", nor "The answer is {3}." to a question about a set)
+_PROSE_POSITIONAL_SLOT = r"\b(?:of|a|an|the|is|are|and|or|to|for|with|like|as|in|on|by)\s+\{\d{1,2}\}"
+_MATHEMATICS = r"(?i)[=∈∉⊂⊆∪∩∅\\^]|\b(?:sets?|subsets?|elements?|members?|empty|union|intersection|power|matrix|vector)\b"
 # printf and template-literal slots ("%s", "%(topic)s", "${topic}"): in any field that is not code itself.
 _FORMAT_SLOT = r"(?:^|[^\w%])%(?:\([A-Za-z_]\w*\))?[sd](?:[^\w]|$)|\$\{[A-Za-z_]\w*\}"
 # An upper-case slot in square brackets ("[TOPIC]", "[NUMBER] minutes", "[MUSICAL PIECE]"; not a markdown link
@@ -76,7 +84,7 @@ ANGLE_WORDS_MEANT = frozenset("mask noinput noinputs none nooutput blank".split(
 # A str.format slot "{topic}" (a lower-case name) in a field that is not code, outside an f-string or a format
 # the prompt spells out ("List them in the format {name} - {year}"); a field that is nothing but a slot ("${input}",
 # "{text}", "%s") counts although its braces look like code.
-_NAMED_SLOT = _NOT_AFTER_CODE + r"\{([a-z][a-z0-9_]{1,30})\}(?:[^}]|$)"
+_NAMED_SLOT = _NOT_AFTER_CODE + r"\{ ?([a-z][a-z0-9_]{1,30}) ?\}(?:[^}]|$)"  # "{topic}", "{ name }"
 _WHOLE_SLOT = r"^\s*(?:\$?\{\{?\s*[A-Za-z_]\w*\s*\}\}?|%s)\s*$"
 _FORMAT_SPELLED_OUT = r"(?i)\bformat\b|\btemplate\b|f-string"
 _FORMAT_CALL = re.compile(r"\bf[\"']|\.format\(")  # an f-string or str.format call on the slot's line
@@ -137,8 +145,9 @@ def _contains_template(prose: pl.Series, template_re: str, markers: str) -> pl.S
 
 
 def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: str) -> pl.Series:
-    """Rows whose text holds a slot of ``_FILL_IN``, ``_ANGLE_SLOT``, ``_DOLLAR_SLOT``, ``_POSITIONAL_SLOT``,
-    ``_FORMAT_SLOT``, ``_NAMED_SLOT``, ``_TITLE_SLOT`` or ``_BLANK``, or a field that is only a slot
+    """Rows whose text holds a slot of ``_FILL_IN``, ``_ANGLE_SLOT``, ``_DOLLAR_SLOT``, ``_CONSTANT_SLOT``,
+    ``_POSITIONAL_SLOT``, ``_FORMAT_SLOT``, ``_NAMED_SLOT``, ``_TITLE_SLOT`` or ``_BLANK`` (in the instruction: one
+    the answer does not fill), or a field that is only a slot
     (``_WHOLE_SLOT``), outside code, or whose answer runs on into the generator's next example
     (``_RUN_ON_EXAMPLE``); read only on texts that hold one of their characters."""
     def strip(col: str) -> pl.Expr:
@@ -149,7 +158,7 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
                                        separator="\n").alias("p"))
     prompt = pl.concat_str(["i", "n"], separator="\n")
     every = pl.concat_str(["i", "n", "r"], separator="\n")
-    maybe = frame.select(every.str.contains(r"[\[<$%{]|___|_HERE|INSERT_|ENTER_|YOUR_|Instruction"))
+    maybe = frame.select(every.str.contains(r"[\[<$%{]|___|[A-Z]_[A-Z]|Instruction"))
     rows = maybe.to_series().arg_true()
     found = pl.Series("", [False] * table.height, dtype=pl.Boolean)
     if not len(rows):
@@ -162,8 +171,9 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
     not_about_code = ~pl.col("p").str.contains(_SHELL_WORDS)
     hit = part.select(
         every.str.contains(_FILL_IN)
-        | (prompt.str.contains(_DOLLAR_SLOT) & not_about_code)
-        | prompt.str.contains(_POSITIONAL_SLOT))[:, 0]
+        | ((prompt.str.contains(_DOLLAR_SLOT) | prompt.str.contains(_CONSTANT_SLOT)) & not_about_code)
+        | prompt.str.contains(_POSITIONAL_SLOT)
+        | (pl.col("r").str.contains(_PROSE_POSITIONAL_SLOT) & ~every.str.contains(_MATHEMATICS)))[:, 0]
     hit = hit | (pl.Series(angle, dtype=pl.Boolean) & ~markup)
     caps = [any(name.split()[0] not in BRACKET_WORDS_MEANT for name in names)
             for names in part.select(every.str.extract_all(_CAPS_BRACKET).list.eval(
@@ -178,6 +188,12 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
                              & not_about_code)
     hit = hit | _slots_where(part, pl.col("n").str.contains(_BLANK_VALUE) | pl.col("r").str.contains(_BLANK),
                              ~pl.col("p").str.contains(_BLANK_TASK) & not_about_code)
+    blank_asked = part.select(pl.col("i").str.contains(_BLANK) & ~pl.col("p").str.contains(_BLANK_TASK)
+                              & not_about_code)[:, 0]
+    if blank_asked.any():
+        hit = hit | pl.Series([bool(b) and not _blank_filled(i, r)
+                               for b, i, r in zip(blank_asked.to_list(), part["i"].to_list(), part["r"].to_list(),
+                                                  strict=True)], dtype=pl.Boolean)
     markup_given = part.select(pl.col("p").str.contains("</", literal=True))[:, 0]
     hit = hit | pl.Series(caps, dtype=pl.Boolean) \
         | (pl.Series(lower_angle, dtype=pl.Boolean) & ~markup & ~format_given & ~markup_given)
@@ -199,6 +215,17 @@ def _slots_where(part: pl.DataFrame, found: pl.Expr, allowed: pl.Expr) -> pl.Ser
     rows = part.select(found)[:, 0].arg_true()
     hit = pl.Series("", [False] * part.height, dtype=pl.Boolean)
     return hit.scatter(rows, part[rows].select(allowed)[:, 0]) if len(rows) else hit
+
+
+_AFTER_BLANK = re.compile(r"_{3,}[\s_]*((?:[^\W_]+\W+){0,2}[^\W_]+)")
+
+
+def _blank_filled(instruction: str, response: str) -> bool:
+    """The response writes out the instruction's text around its blank, so the blank was a task to fill ("Add two
+    adjectives: 'The _____ _____ cat purred.'" -> "The sleepy fluffy cat purred."), not a slot its generator
+    left ("songs to play at a ___ party")."""
+    found = _AFTER_BLANK.search(instruction)
+    return found is not None and found.group(1).lower() in response.lower()
 
 
 def _named_slot(text: str) -> bool:
