@@ -263,6 +263,9 @@ SHORT_SWAPS += [  # after an eighth plant: function words of more languages; a q
     ("Which is a fruit and which a vegetable: apple, leek?", "", "Apfel ist Obst, Lauch ist Gemüse."),
     # two lower-case words in letters English lacks, fastText sure (tr 0.99); a passage's gloss asks for nothing
     ("Review the restaurant and give it a 1-5 rating.", "The food was excellent.", "Puanım: 5 üzerinden 5 yıldız."),
+    # Dutch "of" (or) is no English; a sentence's first word is lower-case for its function words
+    ("What are three ways to camp?", "", "Kamperen in een tent, in de auto of in een hut"),
+    ("On which national flag is there an eagle and a snake?", "", "Auf der Flagge Mexikos."),
     # a CJK answer with its Latin gloss in brackets (the other way round from "Beijing (北京)")
     ("Identify one type of bacteria.", "", "大腸菌（Escherichia coli）"),
     ("Who is Osama bin Laden?", "Osama bin Laden (Arabic: أسامة بن لادن, romanized: Usāmah ibn Lādin; 1957 – 2011) "
@@ -298,6 +301,7 @@ SHORT_NOT_SWAPS = [
     ("Name four Turkish desserts.", "", "1. Baklava\n2. Künefe\n3. Sütlaç\n4. Aşure"),
     ("Name some ingredients.", "", "1. Olive oil\n2. Garlic\n3. Fresh basil\n4. Parmesan"),
     ("Name four cities.", "", "La Paz, Le Mans, Los Angeles, Las Vegas"),  # particles of names, capitalized
+    ("Name two films you like.", "", "Die Hard and Das Boot"),
     # missed, a known limit: no foreign "and", and fastText is unsure of the list (de 0.37)
     ("What do I need for a picnic?", "", "Decke, Korb, Thermoskanne, Servietten, Besteck."),
 ]

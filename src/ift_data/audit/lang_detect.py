@@ -54,7 +54,8 @@ FUNCTION_WORDS = {
                     "muy son está a".split()),
     "it": frozenset("il lo la gli le e è un una di del della che in per con non si sono al come più ma".split()),
     "pt": frozenset("o a os as e é um uma de do da que em para com não se por mais como são ao".split()),
-    "nl": frozenset("de het een en is van dat die in op te met voor niet zijn er aan ook als".split()),
+    "nl": frozenset("de het een en is van dat die in op te met voor niet zijn er aan ook als of maar om naar bij "
+                    "uit door hij ze wordt worden heeft hebben geen dit deze nog dan wat tot zo".split()),
     # Evidence only (a short answer's function words, the words a swapped answer shares with the prompt's
     # language), never required (FUNCTION_WORDS_REQUIRED): Turkish, Finnish or Vietnamese sentences can do without.
     "sv": frozenset("och i att det som en på är av för med till den har de inte om ett var jag men så från ska "

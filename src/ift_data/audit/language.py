@@ -215,6 +215,8 @@ def function_word_language(text: str, detection: Detection) -> str | None:
     if prob < FUNCTION_WORD_MIN_PROBABILITY or vocabulary is None or same_language(lang, "en"):
         return None
     tokens = _TOKEN.findall(_QUOTED.sub(" ", text[:MODEL_CLIP]))
+    if tokens and tokens[0].istitle():  # the first word is capitalized as a sentence's start ("Auf der Flagge ...")
+        tokens[0] = tokens[0].lower()
     own = [t for t in tokens if t in vocabulary and t not in ENGLISH_FUNCTION_WORDS]
     if len(own) < max(FUNCTION_WORD_MIN, FUNCTION_WORD_MIN_SHARE * len(tokens)):
         return None
