@@ -108,6 +108,13 @@ def test_noise_flags(ctx):
         assert [i for i, v in enumerate(_flags(result, flag)) if v] == [row], flag
 
 
+def test_c1_control_characters_are_nonprintable(ctx):
+    """cp1252 quotes and dashes read as Latin-1 ("It\x92s a \x93great\x94 idea") are C1 control characters."""
+    rows = [("Write a note.", "", "It\x92s a \x93great\x94 idea \x96 let\x92s meet."),
+            ("Write a note.", "", "It’s a “great” idea – let’s meet.")]
+    assert _flags(NoiseSignal().compute(make_table(rows), ctx), "flag_nonprintable") == [True, False]
+
+
 def test_consistency_conflicts(ctx):
     table = make_table([("Is the sky blue?", "", "Yes"), ("Is the sky blue?", "", "No"), ("Is grass green?", "", "Yes"),
                         ("Write a poem about the sea.", "", LONG_EN), ("Write a poem about the sea.", "", LONG_EN + " More."),

@@ -320,3 +320,10 @@ def test_an_enumeration_closed_by_and_or_is_finished(text: str, expected: bool) 
     """A series of short items whose last follows "and"/"or" ends there (Dolly drops the full stop after it);
     a long clause after the comma, or a one-letter last item, does not."""
     assert bare_end(text) is expected
+
+
+@pytest.mark.parametrize("response", ["1" * 5000, "The area is the side raised to\n²", "Steps:\n1. Mix\n2. Bake\n①",
+                                      "1. Mix\n2. Bake\n" + "3" * 5000])
+def test_digit_like_last_lines_are_judged_not_crashed_on(response: str) -> None:
+    """A last line of thousands of digits, or of a digit that is no decimal ("²", "①"), is no list number."""
+    assert truncation_reason(response, "Write the answer.") in (None, "bare_end", "fragment", "too_short", "cut_word")

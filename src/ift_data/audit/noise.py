@@ -110,10 +110,11 @@ _IDENTITY_QUESTION = (r"(?i)\b(who|what)\s+(are|r)\s+(you|u)\b|\bwhat(\s+is|'s)\
                       r"|\b(introduce|describe)\s+yourself\b|\babout\s+yourself\b|\bwho\s+(made|created|built|trained|"
                       r"developed|programmed)\s+you\b|\bare\s+you\s+(an?\s+)?(ai|bot|robot|human|person|machine|chatbot|"
                       r"language\s+model|real|alive|sentient|conscious)\b|\bwhat\s+can\s+you\s+do\b")
-# Control characters, U+FFFD, and invisible format characters that hide or reorder text: zero width space,
+# Control characters (C0, DEL and C1: U+0080-9F, cp1252 quotes read as Latin-1, "It\x92s"), U+FFFD, and
+# invisible format characters that hide or reorder text: zero width space,
 # bidi embeddings/overrides (U+202A-E) and isolates (U+2066-9), word joiner, a BOM inside text, tag
 # characters (U+E0000-7F). Not ZWJ/ZWNJ (emoji, Persian, Indic scripts) nor LRM/RLM (bidi text).
-_NONPRINTABLE = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+_NONPRINTABLE = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff"
                  "\U000e0000-\U000e007f]")
 # Tag characters are legitimate in one place: an emoji subdivision flag (black flag, tags, cancel tag).
 ROW_CHUNK = 25_000  # rows per slice of the row-by-row checks

@@ -393,6 +393,7 @@ _REQUESTED = re.compile(r"(?i)\b(list|name|give|generate|provide|write|suggest|c
                         r"brainstorm|outline|describe|enumerate)\b[^.?!\n]{0,40}?\b(two|three|four|five|six|seven|"
                         r"eight|nine|ten|twelve|fifteen|twenty|[2-9]|1[0-9]|20)\b(?![-.,:/%)])")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+\S", re.M)
+_LONE_NUMBER = re.compile(r"[0-9]{1,3}")  # a list's next number on a line of its own (not "²", nor 5,000 digits)
 
 
 def _items(text: str) -> int:
@@ -663,7 +664,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         return "empty_item"
     if "<" in last_line and _UNCLOSED_TAG.search(last_line) and _TAG.search(text):
         return "code_cut"  # markup not read as code that stops inside a tag ("</button>\n<button")
-    if last_line.strip().isdigit() and _next_number(text, int(last_line)):
+    if (number := _LONE_NUMBER.fullmatch(last_line.strip())) and _next_number(text, int(number.group(0))):
         return "empty_item"  # "4. Natural Language Processing Engineer\n5": the next marker without its dot
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
         # a list cut after a complete item: fewer items than asked for, nothing after them
