@@ -157,6 +157,9 @@ class Reject:
     # which finds it where a line does not (a one-line JSON array, Parquet). Where it is, not what: equal
     # rejects stay equal, and ``to_json`` (summary.json) leaves it out.
     record: int | None = dataclasses.field(default=None, compare=False)  # (``field`` is this class's own name)
+    # A JSON record that is not an object (``5``, ``null`` in an array), as JSON: the reader's only copy of it,
+    # which ``clean`` writes as the reject's ``raw``. Left out of comparisons and of ``to_json`` too.
+    raw: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

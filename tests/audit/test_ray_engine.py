@@ -143,6 +143,33 @@ def test_clean_with_the_ray_engine_keeps_the_same_rows(ray_session: Any, tmp_pat
 
 
 @needs_ray
+def test_ray_engine_keeps_chats_of_other_settings_and_numbers_apart(ray_session: Any, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """MinHash on Ray filters its candidate pairs as the local engine does: the same answer after other earlier
+    turns or under another system prompt, or a word problem with other numbers, is not a near duplicate."""
+    from ift_data.audit import engine_ray
+
+    monkeypatch.setattr(engine_ray, "MIN_BATCH_ROWS", 64)
+    answer = ("Sitting for long hours slows circulation and stiffens the back, so regular movement keeps the body and "
+              "the mind working well. Take a short walk every hour, and use the stairs instead of the lift.")
+    records = []
+    for i in range(150):
+        system = ["", "You are a coach.", "You are a doctor."][i % 3]
+        earlier = [{"role": "user", "content": f"Tell me about topic {i}."}, {"role": "assistant", "content": "Sure."}]
+        question = f"Why does exercise matter for desk workers, and what can they do in week {i % 7 + 1}?"
+        records.append({"messages": ([{"role": "system", "content": system}] if system else []) + earlier + [
+            {"role": "user", "content": question}, {"role": "assistant", "content": answer.replace("hour", f"hour ({i})")}]})
+    path = tmp_path / "chats.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    options = AuditOptions(embeddings=False, progress=False)
+    local = run_audit([path], tmp_path / "local", options)
+    run_audit([path], tmp_path / "ray", replace(options, engine="ray"))
+    assert (tmp_path / "ray" / "signals.parquet").read_bytes() == (tmp_path / "local" / "signals.parquet").read_bytes()
+    assert local.signals["flag_near_duplicate"].sum() == 0
+    assert local.summary.signals["dedup_minhash"].summary["candidate_pairs"] > 0  # candidates, all turned down
+
+
+@needs_ray
 def test_ray_minhash_groups_band_keys_like_candidate_pairs(ray_session: Any) -> None:
     from ift_data.audit.engine_ray import RayEngine
     from ift_data.audit.minhash import near_duplicate_clusters

@@ -7,9 +7,14 @@ the figures into ``summary.json``; it never lets a signal write files itself.
 
 Audit table columns (polars): ``row_id`` (int64, input order across all files), ``source_file``,
 ``source_line`` (int64), ``instruction``, ``input``, ``response`` (str, never null; "" when absent),
-``system`` (str), ``turns`` (int64), ``category`` (str or null: task/category when the data has one),
-``source_record`` (int64, 0-based record index within its file; the cleaner uses it), ``id`` (str or null:
-the dataset's own row id with ``--id FIELD`` / ``--map id=FIELD``, unique across the inputs).
+``system`` (str: the system prompt; a chat's system and developer turns), ``context`` (str: a chat's other
+turns, one ``role: text`` per turn, tool calls and results included; "" for single-turn rows; see
+``io/instructions_shapes.py``), ``turns`` (int64: assistant text answers), ``category`` (str or null:
+task/category when the data has one), ``source_record`` (int64, 0-based record index within its file; the
+cleaner uses it), ``id`` (str or null: the dataset's own row id with ``--id FIELD`` / ``--map id=FIELD``,
+unique across the inputs). A chat is audited on its last user turn (``instruction``) and its last assistant
+text answer (``response``); rows whose normalized ``system`` or ``context`` differ are never duplicates or
+conflicts of each other (``dedup_exact.setting_groups``, ``audit/pair_keys.py``).
 
 Conventions: a duplicate-style family names its cluster column ``<family>_cluster`` holding the row_id of
 a cluster member (null for rows in no cluster) and flags every member but that one. After all signals

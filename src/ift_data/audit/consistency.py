@@ -1,15 +1,16 @@
-"""Consistency: the same prompt (instruction and input, normalized) answered materially differently.
+"""Consistency: the same prompt (instruction and input, normalized, in the same setting: system prompt and
+conversation context) answered materially differently.
 
 Prompt groups are the exact prompt groups (normalized: case, whitespace, edge punctuation; reused from
 dedup_exact via ``ctx.cache``); a rule set may also join near-same prompts (``consistency.near_threshold``,
-MinHash Jaccard; off by default). Two answers differ *materially* when their words, symbols and
-unspaced-script characters differ as a multiset (``answer_key``): case, spacing, punctuation and word order
-do not count ("Red, blue and yellow." = "red, yellow and blue"; "<" differs from ">"). A group whose short
-(answer-like) responses differ materially is a conflict, and its rows whose answer differs from one
-outside their own duplicate cluster (exact, MinHash with the ``dedup_minhash`` rules, or semantic on the
-shared kNN graph when embeddings are on) are flagged: a near copy is reported as a duplicate, not again as
-a conflict. Groups of long responses that differ are counted as open-ended variants (different essays for
-the same prompt are not an error)."""
+MinHash Jaccard; off by default) of one setting whose numbers agree (``audit/pair_keys.py``). Two answers
+differ *materially* when their words, symbols and unspaced-script characters differ as a multiset
+(``answer_key``): case, spacing, punctuation and word order do not count ("Red, blue and yellow." = "red,
+yellow and blue"; "<" differs from ">"). A group whose short (answer-like) responses differ materially is a
+conflict, and its rows whose answer differs from one outside their own duplicate cluster (exact, MinHash with
+the ``dedup_minhash`` rules, or the semantic signal's own edges on the shared kNN graph when embeddings are
+on) are flagged: a near copy is reported as a duplicate, not again as a conflict. Groups of long responses
+that differ are counted as open-ended variants (different essays for the same prompt are not an error)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.components import component_representatives
-from ift_data.audit.dedup_exact import exact_groups
+from ift_data.audit.dedup_exact import exact_groups, settings_of
 from ift_data.audit.dedup_minhash import example_texts, short_field_keys
+from ift_data.audit.dedup_semantic import duplicate_edges
 from ift_data.audit.minhash import near_duplicate_clusters
+from ift_data.audit.pair_keys import pair_filter
 from ift_data.audit.table_texts import TableTexts
 from ift_data.audit.text import EDGE_PUNCTUATION, UNSPACED_CLASS_RS, normalize_expr, unit_count_expr
 from ift_data.errors import UserError
@@ -79,7 +82,7 @@ class ConsistencySignal:
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
         groups = ctx.cache.pop("dedup_exact", None)  # the last reader
         if groups is None:
-            groups = exact_groups(table)
+            groups = exact_groups(table, settings=settings_of(table, ctx))
         groups = groups.select("dedup_exact_prompt_group", "dedup_exact_cluster")
         n = table.height
         exact_rep = groups["dedup_exact_prompt_group"].to_numpy() - table["row_id"][0] if n else np.zeros(0, np.int64)
@@ -92,7 +95,8 @@ class ConsistencySignal:
                                 field="consistency.near_threshold")
             prompts = TableTexts(table, pl.concat_str(["instruction", "input"], separator="\n"))
             near = near_duplicate_clusters(prompts, threshold=float(near_threshold), seed=ctx.seed, min_units=3,
-                                           n_words=ctx.rule("consistency", "ngram_words", 2))
+                                           n_words=ctx.rule("consistency", "ngram_words", 2),
+                                           pairs_ok=pair_filter(table, settings_of(table, ctx), True, ("prompt",)))
             linked = near.representative >= 0
             left.append(np.flatnonzero(linked))
             right.append(near.representative[linked])
@@ -141,16 +145,16 @@ def _not_duplicates(table: pl.DataFrame, roots: np.ndarray, responses: np.ndarra
         example_texts(subset), threshold=r("threshold", 0.8), num_perm=r("num_perm", 128),
         n_words=r("ngram_words", 3), n_chars=r("ngram_chars", 5), min_units=r("min_units", 3), seed=ctx.seed,
         fp_weight=r("false_positive_weight", 0.1), fn_weight=r("false_negative_weight", 0.9),
-        keys=short_field_keys(subset, r("short_field_units", 5)))
+        keys=short_field_keys(subset, r("short_field_units", 5)),
+        pairs_ok=pair_filter(subset, settings_of(table, ctx)[cand], bool(r("same_numbers", True))))
     linked = near.representative >= 0
     left.append(cand[linked])
     right.append(cand[near.representative[linked]])
     graph = ctx.knn()
     if graph is not None:
-        threshold = float(ctx.rule("dedup_semantic", "threshold", 0.95))
-        rows, cols = np.nonzero(graph.valid & (np.nan_to_num(graph.similarities, nan=-2.0) >= threshold))
+        rows, neighbours, _ = duplicate_edges(table, graph, ctx)
         left.append(rows)
-        right.append(graph.indices[rows, cols])
+        right.append(neighbours)
     dup = component_representatives(n, np.concatenate(left), np.concatenate(right), np.arange(n))
     out = np.zeros(n, dtype=bool)
     out[cand] = differs_outside_cluster(roots[cand], responses[cand], dup[cand])

@@ -3,7 +3,8 @@ the representative (kept row) is the cluster's first row; the other members are 
 
 A short prompt or response (fewer than ``short_field_units`` units) must be the same after normalization
 in both rows of a pair: "Evaluate 2+2" and "Evaluate 2*2", or the answers "<" and ">", make two examples
-even when the rest of the text is long and shared."""
+even when the rest of the text is long and shared. The two rows must also have one setting (system prompt
+and conversation context) and, unless ``same_numbers`` is off, numbers that agree (``audit/pair_keys.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import numpy as np
 import polars as pl
 
 from ift_data.audit.base import AuditContext, SignalResult
+from ift_data.audit.dedup_exact import settings_of
 from ift_data.audit.minhash import Clusters, near_duplicate_clusters
+from ift_data.audit.pair_keys import pair_filter
 from ift_data.audit.table_texts import TableTexts
 from ift_data.audit.text import normalize_expr, symbol_units_expr, unit_count_expr
 
@@ -46,7 +49,8 @@ class DedupMinhashSignal:
             example_texts(table), threshold=threshold, num_perm=r("num_perm", 128), n_words=r("ngram_words", 3),
             n_chars=r("ngram_chars", 5), min_units=r("min_units", 3), seed=ctx.seed,
             fp_weight=r("false_positive_weight", 0.1), fn_weight=r("false_negative_weight", 0.9),
-            keys=short_field_keys(table, r("short_field_units", 5)))
+            keys=short_field_keys(table, r("short_field_units", 5)),
+            pairs_ok=pair_filter(table, settings_of(table, ctx), bool(r("same_numbers", True))))
         row_ids = table["row_id"].to_numpy()
         rep = clusters.representative
         member = rep >= 0

@@ -25,7 +25,7 @@ import polars as pl
 from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
-from ift_data.audit.row_phase import RowPhased, has_row_phase, row_phase
+from ift_data.audit.row_phase import UNSHIPPED_COLUMNS, RowPhased, has_row_phase, row_phase
 from ift_data.errors import UserError
 from ift_data.io.workers import resolve_workers
 
@@ -121,7 +121,7 @@ class LocalEngine:
         if self.uses_pool(table):
             if self._pool is None:
                 self._pool = row_pool.RowPool(self.workers, ctx.rules, self.options)
-            return self._pool.features(phase.name, table)
+            return self._pool.features(phase.name, table.drop(UNSHIPPED_COLUMNS, strict=False))
         parts = [phase.row_features(batch, ctx) for batch in row_pool.row_batches(table)]
         return pl.concat(parts, how="vertical_relaxed") if len(parts) > 1 else parts[0]
 

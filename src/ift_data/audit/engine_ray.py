@@ -45,6 +45,7 @@ from ift_data.audit.base import AuditContext, SignalResult
 from ift_data.audit.dedup_minhash import DedupMinhashSignal
 from ift_data.audit.minhash import (
     Clusters,
+    PairFilter,
     band_keys,
     lsh_params,
     shingle_hashes,
@@ -53,7 +54,7 @@ from ift_data.audit.minhash import (
 )
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.registry import Registered
-from ift_data.audit.row_phase import RowPhased, features_of, row_phase
+from ift_data.audit.row_phase import UNSHIPPED_COLUMNS, RowPhased, features_of, row_phase
 from ift_data.audit.table_texts import TableTexts
 from ift_data.io.ray_runtime import check_reachable, cluster_cpus, data_settings, import_ray, start_ray
 
@@ -84,7 +85,7 @@ class RowSignal:
         self.name = phase.name
 
     def compute(self, table: pl.DataFrame, ctx: AuditContext) -> SignalResult:
-        frame = self.engine.map_table(table, row_signal_batch,
+        frame = self.engine.map_table(table.drop(UNSHIPPED_COLUMNS, strict=False), row_signal_batch,
                                       {"family": self.name, "rules": ctx.rules, "options": self.engine.options})
         if not frame["row_id"].equals(table["row_id"]):
             raise RuntimeError(f"Ray engine: signal {self.name} gave its rows back out of order")
@@ -243,7 +244,8 @@ class RayEngine:
     def near_duplicate_clusters(self, texts: Sequence[str], *, threshold: float, num_perm: int = 128,
                                 n_words: int = 3, n_chars: int = 5, min_units: int = 3, seed: int = 0,
                                 fp_weight: float = 0.1, fn_weight: float = 0.9,
-                                keys: Sequence[Hashable] | None = None, batch_rows: int = 20000) -> Clusters:
+                                keys: Sequence[Hashable] | None = None, batch_rows: int = 20000,
+                                pairs_ok: PairFilter | None = None) -> Clusters:
         """``minhash.near_duplicate_clusters`` with the banding on Ray (the same clusters)."""
         bands, rows = lsh_params(threshold, num_perm, fp_weight, fn_weight)
         column = texts.arrow().cast(pa.large_string()) if isinstance(texts, TableTexts) \
@@ -261,4 +263,5 @@ class RayEngine:
         else:
             cand = np.zeros((0, 2), dtype=np.int64)
         return verified_clusters(texts, cand, threshold=threshold, bands=bands, rows=rows, n_words=n_words,
-                                 n_chars=n_chars, min_units=min_units, keys=keys, batch_rows=batch_rows)
+                                 n_chars=n_chars, min_units=min_units, keys=keys, batch_rows=batch_rows,
+                                 pairs_ok=pairs_ok)

@@ -18,7 +18,7 @@ connected components; a cluster's representative is its smallest row index.
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +31,7 @@ from ift_data.audit.text import _UNSPACED_RANGES as _UNSPACED
 from ift_data.audit.text import UNSPACED_CLASS_RS
 
 _MASK32 = np.uint64(0xFFFFFFFF)
+PairFilter = Callable[[np.ndarray], np.ndarray]  # (m, 2) row positions -> m booleans: may the pair be a duplicate?
 _PRIMES = np.array([1000003, 999983, 998117, 997991, 997847, 997643, 997511, 997459], dtype=np.uint64)
 _SPACE, _WORD, _SINGLE, _LEAD, _CONTINUATION = 0, 1, 2, 3, 4  # byte classes (see _units)
 _CHUNK_CHARS = 1_000_000  # characters of text shingled at once (see _chunks)
@@ -369,9 +370,10 @@ def candidate_pairs(keys: np.ndarray, has: np.ndarray) -> np.ndarray:
 def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm: int = 128, n_words: int = 3,
                             n_chars: int = 5, min_units: int = 3, seed: int = 0, fp_weight: float = 0.1,
                             fn_weight: float = 0.9, keys: Sequence[Hashable] | None = None,
-                            batch_rows: int = 20000) -> Clusters:
+                            batch_rows: int = 20000, pairs_ok: PairFilter | None = None) -> Clusters:
     """Clusters of texts whose shingle sets' Jaccard is at least ``threshold``; with ``keys``, a pair of
-    texts whose keys differ is never a near duplicate, however similar.
+    texts whose keys differ is never a near duplicate, however similar, nor is a candidate pair that
+    ``pairs_ok`` turns down (given an (m, 2) array of positions, it answers with m booleans).
 
     Memory is bounded by ``batch_rows``: texts are shingled and signed a batch at a time and only each
     row's band keys are kept (``bands`` x 8 bytes a row); shingles are computed again, in batches, for
@@ -388,21 +390,23 @@ def near_duplicate_clusters(texts: Sequence[str], *, threshold: float, num_perm:
     cand = candidate_pairs(band_key, has)
     del band_key
     return verified_clusters(texts, cand, threshold=threshold, bands=bands, rows=rows, n_words=n_words,
-                             n_chars=n_chars, min_units=min_units, keys=keys, batch_rows=batch_rows)
+                             n_chars=n_chars, min_units=min_units, keys=keys, batch_rows=batch_rows,
+                             pairs_ok=pairs_ok)
 
 
 def verified_clusters(texts: Sequence[str], cand: np.ndarray, *, threshold: float, bands: int, rows: int,
                       n_words: int = 3, n_chars: int = 5, min_units: int = 3, keys: Sequence[Hashable] | None = None,
-                      batch_rows: int = 20000) -> Clusters:
+                      batch_rows: int = 20000, pairs_ok: PairFilter | None = None) -> Clusters:
     """The clusters of ``texts`` from their LSH candidate pairs ``cand`` (as ``candidate_pairs`` gives them):
-    each pair's true Jaccard is verified on re-shingled rows, accepted pairs are joined by union-find.
-    ``near_duplicate_clusters`` and the Ray engine (``audit/engine_ray.py``) share it."""
+    each pair that ``pairs_ok`` lets through has its true Jaccard verified on re-shingled rows, accepted pairs
+    are joined by union-find. ``near_duplicate_clusters`` and the Ray engine (``audit/engine_ray.py``) share it."""
     n = len(texts)
     representative = np.full(n, -1, dtype=np.int64)
     jaccard = np.full(n, np.nan)
     if not len(cand):
         return Clusters(representative, jaccard, bands, rows, 0, 0)
-    involved = np.unique(cand)
+    ok = np.ones(len(cand), dtype=bool) if pairs_ok is None else np.asarray(pairs_ok(cand), dtype=bool)
+    involved = np.unique(cand[ok])
     sets: dict[int, np.ndarray] = {}
     key_of: dict[int, Hashable] = {}
     for start in range(0, len(involved), batch_rows):
@@ -410,8 +414,9 @@ def verified_clusters(texts: Sequence[str], cand: np.ndarray, *, threshold: floa
         sets.update(zip(part, shingle_hashes(values_at(texts, part), n_words, n_chars, min_units), strict=True))
         if keys is not None:
             key_of.update(zip(part, values_at(keys, part), strict=True))
-    accepted = np.array([(keys is None or key_of[i] == key_of[j]) and _jaccard(sets[i], sets[j]) >= threshold
-                         for i, j in cand.tolist()], dtype=bool)
+    accepted = np.array([bool(passed) and (keys is None or key_of[i] == key_of[j])
+                         and _jaccard(sets[i], sets[j]) >= threshold
+                         for (i, j), passed in zip(cand.tolist(), ok.tolist(), strict=True)], dtype=bool)
     verified = int(accepted.sum())
     roots = component_representatives(n, cand[accepted, 0], cand[accepted, 1], np.arange(n))
     counts = np.bincount(roots, minlength=n)

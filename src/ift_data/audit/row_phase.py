@@ -60,6 +60,9 @@ def _difficulty_summary(frame: pl.DataFrame, ctx: AuditContext) -> dict[str, Any
 
 
 _AUDIT_TEXT_SCHEMA = {"instruction": pl.String, "input": pl.String, "response": pl.String, "turns": pl.Int64}
+# Audit table columns no per-row phase reads (a chat's earlier turns can be most of its text): the engines do not
+# send them to worker processes or Ray tasks.
+UNSHIPPED_COLUMNS = ("context",)
 
 
 def _use_case_summary(frame: pl.DataFrame, ctx: AuditContext) -> dict[str, Any]:

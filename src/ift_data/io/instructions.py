@@ -49,7 +49,7 @@ FORMATS = ("jsonl", "json", "parquet", "csv", "tsv", "hf_disk")
 TABLE_SCHEMA = {
     "row_id": pl.Int64, "source_file": pl.String, "source_line": pl.Int64, "source_record": pl.Int64,
     "instruction": pl.String, "input": pl.String, "response": pl.String, "system": pl.String,
-    "turns": pl.Int64, "category": pl.String, "id": pl.String,
+    "context": pl.String, "turns": pl.Int64, "category": pl.String, "id": pl.String,
 }
 ID_TYPES_HELP = "a string or an integer"
 
@@ -386,6 +386,7 @@ def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping
         pl.Series("source_line", line_numbers, dtype=pl.Int64),
         pl.int_range(pl.len(), dtype=pl.Int64).alias("source_record"),
         *[(cols[f].fill_null("") if f in cols else pl.lit("")).alias(f) for f in AUDIT_TEXT_FIELDS],
+        pl.lit("").alias("context"),
         pl.lit(1, dtype=pl.Int64).alias("turns"),
         _category_expr(frame, mapping),
         pl.any_horizontal([cols[f].is_null() for f in required]).alias("_missing"),

@@ -1,7 +1,11 @@
 """Instruction-data shapes: detect which one a file uses and turn one record into an audit row.
 
 A shape maps an original record onto the audit fields ``instruction``, ``input``, ``response``,
-``system``, ``turns``, ``category``. Adding a shape means adding a function and one line in ``SHAPES``.
+``system``, ``context``, ``turns``, ``category``. Adding a shape means adding a function and one line in ``SHAPES``.
+
+A chat (``messages`` / ``conversations``) is read as: instruction = the last user turn, response = the
+last assistant turn (a text answer, after the last user turn), system = its system (and developer)
+turns, context = every other turn in order, one ``role: text`` per turn (``_chat``).
 
 A file's shape is the one most of its rows have the fields of (``choose_shape``; a tie goes to the earliest
 row's); a row that has another shape's fields instead is rejected saying so (``ShapeChoice.misfit``).
@@ -10,6 +14,7 @@ row's); a row that has another shape's fields instead is rejected saying so (``S
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +30,12 @@ CATEGORY_KEYS = ("category", "task", "task_name")
 
 USER_ROLES = {"user", "human", "prompter"}
 ASSISTANT_ROLES = {"assistant", "gpt", "model", "bot", "chatgpt", "bard", "bing"}
-SYSTEM_ROLES = {"system"}
+SYSTEM_ROLES = {"system", "developer"}
+TOOL_CALL_ROLES = {"function_call"}  # ShareGPT (LLaMA-Factory): an assistant turn whose text is a tool call
+TOOL_RESULT_ROLES = {"tool", "function", "observation", "ipython"}  # a tool's output fed back to the model
+# The context's line for the last user turn (the row's instruction), written only where turns come between it
+# and the answer (tool calls and their results): they follow it.
+INSTRUCTION_MARK = "[last user turn]"
 
 
 def text_value(record: Mapping[str, Any], key: str, *, required: bool) -> str:
@@ -56,9 +66,9 @@ def _category(record: Mapping[str, Any]) -> str | None:
 
 
 def _row(instruction: str, input_: str, response: str, system: str = "", turns: int = 1,
-         category: str | None = None) -> dict[str, Any]:
+         category: str | None = None, context: str = "") -> dict[str, Any]:
     return {"instruction": instruction, "input": input_, "response": response, "system": system,
-            "turns": turns, "category": category}
+            "context": context, "turns": turns, "category": category}
 
 
 @dataclass(frozen=True)
@@ -125,12 +135,32 @@ def _prompt_completion(record: Mapping[str, Any]) -> dict[str, Any]:
                 text_value(record, "completion", required=True), "", 1, _category(record))
 
 
-def _chat(messages: Any, key: str, role_key: str, text_key: str) -> tuple[str, str, str, int]:
-    """Last user turn, last assistant turn, system text and assistant-turn count from a chat list. A chat
-    without an assistant turn, or ending with a user turn (unanswered), is rejected with that reason."""
+@dataclass(frozen=True)
+class Chat:
+    """A chat as the audit reads it (see the module docstring)."""
+
+    user: str
+    assistant: str
+    system: str
+    turns: int  # assistant turns with a text answer
+    context: str
+
+
+@dataclass(frozen=True)
+class _Turn:
+    kind: str  # user | assistant (a text answer) | call (an assistant turn calling tools) | tool (a tool's output)
+    text: str
+    where: str
+    calls: tuple[str, ...] = ()
+
+
+def _chat(messages: Any, key: str, role_key: str, text_key: str) -> Chat:
+    """A chat list read as a ``Chat``. A chat without an assistant turn, or ending with anything but an
+    assistant's text answer (a user turn, a tool call, a tool result), is rejected with that reason."""
     if not isinstance(messages, Sequence) or isinstance(messages, str):
         raise RowError(f"expected a list of messages, got {json_kind(messages)}", key)
-    system, user, assistant, turns, last = [], "", None, 0, ""
+    system: list[str] = []
+    turns: list[_Turn] = []
     for i, message in enumerate(messages):
         where = f"{key}[{i}]"
         if not isinstance(message, Mapping):
@@ -138,23 +168,116 @@ def _chat(messages: Any, key: str, role_key: str, text_key: str) -> tuple[str, s
         role = message.get(role_key)
         if not isinstance(role, str):
             raise RowError(f"missing or non-string '{role_key}'", where)
-        if text_key not in message:
-            raise RowError(f"missing '{text_key}'", where)
-        text = _message_text(message, text_key, where)
         role = role.lower()
+        calls: tuple[str, ...] = ()
+        if role in ASSISTANT_ROLES:
+            calls = _tool_calls(message, where)
+        elif role in TOOL_CALL_ROLES:
+            calls = (_call_from_text(_required_text(message, text_key, where)),)
+        elif role not in SYSTEM_ROLES | USER_ROLES | TOOL_RESULT_ROLES:
+            raise RowError(f"unknown role {role!r}", where)
+        if calls:  # the text beside a call ("Let me check.") may be absent or null
+            text = _message_text(message, text_key, where) if message.get(text_key) is not None \
+                and role not in TOOL_CALL_ROLES else ""
+            turns.append(_Turn("call", text, where, calls))
+            continue
+        text = _required_text(message, text_key, where)
         if role in SYSTEM_ROLES:
             system.append(text)
-        elif role in USER_ROLES:
-            user, last = text, where
-        elif role in ASSISTANT_ROLES:
-            assistant, turns, last = text, turns + 1, ""
         else:
-            raise RowError(f"unknown role {role!r}", where)
-    if assistant is None:
+            turns.append(_Turn("user" if role in USER_ROLES else "tool" if role in TOOL_RESULT_ROLES else "assistant",
+                               text, where))
+    if not any(t.kind in ("assistant", "call") for t in turns):
         raise RowError("no assistant message", key)
-    if last:  # the last user turn has no answer: the row would pair it with an earlier turn's answer
-        raise RowError("conversation ends with a user turn (no assistant answer after it)", last)
-    return user, assistant, "\n".join(system), turns
+    last = turns[-1]
+    if last.kind == "user":  # the last user turn has no answer: the row would pair it with an earlier turn's answer
+        raise RowError("conversation ends with a user turn (no assistant answer after it)", last.where)
+    if last.kind == "call":
+        raise RowError("conversation ends with a tool call (no assistant text answer after it)", last.where)
+    if last.kind == "tool":
+        raise RowError("conversation ends with a tool result (no assistant text answer after it)", last.where)
+    users = [i for i, t in enumerate(turns) if t.kind == "user"]
+    asked = users[-1] if users else -1
+    lines = [line for t in turns[:max(asked, 0)] for line in _context_lines(t)]
+    between = [line for t in turns[asked + 1:-1] for line in _context_lines(t)]
+    if between:
+        lines += ([INSTRUCTION_MARK] if asked >= 0 else []) + between
+    return Chat(turns[asked].text if asked >= 0 else "", last.text, "\n".join(system),
+                sum(t.kind == "assistant" for t in turns), "\n".join(lines))
+
+
+def _required_text(message: Mapping[str, Any], text_key: str, where: str) -> str:
+    if text_key not in message:
+        raise RowError(f"missing '{text_key}'", where)
+    return _message_text(message, text_key, where)
+
+
+def _context_lines(turn: _Turn) -> list[str]:
+    """A turn as the context writes it: ``role: text``; a tool call ``assistant (tool call): name(arguments)``."""
+    role = "assistant" if turn.kind == "call" else turn.kind
+    lines = [f"{role}: {turn.text}"] if turn.text or turn.kind != "call" else []
+    return lines + [f"assistant (tool call): {call}" for call in turn.calls]
+
+
+def _tool_calls(message: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """An assistant message's tool calls as ``name(arguments)``: OpenAI's ``tool_calls`` list and its older
+    ``function_call`` object."""
+    calls = message.get("tool_calls")
+    if calls is not None and (not isinstance(calls, Sequence) or isinstance(calls, str)):
+        raise RowError(f"expected a list of tool calls, got {json_kind(calls)}", f"{where}.tool_calls")
+    out = [_call_text(call, f"{where}.tool_calls[{j}]") for j, call in enumerate(calls or ())]
+    if message.get("function_call") is not None:
+        out.append(_call_text(message["function_call"], f"{where}.function_call"))
+    return tuple(out)
+
+
+def _call_text(call: Any, where: str) -> str:
+    """One tool call (``{"function": {"name", "arguments"}}``, a custom tool's ``{"custom": {"name", "input"}}``,
+    or a bare ``{"name", "arguments"}``) as ``name(arguments)``."""
+    if not isinstance(call, Mapping):
+        raise RowError(f"expected a tool call object, got {json_kind(call)}", where)
+    function = next((call[k] for k in ("function", "custom") if call.get(k) is not None), call)
+    if not isinstance(function, Mapping) or not isinstance(function.get("name"), str) or not function["name"].strip():
+        raise RowError("tool call without a function name", where)
+    arguments = function.get("arguments") if function.get("arguments") is not None else function.get("input")
+    return f"{function['name']}({_arguments_text(arguments)})"
+
+
+def _arguments_text(arguments: Any) -> str:
+    """A call's arguments as compact JSON with sorted keys and without null members (a JSONL file read
+    column-wise fills a record's missing keys with nulls), whether given as JSON text (OpenAI's) or as a value;
+    text that is not a JSON object or array stays as it is."""
+    if arguments is None:
+        return ""
+    if isinstance(arguments, str):
+        try:
+            parsed = json.loads(arguments)
+        except (ValueError, RecursionError):
+            return arguments
+        if not isinstance(parsed, dict | list):
+            return arguments
+        arguments = parsed
+    return json.dumps(_without_nulls(arguments), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def _call_from_text(text: str) -> str:
+    """A ShareGPT ``function_call`` turn's value (JSON ``{"name", "arguments"}``) as ``name(arguments)``; a
+    value that is not such JSON stays as it is."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+        return f"{value['name']}({_arguments_text(value.get('arguments'))})"
+    return text
 
 
 def _message_text(message: Mapping[str, Any], key: str, where: str) -> str:
@@ -180,18 +303,17 @@ def _message_text(message: Mapping[str, Any], key: str, where: str) -> str:
 
 
 def _openai(record: Mapping[str, Any]) -> dict[str, Any]:
-    user, assistant, system, turns = _chat(record.get("messages"), "messages", "role", "content")
-    return _row(user, "", assistant, system, turns, _category(record))
+    chat = _chat(record.get("messages"), "messages", "role", "content")
+    return _row(chat.user, "", chat.assistant, chat.system, chat.turns, _category(record), chat.context)
 
 
 def _sharegpt(record: Mapping[str, Any]) -> dict[str, Any]:
     messages = record.get("conversations")
     first = messages[0] if isinstance(messages, list) and messages else {}
     role_key, text_key = ("from", "value") if isinstance(first, Mapping) and "from" in first else ("role", "content")
-    user, assistant, system, turns = _chat(messages, "conversations", role_key, text_key)
-    if not system:
-        system = text_value(record, "system", required=False)
-    return _row(user, "", assistant, system, turns, _category(record))
+    chat = _chat(messages, "conversations", role_key, text_key)
+    system = chat.system or text_value(record, "system", required=False)
+    return _row(chat.user, "", chat.assistant, system, chat.turns, _category(record), chat.context)
 
 
 def mapped_converter(mapping: Mapping_) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
