@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import re
 import signal
 import sys
@@ -32,10 +33,34 @@ def _shown(match: re.Match[str]) -> str:
     return f"\\x{ord(match.group()):02x}"
 
 
+def _to_devnull(stream: Any) -> None:
+    """Point ``stream``'s file descriptor at the null device: what is still buffered or printed later goes
+    nowhere, and the flush at interpreter exit cannot fail (Python's "Note on SIGPIPE")."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture): nothing to redirect
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 class SafeConsole(Console):
     """A ``Console`` that shows control characters in what it prints as escapes (``\\x1b``), never sends
     them: user text (a recipe name, a file name, a reason quoting data) cannot drive the terminal. Rich's own
-    styling and cursor moves (control segments) pass as they are."""
+    styling and cursor moves (control segments) pass as they are. Text is printed as it is: no ``:fire:``
+    emoji codes (``emoji=False``), so file names, columns and data are shown verbatim. When the reader of its
+    stream goes away (``| head``) it prints nothing more and the run goes on: a closed pipe is no failure."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("emoji", False)
+        super().__init__(*args, **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        _to_devnull(self.file)
 
     def render_str(self, text: str, *args: Any, **kwargs: Any) -> Any:
         return super().render_str(_CONTROL.sub(_shown, text), *args, **kwargs)
@@ -183,6 +208,7 @@ def run() -> None:
     try:
         main()
     except SystemExit as exc:
+        _flush_stdout()
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if code and "ray._raylet" in sys.modules:
             from ift_data.io.ray_runtime import exit_after_python_cleanup
@@ -191,6 +217,17 @@ def run() -> None:
                 print(exc.code, file=sys.stderr)
             exit_after_python_cleanup(code)
         raise
+
+
+def _flush_stdout() -> None:
+    """Flush stdout now, while a closed pipe can still be sent to the null device (at interpreter exit it
+    would print "Exception ignored ... BrokenPipeError")."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _to_devnull(sys.stdout)
+    except (OSError, ValueError):
+        pass
 
 
 @click.group(cls=_Group)
@@ -327,7 +364,15 @@ def templates_render(pack: Path, template_id: str, record: str | None, records: 
 
     names = tuple(n.strip() for n in label_names.split(",") if n.strip())
     sys.exit(render_records(pack, template_id, record, records, seed=seed, truncate_chars=truncate_chars,
-                            label_names=names, write=click.echo))
+                            label_names=names, write=_echo))
+
+
+def _echo(line: str) -> None:
+    """``click.echo`` to stdout; once its reader has gone (``| head``), nothing more is shown."""
+    try:
+        click.echo(line)
+    except BrokenPipeError:
+        _to_devnull(sys.stdout)
 
 
 @templates.command("import-superni")
@@ -453,7 +498,8 @@ def clean(data: tuple[Path, ...], out_dir: Path, signals: Path | None, remove: s
     from ift_data.audit.present import present_clean
 
     removed = parse_remove(remove)  # flags as printed, with or without flag_; none: []
-    present_clean(run_clean(data, out_dir, _audit_options(**kw), console, signals, removed), SafeConsole())
+    present_clean(run_clean(data, out_dir, _audit_options(**kw), console, signals, removed), SafeConsole(),
+                  notices=console)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -109,3 +109,42 @@ def test_work_folders_of_killed_builds_are_removed_others_kept(tmp_path) -> None
     other.mkdir()
     work = fresh_dir(tmp_path / "out")
     assert not abandoned.exists() and running.is_dir() and other.is_dir() and work.is_dir()
+
+
+def test_a_symlinked_out_is_written_through_and_the_link_stays(two_recipes, tmp_path) -> None:
+    """The swap renamed the work folder over the link itself: the link became a folder and its target
+    stayed empty (red-team). The build now lands in the target, the link still points at it."""
+    first, second = two_recipes
+    target = tmp_path / "real"
+    target.mkdir()
+    link = tmp_path / "out"
+    link.symlink_to(target, target_is_directory=True)
+    run_build(first, link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert names(target) == listed(target) and "train.alpaca.jsonl" in names(target)
+    run_build(second, link)  # a rebuild through the link replaces the earlier build in the target
+    assert link.is_symlink() and names(target) == listed(target) == {"manifest.json", "rejects.jsonl",
+                                                                      "train.segments.jsonl"}
+    dangling = tmp_path / "later"
+    dangling.symlink_to(tmp_path / "made" / "here", target_is_directory=True)
+    run_build(second, dangling)  # a link to a folder not made yet: the folder is made, the link kept
+    assert dangling.is_symlink() and names(tmp_path / "made" / "here") == listed(tmp_path / "made" / "here")
+    assert not [p for p in tmp_path.rglob(".*") if ".building-" in p.name or ".old-" in p.name]
+
+
+def test_an_input_the_build_would_replace_in_out_is_refused(tasks, make_recipe, helpers, tmp_path) -> None:
+    """A task reading an earlier build's train.segments.jsonl from the folder it builds into: the swap would
+    replace that input. Refused before any work, the folder left as it was."""
+    reviews = tasks.jsonl("reviews", helpers.sentiment_records(20))
+    out = tmp_path / "out"
+    run_build(make_recipe([{"task": str(reviews)}]), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = tmp_path / "again"
+    again.mkdir()
+    spec = {"name": "again", "family": "sentiment", "source": {"format": "jsonl",
+            "splits": {"train": str(out / "train.segments.jsonl")}}, "fields": {"text": "id", "label": "id"}}
+    helpers.write_yaml(again / "task.yaml", spec)
+    recipe = make_recipe([{"task": str(again / "task.yaml")}], name="again.yaml")
+    with pytest.raises(UserError, match=r"holds the input .*train\.segments\.jsonl.*choose another output folder"):
+        run_build(recipe, out, allow_outside_paths=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -111,3 +111,29 @@ def test_clean_says_why_a_remove_flag_of_a_skipped_signal_is_absent(tmp_path: Pa
             "--remove", "flag_exact_duplicate,flag_semantic_duplicate").assert_user_error(
                 "flag_semantic_duplicate", "dedup_semantic", "skipped", "--no-embeddings")
     assert not (tmp_path / "out" / "rejected.jsonl").exists()
+
+
+def test_clean_names_the_default_flags_its_signals_lack(tmp_path: Path) -> None:
+    """`clean --signals A` with A audited under --no-embeddings skipped the rules' flag_semantic_duplicate
+    without a word, while an explicit --remove of it is refused (red-team): now one notice line on stderr,
+    exit 0, and clean.json's not_applied says which flag and why (the same for a fresh --no-embeddings clean)."""
+    data = _write(tmp_path / "data.jsonl", DUPLICATES)
+    run_cli("audit", data, "--out", tmp_path / "a", "--no-embeddings").assert_ok()
+    reports = {}
+    for name, args in (("reuse", ("--signals", tmp_path / "a")), ("fresh", ("--no-embeddings",))):
+        outcome = run_cli("clean", data, "--out", tmp_path / name, *args)
+        outcome.assert_ok()
+        notices = [line for line in outcome.stderr.splitlines() if line.startswith("notice: ")]
+        assert len(notices) == 1, outcome.stderr
+        for words in ("flag_semantic_duplicate", "not applied", "dedup_semantic skipped", "--no-embeddings"):
+            assert words in notices[0], (words, notices[0])
+        reports[name] = json.loads((tmp_path / name / "clean.json").read_text(encoding="utf-8"))
+        assert list(reports[name]["not_applied"]) == ["flag_semantic_duplicate"]
+        assert "flag_semantic_duplicate" not in reports[name]["remove"] and reports[name]["rejected"] > 0
+    assert reports["reuse"] == reports["fresh"]
+    for remove in ("none", "exact_duplicate"):  # flags named by hand: nothing of the rules' list is skipped
+        outcome = run_cli("clean", data, "--out", tmp_path / f"r_{remove}", "--signals", tmp_path / "a",
+                          "--remove", remove)
+        outcome.assert_ok()
+        assert "notice:" not in outcome.stderr
+        assert json.loads((tmp_path / f"r_{remove}" / "clean.json").read_text(encoding="utf-8"))["not_applied"] == {}

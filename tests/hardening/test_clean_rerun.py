@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hardening_helpers import CLEAN_ROWS, FAST, run_cli, tree_bytes, write_jsonl
 
 
@@ -125,6 +126,49 @@ def test_audit_reruns_into_an_earlier_audits_or_cleans_folder(tmp_path: Path) ->
     run_cli("audit", data, "--out", tmp_path / "c", *FAST).assert_ok()
     (tmp_path / "empty").mkdir()
     run_cli("audit", data, "--out", tmp_path / "empty", *FAST).assert_ok()
+
+
+def test_audit_into_a_cleans_folder_replaces_the_cleans_files(tmp_path: Path) -> None:
+    """An audit into an earlier clean's folder left that clean's kept file, clean.json and rejected.jsonl
+    beside the new signals: a folder describing two runs (red-team). A folder holds one run's files: the
+    audit replaces the clean's (as a clean replaces an audit's, report included)."""
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
+    folder = tmp_path / "shared"
+    run_cli("clean", data, "--out", folder, *FAST).assert_ok()
+    assert {"data.jsonl", "clean.json", "rejected.jsonl"} <= set(os.listdir(folder))
+    (folder / ".summary.json.x1y2.tmp").write_text("", encoding="utf-8")  # a killed run's leftover
+    run_cli("audit", data, "--out", folder, *FAST).assert_ok()
+    assert sorted(os.listdir(folder)) == ["report.html", "signals.parquet", "summary.json"]
+    run_cli("clean", data, "--out", folder, *FAST).assert_ok()  # and back: the audit's report goes
+    assert sorted(os.listdir(folder)) == ["clean.json", "data.jsonl", "rejected.jsonl", "signals.parquet",
+                                          "summary.json"]
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".shared.")]  # no work folder left behind
+
+
+def test_a_failed_audit_leaves_the_earlier_run_whole(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
+    folder = tmp_path / "shared"
+    run_cli("clean", data, "--out", folder, *FAST).assert_ok()
+    before = tree_bytes(folder)
+    run_cli("audit", data, "--out", folder, "--rules", tmp_path / "no_such_rules.yaml", *FAST).assert_user_error()
+    assert tree_bytes(folder) == before
+
+
+@pytest.mark.parametrize("command", ["clean", "audit"])
+def test_a_symlinked_out_is_written_through_and_the_link_stays(tmp_path: Path, command: str) -> None:
+    """build and clean renamed their work folder over a symlinked --out: the link became a folder and its
+    target stayed empty (red-team). Now the target receives the files, as audit's did, and the link stays."""
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
+    target = tmp_path / "real"
+    target.mkdir()
+    link = tmp_path / "out"
+    link.symlink_to(target, target_is_directory=True)
+    for _ in range(2):  # into the empty target, then over its earlier run
+        run_cli(command, data, "--out", link, *FAST).assert_ok()
+        assert link.is_symlink() and os.readlink(link) == str(target)
+        assert {"signals.parquet", "summary.json"} <= set(os.listdir(target))
+    assert ("data.jsonl" in os.listdir(target)) == (command == "clean")
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]  # no work folder, no lock left
 
 
 def test_a_failed_rerun_leaves_the_earlier_run_whole(tmp_path: Path) -> None:

@@ -64,6 +64,24 @@ def test_build_lock_is_reentrant_and_released(tmp_path: Path) -> None:
     holder.wait()
 
 
+def test_a_symlinked_out_shares_its_targets_lock(tmp_path: Path) -> None:
+    """A run writes into a symlinked --out's target: a run through the link and one into the target itself
+    are one folder's runs, so they take one lock."""
+    from ift_data.errors import UserError
+    from ift_data.io.run_lock import lock_path, run_lock
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    assert lock_path(tmp_path / "link") == lock_path(tmp_path / "real") == tmp_path / ".real.lock"
+    holder = _hold_lock(tmp_path / "real")
+    try:
+        with pytest.raises(UserError, match="another ift-data run"), run_lock(tmp_path / "link"):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 @pytest.mark.parametrize("command", ["audit", "clean"])
 def test_out_naming_an_existing_file_is_one_line(case: BuildCase, command: str) -> None:
     args = _commands(case)[command]

@@ -147,6 +147,17 @@ def test_hub_source_keeps_split_names_and_passes_them_to_the_reader(tmp_path: Pa
                                                                               "train[:100]")
 
 
+@pytest.mark.parametrize("codec", ["punycode", "undefined", "idna", "unicode_escape", "rot13", "base64"])
+def test_a_codec_that_decodes_no_text_file_is_refused_on_load(tmp_path: Path, codec: str) -> None:
+    """`encoding: punycode` passed the check (a text codec to Python) and the build died in a UnicodeError
+    traceback reading the file (red-team): now refused when the spec is loaded, naming its line and field."""
+    path = write(tmp_path, BASE.replace("format: tsv", f"format: tsv\n  encoding: {codec}"))
+    with pytest.raises(SpecError) as info:
+        load_task_spec(path)
+    assert (info.value.file, info.value.line, info.value.field) == (str(path), 5, "source.encoding")
+    assert f"'{codec}' is not a text encoding for files" in str(info.value)
+
+
 def test_encoding_reaches_the_reader(tmp_path: Path) -> None:
     spec = load_task_spec(write(tmp_path, BASE.replace("format: tsv", "format: tsv\n  encoding: cp1252")))
     assert spec.source.read_options("train").encoding == "cp1252"

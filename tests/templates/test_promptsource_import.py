@@ -3,6 +3,7 @@ the summary and skip reasons, the p3 lint profile."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,32 @@ def test_a_folder_needs_a_folder_to_write_into(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["templates", "import-promptsource", str(src), "--out", str(tmp_path / "x.yaml")])
     assert result.exit_code == 2 and "--out must be a folder" in result.output
     assert not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.parametrize("spelling", ["same", "dotdot", "hard link", "symlink"])
+def test_out_that_is_the_input_file_is_refused(tmp_path: Path, spelling: str) -> None:
+    """`import-promptsource templates.yaml --out templates.yaml` replaced the promptsource file with the
+    converted pack (red-team): now one line naming both, exit 2, the file unchanged."""
+    source = _write(tmp_path / "p3")
+    before = source.read_bytes()
+    out = {"same": source, "dotdot": tmp_path / "p3" / ".." / "p3" / "templates.yaml",
+           "hard link": tmp_path / "hard.yaml", "symlink": tmp_path / "link.yaml"}[spelling]
+    if spelling == "hard link":
+        os.link(source, out)
+    if spelling == "symlink":
+        out.symlink_to(source)
+    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(source), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    assert f"--out {out} is the input {source}" in lines[0]
+    assert source.read_bytes() == before
+
+
+def test_a_folder_import_never_writes_over_a_templates_yaml(tmp_path: Path) -> None:
+    source = _write(tmp_path / "p3" / "demo")
+    before = source.read_bytes()
+    result = CliRunner().invoke(main, ["templates", "import-promptsource", str(tmp_path / "p3"), "--family",
+                                       "templates", "--out", str(source.parent)])
+    assert result.exit_code == 2 and f"over the input {source}" in result.output, result.output
+    assert source.read_bytes() == before and sorted(p.name for p in source.parent.iterdir()) == ["templates.yaml"]

@@ -204,3 +204,17 @@ def test_import_superni_refuses_bad_names_before_writing(tmp_path: Path, args: t
                                        *args])
     assert result.exit_code != 0 and args[1] in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_import_superni_refuses_to_write_a_spec_over_its_task_file(tmp_path: Path) -> None:
+    """A task file at OUT/tasks/NAME.yaml was overwritten by its own spec (red-team, as promptsource's
+    --out FILE): refused before anything is written, exit 2, the file unchanged."""
+    source = next(FIXTURES.glob("task001*.json"))
+    task = tmp_path / "tasks" / f"{source.stem}.yaml"
+    task.parent.mkdir()
+    shutil.copy(source, task)
+    result = CliRunner().invoke(main, ["templates", "import-superni", str(task), "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and f"over the input {task}" in lines[0], lines
+    assert task.read_bytes() == source.read_bytes() and not (tmp_path / "templates").exists()

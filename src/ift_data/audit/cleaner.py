@@ -29,7 +29,7 @@ from ift_data.audit.out_paths import (
     kept_names,
 )
 from ift_data.audit.rules import load_rules
-from ift_data.audit.runner import SIGNALS_FILE, SUMMARY_FILE, AuditResult, read_inputs, run_audit
+from ift_data.audit.runner import SIGNALS_FILE, SUMMARY_FILE, AuditResult, audit_into, read_inputs
 from ift_data.audit.summary import AuditSummary, SignalRun
 from ift_data.builder.outdir import discard, replace_dir, work_dir
 from ift_data.errors import UserError
@@ -53,6 +53,8 @@ class CleanResult:
     rejected_path: Path | None = None
     reasons: dict[str, int] = field(default_factory=dict)
     audit: AuditResult | None = None
+    # flags of the rules' clean.remove that the signals lack (a signal skipped), each with why: not applied
+    not_applied: dict[str, str] = field(default_factory=dict)
 
 
 def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOptions | None = None,
@@ -108,7 +110,7 @@ def _clean_into(out: Path, paths: Sequence[str | Path], options: AuditOptions, c
     """``run_clean``'s work, written into ``out`` (the fresh work folder)."""
     audit = None
     if signals is None:
-        audit = run_audit(paths, out, options, console)
+        audit = audit_into(out, paths, options, console)
         table, table_signals, sources, read_rejects = audit.table, audit.signals, audit.sources, audit.rejects
         families, rules, runs = audit.flag_families, audit.summary.rules.values, audit.summary.signals
     else:
@@ -128,6 +130,7 @@ def _clean_into(out: Path, paths: Sequence[str | Path], options: AuditOptions, c
         _check_remove(remove, [c for c in table_signals.columns if c.startswith("flag_")], runs)
     wanted = list(remove) if remove is not None else rules.get("clean", {}).get("remove", [])
     flags = [f for f in wanted if f in table_signals.columns]
+    not_applied = {f: _why_absent(f, runs) for f in wanted if f not in table_signals.columns}
     removed = table_signals.select(pl.any_horizontal(flags) if flags else pl.repeat(False, table.height)).to_series()
     removed = removed.fill_null(False)
     rejected_rows, reasons = _audit_rejects(table, table_signals, removed, flags, families)
@@ -157,15 +160,26 @@ def _clean_into(out: Path, paths: Sequence[str | Path], options: AuditOptions, c
             fh.write(dumps_json_line(record) + "\n")
     rows_in = sum(s.records for s in sources)
     result = CleanResult(rows_in, kept_table.height, len(records), outputs, out / REJECTED_FILE,
-                         dict(sorted(reasons.items())), audit)
+                         dict(sorted(reasons.items())), audit, not_applied)
     if result.kept + result.rejected != rows_in or sum(written.values()) != result.kept:  # pragma: no cover
         raise RuntimeError(f"row accounting broken: {rows_in} in, {result.kept} kept ({sum(written.values())} "
                            f"written), {result.rejected} rejected")
     write_json(out / CLEAN_FILE, {"rows_in": rows_in, "kept": result.kept, "rejected": result.rejected,
-                                  "reasons": result.reasons, "remove": flags,
+                                  "reasons": result.reasons, "remove": flags, "not_applied": not_applied,
                                   "outputs": [p.name for p in outputs],  # names in this folder, one per input
                                   "written": written})
     return result
+
+
+def _why_absent(flag: str, runs: dict[str, SignalRun]) -> str:
+    """Why the signals lack ``flag``: its signal did not run (and why), or no signal of the audit writes it."""
+    owner = next((name for name, run in runs.items() if flag in run.flags), None) or next(
+        (family for family, (_, duplicate_flag) in DUPLICATE_FAMILIES.items() if duplicate_flag == flag), None)
+    run = runs.get(owner) if owner is not None else None
+    if run is not None and run.status != "ok":
+        return f"signal {owner} {run.status}: {run.reason}"
+    not_run = [f"{name} {run.status}" for name, run in runs.items() if run.status != "ok"]
+    return "no signal of this audit writes it" + (f" (not run: {', '.join(not_run)})" if not_run else "")
 
 
 def _check_remove(remove: Sequence[str], valid: list[str], runs: dict[str, SignalRun]) -> None:
@@ -295,7 +309,8 @@ class _RawTexts:
     """The original text of each read reject (cut to MAX_RAW_CHARS), so a rejected row is never lost silently:
     its line for line-based inputs (JSONL, CSV, TSV; each input split once), else (a JSON array, Parquet, a
     ``save_to_disk`` folder) its record as JSON, found by its position (``Reject.record``; one pass over
-    an input's records for all its rejects) where the reader got a record at all. ``get`` also says whether
+    an input's records for all its rejects) where the reader got a record at all (a record that is not an
+    object, ``5`` or ``null`` in an array, comes with its reject: ``Reject.raw``). ``get`` also says whether
     invalid UTF-8 in the line was replaced by U+FFFD (the raw text is then not the original bytes)."""
 
     def __init__(self, sources: list[SourceInfo], rejects: Sequence[Reject]) -> None:
@@ -315,6 +330,8 @@ class _RawTexts:
             return None, False
         if source.format in _LINE_FORMATS:
             return self._line(source, reject.line)
+        if reject.raw is not None:  # a record that is not an object, as the reader gave it
+            return _cut(reject.raw), False
         record = reject.record
         if record is None or reject.file not in self._wanted:
             return None, False

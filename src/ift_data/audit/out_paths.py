@@ -13,9 +13,10 @@ audit (``--signals``) belongs to these inputs. Checked before anything is read o
   ``rejected.jsonl`` and the kept files its ``clean.json`` lists) and an audit's (``signals.parquet``,
   ``summary.json``, ``report.html``), nothing else (``check_clean_out``). A re-run replaces them all; the
   audit's files stay only when they are this run's ``--signals``;
-- ``audit``'s ``--out`` may hold the same, nothing else (``check_audit_out``): an audit overwrites its three
-  files, so a folder of other files (a build's, the user's own notes) is refused before any work. In both,
-  a ``summary.json`` that is not an audit's summary is someone else's file.
+- ``audit``'s ``--out`` may hold the same, nothing else (``check_audit_out``): an audit replaces them all (an
+  earlier clean's ``clean.json``, ``rejected.jsonl`` and kept files go too: they describe another run), so a
+  folder of other files (a build's, the user's own notes) is refused before any work. In both, a
+  ``summary.json`` that is not an audit's summary is someone else's file.
 """
 
 from __future__ import annotations
@@ -165,12 +166,14 @@ def _plain_json(value: Any) -> dict[str, Any]:
 
 
 def clean_owned(out_dir: Path, keep_audit: bool) -> set[str]:
-    """Names in ``out_dir`` that an earlier ``clean`` (or audit) wrote and a new clean replaces: ``clean.json``,
-    ``rejected.jsonl``, the kept files ``clean.json`` lists and, unless ``keep_audit``, the audit's files."""
+    """Names in ``out_dir`` that an earlier ``clean`` (or audit) wrote and a new clean or audit replaces:
+    ``clean.json``, ``rejected.jsonl``, the kept files ``clean.json`` lists, the temporary files a killed run
+    left and, unless ``keep_audit``, the audit's files."""
     names = {CLEAN_REPORT, "rejected.jsonl"}
     if not keep_audit:
         names.update(AUDIT_OUTPUTS)
-    return names | set(_earlier_kept(out_dir))
+    leftovers = {p.name for p in out_dir.iterdir() if _LEFTOVER.fullmatch(p.name)} if out_dir.is_dir() else set()
+    return names | set(_earlier_kept(out_dir)) | leftovers
 
 
 def _earlier_kept(out_dir: Path) -> list[str]:
@@ -228,8 +231,8 @@ def check_clean_out(out_dir: str | Path) -> None:
 
 def check_audit_out(out_dir: str | Path) -> None:
     """Refuse an ``audit --out`` that is a file, or a folder holding something that neither an audit nor a
-    clean wrote (as ``check_clean_out``): the audit writes ``signals.parquet``, ``summary.json`` and
-    ``report.html`` over what is there, so they must be an earlier audit's."""
+    clean wrote (as ``check_clean_out``): the audit replaces what is there (``clean_owned``), so it must be an
+    earlier audit's or clean's."""
     _check_out(Path(out_dir), "audit or clean")
 
 

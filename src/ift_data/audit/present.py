@@ -55,9 +55,16 @@ def flags_per_row(rejected_path: Path | None) -> dict[int, int]:
     return dict(sorted(counts.items()))
 
 
-def present_clean(result: Any, console: Console) -> None:
+def present_clean(result: Any, console: Console, notices: Console | None = None) -> None:
     """Rows in, kept and removed; removed rows by cause (audit flags, read rejects), then by flag, saying
-    that a row can carry several flags (so the flag counts may add up to more than the rows)."""
+    that a row can carry several flags (so the flag counts may add up to more than the rows). On ``notices``
+    (stderr), one line naming the rules' removal flags that the signals lack, which were not applied."""
+    not_applied = getattr(result, "not_applied", None)
+    if notices is not None and not_applied:
+        why = "; ".join(dict.fromkeys(not_applied.values()))
+        notices.print(f"notice: {escape(', '.join(not_applied))} (in the rules' clean.remove) not applied: the "
+                      f"signals lack {'them' if len(not_applied) > 1 else 'it'} ({escape(why)})",
+                      highlight=False, soft_wrap=True)
     read = result.reasons.get("read", 0)
     by_flags = result.rejected - read
     console.print(f"clean: {result.rows_in:,} rows in = [bold]{result.kept:,} kept[/] + {result.rejected:,} removed",

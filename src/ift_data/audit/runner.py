@@ -81,12 +81,30 @@ class AuditResult:
 
 def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOptions | None = None,
               console: Console | None = None) -> AuditResult:
-    from ift_data.audit.out_paths import check_audit_out, check_paths
+    """Audit ``paths`` into ``out_dir``: written into a fresh folder beside it and swapped in at the end (as
+    ``run_clean`` does), so the folder then holds this audit's files only (an earlier audit's, or an earlier
+    clean's: its ``clean.json``, ``rejected.jsonl`` and the kept files it lists, go) and a failed audit
+    leaves it as it was. An ``out_dir`` holding anything else is refused before any work."""
+    from ift_data.audit.out_paths import check_audit_out, check_paths, clean_owned
+    from ift_data.builder.outdir import discard, replace_dir, work_dir
 
     options = options or AuditOptions()
     out = Path(out_dir)
     check_paths(paths, out)  # the CLI checks first too; a library caller gets the same refusal
     check_audit_out(out)  # a folder holding files no audit or clean wrote (as run_clean's check_clean_out)
+    work = work_dir(out)
+    try:
+        result = audit_into(work, paths, options, console)
+        check_audit_out(out)  # again: something may have been put there meanwhile
+        replace_dir(work, out, clean_owned(out, keep_audit=False) if out.is_dir() else set())
+    finally:
+        discard(work)
+    return replace(result, out_dir=out)
+
+
+def audit_into(out: Path, paths: Sequence[str | Path], options: AuditOptions, console: Console | None = None
+               ) -> AuditResult:
+    """``run_audit``'s work, written into ``out`` (a fresh work folder; ``clean`` audits into its own)."""
     started = time.perf_counter()
     rules = load_rules(options.rules)
     data = read_inputs(paths, options, rules.values)
@@ -116,7 +134,6 @@ def run_audit(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
     signals = pl.DataFrame([table["row_id"], *ids, *columns.values(), *flags.values()])
     summary = _summary(data, rules.path, rules.values, options, runs, signals, rules.sha256)
     write_started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
     write_signals(signals, out / SIGNALS_FILE)  # row groups, straight into the atomic file
     timings["write"] = time.perf_counter() - write_started
     timings["total"] = time.perf_counter() - started

@@ -5,6 +5,9 @@ list it, and a failed build leaves the folder as it was.
 A folder that is not empty must hold an earlier build (its ``manifest.json``): its build files are
 replaced, other files someone put there are kept. A non-empty folder without a manifest is refused,
 so a typo in ``--out`` never mixes a build into (or deletes from) an unrelated folder.
+
+An ``--out`` that is a symlink (or lies under one) is written through: the work folder is made beside the
+link's target and swapped in there, so the link stays and its target receives the files.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 import secrets
 import shutil
 import signal
+from collections.abc import Iterable
 from pathlib import Path
 
 from ift_data import interrupts
@@ -35,6 +39,21 @@ def check_out_dir(out_dir: Path) -> None:
                         "choose an empty or new folder", file=str(out_dir))
 
 
+def check_inputs_kept(out_dir: Path, inputs: Iterable[str | Path]) -> None:
+    """Refuse a build whose final swap would replace one of its own inputs: a file directly in ``out_dir``
+    named as a build file (e.g. a task that reads an earlier build's ``train.alpaca.jsonl`` from the
+    folder it builds into): ``--out`` must never overwrite or delete an input, as in ``clean`` and ``audit``."""
+    out = resolved(out_dir)
+    if not out.is_dir():
+        return
+    earlier = _earlier_build_files(out) if (out / MANIFEST).is_file() else set()
+    for path in inputs:
+        real = resolved(path)
+        if real.parent == out and real.exists() and (real.name in earlier or _BUILD_FILE.fullmatch(real.name)):
+            raise UserError(f"--out {out_dir} holds the input {path}, which a build into it replaces (a build's "
+                            "file name): move the input or choose another output folder")
+
+
 def fresh_dir(out_dir: Path) -> Path:
     """An empty folder beside ``out_dir`` (same file system, so the final swap is a rename)."""
     check_out_dir(out_dir)
@@ -44,7 +63,7 @@ def fresh_dir(out_dir: Path) -> Path:
 def work_dir(out_dir: Path) -> Path:
     """An empty folder beside ``out_dir`` for a run to write into, whatever ``out_dir`` holds (the caller
     checks that); abandoned work folders of earlier runs into ``out_dir`` are removed first."""
-    out_dir = _absolute(out_dir)
+    out_dir = resolved(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(out_dir)
     return _new_dir(out_dir.parent, f".{out_dir.name}.building-")
@@ -72,9 +91,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _absolute(path: Path) -> Path:
-    """Absolute, with ``.`` and ``..`` resolved (so ``--out .`` has a name) but links not followed."""
-    return Path(os.path.abspath(path))
+def resolved(path: str | os.PathLike[str]) -> Path:
+    """The folder a write into ``path`` reaches: absolute, symlinks followed (a link to a folder, or a dangling
+    one, is its target; renaming over the link itself would replace the link and leave its target empty),
+    ``..`` taken after the links before it, as the kernel does."""
+    return Path(os.path.realpath(path))
 
 
 def _new_dir(parent: Path, prefix: str) -> Path:
@@ -106,7 +127,7 @@ def _earlier_build_files(out_dir: Path) -> set[str]:
 def swap_in(work: Path, out_dir: Path) -> None:
     """Make ``work`` the new ``out_dir``: the earlier build's files go, files someone else put there stay."""
     check_out_dir(out_dir)
-    out_dir = _absolute(out_dir)
+    out_dir = resolved(out_dir)
     replace_dir(work, out_dir, _earlier_build_files(out_dir) if out_dir.exists() else set())
 
 
@@ -114,8 +135,8 @@ def replace_dir(work: Path, out_dir: Path, earlier: set[str]) -> None:
     """Make ``work`` the new ``out_dir``: the entries of ``out_dir`` named in ``earlier`` (an earlier run's
     files) go, every other entry that ``work`` does not hold is moved into ``work`` first (kept). Stop
     signals wait until the swap is done; a run killed between the two renames is put back by the next
-    ``work_dir`` for the same folder."""
-    out_dir = _absolute(out_dir)
+    ``work_dir`` for the same folder. A symlinked ``out_dir`` is its target (the link stays)."""
+    out_dir = resolved(out_dir)
     if not out_dir.exists():
         os.replace(work, out_dir)
         interrupts.note_written(str(out_dir))

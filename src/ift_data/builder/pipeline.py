@@ -23,7 +23,7 @@ from ift_data.builder.collector import fewer_collections
 from ift_data.builder.expand import DatasetExpander
 from ift_data.builder.manifest import build_manifest
 from ift_data.builder.outcome import DatasetOutcome, render_all, select
-from ift_data.builder.outdir import check_out_dir, discard, fresh_dir, swap_in
+from ift_data.builder.outdir import check_inputs_kept, check_out_dir, discard, fresh_dir, swap_in
 from ift_data.builder.picks import Selection, shuffled
 from ift_data.builder.plan import plan_counts
 from ift_data.builder.recipe import Collection, DatasetEntry, ExpansionSpec, OutputSpec, Recipe, load_recipe
@@ -98,8 +98,9 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
                workers: int = 1, engine: str = "local", ray_address: str | None = None) -> BuildResult:
     limits = {"max_rows": max_rows, "max_field_chars": max_field_chars or MAX_FIELD_CHARS, "workers": workers,
               "engine": engine, "ray_address": ray_address}
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, emoji=False)
     recipe = load_recipe(recipe_path or default_recipe_path(), allow_outside_paths=allow_outside_paths)
+    check_inputs_kept(out_dir, _input_files(recipe))
     if seed is not None:
         recipe = replace(recipe, seed=seed)
     if output:
@@ -145,6 +146,20 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
             for outcome in [*outcomes.values(), *evals.values()]:
                 outcome.picks.close()  # the kept renders' files go; examples read later are rendered again
     return BuildResult(recipe, out_dir, outcomes, manifest["held_out"], manifest)
+
+
+def _input_files(recipe: Recipe) -> list[str | Path]:
+    """The files the build reads: the recipe, each task spec, its source files and the files it names (a hub
+    source's splits are names, not files)."""
+    files: list[str | Path] = [recipe.path]
+    for entry in recipe.root.datasets():
+        task = entry.task
+        files += [task.path, *(path for path, _ in task.files_read)]
+        if task.source.format != "hf_hub":
+            files += [path for _, path in task.source.splits]
+        if entry.pack is not None:
+            files.append(entry.pack)
+    return [f for f in files if f]
 
 
 def _prepare(recipe: Recipe, entry: DatasetEntry, split: str, packs: dict[str, TemplatePack], renderer: Renderer,

@@ -191,17 +191,41 @@ def load_static_model(path: Path) -> Any:
 
 
 @contextlib.contextmanager
-def _quiet(*names: str) -> Iterator[None]:
-    """The loggers ``names`` say only errors while the block runs (then their levels are restored)."""
+def _quiet(*names: str, drop: tuple[str, ...] = ()) -> Iterator[None]:
+    """The loggers ``names`` say only errors while the block runs (then their levels are restored); a record
+    whose message starts with one of ``drop`` is dropped whichever logger sends it (the handlers of the
+    root logger and of each named logger's top package get a filter), so a module that moves keeps quiet."""
     loggers = [logging.getLogger(name) for name in names]
     levels = [log.level for log in loggers]
     for log in loggers:
         log.setLevel(logging.ERROR)
+    tops = {logging.getLogger(name.split(".")[0]) for name in names} | {logging.getLogger()}
+    handlers = list(dict.fromkeys(handler for log in tops for handler in log.handlers)) if drop else []
+    dropping = _Dropping(drop)
+    for handler in handlers:
+        handler.addFilter(dropping)
     try:
         yield
     finally:
+        for handler in handlers:
+            handler.removeFilter(dropping)
         for log, level in zip(loggers, levels, strict=True):
             log.setLevel(level)
+
+
+class _Dropping(logging.Filter):
+    """Drops the records whose message starts with one of ``prefixes``."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.prefixes)
+
+
+TENSOR_PARALLEL_LOGGERS = ("transformers.integrations.tensor_parallel", "transformers.distributed.tensor_parallel")
+NOT_SHARDED = "The following layers were not sharded"
 
 
 def load_model(name_or_path: str | os.PathLike[str] | None = None, device: str | None = None) -> Any:
@@ -220,8 +244,9 @@ def load_model(name_or_path: str | os.PathLike[str] | None = None, device: str |
     # (harmless: "can be ignored"); real load failures still raise.
     try:
         # quieting modeling_utils makes transformers check a tensor-parallel plan, which warns "The following
-        # layers were not sharded: ..." for a model that is not sharded at all: quiet that logger too
-        with _quiet("transformers.modeling_utils", "transformers.integrations.tensor_parallel"):
+        # layers were not sharded: ..." for a model that is not sharded at all: quiet that logger too (it moved
+        # from transformers.integrations to transformers.distributed in 5.x; the message is dropped wherever)
+        with _quiet("transformers.modeling_utils", *TENSOR_PARALLEL_LOGGERS, drop=(NOT_SHARDED,)):
             try:
                 model = SentenceTransformer(str(path), device=device, local_files_only=True)
             except TypeError:  # older sentence-transformers without local_files_only

@@ -4,7 +4,8 @@ user says ``--allow-outside-paths``. The package's own bundled folders always co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ift_data.resources import BUNDLED, bundled
@@ -19,6 +20,26 @@ def resolve_inside(folder: Path, value: str | Path, allow_outside: bool,
         return path
     return _raise(fail(f"{str(value)!r} resolves to {path}, outside {folder.resolve()}: paths stay inside "
                        "the folder of the file that names them (pass --allow-outside-paths to allow it)"))
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` name one file: after symlinks and ``..``, or as hard links of one inode."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def overwritten_input(targets: Iterable[str | Path], inputs: Iterable[str | Path]) -> tuple[Path, Path] | None:
+    """The first (target, input) pair where writing ``target`` would overwrite the input, or None."""
+    inputs = list(inputs)
+    for target in targets:
+        for source in inputs:
+            if same_file(target, source):
+                return Path(target), Path(source)
+    return None
 
 
 def _under(path: Path, root: Path) -> bool:

@@ -21,8 +21,9 @@ _HELD: dict[str, int] = {}  # lock path -> how many times this process holds it 
 
 
 def lock_path(out_dir: str | os.PathLike[str]) -> Path:
-    """The lock file of ``out_dir``: ``.NAME.lock`` beside it."""
-    out = Path(os.path.abspath(out_dir))
+    """The lock file of ``out_dir``: ``.NAME.lock`` beside it (beside a symlink's target, where the run writes,
+    so two spellings of one folder share a lock)."""
+    out = Path(os.path.realpath(out_dir))
     return out.parent / f".{out.name or 'root'}.lock"
 
 

@@ -211,7 +211,7 @@ def _shared_console(console: Console | None) -> Console:
     with _ACTIVE_LOCK:
         if _ACTIVE:
             return _ACTIVE[0][1]
-    return console or Console(stderr=True)
+    return console or Console(stderr=True, emoji=False)
 
 
 @contextmanager

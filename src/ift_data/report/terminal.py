@@ -59,13 +59,14 @@ def _meaning(console: Console, text: str, indent: int = 2) -> None:
         console.print(Text(line, style="dim"), highlight=False)
 
 
-def _title(data: ReportData) -> str:
+def _title(data: ReportData) -> Text:
+    """The panel's title as plain ``Text``: a title string would be read as markup with ``:emoji:`` codes."""
     names = [Path(i.path).name for i in data.summary.inputs]
     if not names:
-        return "Audit"
+        return Text("Audit")
     shown = ", ".join(names[:MAX_TITLE_NAMES])
     more = len(names) - MAX_TITLE_NAMES
-    return f"Audit of {escape(shown)}" + (f" + {more:,} more" if more > 0 else "")
+    return Text(f"Audit of {shown}" + (f" + {more:,} more" if more > 0 else ""))
 
 
 def _header(data: ReportData, facts: Facts) -> Panel:

@@ -97,11 +97,20 @@ class TaskSpec:
         return dict(self.field_lines).get(slot)
 
 
-def _known_encoding(name: str) -> bool:
+# Text codecs that decode no file: domain-name labels, Python string literals, an always-failing codec.
+_NOT_FILE_ENCODINGS = frozenset({"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"})
+
+
+def _encoding_problem(name: str) -> str | None:
+    """Why ``name`` cannot decode a text file (None: it can): unknown, or a codec of something else
+    (``base64``, ``rot13``, ``punycode``)."""
     try:
-        return bool(getattr(codecs.lookup(name), "_is_text_encoding", True))
+        info = codecs.lookup(name)
     except LookupError:
-        return False
+        return f"unknown text encoding {brief(name)}"
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("_", "-") in _NOT_FILE_ENCODINGS:
+        return f"{brief(name)} is not a text encoding for files"
+    return None
 
 
 def _mapping(section: Section, key: str) -> dict[Any, Any]:
@@ -143,9 +152,9 @@ def source_spec(top: Section, path: Path, allow_outside: bool) -> SourceSpec:
     if fmt in ("csv", "tsv") and not header and not columns:
         raise source.fail("a file without a header needs `columns`", "columns")
     encoding = source.text("encoding", "utf-8") or "utf-8"
-    if not _known_encoding(encoding):
-        raise source.fail(f"unknown text encoding {brief(encoding)} (e.g. utf-8, utf-8-sig, latin-1, cp1252, "
-                          "utf-16)", "encoding")
+    problem = _encoding_problem(encoding)
+    if problem:
+        raise source.fail(f"{problem} (e.g. utf-8, utf-8-sig, latin-1, cp1252, utf-16)", "encoding")
     delimiter = source.get("delimiter")
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
         raise source.fail("delimiter must be one character", "delimiter")

@@ -155,15 +155,16 @@ def import_promptsource_packs(path: Path, out: Path, console: Console, *, family
                                 file=str(file), field="dataset")
         families[result.family] = file
         results.append(result)
+    targets = [(result.pack, out if single_file else out / f"{result.family}.yaml") for result in results
+               if result.pack is not None]
+    _refuse_overwriting_inputs([out] if single_file else [t for _, t in targets], files, out,
+                               "file" if single_file else "folder")
     written: list[Path] = []
     if not single_file:
         out.mkdir(parents=True, exist_ok=True)
-    for result in results:
-        if result.pack is None:
-            continue
-        target = out if single_file else out / f"{result.family}.yaml"
+    for pack, target in targets:
         with atomic_open(target) as fh:
-            fh.write(dump_pack(result.pack))
+            fh.write(dump_pack(pack))
         written.append(target)
     total = sum(r.total for r in results)
     imported = sum(r.imported for r in results)
@@ -195,6 +196,19 @@ def import_promptsource_packs(path: Path, out: Path, console: Console, *, family
     if lint_profile is None or not written:
         return 0
     return lint(written, None, console, profile=lint_profile)
+
+
+def _refuse_overwriting_inputs(targets: Sequence[Path], inputs: Sequence[Path], out: Path, kind: str) -> None:
+    """A ``UserError`` (exit 2) before anything is written when an output would overwrite an input file."""
+    from ift_data.io.paths import overwritten_input
+
+    clash = overwritten_input(targets, inputs)
+    if clash is None:
+        return
+    target, source = clash
+    what = (f"is the input {source}: writing the pack there would overwrite it" if target == out else
+            f"would write {target.name} over the input {source}")
+    raise UserError(f"--out {out} {what}; choose another output {kind}")
 
 
 def _read_records(record: str | None, records: Path | None) -> list[tuple[str, dict[str, Any]]]:

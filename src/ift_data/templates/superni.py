@@ -153,6 +153,7 @@ def import_superni(path: Path, out_dir: Path, console: Console, *, family: str =
     folder ``path``; print one row per task and every task file that could not be read, with its reason.
     Returns the exit code: 1 when a task file was skipped."""
     from ift_data.io.atomic import atomic_open
+    from ift_data.io.paths import overwritten_input
     from ift_data.io.sources.superni import task_files, task_info, task_rows
     from ift_data.schema import Reject
 
@@ -164,6 +165,10 @@ def import_superni(path: Path, out_dir: Path, console: Console, *, family: str =
     files = task_files(path)
     pack = superni_pack(family, encodings)
     pack_path = out_dir / "templates" / f"{family}.yaml"
+    clash = overwritten_input([pack_path, *(out_dir / "tasks" / f"{file.stem}.yaml" for file in files)], files)
+    if clash is not None:
+        raise UserError(f"--out {out_dir} would write {clash[0].relative_to(out_dir)} over the input {clash[1]}; "
+                        "choose another output folder")
     with atomic_open(pack_path) as fh:
         fh.write(dump_yaml(pack))
     table = Table(title=f"SuperNI tasks -> {out_dir}")

@@ -96,6 +96,18 @@ def test_other_encoding_is_used(tmp_path: Path) -> None:
     assert isinstance(items(path, "csv")[0], Reject)  # read as UTF-8 the byte is invalid
 
 
+@pytest.mark.parametrize(("fmt", "text"), [("csv", "text,label\nsea.salt,1\n"), ("json", '[{"text": "sea.salt"}]')])
+def test_a_codec_that_cannot_decode_a_file_is_a_one_line_error(tmp_path: Path, fmt: str, text: str) -> None:
+    """A UnicodeError that is no UnicodeDecodeError (punycode, undefined) escaped as a traceback (red-team)."""
+    path = tmp_path / f"data.{fmt}"
+    path.write_text(text, encoding="utf-8")
+    for codec in ("punycode", "undefined"):
+        with pytest.raises(UserError) as info:
+            items(path, fmt, encoding=codec)
+        assert (info.value.file, info.value.field) == (str(path), "source.encoding")
+        assert f"cannot decode the file as {codec}" in str(info.value) and "\n" not in str(info.value)
+
+
 def test_wrong_column_count_is_a_reject(tmp_path: Path) -> None:
     path = tmp_path / "data.tsv"
     path.write_text("text\tlabel\na\t1\nb\t0\textra\n\nc\t1\n", encoding="utf-8")

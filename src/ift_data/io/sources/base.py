@@ -5,6 +5,7 @@ read rejects and row errors shared by build, audit and clean."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -105,7 +106,8 @@ def json_kind(value: Any) -> str:
 
 def not_an_object(name: str, line: int, value: Any, where: str = "") -> Reject:
     what = f"record {where} is" if where else "found"
-    return Reject(name, line, f"expected a JSON object, {what} {json_kind(value)}")
+    return Reject(name, line, f"expected a JSON object, {what} {json_kind(value)}",
+                  raw=json.dumps(value, ensure_ascii=False, default=str))
 
 
 def duplicate_key(name: str, line: int, key: str) -> Reject:
@@ -214,6 +216,9 @@ def decoded_lines(name: str, data: bytes, encoding: str = "utf-8", max_line_byte
         except UnicodeDecodeError as exc:
             raise UserError(f"not valid {encoding} at byte {exc.start}", file=name,
                             line=data.count(b"\n", 0, exc.start) + 1, field="source.encoding") from exc
+        except (UnicodeError, LookupError) as exc:  # a codec that cannot decode files (punycode), or none
+            raise UserError(f"cannot decode the file as {encoding}: {exc}", file=name,
+                            field="source.encoding") from exc
         for number, match in enumerate(_LINE.finditer(text.removeprefix("\ufeff")), start=1):
             yield number, match.group()
         return

@@ -30,6 +30,8 @@ def decode_document(data: bytes, name: str, encoding: str = "utf-8") -> str:
     except UnicodeDecodeError as exc:
         raise UserError(f"invalid {'UTF-8' if utf8 else encoding} at byte {exc.start}", file=name,
                         line=data.count(b"\n", 0, exc.start) + 1) from exc
+    except (UnicodeError, LookupError) as exc:  # a codec that cannot decode files (punycode), or none
+        raise UserError(f"cannot decode the file as {encoding}: {exc}", file=name, field="source.encoding") from exc
 
 
 def parse_document(data: bytes, name: str, encoding: str = "utf-8") -> Any:
