@@ -10,7 +10,6 @@ input is given twice; kept files never take the name of an output (see ``audit/o
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +34,7 @@ from ift_data.builder.outdir import discard, replace_dir, work_dir
 from ift_data.errors import UserError
 from ift_data.io.atomic import atomic_open, dumps_json_line, write_json
 from ift_data.io.instructions import SourceInfo
+from ift_data.io.paths import real_path
 from ift_data.io.sources import write_kept
 from ift_data.io.sources.base import strip_bom
 from ift_data.schema import RawRow, Reject
@@ -86,7 +86,7 @@ def run_clean(paths: Sequence[str | Path], out_dir: str | Path, options: AuditOp
 def _same_folder(signals: Path, out: Path) -> bool:
     """Whether ``signals`` (an audit folder or its signals.parquet) is in ``out`` itself."""
     folder = signals if signals.is_dir() or signals.suffix != ".parquet" else signals.parent
-    return os.path.realpath(folder) == os.path.realpath(out)
+    return real_path(folder) == real_path(out)
 
 
 def parse_remove(text: str | None) -> list[str] | None:

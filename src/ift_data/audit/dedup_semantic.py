@@ -79,7 +79,18 @@ def lexical_confirmation(table: pl.DataFrame, fields: tuple[str, ...], left: np.
 def duplicate_edges(table: pl.DataFrame, graph: Any, ctx: AuditContext) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     """The kNN graph's edges (row positions ``left``, ``right``) that join semantic duplicates: cosine at least
     ``threshold``, character 3-grams shared (``min_char_jaccard``), the same setting and (``same_numbers``) numbers
-    that agree; and how many edges each check after the cosine dropped. The consistency signal reads the same edges."""
+    that agree; and how many edges each check after the cosine dropped. The consistency signal reads the same edges
+    (computed once per audit and graph: kept in ``ctx.cache``)."""
+    cached = ctx.cache.get("semantic_edges")
+    if cached is not None and cached[0] is table and cached[1] is graph:
+        edges: tuple[np.ndarray, np.ndarray, dict[str, int]] = cached[2]
+        return edges
+    edges = _duplicate_edges(table, graph, ctx)
+    ctx.cache["semantic_edges"] = (table, graph, edges)
+    return edges
+
+
+def _duplicate_edges(table: pl.DataFrame, graph: Any, ctx: AuditContext) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
     rule = lambda key, default: ctx.rule(SemanticDedupSignal.name, key, default)  # noqa: E731
     rows, cols = np.nonzero(graph.valid & (np.nan_to_num(graph.similarities, nan=-2.0) >= float(rule("threshold", 0.95))))
     right = graph.indices[rows, cols]
@@ -90,7 +101,7 @@ def duplicate_edges(table: pl.DataFrame, graph: Any, ctx: AuditContext) -> tuple
     else:  # no edge, or a table without its texts (vectors given directly): nothing to confirm
         shares_text = np.ones(len(rows), dtype=bool)
     rows, right = rows[shares_text], right[shares_text]
-    numbers = bool(rule("same_numbers", True)) and all(f in table.columns for f in ("instruction", "input", "response"))
+    numbers = bool(rule("same_numbers", True)) and "response" in table.columns  # pair_keys.PARTS
     same_setting, same_numbers = alike_pairs(table, rows, right, settings_of(table, ctx), numbers)
     keep = same_setting & same_numbers
     figures = {"pairs_without_shared_text": int((~shares_text).sum()),

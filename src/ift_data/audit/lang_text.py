@@ -122,8 +122,8 @@ def _latin_weight(cleaned: str, latin: int) -> int:
     if len(_CJK_CHAR.findall(outside)) < 2:
         return latin
     # a gloss in brackets after the CJK text weighs a letter a word: "大腸菌（Escherichia coli）" is Japanese
-    glossed = sum(len(_LATIN_TOKEN.findall(m.group(0))) for m in _BRACKETED.finditer(cleaned))
-    inside = sum(len(_LATIN_LETTER.findall(m.group(0))) for m in _BRACKETED.finditer(cleaned))
+    brackets = "".join(_BRACKETED.findall(cleaned))
+    glossed, inside = len(_LATIN_TOKEN.findall(brackets)), len(_LATIN_LETTER.findall(brackets))
     tokens = _LATIN_TOKEN.findall(outside)
     if any(token.islower() for token in tokens):  # English words among them: "这是一个测试 with some English words"
         return latin - inside + glossed

@@ -189,12 +189,12 @@ def _other_slots(table: pl.DataFrame, placeholders: frozenset[str], markup_re: s
                              & not_about_code)
     hit = hit | _slots_where(part, pl.col("n").str.contains(_BLANK_VALUE) | pl.col("r").str.contains(_BLANK),
                              ~pl.col("p").str.contains(_BLANK_TASK) & not_about_code)
-    blank_asked = part.select(pl.col("i").str.contains(_BLANK) & ~pl.col("p").str.contains(_BLANK_TASK)
-                              & not_about_code)[:, 0]
-    if blank_asked.any():
-        hit = hit | pl.Series([bool(b) and not _blank_filled(i, r)
-                               for b, i, r in zip(blank_asked.to_list(), part["i"].to_list(), part["r"].to_list(),
-                                                  strict=True)], dtype=pl.Boolean)
+    asked = part.select(pl.col("i").str.contains(_BLANK) & ~pl.col("p").str.contains(_BLANK_TASK)
+                        & not_about_code)[:, 0].arg_true()
+    if len(asked):  # a blank in the instruction that the answer does not fill
+        unfilled = [not _blank_filled(i, r) for i, r in zip(part["i"].gather(asked).to_list(),
+                                                              part["r"].gather(asked).to_list(), strict=True)]
+        hit = hit | pl.Series("", [False] * part.height, dtype=pl.Boolean).scatter(asked, unfilled)
     markup_given = part.select(pl.col("p").str.contains("</", literal=True))[:, 0]
     hit = hit | pl.Series(caps, dtype=pl.Boolean) \
         | (pl.Series(lower_angle, dtype=pl.Boolean) & ~markup & ~format_given & ~markup_given)

@@ -22,7 +22,6 @@ audit (``--signals``) belongs to these inputs. Checked before anything is read o
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 from ift_data.audit.summary import AuditSummary
 from ift_data.errors import UserError
 from ift_data.io.instructions import SourceInfo
+from ift_data.io.paths import real_path
 from ift_data.schema import Reject
 
 # Every file name audit and clean write into --out (report.html: the audit's report).
@@ -39,17 +39,11 @@ AUDIT_OUTPUTS = ("signals.parquet", "summary.json", "report.html")
 CLEAN_REPORT = "clean.json"
 
 
-def _real(path: str | Path) -> Path:
-    """The path the kernel would open: symlinks resolved before each ``..`` (never ``..`` first, which
-    would turn ``link/..`` into the link's folder instead of its target's parent)."""
-    return Path(os.path.realpath(path))
-
-
 def check_inputs_once(paths: Sequence[str | Path]) -> None:
     """Refuse a file given twice (``a.jsonl`` and ``./x/../a.jsonl``, a symlink or a hard link to it)."""
     seen: dict[object, str | Path] = {}
     for path in paths:
-        real = _real(path)
+        real = real_path(path)
         try:
             stat = real.stat()
             key: object = (stat.st_dev, stat.st_ino)
@@ -63,9 +57,9 @@ def check_inputs_once(paths: Sequence[str | Path]) -> None:
 
 def check_out_dir(paths: Sequence[str | Path], out_dir: str | Path) -> None:
     """Refuse an output folder that is an input, holds one or lies inside one."""
-    out = _real(out_dir)
+    out = real_path(out_dir)
     for path in paths:
-        real = _real(path)
+        real = real_path(path)
         if out == real or real.is_relative_to(out):
             how = "is" if out == real else "holds"
         elif out.is_relative_to(real):

@@ -54,13 +54,14 @@ def numbers_agree(table: pl.DataFrame, left: np.ndarray, right: np.ndarray,
 
 
 def alike_pairs(table: pl.DataFrame, left: np.ndarray, right: np.ndarray, settings: np.ndarray,
-                numbers: bool) -> tuple[np.ndarray, np.ndarray]:
+                numbers: bool, parts: Sequence[str] = PARTS) -> tuple[np.ndarray, np.ndarray]:
     """For each pair of row positions: do the two rows share their setting (``settings``: ``setting_groups``),
-    and (with ``numbers``; else always) do their numbers agree? The numbers of pairs in two settings are not read."""
+    and (with ``numbers``; else always) do their numbers (in ``parts``) agree? The numbers of pairs in two
+    settings are not read."""
     same_setting = settings[left] == settings[right]
     agree = np.ones(len(left), dtype=bool)
     if numbers:
-        agree[same_setting] = numbers_agree(table, left[same_setting], right[same_setting])
+        agree[same_setting] = numbers_agree(table, left[same_setting], right[same_setting], parts)
     return same_setting, agree
 
 
@@ -73,10 +74,7 @@ def pair_filter(table: pl.DataFrame, settings: np.ndarray, numbers: bool,
         return None
 
     def ok(pairs: np.ndarray) -> np.ndarray:
-        left, right = pairs[:, 0], pairs[:, 1]
-        same = settings[left] == settings[right]
-        if numbers:
-            same[same] = numbers_agree(table, left[same], right[same], parts)
-        return same
+        same_setting, agree = alike_pairs(table, pairs[:, 0], pairs[:, 1], settings, numbers, parts)
+        return same_setting & agree
 
     return ok

@@ -416,6 +416,14 @@ def _requested_items(instruction: str) -> int:
     return _COUNT_WORDS.get(asked.group(2).lower()) or int(asked.group(2))
 
 
+@lru_cache(maxsize=65536)
+def _counts_no_items(instruction: str) -> bool:
+    """The number the instruction asks for counts words, syllables, minutes ... (``_NOT_ITEMS``), not items."""
+    counted = _REQUESTED.search(instruction)
+    after = instruction[counted.end():].split()[:1] if counted else []
+    return bool(after) and after[0].lower().startswith(_NOT_ITEMS)
+
+
 def _missing_items(text: str, instruction: str) -> str | None:
     """A response that stops, without sentence punctuation, before it lists as many items as the
     instruction asked for ("Name five animals." -> "1. Polar bear\n2. Arctic")."""
@@ -433,11 +441,7 @@ def _missing_items(text: str, instruction: str) -> str | None:
         return None  # the list ended and text follows it
     if not marked and len(lines) > 1:
         # lines count as items unless the number counts something else ("a 5 word haiku", "10 syllables")
-        counted = _REQUESTED.search(instruction)
-        after = instruction[counted.end():].split()[:1] if counted else []
-        if after and after[0].lower().startswith(_NOT_ITEMS):
-            return None
-        return "missing_items" if 2 <= _unmarked_items(lines) < want else None
+        return "missing_items" if not _counts_no_items(instruction) and 2 <= _unmarked_items(lines) < want else None
     if 1 <= _items(text) < want:
         return "missing_items"
     return None
@@ -695,18 +699,18 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction), instruction)
     if reason:
         return reason
+    prompt = f"{instruction}\n{input_text}"
     if not word_order and not _NON_WORD_TASK.search(instruction) \
-            and (cut_word(text[-CUT_WORD_CONTEXT:]) or _begins_a_word_above(text, f"{instruction}\n{input_text}")
-                 or _cut_value(text) or _cut_prompt_name(text, f"{instruction}\n{input_text}")):
+            and (cut_word(text[-CUT_WORD_CONTEXT:]) or _begins_a_word_above(text, prompt) or _cut_value(text)
+                 or _cut_prompt_name(text, prompt)):
         return "cut_word"
-    if "\n" in text and (_unkeyed_last_line(text) or _unclassed_last_line(text, f"{instruction}\n{input_text}")):
-        return "list_item"
-    if "\n" in text and _answers_first_items(text, instruction):
-        return "missing_items"
-    if "\n" in text and (labelled := _labelled_short_item(text)):
-        return labelled
-    if "\n" in text and (missing := _missing_items(text, instruction)):
-        return missing  # short lines are read as verse: a list of them stopping short of the count asked for
+    lines = "\n" in text
+    if lines:  # read before the verse test, which lists of short lines pass
+        reason = ("list_item" if _unkeyed_last_line(text) or _unclassed_last_line(text, prompt) else None) \
+            or ("missing_items" if _answers_first_items(text, instruction) else None) \
+            or _labelled_short_item(text) or _missing_items(text, instruction)
+        if reason:
+            return reason
     if verse:
         # a round or square bracket its last line opened never closes, in short lines too ("-Etching (mainly")
         return "open_bracket" if _bracket_opened_on_last_line(last_line) else None
@@ -714,8 +718,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         reason = _open_bracket(text)
         if reason:
             return reason
-    return (_list_item(text, settings) or _short_item(text) or _missing_items(text, instruction) or _fragment(text, settings)
-            or _too_short(text, instruction))
+    return (_list_item(text, settings) or _short_item(text) or (None if lines else _missing_items(text, instruction))
+            or _fragment(text, settings) or _too_short(text, instruction))
 
 
 def _code_cut(text: str) -> str | None:
@@ -904,7 +908,7 @@ def truncation_features(table: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
         is_bare = reason is None and is_prose and _bare_end_of_prose(text, instruction, settings)
         bare.append(is_bare)
         suspect.append(reason is not None or is_bare or _suspect(text, code))
-    for cached in (_asks_for_verse, _word_task, _requested_items, _verse):
+    for cached in (_asks_for_verse, _word_task, _requested_items, _counts_no_items, _verse):
         cached.cache_clear()  # the caches hold instructions and texts: free them with the table's strings
     return pl.DataFrame([pl.Series("_trunc_reason", reasons, dtype=pl.String),
                          pl.Series("_trunc_prose", prose, dtype=pl.Boolean),

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ift_data import interrupts
 from ift_data.errors import UserError
+from ift_data.io.paths import real_path
 
 MANIFEST = "manifest.json"
 _BUILD_FILE = re.compile(r"(manifest\.json|rejects\.jsonl|dataset_info\.json|"
@@ -43,12 +44,12 @@ def check_inputs_kept(out_dir: Path, inputs: Iterable[str | Path]) -> None:
     """Refuse a build whose final swap would replace one of its own inputs: a file directly in ``out_dir``
     named as a build file (e.g. a task that reads an earlier build's ``train.alpaca.jsonl`` from the
     folder it builds into): ``--out`` must never overwrite or delete an input, as in ``clean`` and ``audit``."""
-    out = resolved(out_dir)
+    out = real_path(out_dir)
     if not out.is_dir():
         return
     earlier = _earlier_build_files(out) if (out / MANIFEST).is_file() else set()
     for path in inputs:
-        real = resolved(path)
+        real = real_path(path)
         if real.parent == out and real.exists() and (real.name in earlier or _BUILD_FILE.fullmatch(real.name)):
             raise UserError(f"--out {out_dir} holds the input {path}, which a build into it replaces (a build's "
                             "file name): move the input or choose another output folder")
@@ -63,7 +64,7 @@ def fresh_dir(out_dir: Path) -> Path:
 def work_dir(out_dir: Path) -> Path:
     """An empty folder beside ``out_dir`` for a run to write into, whatever ``out_dir`` holds (the caller
     checks that); abandoned work folders of earlier runs into ``out_dir`` are removed first."""
-    out_dir = resolved(out_dir)
+    out_dir = real_path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(out_dir)
     return _new_dir(out_dir.parent, f".{out_dir.name}.building-")
@@ -89,13 +90,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def resolved(path: str | os.PathLike[str]) -> Path:
-    """The folder a write into ``path`` reaches: absolute, symlinks followed (a link to a folder, or a dangling
-    one, is its target; renaming over the link itself would replace the link and leave its target empty),
-    ``..`` taken after the links before it, as the kernel does."""
-    return Path(os.path.realpath(path))
 
 
 def _new_dir(parent: Path, prefix: str) -> Path:
@@ -127,7 +121,7 @@ def _earlier_build_files(out_dir: Path) -> set[str]:
 def swap_in(work: Path, out_dir: Path) -> None:
     """Make ``work`` the new ``out_dir``: the earlier build's files go, files someone else put there stay."""
     check_out_dir(out_dir)
-    out_dir = resolved(out_dir)
+    out_dir = real_path(out_dir)
     replace_dir(work, out_dir, _earlier_build_files(out_dir) if out_dir.exists() else set())
 
 
@@ -136,7 +130,7 @@ def replace_dir(work: Path, out_dir: Path, earlier: set[str]) -> None:
     files) go, every other entry that ``work`` does not hold is moved into ``work`` first (kept). Stop
     signals wait until the swap is done; a run killed between the two renames is put back by the next
     ``work_dir`` for the same folder. A symlinked ``out_dir`` is its target (the link stays)."""
-    out_dir = resolved(out_dir)
+    out_dir = real_path(out_dir)
     if not out_dir.exists():
         os.replace(work, out_dir)
         interrupts.note_written(str(out_dir))

@@ -1,6 +1,7 @@
 """Paths named in recipes and task specs: resolved against the file that names them and kept inside its
 folder, so a recipe cannot turn ``/etc/passwd`` or ``../../etc/hostname`` into training data unless the
-user says ``--allow-outside-paths``. The package's own bundled folders always count as inside."""
+user says ``--allow-outside-paths``. The package's own bundled folders always count as inside. Also where a
+write lands (``real_path``) and whether it would overwrite an input (``same_file``, ``overwritten_input``)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,17 @@ def resolve_inside(folder: Path, value: str | Path, allow_outside: bool,
                        "the folder of the file that names them (pass --allow-outside-paths to allow it)"))
 
 
+def real_path(path: str | os.PathLike[str]) -> Path:
+    """The path the kernel would open or write: absolute, symlinks followed (a link to a folder, or a dangling
+    one, is its target: renaming over the link itself would replace the link and leave its target empty),
+    each ``..`` taken after the links before it (never first, which would turn ``link/..`` into the link's
+    folder instead of its target's parent)."""
+    return Path(os.path.realpath(path))
+
+
 def same_file(a: str | Path, b: str | Path) -> bool:
     """Whether ``a`` and ``b`` name one file: after symlinks and ``..``, or as hard links of one inode."""
-    if os.path.realpath(a) == os.path.realpath(b):
+    if real_path(a) == real_path(b):
         return True
     try:
         return os.path.samefile(a, b)

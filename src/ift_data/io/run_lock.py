@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ift_data.errors import UserError
+from ift_data.io.paths import real_path
 
 _HELD: dict[str, int] = {}  # lock path -> how many times this process holds it (nested commands)
 
@@ -23,7 +24,7 @@ _HELD: dict[str, int] = {}  # lock path -> how many times this process holds it 
 def lock_path(out_dir: str | os.PathLike[str]) -> Path:
     """The lock file of ``out_dir``: ``.NAME.lock`` beside it (beside a symlink's target, where the run writes,
     so two spellings of one folder share a lock)."""
-    out = Path(os.path.realpath(out_dir))
+    out = real_path(out_dir)
     return out.parent / f".{out.name or 'root'}.lock"
 
 
