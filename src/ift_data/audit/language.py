@@ -15,6 +15,9 @@ A response is a language mismatch when the prompt does not ask for (or about) an
 - a **comma list that says its language** (``audit/lang_lists.py``): another language's "and" before its
   last item, or words mostly not English that fastText reads as another language, to a prompt in a known
   other language; or
+- **words more common in another language** (``audit/lang_lexicon.py``): a short answer's lower-case words,
+  weighed by their frequency in Spanish, French, Portuguese, German, Italian or Dutch against English, when
+  fastText gives that language some chance ("Muratore edile."); or
 - a **confident detector on enough response text**: the response reads as running text in language R
   (probability ≥ ``min_probability``, or ≥ ``min_confidence`` when R's function words are ≥ 15 % of its
   words and L's under 5 %; ≥ ``min_mismatch_chars`` letters; not a list or code), the instruction is
@@ -54,6 +57,7 @@ from ift_data.audit.lang_detect import (
     function_word_share,
     same_language,
 )
+from ift_data.audit.lang_lexicon import lexicon_language, lexicon_says
 from ift_data.audit.lang_lists import list_language, short_answer_language
 from ift_data.audit.lang_requests import allows
 from ift_data.audit.lang_text import CJK_LANGUAGE, SCRIPT_LANGUAGE, shape, words
@@ -77,6 +81,7 @@ class MismatchRule:
               prior: dict[str, str], response: str = "") -> bool:
         """True when the response is in another language than the prompt asks for (``response``: its text,
         for the function-word evidence of a same-script change)."""
+        prompt_text = f"{instruction}\n{input_text}"
         if _script_change_branch(inst, resp):
             # the script is the evidence: a short answer, a list or a name in it counts ("Джейми Оливер", "不可食用。");
             # Latin letters only as prose (code, names and links are Latin too: "用JavaScript写一个函数")
@@ -86,17 +91,17 @@ class MismatchRule:
         elif resp.lang == UND or not resp.prose:
             differs, langs = False, ()
         else:
-            differs, langs = self._other_language(inst, resp, prior, response), (resp.lang,)
+            differs, langs = self._other_language(inst, resp, prior, response, prompt_text), (resp.lang,)
         if not differs:
             # a comma list says its language by its "and" or its words ("Flauta, guitarra y cavaquinho."), a short
-            # answer by its lower-case words, any text the detector left und by its function words
-            listed = list_language(response, resp) \
-                or short_answer_language(response, resp, f"{instruction}\n{input_text}") \
-                or function_word_language(response, resp)
+            # answer by its lower-case words, any text the detector left und by its function words, any text by
+            # how common its words are in another language than in English ("Drink de hele dag genoeg water.")
+            listed = list_language(response, resp) or short_answer_language(response, resp, prompt_text) \
+                or function_word_language(response, resp) or lexicon_language(response, resp, prompt_text)
             if listed is None or not self._prompt_not_in(inst, listed):
                 return False
             langs = (listed,)
-        prompt = f"{instruction}\n{input_text}".lower()
+        prompt = prompt_text.lower()
         if any(allows(prompt, lang) for lang in langs) or any(m in prompt for m in self.markers):
             return False
         return inp is None or not any(_input_in(inp, input_text, resp, lang) for lang in langs)
@@ -112,7 +117,8 @@ class MismatchRule:
         return prompt_lang != UND and not same_language(prompt_lang, lang) \
             and inst.prob_of(lang) < self.max_prompt_probability
 
-    def _other_language(self, inst: Detection, resp: Detection, prior: dict[str, str], response: str) -> bool:
+    def _other_language(self, inst: Detection, resp: Detection, prior: dict[str, str], response: str,
+                        prompt_text: str) -> bool:
         short = resp.letters < self.min_letters
         if short and len(words(response)) < SHORT_MIN_WORDS:
             return False
@@ -122,7 +128,8 @@ class MismatchRule:
         if prompt_lang == UND or same_language(prompt_lang, resp.lang):
             return False
         if not _sure(resp, response, short, self) \
-                and not _function_words_say(response, resp.lang, prompt_lang, _min_function_words(short, resp, self)):
+                and not _function_words_say(response, resp.lang, prompt_lang, _min_function_words(short, resp, self)) \
+                and not (same_language(prompt_lang, "en") and lexicon_says(response, prompt_text, resp.lang)):
             return False
         # the prompt is not in the response's language: fastText gives that little chance, or much less
         # than the prompt's own language ("... Ray Bradbury's Fahrenheit 451": en 0.52, de 0.24)
@@ -289,8 +296,9 @@ class Pending:
     in parts that do not depend on it (so batches of rows can be judged apart and decided together).
 
     The row is a mismatch when ``gate`` holds and, with P = ``prior.get(key)`` or else ``fallback``,
-    P is a language other than ``resp_lang`` and the response is ``sure`` or its words are ``fw_own`` (full
-    of ``resp_lang``'s function words) and nearly free of P's (P's bit in ``fw_low``)."""
+    P is a language other than ``resp_lang`` and the response is ``sure``, or its words are ``fw_own`` (full
+    of ``resp_lang``'s function words) and nearly free of P's (P's bit in ``fw_low``), or P is English and
+    the words are more common in ``resp_lang`` (``lexicon``, ``audit/lang_lexicon.py``)."""
 
     gate: bool
     key: str
@@ -298,6 +306,7 @@ class Pending:
     sure: bool
     fw_own: bool
     fw_low: int
+    lexicon: bool
 
     def decide(self, prior: dict[str, str], resp_lang: str) -> bool:
         """``judge``'s answer under ``prior`` (``tests/audit/test_language_phases.py`` checks they agree)."""
@@ -306,7 +315,8 @@ class Pending:
             lang = self.fallback
         if not self.gate or lang == UND or same_language(lang, resp_lang):
             return False
-        return self.sure or (self.fw_own and bool(self.fw_low & _FW_BIT.get(lang, 0)))
+        return self.sure or (self.fw_own and bool(self.fw_low & _FW_BIT.get(lang, 0))) \
+            or (self.lexicon and same_language(lang, "en"))
 
 
 def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detection, inp: Detection | None,
@@ -328,7 +338,9 @@ def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detect
         if share is not None and share < 0.05:
             low |= _FW_BIT[lang]
     fallback = best_guess(inst)
-    return Pending(gate, inst.script or resp.script, fallback, _sure(resp, response, short, judge), enough_own, low)
+    lexicon = lexicon_says(response, f"{instruction}\n{input_text}", resp.lang)
+    return Pending(gate, inst.script or resp.script, fallback, _sure(resp, response, short, judge), enough_own, low,
+                   lexicon)
 
 
 def _script_change_branch(inst: Detection, resp: Detection) -> bool:
@@ -354,6 +366,7 @@ _FEATURES: dict[str, type[pl.DataType] | pl.DataType] = {
     "_lang_sure": pl.Boolean,
     "_lang_fw_own": pl.Boolean,
     "_lang_fw_low": pl.Int32,
+    "_lang_lexicon": pl.Boolean,
     "_lang_path_instruction": pl.Int8,  # _path of each detected text (input: null when empty)
     "_lang_path_input": pl.Int8,
     "_lang_path_response": pl.Int8,
@@ -435,6 +448,7 @@ class LanguageSignal:
             "_lang_sure": pl.Series([w.sure if w else None for w in waiting], dtype=pl.Boolean),
             "_lang_fw_own": pl.Series([w.fw_own if w else None for w in waiting], dtype=pl.Boolean),
             "_lang_fw_low": pl.Series([w.fw_low if w else None for w in waiting], dtype=pl.Int32),
+            "_lang_lexicon": pl.Series([w.lexicon if w else None for w in waiting], dtype=pl.Boolean),
             "_lang_path_instruction": pl.Series(paths[0], dtype=pl.Int8),
             "_lang_path_input": pl.Series(paths[1], dtype=pl.Int8),
             "_lang_path_response": pl.Series(paths[2], dtype=pl.Int8),
@@ -454,7 +468,8 @@ class LanguageSignal:
             .fill_null(pl.col("_lang_fallback"))
         bit = lang.replace_strict(_FW_BIT, default=0, return_dtype=pl.Int32)
         decided = (pl.col("_lang_mismatch") & (lang != UND) & (same(lang) != same(pl.col("language_response")))
-                   & (pl.col("_lang_sure") | (pl.col("_lang_fw_own") & ((pl.col("_lang_fw_low") & bit) != 0))))
+                   & (pl.col("_lang_sure") | (pl.col("_lang_fw_own") & ((pl.col("_lang_fw_low") & bit) != 0))
+                      | (pl.col("_lang_lexicon") & (same(lang) == "en"))))
         mismatch = features.select(pl.when(pl.col("_lang_key").is_null()).then(pl.col("_lang_mismatch"))
                                    .otherwise(decided.fill_null(False)).alias("m"))["m"]
         columns: dict[str, pl.Series | np.ndarray | list[Any]] = {
