@@ -17,6 +17,8 @@ SWAPS = [
     ("Where did the author grow up?", "Il a grandi dans un petit village.", "fr"),
     ("What is a good breakfast?", "Pão com manteiga e um café.", "pt"),
     ("What is the best time to visit?", "Im Frühling, wenn es noch nicht so heiß ist.", "de"),
+    ("Which fruits are rich in vitamin C?", "Jeruk, jambu biji, pepaya, stroberi dan kiwi.", "id"),
+    ("How many legs does a spider have?", "Pająk ma osiem nóg.", "pl"),
 ]
 
 # English answers with borrowed words, names, titles, phrases asked for, code and lists: no mismatch.
@@ -31,6 +33,11 @@ NOT_SWAPS = [
     ("What is the figure of speech in 'as brave as a lion'?", "Simile."),
     ("Write a function that doubles a number.", "def doble(numero):\n    return numero * 2"),
     ("Where can I read more?", "https://www.exemple.fr/le-guide-des-voyageurs-pour-les-petits-budgets"),
+    ("How do you greet someone in Indonesia?", "selamat pagi"),
+    ("What should I order at a Vietnamese restaurant?", "pho bo and banh mi"),
+    ("List some architects.", "1. Le Corbusier\n2. Ludwig Mies van der Rohe\n3. Oscar Niemeyer"),
+    ("Who are the members of ABBA?", "Agnetha Fältskog, Björn Ulvaeus, Benny Andersson and Anni-Frid Lyngstad"),
+    ("Give me some yoga poses.", "1. tadasana\n2. vrksasana\n3. adho mukha svanasana"),
 ]
 
 

@@ -51,11 +51,6 @@ def _counts() -> dict[str, int]:
     return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
 
 
-def english_counts() -> dict[str, int]:
-    """pyspellchecker's English words and their counts in a large English corpus (shared, do not change)."""
-    return _counts()
-
-
 @lru_cache(maxsize=1)
 def _vocabulary() -> frozenset[str]:
     """The lower-case whole words of the bundled static model's tokenizer vocabulary."""
