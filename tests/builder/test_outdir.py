@@ -61,15 +61,19 @@ def test_rebuild_keeps_files_someone_else_put_there(two_recipes, tmp_path) -> No
     assert names(out) - {"NOTES.md"} == listed(out)
 
 
-def test_failed_build_leaves_the_earlier_build_as_it_was(two_recipes, tmp_path, helpers) -> None:
+def test_failed_build_leaves_the_earlier_build_as_it_was(two_recipes, tmp_path, monkeypatch) -> None:
+    from ift_data.builder import pipeline
+
     first, _ = two_recipes
     out = tmp_path / "out"
     run_build(first, out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    broken = helpers.yaml.safe_load(first.read_text())
-    broken["schedule"] = {"mode": "dmt", "domain": ["nope"]}  # fails after the rows are rendered
-    helpers.write_yaml(first, broken)
-    with pytest.raises(UserError):
+
+    def failing_export(*args: object, **kwargs: object) -> None:  # fails after the rows are rendered
+        raise UserError("the export failed")
+
+    monkeypatch.setattr(pipeline, "_export", failing_export)
+    with pytest.raises(UserError, match="the export failed"):
         run_build(first, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]

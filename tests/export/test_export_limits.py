@@ -118,6 +118,9 @@ def test_truncate_side_is_checked_and_recorded(tmp_path, bpe_path) -> None:
     with pytest.raises(UserError) as info:  # left without truncation would be silently ignored
         check_export_options(ExportOptions(tokenizer=bpe_path, max_len=64, truncate_side="left"))
     assert info.value.field == "truncate_side" and "no effect with overflow drop" in info.value.reason
+    with pytest.raises(UserError) as info:  # truncate without max_len used to pass and change nothing
+        check_export_options(ExportOptions(overflow="truncate"))
+    assert info.value.field == "overflow" and "no effect without max_len" in info.value.reason
     section = export_examples(SINGLE, tmp_path, "t", ExportOptions(tokenizer=bpe_path, max_len=64,
                                                                    overflow="truncate", truncate_side="left"))
     assert section["truncate_side"] == "left"

@@ -50,6 +50,16 @@ SPEC_CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
                                           "delimiter": "::"}), ["source.delimiter"]),
     "records_int": (_spec_with(source={"format": "json", "splits": {"train": "train.jsonl"}, "records": 1}),
                     ["source.records"]),
+    # a key the format's reader ignores is an error, never a setting that silently does nothing
+    "jsonl_header": (_spec_with(source={"format": "jsonl", "splits": {"train": "train.jsonl"}, "header": False}),
+                     ["source.header", "only applies to format: csv or tsv"]),
+    "jsonl_delimiter": (_spec_with(source={"format": "jsonl", "splits": {"train": "train.jsonl"},
+                                           "delimiter": ";"}), ["source.delimiter"]),
+    "jsonl_records": (_spec_with(source={"format": "jsonl", "splits": {"train": "train.jsonl"}, "records": "data[]"}),
+                      ["source.records", "only applies to format: json"]),
+    "parquet_encoding": (_spec_with(source={"format": "parquet", "splits": {"train": "train.jsonl"},
+                                            "encoding": "latin-1"}),
+                         ["source.encoding", "csv, tsv, jsonl or json"]),
     "fields_empty": (_spec_with(fields={}), ["field 'fields'"]),
     "fields_list": (_spec_with(fields=["text"]), ["field 'fields'"]),
     "fields_value_int": (_spec_with(fields={"text": 1, "label": "label"}), ["field 'fields'"]),
@@ -206,6 +216,13 @@ RECIPE_CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "write_eval_str": ({"held_out": {"write_eval": "no"}}, ["held_out.write_eval"]),
     "eval_split_list": ({"held_out": {"eval_split": ["a"]}}, ["held_out.eval_split"]),
     "schedule_domain_unknown": ({"schedule": {"mode": "dmt", "domain": ["nope"]}}, ["schedule.domain"]),
+    # a schedule that a build would silently ignore, or whose DMT stage would be empty
+    "schedule_dmt_without_domain": ({"schedule": {"mode": "dmt"}}, ["schedule.mode", "needs `domain`"]),
+    "schedule_domain_without_dmt": ({"schedule": {"domain": ["ds"]}}, ["schedule.domain", "only applies to mode: dmt"]),
+    "schedule_share_without_dmt": ({"schedule": {"mode": "single", "domain_share": 0.1}},
+                                   ["schedule.domain_share", "only applies to mode: dmt"]),
+    "schedule_domain_is_everything": ({"schedule": {"mode": "dmt", "domain": ["ds"]}},
+                                      ["schedule.domain", "stage 2 would have no general data"]),
     "formats_unknown": ({"output": {"formats": ["xml"]}}, ["xml"]),
     "formats_int": ({"output": {"formats": 3}}, ["output.formats"]),
     "mask_unknown": ({"output": {"mask": "everything"}}, ["mask"]),
@@ -231,6 +248,18 @@ def test_bad_recipe(case: BuildCase, name: str) -> None:
     dump_yaml(recipe_path, data)
     file = {"task_missing": ("task.yaml",), "templates_missing_dir": (), "tokenized_no_tokenizer": ()}
     case.build().assert_user_error(*file.get(name, ("recipe.yaml",)), *needles)
+
+
+def test_a_dmt_domain_that_is_all_held_out_is_refused(case: BuildCase) -> None:
+    """Stage 1 was written with 0 rows and exit 0."""
+    recipe_path = case.write(ROWS)
+    topic = dict(sentiment_spec("jsonl", "train.jsonl"), name="topics", cluster="topic")
+    dump_yaml(case.root / "task" / "topic.yaml", topic)
+    data = recipe(case.root / "task" / "task.yaml", held_out={"clusters": ["sentiment"], "write_eval": False},
+                  schedule={"mode": "dmt", "domain": ["ds"]})
+    data["datasets"].append({"task": "task/topic.yaml"})
+    dump_yaml(recipe_path, data)
+    case.build().assert_user_error("recipe.yaml", "schedule.domain", "(ds) is held out: stage 1 would be empty")
 
 
 def test_recipe_is_a_directory(case: BuildCase) -> None:

@@ -112,6 +112,63 @@ def test_hostile_answer_choices(case: BuildCase, body: str) -> None:
     assert "<class" not in (case.root / "out" / "train.segments.jsonl").read_text()
 
 
+# Expressions whose text is a Python object's repr (often with a memory address, so the bytes change from
+# run to run): a function, a method, a class, a generator, a range, a dict view, a Jinja helper.
+OBJECT_WRITES = [
+    "{{ self }}", "{{ range }}", "{{ cycler(1, 2) }}", "{{ joiner() }}", "{{ namespace(a=1) }}", "{{ text.upper }}",
+    "{% macro m() %}x{% endmacro %}{{ m }}", "{{ text.split(' ') | map('upper') }}", "{{ label_names | reverse }}",
+    "{{ [text | map('upper')] }}", "{{ range(3) }}", "{{ {'a': 1}.keys() }}", "{{ 'x' ~ text.upper }}",
+    "{{ text.upper | string }}", "{{ [range] | join(', ') }}", "{{ '{}'.format(range) }}", "{{ '%s' % (range,) }}",
+]
+
+
+@pytest.mark.parametrize("body", OBJECT_WRITES)
+def test_a_template_writing_a_python_object_is_a_render_error(body: str) -> None:
+    from ift_data.templates.promptsource_render import PromptsourceRenderer
+    from ift_data.templates.render import Renderer, RenderError
+
+    context = {"text": "a review", "label_names": ["negative", "positive"]}
+    with pytest.raises(RenderError, match="the template writes"):
+        Renderer().render(body, context)
+    with pytest.raises(RenderError, match="the template writes"):
+        Renderer().render_plain(body, context)
+    renderer = PromptsourceRenderer()
+    for template in (_promptsource(body + " ||| t"), _promptsource("{{ text }} ||| t", answer_choices=body)):
+        with pytest.raises(RenderError, match="the template writes"):
+            renderer.apply(template, context)
+
+
+def test_data_values_of_every_type_still_render() -> None:
+    import datetime
+    import decimal
+
+    from ift_data.templates.render import Renderer, joined
+
+    context = {"n": 3, "x": 1.5, "flag": True, "none": None, "items": ["a", {"b": [1, 2]}], "day": datetime.date(2024, 1, 2),
+               "price": decimal.Decimal("1.10"), "raw": b"ab", "text": "t"}
+    body = "{{ n }} {{ x }} {{ flag }} {{ items }} {{ day }} {{ price }} {{ raw }} {{ text | list | join }} {{ items | string }}"
+    assert joined(Renderer().render(body, context)) == (
+        "3 1.5 True ['a', {'b': [1, 2]}] 2024-01-02 1.10 b'ab' t ['a', {'b': [1, 2]}]")
+
+
+def test_a_build_never_writes_an_object_repr_and_stays_byte_identical(case: BuildCase, monkeypatch) -> None:
+    monkeypatch.chdir(case.root)
+    pack = _pack_with("{{ text }}: {{ text.split(' ') | map('upper') }}?{{ options }}")
+    _write_pack(case, pack)
+    case.build("--allow-lint-errors", "--allow-empty-datasets").assert_ok()
+    rejects = [r for r in case.rejects() if r["stage"] == "render"]
+    assert rejects and all("the template writes a generator" in r["reason"] for r in rejects), rejects[:1]
+    assert " at 0x" not in "".join(p.read_text() for p in (case.root / "out").glob("*.jsonl"))
+    case.assert_accounted(8)
+
+
+def _promptsource(jinja: str, answer_choices: str | None = None):
+    from ift_data.templates.pack import Template
+
+    return Template(id="t", family="f", variant="forward", input="", target="", jinja=jinja,
+                    answer_choices=answer_choices)
+
+
 PACK_CASES = {
     "templates_int": ({"family": "sentiment", "slots": ["text", "label"], "templates": 3}, ["templates"]),
     "template_str": ({"family": "sentiment", "slots": ["text", "label"], "templates": ["x"]}, ["templates[0]"]),

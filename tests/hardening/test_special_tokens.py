@@ -99,6 +99,17 @@ def test_system_prompt_in_the_recipe_is_checked_too(case: BuildCase) -> None:
     case.build().assert_user_error("system_prompt", "<|im_end|>")
 
 
+def test_a_custom_formats_default_system_prompt_is_checked_too(case: BuildCase) -> None:
+    """It made every example an export reject, blamed on the first data row, instead of one line naming it."""
+    case.write(_rows([f"review {i}" for i in range(8)]))
+    chat = case.root / "vicuna.yaml"
+    chat.write_text('bos: "<s>"\ndefault_system_prompt: "You are <s> helpful."\n'
+                    'roles:\n  user: {header: "U: "}\n  assistant: {header: "A: ", end_of_turn: "</s>"}\n')
+    line = case.build("--chat", str(chat)).assert_user_error("default_system_prompt", "'<s>'", "vicuna.yaml")
+    assert "train.jsonl" not in line  # names the chat format file, not a data row
+    case.build("--chat", str(chat), "--system", "Be nice.").assert_ok()  # an explicit prompt replaces it
+
+
 def test_clean_system_prompt_still_builds(case: BuildCase) -> None:
     case.write(_rows([f"review {i}" for i in range(8)]))
     case.build("--chat", "llama3", "--system", "Be nice <|im_end|> here").assert_ok()  # not a llama3 token

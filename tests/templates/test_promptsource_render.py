@@ -308,3 +308,26 @@ def test_lint_profile_p3_leaves_out_the_flan_count_policy(tmp_path: Path) -> Non
     assert "few-templates" in flan.output and "few-templates" not in p3.output
     # no sample rows for family tiny: the one warning says its bodies were not rendered
     assert p3.exit_code == 0 and "0 errors, 1 warnings" in p3.output and "not-rendered" in p3.output
+
+
+def test_render_records_must_be_a_regular_file_and_may_start_with_a_bom(tmp_path: Path) -> None:
+    """``--records /dev/zero`` read until memory ran out (and a FIFO until its writer closed); a BOM broke line 1."""
+    import os
+
+    from ift_data.resources import bundled
+
+    args = ["templates", "render", str(bundled("templates") / "sentiment.yaml"), "--template", "sentiment-fwd-01",
+            "--label-names", "negative,positive", "--records"]
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo), str(tmp_path)):
+        result = CliRunner().invoke(main, [*args, path])
+        assert result.exit_code == 2 and "not a regular file" in result.output, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    records = tmp_path / "rows.jsonl"
+    records.write_bytes(b'\xef\xbb\xbf{"text": "Loved it.", "label": 1}\r\n')
+    result = CliRunner().invoke(main, [*args, str(records)])
+    assert result.exit_code == 0 and json.loads(result.output)["target"] == "positive", result.output
+    records.write_bytes(b'{"text": "\xff", "label": 1}\n')
+    result = CliRunner().invoke(main, [*args, str(records)])
+    assert result.exit_code == 2 and "not UTF-8 text" in result.output, result.output

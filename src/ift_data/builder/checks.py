@@ -1,6 +1,7 @@
 """Build mistakes that would otherwise give exit 0 and a wrong or empty output: held-out clusters that
-match nothing, held-out datasets without the eval split, datasets with no rows or whose every row is
-rejected (at export too), and template packs that fail lint on the task's own rows."""
+match nothing, held-out datasets without the eval split, a DMT schedule with an empty stage, datasets with
+no rows or whose every row is rejected (at export too), and template packs that fail lint on the task's own
+rows."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from ift_data.builder.counters import Ledger
 from ift_data.builder.outcome import ROW_DROPPED_AT_EXPORT
-from ift_data.builder.recipe import DatasetEntry, Recipe
+from ift_data.builder.recipe import Collection, DatasetEntry, Recipe
 from ift_data.errors import SpecError, TemplateError, UserError
 from ift_data.schema import Reject
 from ift_data.tasks.rows import TaskRow
@@ -55,6 +56,35 @@ def split_held_out(recipe: Recipe) -> tuple[list[DatasetEntry], list[DatasetEntr
                             f"{', '.join(s for s, _ in entry.task.source.splits)}); add it, or set "
                             "held_out.eval_split / held_out.write_eval", file=entry.task.path, field="source.splits")
     return train, held
+
+
+def check_schedule(recipe: Recipe, train: Sequence[DatasetEntry]) -> None:
+    """A DMT schedule leaves neither stage without data: its domain names members of the recipe, not only
+    held-out datasets (stage 1 would be empty), and not every trained dataset (stage 2 would hold no general
+    data)."""
+    if recipe.schedule.mode != "dmt":
+        return
+    members: dict[str, DatasetEntry | Collection] = {}
+    stack: list[DatasetEntry | Collection] = list(recipe.root.members)
+    while stack:
+        member = stack.pop()
+        members[member.name] = member
+        if isinstance(member, Collection):
+            stack.extend(member.members)
+    domain: set[str] = set()
+    for name in recipe.schedule.domain:
+        named = members.get(name)
+        if named is None:
+            raise SpecError(f"schedule names {name!r}, which is no dataset or collection of the recipe",
+                            file=recipe.path, field="schedule.domain")
+        domain |= {d.name for d in named.datasets()} if isinstance(named, Collection) else {name}
+    trained = {entry.name for entry in train}
+    if not domain & trained:
+        raise SpecError(f"every dataset of the DMT domain ({', '.join(sorted(domain))}) is held out: stage 1 would "
+                        "be empty", file=recipe.path, field="schedule.domain")
+    if trained <= domain:
+        raise SpecError("the DMT domain holds every trained dataset: stage 2 would have no general data "
+                        "(use mode: single)", file=recipe.path, field="schedule.domain")
 
 
 def check_not_all_rejected(dataset: str, rows_in: int, rejects: Sequence[Reject], allow: bool) -> None:

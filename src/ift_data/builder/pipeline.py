@@ -17,6 +17,7 @@ from ift_data.builder.checks import (
     check_lint,
     check_not_all_exported,
     check_not_all_rejected,
+    check_schedule,
     split_held_out,
 )
 from ift_data.builder.collector import fewer_collections
@@ -110,6 +111,7 @@ def _run_build(recipe_path: Path | None, out_dir: Path, seed: int | None, output
     packs = with_entry_packs(load_packs(recipe.template_dirs or [bundled("templates")]), recipe)
     check_unique_ids(packs)
     train, held = split_held_out(recipe)
+    check_schedule(recipe, train)
     _check_families(recipe.root.datasets(), packs)
 
     run = ExportRun(workers, engine, ray_address)

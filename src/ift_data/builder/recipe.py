@@ -284,11 +284,7 @@ def load_recipe(path: str | Path, *, allow_outside_paths: bool = False) -> Recip
             eval_split=ho.text("eval_split", "validation") or "validation",
             variants=_variants(ho, ("forward",)),
         ),
-        schedule=ScheduleSpec(
-            mode=sc.choice("mode", ("single", "dmt"), "single"),
-            domain=sc.names("domain"),
-            domain_share=_domain_share(sc),
-        ),
+        schedule=_schedule(sc),
         output=_output(top, path, allow),
         path=str(path), sha256=sha256,
     )
@@ -337,6 +333,18 @@ def _expansion(top: Section) -> ExpansionSpec:
         option_target=exp.choice("option_target", ("text", "marker"), "text"),
         inverted_share=share,
     )
+
+
+def _schedule(sc: Section) -> ScheduleSpec:
+    mode = sc.choice("mode", ("single", "dmt"), "single")
+    domain, share = sc.names("domain"), _domain_share(sc)
+    for key in ("domain", "domain_share"):  # ignored by a single-stage build: refused, never silently unused
+        if mode != "dmt" and key in sc:
+            raise sc.fail(f"{key} only applies to mode: dmt", key)
+    if mode == "dmt" and not domain:
+        raise sc.fail("mode dmt needs `domain`: the datasets or collections of stage 1", "domain" if "domain" in sc
+                      else "mode")
+    return ScheduleSpec(mode=mode, domain=domain, domain_share=share)
 
 
 def _domain_share(sc: Section) -> float:

@@ -67,6 +67,9 @@ def _check(options: ExportOptions) -> tuple[str, ...]:
         raise UserError(f"truncate_side {options.truncate_side} has no effect with overflow {options.overflow}: "
                         "set overflow: truncate (--overflow truncate) or leave truncate_side out",
                         field="truncate_side")
+    if options.overflow == "truncate" and options.max_len is None:
+        raise UserError("overflow truncate has no effect without max_len (--max-len N, with --tokenizer): nothing "
+                        "can run over; set max_len or leave overflow out", field="overflow")
     if options.max_len is not None and (options.max_len < 2 or options.tokenizer is None):
         raise UserError("max_len needs a tokenizer and must be at least 2", field="max_len")
     if options.shard_size is not None and options.shard_size < 1:
@@ -82,11 +85,16 @@ def _check(options: ExportOptions) -> tuple[str, ...]:
 
 def _check_system_prompt(prompt: str | None, chat_format: ChatFormat, reserved: tuple[str, ...]) -> None:
     """A system prompt holding a control token would make every example a reject: refuse it up front."""
-    token = find_reserved(prompt or "", (*chat_format.reserved_strings(), *reserved))
+    own = prompt is None and chat_format.default_system_prompt is not None  # the format's default is used
+    token = find_reserved((chat_format.default_system_prompt if own else prompt) or "",
+                          (*chat_format.reserved_strings(), *reserved))
     if token is not None:
         owner = f"chat format {chat_format.name}" + (" or the tokenizer" if reserved else "")
-        raise UserError(f"the system prompt (--system / output.system_prompt) contains {token!r}, a control token of "
-                        f"{owner}: every example would be rejected", field="system_prompt")
+        what = ("the chat format's default_system_prompt (used when there is no --system)" if own
+                else "the system prompt (--system / output.system_prompt)")
+        raise UserError(f"{what} contains {token!r}, a control token of {owner}: every example would be rejected",
+                        file=chat_format.source if own else None,
+                        field="default_system_prompt" if own else "system_prompt")
 
 
 def _sha256(path: Path) -> str:

@@ -19,6 +19,14 @@ SPEC_KEYS = ("name", "family", "cluster", "related", "source", "fields", "replac
 SOURCE_KEYS = ("format", "splits", "header", "columns", "quoting", "encoding", "records", "delimiter", "dataset",
                "config", "max_instances")
 FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "hf_disk", "hf_hub", "superni")
+# The source keys that only some formats read (the other keys apply to every format).
+_FORMAT_KEYS = {
+    **dict.fromkeys(("header", "columns", "quoting", "delimiter"), ("csv", "tsv")),
+    "records": ("json",),
+    "encoding": ("csv", "tsv", "jsonl", "json"),
+    **dict.fromkeys(("dataset", "config"), ("hf_hub",)),
+    "max_instances": ("superni",),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +151,10 @@ def source_spec(top: Section, path: Path, allow_outside: bool) -> SourceSpec:
     hub = {key: source.text(key, nonempty=True) for key in ("dataset", "config")}
     if fmt == "hf_hub" and not hub["dataset"]:
         raise source.fail("a hub source needs `dataset: <hub name>`", "dataset")
-    extra = [key for key in ("dataset", "config") if fmt != "hf_hub" and key in source]
-    if extra:
-        raise source.fail(f"{extra[0]} only applies to format: hf_hub", extra[0])
+    for key, formats in _FORMAT_KEYS.items():  # a key the format's reader ignores would pass silently
+        if key in source and fmt not in formats:
+            names = f"{', '.join(formats[:-1])} or {formats[-1]}" if len(formats) > 1 else formats[0]
+            raise source.fail(f"{key} only applies to format: {names}", key)
     splits = _splits(source, fmt, path.parent, allow_outside)
     columns = source.names("columns", one=False) or None
     header = source.flag("header", True)
@@ -161,8 +170,6 @@ def source_spec(top: Section, path: Path, allow_outside: bool) -> SourceSpec:
     records = source.get("records", "[]")
     if not isinstance(records, str):
         raise source.fail("records must be a path like data[].paragraphs[].qas[]", "records")
-    if fmt != "superni" and "max_instances" in source:
-        raise source.fail("max_instances only applies to format: superni", "max_instances")
     return SourceSpec(format=fmt, splits=splits, header=header, columns=columns,
                       quoting=source.choice("quoting", ("standard", "none"), "standard"), encoding=encoding,
                       records=records, delimiter=delimiter, dataset=hub["dataset"], config=hub["config"],

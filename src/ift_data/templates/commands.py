@@ -213,6 +213,7 @@ def _refuse_overwriting_inputs(targets: Sequence[Path], inputs: Sequence[Path], 
 
 def _read_records(record: str | None, records: Path | None) -> list[tuple[str, dict[str, Any]]]:
     """(where, record) pairs from ``--record JSON`` or ``--records FILE`` (JSON Lines, or one JSON list)."""
+    from ift_data.io.sources.base import read_bytes
     from ift_data.io.strict_json import StrictJSONError, loads_strict
 
     if (record is None) == (records is None):
@@ -221,10 +222,10 @@ def _read_records(record: str | None, records: Path | None) -> list[tuple[str, d
         sources = [("--record", record)]
     else:
         assert records is not None
-        try:
-            text = records.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"cannot read the records: {exc}", file=str(records)) from exc
+        try:  # a regular file only: a FIFO or /dev/zero would never end
+            text = read_bytes(records).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UserError(f"cannot read the records: not UTF-8 text (byte {exc.start})", file=str(records)) from exc
         if text.lstrip().startswith("["):
             try:
                 values = loads_strict(text)

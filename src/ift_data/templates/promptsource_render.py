@@ -45,7 +45,7 @@ from ift_data.templates.render import (
     _strip,
     unknown_names,
 )
-from ift_data.templates.sandbox import LocalMutationSandbox, _limited_filter, container_ids
+from ift_data.templates.sandbox import LocalMutationSandbox, _limited_filter, checked_text, container_ids
 
 PIPE_PROTECTOR = "3ed2dface8203c4c9dfb1a5dc58e41e0"  # promptsource's own, so records behave identically
 TEXT_VAR_LENGTH = 2048  # promptsource's truncation length (``truncate_chars`` to use it)
@@ -113,7 +113,7 @@ def make_env(*, tracked: bool) -> LocalMutationSandbox:
 @pass_eval_context  # (never called at compile time, see render.Renderer._finalize)
 def _finalize(eval_ctx: Any, value: Any) -> str:
     env = eval_ctx.environment
-    text = str(value)
+    text = str(checked_text(value))
     if any(mark in text for mark in _RESERVED):
         raise RenderError("value contains a Unicode noncharacter U+FDD0..U+FDD2")
     env.values.append(text)

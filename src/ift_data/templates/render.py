@@ -23,7 +23,7 @@ from jinja2 import (
 from jinja2.environment import Environment
 from jinja2.exceptions import SecurityError, TemplateRuntimeError
 
-from ift_data.templates.sandbox import MAX_RENDER_CHARS, LimitedSandbox, _limited_filter
+from ift_data.templates.sandbox import MAX_RENDER_CHARS, LimitedSandbox, _limited_filter, checked_text
 
 Span = tuple[str, str]  # (text, kind) with kind "boilerplate" or "content"
 
@@ -115,7 +115,7 @@ class Renderer:
         if isinstance(value, SegmentedValue):
             self._value_chars += len(str(value))
         else:
-            value = "" if value is None else str(value)
+            value = "" if value is None else str(checked_text(value))
             if _OPEN in value or _CLOSE in value or _PART in value:
                 raise RenderError("value contains a Unicode noncharacter U+FDD0..U+FDD2")
             self._value_chars += len(value)

@@ -47,7 +47,7 @@ from typing import Any
 
 from jinja2 import Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
-from jinja2.exceptions import SecurityError
+from jinja2.exceptions import SecurityError, TemplateRuntimeError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SandboxedFormatter
 
 MAX_SIZE = 1_000_000  # largest int argument (a width, a count, a repetition)
@@ -228,6 +228,43 @@ def _charge(env: LimitedSandbox, what: str, result: Any) -> Any:
     return result
 
 
+_OBJECT_TEXT = (object.__repr__, object.__str__)  # a class that defines neither prints "<X object at 0x...>"
+
+
+def text_problem(value: Any) -> str | None:
+    """Why ``value`` has no text form of its own, or None: written out, a function, a method, a class, a
+    generator, a range, a dict view or a Jinja helper object gives Python's repr (often with a memory address,
+    so the bytes change from run to run), never data. Lists, tuples and dicts are checked item by item."""
+    stack, seen = [value], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str | int | float | Undefined) or item is None:  # (bool is an int)
+            continue
+        if isinstance(item, list | tuple | dict):
+            if id(item) not in seen:
+                seen.add(id(item))
+                stack.extend((*item.keys(), *item.values()) if isinstance(item, dict) else item)
+            continue
+        kind: Any = type(item)
+        if isinstance(item, Iterator):
+            return f"a generator or iterator ({kind.__name__}): add | list or | join"
+        if isinstance(item, range | KeysView | ValuesView | ItemsView | set | frozenset):
+            return f"a {kind.__name__} object: add | list (or | sort) or | join"
+        if callable(item):
+            return f"a function, method or class ({getattr(item, '__name__', kind.__name__)}), not a value"
+        if kind.__module__.split(".")[0] == "jinja2" or (kind.__repr__, kind.__str__) == _OBJECT_TEXT:
+            return f"a {kind.__name__} object, which has no text form"
+    return None
+
+
+def checked_text(value: Any) -> Any:
+    """``value`` when it can be written as text (see ``text_problem``); else ``TemplateRuntimeError``."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise TemplateRuntimeError(f"the template writes {problem}")
+    return value
+
+
 def _too_many_bits(what: str, bits: int) -> SecurityError:
     return SecurityError(f"{what} would give an integer of {bits:,} bits (limit {MAX_INT_BITS:,})")
 
@@ -275,10 +312,12 @@ def _limited_filter(env: LimitedSandbox, name: str, func: Any) -> Any:
         size = _predicted(name, tuple(plain), kwargs)
         if size > MAX_STRING:
             raise _refuse(f"filter {name}", size)
+        if name == "string" and plain:
+            checked_text(plain[0])
         if name == "join" and plain:
             at = next(i for i, a in enumerate(args) if not _is_context(a))
             sep = plain[1] if len(plain) > 1 else kwargs.get("d", "")
-            args = (*args[:at], _join_items(plain[0], sep), *args[at + 1:])
+            args = (*args[:at], checked_text(_join_items(plain[0], sep)), *args[at + 1:])
         elif name in _PER_ITEM and plain and isinstance(plain[0], Iterable) and not isinstance(plain[0], Undefined):
             # a test, a filter or an attribute lookup per item: each item counts (None, Undefined: as Jinja does)
             at = next(i for i, a in enumerate(args) if not _is_context(a))
@@ -326,7 +365,7 @@ class _BoundedFormatter(SandboxedFormatter):
     def format_field(self, value: Any, format_spec: str) -> Any:
         for digits in re.findall(r"\d+", format_spec):
             _number(digits)
-        result = super().format_field(value, format_spec)
+        result = super().format_field(checked_text(value), format_spec)
         self.size += len(result)
         if self.size > MAX_STRING:
             raise _refuse("str.format", self.size)
@@ -395,6 +434,8 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if self.finalize is None:  # (a renderer that tracks spans checks in its own finalize)
+            self.finalize = checked_text
         self.filters = {name: _limited_filter(self, name, f) for name, f in self.filters.items()}
         self.tests = {name: _limited_test(self, name, f) for name, f in self.tests.items()}
         self.globals.pop("lipsum", None)
@@ -492,7 +533,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
         size = weight(values, MAX_STRING)
         if size > MAX_STRING:
             raise _refuse("~", size)
-        return _charge(self, "~", "".join(str(v) for v in values))
+        return _charge(self, "~", "".join(str(checked_text(v)) for v in values))
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         if isinstance(left, int) and isinstance(right, int) and not isinstance(left, bool) \
@@ -518,7 +559,7 @@ class LimitedSandbox(ImmutableSandboxedEnvironment):
                     raise _refuse("+", size)
             return _charge(self, "+", operator.add(left, right))
         if isinstance(left, str | bytes):
-            _check_percent(left.decode("latin-1") if isinstance(left, bytes) else left, right)
+            _check_percent(left.decode("latin-1") if isinstance(left, bytes) else left, checked_text(right))
         return _charge(self, "%", operator.mod(left, right))
 
     def _integer_binop(self, operator_: str, left: int, right: int) -> Any:
