@@ -327,3 +327,22 @@ def test_an_enumeration_closed_by_and_or_is_finished(text: str, expected: bool) 
 def test_digit_like_last_lines_are_judged_not_crashed_on(response: str) -> None:
     """A last line of thousands of digits, or of a digit that is no decimal ("²", "①"), is no list number."""
     assert truncation_reason(response, "Write the answer.") in (None, "bare_end", "fragment", "too_short", "cut_word")
+
+
+@pytest.mark.parametrize("response, cut", [
+    # written for this test: the second part of a name cut short, a word English has not but begins
+    ("The band's singer is Freddie Mercu", True),
+    ("She moved from Ohio to New Hampsh", True),
+    ("It was directed by Steven Spielbe", True),
+    # whole names, also rare ones no word list has, and initials
+    ("The band's singer is Freddie Mercury", False),
+    ("The chess champion is Magnus Carlsen", False),
+    ("The novel was written by Chimamanda Ngozi Adichie", False),
+    ("Its founder was Lothar Vrenski", False),
+    ("The house words belong to House Lothston", False),
+    # rare surnames that begin common words: wordfreq's English list holds them ("Frankl", "Princip")
+    ("Man's Search for Meaning by Viktor Frankl", False),
+    ("The archduke was shot by Gavrilo Princip", False),
+])
+def test_a_name_cut_after_its_first_part_is_a_cut_word(response: str, cut: bool) -> None:
+    assert (truncation_reason(response, "Answer the question.") == "cut_word") is cut

@@ -58,7 +58,7 @@ from typing import Any
 import polars as pl
 
 from ift_data.audit.base import AuditContext
-from ift_data.audit.word_list import SHORT_WORDS, cut_word, known
+from ift_data.audit.word_list import SHORT_WORDS, cut_name, cut_word, known
 
 # Words after which an English sentence cannot stop: articles, possessives, conjunctions, copulas, the
 # prepositions that need an object. Not "on/up/out/in/off" (phrasal verbs end sentences), nor
@@ -702,7 +702,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     prompt = f"{instruction}\n{input_text}"
     if not word_order and not _NON_WORD_TASK.search(instruction) \
             and (cut_word(text[-CUT_WORD_CONTEXT:]) or _begins_a_word_above(text, prompt) or _cut_value(text)
-                 or _cut_prompt_name(text, prompt)):
+                 or _cut_prompt_name(text, prompt) or cut_name(text[-CUT_WORD_CONTEXT:])):
         return "cut_word"
     lines = "\n" in text
     if lines:  # read before the verse test, which lists of short lines pass

@@ -114,3 +114,38 @@ def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     if not others or sum(map(known, others)) < min_known_share * len(others):
         return None
     return fragment
+
+
+COMMON_NAME_FREQUENCY = 1e-6  # cut_name: the longer word a cut name begins is at least this frequent in English
+_NAME_AFTER_NAME = re.compile(r"(?:^|\s)[A-Z][\w'’.&-]*[ \t]+([A-Z][a-z]{2,})$")
+
+
+@lru_cache(maxsize=1)
+def _english_frequencies() -> dict[str, float]:
+    """wordfreq's English word frequencies (names and places included, bundled in its wheel)."""
+    import wordfreq
+
+    return wordfreq.get_frequency_dict("en", wordlist="best")
+
+
+@lru_cache(maxsize=1)
+def _common_english() -> list[str]:
+    """wordfreq's English words of at least ``COMMON_NAME_FREQUENCY``, sorted (for the prefix search)."""
+    return sorted(w for w, f in _english_frequencies().items() if f >= COMMON_NAME_FREQUENCY and w.isalpha())
+
+
+def cut_name(text: str) -> str | None:
+    """The last word of ``text`` when it is the second part of a name cut short ("... Massachusetts, New
+    Hampsh"): capitalized after a capitalized word, no word English has (neither in wordfreq's English list, which
+    holds rare surnames too, "Frankl", "Princip", nor ``known``), yet the start of a word of that list at least two letters longer
+    and ``COMMON_NAME_FREQUENCY`` frequent. None otherwise."""
+    match = _NAME_AFTER_NAME.search(text)
+    if match is None:
+        return None
+    fragment = match.group(1).lower()
+    if _english_frequencies().get(fragment, 0.0) > 0.0 or known(fragment):
+        return None
+    words = _common_english()
+    i = bisect.bisect_right(words, fragment)
+    return fragment if i < len(words) and words[i].startswith(fragment) and len(words[i]) >= len(fragment) + 2 \
+        else None
