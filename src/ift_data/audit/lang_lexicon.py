@@ -40,6 +40,8 @@ WORD_CLIP = 5.0  # one word's log-ratio is clipped to this (a factor of about 15
 MIN_EVIDENCE = 8.0  # the summed log-ratio a language needs
 MIN_LIST_EVIDENCE = 16.0  # ... in a one-line comma list
 MIN_DETECTOR_PROBABILITY = 0.05  # ... and fastText's probability for it
+COMMON_ENGLISH_FREQUENCY = 1e-5  # a word at least this frequent in English is a common English word ...
+MAX_COMMON_ENGLISH_SHARE = 0.8  # ... and a text whose words are more than this share of them is left alone
 FREQUENCY_FLOOR = 1e-8  # a word one list lacks counts as this frequent there (wordfreq's lists stop near it)
 _WORD = re.compile(r"[^\W\d_]+")
 _NOT_TEXT = re.compile(r"://|www\.|<")
@@ -140,10 +142,14 @@ def lexicon_says(text: str, prompt: str, lang: str) -> bool:
 
 
 def _weighed_words(text: str, prompt: str) -> list[str]:
-    """The words the test weighs (``_scored_words``), or none where it leaves the text alone."""
+    """The words the test weighs (``_scored_words``), or none where it leaves the text alone, or where more than
+    ``MAX_COMMON_ENGLISH_SHARE`` of them are common English words (no other language's list need be read)."""
     if _NOT_TEXT.search(text) or _ASKS_FOR_A_PHRASE.search(prompt) or _title_case(text) or looks_like_code(text):
         return []
-    return _scored_words(text, prompt)
+    words = _scored_words(text, prompt)
+    english = _frequencies("en")
+    common = sum(english.get(word, 0.0) >= COMMON_ENGLISH_FREQUENCY for word in words)
+    return [] if common > MAX_COMMON_ENGLISH_SHARE * len(words) else words
 
 
 def _needed(text: str) -> float:
@@ -162,8 +168,8 @@ def lexicon_language(text: str, detection: Detection, prompt: str) -> str | None
     if not words:
         return None
     needed = _needed(text)
-    supported = [lang for lang in candidates if evidence(words, lang) >= needed]
-    if not supported:
-        return None
-    best = max(supported, key=detection.prob_of)
-    return None if _PLACE_PATTERNS[best].search(prompt) else best
+    # fastText's most likely language first: the first the words support is the answer (and later lists
+    # need not be read)
+    best = next((lang for lang in sorted(candidates, key=detection.prob_of, reverse=True)
+                 if evidence(words, lang) >= needed), None)
+    return None if best is None or _PLACE_PATTERNS[best].search(prompt) else best
