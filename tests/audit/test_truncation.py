@@ -346,3 +346,32 @@ def test_digit_like_last_lines_are_judged_not_crashed_on(response: str) -> None:
 ])
 def test_a_name_cut_after_its_first_part_is_a_cut_word(response: str, cut: bool) -> None:
     assert (truncation_reason(response, "Answer the question.") == "cut_word") is cut
+
+
+@pytest.mark.parametrize("response", [
+    # written for this test: English ends a relative or infinitival clause on its preposition
+    "1. Drink more water\n2. Sleep eight hours\n3. Find a hobby you can lose yourself in",
+    "Keep a jar of notes about the things you are thankful for",
+    "Choose a cause that they can work toward and a mentor to learn from",
+    # a listed value after a key, a signature under a closing, options after a question, spaced hashtags
+    "Subjects found: they",
+    "Thank you for the lovely weekend. The food was wonderful. We will come again soon.\n\nWith love,\n\nsam x",
+    "Read the statement below. Decide whether it is accurate. Is the Great Wall visible from space? True/False",
+    "Sunsets over the bay never get old. Grab a blanket and watch one tonight. #Sunset #Bay  # Golden",
+])
+def test_stranded_prepositions_keyed_values_signatures_and_options_are_ends(response: str) -> None:
+    assert truncation_reason(response, "Answer the request.") is None
+
+
+@pytest.mark.parametrize("response", [
+    "The dog was playing with",  # a main clause's subject: the object is missing
+    "Because they were arguing with",
+    "Our answer: the",  # an article after a key is still cut
+])
+def test_a_preposition_after_a_main_clause_is_still_dangling(response: str) -> None:
+    assert truncation_reason(response, "Answer the request.") == "dangling_word"
+
+
+def test_cjk_enumeration_commas_separate_items() -> None:
+    assert truncation_reason("苹果、香蕉、橙子", "Name three fruits.") is None
+    assert truncation_reason("苹果、香蕉", "Name three fruits.") == "missing_items"

@@ -94,7 +94,8 @@ _CODE_CALL_END = re.compile(r"\w+\(.*\)\s*$")
 _CODE_START = re.compile(r"^\s*(def|class|import|from|return|if|for|while|public|private|function|var|let|const|"
                          r"#include|SELECT|INSERT|UPDATE|CREATE|DELETE|WHERE|FROM|[\w.]+\s*[:=]\s*\S)")
 _LATEX = re.compile(r"\$|\\[a-zA-Z]+|\\[(\[]")
-_HASHTAGS = re.compile(r"(?:^|\s)#\w+(?:\s+#\w+)*\s*$")
+_HASHTAGS = re.compile(r"(?:^|\s)#\w+(?:\s+#\s?\w+)*\s*$")  # a spaced one after others ("#Books  # MustRead")
+_OPTIONS = re.compile(r"\(?[\w ]{1,15}(?:/[\w ]{1,15})+\)?")  # "Yes/No", "True / False", "(A/B/C)"
 _URL_END = re.compile(r"(?:https?://|www\.)\S+$")
 _SALUTATION = re.compile(r"(?i)^\s*(sincerely|regards|best regards|kind regards|warm regards|warmest regards|"
                          r"best wishes|best|cheers|thanks|thank you|yours truly|yours sincerely|yours|respectfully|"
@@ -111,6 +112,16 @@ _CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan
 _COPULAS = frozenset({"is", "was", "be"})
 # A contracted verb cannot end an English sentence ("* if you’re", "I think we'll"; "I know who you are" can):
 # "'re", "'m", "'ve", "'ll", "'d" after a pronoun or a name. Not "'s", which is also a possessive ("It is John's").
+# A preposition English leaves at the end of a relative or infinitival clause: "goals for the company to strive
+# for", "a task they are struggling with", "someone you can rely on" (a noun, "that" or "whom" before the subject)
+_STRANDING_PREPOSITIONS = r"(?:with|for|at|by|from|to|on|in|upon|about|of)"
+_STRANDED = re.compile(
+    rf"(?i)(?:\bto\s+[a-z]+|(?:\b(?!(?:and|or|but|so|because|if|when|then|while|as|since|until|after|before|"
+    rf"although|though|where|why|how|what|who|do|did|does|can|will|would|should|could)\b)[a-z]{{3,}}|\bthat|\bwhom)"
+    rf"\s+(?:i|you|we|they|he|she|people)\s+(?:(?:am|are|is|was|were|have|has|had|will|would|can|could|might|may|"
+    rf"should|must|do|did|don't|didn't)\s+)?[a-z]+)\s+{_STRANDING_PREPOSITIONS}$")
+# A "Key: value" line whose value is one or two words ("Pronouns used: they"): a listed value, not prose.
+_KEYED_VALUE = re.compile(r"^[^:\n]{1,40}:\s*\S+(?:\s+\S+)?\s*$")
 _STRANDED_CONTRACTION = re.compile(r"(?i)^[\"“‘(]*[a-z]+['’](?:re|m|ve|ll|d)$")
 _LAST_NAME_PART = re.compile(r"(?:^|[\s(\"'“‘/-])([^\W\d_]{2,})$")  # the last word: a name cut in half
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
@@ -289,6 +300,9 @@ def _dangling_word(text: str, verse: bool, instruction: str = "") -> str | None:
     if verse:
         return None
     if lw in PROSE_DANGLING:
+        last_line = text.splitlines()[-1]
+        if _STRANDED.search(text, max(0, len(text) - 80)) or _KEYED_VALUE.match(last_line):
+            return None
         return "dangling_word"
     return None
 
@@ -398,13 +412,13 @@ _LONE_NUMBER = re.compile(r"[0-9]{1,3}")  # a list's next number on a line of it
 
 def _items(text: str) -> int:
     """How many items a response lists: numbered or bulleted lines when it is a list, else the
-    comma/semicolon/"and"-separated parts of its last line."""
+    comma/semicolon/"and"-separated parts of its last line (CJK enumeration commas too: "工具、タイヤ、自転車")."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
     marked = [ln for ln in lines if _LIST_ITEM.match(ln)]
     inline = len(re.findall(r"(?:^|\s)\d{1,2}[.)]\s+\S", text))
     if marked or inline >= 2:
         return max(len(marked), inline)
-    return len([p for p in re.split(r",|;|\band\b|\bor\b|\|", lines[-1]) if p.strip()]) if lines else 0
+    return len([p for p in re.split(r"[,;、，；|]|\band\b|\bor\b", lines[-1]) if p.strip()]) if lines else 0
 
 
 @lru_cache(maxsize=65536)
@@ -630,6 +644,8 @@ def _fragment(text: str, settings: TruncationSettings) -> str | None:
     if len(lines) > 1 and len(last.split()) <= 4 and all(w[:1].isupper() or not w[:1].isalpha()
                                                           for w in last.split()):
         return None  # a signature, a name, a heading
+    if len(lines) > 1 and lines[-2].endswith(",") and len(lines[-2].split()) <= 4 and len(last.split()) <= 4:
+        return None  # a signature under a letter's closing ("Lots of Love,\n\nWilf x")
     prose = [ln for ln in lines if not _LIST_ITEM.match(ln)]
     sentences = [s for ln in prose for s in _SENTENCE_SPLIT.split(ln) if s.strip()]
     if len(sentences) < settings.fragment_min_sentences + 1:
@@ -638,6 +654,8 @@ def _fragment(text: str, settings: TruncationSettings) -> str | None:
     if len(complete) < settings.fragment_min_sentences:
         return None
     fragment = len(sentences[-1].split())
+    if _OPTIONS.fullmatch(sentences[-1].strip()):
+        return None  # the options after a question ("... in Antarctica? Yes/No")
     if fragment < settings.fragment_ratio * statistics.median(complete):
         return "fragment"
     return None
