@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 
 from ift_data.audit.lang_detect import MODEL_CLIP, UND, Detection
 from ift_data.audit.lang_lists import list_items
 from ift_data.audit.truncation import looks_like_code
+from ift_data.audit.word_frequencies import frequencies
 
 # fastText's codes of the languages judged here; wordfreq names three of them otherwise.
 LEXICON_LANGUAGES = ("ca", "cs", "da", "de", "es", "fi", "fr", "hr", "hu", "id", "is", "it", "lt", "lv", "ms", "nl",
@@ -42,6 +42,7 @@ MIN_LIST_EVIDENCE = 16.0  # ... in a one-line comma list
 MIN_DETECTOR_PROBABILITY = 0.05  # ... and fastText's probability for it
 COMMON_ENGLISH_FREQUENCY = 1e-5  # a word at least this frequent in English is a common English word ...
 MAX_COMMON_ENGLISH_SHARE = 0.8  # ... and a text whose words are more than this share of them is left alone
+MIN_WORD_FREQUENCY = 3e-7  # another language's words rarer than this are not kept (a sixth of the list's memory)
 FREQUENCY_FLOOR = 1e-8  # a word one list lacks counts as this frequent there (wordfreq's lists stop near it)
 _WORD = re.compile(r"[^\W\d_]+")
 _NOT_TEXT = re.compile(r"://|www\.|<")
@@ -69,12 +70,9 @@ _PLACE_PATTERNS = {lang: re.compile(r"(?i)\b(?:" + "|".join(map(re.escape, place
                    for lang, places in _PLACES.items()}
 
 
-@lru_cache(maxsize=len(LEXICON_LANGUAGES) + 1)
 def _frequencies(lang: str) -> dict[str, float]:
-    """wordfreq's word frequencies for ``lang`` (a fastText code, or ``en``)."""
-    import wordfreq
-
-    return wordfreq.get_frequency_dict(_WORDFREQ_CODE.get(lang, lang), wordlist="best")
+    """wordfreq's word frequencies for ``lang`` (a fastText code, or ``en``: all its words)."""
+    return frequencies(_WORDFREQ_CODE.get(lang, lang), 0.0 if lang == "en" else MIN_WORD_FREQUENCY)
 
 
 def _particles(tokens: list[str]) -> set[int]:

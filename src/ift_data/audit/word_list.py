@@ -15,6 +15,7 @@ import json
 import re
 from functools import lru_cache
 
+from ift_data.audit.word_frequencies import frequencies
 from ift_data.embed.model import static_model_path
 
 COMMON_COUNT = 1_000  # a word a cut fragment may begin: counted at least this often
@@ -120,12 +121,9 @@ COMMON_NAME_FREQUENCY = 1e-6  # cut_name: the longer word a cut name begins is a
 _NAME_AFTER_NAME = re.compile(r"(?:^|\s)[A-Z][\w'’.&-]*[ \t]+([A-Z][a-z]{2,})$")
 
 
-@lru_cache(maxsize=1)
 def _english_frequencies() -> dict[str, float]:
-    """wordfreq's English word frequencies (names and places included, bundled in its wheel)."""
-    import wordfreq
-
-    return wordfreq.get_frequency_dict("en", wordlist="best")
+    """wordfreq's English word frequencies (names and places included)."""
+    return frequencies("en")
 
 
 @lru_cache(maxsize=1)
