@@ -16,8 +16,8 @@ A response is a language mismatch when the prompt does not ask for (or about) an
   last item, or words mostly not English that fastText reads as another language, to a prompt in a known
   other language; or
 - **words more common in another language** (``audit/lang_lexicon.py``): a short answer's lower-case words,
-  weighed by their frequency in Spanish, French, Portuguese, German, Italian or Dutch against English, when
-  fastText gives that language some chance ("Muratore edile."); or
+  weighed by their frequency (wordfreq's lists, 26 languages written in Latin letters) against English, when
+  fastText gives that language some chance and the prompt is English ("Muratore edile."); or
 - a **confident detector on enough response text**: the response reads as running text in language R
   (probability ≥ ``min_probability``, or ≥ ``min_confidence`` when R's function words are ≥ 15 % of its
   words and L's under 5 %; ≥ ``min_mismatch_chars`` letters; not a list or code), the instruction is
@@ -338,9 +338,10 @@ def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detect
         if share is not None and share < 0.05:
             low |= _FW_BIT[lang]
     fallback = best_guess(inst)
-    lexicon = lexicon_says(response, f"{instruction}\n{input_text}", resp.lang)
-    return Pending(gate, inst.script or resp.script, fallback, _sure(resp, response, short, judge), enough_own, low,
-                   lexicon)
+    sure = _sure(resp, response, short, judge)
+    # decide reads the lexicon only for a row that passes the gate and that fastText alone does not settle
+    lexicon = gate and not sure and lexicon_says(response, f"{instruction}\n{input_text}", resp.lang)
+    return Pending(gate, inst.script or resp.script, fallback, sure, enough_own, low, lexicon)
 
 
 def _script_change_branch(inst: Detection, resp: Detection) -> bool:

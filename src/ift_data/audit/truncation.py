@@ -110,8 +110,6 @@ _CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan
                                   "model", "version", "level", "phase", "stage", "exhibit", "figure", "table",
                                   "appendix", "chapter", "side", "size", "note", "key", "is", "was", "be"})
 _COPULAS = frozenset({"is", "was", "be"})
-# A contracted verb cannot end an English sentence ("* if you’re", "I think we'll"; "I know who you are" can):
-# "'re", "'m", "'ve", "'ll", "'d" after a pronoun or a name. Not "'s", which is also a possessive ("It is John's").
 # A preposition English leaves at the end of a relative or infinitival clause: "goals for the company to strive
 # for", "a task they are struggling with", "someone you can rely on" (a noun, "that" or "whom" before the subject)
 _STRANDING_PREPOSITIONS = r"(?:with|for|at|by|from|to|on|in|upon|about|of)"
@@ -122,6 +120,8 @@ _STRANDED = re.compile(
     rf"should|must|do|did|don't|didn't)\s+)?[a-z]+)\s+{_STRANDING_PREPOSITIONS}$")
 # A "Key: value" line whose value is one or two words ("Pronouns used: they"): a listed value, not prose.
 _KEYED_VALUE = re.compile(r"^[^:\n]{1,40}:\s*\S+(?:\s+\S+)?\s*$")
+# A contracted verb cannot end an English sentence ("* if you’re", "I think we'll"; "I know who you are" can):
+# "'re", "'m", "'ve", "'ll", "'d" after a pronoun or a name. Not "'s", which is also a possessive ("It is John's").
 _STRANDED_CONTRACTION = re.compile(r"(?i)^[\"“‘(]*[a-z]+['’](?:re|m|ve|ll|d)$")
 _LAST_NAME_PART = re.compile(r"(?:^|[\s(\"'“‘/-])([^\W\d_]{2,})$")  # the last word: a name cut in half
 _LETTER_RUN = re.compile(r"[^\W\d_]+")

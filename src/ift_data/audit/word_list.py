@@ -6,6 +6,9 @@ model's WordPiece vocabulary (about 22,500 words, among them newer ones the dict
 "wifi"); nothing is downloaded. A last word is cut when it is neither, begins a common dictionary word, and
 stands in English text. The vocabulary alone was tried first: it lacks rare words that begin common ones
 ("mush", "grocer", "broth", "hera") and read them as cuts in CoLA and Alpaca answers.
+
+A name cut after its first part ("New Hampsh") is read against wordfreq's English list (``cut_name``), which
+holds names and places, rare surnames among them, that the dictionary lacks.
 """
 
 from __future__ import annotations
@@ -134,9 +137,9 @@ def _common_english() -> list[str]:
 
 def cut_name(text: str) -> str | None:
     """The last word of ``text`` when it is the second part of a name cut short ("... Massachusetts, New
-    Hampsh"): capitalized after a capitalized word, no word English has (neither in wordfreq's English list, which
-    holds rare surnames too, "Frankl", "Princip", nor ``known``), yet the start of a word of that list at least two letters longer
-    and ``COMMON_NAME_FREQUENCY`` frequent. None otherwise."""
+    Hampsh"): capitalized after a capitalized word, no word English has (not in wordfreq's English list, which
+    holds rare surnames too, "Frankl", "Princip", nor ``known``), yet the start of a word of that list that is
+    at least two letters longer and ``COMMON_NAME_FREQUENCY`` frequent. None otherwise."""
     match = _NAME_AFTER_NAME.search(text)
     if match is None:
         return None
