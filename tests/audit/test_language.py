@@ -317,3 +317,20 @@ def test_short_answers_that_name_or_follow_the_prompt_are_not_swaps(ctx):
     flags, _, _ = _run(SHORT_NOT_SWAPS, ctx)
     wrongly = [row[0] for row, flag in zip(SHORT_NOT_SWAPS, flags, strict=True) if flag]
     assert not wrongly
+
+
+def test_cjk_sentence_punctuation_marks_a_cjk_answer(ctx):
+    """Chinese or Japanese punctuation in an answer to an English prompt ("Paris。", "Apples、pears") is a
+    CJK writer's, never an English answer's; a prompt that asks for the language or holds CJK text allows it."""
+    swaps = [
+        ("What is the capital of France?", "", "Paris。"),
+        ("Name three tools for 3D modelling.", "", "Blender、Maya 和 3ds Max。"),
+        ("Write a query that counts the users.", "", "可以这样写：SELECT COUNT(*) FROM users;"),
+    ]
+    allowed = [
+        ("Translate 'thank you' into Japanese.", "", "ありがとう。"),
+        ("What does 你好 mean?", "", "It means hello。"),
+        ("What is the capital of France?", "", "Paris."),
+    ]
+    flags, _, _ = _run(swaps + allowed, ctx)
+    assert flags == [True] * len(swaps) + [False] * len(allowed)
