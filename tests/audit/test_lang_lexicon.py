@@ -19,6 +19,9 @@ SWAPS = [
     ("What is the best time to visit?", "Im Frühling, wenn es noch nicht so heiß ist.", "de"),
     ("Which fruits are rich in vitamin C?", "Jeruk, jambu biji, pepaya, stroberi dan kiwi.", "id"),
     ("How many legs does a spider have?", "Pająk ma osiem nóg.", "pl"),
+    # a decimal comma lists nothing, and a capitalized first word and a name do not make Title Case
+    ("How far is the station from the museum?", "Ungefähr 2,5 Kilometer zu Fuß durch den Stadtpark.", "de"),
+    ("What is the boiling point of water?", "Aproximadamente 100 grados Celsius al nivel del mar.", "es"),
 ]
 
 # English answers with borrowed words, names, titles, phrases asked for, code and lists: no mismatch.

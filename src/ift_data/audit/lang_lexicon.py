@@ -13,7 +13,8 @@ least ``MIN_DETECTOR_PROBABILITY``; of several such languages (Spanish and Portu
 fastText's pick.
 
 Left alone, because English borrows such words whole: code, links and markup (identifiers read as any
-language); one line in Title Case (a name or a title: "Der Himmel über Berlin"); answers to a prompt that
+language); one line in Title Case (a name or a title: "Bayerische Motoren Werke"; in German, which capitalizes
+its nouns, only when 80 % of the words are); answers to a prompt that
 asks for a name, a title, a phrase or a greeting ("What do you say before a meal?" "Bon appétit!") or names
 a place where the language is spoken ("How do you greet someone in Indonesia?" "selamat pagi").
 
@@ -44,8 +45,11 @@ COMMON_ENGLISH_FREQUENCY = 1e-5  # a word at least this frequent in English is a
 MAX_COMMON_ENGLISH_SHARE = 0.8  # ... and a text whose words are more than this share of them is left alone
 MIN_WORD_FREQUENCY = 3e-7  # another language's words rarer than this are not kept (a sixth of the list's memory)
 FREQUENCY_FLOOR = 1e-8  # a word one list lacks counts as this frequent there (wordfreq's lists stop near it)
+TITLE_CASE_SHARE = 0.5  # a line with more of its words capitalized is a name or a title ...
+GERMAN_TITLE_CASE_SHARE = 0.8  # ... in German, which capitalizes its nouns, this many
 _WORD = re.compile(r"[^\W\d_]+")
 _NOT_TEXT = re.compile(r"://|www\.|<")
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _ASKS_FOR_A_PHRASE = re.compile(r"(?i)\b(?:name of|names? (?:is|was|are|were)|called|titles?|phrases?|mottos?|"
                                 r"expressions?|sayings?|say|said|quotes?|quotations?|idioms?|slogans?|proverbs?|"
                                 r"greet|greets|greeting|greetings|shout|shouted|exclaim|exclaimed|toast)\b")
@@ -109,12 +113,19 @@ def _scored_words(text: str, prompt: str) -> list[str]:
     return found
 
 
-def _title_case(text: str) -> bool:
-    """One line whose words of three letters or more (at least two) are more than half capitalized."""
+def _capital_share(text: str) -> float:
+    """The share of capitalized words among the words of three letters or more after the first (which a sentence
+    capitalizes) of a one-line text with at least two such words; 0 otherwise."""
     if "\n" in text.strip():
-        return False
-    long_words = [word for word in _WORD.findall(text[:MODEL_CLIP]) if len(word) >= 3]
-    return len(long_words) >= 2 and 2 * sum(word[0].isupper() for word in long_words) > len(long_words)
+        return 0.0
+    long_words = [word for word in _WORD.findall(text[:MODEL_CLIP])[1:] if len(word) >= 3]
+    return sum(word[0].isupper() for word in long_words) / len(long_words) if len(long_words) >= 2 else 0.0
+
+
+def _title_case(capital_share: float, lang: str) -> bool:
+    """A line in Title Case, a name or a title: more than half its words capitalized, or, in German, which
+    capitalizes its nouns ("Ungefähr 2,5 Kilometer zu Fuß durch den Stadtpark."), more than 80 %."""
+    return capital_share > (GERMAN_TITLE_CASE_SHARE if lang == "de" else TITLE_CASE_SHARE)
 
 
 def evidence(words: list[str], lang: str) -> float:
@@ -133,7 +144,7 @@ def evidence(words: list[str], lang: str) -> float:
 def lexicon_says(text: str, prompt: str, lang: str) -> bool:
     """``text``'s words say it is in ``lang`` (a fastText code) rather than English, by the module docstring's
     test without fastText's part."""
-    if lang not in _PLACE_PATTERNS or _PLACE_PATTERNS[lang].search(prompt):
+    if lang not in _PLACE_PATTERNS or _PLACE_PATTERNS[lang].search(prompt) or _title_case(_capital_share(text), lang):
         return False
     words = _weighed_words(text, prompt)
     return bool(words) and evidence(words, lang) >= _needed(text)
@@ -142,7 +153,7 @@ def lexicon_says(text: str, prompt: str, lang: str) -> bool:
 def _weighed_words(text: str, prompt: str) -> list[str]:
     """The words the test weighs (``_scored_words``), or none where it leaves the text alone, or where more than
     ``MAX_COMMON_ENGLISH_SHARE`` of them are common English words (no other language's list need be read)."""
-    if _NOT_TEXT.search(text) or _ASKS_FOR_A_PHRASE.search(prompt) or _title_case(text) or looks_like_code(text):
+    if _NOT_TEXT.search(text) or _ASKS_FOR_A_PHRASE.search(prompt) or looks_like_code(text):
         return []
     words = _scored_words(text, prompt)
     english = _frequencies("en")
@@ -151,7 +162,8 @@ def _weighed_words(text: str, prompt: str) -> list[str]:
 
 
 def _needed(text: str) -> float:
-    return MIN_LIST_EVIDENCE if list_items(text) is not None else MIN_EVIDENCE
+    """The evidence ``text`` needs: more for a one-line comma list (a decimal comma, "34,4", lists nothing)."""
+    return MIN_LIST_EVIDENCE if list_items(_DECIMAL_COMMA.sub(".", text)) is not None else MIN_EVIDENCE
 
 
 def lexicon_language(text: str, detection: Detection, prompt: str) -> str | None:
@@ -165,9 +177,9 @@ def lexicon_language(text: str, detection: Detection, prompt: str) -> str | None
     words = _weighed_words(text, prompt) if candidates else []
     if not words:
         return None
-    needed = _needed(text)
+    needed, capital_share = _needed(text), _capital_share(text)
     # fastText's most likely language first: the first the words support is the answer (and later lists
     # need not be read)
     best = next((lang for lang in sorted(candidates, key=detection.prob_of, reverse=True)
-                 if evidence(words, lang) >= needed), None)
+                 if not _title_case(capital_share, lang) and evidence(words, lang) >= needed), None)
     return None if best is None or _PLACE_PATTERNS[best].search(prompt) else best
