@@ -41,6 +41,9 @@ NOT_SWAPS = [
     ("List some architects.", "1. Le Corbusier\n2. Ludwig Mies van der Rohe\n3. Oscar Niemeyer"),
     ("Who are the members of ABBA?", "Agnetha Fältskog, Björn Ulvaeus, Benny Andersson and Anni-Frid Lyngstad"),
     ("Give me some yoga poses.", "1. tadasana\n2. vrksasana\n3. adho mukha svanasana"),
+    # an English sentence around borrowed names: its English function words say so
+    ("What should I order at the bakery?", "A pain au chocolat and a café au lait, if they have them."),
+    ("What should I try in Lima?", "Try the pollo a la brasa with papas fritas."),
 ]
 
 

@@ -28,8 +28,9 @@ from __future__ import annotations
 import math
 import re
 
-from ift_data.audit.lang_detect import MODEL_CLIP, UND, Detection
+from ift_data.audit.lang_detect import MODEL_CLIP, UND, Detection, function_word_share
 from ift_data.audit.lang_lists import list_items
+from ift_data.audit.lang_text import words
 from ift_data.audit.truncation import looks_like_code
 from ift_data.audit.word_frequencies import frequencies
 
@@ -128,6 +129,13 @@ def _title_case(capital_share: float, lang: str) -> bool:
     return capital_share > (GERMAN_TITLE_CASE_SHARE if lang == "de" else TITLE_CASE_SHARE)
 
 
+def _english_grammar(text: str, lang: str) -> bool:
+    """``text`` holds an English function word of three letters or more that is not one of ``lang``'s ("a pain au
+    chocolat and a café au lait"): an English sentence with borrowed names in it. (Shorter ones, "a", "in", "to",
+    are words of many languages.)"""
+    return bool(function_word_share([word for word in words(text[:MODEL_CLIP]) if len(word) >= 3], "en", besides=lang))
+
+
 def evidence(words: list[str], lang: str) -> float:
     """The summed, clipped log-ratio of the ``words``' frequencies in ``lang`` and in English."""
     own_frequencies, english = _frequencies(lang), _frequencies("en")
@@ -144,7 +152,8 @@ def evidence(words: list[str], lang: str) -> float:
 def lexicon_says(text: str, prompt: str, lang: str) -> bool:
     """``text``'s words say it is in ``lang`` (a fastText code) rather than English, by the module docstring's
     test without fastText's part."""
-    if lang not in _PLACE_PATTERNS or _PLACE_PATTERNS[lang].search(prompt) or _title_case(_capital_share(text), lang):
+    if lang not in _PLACE_PATTERNS or _PLACE_PATTERNS[lang].search(prompt) or _title_case(_capital_share(text), lang) \
+            or _english_grammar(text, lang):
         return False
     words = _weighed_words(text, prompt)
     return bool(words) and evidence(words, lang) >= _needed(text)
@@ -181,5 +190,6 @@ def lexicon_language(text: str, detection: Detection, prompt: str) -> str | None
     # fastText's most likely language first: the first the words support is the answer (and later lists
     # need not be read)
     best = next((lang for lang in sorted(candidates, key=detection.prob_of, reverse=True)
-                 if not _title_case(capital_share, lang) and evidence(words, lang) >= needed), None)
+                 if not _title_case(capital_share, lang) and not _english_grammar(text, lang)
+                 and evidence(words, lang) >= needed), None)
     return None if best is None or _PLACE_PATTERNS[best].search(prompt) else best
