@@ -334,3 +334,21 @@ def test_cjk_sentence_punctuation_marks_a_cjk_answer(ctx):
     ]
     flags, _, _ = _run(swaps + allowed, ctx)
     assert flags == [True] * len(swaps) + [False] * len(allowed)
+
+
+def test_an_english_question_about_a_foreign_name_is_english(ctx):
+    """A title or a name in another language can make fastText read the prompt as that language; the prompt's
+    English function words say it is English, so an English answer is no mismatch."""
+    rows = [
+        ("Who directed La vita è bella?", "",
+         "Roberto Benigni directed La vita è bella, and he also starred in it as the father, Guido Orefice."),
+        ("What is Fête de la Musique?", "",
+         "Fête de la Musique is a free music festival held in France every year on the summer solstice, June 21."),
+    ]
+    flags, _, _ = _run(rows, ctx)
+    assert flags == [False, False]
+    # a prompt that is Spanish through and through still makes an English answer a mismatch
+    flags, _, _ = _run([("¿Quién dirigió la película La vida es bella y en qué año se estrenó?", "",
+                         "Roberto Benigni directed the film, which was released in Italy in 1997 to great acclaim.")],
+                       ctx)
+    assert flags == [True]

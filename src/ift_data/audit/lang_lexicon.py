@@ -51,7 +51,7 @@ GERMAN_TITLE_CASE_SHARE = 0.8  # ... in German, which capitalizes its nouns, thi
 _WORD = re.compile(r"[^\W\d_]+")
 _NOT_TEXT = re.compile(r"://|www\.|<")
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
-_ASKS_FOR_A_PHRASE = re.compile(r"(?i)\b(?:name of|names? (?:is|was|are|were)|called|titles?|phrases?|mottos?|"
+_ASKS_FOR_A_PHRASE = re.compile(r"(?i)\b(?:name of|names? (?:is|was|are|were)|call|called|(?<!in )terms?|words?|titles?|phrases?|mottos?|"
                                 r"expressions?|sayings?|say|said|quotes?|quotations?|idioms?|slogans?|proverbs?|"
                                 r"greet|greets|greeting|greetings|shout|shouted|exclaim|exclaimed|toast)\b")
 # Places where each language is spoken (prefixes: "brazil" holds "Brazilian"); a prompt naming one makes the
