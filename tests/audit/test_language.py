@@ -352,3 +352,17 @@ def test_an_english_question_about_a_foreign_name_is_english(ctx):
                          "Roberto Benigni directed the film, which was released in Italy in 1997 to great acclaim.")],
                        ctx)
     assert flags == [True]
+
+
+def test_borrowed_terms_names_and_asked_scripts_are_not_swaps(ctx):
+    """Written for this test: a term asked for ("What do you call ..."), a list of names joined by an English
+    "or", a Devanagari word when the prompt asks for Hindi (fastText calls short Devanagari text other
+    languages that write it)."""
+    allowed = [
+        ("What do you call a ballet step where the dancer spins on one foot?", "", "Pirouette en dehors"),
+        ("Suggest three names for my new puppy.", "", "Bruno, Pippo, or Mignon."),
+        ("Give me the Hindi word for 'milk'.", "", "Doodh (दूध)."),
+    ]
+    swaps = [("Do you like milk?", "", "हाँ, मुझे दूध बहुत पसंद है।")]
+    flags, _, _ = _run(allowed + swaps, ctx)
+    assert flags == [False] * len(allowed) + [True] * len(swaps)

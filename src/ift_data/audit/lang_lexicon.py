@@ -160,10 +160,15 @@ def lexicon_says(text: str, prompt: str, lang: str) -> bool:
     return bool(weighed) and evidence(weighed, lang) >= _needed(text)
 
 
+def asks_for_a_phrase(prompt: str) -> bool:
+    """The prompt asks for a name, a title, a term, a phrase or a greeting: English borrows the answer whole."""
+    return _ASKS_FOR_A_PHRASE.search(prompt) is not None
+
+
 def _weighed_words(text: str, prompt: str) -> list[str]:
     """The words the test weighs (``_scored_words``), or none where it leaves the text alone, or where more than
     ``MAX_COMMON_ENGLISH_SHARE`` of them are common English words (no other language's list need be read)."""
-    if _NOT_TEXT.search(text) or _ASKS_FOR_A_PHRASE.search(prompt) or looks_like_code(text):
+    if _NOT_TEXT.search(text) or asks_for_a_phrase(prompt) or looks_like_code(text):
         return []
     scored = _scored_words(text, prompt)
     english = _frequencies("en")

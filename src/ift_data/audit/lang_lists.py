@@ -103,6 +103,8 @@ def list_language(text: str, detection: Detection) -> str | None:
     needed = MIN_LIST_PROBABILITY if text.isascii() else MIN_LIST_PROBABILITY_ACCENTED
     if same_language(lang, "en") or prob < needed:
         return None
+    if _english_function_words(text, lang):
+        return None  # joined by an English "or"/"and": an English list of foreign names ("Mochi, Biscotti, or Chouchou.")
     unknown = sum(not known(word.lower()) for word in words)
     return lang if unknown >= MIN_FOREIGN_SHARE * len(words) else None
 
