@@ -130,10 +130,10 @@ def _title_case(capital_share: float, lang: str) -> bool:
     return capital_share > (GERMAN_TITLE_CASE_SHARE if lang == "de" else TITLE_CASE_SHARE)
 
 
-def _english_grammar(text: str, lang: str) -> bool:
+def english_grammar(text: str, lang: str) -> bool:
     """``text`` holds an English function word of three letters or more that is not one of ``lang``'s ("a pain au
-    chocolat and a café au lait"): an English sentence with borrowed names in it. (Shorter ones, "a", "in", "to",
-    are words of many languages.)"""
+    chocolat and a café au lait", "Who wrote Il nome della rosa?"): English around borrowed names. (Shorter
+    ones, "a", "in", "to", are words of many languages.)"""
     return bool(function_word_share([word for word in words(text[:MODEL_CLIP]) if len(word) >= 3], "en", besides=lang))
 
 
@@ -154,7 +154,7 @@ def lexicon_says(text: str, prompt: str, lang: str) -> bool:
     """``text``'s words say it is in ``lang`` (a fastText code) rather than English, by the module docstring's
     test without fastText's part."""
     if lang not in _PLACE_PATTERNS or _PLACE_PATTERNS[lang].search(prompt) or _title_case(_capital_share(text), lang) \
-            or _english_grammar(text, lang):
+            or english_grammar(text, lang):
         return False
     weighed = _weighed_words(text, prompt)
     return bool(weighed) and evidence(weighed, lang) >= _needed(text)
@@ -196,6 +196,6 @@ def lexicon_language(text: str, detection: Detection, prompt: str) -> str | None
     # fastText's most likely language first: the first the words support is the answer (and later lists
     # need not be read)
     best = next((lang for lang in sorted(candidates, key=detection.prob_of, reverse=True)
-                 if not _title_case(capital_share, lang) and not _english_grammar(text, lang)
+                 if not _title_case(capital_share, lang) and not english_grammar(text, lang)
                  and evidence(weighed, lang) >= needed), None)
     return None if best is None or _PLACE_PATTERNS[best].search(prompt) else best

@@ -59,7 +59,7 @@ from ift_data.audit.lang_detect import (
     function_word_share,
     same_language,
 )
-from ift_data.audit.lang_lexicon import asks_for_a_phrase, lexicon_language, lexicon_says
+from ift_data.audit.lang_lexicon import asks_for_a_phrase, english_grammar, lexicon_language, lexicon_says
 from ift_data.audit.lang_lists import list_language, short_answer_language
 from ift_data.audit.lang_requests import allows
 from ift_data.audit.lang_text import CJK_LANGUAGE, SCRIPT_LANGUAGE, shape, words
@@ -131,7 +131,7 @@ class MismatchRule:
             prompt_lang = best_guess(inst)
         if prompt_lang == UND or same_language(prompt_lang, resp.lang):
             return False
-        if same_language(resp.lang, "en") and _english_question(prompt_text, prompt_lang):
+        if same_language(resp.lang, "en") and english_grammar(prompt_text, prompt_lang):
             return False  # "What is Día de los Muertos?": an English question about a name in another language
         if not _sure(resp, response, short, self) \
                 and not _function_words_say(response, resp.lang, prompt_lang, _min_function_words(short, resp, self)) \
@@ -157,12 +157,6 @@ SHORT_SURE_WORDS = 5
 
 
 BEST_GUESS_PROBABILITY = 0.3  # fastText's top language names a prompt too short to tell from this probability
-
-
-def _english_question(prompt: str, prompt_lang: str) -> bool:
-    """The prompt holds an English function word of three letters or more that is not one of ``prompt_lang``'s
-    ("Who wrote Il nome della rosa?"): English around a title or a name that made fastText read another language."""
-    return bool(function_word_share([w for w in words(prompt[:MODEL_CLIP]) if len(w) >= 3], "en", besides=prompt_lang))
 
 
 def best_guess(found: Detection) -> str:
