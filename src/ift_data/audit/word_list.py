@@ -73,10 +73,12 @@ def known(word: str) -> bool:
     return word in _counts() or word in _vocabulary()
 
 
-def _begins_a_word(fragment: str) -> bool:
-    words = _common()
+def _begins_a_word(fragment: str, words: list[str] | None = None, longer_by: int = 1) -> bool:
+    """``fragment`` begins a word of ``words`` (sorted; default ``_common()``) at least ``longer_by`` letters
+    longer than it."""
+    words = _common() if words is None else words
     i = bisect.bisect_right(words, fragment)
-    return i < len(words) and words[i].startswith(fragment)
+    return i < len(words) and words[i].startswith(fragment) and len(words[i]) >= len(fragment) + longer_by
 
 
 def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
@@ -124,15 +126,10 @@ COMMON_NAME_FREQUENCY = 1e-6  # cut_name: the longer word a cut name begins is a
 _NAME_AFTER_NAME = re.compile(r"(?:^|\s)[A-Z][\w'’.&-]*[ \t]+([A-Z][a-z]{2,})$")
 
 
-def _english_frequencies() -> dict[str, float]:
-    """wordfreq's English word frequencies (names and places included)."""
-    return frequencies("en")
-
-
 @lru_cache(maxsize=1)
 def _common_english() -> list[str]:
     """wordfreq's English words of at least ``COMMON_NAME_FREQUENCY``, sorted (for the prefix search)."""
-    return sorted(w for w, f in _english_frequencies().items() if f >= COMMON_NAME_FREQUENCY and w.isalpha())
+    return sorted(w for w, f in frequencies("en").items() if f >= COMMON_NAME_FREQUENCY and w.isalpha())
 
 
 def cut_name(text: str) -> str | None:
@@ -144,9 +141,6 @@ def cut_name(text: str) -> str | None:
     if match is None:
         return None
     fragment = match.group(1).lower()
-    if _english_frequencies().get(fragment, 0.0) > 0.0 or known(fragment):
+    if frequencies("en").get(fragment, 0.0) > 0.0 or known(fragment):
         return None
-    words = _common_english()
-    i = bisect.bisect_right(words, fragment)
-    return fragment if i < len(words) and words[i].startswith(fragment) and len(words[i]) >= len(fragment) + 2 \
-        else None
+    return fragment if _begins_a_word(fragment, _common_english(), longer_by=2) else None

@@ -5,7 +5,7 @@ rows."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from ift_data.builder.counters import Ledger
 from ift_data.builder.outcome import ROW_DROPPED_AT_EXPORT
@@ -58,26 +58,34 @@ def split_held_out(recipe: Recipe) -> tuple[list[DatasetEntry], list[DatasetEntr
     return train, held
 
 
+def domain_datasets(recipe: Recipe) -> set[str]:
+    """The names of the datasets the DMT schedule's ``domain`` names (a collection: all its datasets); a name
+    that is no dataset or collection of the recipe is an error."""
+    by_name = {member.name: member for member in _walk(recipe.root)}
+    domain: set[str] = set()
+    for name in recipe.schedule.domain:
+        member = by_name.get(name)
+        if member is None:
+            raise SpecError(f"schedule names {name!r}, which is no dataset or collection of the recipe",
+                            file=recipe.path, field="schedule.domain")
+        domain |= {d.name for d in member.datasets()} if isinstance(member, Collection) else {name}
+    return domain
+
+
+def _walk(collection: Collection) -> Iterator[DatasetEntry | Collection]:
+    for member in collection.members:
+        yield member
+        if isinstance(member, Collection):
+            yield from _walk(member)
+
+
 def check_schedule(recipe: Recipe, train: Sequence[DatasetEntry]) -> None:
     """A DMT schedule leaves neither stage without data: its domain names members of the recipe, not only
     held-out datasets (stage 1 would be empty), and not every trained dataset (stage 2 would hold no general
     data)."""
     if recipe.schedule.mode != "dmt":
         return
-    members: dict[str, DatasetEntry | Collection] = {}
-    stack: list[DatasetEntry | Collection] = list(recipe.root.members)
-    while stack:
-        member = stack.pop()
-        members[member.name] = member
-        if isinstance(member, Collection):
-            stack.extend(member.members)
-    domain: set[str] = set()
-    for name in recipe.schedule.domain:
-        named = members.get(name)
-        if named is None:
-            raise SpecError(f"schedule names {name!r}, which is no dataset or collection of the recipe",
-                            file=recipe.path, field="schedule.domain")
-        domain |= {d.name for d in named.datasets()} if isinstance(named, Collection) else {name}
+    domain = domain_datasets(recipe)
     trained = {entry.name for entry in train}
     if not domain & trained:
         raise SpecError(f"every dataset of the DMT domain ({', '.join(sorted(domain))}) is held out: stage 1 would "

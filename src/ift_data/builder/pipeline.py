@@ -4,7 +4,6 @@ per-dataset ``Ledger`` whose stage counters make the manifest's accounting."""
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from ift_data.builder.checks import (
     check_not_all_exported,
     check_not_all_rejected,
     check_schedule,
+    domain_datasets,
     split_held_out,
 )
 from ift_data.builder.collector import fewer_collections
@@ -27,7 +27,7 @@ from ift_data.builder.outcome import DatasetOutcome, render_all, select
 from ift_data.builder.outdir import check_inputs_kept, check_out_dir, discard, fresh_dir, swap_in
 from ift_data.builder.picks import Selection, shuffled
 from ift_data.builder.plan import plan_counts
-from ift_data.builder.recipe import Collection, DatasetEntry, ExpansionSpec, OutputSpec, Recipe, load_recipe
+from ift_data.builder.recipe import DatasetEntry, ExpansionSpec, OutputSpec, Recipe, load_recipe
 from ift_data.builder.seeds import rng_for
 from ift_data.builder.sources import load_dataset, split_display, with_entry_packs
 from ift_data.errors import SpecError
@@ -317,14 +317,7 @@ def _export(recipe: Recipe, options: ExportOptions, outcomes: dict[str, DatasetO
 
 def _dmt_stages(recipe: Recipe, outcomes: dict[str, DatasetOutcome]) -> tuple[Selection, Selection]:
     """DMT: stage 1 = the domain data; stage 2 = the general data plus ``domain_share`` of the domain data."""
-    domain = set()
-    by_name = {m.name: m for m in _walk(recipe.root)}
-    for name in recipe.schedule.domain:
-        if name not in by_name:
-            raise SpecError(f"schedule names {name!r}, which is no dataset or collection of the recipe",
-                            file=recipe.path, field="schedule.domain")
-        member = by_name[name]
-        domain |= {d.name for d in member.datasets()} if isinstance(member, Collection) else {name}
+    domain = domain_datasets(recipe)
     stage1 = _mixed(outcomes, recipe.seed, domain & set(outcomes))
     general = _mixed(outcomes, recipe.seed, set(outcomes) - domain)
     keep = round(len(stage1) * recipe.schedule.domain_share)
@@ -333,9 +326,3 @@ def _dmt_stages(recipe: Recipe, outcomes: dict[str, DatasetOutcome]) -> tuple[Se
     shuffled(rng_for(recipe.seed, "dmt-stage2"), stage2)
     return _selection(outcomes, stage1), _selection(outcomes, stage2)
 
-
-def _walk(collection: Collection) -> Iterator[DatasetEntry | Collection]:
-    for member in collection.members:
-        yield member
-        if isinstance(member, Collection):
-            yield from _walk(member)
