@@ -94,11 +94,11 @@ BOMBS = [
 
 @pytest.mark.parametrize("body", BOMBS)
 def test_bomb_is_a_render_error_within_a_second(body: str) -> None:
-    start = time.process_time()
+    start = time.thread_time()
     with pytest.raises(RenderError) as info:
         Renderer().render(body, CONTEXT)
     assert "MemoryError" not in str(info.value)
-    assert time.process_time() - start < 1.0, body
+    assert time.thread_time() - start < 1.0, body
 
 
 def test_lipsum_is_not_available() -> None:
@@ -156,10 +156,10 @@ def test_integers_up_to_the_limit_still_compute() -> None:
 def test_the_seeded_random_filter_is_bounded_too() -> None:
     """``random`` is set after the sandbox wraps its filters: it is wrapped on its own (100 s unbounded)."""
     body = "{% for i in range(99999) %}{{ range(99999) | random }}{% endfor %}"
-    start = time.process_time()
+    start = time.thread_time()
     with pytest.raises(RenderError, match="work"):
         Renderer().render(body, {**CONTEXT, "_rng": random.Random(0)})
-    assert time.process_time() - start < 1.0
+    assert time.thread_time() - start < 1.0
 
 
 def test_budget_is_per_render() -> None:

@@ -228,7 +228,7 @@ def test_escapes_and_bombs_stay_refused(renderer: PromptsourceRenderer, where: s
     for body in corpus:
         template = (_t(body + " ||| t") if where == "jinja"
                     else _t("{{ text }} ||| {{ answer_choices[0] }}", answer_choices=body))
-        start = time.process_time()
+        start = time.thread_time()
         try:
             applied = renderer.apply(template, record)
         except RenderError:
@@ -237,7 +237,7 @@ def test_escapes_and_bombs_stay_refused(renderer: PromptsourceRenderer, where: s
             out = applied.prompt_text + applied.target_text
             for leak in ("<class", "__globals__", "<built-in", "<function", "<module", "pwned"):
                 assert leak not in out, (body, out[:200])
-        assert time.process_time() - start < 1.5, body
+        assert time.thread_time() - start < 1.5, body
     assert not list(tmp_path.iterdir())  # no PWNED file
     assert record == {"text": "some review text", "label_names": ["no", "yes"], "label": 1}
 
