@@ -237,7 +237,9 @@ def test_escapes_and_bombs_stay_refused(renderer: PromptsourceRenderer, where: s
             out = applied.prompt_text + applied.target_text
             for leak in ("<class", "__globals__", "<built-in", "<function", "<module", "pwned"):
                 assert leak not in out, (body, out[:200])
-        assert time.thread_time() - start < 1.5, body
+        # refused or rendered in seconds, not run for minutes: the heaviest body (a million-item list, 0.5-0.7 s
+        # alone) took 1.6-2.0 s inside two full fresh-clone CI runs on a loaded 2-core machine
+        assert time.thread_time() - start < 3.0, body
     assert not list(tmp_path.iterdir())  # no PWNED file
     assert record == {"text": "some review text", "label_names": ["no", "yes"], "label": 1}
 
