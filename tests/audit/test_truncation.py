@@ -375,3 +375,48 @@ def test_a_preposition_after_a_main_clause_is_still_dangling(response: str) -> N
 def test_cjk_enumeration_commas_separate_items() -> None:
     assert truncation_reason("苹果、香蕉、橙子", "Name three fruits.") is None
     assert truncation_reason("苹果、香蕉", "Name three fruits.") == "missing_items"
+
+
+@pytest.mark.parametrize("response, reason", [
+    # written for this test: a cut leaves a rare word that begins far more frequent ones, a lone letter that no
+    # mathematics explains, a short interjection that begins a common word, a short last item of a name list,
+    # or a determiner or "which" that needs more after it
+    ("The museum opened its doors to the public for the firs", "cut_word"),
+    ("Knead the dough on a floured board and then shape it wit", "cut_word"),
+    ("The festival drew visitors from every corner of the country and raised money for local schoo", "cut_word"),
+    ("The village had a population o", "cut_word"),
+    ("Store the bread in a cool place and eat it within two days or t", "cut_word"),
+    ("Rinse the lentils and let them soak before you cook them so they are soft when yo", "cut_word"),
+    ("Popular sports there are Soccer, Cricket, Rugby, Lacro", "cut_word"),
+    ("Jazz singers: Ella Fitzgerald, Billie Holiday, Nina Simone, Sarah Vaughan, Etta", "short_item"),
+    ("The new library offers quiet rooms, free computers and several", "dangling_word"),
+    ("Farmers in the valley grow wheat and barley, both of which", "dangling_word"),
+])
+def test_cuts_inside_a_word_or_a_list_item_are_found(response: str, reason: str) -> None:
+    assert truncation_reason(response, "Answer the question.") == reason
+
+
+@pytest.mark.parametrize("instruction, response", [
+    # written for this test: rare words that end sentences, letters that name variables, vitamins and grades,
+    # name lists whose last item is one word among one-word items, "which is which"
+    ("Where do the apples go?", "Put the apples in the big pot"),
+    ("What did he write?", "He wrote a letter to his aunt and a postcard to his son"),
+    ("Solve for t.", "Divide both sides by 4 to solve for t"),
+    ("Which nutrient?", "Sunflower seeds are rich in vitamin e"),
+    ("How did she do?", "She passed the exam with a grade of e"),
+    ("Describe the motion.", "The distance covered grows with the square of the time t"),
+    ("Name some fruits.", "Apples, Pears, Plums, Cherries, Figs"),
+    ("Name the authors.", "Jane Austen, Charles Dickens, Mark Twain, Leo Tolstoy"),
+    ("Describe the test.", "The twins look alike, and nobody can tell which is which"),
+    ("Who is there?", "It is just you and i"),
+])
+def test_rare_words_variables_and_whole_lists_are_not_cuts(instruction: str, response: str) -> None:
+    assert truncation_reason(response, instruction) is None
+
+
+def test_cut_odds_weigh_a_prefix_against_the_word() -> None:
+    """A rare word that begins frequent ones is likelier a cut than itself; a frequent word is not."""
+    from ift_data.audit.word_list import CUT_ODDS, cut_odds
+
+    assert cut_odds("firs") > CUT_ODDS > 1 > cut_odds("know")
+    assert cut_odds("pot") < CUT_ODDS and cut_odds("zzzzqx") == 0.0

@@ -17,7 +17,10 @@ A response counts as cut when its end shows it, at any length and in lists too (
   the start of a word its earlier values hold ("Ford: Car M", "Gato: Span"); a capitalized word counts at the
   start of its line or after a word that is neither capitalized nor followed by a comma ("... and Centr"); a
   name the prompt writes only longer, cut inside its last word even where that is an English word ("Bayer 04
-  Lever" for "Bayer 04 Leverkusen"); one letter after an article or a listed word ("and the i", "blue, y");
+  Lever" for "Bayer 04 Leverkusen"); one letter after an article or a listed word ("and the i", "blue, y"), or
+  after any word in text with no mathematics ("had a population o"); a rare word that begins far more
+  frequent ones, at odds of ``word_list.CUT_ODDS`` by wordfreq's frequencies ("the firs", "shape it wit",
+  "Rugby, Lacro" after two listed items, "the United Stat" at ``word_list.NAME_CUT_ODDS``);
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes (in
   a list of short lines read as verse, a round or square bracket its last line opened: "-Etching (mainly");
 - ``list_item``: the items of a list end with sentence punctuation and the last one does not, or the lines
@@ -25,7 +28,9 @@ A response counts as cut when its end shows it, at any length and in lists too (
   ("Ring: Hand\nGlove: Hand\nGlasses: Face\nLi"), or lines that class the prompt's items ("Ford is an automobile
   company.") by the bare name of the next one ("Indian");
 - ``short_item``: the last item of a list of two or more (or of three labelled items: "Day 3: Wander") is one
-  word where every earlier item has at least five ("... of your own qualifications\n4. Prepare");
+  word where every earlier item has at least five ("... of your own qualifications\n4. Prepare"); the last item
+  of a comma list of four or more on one line is one word where every earlier item has two to four ("Tom
+  Sandoval, Ariana Madix, Tom");
 - ``missing_items``: a numbered list, or a list of short unmarked lines, stops before the number of items the
   instruction asked for (a numbered list also after a complete item, when nothing follows it); lines that each
   answer for one item of the instruction's list ("Shortstop: Baseball") answer its first items in order and stop
@@ -70,7 +75,8 @@ ALWAYS_DANGLING = frozenset({"the", "a", "an", "of", "and", "or", "but", "nor", 
 # only in prose that is not verse.
 PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such", "if", "while", "its",
                             "including", "between", "among", "during", "toward", "towards", "upon", "via",
-                            "per", "from", "extremely", "i", "he", "she", "we", "they", "highly", "quite", "rather"})
+                            "per", "from", "extremely", "i", "he", "she", "we", "they", "highly", "quite", "rather",
+                            "every", "several", "various", "which", "include", "includes"})
 
 _TERMINAL = ".!?。！？…‼⁉"
 _CLOSERS = "\"'”’)]}»›*_`"
@@ -103,7 +109,7 @@ _SALUTATION = re.compile(r"(?i)^\s*(sincerely|regards|best regards|kind regards|
 _VERSE_WORDS = re.compile(r"(?i)\b(poem|poetry|haiku|limerick|sonnet|verse|lyrics|song|rap|ode|stanza|"
                           r"acrostic|ballad|jingle|chant)s?\b")
 _IDIOM_END = re.compile(r"(?i)\b(and so on|and so forth|or so|and the like|and more|if any|if so|if not|as well|"
-                        r"as such|and all|or not|at all|and such)$")
+                        r"as such|and all|or not|at all|and such|which is which)$")
 _CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan", "type", "grade", "class",
                                   "part", "section", "step", "group", "category", "point", "letter", "list",
                                   "column", "row", "team", "person", "player", "city", "country", "company",
@@ -616,6 +622,25 @@ def _short_item(text: str) -> str | None:
     return _one_word_last([len(_MARKER.sub("", item, count=1).split()) for item in items])
 
 
+COMMA_ITEMS = 4  # short_comma_item: the comma list's items, the last one among them, at least
+_ITEM_LINE_LABEL = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])?\s*(?:[^:,\n]{1,40}:\s*)?")
+
+
+def _short_comma_item(text: str) -> str | None:
+    """``short_item`` for a comma list on the last line: the last of ``COMMA_ITEMS`` or more items is one word
+    (not "etc") after items of two to four words each, all of them capitalized or none, and no "and" / "or"
+    closes the list."""
+    line = text.rsplit("\n", 1)[-1]
+    if line.count(",") < COMMA_ITEMS - 1:
+        return None
+    items = [item.split() for item in _ITEM_LINE_LABEL.sub("", line, count=1).split(",")]
+    last = items[-1]
+    if len(items) < COMMA_ITEMS or len(last) != 1 or not last[0].isalpha() or last[0].lower() in ("etc", "and", "or"):
+        return None
+    capitals = {item[0][:1].isupper() for item in items}  # items of one kind: "rector of X, near Y, Sussex" is not
+    return "short_item" if len(capitals) == 1 and all(2 <= len(item) <= 4 for item in items[:-1]) else None
+
+
 def _one_word_last(sizes: list[int]) -> str | None:
     return "short_item" if sizes[-1] == 1 and min(sizes[:-1]) >= SHORT_ITEM_EARLIER_WORDS else None
 
@@ -736,7 +761,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         reason = _open_bracket(text)
         if reason:
             return reason
-    return (_list_item(text, settings) or _short_item(text) or (None if lines else _missing_items(text, instruction))
+    return (_list_item(text, settings) or _short_item(text) or _short_comma_item(text)
+            or (None if lines else _missing_items(text, instruction))
             or _fragment(text, settings) or _too_short(text, instruction))
 
 
