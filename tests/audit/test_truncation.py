@@ -420,3 +420,19 @@ def test_cut_odds_weigh_a_prefix_against_the_word() -> None:
 
     assert cut_odds("firs") > CUT_ODDS > 1 > cut_odds("know")
     assert cut_odds("pot") < CUT_ODDS and cut_odds("zzzzqx") == 0.0
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a request for several items answered by the one item a cut at its first comma left
+    ("Name some herbs I can grow on a windowsill.", "Basil", "missing_items"),
+    ("Give me a list of rivers in Europe", "The Danube", "missing_items"),
+    ("What are some fun things to do in the snow?", "Sledding", "missing_items"),
+    # one thing asked for, a number, two items, or a full sentence: no cut
+    ("Name the longest river in Europe.", "The Volga", None),
+    ("Give me some advice on saving money", "Spend less", None),
+    ("Name some rhymes for cat.", "Hat and bat", None),
+    ("What are some prime numbers below 5?", "2 and 3", None),
+    ("Name some herbs.", "Basil.", None),
+])
+def test_one_item_for_a_request_of_several(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -32,7 +32,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   of a comma list of four or more on one line is one word where every earlier item has two to four ("Tom
   Sandoval, Ariana Madix, Tom");
 - ``missing_items``: a numbered list, or a list of short unmarked lines, stops before the number of items the
-  instruction asked for (a numbered list also after a complete item, when nothing follows it); lines that each
+  instruction asked for (a numbered list also after a complete item, when nothing follows it); one item of at
+  most three words answers a request for several that names no number ("Name some herbs." -> "Mint"); lines that each
   answer for one item of the instruction's list ("Shortstop: Baseball") answer its first items in order and stop
   before its end;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
@@ -492,6 +493,30 @@ _ASKS_FOR_SHORT = re.compile(r"(?i)\b(title|name|word|phrase|headline|slogan|tag
                              r"sentence|character|domain|url|variable|heading|tag|css|html)s?\b")
 
 
+# A request for several items that names no number ("Name some herbs", "Give me a list of ...", "What are some ...")
+_ASKS_FOR_ITEMS = re.compile(r"(?i)(?:^\s*(?:please\s+)?list\b(?!\s+of)|\b(?:give me a list|make a list|"
+                             r"name (?:some|a few|several)|what are some|"
+                             r"(?:give (?:me )?|suggest )(?:some|a few|several)\s+(?:[a-z-]+\s+){0,2}[a-z-]+[^s\W]s|"
+                             r"some examples|examples of|ideas (?:for|of))\b)")  # "give me some advice": one piece will do
+ONE_ITEM_WORDS = 3  # one_item: the one item left has at most this many words
+
+
+@lru_cache(maxsize=65536)
+def _asks_for_items(instruction: str) -> bool:
+    return _ASKS_FOR_ITEMS.search(instruction) is not None
+
+
+def _one_item(text: str, instruction: str) -> str | None:
+    """``missing_items`` for one item of at most ``ONE_ITEM_WORDS`` words (one line, no separator, "and", number
+    or sentence punctuation) where the instruction asks for several without a number ("Name some herbs I can
+    grow." -> "Mint"): what a cut at the first comma leaves of a list."""
+    words = text.split()
+    if len(words) > ONE_ITEM_WORDS or "\n" in text or text[-1] in _TERMINAL_OR_CLOSER \
+            or any(ch in ",;、，；&/" or ch.isdigit() for ch in text) or {"and", "or"} & set(map(str.lower, words)):
+        return None
+    return "missing_items" if _asks_for_items(instruction) else None
+
+
 def _too_short(text: str, instruction: str) -> str | None:
     """Two or three words without punctuation where the instruction asks for written text ("Write a
     definition of natural selection." -> "Natural selection"): what is left of a cut after the first words."""
@@ -736,7 +761,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
             and (not verse or _KEY_VALUE_LINES.search(text[: -len(last_line)] if last_line else text)):
         return "dangling_punct"  # in a "Name: value" list too ("Stan: Kid\nKyle: Kid\nButters:")
     if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
-        return None
+        return _one_item(text, instruction)  # a one-word answer is judged only against a request for several
     word_order = _word_task(instruction)[0]
     # a list of short lines is read as verse; only a poem asked for may end a line on "at" or "for"
     reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction), instruction)
@@ -762,7 +787,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         if reason:
             return reason
     return (_list_item(text, settings) or _short_item(text) or _short_comma_item(text)
-            or (None if lines else _missing_items(text, instruction))
+            or (None if lines else _missing_items(text, instruction) or _one_item(text, instruction))
             or _fragment(text, settings) or _too_short(text, instruction))
 
 
@@ -952,7 +977,7 @@ def truncation_features(table: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
         is_bare = reason is None and is_prose and _bare_end_of_prose(text, instruction, settings)
         bare.append(is_bare)
         suspect.append(reason is not None or is_bare or _suspect(text, code))
-    for cached in (_asks_for_verse, _word_task, _requested_items, _counts_no_items, _verse):
+    for cached in (_asks_for_verse, _word_task, _requested_items, _counts_no_items, _verse, _asks_for_items):
         cached.cache_clear()  # the caches hold instructions and texts: free them with the table's strings
     return pl.DataFrame([pl.Series("_trunc_reason", reasons, dtype=pl.String),
                          pl.Series("_trunc_prose", prose, dtype=pl.Boolean),
