@@ -436,3 +436,18 @@ def test_cut_odds_weigh_a_prefix_against_the_word() -> None:
 ])
 def test_one_item_for_a_request_of_several(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: each listed item is to be classed, and the answer classes the first one only
+    ("Identify which of these is a mammal or a reptile: gecko, otter", "Otter is a mammal", "missing_items"),
+    ("Classify these as fruit or vegetable: carrot, plum, leek", "carrot: vegetable", "missing_items"),
+    ("Tell me whether these cities are in Spain or Italy: Seville, Turin", "Seville is in Spain", "missing_items"),
+    # every item classed, a label picked from those listed, one thing asked, or the bare item
+    ("Identify which of these is a mammal or a reptile: gecko, otter", "Otter is a mammal, gecko is a reptile",
+     None),
+    ("Classify the review into one of the following: positive, negative", "The review is negative", None),
+    ("Which of these is a mammal: gecko, otter", "otter", None),
+])
+def test_one_classed_item_of_several(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

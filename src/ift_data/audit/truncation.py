@@ -33,7 +33,9 @@ A response counts as cut when its end shows it, at any length and in lists too (
   Sandoval, Ariana Madix, Tom");
 - ``missing_items``: a numbered list, or a list of short unmarked lines, stops before the number of items the
   instruction asked for (a numbered list also after a complete item, when nothing follows it); one item of at
-  most three words answers a request for several that names no number ("Name some herbs." -> "Mint"); lines that each
+  most three words answers a request for several that names no number ("Name some herbs." -> "Mint"); one
+  line classes one of the items the instruction lists to be classed and names no other ("... string or
+  percussion: Maraca, Valiha" -> "Valiha is string"); lines that each
   answer for one item of the instruction's list ("Shortstop: Baseball") answer its first items in order and stop
   before its end;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
@@ -609,6 +611,31 @@ def _answers_first_items(text: str, instruction: str) -> bool:
     return keys == items[: len(keys)]
 
 
+# An instruction that asks for each listed item to be classed: class names before the colon ("string or
+# percussion") or classing words; not a choice of one label among those listed ("one of the following: ...")
+_CLASSES_EACH = re.compile(r"(?i)\b(?:classify|categori[sz]e|sort|group|each|label|tell me (?:if|whether))\b|"
+                           r"\b\w+ or \w+\b")
+CLASSED_ITEM_WORDS = 8  # _classes_one_item: the answer's words, at most
+
+
+def _classes_one_item(text: str, instruction: str) -> bool:
+    """One short line that classes one of the two or more items the instruction lists after its colon and
+    names no other ("Identify which instrument is string or percussion: Maraca, Valiha" -> "Valiha is string";
+    not the bare label "Valiha"): the first item of an answer cut at its first comma (``missing_items``)."""
+    if "\n" in text or "," in text or ";" in text or len(text.split()) > CLASSED_ITEM_WORDS or ":" not in instruction:
+        return False
+    head, tail = instruction.rsplit(":", 1)
+    if not _CLASSES_EACH.search(head) or re.search(r"(?i)\bone of\b", head):
+        return False
+    items = [item.strip(" .?!\"'").lower() for item in re.split(r"[,;]|\band\b|\bor\b", tail)]
+    items = [item for item in items if item]
+    if len(items) < 2 or any(len(item.split()) > 4 for item in items):
+        return False
+    answer = text.lower()
+    named = [item for item in items if re.search(rf"(?<!\w){re.escape(item)}(?!\w)", answer)]
+    return len(named) == 1 and answer.strip(" .!?\"'") != named[0]
+
+
 def _holds_name(prompt: str, name: str) -> bool:
     """``prompt`` writes ``name`` as a word or words of its own."""
     return re.search(rf"(?<![\w'’-]){re.escape(name)}(?![\w'’-])", prompt) is not None
@@ -787,7 +814,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         if reason:
             return reason
     return (_list_item(text, settings) or _short_item(text) or _short_comma_item(text)
-            or (None if lines else _missing_items(text, instruction) or _one_item(text, instruction))
+            or (None if lines else _missing_items(text, instruction) or _one_item(text, instruction)
+                or ("missing_items" if _classes_one_item(text, instruction) else None))
             or _fragment(text, settings) or _too_short(text, instruction))
 
 
