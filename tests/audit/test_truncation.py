@@ -387,7 +387,7 @@ def test_cjk_enumeration_commas_separate_items() -> None:
     ("The village had a population o", "cut_word"),
     ("Store the bread in a cool place and eat it within two days or t", "cut_word"),
     ("Rinse the lentils and let them soak before you cook them so they are soft when yo", "cut_word"),
-    ("Popular sports there are Soccer, Cricket, Rugby, Lacro", "cut_word"),
+    ("Popular sports there are Soccer, Cricket, Rugby, Volleyb", "cut_word"),
     ("Jazz singers: Ella Fitzgerald, Billie Holiday, Nina Simone, Sarah Vaughan, Etta", "short_item"),
     ("The new library offers quiet rooms, free computers and several", "dangling_word"),
     ("Farmers in the valley grow wheat and barley, both of which", "dangling_word"),
@@ -451,3 +451,31 @@ def test_one_item_for_a_request_of_several(instruction: str, response: str, reas
 ])
 def test_one_classed_item_of_several(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response", [
+    # written for this test: a predicate noun, a rhyme in verse, letters used as symbols in the text or prompt
+    ("What do you call a young goat?", "A young goat is called a kid, and a female is a doe"),
+    ("Write a two-line verse about dawn.", "The rooster crows across the lea,\nAnd wakes the sleeping world for thee"),
+    ("In F = ma, what is each letter?", "F is the force, a is the acceleration and the mass is m"),
+    ("What do the symbols mean?", "Here x is the input, y is the output and the time is t"),
+])
+def test_predicates_rhymes_and_symbol_letters_are_not_cuts(instruction: str, response: str) -> None:
+    assert truncation_reason(response, instruction) is None
+
+
+@pytest.mark.parametrize("instruction, response", [
+    # written for this test: a numeral or the letter asked for, a clause that ends on its copula, an abbreviation
+    # that ends no sentence, a hyphenated name, a planet's letter, a query with a limit
+    ("Who ruled England in 1600?", "The queen at that time was Elizabeth I"),
+    ("When did the armistice come?", "It came in November 1918, at the end of World War I"),
+    ("Which letter names the speed of light?", "Physicists write the speed of light as c"),
+    ("What did she want?", "She had heard rumours about the old house and wanted to find out what it was"),
+    ("What does the idiom mean?", "You accept a situation you cannot change, so it is what it is"),
+    ("Which peak is the highest in Japan?", "At 3,776 metres, the tallest mountain in Japan is Mt. Fuji"),
+    ("Who directed the film?", "The film was written and directed by Bong Joon-ho"),
+    ("What is the nearest exoplanet?", "The closest known exoplanet is Proxima Centauri b"),
+    ("Write a SQL query that returns the five oldest users.", "SELECT name FROM users ORDER BY born LIMIT 5"),
+])
+def test_numerals_asked_letters_copula_clauses_and_abbreviations_are_not_cuts(instruction: str, response: str) -> None:
+    assert truncation_reason(response, instruction) is None

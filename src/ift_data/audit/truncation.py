@@ -19,8 +19,9 @@ A response counts as cut when its end shows it, at any length and in lists too (
   name the prompt writes only longer, cut inside its last word even where that is an English word ("Bayer 04
   Lever" for "Bayer 04 Leverkusen"); one letter after an article or a listed word ("and the i", "blue, y"), or
   after any word in text with no mathematics ("had a population o"); a rare word that begins far more
-  frequent ones, at odds of ``word_list.CUT_ODDS`` by wordfreq's frequencies ("the firs", "shape it wit",
-  "Rugby, Lacro" after two listed items, "the United Stat" at ``word_list.NAME_CUT_ODDS``);
+  frequent ones, at odds of ``word_list.CUT_ODDS`` by wordfreq's frequencies, not a predicate noun nor in
+  verse ("the firs", "shape it wit"; after two listed items, "Rugby, Badm", and a name's second part, "the
+  United Stat", at ``word_list.NAME_CUT_ODDS``);
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes (in
   a list of short lines read as verse, a round or square bracket its last line opened: "-Etching (mainly");
 - ``list_item``: the items of a list end with sentence punctuation and the last one does not, or the lines
@@ -91,6 +92,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 # The sentence end first: the abbreviation look-behinds are only tried after one (the same splits, faster).
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？])(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)"
                              r"(?<!\betc\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bJr\.)(?<!\bSr\.)(?<!\bNo\.)(?<!\b[A-Z]\.)"
+                             r"(?<!\bMt\.)(?<!\bFt\.)(?<!\bProf\.)(?<!\bGen\.)(?<!\bGov\.)(?<!\bRev\.)(?<!\bSen\.)"
+                             r"(?<!\bRep\.)(?<!\bCapt\.)(?<!\bSgt\.)(?<!\bLt\.)(?<!\bCol\.)(?<!\bInc\.)(?<!\bLtd\.)"
+                             r"(?<!\bCo\.)(?<!\bCorp\.)(?<!\bAve\.)(?<!\bBlvd\.)(?<!\bapprox\.)(?<!\bca\.)"
                              r"[\"'”’)\]]*\s+")
 _ATTRIBUTION = re.compile(r"(?:^|\s)[-–—]\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3}$")
 _CODE_WORDS = (r"def|class|import|from|return|if|for|while|public|private|function|var|let|const|#include|SELECT|"
@@ -119,6 +123,13 @@ _CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan
                                   "model", "version", "level", "phase", "stage", "exhibit", "figure", "table",
                                   "appendix", "chapter", "side", "size", "note", "key", "is", "was", "be"})
 _COPULAS = frozenset({"is", "was", "be"})
+_COPULA_ENDS = frozenset({"is", "are", "was", "were"})
+# A clause that may end on its copula: after a wh-word or "as", a subject of one to four words ("what it is", "how
+# formal the situation is", "as it was", "the way things are")
+_EMBEDDED_CLAUSE = re.compile(r"(?i)\b(?:what|how|where|who|whoever|whatever|wherever|whichever|as|the way)"
+                              r"(?:\s+[\w'’-]+){1,4}\s+(?:is|are|was|were)$")
+# An instruction about a letter or symbol, whose answer may be one ("Which letter stands for ...", "the symbol of")
+_ASKS_FOR_A_LETTER = re.compile(r"(?i)\b(?:letter|symbol|variable|constant|stands? for|notation|denoted|unit)s?\b")
 # A preposition English leaves at the end of a relative or infinitival clause: "goals for the company to strive
 # for", "a task they are struggling with", "someone you can rely on" (a noun, "that" or "whom" before the subject)
 _STRANDING_PREPOSITIONS = r"(?:with|for|at|by|from|to|on|in|upon|about|of)"
@@ -302,8 +313,12 @@ def _dangling_word(text: str, verse: bool, instruction: str = "") -> str | None:
     if _IDIOM_END.search(text, max(0, len(text) - 40)) or (lw == "i" and w != "I"):  # "print i": a variable, not the pronoun
         return None
     prev = re.sub(r"[^\w]", "", words[-2]).lower() if len(words) >= 2 else ""
+    if w == "I" and len(words) >= 2 and (words[-2][:1].isupper() or _ASKS_FOR_A_LETTER.search(instruction)):
+        return None  # a regnal or ordinal numeral ("Charles I", "World War I"), the letter or symbol asked for
     if lw == "a" and prev in _CHOICE_LABEL_BEFORE and (prev not in _COPULAS or _OFFERS_CHOICES.search(instruction)):
         return None
+    if lw in _COPULA_ENDS and _EMBEDDED_CLAUSE.search(text, max(0, len(text) - 80)):
+        return None  # "it is what it is", "depending on how formal the situation is"
     if lw in ALWAYS_DANGLING or (_STRANDED_CONTRACTION.search(last) and not verse):
         return "dangling_word"
     if verse:
@@ -453,8 +468,8 @@ def _missing_items(text: str, instruction: str) -> str | None:
     want = _requested_items(instruction)
     if not want:
         return None
-    if re.search(r"[=<>{}]", text):
-        return None  # equations, markup
+    if re.search(r"[=<>{}]", text) or _SQL_STATEMENT.match(text):
+        return None  # equations, markup, a query ("... LIMIT 5")
     lines = [ln for ln in text.splitlines() if ln.strip()]
     numbers = [int(n) for n in _NUMBERED.findall(text)]
     if numbers and numbers != list(range(1, len(numbers) + 1)):
@@ -796,7 +811,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         return reason
     prompt = f"{instruction}\n{input_text}"
     if not word_order and not _NON_WORD_TASK.search(instruction) \
-            and (cut_word(text[-CUT_WORD_CONTEXT:]) or _begins_a_word_above(text, prompt) or _cut_value(text)
+            and (cut_word(text[-CUT_WORD_CONTEXT:], prompt=instruction, verse=verse or _asks_for_verse(instruction))
+                 or _begins_a_word_above(text, prompt) or _cut_value(text)
                  or _cut_prompt_name(text, prompt) or cut_name(text[-CUT_WORD_CONTEXT:])):
         return "cut_word"
     lines = "\n" in text

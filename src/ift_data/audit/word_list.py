@@ -13,9 +13,10 @@ holds names and places, rare surnames among them, that the dictionary lacks.
 A cut can also leave a word English has ("the firs" for "the first"). ``cut_odds`` weighs the two readings with
 wordfreq's unigram frequencies: the chance that a cut inside a random word leaves this prefix (the frequencies
 of the longer words it begins, each over its number of cut points) against the word's own frequency. On
-simulated cuts inside the words of Alpaca and Dolly answers, a lower-case word at odds of 20 or more was a cut
-in 1,076 of the 2,391 cut words the other tests missed, and 15 of 46,001 clean texts ending on a lower-case word
-reach those odds ("a bee", "the bot", "above par").
+simulated cuts inside the words of Alpaca and Dolly answers, a lower-case word at odds of 50 or more
+(``CUT_ODDS``) was a cut in 700 of the 2,391 cut words the other tests missed, and 5 of 46,001 clean texts ending
+on a lower-case word reach those odds ("pines or firs", "one ounce of his wit", "a bee"); at 100, 474 cuts
+against 2; at 20, 1,076 against 15 ("the bot", "above par"). A predicate noun is left alone ("is called a doe").
 """
 
 from __future__ import annotations
@@ -103,13 +104,15 @@ def _begins_a_word(fragment: str, words: list[str] | None = None, longer_by: int
     return i < len(words) and words[i].startswith(fragment) and len(words[i]) >= len(fragment) + longer_by
 
 
-def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
+def cut_word(text: str, min_known_share: float = 0.8, prompt: str = "", verse: bool = False) -> str | None:
     """The end of ``text`` when it is a word cut short: its last word (lower-cased) when that is no English
     word but begins a common one, in English text (at least ``min_known_share`` of its other lower-case
     words of three or more letters are known, or of all its words when none is lower case; a capitalized
     last word only as the first of its line or after a word that is not capitalized; a lone letter after a word,
-    "y" only after a word and a comma, "i" only after an article), or a year cut to its century ("in 20"). None
-    otherwise."""
+    "y" only after a word and a comma, "i" only after an article, others where neither the text nor the
+    ``prompt`` shows mathematics or letters used as symbols), a rare word that begins far more frequent ones
+    (``rare_word_cut``; not in ``verse``, whose rhymes end on rare words), or a year cut to its century ("in
+    20"). None otherwise."""
     if text[-1:].isdigit():
         year = _CUT_YEAR.search(text)
         return year.group(0) if year is not None else None
@@ -117,23 +120,32 @@ def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     if match is None:
         return None
     fragment, head = match.group(1).lower(), text[: match.start(1)]
-    # a capitalized word after two earlier items of a comma list counts at far better odds as the start of a
-    # word ("Soccer, Racquetball, Hock"); a name there does not ("Toyota, Honda, Kia")
-    listed = match.group(1)[0].isupper() and len(fragment) >= 3 and _LATER_ITEM.search(head) is not None \
-        and cut_odds(fragment) >= CUT_ODDS
-    if match.group(1)[0].isupper() and not _LINE_START_WORD.search(text) and not listed \
+    if re.search(r"(?:^|\s)[A-Z][\w'’]*-$", head):
+        return None  # the second part of a hyphenated name ("Bong Joon-ho", "Jean-Luc")
+    capitalized = match.group(1)[0].isupper()
+    # a capitalized word after two earlier items of a comma list, when no word list has it or at far better odds
+    # as the start of a word ("Soccer, Racquetball, Volleyb"); a name there is not cut ("Toyota, Honda, Kia")
+    listed = capitalized and len(fragment) >= 3 and not verse and _LATER_ITEM.search(head) is not None \
+        and (cut_odds(fragment) >= NAME_CUT_ODDS or not (known(fragment) or frequencies("en").get(fragment)))
+    if capitalized and not _LINE_START_WORD.search(text) and not listed \
             and (len(fragment) < 3 or head.endswith("-") or _CAPITALIZED_BEFORE.search(head)):
         return None
     if len(fragment) == 1:  # after a word, or a word and a comma ("strawberry, c"), not an operator ("a + b")
-        if match.group(1).isupper() or not _cut_letter(fragment, head):
+        if match.group(1).isupper() or not _cut_letter(fragment, head, prompt):
             return None
     elif len(fragment) == 2:
-        if fragment in SHORT_WORDS and (match.group(1)[0].isupper() or cut_odds(fragment) < SHORT_CUT_ODDS):
+        if fragment in SHORT_WORDS and (capitalized or verse or cut_odds(fragment) < SHORT_CUT_ODDS):
             return None  # "yo", "ha", "lo" are words, but far likelier the start of "you", "has", "look"
-    elif known(fragment) and not listed and (match.group(1)[0].isupper() or cut_odds(fragment) < CUT_ODDS):
-        return None  # a word; a rare lower-case one that begins far more frequent words is a cut ("the firs")
+    elif not listed and ((dictionary := known(fragment)) or frequencies("en").get(fragment, 0.0) > 0.0) \
+            and (dictionary and (capitalized or verse) or not rare_word_cut(fragment, head)):
+        # a word; a rare lower-case one that begins far more frequent words is a cut ("the firs"; not a rhyme
+        # in verse), and so is a form only wordfreq has, capitalized too ("- Tomat"; not "Lowes")
+        return None
     before = head.split()
-    if not _begins_a_word(fragment) or (before and before[-1].lower() in _NAME_PARTICLES):
+    # wordfreq's list has the longer words the dictionary lacks: "underpi", "shiita"
+    wider = not capitalized and len(fragment) >= WIDER_PREFIX_LETTERS
+    if not (_begins_a_word(fragment) or wider and _begins_a_word(fragment, _common_english())) \
+            or (before and before[-1].lower() in _NAME_PARTICLES):
         return None
     # lower-case words only: names and terms are capitalized, and Wikipedia-style answers are full of them;
     # a list of capitalized items ("- Carrots\n- Tomatoes\n- Lettu") by all its words, when it has three
@@ -146,8 +158,21 @@ def cut_word(text: str, min_known_share: float = 0.8) -> str | None:
     return fragment
 
 
-def _cut_letter(letter: str, head: str) -> bool:
-    """A lone lower-case ``letter`` after ``head`` is what a cut left of a word."""
+# A predicate noun after a copula or a naming verb is the answer's point, not a cut: "is called a doe", "is a con"
+_PREDICATE_BEFORE = re.compile(r"(?i)\b(?:is|are|was|were|be|called|named|means|termed|known as)\s+(?:(?:a|an|the|simply a)\s+)?$")
+
+
+def rare_word_cut(fragment: str, head: str) -> bool:
+    """``fragment``, a word (lower case) after ``head``, is likelier a longer word cut short: ``cut_odds`` at
+    least ``CUT_ODDS``, and not a predicate noun ("A female deer is called a doe")."""
+    return cut_odds(fragment) >= CUT_ODDS and _PREDICATE_BEFORE.search(head[-40:]) is None
+
+
+def _cut_letter(letter: str, head: str, prompt: str = "") -> bool:
+    """A lone lower-case ``letter`` after ``head`` is what a cut left of a word: not where the ``prompt`` asks
+    about a letter or symbol ("Which letter is used for ..."), nor after a capitalized word ("Proxima Centauri b")."""
+    if _ASKS_ABOUT_LETTERS.search(prompt) or re.search(r"(?:^|\s)[A-Z][a-z]+\s+$", head):
+        return False
     place = _LETTER_PLACES.get(letter)
     if place is not None and place.search(head) is not None:
         return True
@@ -159,12 +184,18 @@ def _cut_letter(letter: str, head: str) -> bool:
     if before is None or not _LETTER_LABELS.isdisjoint(w.lower() for w in before.groups() if w) or (
             letter == "i" and before.group(2).lower() in _BEFORE_PRONOUN_I):
         return False  # "vitamin e", "a grade of e", "so do i"
-    return _MATHEMATICS.search(head[-CUT_LETTER_CONTEXT:]) is None
+    context = head[-CUT_LETTER_CONTEXT:]
+    # mathematics, or other letters standing alone as symbols ("E is energy, c is the speed of light ... m")
+    return _MATHEMATICS.search(context) is None and _MATHEMATICS.search(prompt) is None \
+        and _SYMBOL_LETTER.search(context) is None
 
 
 CUT_LETTER_CONTEXT = 300  # characters before a lone letter that may show mathematics
+_ASKS_ABOUT_LETTERS = re.compile(r"(?i)\b(?:letter|symbol|variable|constant|stands? for|notation|denoted)s?\b")
+WIDER_PREFIX_LETTERS = 4  # a fragment unknown to both word lists begins a wordfreq word: at least this long
+_SYMBOL_LETTER = re.compile(r"(?<![\w'’.-])(?![aAI]\b)[A-Za-z](?![\w'’.-])")  # a letter standing alone, not "a" or "I"
 SHORT_CUT_ODDS = 100.0  # the same for the two-letter words of SHORT_WORDS
-CUT_ODDS = 20.0  # a rare word that begins far more frequent ones is a cut: the odds at which it counts
+CUT_ODDS = 50.0  # a rare word that begins far more frequent ones is a cut: the odds at which it counts
 
 
 @lru_cache(maxsize=1)
