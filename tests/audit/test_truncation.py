@@ -476,6 +476,8 @@ def test_predicates_rhymes_and_symbol_letters_are_not_cuts(instruction: str, res
     ("Who directed the film?", "The film was written and directed by Bong Joon-ho"),
     ("What is the nearest exoplanet?", "The closest known exoplanet is Proxima Centauri b"),
     ("Write a SQL query that returns the five oldest users.", "SELECT name FROM users ORDER BY born LIMIT 5"),
+    ("What is a whisk?", "A whisk is a kitchen tool of looped wire. Beating egg whites is the job it's made for"),
+    ("Was she a good sprinter?", "She won four national titles in a row. She was a good sprinter and then some"),
 ])
 def test_numerals_asked_letters_copula_clauses_and_abbreviations_are_not_cuts(instruction: str, response: str) -> None:
     assert truncation_reason(response, instruction) is None

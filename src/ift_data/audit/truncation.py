@@ -116,7 +116,7 @@ _SALUTATION = re.compile(r"(?i)^\s*(sincerely|regards|best regards|kind regards|
 _VERSE_WORDS = re.compile(r"(?i)\b(poem|poetry|haiku|limerick|sonnet|verse|lyrics|song|rap|ode|stanza|"
                           r"acrostic|ballad|jingle|chant)s?\b")
 _IDIOM_END = re.compile(r"(?i)\b(and so on|and so forth|or so|and the like|and more|if any|if so|if not|as well|"
-                        r"as such|and all|or not|at all|and such|which is which)$")
+                        r"as such|and all|or not|at all|and such|which is which|and then some)$")
 _CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan", "type", "grade", "class",
                                   "part", "section", "step", "group", "category", "point", "letter", "list",
                                   "column", "row", "team", "person", "player", "city", "country", "company",
@@ -136,8 +136,9 @@ _STRANDING_PREPOSITIONS = r"(?:with|for|at|by|from|to|on|in|upon|about|of)"
 _STRANDED = re.compile(
     rf"(?i)(?:\bto\s+[a-z]+|(?:\b(?!(?:and|or|but|so|because|if|when|then|while|as|since|until|after|before|"
     rf"although|though|where|why|how|what|who|do|did|does|can|will|would|should|could)\b)[a-z]{{3,}}|\bthat|\bwhom)"
-    rf"\s+(?:i|you|we|they|he|she|people)\s+(?:(?:am|are|is|was|were|have|has|had|will|would|can|could|might|may|"
-    rf"should|must|do|did|don't|didn't)\s+)?[a-z]+)\s+{_STRANDING_PREPOSITIONS}$")
+    rf"\s+(?:(?:i|you|we|they|he|she|people|it)\s+(?:(?:am|are|is|was|were|have|has|had|will|would|can|could|might|"
+    rf"may|should|must|do|did|don't|didn't)\s+)?|(?:i|you|we|they|he|she|it)['’](?:m|re|s|ve|d|ll)\s+)[a-z]+)"
+    rf"\s+{_STRANDING_PREPOSITIONS}$")
 # A "Key: value" line whose value is one or two words ("Pronouns used: they"): a listed value, not prose.
 _KEYED_VALUE = re.compile(r"^[^:\n]{1,40}:\s*\S+(?:\s+\S+)?\s*$")
 # A contracted verb cannot end an English sentence ("* if you’re", "I think we'll"; "I know who you are" can):
@@ -728,8 +729,9 @@ def _fragment(text: str, settings: TruncationSettings) -> str | None:
     """Prose that stops without sentence punctuation on a fragment much shorter than its own sentences."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     last = lines[-1]
-    if not last[-1].isalnum() or (("-" in last or "–" in last or "—" in last) and _ATTRIBUTION.search(last)):
-        return None
+    if not last[-1].isalnum() or (("-" in last or "–" in last or "—" in last) and _ATTRIBUTION.search(last)) \
+            or _IDIOM_END.search(last, max(0, len(last) - 40)):
+        return None  # a quotation's author, an idiom that ends a sentence ("... and then some")
     if _LIST_ITEM.match(last) or ("#" in last and _HASHTAGS.search(last)) \
             or (("://" in last or "www." in last) and _URL_END.search(last)) or last.endswith(":"):
         return None
