@@ -5,7 +5,9 @@ ten words (``../shared/data/instructions``), three seeds each:
 
 - ``inside_word``: inside a random word after the third (a token or character limit in a word: "the firs");
 - ``word_boundary``: right after a random word after the third (a token limit between words);
-- ``first_comma``: before the answer's first comma (a broken export), answers with a comma only.
+- ``first_comma``: before the answer's first comma (a broken export), answers with a comma only;
+- ``after_item``: after a random complete item of a list of three or more marked lines, not the last (a lost
+  tail), the item's own punctuation kept.
 
 It prints, per file and kind, the share found by ``truncation_reason`` (evidence in the text alone; the per-file
 bare-end rule needs a whole file and is left out), and the flags on the same answers uncut. With
@@ -29,16 +31,23 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "instructions"
 FILES = {"alpaca": "alpaca_random_9k.json", "dolly": "dolly_3k.json"}
-KINDS = ("inside_word", "word_boundary", "first_comma")
+KINDS = ("inside_word", "word_boundary", "first_comma", "after_item")
 SEEDS = (0, 1, 2)
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _TOKEN = re.compile(r"\S+")
+_ITEM_LINE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s+\S")
 
 
 def _cut(text: str, kind: str, rng: random.Random) -> str | None:
     if kind == "first_comma":
         head = text[: text.find(",")] if "," in text else ""
         return head if head.strip() else None
+    if kind == "after_item":
+        lines = text.splitlines()
+        items = [i for i, line in enumerate(lines) if _ITEM_LINE.match(line)]
+        if len(items) < 3 or items[-1] != len(lines) - 1:
+            return None
+        return "\n".join(lines[: items[rng.randrange(len(items) - 1)] + 1]).rstrip()
     if kind == "inside_word":
         words = list(_WORD.finditer(text))
         if len(words) < 10:

@@ -481,3 +481,17 @@ def test_predicates_rhymes_and_symbol_letters_are_not_cuts(instruction: str, res
 ])
 def test_numerals_asked_letters_copula_clauses_and_abbreviations_are_not_cuts(instruction: str, response: str) -> None:
     assert truncation_reason(response, instruction) is None
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a marked list that stops on its first or second item for a request of several
+    ("Generate a list of ways to save water at home.", "1. Take shorter showers.\n2. Fix leaking taps.",
+     "missing_items"),
+    ("Make a list of things to pack for a beach day.", "- Sunscreen", "missing_items"),
+    # a count asked for and given, or an inline list of many
+    ("Find two examples of renewable energy.", "1. Solar power\n2. Wind power", None),
+    ("Generate a list of islands.", "1. Bali 2. Crete 3. Sicily 4. Corsica 5. Maui", None),
+])
+def test_a_list_of_one_or_two_items_for_a_request_of_several(instruction: str, response: str,
+                                                            reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

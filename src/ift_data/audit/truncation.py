@@ -33,7 +33,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   of a comma list of four or more on one line is one word where every earlier item has two to four ("Tom
   Sandoval, Ariana Madix, Tom");
 - ``missing_items``: a numbered list, or a list of short unmarked lines, stops before the number of items the
-  instruction asked for (a numbered list also after a complete item, when nothing follows it); one item of at
+  instruction asked for (a numbered list also after a complete item, when nothing follows it); a marked list
+  of one or two items answers a request for several that names no number; one item of at
   most three words answers a request for several that names no number ("Name some herbs." -> "Mint"); one
   line classes one of the items the instruction lists to be classed and names no other ("... string or
   percussion: Maraca, Valiha" -> "Valiha is string"); lines that each
@@ -513,15 +514,23 @@ _ASKS_FOR_SHORT = re.compile(r"(?i)\b(title|name|word|phrase|headline|slogan|tag
 
 # A request for several items that names no number ("Name some herbs", "Give me a list of ...", "What are some ...")
 _ASKS_FOR_ITEMS = re.compile(r"(?i)(?:^\s*(?:please\s+)?list\b(?!\s+of)|\b(?:give me a list|make a list|"
+                             r"(?:create|generate|write|provide|compile|produce|make|give)\s+(?:me\s+)?a\s+"
+                             r"(?:(?:short|brief|bulleted|numbered|quick)\s+)?list|"
                              r"name (?:some|a few|several)|what are some|"
                              r"(?:give (?:me )?|suggest )(?:some|a few|several)\s+(?:[a-z-]+\s+){0,2}[a-z-]+[^s\W]s|"
                              r"some examples|examples of|ideas (?:for|of))\b)")  # "give me some advice": one piece will do
 ONE_ITEM_WORDS = 3  # one_item: the one item left has at most this many words
 
 
+_A_COUNT = re.compile(r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+                      r"single|couple|pair|\d+)\b")
+
+
 @lru_cache(maxsize=65536)
 def _asks_for_items(instruction: str) -> bool:
-    return _ASKS_FOR_ITEMS.search(instruction) is not None
+    """The instruction asks for several items and names no number of them ("Name some herbs", not "Find two
+    examples")."""
+    return _ASKS_FOR_ITEMS.search(instruction) is not None and _A_COUNT.search(instruction) is None
 
 
 def _one_item(text: str, instruction: str) -> str | None:
@@ -533,6 +542,16 @@ def _one_item(text: str, instruction: str) -> str | None:
             or any(ch in ",;、，；&/" or ch.isdigit() for ch in text) or {"and", "or"} & set(map(str.lower, words)):
         return None
     return "missing_items" if _asks_for_items(instruction) else None
+
+
+FEW_ITEMS = 2  # _few_items: a marked list of at most this many items
+
+
+def _few_items(text: str, instruction: str) -> str | None:
+    """``missing_items`` for a marked list that ends on its first or second item where the instruction asks for
+    several without a number ("Generate a list of ..." -> "1. Solar power."): a list cut after a complete item."""
+    marked = max(sum(1 for line in text.splitlines() if _LIST_ITEM.match(line)), len(_INLINE_NUMBERED.findall(text)))
+    return "missing_items" if 1 <= marked <= FEW_ITEMS and _asks_for_items(instruction) else None
 
 
 def _too_short(text: str, instruction: str) -> str | None:
@@ -785,8 +804,9 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
         # a list cut after a complete item: fewer items than asked for, nothing after them
         if _LIST_ITEM.match(last_line) and sum(map(bool, map(_LIST_ITEM.match, text.splitlines()))) >= 2:
-            return _missing_items(text, instruction)
-        return "missing_items" if "\n" in text and _answers_first_items(text, instruction) else None
+            return _missing_items(text, instruction) or _few_items(text, instruction)
+        return "missing_items" if "\n" in text and _answers_first_items(text, instruction) \
+            or _LIST_ITEM.match(last_line) and _few_items(text, instruction) else None
     verse = _verse(text, instruction, settings.verse_max_line_words)
     if text[-1] in ".)" and re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
             and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
@@ -821,7 +841,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if lines:  # read before the verse test, which lists of short lines pass
         reason = ("list_item" if _unkeyed_last_line(text) or _unclassed_last_line(text, prompt) else None) \
             or ("missing_items" if _answers_first_items(text, instruction) else None) \
-            or _labelled_short_item(text) or _missing_items(text, instruction)
+            or _labelled_short_item(text) or _missing_items(text, instruction) \
+            or (_few_items(text, instruction) if _LIST_ITEM.match(last_line) else None)
         if reason:
             return reason
     if verse:
@@ -833,7 +854,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
             return reason
     return (_list_item(text, settings) or _short_item(text) or _short_comma_item(text)
             or (None if lines else _missing_items(text, instruction) or _one_item(text, instruction)
-                or ("missing_items" if _classes_one_item(text, instruction) else None))
+                or ("missing_items" if _classes_one_item(text, instruction) else None)
+                or (_few_items(text, instruction) if _LIST_ITEM.match(last_line) else None))
             or _fragment(text, settings) or _too_short(text, instruction))
 
 
