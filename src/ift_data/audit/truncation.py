@@ -68,7 +68,7 @@ from typing import Any
 import polars as pl
 
 from ift_data.audit.base import AuditContext
-from ift_data.audit.word_list import SHORT_WORDS, cut_name, cut_word, known
+from ift_data.audit.word_list import ASKS_ABOUT_LETTERS, SHORT_WORDS, cut_name, cut_word, known
 
 # Words after which an English sentence cannot stop: articles, possessives, conjunctions, copulas, the
 # prepositions that need an object. Not "on/up/out/in/off" (phrasal verbs end sentences), nor
@@ -129,8 +129,7 @@ _COPULA_ENDS = frozenset({"is", "are", "was", "were"})
 # formal the situation is", "as it was", "the way things are")
 _EMBEDDED_CLAUSE = re.compile(r"(?i)\b(?:what|how|where|who|whoever|whatever|wherever|whichever|as|the way)"
                               r"(?:\s+[\w'’-]+){1,4}\s+(?:is|are|was|were)$")
-# An instruction about a letter or symbol, whose answer may be one ("Which letter stands for ...", "the symbol of")
-_ASKS_FOR_A_LETTER = re.compile(r"(?i)\b(?:letter|symbol|variable|constant|stands? for|notation|denoted|unit)s?\b")
+
 # A preposition English leaves at the end of a relative or infinitival clause: "goals for the company to strive
 # for", "a task they are struggling with", "someone you can rely on" (a noun, "that" or "whom" before the subject)
 _STRANDING_PREPOSITIONS = r"(?:with|for|at|by|from|to|on|in|upon|about|of)"
@@ -315,7 +314,7 @@ def _dangling_word(text: str, verse: bool, instruction: str = "") -> str | None:
     if _IDIOM_END.search(text, max(0, len(text) - 40)) or (lw == "i" and w != "I"):  # "print i": a variable, not the pronoun
         return None
     prev = re.sub(r"[^\w]", "", words[-2]).lower() if len(words) >= 2 else ""
-    if w == "I" and len(words) >= 2 and (words[-2][:1].isupper() or _ASKS_FOR_A_LETTER.search(instruction)):
+    if w == "I" and len(words) >= 2 and (words[-2][:1].isupper() or ASKS_ABOUT_LETTERS.search(instruction)):
         return None  # a regnal or ordinal numeral ("Charles I", "World War I"), the letter or symbol asked for
     if lw == "a" and prev in _CHOICE_LABEL_BEFORE and (prev not in _COPULAS or _OFFERS_CHOICES.search(instruction)):
         return None

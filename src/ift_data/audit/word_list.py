@@ -47,9 +47,9 @@ _WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 # One letter left of a word ("Though the clouds may c"): not a word ("a", "I"), nor a variable or unit that ends
 # mathematics ("... for x", "5 m", "100 g").
 _CUT_LETTERS = frozenset("bcdfhjlpqrsuvw")
-# Letters that also name a variable, a vitamin or a grade: cut letters only in text with no mathematics, not
-# after a word that labels a letter ("solve for t", "vitamin e", "the letter o"), after a word ("had a population o",
-# "look at t", "the first round of t").
+# Letters that also name a variable, a vitamin or a grade: cut letters after a word ("had a population o", "the
+# first round of t") only in text with no mathematics and not after a word that labels a letter ("solve for t",
+# "vitamin e", "the letter o").
 _PLAIN_CUT_LETTERS = frozenset("egimnot")
 # Words after which a lower-case "i" is the pronoun written small ("so do i", "you and i", "than i")
 _BEFORE_PRONOUN_I = frozenset("and or nor but than as so do did can could will would shall should may might must "
@@ -60,6 +60,16 @@ _LETTER_LABELS = frozenset("vitamin letter variable grade type plan option group
                            "row column".split())
 _MATHEMATICS = re.compile(r"[=+^*/<>]|\d\s*[a-z]\b|\b(?:variable|equation|formula|solve|function|integer|"
                           r"matrix|vector|coefficient)s?\b", re.IGNORECASE)
+CUT_LETTER_CONTEXT = 300  # characters before a lone letter that may show mathematics
+# An instruction about a letter or symbol, whose answer may be one ("Which letter stands for ...", "the symbol of")
+ASKS_ABOUT_LETTERS = re.compile(r"(?i)\b(?:letter|symbol|variable|constant|stands? for|notation|denoted|unit)s?\b")
+WIDER_PREFIX_LETTERS = 4  # a fragment unknown to both word lists begins a wordfreq word: at least this long
+_SYMBOL_LETTER = re.compile(r"(?<![\w'’.-])(?![aAI]\b)[A-Za-z](?![\w'’.-])")  # a letter standing alone, not "a" or "I"
+SHORT_CUT_ODDS = 100.0  # the same for the two-letter words of SHORT_WORDS
+CUT_ODDS = 50.0  # a rare word that begins far more frequent ones is a cut: the odds at which it counts
+NAME_CUT_ODDS = 300.0  # cut_name: a word that begins far more frequent words, at these odds ("United Stat")
+# A predicate noun after a copula or a naming verb is the answer's point, not a cut: "is called a doe", "is a con"
+_PREDICATE_BEFORE = re.compile(r"(?i)\b(?:is|are|was|were|be|called|named|means|termed|known as)\s+(?:(?:a|an|the|simply a)\s+)?$")
 _WORD_BEFORE = re.compile(r"(?:[^\W\d_]|[^\W\d_]{3},)\s*$")  # a word, or a word of three letters or more and a comma
 # Letters cut from a word only in these places: "y" after a word and a comma ("red, blue, y"; not "x, y" nor "and
 # y"), "i" after an article ("the fixed rate and the i": not the pronoun)
@@ -158,10 +168,6 @@ def cut_word(text: str, min_known_share: float = 0.8, prompt: str = "", verse: b
     return fragment
 
 
-# A predicate noun after a copula or a naming verb is the answer's point, not a cut: "is called a doe", "is a con"
-_PREDICATE_BEFORE = re.compile(r"(?i)\b(?:is|are|was|were|be|called|named|means|termed|known as)\s+(?:(?:a|an|the|simply a)\s+)?$")
-
-
 def rare_word_cut(fragment: str, head: str) -> bool:
     """``fragment``, a word (lower case) after ``head``, is likelier a longer word cut short: ``cut_odds`` at
     least ``CUT_ODDS``, and not a predicate noun ("A female deer is called a doe")."""
@@ -171,7 +177,7 @@ def rare_word_cut(fragment: str, head: str) -> bool:
 def _cut_letter(letter: str, head: str, prompt: str = "") -> bool:
     """A lone lower-case ``letter`` after ``head`` is what a cut left of a word: not where the ``prompt`` asks
     about a letter or symbol ("Which letter is used for ..."), nor after a capitalized word ("Proxima Centauri b")."""
-    if _ASKS_ABOUT_LETTERS.search(prompt) or re.search(r"(?:^|\s)[A-Z][a-z]+\s+$", head):
+    if ASKS_ABOUT_LETTERS.search(prompt) or re.search(r"(?:^|\s)[A-Z][a-z]+\s+$", head):
         return False
     place = _LETTER_PLACES.get(letter)
     if place is not None and place.search(head) is not None:
@@ -188,14 +194,6 @@ def _cut_letter(letter: str, head: str, prompt: str = "") -> bool:
     # mathematics, or other letters standing alone as symbols ("E is energy, c is the speed of light ... m")
     return _MATHEMATICS.search(context) is None and _MATHEMATICS.search(prompt) is None \
         and _SYMBOL_LETTER.search(context) is None
-
-
-CUT_LETTER_CONTEXT = 300  # characters before a lone letter that may show mathematics
-_ASKS_ABOUT_LETTERS = re.compile(r"(?i)\b(?:letter|symbol|variable|constant|stands? for|notation|denoted)s?\b")
-WIDER_PREFIX_LETTERS = 4  # a fragment unknown to both word lists begins a wordfreq word: at least this long
-_SYMBOL_LETTER = re.compile(r"(?<![\w'’.-])(?![aAI]\b)[A-Za-z](?![\w'’.-])")  # a letter standing alone, not "a" or "I"
-SHORT_CUT_ODDS = 100.0  # the same for the two-letter words of SHORT_WORDS
-CUT_ODDS = 50.0  # a rare word that begins far more frequent ones is a cut: the odds at which it counts
 
 
 @lru_cache(maxsize=1)
@@ -218,7 +216,6 @@ def cut_odds(fragment: str) -> float:
     return longer / max(frequencies("en").get(fragment, 0.0), 1e-8)
 
 
-NAME_CUT_ODDS = 300.0  # cut_name: a word that begins far more frequent words, at these odds ("United Stat")
 COMMON_NAME_FREQUENCY = 1e-6  # cut_name: the longer word a cut name begins is at least this frequent in English
 _NAME_AFTER_NAME = re.compile(r"(?:^|\s)[A-Z][\w'’.&-]*[ \t]+([A-Z][a-z]{2,})$")
 
@@ -231,9 +228,10 @@ def _common_english() -> list[str]:
 
 def cut_name(text: str) -> str | None:
     """The last word of ``text`` when it is the second part of a name cut short ("... Massachusetts, New
-    Hampsh"): capitalized after a capitalized word, no word English has (not in wordfreq's English list, which
-    holds rare surnames too, "Frankl", "Princip", nor ``known``), yet the start of a word of that list that is
-    at least two letters longer and ``COMMON_NAME_FREQUENCY`` frequent. None otherwise."""
+    Hampsh"): capitalized after a capitalized word, and either at ``cut_odds`` of ``NAME_CUT_ODDS`` ("the United
+    Stat") or no word English has (not in wordfreq's English list, which holds rare surnames too, "Frankl",
+    "Princip", nor ``known``), yet the start of a word of that list that is at least two letters longer and
+    ``COMMON_NAME_FREQUENCY`` frequent. None otherwise."""
     match = _NAME_AFTER_NAME.search(text)
     if match is None:
         return None
