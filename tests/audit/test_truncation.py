@@ -495,3 +495,15 @@ def test_numerals_asked_letters_copula_clauses_and_abbreviations_are_not_cuts(in
 def test_a_list_of_one_or_two_items_for_a_request_of_several(instruction: str, response: str,
                                                             reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a sentence that promises several names and gives one, for a question about several
+    ("What are some famous Italian painters?", "Famous Italian painters include Caravaggio", "missing_items"),
+    ("Who were the members of the band?", "The members of the band were Paul Weller", "missing_items"),
+    # a question about one, or a list that is there
+    ("Who founded the company?", "The company was founded by people like Henry Ford", None),
+    ("What are some famous Italian painters?", "Famous Italian painters include Caravaggio and Titian", None),
+])
+def test_one_name_for_a_question_about_several(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -37,7 +37,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   of one or two items answers a request for several that names no number; one item of at
   most three words answers a request for several that names no number ("Name some herbs." -> "Mint"); one
   line classes one of the items the instruction lists to be classed and names no other ("... string or
-  percussion: Maraca, Valiha" -> "Valiha is string"); lines that each
+  percussion: Maraca, Valiha" -> "Valiha is string"), or ends on one name after "are", "include", "such as"
+  ... for a question about several ("What are some popular 1980s movies?" -> "... are Sixteen Candles"); lines that each
   answer for one item of the instruction's list ("Shortstop: Baseball") answer its first items in order and stop
   before its end;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
@@ -543,6 +544,23 @@ def _one_item(text: str, instruction: str) -> str | None:
     return "missing_items" if _asks_for_items(instruction) else None
 
 
+# A sentence that promises several names and gives one ("... in the 1980s are Sixteen Candles", "... include
+# Newton"), for a question about several ("What are some ...", "Who were the members ...")
+_ONE_NAME_FOR_SEVERAL = re.compile(r"\b(?:are|were|include|includes|including|such as|namely)\s+(?:the\s+)?"
+                                   r"[A-Z][\w'’.&-]*(?:\s+(?:of\s+|the\s+|de\s+)?[A-Z0-9][\w'’.&-]*){0,5}$")
+_ASKS_ABOUT_SEVERAL = re.compile(r"(?i)\b(?:some|list|several|few|examples|members|what are|who are|who were|"
+                                 r"which are|what were|name (?:the|all)|give me)\b")
+
+
+def _names_one_of_several(text: str, instruction: str) -> bool:
+    """One line, with no list in it, that ends on a single name after "are", "include", "such as" ... where the
+    instruction asks about several: the first name of a list cut at its first comma (``missing_items``). Not
+    after "like", which names one example ("through a service like Airbnb")."""
+    if "\n" in text or "," in text or ";" in text or re.search(r"\b(?:and|or)\b", text):
+        return False
+    return _ONE_NAME_FOR_SEVERAL.search(text) is not None and _ASKS_ABOUT_SEVERAL.search(instruction) is not None
+
+
 FEW_ITEMS = 2  # _few_items: a marked list of at most this many items
 
 
@@ -853,7 +871,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
             return reason
     return (_list_item(text, settings) or _short_item(text) or _short_comma_item(text)
             or (None if lines else _missing_items(text, instruction) or _one_item(text, instruction)
-                or ("missing_items" if _classes_one_item(text, instruction) else None)
+                or ("missing_items" if _classes_one_item(text, instruction)
+                    or _names_one_of_several(text, instruction) else None)
                 or (_few_items(text, instruction) if _LIST_ITEM.match(last_line) else None))
             or _fragment(text, settings) or _too_short(text, instruction))
 
