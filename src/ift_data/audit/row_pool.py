@@ -32,7 +32,7 @@ import polars as pl
 
 from ift_data.audit.options import AuditOptions
 from ift_data.audit.row_phase import features_of
-from ift_data.io.workers import usable_cores
+from ift_data.io.workers import pool_result, started, usable_cores
 
 ROW_BATCH = 8192  # rows a worker gets at a time (at most)
 IN_FLIGHT = 2  # batches handed out ahead, per worker
@@ -55,6 +55,7 @@ def pool_batch_rows(rows: int, workers: int) -> int:
 
 
 _WORKER: dict[str, Any] = {}
+_WHAT = "an audit worker process"
 
 
 def _init_worker(rules: dict[str, Any], options: AuditOptions) -> None:
@@ -100,14 +101,15 @@ class RowPool:
             context = multiprocessing.get_context(method)
             if method == "forkserver":
                 _start_fork_server(max(1, usable_cores() // self.workers))
-            self._pool = context.Pool(self.workers, initializer=_init_worker, initargs=(self.rules, self.options))
+            self._pool = started(context.Pool(self.workers, initializer=_init_worker,
+                                              initargs=(self.rules, self.options)))
         return self._pool
 
     def start(self) -> None:
         """Start the workers and wait until they run (so that no signal's time includes their start)."""
         pool = self._start()
         try:
-            pool.map(_ready, range(self.workers), chunksize=1)
+            pool_result(pool.map_async(_ready, range(self.workers), chunksize=1), pool, _WHAT)
         except BaseException:
             self.terminate()
             raise
@@ -120,10 +122,10 @@ class RowPool:
         try:
             for batch in row_batches(table, batch_rows or pool_batch_rows(table.height, self.workers)):
                 if len(pending) >= IN_FLIGHT * self.workers:
-                    parts.append(pending.popleft().get())
+                    parts.append(pool_result(pending.popleft(), pool, _WHAT))
                 pending.append(pool.apply_async(_run_batch, (family, batch)))
             while pending:
-                parts.append(pending.popleft().get())
+                parts.append(pool_result(pending.popleft(), pool, _WHAT))
         except BaseException:
             self.terminate()  # Ctrl-C or a failed batch: stop the rest now
             raise

@@ -155,8 +155,10 @@ def _check_rows(data: InstructionData, paths: Sequence[str | Path]) -> None:
     """Nothing to audit is the user's problem, told in one line (naming the first reject), not a crash."""
     if data.table.height:
         return
-    if data.rejects:
-        first = data.rejects[0]
+    if data.rejects:  # the first in input order (``--max-rows`` rejects are listed after the read ones)
+        order = {source.path: k for k, source in enumerate(data.sources)}
+        first = min(data.rejects, key=lambda r: (order.get(r.file, len(order)), r.line,
+                                                  r.record if r.record is not None else -1))
         raise UserError(f"{first.reason} (every row was rejected, {len(data.rejects):,} in all; this is the first)",
                         file=first.file, line=first.line, field=first.field)
     raise UserError("no rows to audit", file=", ".join(str(p) for p in paths))

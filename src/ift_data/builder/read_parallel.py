@@ -23,6 +23,7 @@ from ift_data.io.sources.base import Source, is_utf8
 from ift_data.io.sources.jsonl import range_items
 from ift_data.io.sources.parquet import group_ranges
 from ift_data.io.sources.parquet import range_items as parquet_range_items
+from ift_data.io.workers import pool_result, started
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -130,10 +131,11 @@ def read_rows(source: Source, options: ReadOptions, task: TaskSpec, dataset: str
         return read_serially(source, task, dataset, max_field_chars, None)
     _JOB = (source, options, task, dataset, max_field_chars)
     results: list[tuple[list[Reject], Rows]] = []
-    pool = multiprocessing.get_context("fork").Pool(len(ranges), initializer=_start)
+    pool = started(multiprocessing.get_context("fork").Pool(len(ranges), initializer=_start))
     try:
-        for result in pool.imap(_read_range, ranges):
-            results.append(result)
+        answers = [pool.apply_async(_read_range, (job,)) for job in ranges]
+        for answer in answers:
+            results.append(pool_result(answer, pool, "a reading worker process"))
         pool.close()
         pool.join()
         rows = concatenated([part for _, part in results])

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ift_data.builder.expand import DatasetExpander, Skipped
 from ift_data.builder.render_cache import pack
 from ift_data.io.ray_runtime import cluster_cpus, fetched, import_ray
+from ift_data.io.workers import pool_result, started
 from ift_data.templates.render import RenderError
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def _trials(task: tuple[array[int], array[int], int]) -> list[Trial]:
 @contextmanager
 def worker_pool(expander: DatasetExpander, workers: int) -> Iterator[Pool]:
     """A ``fork`` pool of ``workers`` processes that render with ``expander``; closed on leaving."""
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start, initargs=(expander,))
+    pool = started(multiprocessing.get_context("fork").Pool(workers, initializer=_start, initargs=(expander,)))
     try:
         yield pool
     except BaseException:
@@ -118,7 +119,7 @@ def select_epoch(outcome: DatasetOutcome, expander: DatasetExpander, rows: array
             break
         task_rows, task_templates, answer = pending.popleft()
         out -= len(task_rows)
-        results = answer.get()
+        results = answer.get() if isinstance(answer, _RayAnswer) else pool_result(answer, pool, "a render worker process")
         if len(results) <= outcome.requested - outcome.count and all(isinstance(r[0], int) for r in results):
             made += outcome.record_made(expander, task_rows, task_templates, epoch, results)  # all kept: at once
             continue

@@ -1,12 +1,19 @@
 """How many worker processes a command uses (``--workers``), shared by build and audit; what a worker's error
-becomes on its way back to the parent (``portable``)."""
+becomes on its way back to the parent (``portable``); waiting on a ``multiprocessing.Pool`` result without
+hanging when a worker dies or a stop signal lands on another thread (``pool_result``)."""
 
 from __future__ import annotations
 
 import os
 import pickle
+import weakref
+from typing import Any
 
+from ift_data import interrupts
 from ift_data.errors import UserError
+
+POLL_SECONDS = 0.2
+_STARTED: weakref.WeakKeyDictionary[Any, frozenset[int]] = weakref.WeakKeyDictionary()
 
 
 def usable_cores() -> int:
@@ -34,3 +41,35 @@ def portable(exc: BaseException) -> BaseException:
     except Exception:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
     return exc
+
+
+def worker_pids(pool: Any) -> frozenset[int]:
+    """The pids of ``pool``'s worker processes now (a ``multiprocessing.Pool``)."""
+    return frozenset(p.pid for p in getattr(pool, "_pool", ()) if p.pid is not None)
+
+
+def started(pool: Any) -> Any:
+    """Note the workers ``pool`` (a new ``multiprocessing.Pool``) started with, for ``pool_result``; returns it."""
+    _STARTED[pool] = worker_pids(pool)
+    return pool
+
+
+def pool_result(answer: Any, pool: Any, what: str = "a worker process") -> Any:
+    """``answer.get()`` (an ``AsyncResult`` of ``pool``) that cannot wait for ever.
+
+    ``multiprocessing.Pool`` replaces a worker that dies (the OOM killer, a SIGKILL, a SIGTERM sent to the
+    process group) with a fresh one and never answers the tasks the dead one held: a plain ``get()`` then
+    blocks for good, and a stop signal that the kernel hands to another thread of this process does not wake
+    it either. So wait in short steps: between them, a noted stop signal is raised (``interrupts.check``)
+    and a worker set that differs from the one the pool started with (``started``; a pool's workers never
+    leave on their own) is a one-line error."""
+    pids = _STARTED.get(pool)
+    if pids is None:
+        pids = _STARTED.setdefault(pool, worker_pids(pool))
+    while not answer.ready():
+        answer.wait(POLL_SECONDS)
+        interrupts.check()
+        if not answer.ready() and worker_pids(pool) != pids:
+            raise UserError(f"{what} ended abruptly (killed, or out of memory?); try fewer --workers",
+                            field="--workers")
+    return answer.get()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ift_data.errors import UserError
-from ift_data.io.atomic import write_json
+from ift_data.io.atomic import atomic_open, write_json
 from ift_data.io.sources.base import Item, ReadOptions, Source, duplicate_key, not_an_object, read_bytes
 from ift_data.io.strict_json import StrictJSONError, find_duplicate, loads_strict
 from ift_data.schema import RawRow
@@ -172,7 +172,21 @@ def record_lines(text: str, parts: list[str]) -> list[int]:
 
 
 def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int], target: Path) -> None:
-    """The kept records (by position among the items) as one JSON array."""
+    """The kept records (by position among the items) as one JSON array. A top-level array's records are
+    written as their original text (``1E5``, ``2.50``, ``"\\u00e9"`` and the key order stay as they were),
+    one a line; a deeper records path writes each record parsed again."""
     wanted = set(kept_records)
+    parts = [p for p in options.records.split(".") if p] or ["[]"]
+    data = source.data if source.data is not None else read_bytes(source.path, source.name)
+    if parts == ["[]"] and data is not None:
+        if hashlib.sha256(data).hexdigest() != source.sha256:  # a streamed source: the file read again
+            raise UserError("the file changed after it was read: read it again as it is now", file=source.name)
+        text = decode_document(data, source.name, options.encoding)
+        scan = _Scan(text)
+        scan.value(scan.space(0), parts)
+        spans = [text[start:scan.skip(start)] for index, start in enumerate(scan.found) if index in wanted]
+        with atomic_open(target) as fh:
+            fh.write("[\n" + ",\n".join(spans) + "\n]\n" if spans else "[]\n")
+        return
     write_json(target, [row.fields for index, row in enumerate(source.items())
                         if isinstance(row, RawRow) and index in wanted])
