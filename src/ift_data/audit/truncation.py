@@ -20,7 +20,7 @@ A response counts as cut when its end shows it, at any length and in lists too (
   Lever" for "Bayer 04 Leverkusen"); one letter after an article or a listed word ("and the i", "blue, y"), or
   after any word in text with no mathematics ("had a population o"); a rare word that begins far more
   frequent ones, at odds of ``word_list.CUT_ODDS`` by wordfreq's frequencies, not a predicate noun nor in
-  verse ("the firs", "shape it wit"; after two listed items, "Rugby, Badm", and a name's second part, "the
+  verse ("the firs", "shape it wit"; after two listed items, "Rugby, Volleyb", and a name's second part, "the
   United Stat", at ``word_list.NAME_CUT_ODDS``);
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes (in
   a list of short lines read as verse, a round or square bracket its last line opened: "-Etching (mainly");
@@ -33,12 +33,12 @@ A response counts as cut when its end shows it, at any length and in lists too (
   of a comma list of four or more on one line is one word where every earlier item has two to four ("Tom
   Sandoval, Ariana Madix, Tom");
 - ``missing_items``: a numbered list, or a list of short unmarked lines, stops before the number of items the
-  instruction asked for (a numbered list also after a complete item, when nothing follows it); a marked list
-  of one or two items answers a request for several that names no number; one item of at
-  most three words answers a request for several that names no number ("Name some herbs." -> "Mint"); one
-  line classes one of the items the instruction lists to be classed and names no other ("... string or
-  percussion: Maraca, Valiha" -> "Valiha is string"), or ends on one name after "are", "include", "such as"
-  ... for a question about several ("What are some popular 1980s movies?" -> "... are Sixteen Candles"); lines that each
+  instruction asked for (a numbered list also after a complete item, when nothing follows it); a request for
+  several that names no number is answered by a marked list of one or two items or by one item of at most
+  three words ("Name some herbs." -> "Mint"); one line classes one of the items the instruction lists to be
+  classed and names no other ("... string or percussion: Maraca, Valiha" -> "Valiha is string"), or ends on
+  one name after "are", "include", "such as" ... for a question about several ("What are some popular 1980s
+  movies?" -> "... are Sixteen Candles"); lines that each
   answer for one item of the instruction's list ("Shortstop: Baseball") answer its first items in order and stop
   before its end;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
