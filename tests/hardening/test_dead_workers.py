@@ -10,6 +10,8 @@ import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,12 +30,31 @@ from ift_data.errors import UserError
 from ift_data.io.workers import pool_result, started
 from ift_data.tasks.spec import load_task_spec
 
+# The tests fork pools from the test process. After the rest of the suite that process holds many threads (Ray,
+# polars, tokenizers), and a fork taken while one of them holds a lock can leave a worker stuck for good (a
+# full-suite run hung here). So the suite runs them in a fresh interpreter, as the CLI runs its stages.
+INNER = os.environ.get("IFT_DEAD_WORKERS_INNER") == "1"
+inner = pytest.mark.skipif(not INNER, reason="run by test_dead_workers_in_a_fresh_interpreter")
+
+
+def test_dead_workers_in_a_fresh_interpreter() -> None:
+    if INNER:
+        pytest.skip("the inner run itself")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "IFT_DEAD_WORKERS_INNER": "1"}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(Path(__file__))],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "6 passed" in run.stdout, run.stdout[-2000:]
+
 
 @pytest.fixture(autouse=True)
 def no_hang() -> Iterator[None]:
-    faulthandler.dump_traceback_later(60, exit=True)  # a hang fails the run instead of stalling it
+    if INNER:
+        faulthandler.dump_traceback_later(60, exit=True)  # a hang ends the inner run instead of stalling it
     yield
-    faulthandler.cancel_dump_traceback_later()
+    if INNER:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def _die(_: Any = None) -> None:
@@ -60,6 +81,7 @@ def _slow(seconds: float) -> float:
     return seconds
 
 
+@inner
 def test_a_killed_worker_is_an_error_not_a_hang() -> None:
     pool = started(multiprocessing.get_context("fork").Pool(2))
     try:
@@ -72,12 +94,14 @@ def test_a_killed_worker_is_an_error_not_a_hang() -> None:
         pool.join()
 
 
+@inner
 def test_a_result_comes_back_as_get_gives_it() -> None:
     with multiprocessing.get_context("fork").Pool(2) as pool:
         started(pool)
         assert pool_result(pool.apply_async(_slow, (0.5,)), pool) == 0.5
 
 
+@inner
 def test_a_noted_signal_stops_the_wait() -> None:
     """A stop signal that the kernel gave another thread only sets a flag; the wait must still end."""
     pool = started(multiprocessing.get_context("fork").Pool(1))
@@ -91,6 +115,7 @@ def test_a_noted_signal_stops_the_wait() -> None:
         pool.join()
 
 
+@inner
 def test_a_render_worker_killed_during_selection_ends_the_build(tmp_path: Path, helpers: Any,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.builder.test_select_parallel import PACK, _expander, _select
@@ -107,6 +132,7 @@ def test_a_render_worker_killed_during_selection_ends_the_build(tmp_path: Path, 
         _select(_expander(pack, 600, "round-robin", 0.0), 600, 2)
 
 
+@inner
 def test_a_reading_worker_killed_ends_the_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "task"
     folder.mkdir()
@@ -122,6 +148,7 @@ def test_a_reading_worker_killed_ends_the_read(tmp_path: Path, monkeypatch: pyte
                      max_field_chars=200, workers=2)
 
 
+@inner
 def test_an_audit_worker_killed_ends_the_audit(monkeypatch: pytest.MonkeyPatch) -> None:
     pool = row_pool.RowPool(2, {}, AuditOptions())
     monkeypatch.setattr(row_pool, "_start_fork_server", lambda _threads: None)
