@@ -12,6 +12,8 @@ import polars as pl
 import pytest
 from hardening_helpers import CLEAN_ROWS, FAST, run_cli, tree_bytes, write_jsonl
 
+from ift_data.errors import UserError
+
 
 def _qa(path: Path) -> Path:
     """Rows with two candidate columns for the output: --map output=answer vs output=alt."""
@@ -217,3 +219,15 @@ def test_a_flag_named_twice_in_remove_counts_once() -> None:
 
     assert parse_remove("too_long,flag_too_long, exact_duplicate,too_long") == ["flag_too_long",
                                                                                "flag_exact_duplicate"]
+
+
+def test_a_remove_flag_no_signal_writes_is_refused_before_the_audit(tmp_path: Path) -> None:
+    """A typo in --remove was refused only after the whole audit had run (red-team pass 3): now at once, with
+    the closest flag; a real flag of a signal this audit skips is still judged after the audit."""
+    from ift_data.audit.cleaner import parse_remove
+
+    with pytest.raises(UserError, match=r"unknown flag 'flag_exact_duplcate' \(did you mean 'flag_exact_duplicate'"):
+        parse_remove("exact_duplcate")
+    assert parse_remove("semantic_duplicate") == ["flag_semantic_duplicate"]
+    missing = tmp_path / "no_such_file.jsonl"  # refused for the flag before the input is even read
+    run_cli("clean", missing, "--out", tmp_path / "out", "--remove", "bogus", *FAST).assert_user_error("flag_bogus")

@@ -9,6 +9,7 @@ input is given twice; kept files never take the name of an output (see ``audit/o
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,7 @@ from ift_data.audit.out_paths import (
     clean_owned,
     kept_names,
 )
-from ift_data.audit.rules import load_rules
+from ift_data.audit.rules import FLAGS, load_rules
 from ift_data.audit.runner import SIGNALS_FILE, SUMMARY_FILE, AuditResult, audit_into, read_inputs
 from ift_data.audit.summary import AuditSummary, SignalRun
 from ift_data.builder.outdir import discard, replace_dir, work_dir
@@ -91,7 +92,8 @@ def _same_folder(signals: Path, out: Path) -> bool:
 
 def parse_remove(text: str | None) -> list[str] | None:
     """``--remove``: None (not given: the rules' ``clean.remove``), ``none`` (remove nothing: []) or
-    comma-separated flags, with or without their ``flag_`` prefix. An empty value is an error."""
+    comma-separated flags, with or without their ``flag_`` prefix. An empty value, or a flag no signal writes
+    (``rules.FLAGS``), is an error."""
     if text is None:
         return None
     names = [f.strip() for f in text.split(",") if f.strip()]
@@ -102,7 +104,13 @@ def parse_remove(text: str | None) -> list[str] | None:
         if len(names) > 1:
             raise UserError("--remove none removes nothing: give it alone, not with other flags", field="--remove")
         return []
-    return list(dict.fromkeys(n if n.startswith("flag_") else f"flag_{n}" for n in names))  # each flag once
+    flags = list(dict.fromkeys(n if n.startswith("flag_") else f"flag_{n}" for n in names))  # each flag once
+    for flag in flags:  # a typo is refused before the audit runs, not after it
+        if flag not in FLAGS:
+            close = difflib.get_close_matches(flag.removeprefix("flag_"), [f.removeprefix("flag_") for f in FLAGS], n=1)
+            hint = f" (did you mean 'flag_{close[0]}'?)" if close else ""
+            raise UserError(f"unknown flag {flag!r}{hint}; valid flags: {', '.join(FLAGS)}", field="--remove")
+    return flags
 
 
 def _clean_into(out: Path, paths: Sequence[str | Path], options: AuditOptions, console: Any,
