@@ -522,8 +522,7 @@ _ASKS_FOR_ITEMS = re.compile(r"(?i)(?:^\s*(?:please\s+)?list\b(?!\s+of)|\b(?:giv
 ONE_ITEM_WORDS = 3  # one_item: the one item left has at most this many words
 
 
-_A_COUNT = re.compile(r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-                      r"single|couple|pair|\d+)\b")
+_A_COUNT = re.compile(rf"(?i)\b(?:{'|'.join(_COUNT_WORDS)}|one|eleven|single|couple|pair|\d+)\b")  # any number
 
 
 @lru_cache(maxsize=65536)
@@ -627,13 +626,13 @@ UNMARKED_ITEM_WORDS = 5  # a line of an unmarked list has at most this many word
 MIN_ANSWERED_ITEMS = 2  # lines that answer the first items of the prompt's list, in its order, at least
 
 
-def _prompt_items(instruction: str) -> list[str]:
+def _prompt_items(instruction: str, at_least: int = 3) -> list[str]:
     """The items an instruction lists after its colon ("Classify each ...: arm, toe, finger"), lower-cased;
-    empty when it lists fewer than three."""
+    empty when it lists fewer than ``at_least`` or an item has more than four words."""
     tail = instruction.rsplit(":", 1)[1] if ":" in instruction else ""
-    items = [item.strip(" .?!\"'").lower() for item in re.split(r",|\band\b|\bor\b", tail)]
+    items = [item.strip(" .?!\"'").lower() for item in re.split(r"[,;]|\band\b|\bor\b", tail)]
     items = [item for item in items if item]
-    return items if len(items) >= 3 and all(len(item.split()) <= 4 for item in items) else []
+    return items if len(items) >= at_least and all(len(item.split()) <= 4 for item in items) else []
 
 
 _NOT_ITEMS = ("word", "syllable", "letter", "character", "sentence", "minute", "second", "hour", "day", "year")
@@ -676,12 +675,11 @@ def _classes_one_item(text: str, instruction: str) -> bool:
     not the bare label "Valiha"): the first item of an answer cut at its first comma (``missing_items``)."""
     if "\n" in text or "," in text or ";" in text or len(text.split()) > CLASSED_ITEM_WORDS or ":" not in instruction:
         return False
-    head, tail = instruction.rsplit(":", 1)
+    head = instruction.rsplit(":", 1)[0]
     if not _CLASSES_EACH.search(head) or re.search(r"(?i)\bone of\b", head):
         return False
-    items = [item.strip(" .?!\"'").lower() for item in re.split(r"[,;]|\band\b|\bor\b", tail)]
-    items = [item for item in items if item]
-    if len(items) < 2 or any(len(item.split()) > 4 for item in items):
+    items = _prompt_items(instruction, at_least=2)
+    if not items:
         return False
     answer = text.lower()
     named = [item for item in items if re.search(rf"(?<!\w){re.escape(item)}(?!\w)", answer)]

@@ -63,9 +63,7 @@ def pool_result(answer: Any, pool: Any, what: str = "a worker process") -> Any:
     it either. So wait in short steps: between them, a noted stop signal is raised (``interrupts.check``)
     and a worker set that differs from the one the pool started with (``started``; a pool's workers never
     leave on their own) is a one-line error."""
-    pids = _STARTED.get(pool)
-    if pids is None:
-        pids = _STARTED.setdefault(pool, worker_pids(pool))
+    pids = _STARTED.setdefault(pool, worker_pids(pool))
     while not answer.ready():
         answer.wait(POLL_SECONDS)
         interrupts.check()

@@ -50,7 +50,7 @@ def open_json(path: Path, options: ReadOptions, name: str) -> Source:
     data = read_bytes(path, name)
     text = decode_document(data, name, options.encoding)
     document = _parse_text(text, name)
-    parts = [p for p in options.records.split(".") if p] or ["[]"]
+    parts = record_parts(options)
 
     starts: list[int] = []  # each record's first line, found on the first read
 
@@ -162,13 +162,23 @@ class _Scan:
         return at + 1
 
 
+def record_parts(options: ReadOptions) -> list[str]:
+    """The records path (``--records``) as its parts; a top-level array is ``["[]"]``."""
+    return [p for p in options.records.split(".") if p] or ["[]"]
+
+
+def _scanned(text: str, parts: list[str]) -> _Scan:
+    """``text`` scanned for the records of the records path ``parts`` (their offsets in ``found``)."""
+    scan = _Scan(text)
+    scan.value(scan.space(0), parts)
+    return scan
+
+
 def record_lines(text: str, parts: list[str]) -> list[int]:
     """The physical line (1-based; ``\n``, ``\r\n`` or ``\r`` ends a line) where each record of the
     records path ``parts`` starts, in document order."""
-    scan = _Scan(text)
-    scan.value(scan.space(0), parts)
     breaks = [m.end() for m in _LINE_BREAK.finditer(text)]
-    return [bisect.bisect_right(breaks, offset) + 1 for offset in scan.found]
+    return [bisect.bisect_right(breaks, offset) + 1 for offset in _scanned(text, parts).found]
 
 
 def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int], target: Path) -> None:
@@ -176,14 +186,13 @@ def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int]
     written as their original text (``1E5``, ``2.50``, ``"\\u00e9"`` and the key order stay as they were),
     one a line; a deeper records path writes each record parsed again."""
     wanted = set(kept_records)
-    parts = [p for p in options.records.split(".") if p] or ["[]"]
-    data = source.data if source.data is not None else read_bytes(source.path, source.name)
-    if parts == ["[]"] and data is not None:
+    parts = record_parts(options)
+    if parts == ["[]"]:
+        data = source.data if source.data is not None else read_bytes(source.path, source.name)
         if hashlib.sha256(data).hexdigest() != source.sha256:  # a streamed source: the file read again
             raise UserError("the file changed after it was read: read it again as it is now", file=source.name)
         text = decode_document(data, source.name, options.encoding)
-        scan = _Scan(text)
-        scan.value(scan.space(0), parts)
+        scan = _scanned(text, parts)
         spans = [text[start:scan.skip(start)] for index, start in enumerate(scan.found) if index in wanted]
         with atomic_open(target) as fh:
             fh.write("[\n" + ",\n".join(spans) + "\n]\n" if spans else "[]\n")
