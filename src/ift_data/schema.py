@@ -160,6 +160,9 @@ class Reject:
     # A JSON record that is not an object (``5``, ``null`` in an array), as JSON: the reader's only copy of it,
     # which ``clean`` writes as the reject's ``raw``. Left out of comparisons and of ``to_json`` too.
     raw: str | None = dataclasses.field(default=None, compare=False, repr=False)
+    # The row's own id (``--id``) where the reader got the record and it holds one, so ``clean``'s
+    # rejected.jsonl names it; left out of comparisons and of ``to_json``.
+    id: str | None = dataclasses.field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

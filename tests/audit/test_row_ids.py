@@ -60,6 +60,21 @@ def test_ids_reach_signals_rejected_and_report(tmp_path: Path) -> None:
     assert shown.mate is not None and shown.mate["id"] == "alpha" and "id alpha" in shown.mate["relation"]
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "parquet"])
+def test_read_rejects_name_their_own_id(tmp_path: Path, fmt: str) -> None:
+    rows = [*ROWS, {"uid": "epsilon", "instruction": None, "input": "", "output": "No instruction."},
+            {"uid": "zeta", "instruction": "Say hi.", "input": "", "output": "Hi " * 40},
+            {"uid": "eta", "instruction": "Say bye.", "input": "", "output": "Bye."}]
+    path = tmp_path / f"d.{fmt}"
+    {"jsonl": lambda: _jsonl(path, rows), "json": lambda: path.write_text(json.dumps(rows)),
+     "parquet": lambda: pl.DataFrame(rows).write_parquet(path)}[fmt]()
+    run_clean([path], tmp_path / "out", _opts(id_field="uid", max_rows=4, max_field_chars=100))
+    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
+    read = {r["id"]: r["reasons"][0] for r in rejected if r["stage"] == "read"}
+    assert set(read) == {"epsilon", "zeta", "eta"}, read  # missing field, too long, over --max-rows
+    assert read["eta"] == "over --max-rows 4: not audited" and "over the 100 limit" in read["zeta"]
+
+
 def test_without_id_nothing_changes(tmp_path: Path) -> None:
     data = _jsonl(tmp_path / "d.jsonl", ROWS)
     run_clean([data], tmp_path / "out", _opts())

@@ -157,7 +157,7 @@ def _clean_into(out: Path, paths: Sequence[str | Path], options: AuditOptions, c
     raws = _RawTexts(sources, read_rejects)
     for reject in read_rejects:
         raw, replaced = raws.get(reject)
-        records.append({"row_id": None, "id": None, "source_file": reject.file, "source_line": reject.line,
+        records.append({"row_id": None, "id": reject.id, "source_file": reject.file, "source_line": reject.line,
                         "source_record": reject.record, "stage": "read",
                         "reasons": [reject.reason], "field": reject.field, "cluster_id": None,
                         "representative_id": None, "kept_id": None, "raw": raw,

@@ -139,9 +139,9 @@ def read_instructions(paths: Sequence[str | Path], mapping: str | Mapping_ | Non
         _check_unique_ids(table, id_field)
     if max_rows is not None and table.height > max_rows:
         over = table.slice(max_rows)
-        rejects.extend(Reject(file, line, f"over --max-rows {max_rows}: not audited", record=record)
-                       for file, line, record in zip(over["source_file"], over["source_line"], over["source_record"],
-                                                     strict=True))
+        rejects.extend(Reject(file, line, f"over --max-rows {max_rows}: not audited", record=record, id=row_id)
+                       for file, line, record, row_id in zip(over["source_file"], over["source_line"],
+                                                             over["source_record"], over["id"], strict=True))
         for info in sources:
             info.rows -= over.filter(pl.col("source_file") == info.path).height
             info.rejected += over.filter(pl.col("source_file") == info.path).height
@@ -188,6 +188,14 @@ def _id_value(record: dict[str, Any], id_field: str, name: str, line: int) -> st
     if not text.strip():
         raise UserError("the id is empty", file=name, line=line, field=id_field)
     return text
+
+
+def _id_if_any(record: dict[str, Any], id_field: str | None) -> str | None:
+    """A rejected record's id as text where it holds a usable one, else None (a reject is never an error)."""
+    value = record.get(id_field) if id_field is not None else None
+    if isinstance(value, bool) or not isinstance(value, str | int | float) or not str(value).strip():
+        return None
+    return str(value)
 
 
 def _id_column(frame: pl.DataFrame, id_field: str | None, name: str, lines: list[int],
@@ -396,14 +404,16 @@ def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping
     out = out.with_columns(_id_column(frame, id_field, name, line_numbers, ~out["_missing"]))
     rejects = []
     for row in out.filter("_missing").iter_rows(named=True):
+        row_id = (_id_if_any({id_field: frame[id_field][row["source_record"]]}, id_field)
+                  if id_field is not None and id_field in frame.columns else None)
         misfit = choice.misfit(frame.row(row["source_record"], named=True)) if row["_other"] else None
         if misfit is not None:
             rejects.append(Reject(name, row["source_line"], misfit.reason, field=misfit.field,
-                                        record=row["source_record"]))
+                                  record=row["source_record"], id=row_id))
             continue
         f = next(f for f in ("instruction", "response") if frame[flat[f]][row["source_record"]] is None)
         rejects.append(Reject(name, row["source_line"], "missing or null field", field=flat[f],
-                                    record=row["source_record"]))
+                              record=row["source_record"], id=row_id))
     return out.filter(~pl.col("_missing")).drop("_missing", "_other"), rejects, choice, frame.height
 
 
@@ -500,12 +510,14 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
             continue
         misfit = shape.misfit(record)
         if misfit is not None:
-            rejects.append(Reject(name, line, misfit.reason, field=misfit.field, record=offset + index))
+            rejects.append(Reject(name, line, misfit.reason, field=misfit.field, record=offset + index,
+                                  id=_id_if_any(record, id_field)))
             continue
         try:
             row = convert(record)
         except RowError as exc:
-            rejects.append(Reject(name, line, exc.reason, field=exc.field, record=offset + index))
+            rejects.append(Reject(name, line, exc.reason, field=exc.field, record=offset + index,
+                                  id=_id_if_any(record, id_field)))
             continue
         row["source_line"], row["source_record"] = line, offset + index
         row["id"] = _id_value(record, id_field, name, line) if id_field is not None else None
@@ -527,8 +539,8 @@ def _drop_oversized(rows: pl.DataFrame, name: str, max_chars: int,
     for row in bad.iter_rows(named=True):
         f = next(f for f in AUDIT_TEXT_FIELDS if row[f] > max_chars)
         rejects.append(Reject(name, rows["source_line"][row["_i"]],
-                                    f"field {column(f)!r} has {row[f]:,} characters, over the {max_chars:,} limit",
-                                    field=column(f), record=rows["source_record"][row["_i"]]))
+                              f"field {column(f)!r} has {row[f]:,} characters, over the {max_chars:,} limit",
+                              field=column(f), record=rows["source_record"][row["_i"]], id=rows["id"][row["_i"]]))
     keep = pl.Series([True] * rows.height)
     keep[bad["_i"].to_list()] = False
     return rows.filter(keep), rejects
