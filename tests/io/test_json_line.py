@@ -1,4 +1,5 @@
-"""``dumps_json_line`` (orjson where it writes json's bytes) gives exactly what ``json.dumps`` gives."""
+"""``dumps_json_line`` (orjson where it writes json's bytes) gives exactly what ``json.dumps`` gives, with
+the line separators U+0085, U+2028 and U+2029 escaped."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ import pytest
 
 from ift_data.io.atomic import TextRecord, dumps_json_bytes, dumps_json_line
 
-ALPHABET = string.printable + "\x00\x01\x1f\x7f\u2028\u2029é中😀\ufdd0\"\\"
+ALPHABET = string.printable + "\x00\x01\x1f\x7f\x85\u2028\u2029é中😀\ufdd0\"\\"
 
 
 def _reference(record: Any) -> str:
-    return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def _outcome(fn: Any, record: Any) -> Any:
@@ -81,3 +83,11 @@ def test_lone_surrogates_fail_when_encoded_as_before() -> None:
     assert dumps_json_line(record) == _reference(record)  # a str, as json gives; encoding it fails
     with pytest.raises(UnicodeEncodeError):
         dumps_json_bytes(record)
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"])
+def test_line_separators_are_escaped_so_every_reader_sees_one_line(separator: str) -> None:
+    for record in ({"text": f"a{separator}b"}, {"text": f"a{separator}b", "score": 0.5},
+                   {"text": f"a{separator}b\ud800"}):
+        line = dumps_json_line(record)
+        assert len(line.splitlines()) == 1 and separator not in line and json.loads(line) == record

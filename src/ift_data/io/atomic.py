@@ -77,11 +77,17 @@ def _remove_quietly(path: str) -> None:
 
 
 def dumps_json_line(record: Any) -> str:
-    """One canonical JSON line: UTF-8 kept as is, stable key order as given, no NaN."""
+    """One canonical JSON line: UTF-8 kept as is but for the line separators U+0085, U+2028 and U+2029
+    (escaped, so ``str.splitlines()`` and JavaScript read one record a line), stable key order as given,
+    no NaN."""
     data = _orjson(record)
-    if data is None:
-        return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return data.decode("utf-8")
+    if data is not None:
+        return _escape_line_separators(data).decode("utf-8")
+    text = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for raw, escaped in _LINE_SEPARATOR_TEXT:
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return text
 
 
 # orjson writes what ``json.dumps(ensure_ascii=False, allow_nan=False, separators=(",", ":"))`` writes for
@@ -121,7 +127,20 @@ def dumps_json_bytes(record: Any) -> bytes:
     """``dumps_json_line(record)`` as UTF-8 bytes (``UnicodeEncodeError`` for text that is not valid Unicode)."""
     data = _orjson(record)
     if data is None:
-        return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+        data = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return _escape_line_separators(data)
+
+
+# Valid raw in JSON, but ``str.splitlines()`` (and JavaScript before ES2019) ends a line at each of them.
+_LINE_SEPARATORS = ((b"\xc2\x85", b"\\u0085"), (b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
+
+_LINE_SEPARATOR_TEXT = tuple((raw.decode("utf-8"), escaped.decode("ascii")) for raw, escaped in _LINE_SEPARATORS)
+
+
+def _escape_line_separators(data: bytes) -> bytes:
+    for raw, escaped in _LINE_SEPARATORS:
+        if raw in data:
+            data = data.replace(raw, escaped)
     return data
 
 
