@@ -433,6 +433,18 @@ def test_cut_odds_weigh_a_prefix_against_the_word() -> None:
     ("Name some rhymes for cat.", "Hat and bat", None),
     ("What are some prime numbers below 5?", "2 and 3", None),
     ("Name some herbs.", "Basil.", None),
+    # a number asked for, or a request worded as a question or by comma-separated items
+    ("List five novels by Jane Austen.", "Emma", "missing_items"),
+    ("Give me the top 5 coffee brands.", "Lavazza", "missing_items"),
+    ("What are 6 kinds of cheese?", "Cheddar", "missing_items"),
+    ("Think of seven vegetables that grow in shade", "Spinach", "missing_items"),
+    ("Who are some famous Roman emperors?", "Augustus", "missing_items"),
+    ("Extract the rivers from the text and separate them with a comma.", "Rhine", "missing_items"),
+    # the number is not a count of items asked for, or one item is asked for
+    ("Describe the relationship between the two nouns in one word.", "Friendship", None),
+    ("What is your favourite of these five films?", "Alien", None),
+    ("Think of a title for a story about two friends.", "Best Friends Forever", None),
+    ("What are some prime numbers below 5", "Two", None),
 ])
 def test_one_item_for_a_request_of_several(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
@@ -507,3 +519,44 @@ def test_a_list_of_one_or_two_items_for_a_request_of_several(instruction: str, r
 ])
 def test_one_name_for_a_question_about_several(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: what a cut at the first comma leaves of a classing answer
+    ("Which cars are German or Japanese? Golf, Civic", "Golf is German", "missing_items"),
+    ("Sort these into fruit and vegetables.\nApple, Leek, Pear, Kale", "Fruit - Apple", "missing_items"),
+    ("Tell me whether these are birds: robin, bat, owl, moth, wren", "Robin", "missing_items"),
+    ("Classify these as metals or gases: iron, neon, copper, argon", "Copper", "missing_items"),
+    # one item asked for, or the list holds the labels: one name is the whole answer
+    ("Which of these is a mammal: shark, dolphin, trout", "Dolphin", None),
+    ("Which one is the odd one out: red, blue, seven, green", "Seven", None),
+    ("Categorize the sentence in the following types: fact, opinion or unknown.", "Fact", None),
+    ("Classify this sentence into the categories: Food, Travel, Hobbies", "Hobbies", None),
+])
+def test_a_classing_answer_that_names_one_item(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a lead-in or the question's own subject, left by a cut at the first comma
+    ("Is coffee bad for you?", "In short", "too_short"),
+    ("Who runs the company?", "Currently", "too_short"),
+    ("How hard is it to learn chess?", "Technically speaking", "too_short"),
+    ("What is a tiebreak in tennis?", "In tennis", "too_short"),
+    ("What is Marmite?", "Marmite", "too_short"),
+    ("Where is Table Mountain located?", "The Table Mountain", "too_short"),
+    ("Why is Kyoto, Japan worth a visit?", "Kyoto", "too_short"),
+    ("What is Rust (the language)?", "Rust (programming language)", "too_short"),
+    # a place or time asked for, a real answer, or a sentence
+    ("Where do people play tennis in Paris?", "In Paris", None),
+    ("What is the capital of Peru?", "Lima", None),
+    ("What is Marmite?", "A yeast spread", None),
+    ("Is coffee bad for you?", "In short, no.", None),
+    ("What book was the musical Hamilton based on?", "Hamilton", None),
+])
+def test_a_lead_in_or_the_subject_alone(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason
+
+
+def test_sentence_stops_of_other_scripts_end_a_list() -> None:
+    assert truncation_reason("मियामी, जैक्सनविल और फोर्ट लॉडरडेल।", "What are three cities in Florida?") is None

@@ -33,10 +33,14 @@ A response counts as cut when its end shows it, at any length and in lists too (
   of a comma list of four or more on one line is one word where every earlier item has two to four ("Tom
   Sandoval, Ariana Madix, Tom");
 - ``missing_items``: a numbered list, or a list of short unmarked lines, stops before the number of items the
-  instruction asked for (a numbered list also after a complete item, when nothing follows it); a request for
-  several that names no number is answered by a marked list of one or two items or by one item of at most
-  three words ("Name some herbs." -> "Mint"); one line classes one of the items the instruction lists to be
-  classed and names no other ("... string or percussion: Maraca, Valiha" -> "Valiha is string"), or ends on
+  instruction asked for (a numbered list also after a complete item, when nothing follows it; "What are 6
+  kinds ...", "Think of seven ..." ask for a number too); a request for several that names no number ("What
+  are some ...", "Who are some ...", "separate them with a comma") is answered by a marked list of one or two
+  items, and a request for several with or without a number by one item of at most three words ("Name some
+  herbs." -> "Mint", "List five novels by Jane Austen." -> "Emma"); one line classes one of the items the
+  instruction lists to be classed (after its colon, its question or on a line of their own) and names no
+  other ("... string or percussion: Maraca, Valiha" -> "Valiha is string"; for three or more items to class,
+  not labels, the bare name too: "Tell me whether these are birds: robin, bat, owl" -> "Robin"), or ends on
   one name after "are", "include", "such as" ... for a question about several ("What are some popular 1980s
   movies?" -> "... are Sixteen Candles"); lines that each
   answer for one item of the instruction's list ("Shortstop: Baseball") answer its first items in order and stop
@@ -45,7 +49,10 @@ A response counts as cut when its end shows it, at any length and in lists too (
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others);
 - ``too_short``: two or three words without punctuation where the instruction asks for written text
-  (explain, describe, write ... and not a title, name, word or list);
+  (explain, describe, write ... and not a title, name, word or list); or a one-line answer of a few words
+  that only leads into a sentence: a lead-in ("In short", "Currently"), a prepositional phrase of the prompt's
+  own where it asks no place or time ("In tennis"), or the question's subject named again ("What is Marmite?"
+  -> "Marmite");
 - ``bare_end``: prose that stops on a word with no punctuation, in a file whose other prose responses end
   with punctuation (``truncation_columns``: the file's own habit decides);
 - ``code_cut``: code (fenced blocks or code-shaped lines) that stops where no program can: on an opening
@@ -84,7 +91,7 @@ PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such
                             "per", "from", "extremely", "i", "he", "she", "we", "they", "highly", "quite", "rather",
                             "every", "several", "various", "which", "include", "includes"})
 
-_TERMINAL = ".!?。！？…‼⁉"
+_TERMINAL = ".!?。！？…‼⁉।॥۔؟።။"  # Devanagari, Urdu, Arabic, Ethiopic and Myanmar stops too
 _CLOSERS = "\"'”’)]}»›*_`"
 _MARKERS = r"\d{1,3}[.)]|[-*•+▪◦]|[A-Za-z][.)]|\(\w{1,3}\)"  # "1." "2)" "-" "•" "a)" "(iv)"
 _LIST_ITEM = re.compile(rf"^\s*(?:{_MARKERS})\s+\S")
@@ -432,6 +439,13 @@ _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7
 _REQUESTED = re.compile(r"(?i)\b(list|name|give|generate|provide|write|suggest|create|come up with|identify|"
                         r"brainstorm|outline|describe|enumerate)\b[^.?!\n]{0,40}?\b(two|three|four|five|six|seven|"
                         r"eight|nine|ten|twelve|fifteen|twenty|[2-9]|1[0-9]|20)\b(?![-.,:/%)])")
+# ... or asked as a question, or to think of them, with the number close by ("What are 6 types of ...", "What are
+# the names of the three dragons", "Think of seven protein sources"; not "a title for a story about two friends")
+_REQUESTED_NEAR = re.compile(r"(?i)\b(think (?:of|up)|(?:what|which|who) (?:are|were))"
+                             r"(?:\s+(?!(?:below|above|under|over|than|after|before|since|from|to|in|on|at|by|with|"
+                             r"within|per|every|about|around|between)\b)[\w'’]+){0,4}?\s+"
+                             r"(two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|[2-9]|1[0-9]|20)\b"
+                             r"(?=\s+[A-Za-z])(?!\s+(?:and|or|of)\b)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+\S", re.M)
 _LONE_NUMBER = re.compile(r"[0-9]{1,3}")  # a list's next number on a line of its own (not "²", nor 5,000 digits)
 
@@ -450,7 +464,7 @@ def _items(text: str) -> int:
 @lru_cache(maxsize=65536)
 def _requested_items(instruction: str) -> int:
     """How many items the instruction asks for ("Name five animals." -> 5), 0 when it names no number."""
-    asked = _REQUESTED.search(instruction)
+    asked = _REQUESTED.search(instruction) or _REQUESTED_NEAR.search(instruction)
     if not asked:
         return 0
     return _COUNT_WORDS.get(asked.group(2).lower()) or int(asked.group(2))
@@ -459,7 +473,7 @@ def _requested_items(instruction: str) -> int:
 @lru_cache(maxsize=65536)
 def _counts_no_items(instruction: str) -> bool:
     """The number the instruction asks for counts words, syllables, minutes ... (``_NOT_ITEMS``), not items."""
-    counted = _REQUESTED.search(instruction)
+    counted = _REQUESTED.search(instruction) or _REQUESTED_NEAR.search(instruction)
     after = instruction[counted.end():].split()[:1] if counted else []
     return bool(after) and after[0].lower().startswith(_NOT_ITEMS)
 
@@ -518,7 +532,10 @@ _ASKS_FOR_ITEMS = re.compile(r"(?i)(?:^\s*(?:please\s+)?list\b(?!\s+of)|\b(?:giv
                              r"(?:(?:short|brief|bulleted|numbered|quick)\s+)?list|"
                              r"name (?:some|a few|several)|what are some|"
                              r"(?:give (?:me )?|suggest )(?:some|a few|several)\s+(?:[a-z-]+\s+){0,2}[a-z-]+[^s\W]s|"
-                             r"some examples|examples of|ideas (?:for|of))\b)")  # "give me some advice": one piece will do
+                             r"some examples|examples of|ideas (?:for|of)|"
+                             r"(?:what|who|where|which) (?:are|were) (?:some|common|good|popular|famous|different|"
+                             r"typical|lots of|examples|types|kinds|ways|the (?:best|most|main|typical|top|different|"
+                             r"names|types|kinds))|comma[- ]separated|separated? (?:them )?(?:with|by) (?:a )?commas?)\b)")  # "give me some advice": one piece will do
 ONE_ITEM_WORDS = 3  # one_item: the one item left has at most this many words
 
 
@@ -532,15 +549,21 @@ def _asks_for_items(instruction: str) -> bool:
     return _ASKS_FOR_ITEMS.search(instruction) is not None and _A_COUNT.search(instruction) is None
 
 
+_ONE_ASKED = re.compile(r"(?i)\b(?:one|single|a word|favou?rite|best)\b")  # one answer will do
+
+
 def _one_item(text: str, instruction: str) -> str | None:
     """``missing_items`` for one item of at most ``ONE_ITEM_WORDS`` words (one line, no separator, "and", number
-    or sentence punctuation) where the instruction asks for several without a number ("Name some herbs I can
-    grow." -> "Mint"): what a cut at the first comma leaves of a list."""
+    or sentence punctuation) where the instruction asks for several, without a number ("Name some herbs I can
+    grow." -> "Mint") or with one ("List five titles by Anne Rice." -> "Lasher"; not where it also asks for one
+    or the number counts words): what a cut at the first comma leaves of a list."""
     words = text.split()
     if len(words) > ONE_ITEM_WORDS or "\n" in text or text[-1] in _TERMINAL_OR_CLOSER \
             or any(ch in ",;、，；&/" or ch.isdigit() for ch in text) or {"and", "or"} & set(map(str.lower, words)):
         return None
-    return "missing_items" if _asks_for_items(instruction) else None
+    several = _asks_for_items(instruction) or (_requested_items(instruction) >= 2 and not _counts_no_items(instruction)
+                                               and not _ONE_ASKED.search(instruction))
+    return "missing_items" if several else None
 
 
 # A sentence that promises several names and gives one ("... in the 1980s are Sixteen Candles", "... include
@@ -576,6 +599,59 @@ def _too_short(text: str, instruction: str) -> str | None:
     words = text.split()
     if 2 <= len(words) <= 3 and "\n" not in text and all(w.isalpha() for w in words) \
             and _ASKS_FOR_TEXT.search(instruction) and not _ASKS_FOR_SHORT.search(instruction):
+        return "too_short"
+    return None
+
+
+# Phrases that lead into a sentence and are never an answer on their own ("In short", "Technically speaking"):
+# what a cut at the first comma leaves of "In short, ..."
+_LEAD_INS = frozenset({
+    "in short", "in summary", "in total", "in general", "in fact", "in addition", "in conclusion", "in brief",
+    "in other words", "in particular", "in practice", "in theory", "in reality", "in contrast", "in the end",
+    "in most cases", "in many cases", "in some cases", "in this case", "in that case", "in the past",
+    "for example", "for instance", "for this reason", "as a result", "as such", "technically",
+    "technically speaking", "generally speaking", "broadly speaking", "historically", "ultimately", "basically",
+    "unfortunately", "fortunately", "however", "additionally", "firstly", "secondly", "thirdly", "lastly",
+    "finally", "overall", "even today", "nowadays", "these days", "traditionally", "essentially", "simply put",
+    "put simply", "that said", "that being said", "interestingly", "moreover", "furthermore", "consequently",
+    "accordingly", "specifically", "notably", "importantly", "alternatively", "nevertheless", "nonetheless",
+    "currently", "at first", "at the moment", "to be honest", "to summarize", "to sum up", "all in all",
+    "on the other hand", "on the contrary", "by contrast", "at the same time", "to begin with", "first of all",
+    "above all", "after all", "in my opinion", "personally", "honestly", "surprisingly", "ironically",
+})
+# A phrase of the prompt's own, led by a preposition ("What is a top spin serve in tennis?" -> "In tennis")
+_PREPOSITION_PHRASE = re.compile(r"(?i)^(?:in|on|for|from|during|within|among)(?: [\w'’-]+){1,3}$")
+_ASKS_WHERE_OR_WHEN = re.compile(r"(?i)^\s*(?:where|when|what (?:year|time|date|day|month|country|city|place|state)|"
+                                 r"in (?:what|which)|which (?:year|country|city|place|state))\b")
+# The subject of "What is X?", "Why is X ...?", "Where is X located?": an answer that only names it again
+# ("Kraft Dinner", "The Sugarloaf mountain") is the subject of a sentence cut at its first comma
+_QUESTION_SUBJECT = re.compile(r"(?i)^\s*(?:what|who|where|why|how)\s+(?:is|are|was|were|does|do|did)\s+"
+                               r"(.+?)(?=\s*[?,(]|\s+(?:and|located|known|called|used|made|considered|a|an|so|"
+                               r"important|famous|good|bad|better|different|popular)\b|\s*$)")
+_ARTICLE = re.compile(r"(?i)^(?:the|a|an)\s+")
+LEAD_IN_WORDS = 6  # _lead_in: the answer's words, at most
+
+
+def _bare_phrase(text: str) -> str:
+    return " ".join(_ARTICLE.sub("", re.sub(r"\s*\([^)]*\)\s*$", "", text.strip())).lower().split())
+
+
+def _lead_in(text: str, instruction: str) -> str | None:
+    """``too_short`` for a one-line answer of a few words that only leads into a sentence: a lead-in phrase
+    ("In short", "Technically speaking"), a prepositional phrase of the prompt's own where the prompt asks
+    no place or time ("In tennis"), or the question's subject named again ("What is Kraft Dinner?" ->
+    "Kraft Dinner"): a sentence cut at its first comma."""
+    words = text.split()
+    if len(words) > LEAD_IN_WORDS or "\n" in text or text[-1] in _TERMINAL or any(ch.isdigit() for ch in text):
+        return None
+    phrase = " ".join(text.lower().split())
+    if phrase in _LEAD_INS:
+        return "too_short"
+    if _PREPOSITION_PHRASE.match(text) and phrase in " ".join(instruction.lower().split()) \
+            and not _ASKS_WHERE_OR_WHEN.match(instruction):
+        return "too_short"
+    subject = _QUESTION_SUBJECT.match(instruction)
+    if subject and _bare_phrase(text) and _bare_phrase(text) == _bare_phrase(subject.group(1)):
         return "too_short"
     return None
 
@@ -627,12 +703,24 @@ MIN_ANSWERED_ITEMS = 2  # lines that answer the first items of the prompt's list
 
 
 def _prompt_items(instruction: str, at_least: int = 3) -> list[str]:
-    """The items an instruction lists after its colon ("Classify each ...: arm, toe, finger"), lower-cased;
-    empty when it lists fewer than ``at_least`` or an item has more than four words."""
-    tail = instruction.rsplit(":", 1)[1] if ":" in instruction else ""
+    """The items an instruction lists after its colon ("Classify each ...: arm, toe, finger"), else after its
+    question ("Which characters belong to DC or Marvel? Ultron, Brainiac") or on a last line of their own,
+    lower-cased; empty when it lists fewer than ``at_least`` or an item has more than four words."""
+    tail = _items_tail(instruction)
     items = [item.strip(" .?!\"'").lower() for item in re.split(r"[,;]|\band\b|\bor\b", tail)]
     items = [item for item in items if item]
     return items if len(items) >= at_least and all(len(item.split()) <= 4 for item in items) else []
+
+
+def _items_tail(instruction: str) -> str:
+    """Where an instruction's list of items would be: after its last colon, else after its last question
+    mark, else its last line (of several)."""
+    if ":" in instruction:
+        return instruction.rsplit(":", 1)[1]
+    if "?" in instruction.rstrip()[:-1]:
+        return instruction.rsplit("?", 1)[1] or ""
+    lines = [ln for ln in instruction.splitlines() if ln.strip()]
+    return lines[-1] if len(lines) >= 2 else ""
 
 
 _NOT_ITEMS = ("word", "syllable", "letter", "character", "sentence", "minute", "second", "hour", "day", "year")
@@ -664,8 +752,17 @@ def _answers_first_items(text: str, instruction: str) -> bool:
 
 # An instruction that asks for each listed item to be classed: class names before the colon ("string or
 # percussion") or classing words; not a choice of one label among those listed ("one of the following: ...")
-_CLASSES_EACH = re.compile(r"(?i)\b(?:classify|categori[sz]e|sort|group|each|label|tell me (?:if|whether))\b|"
+_CLASSES_EACH = re.compile(r"(?i)\b(?:classify|categori[sz]e|sort|group|each|label|tell me (?:if|whether)|and which)\b|"
                            r"\b\w+ or \w+\b")
+# ... and asks it of several items, so that one item's bare name is no answer (not "which one", "the odd one out")
+_CLASSES_SEVERAL = re.compile(r"(?i)\b(?:classify|categori[sz]e|sort|group|each|whether|and which)\b")
+_ASKS_FOR_ONE = re.compile(r"(?i)\b(?:which one|odd one|the only|one of|different from|does not belong|doesn't belong|"
+                           r"(?:which|what) (?:\w+ ){0,3}is\b)")
+# ... where the list is of the things to class, not of the labels ("Categorize the sentence in the following
+# types: fact, opinion or unknown" -> "Fact")
+_LABELS_LISTED = re.compile(r"(?i)\b(?:categor(?:y|ies)|labels?|types?|classes|options|choices|genres?|emotions?|"
+                            r"sentiments?|tags?|sentence|text|statement|tweet|review|paragraph|passage|this|it)\b")
+CLASSED_BARE_ITEMS = 3  # _classes_one_item: a bare item's name is a cut answer where the prompt lists this many
 CLASSED_ITEM_WORDS = 8  # _classes_one_item: the answer's words, at most
 
 
@@ -673,9 +770,10 @@ def _classes_one_item(text: str, instruction: str) -> bool:
     """One short line that classes one of the two or more items the instruction lists after its colon and
     names no other ("Identify which instrument is string or percussion: Maraca, Valiha" -> "Valiha is string";
     not the bare label "Valiha"): the first item of an answer cut at its first comma (``missing_items``)."""
-    if "\n" in text or "," in text or ";" in text or len(text.split()) > CLASSED_ITEM_WORDS or ":" not in instruction:
+    if "\n" in text or "," in text or ";" in text or len(text.split()) > CLASSED_ITEM_WORDS:
         return False
-    head = instruction.rsplit(":", 1)[0]
+    tail = _items_tail(instruction)
+    head = instruction[: len(instruction) - len(tail)]
     if not _CLASSES_EACH.search(head) or re.search(r"(?i)\bone of\b", head):
         return False
     items = _prompt_items(instruction, at_least=2)
@@ -683,7 +781,12 @@ def _classes_one_item(text: str, instruction: str) -> bool:
         return False
     answer = text.lower()
     named = [item for item in items if re.search(rf"(?<!\w){re.escape(item)}(?!\w)", answer)]
-    return len(named) == 1 and answer.strip(" .!?\"'") != named[0]
+    if len(named) != 1:
+        return False
+    if answer.strip(" .!?\"'") != named[0]:
+        return True
+    return len(items) >= CLASSED_BARE_ITEMS and _CLASSES_SEVERAL.search(head) is not None \
+        and not _ASKS_FOR_ONE.search(head) and not _LABELS_LISTED.search(head)
 
 
 def _holds_name(prompt: str, name: str) -> bool:
@@ -840,7 +943,9 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
             and (not verse or _KEY_VALUE_LINES.search(text[: -len(last_line)] if last_line else text)):
         return "dangling_punct"  # in a "Name: value" list too ("Stan: Kid\nKyle: Kid\nButters:")
     if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
-        return _one_item(text, instruction)  # a one-word answer is judged only against a request for several
+        # a one-word answer is judged only against a request for several, or to class several
+        return _one_item(text, instruction) or ("missing_items" if _classes_one_item(text, instruction) else None) \
+            or _lead_in(text, instruction)
     word_order = _word_task(instruction)[0]
     # a list of short lines is read as verse; only a poem asked for may end a line on "at" or "for"
     reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction), instruction)
@@ -872,7 +977,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
                 or ("missing_items" if _classes_one_item(text, instruction)
                     or _names_one_of_several(text, instruction) else None)
                 or (_few_items(text, instruction) if _LIST_ITEM.match(last_line) else None))
-            or _fragment(text, settings) or _too_short(text, instruction))
+            or _fragment(text, settings) or _too_short(text, instruction)
+            or (None if lines else _lead_in(text, instruction)))
 
 
 def _code_cut(text: str) -> str | None:
