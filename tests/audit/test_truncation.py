@@ -560,3 +560,17 @@ def test_a_lead_in_or_the_subject_alone(instruction: str, response: str, reason:
 
 def test_sentence_stops_of_other_scripts_end_a_list() -> None:
     assert truncation_reason("मियामी, जैक्सनविल और फोर्ट लॉडरडेल।", "What are three cities in Florida?") is None
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: an opening clause left alone by a cut at the first comma
+    ("Which house plants are toxic?", "If you have dogs as pets", "fragment"),
+    ("How do I brake on a motorbike?", "Slow down early. While riding at a steady speed", "fragment"),
+    ("Who was Cicero?", "Contrary to what some believe", "fragment"),
+    # the prompt asks for a condition or a time, the clause holds its main clause, or it ends with a stop
+    ("When should I water the lawn?", "If the soil is dry", None),
+    ("Which house plants are toxic?", "If you have dogs as pets you should avoid lilies and ivy", None),
+    ("Which house plants are toxic?", "If you have dogs as pets.", None),
+])
+def test_an_opening_clause_alone(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -47,7 +47,9 @@ A response counts as cut when its end shows it, at any length and in lists too (
   before its end;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
-  dropped, common in human-written data such as Dolly, is about as long as the others);
+  dropped, common in human-written data such as Dolly, is about as long as the others); or a one-line answer
+  whose last sentence is a short opening clause with no comma and no main clause ("If you have cats as
+  pets", "Contrary to what many people think"), where the prompt asks no condition or time;
 - ``too_short``: two or three words without punctuation where the instruction asks for written text
   (explain, describe, write ... and not a title, name, word or list); or a one-line answer of a few words
   that only leads into a sentence: a lead-in ("In short", "Currently"), a prepositional phrase of the prompt's
@@ -656,6 +658,24 @@ def _lead_in(text: str, instruction: str) -> str | None:
     return None
 
 
+# A clause or phrase that opens a sentence and cannot be one ("If you have cats as pets", "Contrary to what many
+# people think"), unless the prompt asks under what condition or when
+_INTRO_CLAUSE = re.compile(r"^(?:If|While|Although|Though|Unless|Whenever|Contrary to|Also known as|Commonly known as|"
+                           r"Known as|Despite|Regardless of|Depending on|According to)\b")
+_ASKS_A_CONDITION = re.compile(r"(?i)^\s*(?:when|under what|in what|why|what if)\b|\b(?:if|whether|how (?:do|does|can|should) (?:i|you|we) know)\b")
+INTRO_CLAUSE_WORDS = 8  # _intro_clause: the last sentence's words, at most (a longer one holds its main clause:
+# "If you can accomplish this you score a touchdown")
+
+
+def _intro_clause(text: str, instruction: str) -> str | None:
+    """``fragment`` for a one-line answer whose last sentence is a short opening clause without its main clause
+    and without a comma: a sentence cut at its first comma."""
+    last = _SENTENCE_SPLIT.split(text)[-1].strip()
+    if len(last.split()) > INTRO_CLAUSE_WORDS or any(ch in last for ch in ",;:") or not _INTRO_CLAUSE.match(last):
+        return None
+    return None if _ASKS_A_CONDITION.search(instruction) else "fragment"
+
+
 def _list_item(text: str, settings: TruncationSettings) -> str | None:
     items = _list_lines(text)
     if len(items) < settings.list_min_items:
@@ -978,7 +998,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
                     or _names_one_of_several(text, instruction) else None)
                 or (_few_items(text, instruction) if _LIST_ITEM.match(last_line) else None))
             or _fragment(text, settings) or _too_short(text, instruction)
-            or (None if lines else _lead_in(text, instruction)))
+            or (None if lines else _lead_in(text, instruction) or _intro_clause(text, instruction)))
 
 
 def _code_cut(text: str) -> str | None:
