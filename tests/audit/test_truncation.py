@@ -574,3 +574,18 @@ def test_sentence_stops_of_other_scripts_end_a_list() -> None:
 ])
 def test_an_opening_clause_alone(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("response, reason", [
+    # written for this test: a list whose own introduction promises more than follows it
+    ("Here are some tips for a long flight:\n- Drink plenty of water.", "missing_items"),
+    ("Some good books from 2020 include:\n\n- The Vanishing Half", "missing_items"),
+    ("Here are 3 things to check before you buy:\n* The price.\n* The warranty.", "missing_items"),
+    ("You need the following five skills: 1) patience; 2)focus; 3) care.", None),  # inline, no line of items
+    # as many items as announced, one announced, or text after the list
+    ("Here are 2 things to check before you buy:\n* The price.\n* The warranty.", None),
+    ("Here is the answer:\n- Paris", None),
+    ("Here are some tips:\n- Drink water.\n\nHave a good flight!", None),
+])
+def test_a_list_shorter_than_its_introduction(response: str, reason: str | None) -> None:
+    assert truncation_reason(response, "Help me with this.") == reason

@@ -44,7 +44,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   one name after "are", "include", "such as" ... for a question about several ("What are some popular 1980s
   movies?" -> "... are Sixteen Candles"); lines that each
   answer for one item of the instruction's list ("Shortstop: Baseball") answer its first items in order and stop
-  before its end;
+  before its end; a list ends the answer with fewer items than the line above it announces ("Here are 3
+  things to consider:") or with one item under a colon that announces several ("Here are some tips:");
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others); or a one-line answer
@@ -595,6 +596,36 @@ def _few_items(text: str, instruction: str) -> str | None:
     return "missing_items" if 1 <= marked <= FEW_ITEMS and _asks_for_items(instruction) else None
 
 
+# The line above a list that announces several items ("Here are some tips:", "... include the following:") or a
+# number of them ("Here are 3 things to consider:", "The 13 departments are:")
+_ANNOUNCES_ITEMS = re.compile(r"(?i)\b(?:here are|here is a list|here's a list|the following|as follows|include|"
+                              r"includes|including|are|list of|some|several|a few|these|various|many|steps|ways|"
+                              r"tips|ideas|examples|options|reasons)\b[^:\n]*:\s*$")
+_ANNOUNCED_COUNT = re.compile(r"(?i)\b(?:here are|these are|the following|there are|are|the|top|include|includes)\s+"
+                              r"(?:the\s+)?(two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|"
+                              r"[2-9]|1[0-9]|20)\s+(?:[\w'’-]+\s+){0,3}?[\w'’-]+s\b")
+
+
+_INLINE_MARKER = re.compile(r"(?:^|\s)\d{1,2}[.)](?=\s*[^\W\d_])")  # "9)be able": a space after the marker or not
+
+
+def _announced_items(text: str) -> str | None:
+    """``missing_items`` for a list whose own introduction, the line above its first item, announces more
+    items than follow it, and nothing after them: one item under "Here are some tips:" (a list announced
+    with a colon), or fewer than "Here are 3 things to consider:" promises."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    first = next((i for i, ln in enumerate(lines) if _LIST_ITEM.match(ln)), 0)
+    if first == 0 or not all(_LIST_ITEM.match(ln) or ln[:1].isspace() for ln in lines[first:]):
+        return None
+    intro = lines[first - 1]
+    count = max(sum(1 for ln in lines[first:] if _LIST_ITEM.match(ln)), len(_INLINE_MARKER.findall(text)))
+    announced = _ANNOUNCED_COUNT.search(intro)
+    if announced and intro.rstrip().endswith(":"):
+        want = _COUNT_WORDS.get(announced.group(1).lower()) or int(announced.group(1))
+        return "missing_items" if count < want else None
+    return "missing_items" if count == 1 and _ANNOUNCES_ITEMS.search(intro) else None
+
+
 def _too_short(text: str, instruction: str) -> str | None:
     """Two or three words without punctuation where the instruction asks for written text ("Write a
     definition of natural selection." -> "Natural selection"): what is left of a cut after the first words."""
@@ -942,9 +973,9 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
         # a list cut after a complete item: fewer items than asked for, nothing after them
         if _LIST_ITEM.match(last_line) and sum(map(bool, map(_LIST_ITEM.match, text.splitlines()))) >= 2:
-            return _missing_items(text, instruction) or _few_items(text, instruction)
+            return _missing_items(text, instruction) or _few_items(text, instruction) or _announced_items(text)
         return "missing_items" if "\n" in text and _answers_first_items(text, instruction) \
-            or _LIST_ITEM.match(last_line) and _few_items(text, instruction) else None
+            or _LIST_ITEM.match(last_line) and (_few_items(text, instruction) or _announced_items(text)) else None
     verse = _verse(text, instruction, settings.verse_max_line_words)
     if text[-1] in ".)" and re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
             and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
@@ -982,7 +1013,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         reason = ("list_item" if _unkeyed_last_line(text) or _unclassed_last_line(text, prompt) else None) \
             or ("missing_items" if _answers_first_items(text, instruction) else None) \
             or _labelled_short_item(text) or _missing_items(text, instruction) \
-            or (_few_items(text, instruction) if _LIST_ITEM.match(last_line) else None)
+            or (_few_items(text, instruction) or _announced_items(text) if _LIST_ITEM.match(last_line) else None)
         if reason:
             return reason
     if verse:
