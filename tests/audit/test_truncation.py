@@ -589,3 +589,17 @@ def test_an_opening_clause_alone(instruction: str, response: str, reason: str | 
 ])
 def test_a_list_shorter_than_its_introduction(response: str, reason: str | None) -> None:
     assert truncation_reason(response, "Help me with this.") == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: an answer that goes through the prompt's items and stops on one
+    ("Tell me which are fruits or vegetables: leek, pear, Granny Smith apple", "Leek is a vegetable, pear is a fruit, Granny Smith",
+     "list_item"),
+    ("Which of these are birds: robin, magpie, kingfisher, bat", "Birds: robin, magpie, king", "cut_word"),
+    # every item classed, a name the prompt does not hold, or fewer than two items copied before it
+    ("Tell me which are fruits or vegetables: leek, pear", "Leek is a vegetable, pear is a fruit", None),
+    ("Which of these are birds: robin, magpie, kingfisher, bat", "Birds: robin, magpie, kingfisher", None),
+    ("Which of these are birds: robin, magpie, kingfisher, bat", "Birds: robin, king", None),
+])
+def test_an_answer_that_stops_on_one_of_the_prompts_items(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -27,7 +27,9 @@ A response counts as cut when its end shows it, at any length and in lists too (
 - ``list_item``: the items of a list end with sentence punctuation and the last one does not, or the lines
   of a "Key: value" or "Name - value" list are followed by a short line without the separator
   ("Ring: Hand\nGlove: Hand\nGlasses: Face\nLi"), or lines that class the prompt's items ("Ford is an automobile
-  company.") by the bare name of the next one ("Indian");
+  company.") by the bare name of the next one ("Indian"), or one line that does so ("RAM is American, Toyota
+  Motor" for "... RAM, Toyota Motor Corporation"); a line of two or more of the prompt's items, as written, that
+  ends on the start of another is ``cut_word`` ("Red: ruby, rust, card" for "... rust, cardinal");
 - ``short_item``: the last item of a list of two or more (or of three labelled items: "Day 3: Wander") is one
   word where every earlier item has at least five ("... of your own qualifications\n4. Prepare"); the last item
   of a comma list of four or more on one line is one word where every earlier item has two to four ("Tom
@@ -840,6 +842,32 @@ def _classes_one_item(text: str, instruction: str) -> bool:
         and not _ASKS_FOR_ONE.search(head) and not _LABELS_LISTED.search(head)
 
 
+_ITEM_IS_LABEL = re.compile(r"^\s*(?:and\s+)?(.+?)\s+(?:is|are|was|were)\s+\S")  # "RAM is American"
+
+
+def _prompt_item_cut(text: str, instruction: str) -> str | None:
+    """A one-line answer that goes through the items the instruction lists and stops on one of them: after
+    items classed by "is" ("RAM is American, Toyota Motor" for "... RAM, Toyota Motor Corporation"), an item
+    without its class (``list_item``); after at least two of the prompt's items copied as written, the start of
+    another ("Red: Burgundy, brick, ruby, card" for "... ruby, cardinal"; ``cut_word``)."""
+    if "\n" in text or not text[-1].isalnum():
+        return None
+    items = _prompt_items(instruction, at_least=2)
+    segments = [part.strip() for part in re.split(r"[,;]", text)]
+    last = segments[-1].lower()
+    if not items or len(segments) < 2 or not last or len(last.split()) > 4:
+        return None
+    classed = [_ITEM_IS_LABEL.match(part) for part in segments[:-1]]
+    if all(m and m.group(1).lower() in items for m in classed) and not _ITEM_IS_LABEL.match(segments[-1]) \
+            and any(item == last or item.startswith(last + " ") for item in items):
+        return "list_item"
+    earlier = [segments[0].split(":", 1)[-1].strip().lower(), *(part.lower() for part in segments[1:-1])]
+    if len(earlier) >= 2 and all(part in items for part in earlier) and last not in items \
+            and any(item.startswith(last) and len(item) - len(last) >= 2 for item in items):
+        return "cut_word"
+    return None
+
+
 def _holds_name(prompt: str, name: str) -> bool:
     """``prompt`` writes ``name`` as a word or words of its own."""
     return re.search(rf"(?<![\w'’-]){re.escape(name)}(?![\w'’-])", prompt) is not None
@@ -1025,6 +1053,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
             return reason
     return (_list_item(text, settings) or _short_item(text) or _short_comma_item(text)
             or (None if lines else _missing_items(text, instruction) or _one_item(text, instruction)
+                or _prompt_item_cut(text, instruction)
                 or ("missing_items" if _classes_one_item(text, instruction)
                     or _names_one_of_several(text, instruction) else None)
                 or (_few_items(text, instruction) if _LIST_ITEM.match(last_line) else None))
