@@ -227,7 +227,7 @@ TOKEN_LIMIT_CUTS = [
     ("Make two HTML links.", '<a href="/home">Home</a>\n<a href="/about"', "code_cut"),
     ("How do I fix a slow laptop?", "Close the apps you do not use, and if you're", "dangling_word"),
     ("Tell me the language of each word: chien, dog, chat", "Chien: French\nDog: English\nChat: Fre", "cut_word"),
-    ("List the steps.", "-Wash the wafer\n-Coat it with resist\n-Expose it (usually", "open_bracket"),
+    ("List the steps.", "-Wash the wafer\n-Coat it with resist\n-Expose it (usually", "dangling_word"),  # an open bracket too
     ("Plan three days in Rome.", "Rome in three days:\nDay 1: Walk through the Forum and climb the Palatine Hill.\n\n"
      "Day 2: Spend the morning in the Vatican Museums.\n\nDay 3: Explore", "short_item"),
     # after a ninth plant: a name the prompt writes only longer cut inside its last word, an item's bare name
@@ -603,3 +603,19 @@ def test_a_list_shorter_than_its_introduction(response: str, reason: str | None)
 ])
 def test_an_answer_that_stops_on_one_of_the_prompts_items(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("response, reason", [
+    # written for this test: words no sentence of the clean corpora ends on, where token limits cut
+    ("The knight drew his", "dangling_word"),
+    ("You can use it to reduce costs when", "dangling_word"),
+    ("The project was delayed due", "dangling_word"),
+    ("Most people are usually", "dangling_word"),
+    # an embedded question, a possessive pronoun, an ellipsis after a modal, "those without"
+    ("Nobody could tell me exactly when", None),
+    ("I knew my horse was faster than his", None),
+    ("The system keeps working as it should", None),
+    ("People with a degree earn more than those without", None),
+])
+def test_words_no_sentence_ends_on(response: str, reason: str | None) -> None:
+    assert truncation_reason(response, "Tell me about it.") == reason
