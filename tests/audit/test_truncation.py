@@ -619,3 +619,16 @@ def test_an_answer_that_stops_on_one_of_the_prompts_items(instruction: str, resp
 ])
 def test_words_no_sentence_ends_on(response: str, reason: str | None) -> None:
     assert truncation_reason(response, "Tell me about it.") == reason
+
+
+@pytest.mark.parametrize("response, reason", [
+    # written for this test: an answer cut after the sentence that introduces its list
+    ("Locks can be tricky. Here are a few ways to get back in.", "missing_items"),
+    ("There are many options. They can be grouped as follows.", "missing_items"),
+    ("Below are the steps", "missing_items"),
+    # the list follows, or the sentence announces nothing
+    ("Here are a few ways to get back in:\n- Call a locksmith.\n- Ask a neighbour for the spare key.", None),
+    ("Here is the museum, right by the river.", None),
+])
+def test_an_answer_that_stops_after_announcing_more(response: str, reason: str | None) -> None:
+    assert truncation_reason(response, "Help me with this.") == reason

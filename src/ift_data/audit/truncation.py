@@ -48,7 +48,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   movies?" -> "... are Sixteen Candles"); lines that each
   answer for one item of the instruction's list ("Shortstop: Baseball") answer its first items in order and stop
   before its end; a list ends the answer with fewer items than the line above it announces ("Here are 3
-  things to consider:") or with one item under a colon that announces several ("Here are some tips:");
+  things to consider:") or with one item under a colon that announces several ("Here are some tips:"), or
+  on a sentence that announces what should follow ("Here are a few ways to get back in.");
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others); or a one-line answer
@@ -638,6 +639,17 @@ def _announced_items(text: str) -> str | None:
     return "missing_items" if count == 1 and _ANNOUNCES_ITEMS.search(intro) else None
 
 
+# A last sentence that announces what should follow it ("Here are some tips to help you.", "... as follows.")
+_ANNOUNCES_MORE = re.compile(r"(?:^|[.!?]\s+)(?:(?:So|And)\s+here|Here|Below)\s+(?:are|is|'s)\b[^.!?\n:,;]*[.!]?$|"
+                             r"(?:^|[.!?]\s+)[^.!?\n:,;]*\b(?:the following|as follows)[.!]?$")
+
+
+def _announces_more(text: str) -> str | None:
+    """``missing_items`` for an answer whose last line ends on a sentence announcing what follows it, and
+    nothing does: a cut after the introduction ("... Here are a few ways to get back in.")."""
+    return "missing_items" if _ANNOUNCES_MORE.search(text.splitlines()[-1]) else None
+
+
 def _too_short(text: str, instruction: str) -> str | None:
     """Two or three words without punctuation where the instruction asks for written text ("Write a
     definition of natural selection." -> "Natural selection"): what is left of a cut after the first words."""
@@ -1013,7 +1025,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         if _LIST_ITEM.match(last_line) and sum(map(bool, map(_LIST_ITEM.match, text.splitlines()))) >= 2:
             return _missing_items(text, instruction) or _few_items(text, instruction) or _announced_items(text)
         return "missing_items" if "\n" in text and _answers_first_items(text, instruction) \
-            or _LIST_ITEM.match(last_line) and (_few_items(text, instruction) or _announced_items(text)) else None
+            or _LIST_ITEM.match(last_line) and (_few_items(text, instruction) or _announced_items(text)) \
+            or not _LIST_ITEM.match(last_line) and _announces_more(text) else None
     verse = _verse(text, instruction, settings.verse_max_line_words)
     if text[-1] in ".)" and re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
             and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
@@ -1068,7 +1081,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
                     or _names_one_of_several(text, instruction) else None)
                 or (_few_items(text, instruction) if _LIST_ITEM.match(last_line) else None))
             or _fragment(text, settings) or _too_short(text, instruction)
-            or (None if lines else _lead_in(text, instruction) or _intro_clause(text, instruction)))
+            or (None if lines else _lead_in(text, instruction) or _intro_clause(text, instruction))
+            or (None if _LIST_ITEM.match(last_line) else _announces_more(text)))
 
 
 def _code_cut(text: str) -> str | None:
