@@ -89,3 +89,24 @@ def test_noise_in_batches_judges_bare_ends_by_the_whole_file(ctx: AuditContext, 
     assert reasons[60] == "bare_end" and reasons[121] is None  # file a ends its prose with punctuation, b does not
     files_summary = whole.summary["truncation"]["files"]
     assert files_summary["a.json"]["bare_end_flagged"] and not files_summary["b.json"]["bare_end_flagged"]
+
+
+def test_a_list_under_a_prompt_too_short_for_any_guess_waits_for_the_usual_language(ctx: AuditContext) -> None:
+    """fastText cannot even guess the language of "Name the ingredients of kimchi." (top 0.13): a comma list
+    whose words say Italian is judged against the dataset's usual prompt language."""
+    english = ("Explain why regular exercise is important for your health and your mood.", "", ENGLISH)
+    german = ("Erkläre bitte ausführlich, warum regelmäßige Bewegung für die Gesundheit wichtig ist.", "", GERMAN)
+    short = [("Name the ingredients of kimchi.", "", "Zanahorie, patate e cipolle."),
+             ("Ingredients for gazpacho", "", "Äpfel, Birnen und Bananen."),
+             ("Name the ingredients of kimchi.", "", "Carrots, potatoes and onions.")]
+    for usual, flagged in ((english, [True, True, False]), (german, [True, False, False])):
+        rows = [usual] * 30 + short
+        table = pl.DataFrame({"instruction": [r[0] for r in rows], "input": [r[1] for r in rows],
+                              "response": [r[2] for r in rows]})
+        whole = LanguageSignal().compute(table, ctx)
+        assert pl.Series(whole.flags["flag_language_mismatch"]).to_list()[30:] == flagged
+        for size in (1, 4):
+            _same(_in_batches(LanguageSignal(), table, ctx, size), whole)
+    alone = LanguageSignal().compute(pl.DataFrame({"instruction": [r[0] for r in short], "input": [""] * 3,
+                                                   "response": [r[2] for r in short]}), ctx)
+    assert not any(alone.flags["flag_language_mismatch"])  # no usual language to judge by

@@ -95,16 +95,36 @@ class MismatchRule:
         else:
             differs, langs = self._other_language(inst, resp, prior, response, prompt_text), (resp.lang,)
         if not differs:
-            # a comma list says its language by its "and" or its words ("Flauta, guitarra y cavaquinho."), a short
-            # answer by its lower-case words, any text the detector left und by its function words, any text by
-            # how common its words are in another language than in English ("Drink de hele dag genoeg water.")
-            listed = list_language(response, resp) or short_answer_language(response, resp, prompt_text) \
-                or (None if asks_for_a_phrase(prompt_text) else function_word_language(response, resp)) \
-                or lexicon_language(response, resp, prompt_text) \
-                or cjk_punctuation_language(response, prompt_text)
+            listed = self._listed_language(response, resp, prompt_text)
             if listed is None or not self._prompt_not_in(inst, listed):
                 return False
             langs = (listed,)
+        return self._not_allowed(prompt_text, input_text, inp, resp, langs)
+
+    def listed_for_prior(self, instruction: str, input_text: str, inst: Detection, inp: Detection | None,
+                         resp: Detection, response: str) -> str | None:
+        """For a row ``judge`` cannot decide because its prompt is too short for any guess at its language (a
+        response the detector left und, no script change): the language the response's own words say, when
+        the prompt gives it little chance and does not ask for it. The dataset's usual prompt language then
+        decides (``LanguageSignal.finalize``): "List the ingredients for spaghetti." answered in Italian."""
+        prompt_text = f"{instruction}\n{input_text}"
+        listed = self._listed_language(response, resp, prompt_text)
+        if listed is None or inst.prob_of(listed) >= self.max_prompt_probability:
+            return None
+        return listed if self._not_allowed(prompt_text, input_text, inp, resp, (listed,)) else None
+
+    def _listed_language(self, response: str, resp: Detection, prompt_text: str) -> str | None:
+        # a comma list says its language by its "and" or its words ("Flauta, guitarra y cavaquinho."), a short
+        # answer by its lower-case words, any text the detector left und by its function words, any text by
+        # how common its words are in another language than in English ("Drink de hele dag genoeg water.")
+        return list_language(response, resp) or short_answer_language(response, resp, prompt_text) \
+            or (None if asks_for_a_phrase(prompt_text) else function_word_language(response, resp)) \
+            or lexicon_language(response, resp, prompt_text) \
+            or cjk_punctuation_language(response, prompt_text)
+
+    def _not_allowed(self, prompt_text: str, input_text: str, inp: Detection | None, resp: Detection,
+                     langs: tuple[str, ...]) -> bool:
+        """The prompt neither allows an answer in ``langs`` nor holds an input in one."""
         prompt = prompt_text.lower()
         if any(allows(prompt, lang) for lang in langs) or any(m in prompt for m in self.markers):
             return False
@@ -398,6 +418,7 @@ _FEATURES: dict[str, type[pl.DataType] | pl.DataType] = {
     "_lang_fw_own": pl.Boolean,
     "_lang_fw_low": pl.Int32,
     "_lang_lexicon": pl.Boolean,
+    "_lang_listed": pl.String,      # listed_for_prior's language, compared instead of the und response's
     "_lang_path_instruction": pl.Int8,  # _path of each detected text (input: null when empty)
     "_lang_path_input": pl.Int8,
     "_lang_path_response": pl.Int8,
@@ -439,6 +460,7 @@ class LanguageSignal:
         count_script: list[str | None] = [None] * n
         count_lang: list[str | None] = [None] * n
         waiting: list[Pending | None] = [None] * n
+        listed: list[str | None] = [None] * n  # the language a waiting und response's words say
         paths: tuple[list[int | None], list[int | None], list[int | None]] = ([0] * n, [None] * n, [0] * n)
         rows = zip(batch["instruction"].to_list(), batch["input"].to_list(), batch["response"].to_list(),
                    strict=True)
@@ -459,6 +481,11 @@ class LanguageSignal:
                 continue
             if resp.lang == UND or not resp.prose:  # only a comma list that says its language can differ
                 mismatch[k] = judge.judge(instruction, input_text, inst, inp, resp, {}, response)
+                if not mismatch[k] and inst.lang == UND and best_guess(inst) == UND:
+                    listed[k] = judge.listed_for_prior(instruction, input_text, inst, inp, resp, response)
+                    if listed[k] is not None:  # decided in finalize, by the dataset's usual prompt language
+                        waiting[k] = Pending(True, inst.script or resp.script, UND, True, False, 0, False)
+                        mismatch[k] = True
                 continue
             if inst.lang == UND:
                 # too short to tell: judged in finalize, with the dataset's usual prompt language
@@ -480,6 +507,7 @@ class LanguageSignal:
             "_lang_fw_own": pl.Series([w.fw_own if w else None for w in waiting], dtype=pl.Boolean),
             "_lang_fw_low": pl.Series([w.fw_low if w else None for w in waiting], dtype=pl.Int32),
             "_lang_lexicon": pl.Series([w.lexicon if w else None for w in waiting], dtype=pl.Boolean),
+            "_lang_listed": pl.Series(listed, dtype=pl.String),
             "_lang_path_instruction": pl.Series(paths[0], dtype=pl.Int8),
             "_lang_path_input": pl.Series(paths[1], dtype=pl.Int8),
             "_lang_path_response": pl.Series(paths[2], dtype=pl.Int8),
@@ -498,7 +526,8 @@ class LanguageSignal:
         lang = pl.col("_lang_key").replace_strict(prior, default=None, return_dtype=pl.String) \
             .fill_null(pl.col("_lang_fallback"))
         bit = lang.replace_strict(_FW_BIT, default=0, return_dtype=pl.Int32)
-        decided = (pl.col("_lang_mismatch") & (lang != UND) & (same(lang) != same(pl.col("language_response")))
+        response_lang = pl.coalesce(pl.col("_lang_listed"), pl.col("language_response"))
+        decided = (pl.col("_lang_mismatch") & (lang != UND) & (same(lang) != same(response_lang))
                    & (pl.col("_lang_sure") | (pl.col("_lang_fw_own") & ((pl.col("_lang_fw_low") & bit) != 0))
                       | (pl.col("_lang_lexicon") & (same(lang) == "en"))))
         mismatch = features.select(pl.when(pl.col("_lang_key").is_null()).then(pl.col("_lang_mismatch"))
