@@ -611,8 +611,15 @@ def test_an_answer_that_stops_on_one_of_the_prompts_items(instruction: str, resp
     ("You can use it to reduce costs when", "dangling_word"),
     ("The project was delayed due", "dangling_word"),
     ("Most people are usually", "dangling_word"),
-    # an embedded question, a possessive pronoun, an ellipsis after a modal, "those without"
+    # an embedded question, a possessive pronoun, an ellipsis after a modal, "those without", an adverb after a
+    # comma, "never" or "due" after a copula, "any" after a verb, "to let"
     ("Nobody could tell me exactly when", None),
+    ("The map never says where", None),
+    ("Between nine and ten, usually", None),
+    ("The honest answer is never", None),
+    ("Pay on the day it's due", None),
+    ("Just ask if you need any", None),
+    ("The flat upstairs is to let", None),
     ("I knew my horse was faster than his", None),
     ("The system keeps working as it should", None),
     ("People with a degree earn more than those without", None),
@@ -632,3 +639,13 @@ def test_words_no_sentence_ends_on(response: str, reason: str | None) -> None:
 ])
 def test_an_answer_that_stops_after_announcing_more(response: str, reason: str | None) -> None:
     assert truncation_reason(response, "Help me with this.") == reason
+
+
+@pytest.mark.parametrize("response, reason", [
+    # written for this test: a list of one item that says one is all there is, or one that does not
+    ("There is only one:\n- Lake Michigan", None),
+    ("Earth has one natural satellite:\n1. The Moon", None),
+    ("Here is the list:\n- Antarctica", "missing_items"),
+])
+def test_a_one_item_list_that_says_so(response: str, reason: str | None) -> None:
+    assert truncation_reason(response, "List the lakes that lie entirely within Canada.") == reason

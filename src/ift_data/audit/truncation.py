@@ -98,13 +98,19 @@ PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such
                             "per", "from", "extremely", "i", "he", "she", "we", "they", "highly", "quite", "rather",
                             "every", "several", "various", "which", "include", "includes",
                             # no sentence of 91,475 clean texts ends on these, where token-limit cuts often do
-                            "his", "any", "also", "just", "due", "able", "based", "according", "typically",
-                            "usually", "never", "let", "under", "unlike", "when", "where", "how"})
-# ... unless they end an embedded question ("no indication of when", "I know how") or "his" is a pronoun ("bigger
-# than his", "the choice is his")
-_EMBEDDED_WH = re.compile(r"(?i)\b(?:know|knows|knew|sure|matter|idea|indication|tell|ask|asked|wonder|see|explain|"
-                          r"show|learn|remember|decide|figure out|here's|that's|this is|and|or|of|exactly)\s+"
-                          r"(?:when|where|how)$|\b(?:than|of|is|was|are|were|be|became|become|remains?)\s+his$")
+                            "his", "any", "also", "just", "due", "based", "according", "typically",
+                            "usually", "never", "let", "unlike", "when", "where", "how"})
+# ... unless they end an embedded question ("no indication of when", "never says when", "you'll know how"), "his"
+# is a pronoun ("bigger than his"), an adverb follows a comma ("..., usually"), "never" or "due" a copula ("the
+# answer is never", "when it's due"), "any" a verb ("if you need any"), or "let" is "to let"
+_EMBEDDED_WH = re.compile(r"(?i)\b(?:know|knows|knew|sure|matter|idea|indication|tell|tells|told|ask|asked|wonder|"
+                          r"wondered|see|explain|explains|show|shows|learn|learned|remember|decide|decides|forget|"
+                          r"forgot|says|said|say|out|here's|that's|this is|and|or|of|exactly)\s+(?:when|where|how)$|"
+                          r"\b(?:than|of|is|was|are|were|be|became|become|remains?)\s+his$|"
+                          r",\s+(?:never|usually|typically|due|also)$|\b(?:is|was|are|were|be|been|it's|that's)\s+"
+                          r"(?:never|due)$|"
+                          r"\b(?:need|needs|have|has|had|want|wants|got|get|take|see|find|found|without)\s+any$|"
+                          r"\bto\s+let$")
 
 _TERMINAL = ".!?。！？…‼⁉।॥۔؟።။"  # Devanagari, Urdu, Arabic, Ethiopic and Myanmar stops too
 _CLOSERS = "\"'”’)]}»›*_`"
@@ -606,7 +612,13 @@ def _few_items(text: str, instruction: str) -> str | None:
     """``missing_items`` for a marked list that ends on its first or second item where the instruction asks for
     several without a number ("Generate a list of ..." -> "1. Solar power."): a list cut after a complete item."""
     marked = max(sum(1 for line in text.splitlines() if _LIST_ITEM.match(line)), len(_INLINE_NUMBERED.findall(text)))
+    if _SAYS_HOW_FEW.search(text):
+        return None
     return "missing_items" if 1 <= marked <= FEW_ITEMS and _asks_for_items(instruction) else None
+
+
+# The answer says that one or two is all there is ("There is only one:", "Earth has one natural satellite:")
+_SAYS_HOW_FEW = re.compile(r"(?i)\b(?:only|just|sole|single|one|two|both|no other)\b[^\n]*:\s*$", re.MULTILINE)
 
 
 # The line above a list that announces several items ("Here are some tips:", "... include the following:") or a
@@ -631,6 +643,8 @@ def _announced_items(text: str) -> str | None:
     if first == 0 or not all(_LIST_ITEM.match(ln) or ln[:1].isspace() for ln in lines[first:]):
         return None
     intro = lines[first - 1]
+    if _SAYS_HOW_FEW.search(intro):
+        return None
     count = max(sum(1 for ln in lines[first:] if _LIST_ITEM.match(ln)), len(_INLINE_MARKER.findall(text)))
     announced = _ANNOUNCED_COUNT.search(intro)
     if announced and intro.rstrip().endswith(":"):
