@@ -649,3 +649,16 @@ def test_an_answer_that_stops_after_announcing_more(response: str, reason: str |
 ])
 def test_a_one_item_list_that_says_so(response: str, reason: str | None) -> None:
     assert truncation_reason(response, "List the lakes that lie entirely within Canada.") == reason
+
+
+@pytest.mark.parametrize("response", [
+    # written for this test: complete endings on a word that usually dangles
+    "Wait until the dough has rested for a little while",
+    "It is a trip worth your while",
+    "Is it round? Not quite",
+    "Sure, happy to",
+    "That's exactly what the handle is for",
+    "Those are all the uses I can think of",
+])
+def test_idioms_and_stranded_prepositions_end_sentences(response: str) -> None:
+    assert truncation_reason(response, "Tell me about it.") is None

@@ -146,7 +146,12 @@ _SALUTATION = re.compile(r"(?i)^\s*(sincerely|regards|best regards|kind regards|
 _VERSE_WORDS = re.compile(r"(?i)\b(poem|poetry|haiku|limerick|sonnet|verse|lyrics|song|rap|ode|stanza|"
                           r"acrostic|ballad|jingle|chant)s?\b")
 _IDIOM_END = re.compile(r"(?i)\b(and so on|and so forth|or so|and the like|and more|if any|if so|if not|as well|"
-                        r"as such|and all|or not|at all|and such|which is which|and then some)$")
+                        r"as such|and all|or not|at all|and such|which is which|and then some|"
+                        r"(?:a|for a|in a|once in a|after a) (?:little |short |long |good )?while|worth (?:\w+ )?while|"
+                        r"not quite|quite a|(?:happy|glad|love|like|be able) to)$")
+# A preposition a wh-clause strands after its copula: "that's what the guard is for", "where this one is from"
+_WH_STRANDED = re.compile(r"(?i)\b(?:what|where|who|which|whom)\b(?:\s+[\w'’-]+){1,4}\s+(?:is|are|was|were)\s+"
+                          r"(?:for|from|about|like|with|of|in|on|at|to)$")
 _CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan", "type", "grade", "class",
                                   "part", "section", "step", "group", "category", "point", "letter", "list",
                                   "column", "row", "team", "person", "player", "city", "country", "company",
@@ -349,6 +354,9 @@ def _dangling_word(text: str, verse: bool, instruction: str = "") -> str | None:
         return None
     if lw in _COPULA_ENDS and _EMBEDDED_CLAUSE.search(text, max(0, len(text) - 80)):
         return None  # "it is what it is", "depending on how formal the situation is"
+    if _WH_STRANDED.search(text, max(0, len(text) - 80)) \
+            or lw == "of" and _STRANDED.search(text, max(0, len(text) - 80)):
+        return None  # "that's what the guard is for", "the main uses I can think of"
     if lw in ALWAYS_DANGLING or (_STRANDED_CONTRACTION.search(last) and not verse):
         return "dangling_word"
     if verse:
