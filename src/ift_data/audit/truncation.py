@@ -614,19 +614,18 @@ def _names_one_of_several(text: str, instruction: str) -> bool:
 
 
 FEW_ITEMS = 2  # _few_items: a marked list of at most this many items
+# The answer says that one or two is all there is ("There is only one:", "Earth has one natural satellite:")
+_SAYS_HOW_FEW = re.compile(r"(?i)\b(?:only|just|sole|single|one|two|both|no other)\b[^\n]*:\s*$", re.MULTILINE)
 
 
 def _few_items(text: str, instruction: str) -> str | None:
     """``missing_items`` for a marked list that ends on its first or second item where the instruction asks for
-    several without a number ("Generate a list of ..." -> "1. Solar power."): a list cut after a complete item."""
+    several without a number ("Generate a list of ..." -> "1. Solar power."): a list cut after a complete item;
+    not where the answer says one or two is all there is ("There is only one:")."""
     marked = max(sum(1 for line in text.splitlines() if _LIST_ITEM.match(line)), len(_INLINE_NUMBERED.findall(text)))
     if _SAYS_HOW_FEW.search(text):
         return None
     return "missing_items" if 1 <= marked <= FEW_ITEMS and _asks_for_items(instruction) else None
-
-
-# The answer says that one or two is all there is ("There is only one:", "Earth has one natural satellite:")
-_SAYS_HOW_FEW = re.compile(r"(?i)\b(?:only|just|sole|single|one|two|both|no other)\b[^\n]*:\s*$", re.MULTILINE)
 
 
 # The line above a list that announces several items ("Here are some tips:", "... include the following:") or a
@@ -637,8 +636,6 @@ _ANNOUNCES_ITEMS = re.compile(r"(?i)\b(?:here are|here is a list|here's a list|t
 _ANNOUNCED_COUNT = re.compile(r"(?i)\b(?:here are|these are|the following|there are|are|the|top|include|includes)\s+"
                               r"(?:the\s+)?(two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|"
                               r"[2-9]|1[0-9]|20)\s+(?:[\w'’-]+\s+){0,3}?[\w'’-]+s\b")
-
-
 _INLINE_MARKER = re.compile(r"(?:^|\s)\d{1,2}[.)](?=\s*[^\W\d_])")  # "9)be able": a space after the marker or not
 
 
@@ -864,9 +861,11 @@ CLASSED_ITEM_WORDS = 8  # _classes_one_item: the answer's words, at most
 
 
 def _classes_one_item(text: str, instruction: str) -> bool:
-    """One short line that classes one of the two or more items the instruction lists after its colon and
-    names no other ("Identify which instrument is string or percussion: Maraca, Valiha" -> "Valiha is string";
-    not the bare label "Valiha"): the first item of an answer cut at its first comma (``missing_items``)."""
+    """One short line that classes one of the two or more items the instruction lists (``_items_tail``) and
+    names no other ("Identify which instrument is string or percussion: Maraca, Valiha" -> "Valiha is string"):
+    the first item of an answer cut at its first comma (``missing_items``). The bare name alone only for three
+    or more items to class, not labels, where one is not asked for ("Tell me whether these are birds: robin,
+    bat, owl" -> "Robin"; not "Which of these is a mammal: shark, dolphin" -> "Dolphin")."""
     if "\n" in text or "," in text or ";" in text or len(text.split()) > CLASSED_ITEM_WORDS:
         return False
     tail = _items_tail(instruction)

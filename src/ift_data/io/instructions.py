@@ -190,9 +190,8 @@ def _id_value(record: dict[str, Any], id_field: str, name: str, line: int) -> st
     return text
 
 
-def _id_if_any(record: dict[str, Any], id_field: str | None) -> str | None:
-    """A rejected record's id as text where it holds a usable one, else None (a reject is never an error)."""
-    value = record.get(id_field) if id_field is not None else None
+def _id_if_any(value: Any) -> str | None:
+    """A rejected record's id value as text where it is a usable one, else None (a reject is never an error)."""
     if isinstance(value, bool) or not isinstance(value, str | int | float) or not str(value).strip():
         return None
     return str(value)
@@ -404,8 +403,7 @@ def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping
     out = out.with_columns(_id_column(frame, id_field, name, line_numbers, ~out["_missing"]))
     rejects = []
     for row in out.filter("_missing").iter_rows(named=True):
-        row_id = (_id_if_any({id_field: frame[id_field][row["source_record"]]}, id_field)
-                  if id_field is not None and id_field in frame.columns else None)
+        row_id = _id_if_any(frame[id_field][row["source_record"]]) if id_field in frame.columns else None
         misfit = choice.misfit(frame.row(row["source_record"], named=True)) if row["_other"] else None
         if misfit is not None:
             rejects.append(Reject(name, row["source_line"], misfit.reason, field=misfit.field,
@@ -511,13 +509,13 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
         misfit = shape.misfit(record)
         if misfit is not None:
             rejects.append(Reject(name, line, misfit.reason, field=misfit.field, record=offset + index,
-                                  id=_id_if_any(record, id_field)))
+                                  id=_id_if_any(record.get(id_field) if id_field else None)))
             continue
         try:
             row = convert(record)
         except RowError as exc:
             rejects.append(Reject(name, line, exc.reason, field=exc.field, record=offset + index,
-                                  id=_id_if_any(record, id_field)))
+                                  id=_id_if_any(record.get(id_field) if id_field else None)))
             continue
         row["source_line"], row["source_record"] = line, offset + index
         row["id"] = _id_value(record, id_field, name, line) if id_field is not None else None
