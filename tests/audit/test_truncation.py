@@ -662,3 +662,7 @@ def test_a_one_item_list_that_says_so(response: str, reason: str | None) -> None
 ])
 def test_idioms_and_stranded_prepositions_end_sentences(response: str) -> None:
     assert truncation_reason(response, "Tell me about it.") is None
+
+
+def test_a_comma_list_with_empty_items_is_judged_not_crashed() -> None:
+    assert truncation_reason("Apples, Pears, Plums,,, r", "Name some fruit.") is None

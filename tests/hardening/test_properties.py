@@ -189,3 +189,22 @@ def test_constant_output_does_not_reuse_a_value_index() -> None:
     spans = renderer.render(body, {"text": "x", "answer": "yes"})
     assert joined(spans) == "yesx-"
     assert spans == [("yesx-", "content")] or joined(spans) == "yesx-"
+
+
+# text shaped like answers and prompts: list markers, separators, wh-words, classing and counting wording
+ANSWERISH = st.lists(st.sampled_from(["the", "a", "of", "and", "his", "when", "what", "are", "some", "list",
+                                      "five", "3", "classify", "which", "is", "Here", "are", "following", ":",
+                                      ",", ",,", ";", ".", "?", "\n", "- ", "1.", "2)", "•", "If", "In", "short",
+                                      "Kraft", "Dinner", "Apples,", "Pears,", "r", "(", ")", '"', "中", "。", "।",
+                                      "é", " ", "or", "vs"]),
+                     max_size=40).map(" ".join)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=120), ANSWERISH), st.one_of(st.text(max_size=80), ANSWERISH))
+def test_truncation_reason_never_raises(response: str, instruction: str) -> None:
+    """Any text (a comma list with empty items, "Plums,,, r", crashed the audit) gets a reason or None."""
+    from ift_data.audit.truncation import truncation_reason
+
+    reason = truncation_reason(response, instruction, input_text=instruction[:10])
+    assert reason is None or isinstance(reason, str)

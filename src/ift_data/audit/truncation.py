@@ -964,8 +964,10 @@ def _short_comma_item(text: str) -> str | None:
     last = items[-1]
     if len(items) < COMMA_ITEMS or len(last) != 1 or not last[0].isalpha() or last[0].lower() in ("etc", "and", "or"):
         return None
+    if not all(2 <= len(item) <= 4 for item in items[:-1]):
+        return None  # (an empty item, "Plums,,, r", too)
     capitals = {item[0][:1].isupper() for item in items}  # items of one kind: "rector of X, near Y, Sussex" is not
-    return "short_item" if len(capitals) == 1 and all(2 <= len(item) <= 4 for item in items[:-1]) else None
+    return "short_item" if len(capitals) == 1 else None
 
 
 def _one_word_last(sizes: list[int]) -> str | None:
