@@ -81,6 +81,55 @@ def test_clean_keeps_input_format(tmp_path, fmt):
     assert read.columns == ["instruction", "input", "output"] and read.height == result.kept == 3
 
 
+def test_removed_parquet_row_with_values_json_cannot_write_is_written_as_their_text(tmp_path):
+    """A removed Parquet row's record holding NaN, a timestamp, a Decimal or bytes stopped clean with a
+    traceback ("Out of range float values are not JSON compliant", "... is not JSON serializable")."""
+    import datetime
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"instruction": ["Explain gravity."],
+                             "output": ["As an AI language model, I cannot explain it."],
+                             "score": [float("nan")], "at": [datetime.datetime(2020, 1, 2)],
+                             "price": [decimal.Decimal("1.50")], "blob": [b"\xff"]}), path)
+    result = run_clean([path], tmp_path / "out", OPTS)
+    assert (result.kept, result.rejected) == (0, 1)
+    [line] = (tmp_path / "out" / "rejected.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["record"] == {"instruction": "Explain gravity.",
+                                          "output": "As an AI language model, I cannot explain it.",
+                                          "score": "NaN", "at": "2020-01-02 00:00:00", "price": "1.50",
+                                          "blob": "b'\\xff'"}
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "hf_disk"])
+def test_clean_of_an_arrow_input_that_keeps_no_row_writes_an_empty_readable_copy(tmp_path, fmt):
+    """Every row removed: pyarrow could not take an (untyped) empty list of rows (a traceback), and datasets
+    wrote a folder without a shard that it cannot load again."""
+    refusal = {"instruction": "Explain gravity.", "output": "As an AI language model, I cannot explain it.",
+               "tags": ["physics"]}
+    table = pl.DataFrame([refusal]).to_arrow()
+    path = tmp_path / ("d.parquet" if fmt == "parquet" else "d")
+    if fmt == "parquet":
+        pl.from_arrow(table).write_parquet(path)  # type: ignore[union-attr]
+    else:
+        import datasets
+
+        datasets.Dataset(table).save_to_disk(str(path))
+    result = run_clean([path], tmp_path / "out", OPTS)
+    assert (result.rows_in, result.kept) == (1, 0)
+    out = tmp_path / "out" / path.name
+    if fmt == "parquet":
+        kept = pl.read_parquet(out)
+    else:
+        import datasets
+
+        kept = pl.from_arrow(datasets.load_from_disk(str(out)).data.table)  # type: ignore[assignment]
+    assert kept.height == 0 and kept.columns == ["instruction", "output", "tags"]
+
+
 @pytest.mark.parametrize("fmt", ["json", "parquet"])
 def test_read_rejects_of_a_one_line_array_or_parquet_can_be_found(tmp_path, fmt):
     """Every record of a minified JSON array is on line 1 and a Parquet file has no text: read rejects carry

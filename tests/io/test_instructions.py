@@ -362,3 +362,67 @@ def test_a_non_text_content_part_rejects_the_row_with_its_reason(tmp_path):
     [reject] = data.rejects
     assert (reject.line, reject.field) == (1, "messages[0].content[1]")
     assert reject.reason == "content part 1 is of type 'image_url', not text: only text parts can be audited"
+
+
+def _both_readers(path, monkeypatch):
+    """The table as JSONL is read column-wise (polars) and line by line."""
+    from ift_data.io import instructions
+
+    fast = read_instructions([path])
+    monkeypatch.setattr(instructions, "_jsonl_fast", lambda *a, **k: None)
+    slow = read_instructions([path])
+    monkeypatch.undo()
+    return fast, slow
+
+
+def test_numbers_in_text_fields_read_as_their_json_text_beside_other_rows(tmp_path, monkeypatch):
+    """polars gives a field one type: beside 2.5 the answer 5 read "5.0", beside a text 1.0 read "1", and a
+    float column read as polars writes it ("0.00001"); an exact duplicate of `"output": 5` in another file
+    was missed. Numbers read as Python writes the JSON value, whichever reader reads the file."""
+    records = [{"instruction": "Half of 10?", "input": "", "output": 5},
+               {"instruction": "Half of 5?", "input": "", "output": 2.5},
+               {"instruction": "Tiny?", "input": "", "output": 1e-05},
+               {"instruction": "One?", "input": 1.0, "output": "one"},
+               {"instruction": "Big?", "input": "", "output": 2**64}]
+    fast, slow = _both_readers(_jsonl(tmp_path / "d.jsonl", records), monkeypatch)
+    assert fast.table["response"].to_list() == ["5", "2.5", "1e-05", "one", "18446744073709551616"]
+    assert fast.table["input"].to_list() == ["", "", "", "1.0", ""]
+    assert fast.table.equals(slow.table)
+    pl.DataFrame({"instruction": ["a", "b"], "output": [1e-05, 2.0]}).write_parquet(tmp_path / "d.parquet")
+    assert read_instructions([tmp_path / "d.parquet"]).table["response"].to_list() == ["1e-05", "2.0"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_alpaca_and_dolly_rows_or_sharegpt_key_pairs_mixed_in_one_file(tmp_path, monkeypatch, fmt):
+    """Read through a table (JSONL column-wise, Parquet) every record has every column: a Dolly row's
+    `output` and a role/content turn's `from` are null there, not absent. Such rows were rejected ("missing
+    or null field", "missing or non-string 'from'") though the line reader reads them."""
+    flat = [{"instruction": "Capital of France?", "input": "", "output": "Paris."},
+            {"instruction": "Capital of Spain?", "context": "", "response": "Madrid."}]
+    chats = [{"conversations": [{"from": "human", "value": "Capital of France?"}, {"from": "gpt", "value": "Paris."}]},
+             {"conversations": [{"role": "user", "content": "Capital of Spain?"},
+                                {"role": "assistant", "content": "Madrid."}]}]
+    for name, records in (("flat", flat), ("chats", chats)):
+        path = _jsonl(tmp_path / f"{name}.jsonl", records)
+        if fmt == "parquet":
+            path = tmp_path / f"{name}.parquet"
+            pl.read_ndjson(tmp_path / f"{name}.jsonl").write_parquet(path)
+            data = read_instructions([path])
+        else:
+            data, slow = _both_readers(path, monkeypatch)
+            assert data.table.equals(slow.table)
+        assert not data.rejects
+        assert data.table["response"].to_list() == ["Paris.", "Madrid."]
+
+
+def test_category_column_wise_is_each_rows_first_category_key(tmp_path, monkeypatch):
+    """The column-wise reader took the first category column for every row: a row with only `task`, or a
+    category beside a 2**63 elsewhere in its column, had none."""
+    records = [{"instruction": "a", "input": "", "output": "b", "category": "qa"},
+               {"instruction": "c", "input": "", "output": "d", "task": "summarize"},
+               {"instruction": "e", "input": "", "output": "f", "source": {"task": "sst2"}},
+               {"instruction": "g", "input": "", "output": "h", "task_name": -1},
+               {"instruction": "i", "input": "", "output": "j", "task_name": 2**63}]
+    fast, slow = _both_readers(_jsonl(tmp_path / "d.jsonl", records), monkeypatch)
+    assert fast.table["category"].to_list() == ["qa", "summarize", "sst2", "-1", str(2**63)]
+    assert fast.table.equals(slow.table)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -305,8 +306,22 @@ def _attach_records(rows: list[dict[str, Any]], sources: list[SourceInfo]) -> li
 
 def _records(source: SourceInfo, positions: set[int]) -> dict[int, Any]:
     """The original records at ``positions`` (0-based, among the file's records), read through the source layer."""
-    return {index: item.fields for index, item in enumerate(source.reopened().items())
+    return {index: _json_value(item.fields) for index, item in enumerate(source.reopened().items())
             if isinstance(item, RawRow) and index in positions}
+
+
+def _json_value(value: Any) -> Any:
+    """A record's value as rejected.jsonl can hold it: a value JSON has no form for (a Parquet or ``save_to_disk``
+    NaN or infinity, timestamp, date, Decimal, bytes) as its text, as a read reject's ``raw`` writes it."""
+    if isinstance(value, dict):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    if value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else json.dumps(value)  # "NaN", "Infinity", "-Infinity"
+    return str(value)
 
 
 def _write_kept(source: SourceInfo, kept_records: list[int], target: Path) -> None:

@@ -23,6 +23,8 @@ from ift_data.errors import UserError
 from ift_data.io.instructions_shapes import (
     AUDIT_TEXT_FIELDS,
     CATEGORY_KEYS,
+    CHAT_KEYS,
+    FLAT_COLUMNS,
     SHAPES,
     Mapping_,
     ShapeChoice,
@@ -284,8 +286,12 @@ def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int,
         body = data if len(numbers) == data.count(b"\n") + (not data.endswith(b"\n")) else \
             b"".join(line if line.endswith(b"\n") else line + b"\n" for line in io.BytesIO(data) if line.strip())
     nested: set[tuple[str, ...]] = set()
-    if not _all_strict(io.BytesIO(body), max_line_bytes, id_field, nested):
+    floats: set[tuple[str, ...]] = set()
+    read_keys = _READ_KEYS | (set(mapping.fields.values()) if mapping is not None else set())
+    if not _all_strict(io.BytesIO(body), max_line_bytes, id_field, nested, (floats, read_keys)):
         return None
+    if floats:
+        return None  # polars gives a field one type: beside a float, 5 would read "5.0" and, beside a text, 1.0 "1"
     try:
         frame = pl.read_ndjson(body, infer_schema_length=None)
     except Exception:  # noqa: BLE001 - any failure sends us to the line-by-line reader
@@ -314,6 +320,23 @@ def _containers(value: Any, path: tuple[str, ...], out: set[tuple[str, ...]]) ->
                 _containers(item, (*path, "[]"), out)
 
 
+# the fields any shape reads text from: a float in one sends the file to the line-by-line reader
+_READ_KEYS = frozenset(set(CHAT_KEYS.values()) | {c for columns in FLAT_COLUMNS.values() for c in columns.values()}
+                       | {"system", "source", *CATEGORY_KEYS})
+
+
+def _float_paths(value: Any, path: tuple[str, ...], out: set[tuple[str, ...]]) -> None:
+    """The paths (as ``_containers``) holding a float in ``value``."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _float_paths(item, (*path, key), out)
+    elif isinstance(value, list):
+        for item in value:
+            _float_paths(item, (*path, "[]"), out)
+    elif isinstance(value, float):
+        out.add(path)
+
+
 def _nested_at(dtype: Any, path: tuple[str, ...]) -> bool:
     """Whether polars kept a list or object at ``path`` under ``dtype`` as one (not as its JSON text in a
     String, which it does where another record holds text there: an OpenAI message's content as a string in
@@ -329,13 +352,15 @@ def _nested_at(dtype: Any, path: tuple[str, ...]) -> bool:
 
 
 def _all_strict(lines: Iterable[bytes], max_line_bytes: int, id_field: str | None = None,
-                nested: set[tuple[str, ...]] | None = None) -> bool:
+                nested: set[tuple[str, ...]] | None = None,
+                floats: tuple[set[tuple[str, ...]], frozenset[str] | set[str]] | None = None) -> bool:
     """Whether every line (none blank) is strict JSON of at most ``max_line_bytes`` bytes (no duplicate
     keys, NaN/Infinity, lone surrogates, deep nesting): polars would keep the first of two keys or drop a
     lone surrogate without a word, so any such line sends the file to the line-by-line reader, which
     rejects it with its reason. So does an id (``id_field``) that is not a string or an integer: polars
     would turn a list into its JSON text. ``nested`` collects the paths (a key, then keys and ``[]`` within)
-    that hold a list or an object in some record (the caller checks polars kept them as such)."""
+    that hold a list or an object in some record (the caller checks polars kept them as such); ``floats``, a
+    set and the keys to look under, collects the paths below those keys that hold a float in some record."""
     try:
         for line in lines:
             line = line.rstrip(b"\n")
@@ -351,6 +376,10 @@ def _all_strict(lines: Iterable[bytes], max_line_bytes: int, id_field: str | Non
                 for key, value in record.items():
                     if isinstance(value, list | dict):
                         _containers(value, (key,), nested)
+            if floats is not None:
+                for key, value in record.items():
+                    if key in floats[1] and not isinstance(value, str):  # a text holds no float
+                        _float_paths(value, (key,), floats[0])
     except (StrictJSONError, UnicodeDecodeError):
         return False
     return True
@@ -384,7 +413,8 @@ def _from_frame(frame: pl.DataFrame, name: str, lines: list[int] | None, mapping
     flat = flat_columns_for(shape, mapping, frame.columns)
     text_ok = all(c in frame.columns and (frame.schema[c] == pl.String or frame.schema[c].is_numeric()
                                           or frame.schema[c] == pl.Null) for c in flat.values())
-    if not flat or not text_ok or any(frame.schema[c] == pl.Boolean for c in flat.values()):
+    # booleans and floats read as Python writes them ("true", "1e-05"), not as polars casts them ("0.00001")
+    if not flat or not text_ok or any(frame.schema[c] == pl.Boolean or frame.schema[c].is_float() for c in flat.values()):
         records = list(zip(line_numbers, frame.to_dicts(), strict=True))
         return _from_records(records, name, mapping, [], shape=choice, id_field=id_field)
     required = {"instruction", "response"}
@@ -437,11 +467,17 @@ def _frame_shape(frame: pl.DataFrame, name: str, mapping: Mapping_ | None) -> tu
 
 
 def _category_expr(frame: pl.DataFrame, mapping: Mapping_ | None) -> pl.Expr:
-    keys = [mapping.fields["category"]] if mapping and "category" in mapping.fields else list(CATEGORY_KEYS)
-    for key in keys:
-        if key in frame.columns and frame.schema[key] in (pl.String, pl.Int64, pl.Int32):
-            return pl.col(key).cast(pl.String).alias("category")
-    return pl.lit(None, dtype=pl.String).alias("category")
+    """A row's category as the records path reads it (``_category``): the first of the keys holding a text or
+    an integer in that row, then ``source.task``."""
+    mapped = mapping is not None and "category" in mapping.fields
+    keys = [mapping.fields["category"]] if mapping is not None and mapped else list(CATEGORY_KEYS)
+    parts = [pl.col(key).cast(pl.String) for key in keys
+             if key in frame.columns and (frame.schema[key] == pl.String or frame.schema[key].is_integer())]
+    source = frame.schema.get("source")
+    if not mapped and isinstance(source, pl.Struct) and any(f.name == "task" and f.dtype == pl.String
+                                                            for f in source.fields):
+        parts.append(pl.col("source").struct.field("task"))
+    return (pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.String)).alias("category")
 
 
 def _from_items(items: Iterable[Item], name: str, mapping: Mapping_ | None, id_field: str | None

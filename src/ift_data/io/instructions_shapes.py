@@ -121,9 +121,17 @@ class Mapping_:
 
 # ---- per-shape converters -------------------------------------------------------------------------
 
+def _own_key(record: Mapping[str, Any], key: str, other: str) -> str:
+    """``key``, or ``other`` where the record has it and ``key`` is absent, or null beside a value (a record
+    read through a table, JSONL column-wise or Parquet, has every column: an Alpaca row's ``response`` null)."""
+    if other in record and (key not in record or (record[key] is None and record[other] is not None)):
+        return other
+    return key
+
+
 def _alpaca(record: Mapping[str, Any]) -> dict[str, Any]:
-    input_key = "context" if "context" in record and "input" not in record else "input"
-    output_key = "response" if "response" in record and "output" not in record else "output"
+    input_key = _own_key(record, "input", "context")
+    output_key = _own_key(record, "output", "response")
     return _row(text_value(record, "instruction", required=True),
                 text_value(record, input_key, required=False),
                 text_value(record, output_key, required=True),
@@ -310,7 +318,9 @@ def _openai(record: Mapping[str, Any]) -> dict[str, Any]:
 def _sharegpt(record: Mapping[str, Any]) -> dict[str, Any]:
     messages = record.get("conversations")
     first = messages[0] if isinstance(messages, list) and messages else {}
-    role_key, text_key = ("from", "value") if isinstance(first, Mapping) and "from" in first else ("role", "content")
+    # from/value, or role/content (a turn read through a table has both keys, the other pair null)
+    uses_from = isinstance(first, Mapping) and "from" in first and _own_key(first, "from", "role") == "from"
+    role_key, text_key = ("from", "value") if uses_from else ("role", "content")
     chat = _chat(messages, "conversations", role_key, text_key)
     system = chat.system or text_value(record, "system", required=False)
     return _row(chat.user, "", chat.assistant, system, chat.turns, _category(record), chat.context)
@@ -475,6 +485,8 @@ def flat_columns_for(shape: str, mapping: Mapping_ | None, columns: Sequence[str
     """Audit field -> column for shapes readable column-wise (empty dict when not flat)."""
     if shape == "mapped" and mapping is not None:
         return {f: c for f, c in mapping.fields.items() if f != "category"}
+    if shape in ("alpaca", "dolly") and ({"output", "response"} <= set(columns) or {"input", "context"} <= set(columns)):
+        return {}  # Alpaca and Dolly fields side by side: each record is read by its own (``_alpaca``)
     flat = dict(FLAT_COLUMNS.get(shape, {}))
     if shape == "alpaca" and "input" not in columns and "context" in columns:
         flat["input"] = "context"

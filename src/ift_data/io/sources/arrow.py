@@ -53,6 +53,9 @@ def table_source(fmt: str, path: Path, name: str, sha256: str, table: Any,
 
 
 def kept_table(source: Source, kept_records: Sequence[int]) -> Any:
-    """The source's table restricted to the kept rows (0-based row indexes), in file order."""
-    return source.table.take(sorted(set(kept_records)))
+    """The source's table restricted to the kept rows (0-based row indexes), in file order (none kept: the
+    table's schema with no rows; the indexes are typed, since pyarrow cannot take an untyped empty list)."""
+    import pyarrow as pa
+
+    return source.table.take(pa.array(sorted(set(kept_records)), type=pa.int64()))
 

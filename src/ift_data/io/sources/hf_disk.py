@@ -63,7 +63,8 @@ def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        dataset.save_to_disk(tmp)
+        # none kept: one empty shard (datasets writes no shard for an empty dataset, and cannot load that folder)
+        dataset.save_to_disk(tmp, num_shards=None if len(dataset) else 1)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
