@@ -416,6 +416,9 @@ def templates_lint(paths: tuple[Path, ...], samples: Path | None, allow_outside_
 def _audit_options(**kw: Any) -> AuditOptions:
     from ift_data.audit.options import AuditOptions
 
+    if any(not entry.strip() for entry in kw["mapping"]):
+        raise UserError("--map is empty: give FIELD=COLUMN pairs, e.g. --map instruction=question,output=answer",
+                        field="--map")
     mapping = ",".join(kw["mapping"]) or None  # --map given more than once: its entries merged
     return AuditOptions(rules=kw["rules"], seed=kw["seed"], mapping=mapping, tokenizer=kw["tokenizer"],
                         embeddings=kw["embeddings"], model=kw["model"], device=kw["device"],

@@ -119,7 +119,7 @@ def test_chat_rows_carry_their_id(tmp_path: Path) -> None:
     (ROWS[:2] + [{k: v for k, v in ROWS[2].items() if k != "uid"}], ["d.jsonl:3", "field 'uid'", "missing"]),
     (ROWS[:1] + [{**ROWS[1], "uid": None}], ["d.jsonl:2", "field 'uid'", "null"]),
     (ROWS[:1] + [{**ROWS[1], "uid": "  "}], ["d.jsonl:2", "field 'uid'", "empty"]),
-    (ROWS[:1] + [{**ROWS[1], "uid": ["x"]}], ["d.jsonl:2", "field 'uid'", "string or an integer"]),
+    (ROWS[:1] + [{**ROWS[1], "uid": ["x"]}], ["d.jsonl:2", "field 'uid'", "string or a number"]),
 ])
 def test_bad_ids_are_one_line_errors(tmp_path: Path, rows: list[dict], needles: list[str]) -> None:
     data = _jsonl(tmp_path / "d.jsonl", rows)
@@ -129,6 +129,20 @@ def test_bad_ids_are_one_line_errors(tmp_path: Path, rows: list[dict], needles: 
     for needle in needles:
         assert needle in line, (needle, line)
     assert not (tmp_path / "a" / "signals.parquet").exists()
+
+
+def test_a_float_id_is_its_text_and_nan_is_an_error(tmp_path: Path) -> None:
+    """A float id column (an id column with a gap, written by pandas) reads as its text; NaN or infinity is no
+    id (NaN ids all read 'nan' and collided as duplicates)."""
+    good = tmp_path / "good.parquet"
+    pl.DataFrame({"uid": [1.0, 2.5], "instruction": ["a", "b"], "output": ["c", "d"]}).write_parquet(good)
+    assert read_instructions([good], id_field="uid").table["id"].to_list() == ["1.0", "2.5"]
+    for bad_value in (float("nan"), float("inf")):
+        bad = tmp_path / "bad.parquet"
+        pl.DataFrame({"uid": [1.0, bad_value], "instruction": ["a", "b"], "output": ["c", "d"]}).write_parquet(bad)
+        with pytest.raises(UserError, match="the id is (nan|inf)") as caught:
+            read_instructions([bad], id_field="uid")
+        assert caught.value.line == 2 and caught.value.field == "uid"
 
 
 def test_duplicate_ids_across_files_name_both(tmp_path: Path) -> None:

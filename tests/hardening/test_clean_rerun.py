@@ -202,6 +202,16 @@ def test_empty_remove_is_an_error(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_empty_map_is_an_error(tmp_path: Path) -> None:
+    """An empty --map was ignored without a word (the file read as if it were not given)."""
+    data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
+    for command in ("audit", "clean"):
+        run_cli(command, data, "--out", tmp_path / command, "--map", "", *FAST).assert_user_error("--map", "FIELD=COLUMN")
+        run_cli(command, data, "--out", tmp_path / command, "--map", "instruction=instruction,output=output",
+                "--map", " ", *FAST).assert_user_error("--map")
+        assert not (tmp_path / command).exists()
+
+
 def test_remove_none_keeps_every_row(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "data.jsonl", CLEAN_ROWS)
     out = tmp_path / "out"

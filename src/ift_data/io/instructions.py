@@ -12,6 +12,7 @@ index within its file).
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,7 +54,7 @@ TABLE_SCHEMA = {
     "instruction": pl.String, "input": pl.String, "response": pl.String, "system": pl.String,
     "context": pl.String, "turns": pl.Int64, "category": pl.String, "id": pl.String,
 }
-ID_TYPES_HELP = "a string or an integer"
+ID_TYPES_HELP = "a string or a number"
 
 
 def _order(reject: Reject) -> tuple[int, int]:
@@ -120,9 +121,9 @@ def read_instructions(paths: Sequence[str | Path], mapping: str | Mapping_ | Non
     ``max_rows``, table rows after the first ``max_rows`` become read rejects (counted, never dropped).
 
     ``id_field`` (``--id``, or ``id=FIELD`` in the mapping): the top-level field holding the dataset's own
-    row id, carried as the ``id`` column (text: integers in decimal). Every audited row must have one (a
-    string or an integer, not empty) and no two rows of the inputs may share one: either is a ``UserError``
-    naming the file, line and field."""
+    row id, carried as the ``id`` column (text: numbers as Python writes them). Every audited row must have one
+    (a string or a number, not empty, NaN or infinite) and no two rows of the inputs may share one: either is a
+    ``UserError`` naming the file, line and field."""
     if isinstance(mapping, str):
         mapping = Mapping_.parse(mapping)
     id_field = _id_field(mapping, id_field)
@@ -186,6 +187,8 @@ def _id_value(record: dict[str, Any], id_field: str, name: str, line: int) -> st
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise UserError(f"the id must be {ID_TYPES_HELP}, got {json_kind(value)}", file=name, line=line,
                         field=id_field)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UserError(f"the id is {value} (--id {id_field})", file=name, line=line, field=id_field)
     text = str(value)
     if not text.strip():
         raise UserError("the id is empty", file=name, line=line, field=id_field)
@@ -213,12 +216,14 @@ def _id_column(frame: pl.DataFrame, id_field: str | None, name: str, lines: list
                         line=lines[0] if lines else None, field=id_field)
     values = column.cast(pl.String).alias("id")
     bad = values.is_null() | (values.str.strip_chars() == "")
+    if column.dtype.is_float():
+        bad |= (column.is_nan() | column.is_infinite()).fill_null(False)
     if keep is not None:
         bad &= keep
     if bad.any():
         i = int(bad.arg_true()[0])
-        raise UserError(f"the id is {'null or missing' if values[i] is None else 'empty'} (--id {id_field})",
-                        file=name, line=lines[i], field=id_field)
+        what = "null or missing" if values[i] is None else "empty" if not values[i].strip() else values[i]
+        raise UserError(f"the id is {what} (--id {id_field})", file=name, line=lines[i], field=id_field)
     return values
 
 

@@ -3,11 +3,12 @@ name). ``datasets`` reads only Arrow and JSON files from it; nothing is unpickle
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +65,25 @@ def write_kept(source: Source, options: ReadOptions, kept_records: Sequence[int]
     tmp = tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         # none kept: one empty shard (datasets writes no shard for an empty dataset, and cannot load that folder)
-        dataset.save_to_disk(tmp, num_shards=None if len(dataset) else 1)
+        with _quiet_datasets():  # its "Saving the dataset" bar would break ift-data's own terminal output
+            dataset.save_to_disk(tmp, num_shards=None if len(dataset) else 1)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
     finally:
         if Path(tmp).exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _quiet_datasets() -> Iterator[None]:
+    """``datasets``' progress bars off for the block, as they were after it."""
+    import datasets
+
+    was_off = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_off:
+            datasets.enable_progress_bars()
