@@ -1,5 +1,5 @@
 """Memory and time bombs in templates: each is a ``RenderError`` for that row (a reject), never a
-MemoryError, a traceback or a long run, and each takes well under a second."""
+MemoryError, a traceback or a long run, and each takes about half a second of CPU (the test allows 2 s)."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ BOMB_CPU_SECONDS = 2.0
 
 
 @pytest.mark.parametrize("body", BOMBS)
-def test_bomb_is_a_render_error_within_a_second(body: str) -> None:
+def test_bomb_is_a_render_error_in_seconds_of_cpu(body: str) -> None:
     start = time.thread_time()
     with pytest.raises(RenderError) as info:
         Renderer().render(body, CONTEXT)
