@@ -103,14 +103,14 @@ PROSE_DANGLING = frozenset({"to", "with", "for", "at", "by", "as", "than", "such
 # ... unless they end an embedded question ("no indication of when", "never says when", "you'll know how"), "his"
 # is a pronoun ("bigger than his"), an adverb follows a comma ("..., usually"), "never" or "due" a copula ("the
 # answer is never", "when it's due"), "any" a verb ("if you need any"), or "let" is "to let"
-_EMBEDDED_WH = re.compile(r"(?i)\b(?:know|knows|knew|sure|matter|idea|indication|tell|tells|told|ask|asked|wonder|"
-                          r"wondered|see|explain|explains|show|shows|learn|learned|remember|decide|decides|forget|"
-                          r"forgot|says|said|say|out|here's|that's|this is|and|or|of|exactly)\s+(?:when|where|how)$|"
-                          r"\b(?:than|of|is|was|are|were|be|became|become|remains?)\s+his$|"
-                          r",\s+(?:never|usually|typically|due|also)$|\b(?:is|was|are|were|be|been|it's|that's)\s+"
-                          r"(?:never|due)$|"
-                          r"\b(?:need|needs|have|has|had|want|wants|got|get|take|see|find|found|without)\s+any$|"
-                          r"\bto\s+let$")
+_ENDS_THE_SENTENCE = re.compile(
+    r"(?i)\b(?:know|knows|knew|sure|matter|idea|indication|tell|tells|told|ask|asked|wonder|wondered|see|explain|"
+    r"explains|show|shows|learn|learned|remember|decide|decides|forget|forgot|says|said|say|out|here's|that's|"
+    r"this is|and|or|of|exactly)\s+(?:when|where|how)$|"
+    r"\b(?:than|of|is|was|are|were|be|became|become|remains?)\s+his$|"
+    r",\s+(?:never|usually|typically|due|also)$|\b(?:is|was|are|were|be|been|it's|that's)\s+(?:never|due)$|"
+    r"\b(?:need|needs|have|has|had|want|wants|got|get|take|see|find|found|without)\s+any$|"
+    r"\bto\s+let$")
 
 _TERMINAL = ".!?。！？…‼⁉।॥۔؟።။"  # Devanagari, Urdu, Arabic, Ethiopic and Myanmar stops too
 _CLOSERS = "\"'”’)]}»›*_`"
@@ -364,7 +364,7 @@ def _dangling_word(text: str, verse: bool, instruction: str = "") -> str | None:
     if lw in PROSE_DANGLING:
         last_line = text.splitlines()[-1]
         if _STRANDED.search(text, max(0, len(text) - 80)) or _KEYED_VALUE.match(last_line) \
-                or _EMBEDDED_WH.search(text, max(0, len(text) - 40)):
+                or _ENDS_THE_SENTENCE.search(text, max(0, len(text) - 40)):
             return None
         return "dangling_word"
     return None
@@ -491,10 +491,15 @@ def _items(text: str) -> int:
     return len([p for p in re.split(r"[,;、，；|]|\band\b|\bor\b", lines[-1]) if p.strip()]) if lines else 0
 
 
+def _count_request(instruction: str) -> re.Match[str] | None:
+    """Where the instruction asks for a number of things (group 2: the number), by a verb or a question."""
+    return _REQUESTED.search(instruction) or _REQUESTED_NEAR.search(instruction)
+
+
 @lru_cache(maxsize=65536)
 def _requested_items(instruction: str) -> int:
     """How many items the instruction asks for ("Name five animals." -> 5), 0 when it names no number."""
-    asked = _REQUESTED.search(instruction) or _REQUESTED_NEAR.search(instruction)
+    asked = _count_request(instruction)
     if not asked:
         return 0
     return _COUNT_WORDS.get(asked.group(2).lower()) or int(asked.group(2))
@@ -503,7 +508,7 @@ def _requested_items(instruction: str) -> int:
 @lru_cache(maxsize=65536)
 def _counts_no_items(instruction: str) -> bool:
     """The number the instruction asks for counts words, syllables, minutes ... (``_NOT_ITEMS``), not items."""
-    counted = _REQUESTED.search(instruction) or _REQUESTED_NEAR.search(instruction)
+    counted = _count_request(instruction)
     after = instruction[counted.end():].split()[:1] if counted else []
     return bool(after) and after[0].lower().startswith(_NOT_ITEMS)
 
@@ -579,7 +584,7 @@ def _asks_for_items(instruction: str) -> bool:
     return _ASKS_FOR_ITEMS.search(instruction) is not None and _A_COUNT.search(instruction) is None
 
 
-_ONE_ASKED = re.compile(r"(?i)\b(?:one|single|a word|favou?rite|best)\b")  # one answer will do
+_ONE_ANSWER_ASKED = re.compile(r"(?i)\b(?:one|single|a word|favou?rite|best)\b")  # one answer will do
 
 
 def _one_item(text: str, instruction: str) -> str | None:
@@ -592,7 +597,7 @@ def _one_item(text: str, instruction: str) -> str | None:
             or any(ch in ",;、，；&/" or ch.isdigit() for ch in text) or {"and", "or"} & set(map(str.lower, words)):
         return None
     several = _asks_for_items(instruction) or (_requested_items(instruction) >= 2 and not _counts_no_items(instruction)
-                                               and not _ONE_ASKED.search(instruction))
+                                               and not _ONE_ANSWER_ASKED.search(instruction))
     return "missing_items" if several else None
 
 
@@ -727,7 +732,8 @@ def _lead_in(text: str, instruction: str) -> str | None:
             and not _ASKS_WHERE_OR_WHEN.match(instruction):
         return "too_short"
     subject = _QUESTION_SUBJECT.match(instruction)
-    if subject and _bare_phrase(text) and _bare_phrase(text) == _bare_phrase(subject.group(1)):
+    answer = _bare_phrase(text)
+    if subject and answer and answer == _bare_phrase(subject.group(1)):
         return "too_short"
     return None
 

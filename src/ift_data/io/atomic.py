@@ -83,11 +83,7 @@ def dumps_json_line(record: Any) -> str:
     data = _orjson(record)
     if data is not None:
         return _escape_line_separators(data).decode("utf-8")
-    text = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    for raw, escaped in _LINE_SEPARATOR_TEXT:
-        if raw in text:
-            text = text.replace(raw, escaped)
-    return text
+    return json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":")).translate(_ESCAPE_TEXT)
 
 
 # orjson writes what ``json.dumps(ensure_ascii=False, allow_nan=False, separators=(",", ":"))`` writes for
@@ -134,7 +130,7 @@ def dumps_json_bytes(record: Any) -> bytes:
 # Valid raw in JSON, but ``str.splitlines()`` (and JavaScript before ES2019) ends a line at each of them.
 _LINE_SEPARATORS = ((b"\xc2\x85", b"\\u0085"), (b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
 
-_LINE_SEPARATOR_TEXT = tuple((raw.decode("utf-8"), escaped.decode("ascii")) for raw, escaped in _LINE_SEPARATORS)
+_ESCAPE_TEXT = str.maketrans({raw.decode("utf-8"): escaped.decode("ascii") for raw, escaped in _LINE_SEPARATORS})
 
 
 def _escape_line_separators(data: bytes) -> bytes:

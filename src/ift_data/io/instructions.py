@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -291,12 +292,9 @@ def _jsonl_fast(source: Source, mapping: Mapping_ | None, max_line_bytes: int,
         body = data if len(numbers) == data.count(b"\n") + (not data.endswith(b"\n")) else \
             b"".join(line if line.endswith(b"\n") else line + b"\n" for line in io.BytesIO(data) if line.strip())
     nested: set[tuple[str, ...]] = set()
-    floats: set[tuple[str, ...]] = set()
     read_keys = _READ_KEYS | (set(mapping.fields.values()) if mapping is not None else set())
-    if not _all_strict(io.BytesIO(body), max_line_bytes, id_field, nested, (floats, read_keys)):
+    if not _all_strict(io.BytesIO(body), max_line_bytes, id_field, nested, read_keys):
         return None
-    if floats:
-        return None  # polars gives a field one type: beside a float, 5 would read "5.0" and, beside a text, 1.0 "1"
     try:
         frame = pl.read_ndjson(body, infer_schema_length=None)
     except Exception:  # noqa: BLE001 - any failure sends us to the line-by-line reader
@@ -330,16 +328,13 @@ _READ_KEYS = frozenset(set(CHAT_KEYS.values()) | {c for columns in FLAT_COLUMNS.
                        | {"system", "source", *CATEGORY_KEYS})
 
 
-def _float_paths(value: Any, path: tuple[str, ...], out: set[tuple[str, ...]]) -> None:
-    """The paths (as ``_containers``) holding a float in ``value``."""
+def _holds_float(value: Any) -> bool:
+    """``value`` is a float or holds one, at any depth."""
     if isinstance(value, dict):
-        for key, item in value.items():
-            _float_paths(item, (*path, key), out)
-    elif isinstance(value, list):
-        for item in value:
-            _float_paths(item, (*path, "[]"), out)
-    elif isinstance(value, float):
-        out.add(path)
+        return any(_holds_float(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_float(item) for item in value)
+    return isinstance(value, float)
 
 
 def _nested_at(dtype: Any, path: tuple[str, ...]) -> bool:
@@ -357,15 +352,15 @@ def _nested_at(dtype: Any, path: tuple[str, ...]) -> bool:
 
 
 def _all_strict(lines: Iterable[bytes], max_line_bytes: int, id_field: str | None = None,
-                nested: set[tuple[str, ...]] | None = None,
-                floats: tuple[set[tuple[str, ...]], frozenset[str] | set[str]] | None = None) -> bool:
+                nested: set[tuple[str, ...]] | None = None, text_keys: AbstractSet[str] = frozenset()) -> bool:
     """Whether every line (none blank) is strict JSON of at most ``max_line_bytes`` bytes (no duplicate
     keys, NaN/Infinity, lone surrogates, deep nesting): polars would keep the first of two keys or drop a
     lone surrogate without a word, so any such line sends the file to the line-by-line reader, which
     rejects it with its reason. So does an id (``id_field``) that is not a string or an integer: polars
-    would turn a list into its JSON text. ``nested`` collects the paths (a key, then keys and ``[]`` within)
-    that hold a list or an object in some record (the caller checks polars kept them as such); ``floats``, a
-    set and the keys to look under, collects the paths below those keys that hold a float in some record."""
+    would turn a list into its JSON text. So does a float under one of ``text_keys`` (the fields read as
+    text): polars gives a field one type, so beside a float 5 would read "5.0" and, beside a text, 1.0 "1".
+    ``nested`` collects the paths (a key, then keys and ``[]`` within) that hold a list or an object in some
+    record (the caller checks polars kept them as such)."""
     try:
         for line in lines:
             line = line.rstrip(b"\n")
@@ -377,14 +372,13 @@ def _all_strict(lines: Iterable[bytes], max_line_bytes: int, id_field: str | Non
             if id_field is not None and (isinstance(record.get(id_field), bool)
                                          or not isinstance(record.get(id_field), str | int)):
                 return False
-            if nested is not None:
-                for key, value in record.items():
-                    if isinstance(value, list | dict):
-                        _containers(value, (key,), nested)
-            if floats is not None:
-                for key, value in record.items():
-                    if key in floats[1] and not isinstance(value, str):  # a text holds no float
-                        _float_paths(value, (key,), floats[0])
+            for key, value in record.items():
+                if isinstance(value, str):
+                    continue  # a text holds no float, list or object
+                if key in text_keys and _holds_float(value):
+                    return False
+                if nested is not None and isinstance(value, list | dict):
+                    _containers(value, (key,), nested)
     except (StrictJSONError, UnicodeDecodeError):
         return False
     return True
@@ -547,16 +541,15 @@ def _from_records(records: list[tuple[int, Any]], name: str, mapping: Mapping_ |
             rejects.append(Reject(name, line, f"expected a JSON object, got {json_kind(record)}",
                                         record=offset + index))
             continue
+        row_id = _id_if_any(record.get(id_field)) if id_field else None  # for a reject
         misfit = shape.misfit(record)
         if misfit is not None:
-            rejects.append(Reject(name, line, misfit.reason, field=misfit.field, record=offset + index,
-                                  id=_id_if_any(record.get(id_field) if id_field else None)))
+            rejects.append(Reject(name, line, misfit.reason, field=misfit.field, record=offset + index, id=row_id))
             continue
         try:
             row = convert(record)
         except RowError as exc:
-            rejects.append(Reject(name, line, exc.reason, field=exc.field, record=offset + index,
-                                  id=_id_if_any(record.get(id_field) if id_field else None)))
+            rejects.append(Reject(name, line, exc.reason, field=exc.field, record=offset + index, id=row_id))
             continue
         row["source_line"], row["source_record"] = line, offset + index
         row["id"] = _id_value(record, id_field, name, line) if id_field is not None else None
