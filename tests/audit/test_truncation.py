@@ -21,7 +21,7 @@ CUT = [
     ("Give tips for sleeping well.", "1. Go to bed at the same time every night.\n2. Keep your room cool.\n3.",
      "empty_item"),
     ("List the steps.", "- Preheat the oven.\n- Mix the flour and sugar.\n-", "empty_item"),
-    ("List ways to save money.", "1. Cook at home.\n2. Cancel unused subscriptions.\n3. Buy second-hand clothes",
+    ("List ways to save money.", "1. Cook at home every day.\n2. Cancel unused subscriptions.\n3. Buy second-hand",
      "list_item"),
     ("Name five planets.", "1. Mercury\n2. Venus\n3. Earth", "missing_items"),
     ("Explain photosynthesis.", "Plants turn light into sugar (a process that takes place in the chloroplasts",
@@ -59,6 +59,8 @@ COMPLETE = [
     ("Name the Beatles.", "John Lennon, Paul McCartney, George Harrison and Ringo Starr"),
     ("List four famous painters.", "1. Leonardo da Vinci\n2. Vincent van Gogh\n3. Claude Monet\n4. Frida Kahlo"),
     ("List three fruits.", "- Apple\n- Banana\n- Orange"),
+    # a last item as long as the others that only lacks its full stop is finished
+    ("List ways to save money.", "1. Cook at home.\n2. Cancel unused subscriptions.\n3. Buy second-hand clothes"),
     ("Write a haiku about autumn.", "Crimson leaves falling\nWhispers of the cooling wind\nThe year lets go"),
     ("Write a short poem about the sea.", "The sea is wide and deep and blue\nIt sings a song that's old and "
                                           "new\nAnd every wave that rolls to shore\nBrings back the dreams of "
@@ -666,3 +668,34 @@ def test_idioms_and_stranded_prepositions_end_sentences(response: str) -> None:
 
 def test_a_comma_list_with_empty_items_is_judged_not_crashed() -> None:
     assert truncation_reason("Apples, Pears, Plums,,, r", "Name some fruit.") is None
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a lone letter a cut left after a capitalized word or a comma, where no label, case
+    # name or planet explains it; a rare word that begins far more frequent ones at odds between 20 and 50
+    ("What is ASEAN?", "ASEAN is the Association o", "cut_word"),
+    ("Who founded the colony?", "The colony was founded under a royal charter given to the Bay Company i", "cut_word"),
+    ("How can I travel there?", "You can fly by plane, t", "cut_word"),
+    ("What is a backup plan?", "If the first plan fails, you can always fall back on Plan b", None),
+    ("What case ended school segregation?", "The ruling that ended it was Brown v", None),
+    ("Which planet was found first?", "The first planet found around that star was Kepler b", None),
+    ("Where can I fill up my tank?", "The easiest place to fill up is at a gas stat", "cut_word"),
+])
+def test_lone_letters_after_names_and_commas_and_rarer_cut_words(instruction: str, response: str,
+                                                                 reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason
+
+
+def test_a_bare_end_the_prompt_already_had_is_no_cut() -> None:
+    # written for this test: an edited sentence, and an option chosen from a list, end as the prompt ends them
+    edit = "Edit the following sentence, removing the repetition:"
+    assert not bare_end("The view from the mountain was incredible", edit,
+                        input_text="The view from the from the mountain was incredible")
+    assert not bare_end("The man walked slowly down the street",
+                        'Edit the following sentence: "The man walked the slow down the street".')
+    assert not bare_end("3. Open the Notes app", "Select the command.",
+                        input_text="1. Connect to the cloud\n2. Open my files\n3. Open the Notes app")
+    # the same words inside a prompt's sentence, or a prompt that ends them with a full stop, explain nothing
+    assert bare_end("The man walked slowly down the street", "Edit the following sentence.")
+    assert bare_end("The view from the mountain was incredible", edit,
+                    input_text="The view from the from the mountain was incredible.")

@@ -19,13 +19,16 @@ A response counts as cut when its end shows it, at any length and in lists too (
   start of its line or after a word that is neither capitalized nor followed by a comma ("... and Centr"); a
   name the prompt writes only longer, cut inside its last word even where that is an English word ("Bayer 04
   Lever" for "Bayer 04 Leverkusen"); one letter after an article or a listed word ("and the i", "blue, y"), or
-  after any word in text with no mathematics ("had a population o"); a rare word that begins far more
+  after any word or a word and a comma in text with no mathematics ("had a population o", "by plane, t"), after
+  a capitalized word too ("the Association o") unless that word labels a letter ("Plan b"), the letter is a
+  case's "v" ("Brown v") or the text names a planet ("Proxima Centauri b"); a rare word that begins far more
   frequent ones, at odds of ``word_list.CUT_ODDS`` by wordfreq's frequencies, not a predicate noun nor in
   verse ("the firs", "shape it wit"; after two listed items, "Rugby, Volleyb", and a name's second part, "the
   United Stat", at ``word_list.NAME_CUT_ODDS``);
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes (in
   a list of short lines read as verse, a round or square bracket its last line opened: "-Etching (mainly");
-- ``list_item``: the items of a list end with sentence punctuation and the last one does not, or the lines
+- ``list_item``: the items of a list end with sentence punctuation and the last one, shorter than most of them,
+  does not (one as long as the others only lost its full stop), or the lines
   of a "Key: value" or "Name - value" list are followed by a short line without the separator
   ("Ring: Hand\nGlove: Hand\nGlasses: Face\nLi"), or lines that class the prompt's items ("Ford is an automobile
   company.") by the bare name of the next one ("Indian"), or one line that does so ("RAM is American, Toyota
@@ -61,7 +64,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   own where it asks no place or time ("In tennis"), or the question's subject named again ("What is Marmite?"
   -> "Marmite");
 - ``bare_end``: prose that stops on a word with no punctuation, in a file whose other prose responses end
-  with punctuation (``truncation_columns``: the file's own habit decides);
+  with punctuation (``truncation_columns``: the file's own habit decides); not where its last three words end
+  a line or quotation of the prompt without punctuation there too (an edited sentence, a chosen option);
 - ``code_cut``: code (fenced blocks or code-shaped lines) that stops where no program can: on an opening
   bracket, a comma, ``=`` or ``+``, a block header with no body, an unfinished header, a bracket or quote
   its last line opened, a name cut short, an SQL keyword (``SELECT * FROM``), a tag left open (``<button``;
@@ -757,12 +761,15 @@ def _intro_clause(text: str, instruction: str) -> str | None:
 
 
 def _list_item(text: str, settings: TruncationSettings) -> str | None:
+    """The last item of a list whose other items end with punctuation stops on a word, and is shorter than most
+    of them: cut inside it (a full-length last item that only lacks its full stop is a finished one)."""
     items = _list_lines(text)
     if len(items) < settings.list_min_items:
         return None
     earlier = items[:-1]
     punctuated = sum(1 for it in earlier if it.rstrip("*_ ")[-1:] in _TERMINAL)
-    if punctuated >= settings.list_punctuated_share * len(earlier) and items[-1][-1:].isalnum():
+    if punctuated >= settings.list_punctuated_share * len(earlier) and items[-1][-1:].isalnum() \
+            and len(items[-1].split()) < statistics.median(len(it.split()) for it in earlier):
         return "list_item"
     return None
 
@@ -1183,16 +1190,33 @@ def _prose_end(text: str, instruction: str, settings: TruncationSettings, code: 
     return not _verse(text, instruction, settings.verse_max_line_words)
 
 
-def bare_end(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> bool:
+def bare_end(response: str, instruction: str = "", settings: TruncationSettings | None = None,
+             input_text: str = "") -> bool:
     """Prose that stops on a lower-case word with no sentence punctuation ("... in which the pH"): a cut
-    where the file's other prose ends with punctuation, a habit in human-written files (see noise.py)."""
+    where the file's other prose ends with punctuation, a habit in human-written files (see noise.py). Not
+    where the prompt (``instruction`` and ``input_text``) ends a line or a quotation the same way: an edited
+    sentence or a chosen option keeps the bare end it was given."""
     text = response.rstrip()
     if not _BARE_WORD_END.search(text) or not prose_end(text, instruction, settings):
         return False
-    return _bare_end_of_prose(text, instruction, settings or TruncationSettings())
+    return _bare_end_of_prose(text, instruction, settings or TruncationSettings(), input_text)
 
 
-def _bare_end_of_prose(text: str, instruction: str, settings: TruncationSettings) -> bool:
+ECHO_WORDS = 3  # _echoes_prompt_end: the response's last words that must end a line or quotation of the prompt
+_QUOTE_OR_LINE_END = r"(?:[\"'”’)\]]+[.!?:]?)?[ \t]*(?:\n|$)"
+
+
+def _echoes_prompt_end(text: str, prompt: str) -> bool:
+    """The last ``ECHO_WORDS`` words of ``text`` end a line, a quotation or the whole of ``prompt`` there too,
+    with no sentence punctuation ("Edit the sentence: ... from the from the mountain was incredible")."""
+    words = text.split()[-ECHO_WORDS:]
+    if len(words) < ECHO_WORDS or not prompt:
+        return False
+    echo = r"(?<!\S)" + r"\s+".join(map(re.escape, words)) + _QUOTE_OR_LINE_END
+    return re.search(echo, prompt, re.IGNORECASE) is not None
+
+
+def _bare_end_of_prose(text: str, instruction: str, settings: TruncationSettings, input_text: str = "") -> bool:
     """``bare_end`` of a right-stripped text that ``prose_end`` accepts."""
     if not (text[-1].isalnum() or text[-1] == "_") or not _BARE_WORD_END.search(text):
         return False
@@ -1208,7 +1232,8 @@ def _bare_end_of_prose(text: str, instruction: str, settings: TruncationSettings
     if _closed_series(_SENTENCE_SPLIT.split(text)[-1]):
         return False
     lower = sum(1 for w in last if w[:1].islower() and w not in _TITLE_SMALL_WORDS)
-    return last[-1][:1].islower() or lower >= (1 if len(last) >= 4 else 2)
+    return (last[-1][:1].islower() or lower >= (1 if len(last) >= 4 else 2)) \
+        and not _echoes_prompt_end(text, f"{instruction}\n{input_text}")
 
 
 def truncation_suspect(response: str) -> bool:
@@ -1297,7 +1322,7 @@ def truncation_features(table: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
         reasons.append(reason)
         is_prose = _prose_end(text, instruction, settings, code)
         prose.append(is_prose)
-        is_bare = reason is None and is_prose and _bare_end_of_prose(text, instruction, settings)
+        is_bare = reason is None and is_prose and _bare_end_of_prose(text, instruction, settings, input_text or "")
         bare.append(is_bare)
         suspect.append(reason is not None or is_bare or _suspect(text, code))
     for cached in (_asks_for_verse, _word_task, _requested_items, _counts_no_items, _verse, _asks_for_items):
