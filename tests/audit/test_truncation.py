@@ -699,3 +699,13 @@ def test_a_bare_end_the_prompt_already_had_is_no_cut() -> None:
     assert bare_end("The man walked slowly down the street", "Edit the following sentence.")
     assert bare_end("The view from the mountain was incredible", edit,
                     input_text="The view from the from the mountain was incredible.")
+
+
+def test_labelled_lines_without_stops_are_a_list_not_prose() -> None:
+    # written for this test: "Scene 4 - ..." under "Scene 1 - ...": its items end bare, so the last one does too
+    storyboard = ("The ad has four scenes:\nScene 1 - Introduce the product and its main features\n"
+                  "Scene 2 - Show the benefits of the product\nScene 3 - Connect the product to the customer")
+    assert not bare_end(storyboard, "Design a storyboard for an advertisement.")
+    # one labelled line is no list: prose that stops on a word
+    assert bare_end("Here is the plan for the week ahead of us.\nDay 1: We walk to the lake and then rest at the hut",
+                    "Plan a week.")

@@ -1155,16 +1155,26 @@ def prose_end(response: str, instruction: str = "", settings: TruncationSettings
     return bool(text) and _prose_end(text, instruction, settings or TruncationSettings(), looks_like_code(text))
 
 
+_NUMBERED_LABEL = re.compile(r"^\s*([A-Z][a-z]+)\s+\d{1,3}\s*[-–—:.)]\s*(?=\S)")  # "Scene 4 - ", "Week 2: "
+
+
 def _prose_end(text: str, instruction: str, settings: TruncationSettings, code: bool) -> bool:
     """``prose_end`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
     if code or _UNSPACED.search(text[-20:]):
         return False
     last = text.splitlines()[-1].strip()
-    if _LIST_ITEM.match(last):
-        content = _MARKER.sub("", last, count=1)
-        only_item = not any(_LIST_ITEM.match(ln) for ln in text.splitlines()[:-1]) \
-            and not re.match(r"^\s*\(?[A-Ea-e][.)]", last)  # "A) ..." copies an answer option
-        # a list item reads as prose when it is the only one, or holds sentences of its own
+    label = _NUMBERED_LABEL.match(last)
+    if label or _LIST_ITEM.match(last):
+        # "Scene 4 - ..." under "Scene 3 - ...", or a marked item: a list item reads as prose when it is the only
+        # one, or holds sentences of its own
+        if label:
+            content = last[label.end():]
+            only_item = not any((other := _NUMBERED_LABEL.match(ln)) and other.group(1) == label.group(1)
+                                for ln in text.splitlines()[:-1])
+        else:
+            content = _MARKER.sub("", last, count=1)
+            only_item = not any(_LIST_ITEM.match(ln) for ln in text.splitlines()[:-1]) \
+                and not re.match(r"^\s*\(?[A-Ea-e][.)]", last)  # "A) ..." copies an answer option
         if not (only_item or re.search(r"[a-z]{2}[.!?][\"')\]]?\s+[A-Z]", content)):
             return False
         last = content
