@@ -709,3 +709,17 @@ def test_labelled_lines_without_stops_are_a_list_not_prose() -> None:
     # one labelled line is no list: prose that stops on a word
     assert bare_end("Here is the plan for the week ahead of us.\nDay 1: We walk to the lake and then rest at the hut",
                     "Plan a week.")
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a name of the prompt's cut to its first letter after a comma; not a letter in a
+    # series, a surname's initial, or a letter the text has already written out as a name
+    ("Tell me which of these are fruits or vegetables: Kale, Mango, Leek, Guava",
+     "Mango is a fruit, and Kale and Leek are vegetables, G", "cut_word"),
+    ("Which vitamins are in Citrus fruit?", "The vitamins in citrus fruit are A, B, C", None),
+    ("Who wrote the Cooper paper?", "It was written by Jones, A. and Cooper, C", None),
+    ("Tell me which of these are fruits: Kale, Mango, Guava", "Mango and Guava are fruits, and Kale is not, G",
+     None),
+])
+def test_a_prompt_name_cut_to_its_initial(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -412,6 +412,22 @@ def _cut_prompt_name(text: str, prompt: str) -> bool:
                                and rest.group(0) not in _DERIVED_ENDINGS for rest in rests)
 
 
+# "... are woodwind, G": a lower-case word, a comma and a capital (not a surname's initial: "Traver, C")
+_LAST_INITIAL = re.compile(r"(?<![\w'’-])[a-z][^\W\d_]+,[ \t]*([A-Z])$")
+
+
+def _cut_prompt_initial(text: str, prompt: str) -> bool:
+    """The text ends, after a lower-case word and a comma, on the one capital letter that begins a name of the
+    prompt's that the text does not hold ("Dizi and Panflute are woodwind, G" for "... Giga, Panflute, Chuniri,
+    Dizi"): a cut name's first letter. Not after a lone letter ("vitamins A, B, C") or a name ("Traver, C"), nor
+    where the text writes every such name."""
+    match = _LAST_INITIAL.search(text)
+    if match is None or not prompt:
+        return False
+    names = set(re.findall(rf"\b{match.group(1)}[a-z]{{2,}}", prompt))
+    return bool(names) and not all(name in text for name in names)
+
+
 def _begins_only(fragment: str, words: set[str]) -> bool:
     """``fragment`` is not among ``words`` but begins a longer one of them."""
     return fragment not in words and any(len(word) > len(fragment) and word.startswith(fragment) for word in words)
@@ -1093,7 +1109,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if not word_order and not _NON_WORD_TASK.search(instruction) \
             and (cut_word(text[-CUT_WORD_CONTEXT:], prompt=instruction, verse=verse or _asks_for_verse(instruction))
                  or _begins_a_word_above(text, prompt) or _cut_value(text)
-                 or _cut_prompt_name(text, prompt) or cut_name(text[-CUT_WORD_CONTEXT:])):
+                 or _cut_prompt_name(text, prompt) or _cut_prompt_initial(text, prompt)
+                 or cut_name(text[-CUT_WORD_CONTEXT:])):
         return "cut_word"
     lines = "\n" in text
     if lines:  # read before the verse test, which lists of short lines pass
