@@ -695,10 +695,16 @@ def test_a_bare_end_the_prompt_already_had_is_no_cut() -> None:
                         'Edit the following sentence: "The man walked the slow down the street".')
     assert not bare_end("3. Open the Notes app", "Select the command.",
                         input_text="1. Connect to the cloud\n2. Open my files\n3. Open the Notes app")
+    # a rewrite of an input that ends bare, its last word changed too
+    assert not bare_end("The man was so malicious, his laugh sounded harsh", "Replace the highlighted words.",
+                        input_text="The man was so malevolent, his laugh sounded abrasive")
     # the same words inside a prompt's sentence, or a prompt that ends them with a full stop, explain nothing
     assert bare_end("The man walked slowly down the street", "Edit the following sentence.")
     assert bare_end("The view from the mountain was incredible", edit,
                     input_text="The view from the from the mountain was incredible.")
+    # an input that ends bare but that the answer does not rewrite (a passage it answers from)
+    assert bare_end("The town grew around its harbour over many centuries", "Answer from the passage.",
+                    input_text="Oslo was founded around 1040 and its port has shaped it ever since, see the map")
 
 
 def test_labelled_lines_without_stops_are_a_list_not_prose() -> None:

@@ -65,7 +65,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   -> "Marmite");
 - ``bare_end``: prose that stops on a word with no punctuation, in a file whose other prose responses end
   with punctuation (``truncation_columns``: the file's own habit decides); not where its last three words end
-  a line or quotation of the prompt without punctuation there too (an edited sentence, a chosen option);
+  a line or quotation of the prompt without punctuation there too (an edited sentence, a chosen option), nor
+  where it shares half its words with an input that ends bare (a rewrite);
 - ``code_cut``: code (fenced blocks or code-shaped lines) that stops where no program can: on an opening
   bracket, a comma, ``=`` or ``+``, a block header with no body, an unfinished header, a bracket or quote
   its last line opened, a name cut short, an SQL keyword (``SELECT * FROM``), a tag left open (``<button``;
@@ -1221,8 +1222,8 @@ def bare_end(response: str, instruction: str = "", settings: TruncationSettings 
              input_text: str = "") -> bool:
     """Prose that stops on a lower-case word with no sentence punctuation ("... in which the pH"): a cut
     where the file's other prose ends with punctuation, a habit in human-written files (see noise.py). Not
-    where the prompt (``instruction`` and ``input_text``) ends a line or a quotation the same way: an edited
-    sentence or a chosen option keeps the bare end it was given."""
+    where the prompt (``instruction`` and ``input_text``) ends a line or a quotation the same way, nor where the text
+    rewrites an input that ends bare: an edited sentence or a chosen option keeps the bare end it was given."""
     text = response.rstrip()
     if not _BARE_WORD_END.search(text) or not prose_end(text, instruction, settings):
         return False
@@ -1243,6 +1244,20 @@ def _echoes_prompt_end(text: str, prompt: str) -> bool:
     return re.search(echo, prompt, re.IGNORECASE) is not None
 
 
+REWRITE_SHARED_WORDS = 0.5  # _rewrites_bare_input: the share of the two texts' distinct words they have in common
+
+
+def _rewrites_bare_input(text: str, input_text: str) -> bool:
+    """``text`` rewrites an ``input_text`` that itself ends on a word without punctuation: at least
+    ``REWRITE_SHARED_WORDS`` of their distinct words in common ("The man was so malevolent, his laugh sounded
+    abrasive" -> "... so malicious, his laugh sounded harsh")."""
+    source = input_text.rstrip()
+    if not source[-1:].isalnum():
+        return False
+    ours, theirs = set(_WORD.findall(text.lower())), set(_WORD.findall(source.lower()))
+    return bool(ours) and len(ours & theirs) >= REWRITE_SHARED_WORDS * len(ours | theirs)
+
+
 def _bare_end_of_prose(text: str, instruction: str, settings: TruncationSettings, input_text: str = "") -> bool:
     """``bare_end`` of a right-stripped text that ``prose_end`` accepts."""
     if not (text[-1].isalnum() or text[-1] == "_") or not _BARE_WORD_END.search(text):
@@ -1260,7 +1275,7 @@ def _bare_end_of_prose(text: str, instruction: str, settings: TruncationSettings
         return False
     lower = sum(1 for w in last if w[:1].islower() and w not in _TITLE_SMALL_WORDS)
     return (last[-1][:1].islower() or lower >= (1 if len(last) >= 4 else 2)) \
-        and not _echoes_prompt_end(text, f"{instruction}\n{input_text}")
+        and not _echoes_prompt_end(text, f"{instruction}\n{input_text}") and not _rewrites_bare_input(text, input_text)
 
 
 def truncation_suspect(response: str) -> bool:
