@@ -729,3 +729,13 @@ def test_labelled_lines_without_stops_are_a_list_not_prose() -> None:
 ])
 def test_a_prompt_name_cut_to_its_initial(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a list item cut after its first letter; a list of letters is no cut
+    ("Give ways to reduce paper waste.", "1. Print on both sides\n2. Use e-tickets instead of paper\n3. U",
+     "cut_word"),
+    ("Which answers are right?", "1. A\n2. C\n3. D", None),
+])
+def test_a_list_item_of_one_capital_letter(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -1060,6 +1060,15 @@ def truncation_reason(response: str, instruction: str = "", settings: Truncation
 _verse = lru_cache(maxsize=8)(looks_like_verse)
 
 
+_INITIAL_ITEM = re.compile(rf"^\s*(?:{_MARKERS})\s+[A-Z]$")  # a marked item of one capital letter ("7. U")
+
+
+def _longer_items_before(text: str) -> bool:
+    """The marked items before the last have a word of two letters or more each: the list is not one of letters."""
+    earlier = [ln for ln in text.splitlines()[:-1] if _LIST_ITEM.match(ln)]
+    return bool(earlier) and all(re.search(r"[^\W\d_]{2}", _MARKER.sub("", ln, count=1)) for ln in earlier)
+
+
 def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool, input_text: str = "") -> str | None:
     """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
     if code:
@@ -1067,6 +1076,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if _sql_stops_on_keyword(text):  # SQL on one line, not read as code: "SELECT * FROM"
         return "code_cut"
     last_line = text.splitlines()[-1]
+    if _INITIAL_ITEM.match(last_line) and _longer_items_before(text):
+        return "cut_word"  # "6. Use e-tickets instead of paper\n7. U": an item cut after its first letter
     if _BARE_MARKER.match(last_line) and len([ln for ln in text.splitlines() if ln.strip()]) >= 2:
         return "empty_item"
     if "<" in last_line and _UNCLOSED_TAG.search(last_line) and _TAG.search(text):
