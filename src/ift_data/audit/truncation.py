@@ -16,7 +16,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   last word is no English word but begins one, in English text (``audit/word_list.py``), or begins a longer
   word the prompt or the text holds whole ("Ian Nepomnia"), or a "Key: value" list's last value stops on
   the start of a word its earlier values hold ("Ford: Car M", "Gato: Span"); a capitalized word counts at the
-  start of its line or after a word that is neither capitalized nor followed by a comma ("... and Centr"); a
+  start of its line or after a word that is neither capitalized nor followed by a comma ("... and Centr"), and
+  so does one capital letter as a marked item under items of words ("6. Use e-tickets\n7. U"); a
   name the prompt writes only longer, cut inside its last word even where that is an English word ("Bayer 04
   Lever" for "Bayer 04 Leverkusen"); one letter after an article or a listed word ("and the i", "blue, y"), or
   after any word or a word and a comma in text with no mathematics ("had a population o", "by plane, t"), after
