@@ -739,3 +739,9 @@ def test_a_prompt_name_cut_to_its_initial(instruction: str, response: str, reaso
 ])
 def test_a_list_item_of_one_capital_letter(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+def test_a_lower_case_word_that_labels_only_when_capitalized() -> None:
+    # written for this test: "Part b" labels a letter; "the most important part o" is "part of" cut
+    assert truncation_reason("The answer is in Part b", "Where is the answer?") is None
+    assert truncation_reason("This is the most important part o", "Explain the point.") == "cut_word"

@@ -60,11 +60,13 @@ _BEFORE_PRONOUN_I = frozenset("and or nor but than as so do did can could will w
                               "neither either me said think".split())
 _LETTER_LABELS = frozenset("vitamin letter variable grade type plan option group class point vertex size "
                            "parameter constant function value time for solve index print each element item "
-                           "row column part section appendix exhibit schedule chapter book volume act phase "
-                           "stage step level tier team model series form block zone wing gate unit".split())
+                           "row column".split())
 # A capitalized word before a lone letter: a label ("Plan b", "Appendix a"), a case's "v" ("Brown v"), a letter in
 # a name that takes one (an exoplanet, "Proxima Centauri b"); otherwise the letter is what a cut left ("the
-# Association o")
+# Association o"). Capitalized, more words label a letter than in lower case ("Part b", but "a part o")
+_CAPITALIZED_LABELS = _LETTER_LABELS | frozenset("part section appendix exhibit schedule chapter book volume act "
+                                                 "phase stage step level tier team model series form block zone "
+                                                 "wing gate unit".split())
 _NAME_BEFORE_LETTER = re.compile(r"(?:^|\s)([A-Z][a-z]+)\s+$")
 _LETTER_NAMES = re.compile(r"(?i)\b(?:planet|exoplanet|star|orbit|constellation|galaxy|hepatitis|vitamin)s?\b")
 _MATHEMATICS = re.compile(r"[=+^*/<>]|\d\s*[a-z]\b|\b(?:variable|equation|formula|solve|function|integer|"
@@ -190,7 +192,7 @@ def _cut_letter(letter: str, head: str, prompt: str = "") -> bool:
     if ASKS_ABOUT_LETTERS.search(prompt):
         return False
     if (name := _NAME_BEFORE_LETTER.search(head)) is not None \
-            and (letter == "v" or name.group(1).lower() in _LETTER_LABELS
+            and (letter == "v" or name.group(1).lower() in _CAPITALIZED_LABELS
                  or _LETTER_NAMES.search(head[-CUT_LETTER_CONTEXT:])):
         return False
     place = _LETTER_PLACES.get(letter)
