@@ -745,3 +745,10 @@ def test_a_lower_case_word_that_labels_only_when_capitalized() -> None:
     # written for this test: "Part b" labels a letter; "the most important part o" is "part of" cut
     assert truncation_reason("The answer is in Part b", "Where is the answer?") is None
     assert truncation_reason("This is the most important part o", "Explain the point.") == "cut_word"
+
+
+def test_a_tweet_tag_line_is_no_fragment() -> None:
+    # written for this test: the last "sentence" of a tweet is its hashtags, one of them spaced apart
+    tweet = "AI is moving fast, from assistants to self-driving cars. The future is here! #AIforAll #AI revolution"
+    assert truncation_reason(tweet, "Compose a tweet about AI.") is None
+    assert not bare_end(tweet, "Compose a tweet about AI.")

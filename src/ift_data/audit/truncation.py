@@ -1017,6 +1017,12 @@ def _labelled_short_item(text: str) -> str | None:
     return _one_word_last([len(item.split()) for item in labelled]) if len(labelled) >= 3 else None
 
 
+def _tag_line(line: str) -> bool:
+    """The last sentence of ``line`` is mostly hashtags: a tweet's tag line ("#AIforEveryone #AI revolution")."""
+    tokens = _SENTENCE_SPLIT.split(line)[-1].split()
+    return sum(token.startswith("#") for token in tokens) * 2 >= len(tokens)
+
+
 def _fragment(text: str, settings: TruncationSettings) -> str | None:
     """Prose that stops without sentence punctuation on a fragment much shorter than its own sentences."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -1024,7 +1030,7 @@ def _fragment(text: str, settings: TruncationSettings) -> str | None:
     if not last[-1].isalnum() or (("-" in last or "–" in last or "—" in last) and _ATTRIBUTION.search(last)) \
             or _IDIOM_END.search(last, max(0, len(last) - 40)):
         return None  # a quotation's author, an idiom that ends a sentence ("... and then some")
-    if _LIST_ITEM.match(last) or ("#" in last and _HASHTAGS.search(last)) \
+    if _LIST_ITEM.match(last) or ("#" in last and (_HASHTAGS.search(last) or _tag_line(last))) \
             or (("://" in last or "www." in last) and _URL_END.search(last)) or last.endswith(":"):
         return None
     if len(lines) > 1 and len(last.split()) <= 4 and all(w[:1].isupper() or not w[:1].isalpha()
@@ -1212,7 +1218,7 @@ def _prose_end(text: str, instruction: str, settings: TruncationSettings, code: 
     if "=" in last or sum(map(str.isalpha, split)) < 0.5 * len(split):
         return False  # equations, codes
     short = len(split) == 2 and split[0] in _FRAGMENT_STARTS and split[1][:1].islower()
-    if len(split) < 3 and not short or ("#" in last and _HASHTAGS.search(last)) \
+    if len(split) < 3 and not short or ("#" in last and (_HASHTAGS.search(last) or _tag_line(last))) \
             or (("://" in last or "www." in last) and _URL_END.search(last)):
         return False
     if last.count(",") >= 2:
