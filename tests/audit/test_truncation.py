@@ -752,3 +752,16 @@ def test_a_tweet_tag_line_is_no_fragment() -> None:
     tweet = "AI is moving fast, from assistants to self-driving cars. The future is here! #AIforAll #AI revolution"
     assert truncation_reason(tweet, "Compose a tweet about AI.") is None
     assert not bare_end(tweet, "Compose a tweet about AI.")
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: one classed item named in the plural, or for "which of these are A or B"; not where
+    # the question asks for one ("which of these is")
+    ("Classify these as having wheels or not: car, boat, bicycle, drone", "Cars", "missing_items"),
+    ("Tell me which of the following teams are playing football or hockey? Jets, Rangers, Giants, Devils",
+     "Jets", "missing_items"),
+    ("Which of these is a mammal or a fish: shark, dolphin, trout", "Dolphin", None),
+])
+def test_one_classed_item_in_the_plural_or_for_which_are(instruction: str, response: str,
+                                                         reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

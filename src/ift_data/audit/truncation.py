@@ -880,7 +880,8 @@ def _answers_first_items(text: str, instruction: str) -> bool:
 _CLASSES_EACH = re.compile(r"(?i)\b(?:classify|categori[sz]e|sort|group|each|label|tell me (?:if|whether)|and which)\b|"
                            r"\b\w+ or \w+\b")
 # ... and asks it of several items, so that one item's bare name is no answer (not "which one", "the odd one out")
-_CLASSES_SEVERAL = re.compile(r"(?i)\b(?:classify|categori[sz]e|sort|group|each|whether|and which)\b")
+_CLASSES_SEVERAL = re.compile(r"(?i)\b(?:classify|categori[sz]e|sort|group|each|whether|and which)\b|"
+                              r"\bwhich (?:of (?:the following|these|those) )?(?:[\w-]+ ){0,3}are\b")
 _ASKS_FOR_ONE = re.compile(r"(?i)\b(?:which one|odd one|the only|one of|different from|does not belong|doesn't belong|"
                            r"(?:which|what) (?:\w+ ){0,3}is\b)")
 # ... where the list is of the things to class, not of the labels ("Categorize the sentence in the following
@@ -907,7 +908,8 @@ def _classes_one_item(text: str, instruction: str) -> bool:
     if not items:
         return False
     answer = text.lower()
-    named = [item for item in items if re.search(rf"(?<!\w){re.escape(item)}(?!\w)", answer)]
+    # an item named in the plural or possessive counts as named ("Cars" for "car", "Bloody Mary's")
+    named = [m.group(0) for item in items if (m := re.search(rf"(?<!\w){re.escape(item)}(?:e?s|['’]s)?(?!\w)", answer))]
     if len(named) != 1:
         return False
     if answer.strip(" .!?\"'") != named[0]:
