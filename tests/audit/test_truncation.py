@@ -765,3 +765,21 @@ def test_a_tweet_tag_line_is_no_fragment() -> None:
 def test_one_classed_item_in_the_plural_or_for_which_are(instruction: str, response: str,
                                                          reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a sentence cut at its first comma that leaves a longer prepositional phrase of the
+    # prompt's, its noun phrase after another preposition, a time clause, or a clause announced by "is that"
+    ("Design an outfit for a glamorous evening out.", "For a glamorous evening out", "too_short"),
+    ("Make a prediction for the future.", "In the future", "too_short"),
+    ("What do you need to consider when making an investment decision?", "When making an investment decision",
+     "fragment"),
+    ("Based on the following information, identify the key points.", "The key points of this news are that",
+     "dangling_word"),
+    # not where the prompt asks about a time, nor a closing idiom
+    ("What is the best time to visit Japan?", "When the cherry blossoms bloom", None),
+    ("Tell me when you would use a hammer.", "When you need to drive a nail", None),
+    ("How did the season end?", "We lost the final, and that is that", None),
+])
+def test_first_comma_cuts_that_leave_an_opening(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

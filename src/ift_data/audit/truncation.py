@@ -164,6 +164,8 @@ _CHOICE_LABEL_BEFORE = frozenset({"option", "answer", "choice", "vitamin", "plan
                                   "model", "version", "level", "phase", "stage", "exhibit", "figure", "table",
                                   "appendix", "chapter", "side", "size", "note", "key", "is", "was", "be"})
 _COPULAS = frozenset({"is", "was", "be"})
+_THAT_IS_THAT = re.compile(r"(?i)\b(?:that|this|it|so|and) (?:is|was) that$|\b(?:what|who|which|how|where) "
+                           r"(?:[\w'’-]+ ){0,3}(?:is|are|was|were) that$")  # "and that is that", "who is that"
 _COPULA_ENDS = frozenset({"is", "are", "was", "were"})
 # A clause that may end on its copula: after a wh-word or "as", a subject of one to four words ("what it is", "how
 # formal the situation is", "as it was", "the way things are")
@@ -365,6 +367,8 @@ def _dangling_word(text: str, verse: bool, instruction: str = "") -> str | None:
         return None  # "that's what the guard is for", "the main uses I can think of"
     if lw in ALWAYS_DANGLING or (_STRANDED_CONTRACTION.search(last) and not verse):
         return "dangling_word"
+    if lw == "that" and prev in _COPULA_ENDS and not _THAT_IS_THAT.search(text, max(0, len(text) - 40)):
+        return "dangling_word"  # "The key points of this news are that": a clause announced, never given
     if verse:
         return None
     if lw in PROSE_DANGLING:
@@ -723,7 +727,7 @@ _LEAD_INS = frozenset({
     "above all", "after all", "in my opinion", "personally", "honestly", "surprisingly", "ironically",
 })
 # A phrase of the prompt's own, led by a preposition ("What is a top spin serve in tennis?" -> "In tennis")
-_PREPOSITION_PHRASE = re.compile(r"(?i)^(?:in|on|for|from|during|within|among)(?: [\w'’-]+){1,3}$")
+_PREPOSITION_PHRASE = re.compile(r"(?i)^(?:in|on|for|from|during|within|among)(?: [\w'’-]+){1,5}$")
 _ASKS_WHERE_OR_WHEN = re.compile(r"(?i)^\s*(?:where|when|what (?:year|time|date|day|month|country|city|place|state)|"
                                  r"in (?:what|which)|which (?:year|country|city|place|state))\b")
 # The subject of "What is X?", "Why is X ...?", "Where is X located?": an answer that only names it again
@@ -750,8 +754,11 @@ def _lead_in(text: str, instruction: str) -> str | None:
     phrase = " ".join(text.lower().split())
     if phrase in _LEAD_INS:
         return "too_short"
-    if _PREPOSITION_PHRASE.match(text) and phrase in " ".join(instruction.lower().split()) \
-            and not _ASKS_WHERE_OR_WHEN.match(instruction):
+    prompt = " ".join(instruction.lower().split())
+    # the phrase, or its noun phrase of two words or more after another preposition ("In the future" for "Make a
+    # prediction for the future.")
+    if _PREPOSITION_PHRASE.match(text) and (phrase in prompt or len(words) >= 3 and f" {phrase.split(' ', 1)[1]}" in
+                                            f" {prompt}") and not _ASKS_WHERE_OR_WHEN.match(instruction):
         return "too_short"
     subject = _QUESTION_SUBJECT.match(instruction)
     answer = _bare_phrase(text)
@@ -769,11 +776,23 @@ INTRO_CLAUSE_WORDS = 8  # _intro_clause: the last sentence's words, at most (a l
 # "If you can accomplish this you score a touchdown")
 
 
+# A time clause ("When making an investment decision") opens a sentence too, unless the prompt asks about a time
+_TIME_CLAUSE = re.compile(r"^(?:When|Once)\s")
+_ASKS_ABOUT_A_TIME = re.compile(r"(?i)^\s*when\b|\bwhen (?:did|does|do|is|are|was|were|will|would|should|can|could|"
+                                r"you|i|we|they|he|she|it|one|people|someone|a|an|the|to)\b|"
+                                r"\b(?:time|times|season|age|year|date|day|month|period|moment|until|how long|how soon|"
+                                r"how often)\b")
+
+
 def _intro_clause(text: str, instruction: str) -> str | None:
     """``fragment`` for a one-line answer whose last sentence is a short opening clause without its main clause
     and without a comma: a sentence cut at its first comma."""
     last = _SENTENCE_SPLIT.split(text)[-1].strip()
-    if len(last.split()) > INTRO_CLAUSE_WORDS or any(ch in last for ch in ",;:") or not _INTRO_CLAUSE.match(last):
+    if len(last.split()) > INTRO_CLAUSE_WORDS or any(ch in last for ch in ",;:"):
+        return None
+    if _TIME_CLAUSE.match(last):
+        return None if _ASKS_ABOUT_A_TIME.search(instruction) or _ASKS_A_CONDITION.search(instruction) else "fragment"
+    if not _INTRO_CLAUSE.match(last):
         return None
     return None if _ASKS_A_CONDITION.search(instruction) else "fragment"
 
