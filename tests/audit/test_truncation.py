@@ -776,7 +776,16 @@ def test_one_classed_item_in_the_plural_or_for_which_are(instruction: str, respo
      "fragment"),
     ("Based on the following information, identify the key points.", "The key points of this news are that",
      "dangling_word"),
-    # not where the prompt asks about a time, nor a closing idiom
+    # an infinitive, a letter's salutation, a restated condition or time, a "Based on" opening
+    ("Tell me how to make a small fire.", "To make a small fire", "too_short"),
+    ("Write an email to a colleague asking for a meeting.", "Dear Colleague", "too_short"),
+    ("What would happen if the Earth stopped spinning?", "If the Earth stopped spinning", "fragment"),
+    ("Describe what happens when a hurricane forms.", "When a hurricane forms", "fragment"),
+    ("Extrapolate the trends based on the data.", "Based on the data", "fragment"),
+    # not where the prompt asks about a time, a purpose or a greeting, nor a closing idiom
+    ("Why do we exercise?", "To stay healthy and strong", None),
+    ("Greet the customer by email.", "Hello Mr. Smith", None),
+    ("When should I water the plants?", "When the soil is dry", None),
     ("What is the best time to visit Japan?", "When the cherry blossoms bloom", None),
     ("Tell me when you would use a hammer.", "When you need to drive a nail", None),
     ("How did the season end?", "We lost the final, and that is that", None),

@@ -764,13 +764,26 @@ def _lead_in(text: str, instruction: str) -> str | None:
     answer = _bare_phrase(text)
     if subject and answer and answer == _bare_phrase(subject.group(1)):
         return "too_short"
+    if text.startswith("To ") and len(words) >= 3 and phrase[3:] in prompt and not _ASKS_A_PURPOSE.search(instruction):
+        return "too_short"  # "To make a small fire" for "Tell me how to make a small fire."
+    if _SALUTATION_ONLY.match(text) and _ASKS_FOR_A_LETTER.search(instruction) and not _ASKS_A_GREETING.search(instruction):
+        return "too_short"  # "Dear John Smith" for "Write an email ...": the letter's opening alone
     return None
+
+
+_ASKS_A_PURPOSE = re.compile(r"(?i)^\s*why\b|\b(?:purpose|goal|aim|objective|reason|what for|in order)\b")
+_SALUTATION_ONLY = re.compile(r"^(?:Dear|Hi|Hello|Hey|Greetings|Good (?:morning|afternoon|evening))\b[^.!?:\n]{0,40}$")
+_ASKS_FOR_A_LETTER = re.compile(r"(?i)\b(?:e-?mail|letter|message|note|memo|speech|invitation|reply|toast|"
+                                r"announcement|newsletter)s?\b")
+_ASKS_A_GREETING = re.compile(r"(?i)\b(?:greet|greeting|salutation|say (?:hello|hi))")
 
 
 # A clause or phrase that opens a sentence and cannot be one ("If you have cats as pets", "Contrary to what many
 # people think"), unless the prompt asks under what condition or when
 _INTRO_CLAUSE = re.compile(r"^(?:If|While|Although|Though|Unless|Whenever|Contrary to|Also known as|Commonly known as|"
-                           r"Known as|Despite|Regardless of|Depending on|According to)\b")
+                           r"Known as|Despite|Regardless of|Depending on|According to|Based on|Given|Compared to|"
+                           r"Compared with|In addition to|Apart from|Aside from|Instead of|Thanks to|Along with|"
+                           r"In order to)\b")
 _ASKS_A_CONDITION = re.compile(r"(?i)^\s*(?:when|under what|in what|why|what if)\b|\b(?:if|whether|how (?:do|does|can|should) (?:i|you|we) know)\b")
 INTRO_CLAUSE_WORDS = 8  # _intro_clause: the last sentence's words, at most (a longer one holds its main clause:
 # "If you can accomplish this you score a touchdown")
@@ -790,11 +803,28 @@ def _intro_clause(text: str, instruction: str) -> str | None:
     last = _SENTENCE_SPLIT.split(text)[-1].strip()
     if len(last.split()) > INTRO_CLAUSE_WORDS or any(ch in last for ch in ",;:"):
         return None
-    if _TIME_CLAUSE.match(last):
-        return None if _ASKS_ABOUT_A_TIME.search(instruction) or _ASKS_A_CONDITION.search(instruction) else "fragment"
-    if not _INTRO_CLAUSE.match(last):
+    time_clause = _TIME_CLAUSE.match(last) is not None
+    if not time_clause and not _INTRO_CLAUSE.match(last):
         return None
+    if _restates_prompt(last, instruction):
+        return "fragment"  # the prompt's own condition said again ("What would happen if the Earth stopped spinning?")
+    if time_clause:
+        return None if _ASKS_ABOUT_A_TIME.search(instruction) or _ASKS_A_CONDITION.search(instruction) else "fragment"
     return None if _ASKS_A_CONDITION.search(instruction) else "fragment"
+
+
+RESTATED_WORDS = 3  # _restates_prompt: the clause's words after its first, at least ...
+RESTATED_SHARE = 0.8  # ... and this share of them in the prompt
+
+
+def _restates_prompt(clause: str, prompt: str) -> bool:
+    """The words of ``clause`` after its first (at least ``RESTATED_WORDS``) are, for ``RESTATED_SHARE`` of them,
+    words of the ``prompt``: the answer only says the prompt's condition or subject again."""
+    words = [w.lower() for w in _WORD.findall(clause)[1:]]
+    if len(words) < RESTATED_WORDS:
+        return False
+    asked = {w.lower() for w in _WORD.findall(prompt)}
+    return sum(w in asked for w in words) >= RESTATED_SHARE * len(words)
 
 
 def _list_item(text: str, settings: TruncationSettings) -> str | None:
