@@ -58,12 +58,15 @@ A response counts as cut when its end shows it, at any length and in lists too (
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others); or a one-line answer
   whose last sentence is a short opening clause with no comma and no main clause ("If you have cats as
-  pets", "Contrary to what many people think"), where the prompt asks no condition or time;
+  pets", "Contrary to what many people think", "Based on the data"; "When ..." where the prompt asks about no
+  time), where the prompt asks no condition or time, or that says the prompt's own condition again ("If the
+  Earth stopped spinning" for "What would happen if the Earth stopped spinning?");
 - ``too_short``: two or three words without punctuation where the instruction asks for written text
   (explain, describe, write ... and not a title, name, word or list); or a one-line answer of a few words
   that only leads into a sentence: a lead-in ("In short", "Currently"), a prepositional phrase of the prompt's
-  own where it asks no place or time ("In tennis"), or the question's subject named again ("What is Marmite?"
-  -> "Marmite");
+  own where it asks no place or time ("In tennis", "In the future" for "... for the future"), the question's
+  subject named again ("What is Marmite?" -> "Marmite"), the prompt's goal after "To" ("To make a small fire"),
+  or a letter's salutation alone where the prompt asks for a letter or e-mail ("Dear Colleague");
 - ``bare_end``: prose that stops on a word with no punctuation, in a file whose other prose responses end
   with punctuation (``truncation_columns``: the file's own habit decides); not where its last three words end
   a line or quotation of the prompt without punctuation there too (an edited sentence, a chosen option), nor
