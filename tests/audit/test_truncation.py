@@ -782,7 +782,14 @@ def test_one_classed_item_in_the_plural_or_for_which_are(instruction: str, respo
     ("What would happen if the Earth stopped spinning?", "If the Earth stopped spinning", "fragment"),
     ("Describe what happens when a hurricane forms.", "When a hurricane forms", "fragment"),
     ("Extrapolate the trends based on the data.", "Based on the data", "fragment"),
+    ("Show how to make a cup of cappuccino coffee.", "To make a cappuccino coffee", "too_short"),
+    ("Explain the economic differences between the North and South.", "Prior to the Civil War", "fragment"),
+    ("Describe the recent rise of cryptocurrencies.", "Over the past several years", "fragment"),
+    ("Are self-driving cars legal in the UK?", "At present", "too_short"),
+    # not where the prompt offers the opener as a choice
+    ("Classify the sentence as from the era before, during or after World War II.", "After World War II", None),
     # not where the prompt asks about a time, a purpose or a greeting, nor a closing idiom
+    ("When did the band split up?", "After the third album", None),
     ("Why do we exercise?", "To stay healthy and strong", None),
     ("Greet the customer by email.", "Hello Mr. Smith", None),
     ("When should I water the plants?", "When the soil is dry", None),

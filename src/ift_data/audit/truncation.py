@@ -58,9 +58,10 @@ A response counts as cut when its end shows it, at any length and in lists too (
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others); or a one-line answer
   whose last sentence is a short opening clause with no comma and no main clause ("If you have cats as
-  pets", "Contrary to what many people think", "Based on the data"; "When ..." where the prompt asks about no
-  time), where the prompt asks no condition or time, or that says the prompt's own condition again ("If the
-  Earth stopped spinning" for "What would happen if the Earth stopped spinning?");
+  pets", "Contrary to what many people think", "Based on the data", "Prior to the Civil War"; "When ...",
+  "After ...", "Over the past ..." where the prompt asks about no time), where the prompt asks no condition or
+  time and offers no such choice ("before, during or after"), or that says the prompt's own condition again ("If
+  the Earth stopped spinning" for "What would happen if the Earth stopped spinning?");
 - ``too_short``: two or three words without punctuation where the instruction asks for written text
   (explain, describe, write ... and not a title, name, word or list); or a one-line answer of a few words
   that only leads into a sentence: a lead-in ("In short", "Currently"), a prepositional phrase of the prompt's
@@ -728,6 +729,8 @@ _LEAD_INS = frozenset({
     "currently", "at first", "at the moment", "to be honest", "to summarize", "to sum up", "all in all",
     "on the other hand", "on the contrary", "by contrast", "at the same time", "to begin with", "first of all",
     "above all", "after all", "in my opinion", "personally", "honestly", "surprisingly", "ironically",
+    "at present", "at the present time", "in recent years", "in the meantime", "meanwhile", "to date", "as of now",
+    "as of today", "for now",
 })
 # A phrase of the prompt's own, led by a preposition ("What is a top spin serve in tennis?" -> "In tennis")
 _PREPOSITION_PHRASE = re.compile(r"(?i)^(?:in|on|for|from|during|within|among)(?: [\w'’-]+){1,5}$")
@@ -767,7 +770,7 @@ def _lead_in(text: str, instruction: str) -> str | None:
     answer = _bare_phrase(text)
     if subject and answer and answer == _bare_phrase(subject.group(1)):
         return "too_short"
-    if text.startswith("To ") and len(words) >= 3 and phrase[3:] in prompt and not _ASKS_A_PURPOSE.search(instruction):
+    if text.startswith("To ") and _restates_prompt(text, instruction) and not _ASKS_A_PURPOSE.search(instruction):
         return "too_short"  # "To make a small fire" for "Tell me how to make a small fire."
     if _SALUTATION_ONLY.match(text) and _ASKS_FOR_A_LETTER.search(instruction) and not _ASKS_A_GREETING.search(instruction):
         return "too_short"  # "Dear John Smith" for "Write an email ...": the letter's opening alone
@@ -786,18 +789,20 @@ _ASKS_A_GREETING = re.compile(r"(?i)\b(?:greet|greeting|salutation|say (?:hello|
 _INTRO_CLAUSE = re.compile(r"^(?:If|While|Although|Though|Unless|Whenever|Contrary to|Also known as|Commonly known as|"
                            r"Known as|Despite|Regardless of|Depending on|According to|Based on|Given|Compared to|"
                            r"Compared with|In addition to|Apart from|Aside from|Instead of|Thanks to|Along with|"
-                           r"In order to)\b")
+                           r"In order to|Prior to|Just like|Much like|Similar to|Unlike|Rather than|As opposed to|"
+                           r"In contrast to|In terms of|With regard to|Regarding|As for|When it comes to)\b")
 _ASKS_A_CONDITION = re.compile(r"(?i)^\s*(?:when|under what|in what|why|what if)\b|\b(?:if|whether|how (?:do|does|can|should) (?:i|you|we) know)\b")
 INTRO_CLAUSE_WORDS = 8  # _intro_clause: the last sentence's words, at most (a longer one holds its main clause:
 # "If you can accomplish this you score a touchdown")
 
 
 # A time clause ("When making an investment decision") opens a sentence too, unless the prompt asks about a time
-_TIME_CLAUSE = re.compile(r"^(?:When|Once)\s")
+_TIME_CLAUSE = re.compile(r"^(?:When|Once|Since|Until|Before|After|(?:Over|During|In) the (?:past|next|last|coming|"
+                          r"previous|following))\s")
 _ASKS_ABOUT_A_TIME = re.compile(r"(?i)^\s*when\b|\bwhen (?:did|does|do|is|are|was|were|will|would|should|can|could|"
                                 r"you|i|we|they|he|she|it|one|people|someone|a|an|the|to)\b|"
                                 r"\b(?:time|times|season|age|year|date|day|month|period|moment|until|how long|how soon|"
-                                r"how often)\b")
+                                r"how often|era|century|decade|before|after|during|since)\b")
 
 
 def _intro_clause(text: str, instruction: str) -> str | None:
@@ -809,6 +814,9 @@ def _intro_clause(text: str, instruction: str) -> str | None:
     time_clause = _TIME_CLAUSE.match(last) is not None
     if not time_clause and not _INTRO_CLAUSE.match(last):
         return None
+    opener = last.split()[0].lower()
+    if re.search(rf"(?i)(?:,|\bor)\s+{re.escape(opener)}\b", instruction):
+        return None  # the opener is one of the prompt's choices ("before, during or after World War II")
     if _restates_prompt(last, instruction):
         return "fragment"  # the prompt's own condition said again ("What would happen if the Earth stopped spinning?")
     if time_clause:
