@@ -799,3 +799,21 @@ def test_one_classed_item_in_the_plural_or_for_which_are(instruction: str, respo
 ])
 def test_first_comma_cuts_that_leave_an_opening(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a poem with fewer lines than its form or the instruction gives it
+    ("Write a haiku about autumn.", "Crimson leaves falling\nWhispers of the cooling wind", "missing_items"),
+    ("Compose a haiku about rain.", "Soft rain on the roof/Drumming a quiet tune", "missing_items"),
+    ("Generate a limerick about a cat.", "A cat with a hat and a cane\nWould stroll every day down the lane.",
+     "missing_items"),
+    ("Write a poem with 4 lines about the sea.", "The sea is wide\nThe sea is deep.", "missing_items"),
+    # the whole poem, lines broken by "<br>", several poems, a poem the prompt gives, a haiku on one line
+    ("Write a haiku about autumn.", "Crimson leaves falling\nWhispers of the cooling wind\nThe year lets go", None),
+    ("Compose a haiku poem.", "At spring's first rainbows<br>\nThe river runs away<br>From the setting sun", None),
+    ("Write two haikus about rain.", "Rain falls softly down\nOn the quiet roof", None),
+    ("Improve this poem of 20 lines.", "The night is dark\nThe stars are bright", None),
+    ("Write a haiku about autumn.", "Crimson leaves falling, whispers of the cooling wind, the year lets go", None),
+])
+def test_a_poem_shorter_than_its_form(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -53,7 +53,9 @@ A response counts as cut when its end shows it, at any length and in lists too (
   answer for one item of the instruction's list ("Shortstop: Baseball") answer its first items in order and stop
   before its end; a list ends the answer with fewer items than the line above it announces ("Here are 3
   things to consider:") or with one item under a colon that announces several ("Here are some tips:"), or
-  on a sentence that announces what should follow ("Here are a few ways to get back in.");
+  on a sentence that announces what should follow ("Here are a few ways to get back in."); a poem has fewer lines
+  than its form or the instruction gives it ("Write a haiku ..." answered by two lines, or by "Budding blossom
+  brings/New life to"; lines broken by newlines, "<br>" or slashes);
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others); or a one-line answer
@@ -1138,6 +1140,46 @@ def _longer_items_before(text: str) -> bool:
     return bool(earlier) and all(re.search(r"[^\W\d_]{2}", _MARKER.sub("", ln, count=1)) for ln in earlier)
 
 
+# Verse forms and their lines; a poem asked for with its number of lines ("a 4-line poem", "a poem with five lines")
+_VERSE_FORM_LINES = {"haiku": 3, "limerick": 5, "sonnet": 14, "couplet": 2, "quatrain": 4, "tercet": 3, "cinquain": 5}
+_ASKS_TO_WRITE = re.compile(r"(?i)^\s*(?:please\s+)?(?:write|compose|create|generate|make|produce|craft|come up with|"
+                            r"construct|pen)\b")
+_SEVERAL_POEMS = re.compile(r"(?i)\b(?:haikus|limericks|sonnets|couplets|quatrains|poems|verses|stanzas|songs|each)\b")
+_LINE_COUNT = re.compile(rf"(?i)\b(\d{{1,2}}|{'|'.join(_COUNT_WORDS)})[- ]lines?\b")
+_VERSE_FORM = re.compile(rf"(?i)\b(?:a|an|one)\s+(?:[\w-]+\s+){{0,2}}({'|'.join(_VERSE_FORM_LINES)})\b")
+
+
+_LINE_BREAK_TAG = re.compile(r"(?i)<br\s*/?>")
+
+
+@lru_cache(maxsize=8)
+def _asked_verse_lines(instruction: str) -> int | None:
+    """The lines of the one poem ``instruction`` asks to write: a form's ("Write a haiku about autumn." -> 3) or a
+    count it gives ("Compose a 4-line poem"), or None."""
+    if not _ASKS_TO_WRITE.match(instruction) or not _VERSE_WORDS.search(instruction) \
+            or _SEVERAL_POEMS.search(instruction):
+        return None
+    if (count := _LINE_COUNT.search(instruction)) is not None:
+        number = count.group(1).lower()
+        return int(number) if number.isdigit() else _COUNT_WORDS[number]
+    form = _VERSE_FORM.search(instruction)
+    return _VERSE_FORM_LINES[form.group(1).lower()] if form is not None else None
+
+
+def _short_verse(text: str, instruction: str) -> bool:
+    """A poem with fewer lines than its form or the instruction gives it ("Write a haiku" answered by two lines,
+    or "Budding blossom brings/New life to"), where the answer shows its lines (line breaks or slashes)."""
+    asked = _asked_verse_lines(instruction)
+    if asked is None:
+        return False
+    lines = [ln for ln in _LINE_BREAK_TAG.sub("\n", text).splitlines() if ln.strip()]  # "<br>" breaks lines too
+    if len(lines) == 1:  # lines written with slashes: "Budding blossom brings/New life to", not "and/or"
+        lines = [part for part in text.split("/") if part.strip()]
+        if any(len(part.split()) < 2 for part in lines):
+            return False
+    return 1 < len(lines) < asked
+
+
 def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool, input_text: str = "") -> str | None:
     """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
     if code:
@@ -1154,6 +1196,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if (number := _LONE_NUMBER.fullmatch(last_line.strip())) and _next_number(text, int(number.group(0))):
         return "empty_item"  # "4. Natural Language Processing Engineer\n5": the next marker without its dot
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
+        if _short_verse(text, instruction):
+            return "missing_items"  # a poem cut after a whole line
         # a list cut after a complete item: fewer items than asked for, nothing after them
         if _LIST_ITEM.match(last_line) and sum(map(bool, map(_LIST_ITEM.match, text.splitlines()))) >= 2:
             return _missing_items(text, instruction) or _few_items(text, instruction) or _announced_items(text)
@@ -1193,6 +1237,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
                  or _cut_prompt_name(text, prompt) or _cut_prompt_initial(text, prompt)
                  or cut_name(text[-CUT_WORD_CONTEXT:])):
         return "cut_word"
+    if _short_verse(text, instruction):
+        return "missing_items"  # fewer lines than the poem asked for ("Write a haiku" -> two lines)
     lines = "\n" in text
     if lines:  # read before the verse test, which lists of short lines pass
         reason = ("list_item" if _unkeyed_last_line(text) or _unclassed_last_line(text, prompt) else None) \
@@ -1447,7 +1493,8 @@ def truncation_features(table: pl.DataFrame, ctx: AuditContext) -> pl.DataFrame:
         is_bare = reason is None and is_prose and _bare_end_of_prose(text, instruction, settings, input_text or "")
         bare.append(is_bare)
         suspect.append(reason is not None or is_bare or _suspect(text, code))
-    for cached in (_asks_for_verse, _word_task, _requested_items, _counts_no_items, _verse, _asks_for_items):
+    for cached in (_asks_for_verse, _word_task, _requested_items, _counts_no_items, _verse, _asks_for_items,
+                   _asked_verse_lines):
         cached.cache_clear()  # the caches hold instructions and texts: free them with the table's strings
     return pl.DataFrame([pl.Series("_trunc_reason", reasons, dtype=pl.String),
                          pl.Series("_trunc_prose", prose, dtype=pl.Boolean),
