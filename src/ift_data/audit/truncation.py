@@ -780,7 +780,9 @@ def _lead_in(text: str, instruction: str) -> str | None:
 
 
 _ASKS_A_PURPOSE = re.compile(r"(?i)^\s*why\b|\b(?:purpose|goal|aim|objective|reason|what for|in order)\b")
-_SALUTATION_ONLY = re.compile(r"^(?:Dear|Hi|Hello|Hey|Greetings|Good (?:morning|afternoon|evening))\b[^.!?:\n]{0,40}$")
+# A salutation and its addressee alone ("Dear Colleague", "Hi Dr. Gupta"; not a bare "Hello", which can be a reply)
+_SALUTATION_ONLY = re.compile(r"^(?:Dear|Hi|Hello|Hey|Greetings|Good (?:morning|afternoon|evening))(?:[ \t]+[\w'’.&-]+)"
+                              r"{1,4}$")
 _ASKS_FOR_A_LETTER = re.compile(r"(?i)\b(?:e-?mail|letter|message|note|memo|speech|invitation|reply|toast|"
                                 r"announcement|newsletter)s?\b")
 _ASKS_A_GREETING = re.compile(r"(?i)\b(?:greet|greeting|salutation|say (?:hello|hi))")
