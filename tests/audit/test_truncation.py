@@ -817,3 +817,15 @@ def test_first_comma_cuts_that_leave_an_opening(instruction: str, response: str,
 ])
 def test_a_poem_shorter_than_its_form(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a recipe cut inside or after its ingredients; not one with its steps, nor a task
+    # about the ingredients alone
+    ("Write a recipe for tomato soup.", "Ingredients:\n- 6 tomatoes\n- 1 onion\n- 2 cups stock", "missing_items"),
+    ("Write a recipe for tomato soup.", "Ingredients:\n- 6 tomatoes\n- 1 onion\n\nInstructions:\n1. Chop them.\n"
+     "2. Simmer for 20 minutes.", None),
+    ("Adjust the ingredients of this recipe for 8 servings.", "Ingredients:\n- 12 tomatoes\n- 2 onions", None),
+])
+def test_a_recipe_without_its_steps(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

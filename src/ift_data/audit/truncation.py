@@ -55,7 +55,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   things to consider:") or with one item under a colon that announces several ("Here are some tips:"), or
   on a sentence that announces what should follow ("Here are a few ways to get back in."); a poem has fewer lines
   than its form or the instruction gives it ("Write a haiku ..." answered by two lines, or by "Budding blossom
-  brings/New life to"; lines broken by newlines, "<br>" or slashes);
+  brings/New life to"; lines broken by newlines, "<br>" or slashes); a recipe asked for has its "Ingredients"
+  heading but none for its steps ("Instructions", "Directions", "Method" ...);
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others); or a one-line answer
@@ -1182,6 +1183,20 @@ def _short_verse(text: str, instruction: str) -> bool:
     return 1 < len(lines) < asked
 
 
+_ASKS_FOR_A_RECIPE = re.compile(r"(?i)\brecipes?\b")
+_ASKS_ABOUT_INGREDIENTS = re.compile(r"(?i)\bingredients?\b")
+_INGREDIENTS_HEADING = re.compile(r"(?im)^[ \t]*(?:#+[ \t]*|\*\*)?ingredients\b")
+_STEPS_HEADING = re.compile(r"(?im)^[ \t]*(?:#+[ \t]*|\*\*)?(?:instructions|directions|method|steps|preparation|"
+                            r"procedure|how to make)\b")
+
+
+def _recipe_without_steps(text: str, instruction: str) -> bool:
+    """A recipe asked for (not its ingredients alone) that has its "Ingredients" heading but no heading for its steps
+    ("Instructions", "Directions", "Method" ...): cut inside the ingredients or right after them."""
+    return _ASKS_FOR_A_RECIPE.search(instruction) is not None and not _ASKS_ABOUT_INGREDIENTS.search(instruction) \
+        and _INGREDIENTS_HEADING.search(text) is not None and _STEPS_HEADING.search(text) is None
+
+
 def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool, input_text: str = "") -> str | None:
     """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
     if code:
@@ -1198,8 +1213,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if (number := _LONE_NUMBER.fullmatch(last_line.strip())) and _next_number(text, int(number.group(0))):
         return "empty_item"  # "4. Natural Language Processing Engineer\n5": the next marker without its dot
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
-        if _short_verse(text, instruction):
-            return "missing_items"  # a poem cut after a whole line
+        if _short_verse(text, instruction) or _recipe_without_steps(text, instruction):
+            return "missing_items"  # a poem cut after a whole line, a recipe after its ingredients
         # a list cut after a complete item: fewer items than asked for, nothing after them
         if _LIST_ITEM.match(last_line) and sum(map(bool, map(_LIST_ITEM.match, text.splitlines()))) >= 2:
             return _missing_items(text, instruction) or _few_items(text, instruction) or _announced_items(text)
@@ -1239,8 +1254,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
                  or _cut_prompt_name(text, prompt) or _cut_prompt_initial(text, prompt)
                  or cut_name(text[-CUT_WORD_CONTEXT:])):
         return "cut_word"
-    if _short_verse(text, instruction):
-        return "missing_items"  # fewer lines than the poem asked for ("Write a haiku" -> two lines)
+    if _short_verse(text, instruction) or _recipe_without_steps(text, instruction):
+        return "missing_items"  # fewer lines than the poem asked for ("Write a haiku" -> two lines), no steps
     lines = "\n" in text
     if lines:  # read before the verse test, which lists of short lines pass
         reason = ("list_item" if _unkeyed_last_line(text) or _unclassed_last_line(text, prompt) else None) \
