@@ -829,3 +829,17 @@ def test_a_poem_shorter_than_its_form(instruction: str, response: str, reason: s
 ])
 def test_a_recipe_without_its_steps(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a letter cut before its closing; not one that closes, however it signs off
+    ("Write an email to your landlord about the heating.", "Dear Mr. Brown,\n\nThe heating in my flat has not "
+     "worked since Monday.", "missing_items"),
+    ("Write an email to your landlord about the heating.", "Dear Mr. Brown,\n\nThe heating has not worked since "
+     "Monday. Could you send someone?\n\nBest regards,\nAnna", None),
+    ("Write a letter to your parents.", "Dear Mum and Dad,\n\nI miss you both.\n\nLots of Love,\n\nWilf x", None),
+    ("Write a letter to your parents.", "Dear Mum and Dad,\n\nI miss you both.\n\nYour son,\nTom", None),
+    ("Describe a typical e-mail greeting.", "Dear Sir or Madam,\n\nIt opens the letter.", None),
+])
+def test_a_letter_cut_before_its_closing(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -56,7 +56,8 @@ A response counts as cut when its end shows it, at any length and in lists too (
   on a sentence that announces what should follow ("Here are a few ways to get back in."); a poem has fewer lines
   than its form or the instruction gives it ("Write a haiku ..." answered by two lines, or by "Budding blossom
   brings/New life to"; lines broken by newlines, "<br>" or slashes); a recipe asked for has its "Ingredients"
-  heading but none for its steps ("Instructions", "Directions", "Method" ...);
+  heading but none for its steps ("Instructions", "Directions", "Method" ...); a letter or e-mail asked for opens
+  with a greeting line and has no closing after it ("Sincerely,", "Lots of Love,", any short line ending in a comma);
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others); or a one-line answer
@@ -1197,6 +1198,25 @@ def _recipe_without_steps(text: str, instruction: str) -> bool:
         and _INGREDIENTS_HEADING.search(text) is not None and _STEPS_HEADING.search(text) is None
 
 
+_ASKS_FOR_A_LETTER_WRITTEN = re.compile(r"(?i)^\s*(?:please\s+)?(?:write|compose|draft|create|generate|craft)\b"
+                                        r"[^.?!\n]{0,60}\b(?:e-?mail|letter)\b")
+_GREETING_LINE = re.compile(r"(?im)^[ \t]*(?:dear|hi|hello|hey|greetings)\b[^\n]{0,60}$")
+# A valediction: a closing word ("Sincerely", "Warmest regards", "Lots of love") or any short line ending in a comma
+_CLOSING_LINE = re.compile(r"(?im)^[ \t]*(?:sincerely|regards|best|warm|warmest|kind|kindest|thanks|thank you|cheers|"
+                           r"yours|respectfully|cordially|with|all the best|love|lots of love|take care|talk soon|"
+                           r"see you|looking forward|hope|gratefully|faithfully|truly|affectionately|xoxo)\b|"
+                           r"^[ \t]*[A-Z][^\n,.!?]{0,30},[ \t]*$")
+
+
+def _letter_without_closing(text: str, instruction: str) -> bool:
+    """A letter or e-mail asked for that opens with a greeting line ("Dear Ms. Lee,") and has no closing after it
+    ("Sincerely,", "Best regards", "Lots of Love,"): cut before its end."""
+    if _ASKS_FOR_A_LETTER_WRITTEN.search(instruction) is None:
+        return False
+    greeting = _GREETING_LINE.search(text)
+    return greeting is not None and _CLOSING_LINE.search(text, greeting.end()) is None
+
+
 def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool, input_text: str = "") -> str | None:
     """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
     if code:
@@ -1213,8 +1233,9 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if (number := _LONE_NUMBER.fullmatch(last_line.strip())) and _next_number(text, int(number.group(0))):
         return "empty_item"  # "4. Natural Language Processing Engineer\n5": the next marker without its dot
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
-        if _short_verse(text, instruction) or _recipe_without_steps(text, instruction):
-            return "missing_items"  # a poem cut after a whole line, a recipe after its ingredients
+        if _short_verse(text, instruction) or _recipe_without_steps(text, instruction) \
+                or _letter_without_closing(text, instruction):
+            return "missing_items"  # a poem cut after a whole line, a recipe after its ingredients, a letter
         # a list cut after a complete item: fewer items than asked for, nothing after them
         if _LIST_ITEM.match(last_line) and sum(map(bool, map(_LIST_ITEM.match, text.splitlines()))) >= 2:
             return _missing_items(text, instruction) or _few_items(text, instruction) or _announced_items(text)
@@ -1254,7 +1275,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
                  or _cut_prompt_name(text, prompt) or _cut_prompt_initial(text, prompt)
                  or cut_name(text[-CUT_WORD_CONTEXT:])):
         return "cut_word"
-    if _short_verse(text, instruction) or _recipe_without_steps(text, instruction):
+    if _short_verse(text, instruction) or _recipe_without_steps(text, instruction) \
+            or _letter_without_closing(text, instruction):
         return "missing_items"  # fewer lines than the poem asked for ("Write a haiku" -> two lines), no steps
     lines = "\n" in text
     if lines:  # read before the verse test, which lists of short lines pass
