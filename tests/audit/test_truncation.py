@@ -778,7 +778,8 @@ def test_one_classed_item_in_the_plural_or_for_which_are(instruction: str, respo
      "dangling_word"),
     # an infinitive, a letter's salutation, a restated condition or time, a "Based on" opening
     ("Tell me how to make a small fire.", "To make a small fire", "too_short"),
-    ("Write an email to a colleague asking for a meeting.", "Dear Colleague", "too_short"),
+    ("Write a short speech to welcome the new students.", "Hello everyone", "too_short"),
+    ("Write an email to a colleague asking for a meeting.", "Dear Colleague", "missing_items"),  # no closing
     ("What would happen if the Earth stopped spinning?", "If the Earth stopped spinning", "fragment"),
     ("Describe what happens when a hurricane forms.", "When a hurricane forms", "fragment"),
     ("Extrapolate the trends based on the data.", "Based on the data", "fragment"),
