@@ -755,28 +755,30 @@ def _bare_phrase(text: str) -> str:
 
 def _lead_in(text: str, instruction: str) -> str | None:
     """``too_short`` for a one-line answer of a few words that only leads into a sentence: a lead-in phrase
-    ("In short", "Technically speaking"), a prepositional phrase of the prompt's own where the prompt asks
-    no place or time ("In tennis"), or the question's subject named again ("What is Kraft Dinner?" ->
-    "Kraft Dinner"): a sentence cut at its first comma."""
+    ("In short", "Technically speaking"), a prepositional phrase of the prompt's own, or its noun phrase after
+    another preposition, where the prompt asks no place or time ("In tennis", "In the future" for "... for the
+    future"), the question's subject named again ("What is Kraft Dinner?" -> "Kraft Dinner"), the prompt's goal
+    after "To" ("To make a small fire"), or a salutation alone where the prompt asks for an addressed text
+    ("Dear Colleague"): a sentence cut at its first comma."""
     words = text.split()
     if len(words) > LEAD_IN_WORDS or "\n" in text or text[-1] in _TERMINAL or any(ch.isdigit() for ch in text):
         return None
     phrase = " ".join(text.lower().split())
     if phrase in _LEAD_INS:
         return "too_short"
-    prompt = " ".join(instruction.lower().split())
-    # the phrase, or its noun phrase of two words or more after another preposition ("In the future" for "Make a
-    # prediction for the future.")
-    if _PREPOSITION_PHRASE.match(text) and (phrase in prompt or len(words) >= 3 and f" {phrase.split(' ', 1)[1]}" in
-                                            f" {prompt}") and not _ASKS_WHERE_OR_WHEN.match(instruction):
-        return "too_short"
+    if _PREPOSITION_PHRASE.match(text) and not _ASKS_WHERE_OR_WHEN.match(instruction):
+        prompt = " " + " ".join(instruction.lower().split())
+        noun_phrase = phrase.split(" ", 1)[1]  # two words or more: "the future" in "Make a prediction for the future."
+        if phrase in prompt or len(words) >= 3 and f" {noun_phrase}" in prompt:
+            return "too_short"
     subject = _QUESTION_SUBJECT.match(instruction)
     answer = _bare_phrase(text)
     if subject and answer and answer == _bare_phrase(subject.group(1)):
         return "too_short"
     if text.startswith("To ") and _restates_prompt(text, instruction) and not _ASKS_A_PURPOSE.search(instruction):
         return "too_short"  # "To make a small fire" for "Tell me how to make a small fire."
-    if _SALUTATION_ONLY.match(text) and _ASKS_FOR_A_LETTER.search(instruction) and not _ASKS_A_GREETING.search(instruction):
+    if _SALUTATION_ONLY.match(text) and _ASKS_FOR_ADDRESSED_TEXT.search(instruction) \
+            and not _ASKS_A_GREETING.search(instruction):
         return "too_short"  # "Dear John Smith" for "Write an email ...": the letter's opening alone
     return None
 
@@ -785,8 +787,8 @@ _ASKS_A_PURPOSE = re.compile(r"(?i)^\s*why\b|\b(?:purpose|goal|aim|objective|rea
 # A salutation and its addressee alone ("Dear Colleague", "Hi Dr. Gupta"; not a bare "Hello", which can be a reply)
 _SALUTATION_ONLY = re.compile(r"^(?:Dear|Hi|Hello|Hey|Greetings|Good (?:morning|afternoon|evening))(?:[ \t]+[\w'’.&-]+)"
                               r"{1,4}$")
-_ASKS_FOR_A_LETTER = re.compile(r"(?i)\b(?:e-?mail|letter|message|note|memo|speech|invitation|reply|toast|"
-                                r"announcement|newsletter)s?\b")
+_ASKS_FOR_ADDRESSED_TEXT = re.compile(r"(?i)\b(?:e-?mail|letter|message|note|memo|speech|invitation|reply|toast|"
+                                      r"announcement|newsletter)s?\b")  # a text that opens with a salutation
 _ASKS_A_GREETING = re.compile(r"(?i)\b(?:greet|greeting|salutation|say (?:hello|hi))")
 
 
@@ -1198,8 +1200,8 @@ def _recipe_without_steps(text: str, instruction: str) -> bool:
         and _INGREDIENTS_HEADING.search(text) is not None and _STEPS_HEADING.search(text) is None
 
 
-_ASKS_FOR_A_LETTER_WRITTEN = re.compile(r"(?i)^\s*(?:please\s+)?(?:write|compose|draft|create|generate|craft)\b"
-                                        r"[^.?!\n]{0,60}\b(?:e-?mail|letter)\b")
+_ASKS_TO_WRITE_A_LETTER = re.compile(r"(?i)^\s*(?:please\s+)?(?:write|compose|draft|create|generate|craft)\b"
+                                     r"[^.?!\n]{0,60}\b(?:e-?mail|letter)\b")
 _GREETING_LINE = re.compile(r"(?im)^[ \t]*(?:dear|hi|hello|hey|greetings)\b[^\n]{0,60}$")
 # A valediction: a closing word ("Sincerely", "Warmest regards", "Lots of love") or any short line ending in a comma
 _CLOSING_LINE = re.compile(r"(?im)^[ \t]*(?:sincerely|regards|best|warm|warmest|kind|kindest|thanks|thank you|cheers|"
@@ -1211,10 +1213,17 @@ _CLOSING_LINE = re.compile(r"(?im)^[ \t]*(?:sincerely|regards|best|warm|warmest|
 def _letter_without_closing(text: str, instruction: str) -> bool:
     """A letter or e-mail asked for that opens with a greeting line ("Dear Ms. Lee,") and has no closing after it
     ("Sincerely,", "Best regards", "Lots of Love,"): cut before its end."""
-    if _ASKS_FOR_A_LETTER_WRITTEN.search(instruction) is None:
+    if _ASKS_TO_WRITE_A_LETTER.search(instruction) is None:
         return False
     greeting = _GREETING_LINE.search(text)
     return greeting is not None and _CLOSING_LINE.search(text, greeting.end()) is None
+
+
+def _lacks_its_end(text: str, instruction: str) -> bool:
+    """The kind of text the instruction asks for has parts this one lacks: a poem's lines, a recipe's steps, a
+    letter's closing (``missing_items``)."""
+    return _short_verse(text, instruction) or _recipe_without_steps(text, instruction) \
+        or _letter_without_closing(text, instruction)
 
 
 def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool, input_text: str = "") -> str | None:
@@ -1233,8 +1242,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if (number := _LONE_NUMBER.fullmatch(last_line.strip())) and _next_number(text, int(number.group(0))):
         return "empty_item"  # "4. Natural Language Processing Engineer\n5": the next marker without its dot
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
-        if _short_verse(text, instruction) or _recipe_without_steps(text, instruction) \
-                or _letter_without_closing(text, instruction):
+        if _lacks_its_end(text, instruction):
             return "missing_items"  # a poem cut after a whole line, a recipe after its ingredients, a letter
         # a list cut after a complete item: fewer items than asked for, nothing after them
         if _LIST_ITEM.match(last_line) and sum(map(bool, map(_LIST_ITEM.match, text.splitlines()))) >= 2:
@@ -1275,9 +1283,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
                  or _cut_prompt_name(text, prompt) or _cut_prompt_initial(text, prompt)
                  or cut_name(text[-CUT_WORD_CONTEXT:])):
         return "cut_word"
-    if _short_verse(text, instruction) or _recipe_without_steps(text, instruction) \
-            or _letter_without_closing(text, instruction):
-        return "missing_items"  # fewer lines than the poem asked for ("Write a haiku" -> two lines), no steps
+    if _lacks_its_end(text, instruction):
+        return "missing_items"  # after the text's own end evidence (a dangling word, a cut word) is read
     lines = "\n" in text
     if lines:  # read before the verse test, which lists of short lines pass
         reason = ("list_item" if _unkeyed_last_line(text) or _unclassed_last_line(text, prompt) else None) \
