@@ -844,3 +844,68 @@ def test_a_recipe_without_its_steps(instruction: str, response: str, reason: str
 ])
 def test_a_letter_cut_before_its_closing(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("response, reason", [
+    # written for this test: a word cut after its apostrophe; not a plural's possessive, a dropped g, or a
+    # quotation's closing mark
+    ("The main idea is that he found something special while revisiting his father’", "cut_word"),
+    ("The main idea is that he found something special at his uncle'", "cut_word"),
+    ("The house in the story belongs to the three Sisters'", None),
+    ("The song's chorus goes on and on about the night they went dancin'", None),
+    ("In French, the Eiffel Tower is known as 'La Tour Eiffel'", None),
+    ("The tower was called ‘the iron lady’ by the people of Paris", None),
+])
+def test_a_word_cut_after_its_apostrophe(response: str, reason: str | None) -> None:
+    assert truncation_reason(response, "Describe it.") == reason
+
+
+@pytest.mark.parametrize("response, reason", [
+    # written for this test: the last line is the start of an earlier line, cut inside its first word
+    ("Group 1: 5, 10, 4\nGr", "cut_word"),
+    ("Step 1: Mix the flour and sugar.\nStep 2: Add the eggs.\nSte", "cut_word"),
+    ("Group 1: 5, 10, 4\nGroup 2: 48", None),
+    ("Red\nRed", None),
+])
+def test_a_last_line_that_begins_an_earlier_one(response: str, reason: str | None) -> None:
+    assert truncation_reason(response, "Separate the numbers into two groups.") == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: letters no word list has but that begin a common word, in any case and after
+    # anything; a capitalized word far likelier the start of a longer one; a short answer cut inside its word
+    ("Convert this sequence of numbers into a date.", "Octob", "cut_word"),
+    ("Identify the countries of origin for the following people.", "Lionel Messi: Arge", "cut_word"),
+    ("Name three vegetables.", "Carrots, Peas, Vegetab", "cut_word"),
+    ("Output the sum and the product of the numbers.", "Sum: 15, Produc", "cut_word"),
+    ("Name a fruit.", "Strawber", "cut_word"),
+    ("Determine the longest word in the following sentence.", "Th", "cut_word"),
+    ("Is it raining where you are?", "Do yo", "cut_word"),
+    ("Name three tech entrepreneurs.", "Larry Page, Jack Ma, Sergey Brin", None),  # a name: odds 157
+    ("Which book did Viktor Frankl write?", "Man's Search for Meaning by Viktor Frankl", None),
+    ("Where is the company based?", "Redmond, Wa", None),  # a state's abbreviation after a comma
+    ("Give a short name for science fiction.", "Sci-fi", None),
+    ("Fill in the blank: a person must have both the actus reus and the mens ___.", "rea", None),
+    ("Spell the word backwards.", "Th", None),
+])
+def test_cut_words_that_no_list_has_or_that_short_answers_end_on(instruction: str, response: str,
+                                                                  reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: an answer that only says a phrase of the instruction again is the subject of a
+    # sentence cut after it; not where the instruction offers its answers, nor a phrase it quotes
+    ("Identify one advantage of using electric cars.", "Electric cars", "too_short"),
+    ("Convert 23 kilograms to pounds.", "23 kilograms", "too_short"),
+    ("Who wrote the Great Gatsby?", "The Great Gatsby", "too_short"),
+    ("How many soccer teams are in the English Premier League?", "The English Premier", "too_short"),
+    ("Who wrote the Great Gatsby?", "F. Scott Fitzgerald", None),
+    ("Classify this program as a high-level language or low-level language.", "High-level language", None),
+    ("Which is bigger, the blue whale or the elephant?", "The blue whale", None),
+    ('Identify the main subject of the following sentence: "The old man went fishing."', "The old man", None),
+    ("Convert 23 kilograms to pounds.", "23 kilograms.", None),
+])
+def test_an_answer_that_only_repeats_a_phrase_of_the_prompt(instruction: str, response: str,
+                                                           reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

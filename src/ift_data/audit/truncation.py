@@ -97,7 +97,15 @@ from typing import Any
 import polars as pl
 
 from ift_data.audit.base import AuditContext
-from ift_data.audit.word_list import ASKS_ABOUT_LETTERS, SHORT_WORDS, cut_name, cut_word, known
+from ift_data.audit.word_list import (
+    ASKS_ABOUT_LETTERS,
+    SHORT_WORDS,
+    cut_name,
+    cut_odds,
+    cut_word,
+    known,
+    unlisted_word_start,
+)
 
 # Words after which an English sentence cannot stop: articles, possessives, conjunctions, copulas, the
 # prepositions that need an object. Not "on/up/out/in/off" (phrasal verbs end sentences), nor
@@ -442,6 +450,75 @@ def _cut_prompt_initial(text: str, prompt: str) -> bool:
     return bool(names) and not all(name in text for name in names)
 
 
+# A word and an apostrophe at the very end, the letters after it cut ("... revisiting his father’" for "father’s"):
+# not a plural's possessive ("the Sisters'"), a dropped g ("lovin'") nor a quotation's closing mark
+_CUT_AFTER_APOSTROPHE = re.compile(r"(?<![\w'’-])[A-Za-z]+(?<![sS])(?<!in)['’]$")
+_OPENING_SINGLE_QUOTE = re.compile(r"(?:^|[\s(\[“\"=:])[‘']")
+
+
+def _cut_after_apostrophe(text: str) -> bool:
+    """The text stops on a word's apostrophe, what follows it cut ("his father’" for "his father’s"), and no
+    single quotation mark opens anywhere before it (a closing one: "known as 'La Tour Eiffel'")."""
+    return _CUT_AFTER_APOSTROPHE.search(text) is not None and _OPENING_SINGLE_QUOTE.search(text) is None
+
+
+def _cut_line_start(text: str) -> bool:
+    """The last line is the start of an earlier line, cut inside a word ("Group 1: 5, 10, 4\nGr"): at least two
+    characters, which some earlier line goes on from with a letter."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    last = lines[-1] if lines else ""
+    return len(last) >= 2 and last[-1].isalpha() \
+        and any(line.startswith(last) and line[len(last):][:1].isalpha() for line in lines[:-1])
+
+
+_LAST_LETTERS = re.compile(r"(?:^|[\s\"'(“‘:,/-])([A-Za-z]{2,})$")
+
+
+CAPITALIZED_CUT_ODDS = 300.0  # _capitalized_cut: the cut odds of a capitalized last word that count anywhere
+_LAST_CAPITALIZED = re.compile(r"(?:^|[\s\"'(“‘:,/-])([A-Z][a-z]{2,})$")
+
+
+def _capitalized_cut(text: str) -> bool:
+    """The text ends on a capitalized word of three letters or more that is far likelier the start of a longer
+    word (``cut_odds`` of ``CAPITALIZED_CUT_ODDS``: "Sum: 15, Produc", "Tokyo Tow"), after anything, a capitalized
+    word or a comma too. Of the 91,475 clean texts none ends so ("Sergey Brin", 157; "Viktor Frankl", 30)."""
+    match = _LAST_CAPITALIZED.search(text[-CUT_WORD_CONTEXT:])
+    return match is not None and cut_odds(match.group(1).lower()) >= CAPITALIZED_CUT_ODDS
+
+
+_LAST_WHOLE_LETTERS = re.compile(r"(?:^|[\s\"'(“‘:,])([A-Za-z]{2,})$")  # not the part after a hyphen: "Sci-fi"
+SHORT_ANSWER_TOKENS = 3  # _short_answer_cut: answers of at most this many words
+SHORT_ANSWER_CUT_ODDS = 50.0
+
+
+_FILLS_A_BLANK = re.compile(r"(?i)_{2,}|\bblanks?\b|\bfill in\b|\bmissing (?:word|letters?|part)\b")
+
+
+def _short_answer_cut(text: str, instruction: str) -> bool:
+    """An answer of at most ``SHORT_ANSWER_TOKENS`` words that ends on two letters or more, far likelier the start
+    of a longer word (``cut_odds`` of ``SHORT_ANSWER_CUT_ODDS``: "Th", "Do yo", "Appl"), where ``cut_word`` has
+    too few words around it to read the text as English. Not an abbreviation in capitals, nor two capital
+    letters after a comma ("Redmond, Wa"), nor a hyphenated word's last part ("Sci-fi"), nor the word that fills
+    a blank ("the mens ___" -> "rea"). Of the 1,187 clean texts of three words or fewer none ends so."""
+    if len(text.split()) > SHORT_ANSWER_TOKENS or _FILLS_A_BLANK.search(instruction):
+        return False
+    match = _LAST_WHOLE_LETTERS.search(text)
+    if match is None or match.group(1).isupper():
+        return False
+    word = match.group(1)
+    if len(word) == 2 and word[0].isupper() and text[: match.start(1)].rstrip().endswith(","):
+        return False
+    return cut_odds(word.lower()) >= SHORT_ANSWER_CUT_ODDS
+
+
+def _unlisted_last_word(text: str) -> bool:
+    """The text ends on letters that neither word list has (pyspellchecker's dictionary, wordfreq's English list
+    with its names and rare words) but that begin a common word ("Octob", "Succul", "Lionel Messi: Arge"): a word
+    cut, in any case and after anything. 1 of 91,475 clean texts ends so, itself a cut ("Beave")."""
+    match = _LAST_LETTERS.search(text[-CUT_WORD_CONTEXT:])
+    return match is not None and unlisted_word_start(match.group(1).lower())
+
+
 def _begins_only(fragment: str, words: set[str]) -> bool:
     """``fragment`` is not among ``words`` but begins a longer one of them."""
     return fragment not in words and any(len(word) > len(fragment) and word.startswith(fragment) for word in words)
@@ -781,6 +858,29 @@ def _lead_in(text: str, instruction: str) -> str | None:
             and not _ASKS_A_GREETING.search(instruction):
         return "too_short"  # "Dear John Smith" for "Write an email ...": the letter's opening alone
     return None
+
+
+# A prompt that offers its answers ("Classify ... as A or B", "Which of ...", "Determine whether ..."), whose phrase
+# an answer may repeat
+_OFFERS_ANSWERS = re.compile(r"(?i)\b(?:or|either|whether|classify|categori[sz]e|categorie[sz]e|vs|versus|which)\b")
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|'[^'\n]*'|‘[^’]*’")
+PROMPT_PHRASE_WORDS = (2, 6)  # _prompt_phrase_only: the answer's words, without a leading article
+
+
+def _prompt_phrase_only(text: str, instruction: str) -> bool:
+    """A one-line answer of a few words, no punctuation at its end, that only says a phrase of the instruction
+    again ("Identify one advantage of using electric cars" -> "Electric cars"; "Convert 23 kilograms to pounds"
+    -> "23 kilograms"): the subject of a sentence cut after it. Not where the instruction offers the answers to
+    choose from, a phrase it quotes ("the main subject of: "The old man went fishing""), nor the whole of it."""
+    low, high = PROMPT_PHRASE_WORDS
+    if "\n" in text or not text[-1:].isalnum() or len(text.split()) > high or _OFFERS_ANSWERS.search(instruction):
+        return False
+    answer = _bare_phrase(text)
+    if len(answer.split()) < low or _PREPOSITION_PHRASE.match(answer) or _ASKS_WHERE_OR_WHEN.match(instruction):
+        return False  # a place or time the prompt asks for ("Where ... in Paris?" -> "In Paris"): _lead_in's
+    words = re.sub(r"[^\w\s'’+.%-]", " ", _QUOTED.sub(" ", instruction).lower()).split()
+    prompt = " ".join(word.rstrip(".") for word in words)
+    return f" {answer} " in f" {prompt} " and answer != _bare_phrase(prompt)  # the whole: repeats_instruction's
 
 
 _ASKS_A_PURPOSE = re.compile(r"(?i)^\s*why\b|\b(?:purpose|goal|aim|objective|reason|what for|in order)\b")
@@ -1254,6 +1354,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if text[-1] in ".)" and re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
             and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
         return "empty_item"  # "... are: 1)"
+    if text[-1] in "'’" and not verse and _cut_after_apostrophe(text):
+        return "cut_word"
     if text[-1] in ".)" and _inline_marker_next(text):
         return "empty_item"  # "1) encrypting data, 2) using ..., 3)"
     if text[-1] in "#@" and (len(text) == 1 or text[-2].isspace()):
@@ -1270,7 +1372,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
         # a one-word answer is judged only against a request for several, or to class several
         return _one_item(text, instruction) or ("missing_items" if _classes_one_item(text, instruction) else None) \
-            or _lead_in(text, instruction)
+            or _lead_in(text, instruction) or ("cut_word" if not _word_task(instruction)[1] and not _NON_WORD_TASK.search(
+                instruction) and (_unlisted_last_word(text) or _short_answer_cut(text, instruction)) else None)
     word_order = _word_task(instruction)[0]
     # a list of short lines is read as verse; only a poem asked for may end a line on "at" or "for"
     reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction), instruction)
@@ -1279,7 +1382,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     prompt = f"{instruction}\n{input_text}"
     if not word_order and not _NON_WORD_TASK.search(instruction) \
             and (cut_word(text[-CUT_WORD_CONTEXT:], prompt=instruction, verse=verse or _asks_for_verse(instruction))
-                 or _begins_a_word_above(text, prompt) or _cut_value(text)
+                 or _begins_a_word_above(text, prompt) or _cut_value(text) or _cut_line_start(text)
+                 or _unlisted_last_word(text) or _capitalized_cut(text) or _short_answer_cut(text, instruction)
                  or _cut_prompt_name(text, prompt) or _cut_prompt_initial(text, prompt)
                  or cut_name(text[-CUT_WORD_CONTEXT:])):
         return "cut_word"
@@ -1307,7 +1411,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
                     or _names_one_of_several(text, instruction) else None)
                 or (_few_items(text, instruction) if _LIST_ITEM.match(last_line) else None))
             or _fragment(text, settings) or _too_short(text, instruction)
-            or (None if lines else _lead_in(text, instruction) or _intro_clause(text, instruction))
+            or (None if lines else _lead_in(text, instruction) or _intro_clause(text, instruction)
+                or ("too_short" if _prompt_phrase_only(text, instruction) else None))
             or (None if _LIST_ITEM.match(last_line) else _announces_more(text)))
 
 

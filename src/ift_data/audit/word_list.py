@@ -125,6 +125,12 @@ def _begins_a_word(fragment: str, words: list[str] | None = None, longer_by: int
     return i < len(words) and words[i].startswith(fragment) and len(words[i]) >= len(fragment) + longer_by
 
 
+def unlisted_word_start(fragment: str) -> bool:
+    """``fragment`` (lower case) is in neither word list (the dictionary, wordfreq's English list with its names
+    and rare words) yet begins a common word: no word, but the start of one ("octob", "remin")."""
+    return not known(fragment) and not frequencies("en").get(fragment) and _begins_a_word(fragment)
+
+
 def cut_word(text: str, min_known_share: float = 0.8, prompt: str = "", verse: bool = False) -> str | None:
     """The end of ``text`` when it is a word cut short: its last word (lower-cased) when that is no English
     word but begins a common one, in English text (at least ``min_known_share`` of its other lower-case
