@@ -909,3 +909,34 @@ def test_cut_words_that_no_list_has_or_that_short_answers_end_on(instruction: st
 def test_an_answer_that_only_repeats_a_phrase_of_the_prompt(instruction: str, response: str,
                                                            reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a definition with no body, a keyword that needs more, a SELECT without its FROM;
+    # not a finished body, a bare return, or a SELECT of a value
+    ("Create a function to check if a string is a palindrome.", "def is_palindrome(s):", "code_cut"),
+    ("Write a function for the Fibonacci numbers.", "def fibonacci(n):\n    if", "code_cut"),
+    ("Write a query for the books' titles.", "SELECT title, author, rating", "code_cut"),
+    ("Write a query that returns every row.", "SELECT *", "code_cut"),
+    ("Write a function that doubles a number.", "def double(x):\n    return x * 2", None),
+    ("Write a function that returns nothing.", "def nothing():\n    return", None),
+    ("Write a query for the current time.", "SELECT NOW()", None),
+    ("Write the smallest query.", "SELECT 1", None),
+])
+def test_code_cut_after_a_header_a_keyword_or_a_select_list(instruction: str, response: str,
+                                                            reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a name stopped before its last part; not a place whose last word ends it, a
+    # city's initials, or lettered options
+    ("Name a Dutch painter.", "The best known is Vincent van", "dangling_word"),
+    ("Name three states in the US.", "California, Texas, and New", "dangling_word"),
+    ("Name a book by a famous author.", "The Lord of the Rings by J. R. R.", "dangling_word"),
+    ("Where did you stay?", "We stayed at Crater Lake", None),
+    ("Where is the White House?", "It is in Washington, D.C.", None),
+    ("Which options apply?", "Options: A. B. C.", None),
+])
+def test_a_name_stopped_before_its_last_part(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

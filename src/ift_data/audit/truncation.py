@@ -234,6 +234,13 @@ _SQL_STATEMENT = re.compile(r"^\s*(?:SELECT\s.*\bFROM\b|INSERT\s+INTO\b|UPDATE\s
 _SQL_OPEN_KEYWORD = re.compile(r"(?i)\b(?:select|from|where|join|on|and|or|by|set|values|into|as)$")
 _CODE_BLOCK_HEADER = re.compile(r"^\s*(?:for|while|if|elif|else|def|class|with|try|except|finally)\b.*:\s*$")
 _CODE_OPEN_HEADER = re.compile(r"^\s*(?:for|while|if|elif|def|class|with)\s[^(){}\[\];:=]*$")  # "for i in"
+# A last line of code that is a keyword needing more after it ("def f(n):\n    if"; not "return", which ends a body)
+_CODE_BARE_KEYWORD = re.compile(r"^\s*(?:if|for|while|elif|else|with|try|except|def|class|import|from|lambda|not|and|or|"
+                                r"in|is)\s*$")
+# An answer that opens with a Python definition, read as code even when it is too short to look like code
+_DEFINITION_FIRST = re.compile(r"^\s*(?:def|class)\s+\w+\s*(?:\([^)\n]*\))?\s*(?:->\s*[^:\n]+)?:[ \t]*(?:\n|$)")
+# A SELECT list with no FROM after it ("SELECT title, author, rating"): a query cut before its table
+_SQL_SELECT_ONLY = re.compile(r"^\s*SELECT\s+(?:DISTINCT\s+)?(?:\*|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*$")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _UNCLOSED_TAG = re.compile(r"(?:^|\s)</?[A-Za-z][\w-]*(?:\s[^<>]*)?$")
 _TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?>")
@@ -517,6 +524,15 @@ def _unlisted_last_word(text: str) -> bool:
     cut, in any case and after anything. 1 of 91,475 clean texts ends so, itself a cut ("Beave")."""
     match = _LAST_LETTERS.search(text[-CUT_WORD_CONTEXT:])
     return match is not None and unlisted_word_start(match.group(1).lower())
+
+
+# Where a name stops before its last part: a surname's particle after a name ("Vincent van"), a place name's first
+# word that never ends one ("Texas, and New", "Los"), or two or more initials after "by" or a first name ("The
+# Lord of the Rings by J. R. R."; not lettered options, "Options: A. B. C."). None of the 91,475 clean texts
+# ends so.
+_NAME_PART_END = re.compile(r"(?:[A-Z][a-z]+ (?:van|von|de|da|di|du|del|della|der|den|bin|ibn|al|dos|das)"
+                            r"|(?:^|[\s,])(?:New|San|Los|Las|Saint|Puerto|Abu|Hong|Sri|Buenos|Addis|Kuala|Tel|Sao|São))$")
+_INITIALS_END = re.compile(r"(?:\b(?:by|of|from|with|author|writer|poet)\s|\b[A-Z][a-z]+\s)(?:[A-Z]\. )+[A-Z]\.$")
 
 
 def _begins_only(fragment: str, words: set[str]) -> bool:
@@ -1328,7 +1344,7 @@ def _lacks_its_end(text: str, instruction: str) -> bool:
 
 def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool, input_text: str = "") -> str | None:
     """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
-    if code:
+    if code or _DEFINITION_FIRST.match(text):
         return _code_cut(text)
     if _sql_stops_on_keyword(text):  # SQL on one line, not read as code: "SELECT * FROM"
         return "code_cut"
@@ -1342,6 +1358,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if (number := _LONE_NUMBER.fullmatch(last_line.strip())) and _next_number(text, int(number.group(0))):
         return "empty_item"  # "4. Natural Language Processing Engineer\n5": the next marker without its dot
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
+        if _INITIALS_END.search(text):
+            return "dangling_word"  # "... by J. R. R.": a name's initials without the name
         if _lacks_its_end(text, instruction):
             return "missing_items"  # a poem cut after a whole line, a recipe after its ingredients, a letter
         # a list cut after a complete item: fewer items than asked for, nothing after them
@@ -1379,6 +1397,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction), instruction)
     if reason:
         return reason
+    if not word_order and _NAME_PART_END.search(text):
+        return "dangling_word"
     prompt = f"{instruction}\n{input_text}"
     if not word_order and not _NON_WORD_TASK.search(instruction) \
             and (cut_word(text[-CUT_WORD_CONTEXT:], prompt=instruction, verse=verse or _asks_for_verse(instruction))
@@ -1420,13 +1440,14 @@ def _code_cut(text: str) -> str | None:
     """``code_cut`` when code stops where no program can: on an opening bracket, a comma, ``=`` or ``+``; on
     a block header with no body (``for x in xs:``) or a header left unfinished (``for i in``); with a bracket
     or a double quote its last line opened and never closed (``print("The``); on a lone name that begins
-    one defined above (``calcu`` after ``calculate_mean``); or an SQL statement on a keyword."""
+    one defined above (``calcu`` after ``calculate_mean``); on a keyword that needs more (``if``); or an SQL
+    statement on a keyword."""
     if text[-1] in _CODE_OPEN_END or _sql_stops_on_keyword(text):
         return "code_cut"
     if text.endswith("```"):
         return None
     head, _, last = text.rpartition("\n")
-    if _CODE_BLOCK_HEADER.match(last) or _CODE_OPEN_HEADER.match(last):
+    if _CODE_BLOCK_HEADER.match(last) or _CODE_OPEN_HEADER.match(last) or _CODE_BARE_KEYWORD.match(last):
         return "code_cut"
     if sum(map(last.count, "([{")) > sum(map(last.count, ")]}")) or (last.count('"') % 2 and '"""' not in last):
         return "code_cut"
@@ -1439,8 +1460,10 @@ def _code_cut(text: str) -> str | None:
 
 
 def _sql_stops_on_keyword(text: str) -> bool:
-    """An SQL statement that stops on a keyword that needs more after it ("SELECT * FROM")."""
-    return _SQL_STATEMENT.match(text) is not None and _SQL_OPEN_KEYWORD.search(text) is not None
+    """An SQL statement that stops on a keyword that needs more after it ("SELECT * FROM"), or a SELECT list
+    that never reaches its FROM ("SELECT title, author"; not "SELECT 1" nor "SELECT NOW()")."""
+    return _SQL_STATEMENT.match(text) is not None and _SQL_OPEN_KEYWORD.search(text) is not None \
+        or _SQL_SELECT_ONLY.match(text) is not None
 
 
 def prose_end(response: str, instruction: str = "", settings: TruncationSettings | None = None) -> bool:
