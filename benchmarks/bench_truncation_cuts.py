@@ -7,7 +7,9 @@ ten words (``../shared/data/instructions``), three seeds each:
 - ``word_boundary``: right after a random word after the third (a token limit between words);
 - ``first_comma``: before the answer's first comma (a broken export), answers with a comma only;
 - ``after_item``: after a random complete item of a list of three or more marked lines, not the last (a lost
-  tail), the item's own punctuation kept.
+  tail), the item's own punctuation kept;
+- ``short_inside_word`` / ``short_word_boundary``: the same two cuts in answers of three to nine words (the
+  first word may be cut too: "Octob", "Electric cars"), which a held-out plant cuts as often as long ones.
 
 It prints, per file and kind, the share found by ``truncation_reason`` (evidence in the text alone; the per-file
 bare-end rule needs a whole file and is left out), and the flags on the same answers uncut. With
@@ -31,7 +33,8 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "instructions"
 FILES = {"alpaca": "alpaca_random_9k.json", "dolly": "dolly_3k.json"}
-KINDS = ("inside_word", "word_boundary", "first_comma", "after_item")
+KINDS = ("inside_word", "word_boundary", "first_comma", "after_item", "short_inside_word", "short_word_boundary")
+SHORT_WORDS = (3, 9)  # the short kinds: answers of this many tokens
 SEEDS = (0, 1, 2)
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _TOKEN = re.compile(r"\S+")
@@ -48,6 +51,17 @@ def _cut(text: str, kind: str, rng: random.Random) -> str | None:
         if len(items) < 3 or items[-1] != len(lines) - 1:
             return None
         return "\n".join(lines[: items[rng.randrange(len(items) - 1)] + 1]).rstrip()
+    if kind.startswith("short_"):
+        tokens = list(_TOKEN.finditer(text))
+        if not SHORT_WORDS[0] <= len(tokens) <= SHORT_WORDS[1]:
+            return None
+        if kind == "short_word_boundary":
+            return text[: tokens[rng.randrange(len(tokens) - 1)].end()]
+        words = list(_WORD.finditer(text))
+        if not words:
+            return None
+        word = rng.choice(words)
+        return text[: word.start() + rng.randint(1, len(word.group(0)) - 1)]
     if kind == "inside_word":
         words = list(_WORD.finditer(text))
         if len(words) < 10:
@@ -107,12 +121,12 @@ def main() -> None:
         out = subprocess.run([sys.executable, __file__, "--json"], env=env, check=True, capture_output=True,
                              text=True).stdout
         baseline = json.loads(out)
-    print(f"{'file':8} {'kind':14} {'cuts':>6} {'found now':>10} {'baseline':>9} {'ratio':>6}")
+    print(f"{'file':8} {'kind':20} {'cuts':>6} {'found now':>10} {'baseline':>9} {'ratio':>6}")
     for name, figures in current.items():
         for kind in KINDS:
             now = figures[kind]
             share = now["found"] / now["cuts"]
-            line = f"{name:8} {kind:14} {now['cuts']:6d} {share:10.3f}"
+            line = f"{name:8} {kind:20} {now['cuts']:6d} {share:10.3f}"
             if baseline:
                 before = baseline[name][kind]["found"] / baseline[name][kind]["cuts"]
                 line += f" {before:9.3f} {share / before:6.3f}"
