@@ -940,3 +940,23 @@ def test_code_cut_after_a_header_a_keyword_or_a_select_list(instruction: str, re
 ])
 def test_a_name_stopped_before_its_last_part(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a quiz question cut inside it or before its answer, a song cut at a section label;
+    # not a question asked for alone, nor a song that ends on its lines
+    ("Generate a quiz question and answer about world history.", "Q: Who wrote", "fragment"),
+    ("Generate a quiz question and answer about world history.", "Q: Who wrote the Declaration of Independence?",
+     "missing_items"),
+    ("Make up two riddles.", "Q: What has keys but no locks?\nA: A piano.\nQ: What has a neck but no head?",
+     "missing_items"),
+    ("Write a question about world history.", "Question: Who wrote the Declaration of Independence?", None),
+    ("Compose a song about the night.", "Verse 1:\nThe night is young\nThe stars are bright\n\nChorus:", "empty_item"),
+    ("Compose a song about the night.", "[Verse 1]\nThe night is young\nThe stars are bright\n\n[Chorus]",
+     "empty_item"),
+    ("Compose a song about the night.", "Verse 1:\nThe night is young\nThe stars are bright\n\nChorus:\nSing along\n"
+     "Sing along", None),
+])
+def test_a_question_without_its_answer_and_a_section_without_its_lines(instruction: str, response: str,
+                                                                       reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -1342,6 +1342,27 @@ def _lacks_its_end(text: str, instruction: str) -> bool:
         or _letter_without_closing(text, instruction)
 
 
+# A song's or poem's section label with nothing under it ("Chorus:", "[Verse 2]"): the section was cut
+_EMPTY_SECTION = re.compile(r"^\s*(?:(?:Verse|Chorus|Bridge|Outro|Intro|Pre-Chorus|Refrain|Hook|Stanza)(?: \d+)?:"
+                            r"|\[(?:Verse|Chorus|Bridge|Outro|Intro|Pre-Chorus|Refrain|Hook)[^\]\n]*\])\s*$")
+# A quiz question's line ("Q: Who wrote ...", "Question 3: ..."), and a prompt that asks for the answer with it
+_QUESTION_LINE = re.compile(r"^\s*(?:Q|Question)\s*\d*\s*[:.)]\s*\S")
+_ASKS_FOR_ANSWERS = re.compile(r"(?i)\banswers?\b|\bjokes?\b|\briddles?\b|\bquiz\b|\bfaq\b|\bq\s*(?:&|and)\s*a\b")
+
+
+def _unanswered_question(text: str, last_line: str, instruction: str) -> str | None:
+    """The text stops on a quiz question's line ("Q: ..."): ``fragment`` when the question itself stops
+    without punctuation ("Q: Who wrote"), ``missing_items`` when it is whole but its answer is missing, where
+    earlier questions have "A:" lines or the prompt asks for answers too. None of the 91,475 clean texts ends
+    on such a line."""
+    if not _QUESTION_LINE.match(last_line):
+        return None
+    if text[-1:].isalnum():
+        return "fragment"
+    answered = re.search(r"(?m)^\s*(?:A|Answer)\s*\d*\s*[:.)]", text) is not None
+    return "missing_items" if answered or _ASKS_FOR_ANSWERS.search(instruction) else None
+
+
 def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool, input_text: str = "") -> str | None:
     """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
     if code or _DEFINITION_FIRST.match(text):
@@ -1349,6 +1370,10 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if _sql_stops_on_keyword(text):  # SQL on one line, not read as code: "SELECT * FROM"
         return "code_cut"
     last_line = text.splitlines()[-1]
+    if reason := _unanswered_question(text, last_line, instruction):
+        return reason
+    if _EMPTY_SECTION.match(last_line) and "\n" in text:
+        return "empty_item"  # "... the stars are bright\n\nChorus:": a song's next section, cut before its lines
     if _INITIAL_ITEM.match(last_line) and _longer_items_before(text):
         return "cut_word"  # "6. Use e-tickets instead of paper\n7. U": an item cut after its first letter
     if _BARE_MARKER.match(last_line) and len([ln for ln in text.splitlines() if ln.strip()]) >= 2:
