@@ -960,3 +960,29 @@ def test_a_name_stopped_before_its_last_part(instruction: str, response: str, re
 def test_a_question_without_its_answer_and_a_section_without_its_lines(instruction: str, response: str,
                                                                        reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+def test_a_cut_word_among_names_and_two_letter_words() -> None:
+    # written for this test: the words around the cut are names and "is", "in": English enough to read the cut;
+    # an outline's marker at a line's start is not read so
+    assert truncation_reason("Cassoday, KS in Butler County, Kansas is kn", "Where is Cassoday?") == "cut_word"
+    assert truncation_reason("Negative Impact on Teacher Retention\niv", "Outline the effects.") is None
+
+
+@pytest.mark.parametrize("instruction, input_text, response, reason", [
+    # written for this test: an answer of one capital letter or one opening word where a sentence is asked for;
+    # not a letter the prompt offers or asks for, nor a word of a sentence asked for
+    ("Rewrite the sentence in a more formal tone.", "He is gonna go home.", "H", "cut_word"),
+    ("Write a sentence using the word cat.", "", "T", "cut_word"),
+    ("Predict the next musical note given the musical sequence.", "D E G B C", "D", None),
+    ("Select the closest word for the given definition.", "Options: (A) sure (B) safe (C) sound (D) whole", "D", None),
+    ("Rewrite the sentence in the active voice.", "", "I", None),
+    ("Rewrite the sentence differently.", "She is happy.", "She", "dangling_word"),
+    ("Name the capital of India.", "", "The", "dangling_word"),
+    ("Select the correct pronoun in this sentence: He ____ surfing with friends.", "", "is", None),
+    ("Insert the correct article in the sentence: \"___ object fell from the sky\".", "", "An", None),
+    ("Who is the author of the novel?", "", "She", None),
+])
+def test_a_lone_letter_or_opening_word_where_a_sentence_is_asked_for(instruction: str, input_text: str,
+                                                                     response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction, input_text=input_text) == reason

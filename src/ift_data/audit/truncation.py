@@ -518,6 +518,49 @@ def _short_answer_cut(text: str, instruction: str) -> bool:
     return cut_odds(word.lower()) >= SHORT_ANSWER_CUT_ODDS
 
 
+# A prompt that asks for a sentence or more of text, which one letter never is, and one that asks for a letter,
+# a symbol, a grade, a note or an option, which one letter may be
+_ASKS_FOR_SENTENCES = re.compile(r"(?i)^\s*(?:please\s+)?(?:re-?write|paraphrase|reword|rephrase|edit|correct|combine|"
+                                 r"translate|transform|change|convert|construct|compose|write|generate|create|"
+                                 r"make up|summari[sz]e|explain|describe|expand|shorten|simplify|complete)\b")
+_ASKS_FOR_A_LETTER = re.compile(r"(?i)\b(?:letters?|characters?|symbols?|initials?|abbreviations?|acronyms?|grades?|"
+                                r"notes?|options?|choices?|variables?|emojis?|numbers?|ratings?|answers?|"
+                                r"multiple[- ]choice|vitamins?|blood|chords?|keys?)\b")
+
+
+def _lone_letter_answer(text: str, instruction: str, input_text: str) -> bool:
+    """The whole answer is one capital letter (not "A" or "I") where the instruction asks for a sentence or more
+    ("Rewrite the sentence in the past tense." -> "H"), asks for no letter, symbol, grade, note or option, and
+    the prompt does not hold the letter standing alone: a sentence cut after its first letter."""
+    letter = text.strip("\"'“‘( ")
+    if len(letter) != 1 or not letter.isupper() or letter in "AI":
+        return False
+    prompt = f"{instruction}\n{input_text}"
+    return _ASKS_FOR_SENTENCES.search(instruction) is not None and _ASKS_FOR_A_LETTER.search(prompt) is None \
+        and re.search(rf"(?<![\w'’]){letter}(?![\w'’])", prompt) is None
+
+
+# A prompt that asks for one word of a sentence, which may be "the", "is" or "she"
+_ASKS_FOR_A_WORD = re.compile(r"(?i)\b(?:words?|articles?|prepositions?|conjunctions?|determiners?|pronouns?|subjects?|"
+                              r"verbs?|nouns?|adjectives?|adverbs?|part of speech|blanks?|missing|options?|select|"
+                              r"choose|pick|identify)\b|_{2,}")
+# Words that open a sentence and never answer alone where a sentence is asked for ("Rewrite ..." -> "She")
+_SENTENCE_OPENERS = frozenset("she he they we it this these those there which what who how why when where his her "
+                              "its".split())
+
+
+def _opening_word_only(text: str, instruction: str) -> bool:
+    """The whole answer is one word that no answer is: an article, conjunction or other word no sentence ends on
+    (``ALWAYS_DANGLING``: "The"), or a pronoun or question word that opens one (``PROSE_DANGLING``,
+    ``_SENTENCE_OPENERS``: "She", "Which") where the instruction asks for a sentence or more; not where it asks
+    for a word of a sentence ("Select the correct pronoun ..." -> "is")."""
+    word = text.strip("\"'“‘( ").lower()
+    if not word.isalpha() or _ASKS_FOR_A_WORD.search(instruction):
+        return False
+    return word in ALWAYS_DANGLING or (word in PROSE_DANGLING or word in _SENTENCE_OPENERS) \
+        and _ASKS_FOR_SENTENCES.search(instruction) is not None
+
+
 def _unlisted_last_word(text: str) -> bool:
     """The text ends on letters that neither word list has (pyspellchecker's dictionary, wordfreq's English list
     with its names and rare words) but that begin a common word ("Octob", "Succul", "Lionel Messi: Arge"): a word
@@ -1414,9 +1457,12 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         return "dangling_punct"  # in a "Name: value" list too ("Stan: Kid\nKyle: Kid\nButters:")
     if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
         # a one-word answer is judged only against a request for several, or to class several
+        if not _word_task(instruction)[1] and _opening_word_only(text, instruction):
+            return "dangling_word"
         return _one_item(text, instruction) or ("missing_items" if _classes_one_item(text, instruction) else None) \
             or _lead_in(text, instruction) or ("cut_word" if not _word_task(instruction)[1] and not _NON_WORD_TASK.search(
-                instruction) and (_unlisted_last_word(text) or _short_answer_cut(text, instruction)) else None)
+                instruction) and (_unlisted_last_word(text) or _short_answer_cut(text, instruction)
+                                  or _lone_letter_answer(text, instruction, input_text)) else None)
     word_order = _word_task(instruction)[0]
     # a list of short lines is read as verse; only a poem asked for may end a line on "at" or "for"
     reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction), instruction)

@@ -47,6 +47,7 @@ _LINE_START_WORD = re.compile(r"(?:^|\n)[ \t]*(?:(?:[-*•+]|\d{1,3}[.)])[ \t]+)
 _CAPITALIZED_BEFORE = re.compile(r"(?:^|\s)[A-Z][^\s,;:]*\s+$|,\s*$")
 _LATER_ITEM = re.compile(r"[^,\n]+,[^,\n]+,\s*$")  # after the second item of a comma list or later
 _WORD = re.compile(r"\b[A-Za-z]{3,}\b")
+_TWO_LETTER_WORD = re.compile(r"\b[a-z]{2}\b")
 # One letter left of a word ("Though the clouds may c"): not a word ("a", "I"), nor a variable or unit that ends
 # mathematics ("... for x", "5 m", "100 g").
 _CUT_LETTERS = frozenset("bcdfhjlpqrsuvw")
@@ -180,6 +181,8 @@ def cut_word(text: str, min_known_share: float = 0.8, prompt: str = "", verse: b
     others = [w for w in words if w.islower()]
     if not others and len(fragment) >= 3 and len(words) >= 3:
         others = [w.lower() for w in words]
+    if not others and head.rstrip(" \t")[-1:] not in ("", "\n") and len(short := _TWO_LETTER_WORD.findall(head)) >= 2:
+        others = short  # names and two-letter words ("Cassoday, KS in Butler County, Kansas is kn"; not "ls -la")
     if not others or sum(map(known, others)) < min_known_share * len(others):
         return None
     return fragment
