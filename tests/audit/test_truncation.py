@@ -986,3 +986,18 @@ def test_a_cut_word_among_names_and_two_letter_words() -> None:
 def test_a_lone_letter_or_opening_word_where_a_sentence_is_asked_for(instruction: str, input_text: str,
                                                                      response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction, input_text=input_text) == reason
+
+
+@pytest.mark.parametrize("response, reason", [
+    # written for this test: a sentence that announces several items before a colon and gives one; not an
+    # equation, a list of several, nor a colon that announces no items
+    ("Some different types of desserts are: cupcakes", "missing_items"),
+    ("The Benelux region is made up of the following countries: Belgium", "missing_items"),
+    ("A rainbow consists of the following seven colors: red.", "missing_items"),
+    ("Some different types of desserts are: cupcakes, pies and tarts", None),
+    ("The law can be expressed as follows: Demand = Supply - Price", None),
+    ("I never thought I would write these words, but here goes: I miss him", None),
+    ("The answer is: Paris.", None),
+])
+def test_one_item_after_a_colon_that_announces_several(response: str, reason: str | None) -> None:
+    assert truncation_reason(response, "Tell me about it.") == reason

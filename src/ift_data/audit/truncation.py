@@ -833,6 +833,36 @@ def _announced_items(text: str) -> str | None:
     return "missing_items" if count == 1 and _ANNOUNCES_ITEMS.search(intro) else None
 
 
+# The words before a colon that announce several items ("... the following countries:", "... include:"), and the
+# words ending in s that are no plural ("here goes:", "as this process:")
+_ANNOUNCING_WORDS = frozenset("following follows include includes including are".split())
+_NOT_PLURAL = frozenset("goes does has this thus always perhaps less unless across bonus status focus class process "
+                        "address business success means says reads plus yes gas bus".split())
+_INLINE_INTRO = re.compile(r"(?i)\b(?:here are|the following|as follows|include|includes|including|are|list of|some|"
+                           r"several|a few|these|various|many|a number of|examples|options|types|kinds)\b")
+INLINE_ITEM_WORDS = 5  # _one_item_after_colon: the one item's words, at most
+
+
+def _one_item_after_colon(text: str) -> str | None:
+    """``missing_items`` for a last line whose last sentence announces several items before a colon ("Some
+    different types of desserts are: cupcakes", "The Benelux region is made up of the following countries:
+    Belgium") and gives one: no comma, full stop, "and", "or", bracket or equation after the colon. A list cut after its
+    first item, which the sentence's plural (or "the following", "include") says is not all. Not where full stops
+    part the items ("Options: A. B. C.")."""
+    last = text.splitlines()[-1]
+    intro, colon, item = last.rpartition(":")
+    item = item.strip().rstrip(".!")
+    if not colon or not item or len(item.split()) > INLINE_ITEM_WORDS or re.search(r"[,;&(/=.]|\b(?:and|or)\b", item):
+        return None
+    sentence = _SENTENCE_SPLIT.split(intro)[-1]
+    before = re.search(r"([A-Za-z]+)\W*$", sentence)
+    if before is None or ":" in sentence or not _INLINE_INTRO.search(sentence):
+        return None
+    word = before.group(1).lower()
+    plural = word.endswith("s") and len(word) > 3 and word not in _NOT_PLURAL
+    return "missing_items" if word in _ANNOUNCING_WORDS or plural else None
+
+
 # A last sentence that announces what should follow it ("Here are some tips to help you.", "... as follows.")
 _ANNOUNCES_MORE = re.compile(r"(?:^|[.!?]\s+)(?:(?:So|And)\s+here|Here|Below)\s+(?:are|is|'s)\b[^.!?\n:,;]*[.!]?$|"
                              r"(?:^|[.!?]\s+)[^.!?\n:,;]*\b(?:the following|as follows)[.!]?$")
@@ -1435,7 +1465,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
             return _missing_items(text, instruction) or _few_items(text, instruction) or _announced_items(text)
         return "missing_items" if "\n" in text and _answers_first_items(text, instruction) \
             or _LIST_ITEM.match(last_line) and (_few_items(text, instruction) or _announced_items(text)) \
-            or not _LIST_ITEM.match(last_line) and _announces_more(text) else None
+            or not _LIST_ITEM.match(last_line) and (_announces_more(text) or _one_item_after_colon(text)) else None
     verse = _verse(text, instruction, settings.verse_max_line_words)
     if text[-1] in ".)" and re.search(r"(?:^|[\s:])\(?\d{1,2}[.)]$", text) and not re.search(r"\d[.)]\s*\d{1,2}[.)]$", text) \
             and (re.search(r"[:\n]\s*\(?\d{1,2}[.)]$", text) or _list_lines(text[: text.rfind(" ")] or "")):
@@ -1504,7 +1534,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
             or _fragment(text, settings) or _too_short(text, instruction)
             or (None if lines else _lead_in(text, instruction) or _intro_clause(text, instruction)
                 or ("too_short" if _prompt_phrase_only(text, instruction) else None))
-            or (None if _LIST_ITEM.match(last_line) else _announces_more(text)))
+            or (None if _LIST_ITEM.match(last_line) else _announces_more(text) or _one_item_after_colon(text)))
 
 
 def _code_cut(text: str) -> str | None:
