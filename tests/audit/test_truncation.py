@@ -1001,3 +1001,15 @@ def test_a_lone_letter_or_opening_word_where_a_sentence_is_asked_for(instruction
 ])
 def test_one_item_after_a_colon_that_announces_several(response: str, reason: str | None) -> None:
     assert truncation_reason(response, "Tell me about it.") == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a bare greeting for a letter, a full name alone for "Who was ...?"; not a greeting
+    # that answers one, nor another name
+    ("Write a polite rejection email to a recruiter.", "Hello", "too_short"),
+    ("Write a reply to this message: Hello!", "Hello", None),
+    ("Who was Rosa Parks?", "Rosa Louise McCauley Parks", "too_short"),
+    ("Who is Lady Gaga?", "Stefani Germanotta", None),
+])
+def test_a_bare_greeting_or_the_full_name_alone(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -924,8 +924,9 @@ def _lead_in(text: str, instruction: str) -> str | None:
     ("In short", "Technically speaking"), a prepositional phrase of the prompt's own, or its noun phrase after
     another preposition, where the prompt asks no place or time ("In tennis", "In the future" for "... for the
     future"), the question's subject named again ("What is Kraft Dinner?" -> "Kraft Dinner"), the prompt's goal
-    after "To" ("To make a small fire"), or a salutation alone where the prompt asks for an addressed text
-    ("Dear Colleague"): a sentence cut at its first comma."""
+    after "To" ("To make a small fire"), the full name alone of the person a "Who was ...?" asks about ("Rosa
+    Louise McCauley Parks"), or a salutation alone where the prompt asks for an addressed text ("Dear Colleague";
+    a bare "Hello" where the prompt holds no greeting to answer): a sentence cut at its first comma."""
     words = text.split()
     if len(words) > LEAD_IN_WORDS or "\n" in text or text[-1] in _TERMINAL or any(ch.isdigit() for ch in text):
         return None
@@ -941,11 +942,14 @@ def _lead_in(text: str, instruction: str) -> str | None:
     answer = _bare_phrase(text)
     if subject and answer and answer == _bare_phrase(subject.group(1)):
         return "too_short"
+    if subject and _ASKS_WHO.match(instruction) and all(w[:1].isupper() for w in words) \
+            and set(_bare_phrase(subject.group(1)).split()) < set(answer.split()):
+        return "too_short"  # "Who was Rosa Parks?" -> "Rosa Louise McCauley Parks": the person's full name alone
     if text.startswith("To ") and _restates_prompt(text, instruction) and not _ASKS_A_PURPOSE.search(instruction):
         return "too_short"  # "To make a small fire" for "Tell me how to make a small fire."
     if _SALUTATION_ONLY.match(text) and _ASKS_FOR_ADDRESSED_TEXT.search(instruction) \
-            and not _ASKS_A_GREETING.search(instruction):
-        return "too_short"  # "Dear John Smith" for "Write an email ...": the letter's opening alone
+            and not _ASKS_A_GREETING.search(instruction) and (len(words) > 1 or not _GREETING_WORD.search(instruction)):
+        return "too_short"  # "Dear John Smith" or "Hello" for "Write an email ...": the letter's opening alone
     return None
 
 
@@ -973,9 +977,12 @@ def _prompt_phrase_only(text: str, instruction: str) -> bool:
 
 
 _ASKS_A_PURPOSE = re.compile(r"(?i)^\s*why\b|\b(?:purpose|goal|aim|objective|reason|what for|in order)\b")
-# A salutation and its addressee alone ("Dear Colleague", "Hi Dr. Gupta"; not a bare "Hello", which can be a reply)
+# A salutation, with its addressee or alone ("Dear Colleague", "Hi Dr. Gupta", "Hello"; a bare one only where the prompt
+# holds no greeting it could answer)
 _SALUTATION_ONLY = re.compile(r"^(?:Dear|Hi|Hello|Hey|Greetings|Good (?:morning|afternoon|evening))(?:[ \t]+[\w'’.&-]+)"
-                              r"{1,4}$")
+                              r"{0,4}$")
+_GREETING_WORD = re.compile(r"(?i)\b(?:dear|hi|hello|hey|greetings|good (?:morning|afternoon|evening))\b")
+_ASKS_WHO = re.compile(r"(?i)^\s*who\s+(?:is|was|are|were)\b")
 _ASKS_FOR_ADDRESSED_TEXT = re.compile(r"(?i)\b(?:e-?mail|letter|message|note|memo|speech|invitation|reply|toast|"
                                       r"announcement|newsletter)s?\b")  # a text that opens with a salutation
 _ASKS_A_GREETING = re.compile(r"(?i)\b(?:greet|greeting|salutation|say (?:hello|hi))")
