@@ -1013,3 +1013,21 @@ def test_one_item_after_a_colon_that_announces_several(response: str, reason: st
 ])
 def test_a_bare_greeting_or_the_full_name_alone(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: classed lines that copy the prompt's items and stop a word short of the next, and
+    # a "Key: value" list whose last value is the start of an earlier one; not whole items, shortened names, or
+    # a value that stands alone earlier
+    ("Classify these artists as country or pop: Dua Lipa, Morgan Wallen, Harry Styles, Taylor Swift, Luke Combs",
+     "Pop: Dua Lipa, Harry Styles, Taylor Swift\nCountry: Morgan", "cut_word"),
+    ("Classify these artists as country or pop: Dua Lipa, Morgan Wallen, Harry Styles, Taylor Swift, Luke Combs",
+     "Pop: Dua Lipa, Harry Styles, Taylor Swift\nCountry: Morgan Wallen, Luke Combs", None),
+    ("Classify these artists as country or pop: Dua Lipa, Morgan Wallen, Harry Styles, Taylor Swift, Luke Combs",
+     "Pop: Lipa, Styles, Swift\nCountry: Morgan", None),
+    ("Tell me whether each is useful for cleaning.", "Broom: Useful\nSand: Not Useful\nDirt: Not Useful\n"
+     "Dust Pan: Useful\nFood: Not", "cut_word"),
+    ("Answer each.", "A: Yes\nB: Yes please\nC: Yes", None),
+])
+def test_classed_lines_and_values_cut_a_word_short(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

@@ -583,9 +583,16 @@ def _begins_only(fragment: str, words: set[str]) -> bool:
     return fragment not in words and any(len(word) > len(fragment) and word.startswith(fragment) for word in words)
 
 
+_MODIFIERS = frozenset("not non very more less most least somewhat partly partially highly fairly too so quite rather "
+                       "slightly mostly".split())  # words a value cannot stop on ("Not" for "Not Useful")
+
+
 def _cut_value(text: str) -> bool:
     """A "Key: value" list whose last value stops on the start of a word its earlier values hold whole, on a
-    letter or two or a non-word ("GMC: Car Manufacturer\nFord: Car M"; not "Future tense: will walk")."""
+    letter or two or a non-word ("GMC: Car Manufacturer\nFord: Car M"; not "Future tense: will walk"), or on the
+    first words of an earlier value, never a value alone, that end on a modifier or begin a value given twice
+    ("Sand: Not Useful\nFood: Not"; not "A: Yes\nB: Yes please\nC: Yes", nor a shortened "Chile: Spanish" under
+    "Peru: Spanish Speaking")."""
     if ":" not in text:
         return False
     lines = [ln for ln in text.splitlines() if ln.strip()]
@@ -596,8 +603,13 @@ def _cut_value(text: str) -> bool:
     if not last or not text[-1].isalpha():
         return False
     cut = values[-1].strip()
-    if any(value.strip().startswith(cut) and value.strip()[len(cut):][:1].isalpha() for value in values[:-1]):
+    earlier = [value.strip() for value in values[:-1]]
+    if any(value.startswith(cut) and value[len(cut):][:1].isalpha() for value in earlier):
         return True  # the value stops inside a word an earlier value holds ("Perro: Spanish\nGato: Span")
+    longer = [value for value in earlier if value.startswith(cut + " ")]
+    if longer and cut not in earlier and (cut.split()[-1].lower() in _MODIFIERS | ALWAYS_DANGLING | PROSE_DANGLING
+                                          or max(map(earlier.count, longer)) >= 2):
+        return True  # ... or on an earlier value's first words, a modifier or a value given twice ("Food: Not")
     fragment = last[-1]
     if known(fragment.lower()) and (len(fragment) > 2 or fragment.lower() in SHORT_WORDS):
         return False  # "Future tense: will walk" after "walked"
@@ -1208,6 +1220,25 @@ def _prompt_item_cut(text: str, instruction: str) -> str | None:
     return None
 
 
+def _classed_lines_cut(text: str, instruction: str) -> str | None:
+    """``cut_word`` for "Label: item, item" lines that copy the instruction's items as written and stop on the
+    start of another, a word or more short of it ("Pop: Dua Lipa, Harry Styles\nCountry: Morgan" for "... Dua
+    Lipa, Morgan Wallen, Harry Styles"): ``_prompt_item_cut`` over several lines. Every item before it must be
+    one of the prompt's, so an answer that shortens names is left alone."""
+    if "\n" not in text or not text[-1].isalnum():
+        return None
+    items = _prompt_items(instruction, at_least=2)
+    if not items:
+        return None
+    parts = [part.strip().lower() for line in text.splitlines() if line.strip()
+             for part in re.split(r"[,;]|\band\b", line.split(":", 1)[-1]) if part.strip()]
+    *earlier, last = parts
+    if len(earlier) >= 2 and all(part in items for part in earlier) and last not in items \
+            and any(item.startswith(last) and len(item) - len(last) >= 2 for item in items):
+        return "cut_word"
+    return None
+
+
 def _holds_name(prompt: str, name: str) -> bool:
     """``prompt`` writes ``name`` as a word or words of its own."""
     return re.search(rf"(?<![\w'’-]){re.escape(name)}(?![\w'’-])", prompt) is not None
@@ -1520,6 +1551,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     lines = "\n" in text
     if lines:  # read before the verse test, which lists of short lines pass
         reason = ("list_item" if _unkeyed_last_line(text) or _unclassed_last_line(text, prompt) else None) \
+            or _classed_lines_cut(text, instruction) \
             or ("missing_items" if _answers_first_items(text, instruction) else None) \
             or _labelled_short_item(text) or _missing_items(text, instruction) \
             or (_few_items(text, instruction) or _announced_items(text) if _LIST_ITEM.match(last_line) else None)
