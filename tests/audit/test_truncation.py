@@ -1031,3 +1031,20 @@ def test_a_bare_greeting_or_the_full_name_alone(instruction: str, response: str,
 ])
 def test_classed_lines_and_values_cut_a_word_short(instruction: str, response: str, reason: str | None) -> None:
     assert truncation_reason(response, instruction) == reason
+
+
+@pytest.mark.parametrize("instruction, input_text, response, reason", [
+    # written for this test: a poem answered by its first line; one item classed of the input's several; not a
+    # one-line poem asked for, a line of a poem's title, nor one item picked where one is asked for
+    ("Create a poem that has the theme of courage.", "", "Standing tall", "missing_items"),
+    ("Write a one-line poem about rain.", "", "Rain taps the roof like a patient friend.", None),
+    ("Write a title for a poem about rain.", "", "Patient Rain", None),
+    ("Categorize the following words into two teams.", "Turtle, Eagle, Shark, Hawk", "Team 1: Turtle",
+     "missing_items"),
+    ("Classify the items into different categories.", "Jeans, Apples, Shirts, Bananas", "Clothes: Jeans",
+     "missing_items"),
+    ("Which of these is a mammal?", "shark, dolphin, trout", "Dolphin", None),
+])
+def test_a_poems_first_line_and_one_of_the_inputs_items(instruction: str, input_text: str, response: str,
+                                                        reason: str | None) -> None:
+    assert truncation_reason(response, instruction, input_text=input_text) == reason

@@ -1168,20 +1168,30 @@ CLASSED_BARE_ITEMS = 3  # _classes_one_item: a bare item's name is a cut answer 
 CLASSED_ITEM_WORDS = 8  # _classes_one_item: the answer's words, at most
 
 
-def _classes_one_item(text: str, instruction: str) -> bool:
+def _input_items(input_text: str, at_least: int = 3) -> list[str]:
+    """The items an input lists, lower-cased: comma, semicolon or line separated, each of at most four words;
+    empty when it lists fewer than ``at_least``."""
+    items = [item.strip(" .?!\"'-*•").lower() for item in re.split(r"[,;\n]|\band\b", input_text)]
+    items = [item for item in items if item]
+    return items if len(items) >= at_least and all(len(item.split()) <= 4 for item in items) else []
+
+
+def _classes_one_item(text: str, instruction: str, input_text: str = "") -> bool:
     """One short line that classes one of the two or more items the instruction lists (``_items_tail``) and
     names no other ("Identify which instrument is string or percussion: Maraca, Valiha" -> "Valiha is string"):
     the first item of an answer cut at its first comma (``missing_items``). The bare name alone only for three
     or more items to class, not labels, where one is not asked for ("Tell me whether these are birds: robin,
-    bat, owl" -> "Robin"; not "Which of these is a mammal: shark, dolphin" -> "Dolphin")."""
+    bat, owl" -> "Robin"; not "Which of these is a mammal: shark, dolphin" -> "Dolphin"). The items may be the
+    input's, three or more, where the instruction lists none ("Categorize the following words." / "Turtle, Eagle,
+    Shark" -> "Team 1: Turtle")."""
     if "\n" in text or "," in text or ";" in text or len(text.split()) > CLASSED_ITEM_WORDS:
         return False
     tail = _items_tail(instruction)
     head = instruction[: len(instruction) - len(tail)]
-    if not _CLASSES_EACH.search(head) or re.search(r"(?i)\bone of\b", head):
-        return False
     items = _prompt_items(instruction, at_least=2)
-    if not items:
+    if not items and input_text:  # "Categorize the following words." with the words in the input
+        head, items = instruction, _input_items(input_text)
+    if not items or not _CLASSES_EACH.search(head) or re.search(r"(?i)\bone of\b", head):
         return False
     answer = text.lower()
     # an item named in the plural or possessive counts as named ("Cars" for "car", "Bloody Mary's")
@@ -1413,6 +1423,22 @@ def _short_verse(text: str, instruction: str) -> bool:
     return 1 < len(lines) < asked
 
 
+_ASKS_FOR_A_POEM = re.compile(r"(?i)\b(?:poem|poetry|haiku|limerick|sonnet|ode|ballad|acrostic)s?\b")
+# ... of one line or phrase, or a line of one ("Write a one-line poem", "a title for the poem", "a line of poetry")
+_ASKS_FOR_ONE_LINE = re.compile(r"(?i)\b(?:lines?|titles?|slogans?|phrases?|taglines?|words?|sentences?|names?|couplets?|"
+                                r"mottos?)\b|\bone[- ]line|\bsingle\b")
+ONE_LINE_POEM_WORDS = 10  # _one_line_poem: a poem's one line, at most
+
+
+def _one_line_poem(text: str, instruction: str) -> bool:
+    """A poem asked for, answered by one short line with no line breaks or slashes ("Generate a haiku about the
+    mountains." -> "Majestic peaks so high"): its first line alone. Of the 117 poems asked for in Alpaca, Alpaca
+    t45 and Dolly none is answered so."""
+    return "\n" not in text and "/" not in text and len(text.split()) <= ONE_LINE_POEM_WORDS \
+        and _ASKS_TO_WRITE.match(instruction) is not None and _ASKS_FOR_A_POEM.search(instruction) is not None \
+        and not _SEVERAL_POEMS.search(instruction) and not _ASKS_FOR_ONE_LINE.search(instruction)
+
+
 _ASKS_FOR_A_RECIPE = re.compile(r"(?i)\brecipes?\b")
 _ASKS_ABOUT_INGREDIENTS = re.compile(r"(?i)\bingredients?\b")
 _INGREDIENTS_HEADING = re.compile(r"(?im)^[ \t]*(?:#+[ \t]*|\*\*)?ingredients\b")
@@ -1449,7 +1475,8 @@ def _letter_without_closing(text: str, instruction: str) -> bool:
 def _lacks_its_end(text: str, instruction: str) -> bool:
     """The kind of text the instruction asks for has parts this one lacks: a poem's lines, a recipe's steps, a
     letter's closing (``missing_items``)."""
-    return _short_verse(text, instruction) or _recipe_without_steps(text, instruction) \
+    return _short_verse(text, instruction) or _one_line_poem(text, instruction) \
+        or _recipe_without_steps(text, instruction) \
         or _letter_without_closing(text, instruction)
 
 
@@ -1527,7 +1554,8 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
         # a one-word answer is judged only against a request for several, or to class several
         if not _word_task(instruction)[1] and _opening_word_only(text, instruction):
             return "dangling_word"
-        return _one_item(text, instruction) or ("missing_items" if _classes_one_item(text, instruction) else None) \
+        return _one_item(text, instruction) or ("missing_items" if _classes_one_item(text, instruction, input_text)
+                                                else None) \
             or _lead_in(text, instruction) or ("cut_word" if not _word_task(instruction)[1] and not _NON_WORD_TASK.search(
                 instruction) and (_unlisted_last_word(text) or _short_answer_cut(text, instruction)
                                   or _lone_letter_answer(text, instruction, input_text)) else None)
@@ -1567,7 +1595,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     return (_list_item(text, settings) or _short_item(text) or _short_comma_item(text)
             or (None if lines else _missing_items(text, instruction) or _one_item(text, instruction)
                 or _prompt_item_cut(text, instruction)
-                or ("missing_items" if _classes_one_item(text, instruction)
+                or ("missing_items" if _classes_one_item(text, instruction, input_text)
                     or _names_one_of_several(text, instruction) else None)
                 or (_few_items(text, instruction) if _LIST_ITEM.match(last_line) else None))
             or _fragment(text, settings) or _too_short(text, instruction)
