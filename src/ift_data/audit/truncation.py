@@ -913,6 +913,14 @@ _LEAD_INS = frozenset({
     "above all", "after all", "in my opinion", "personally", "honestly", "surprisingly", "ironically",
     "at present", "at the present time", "in recent years", "in the meantime", "meanwhile", "to date", "as of now",
     "as of today", "for now",
+    # sentence adverbs and connectives: no answer of the 91,475 clean texts is one of them alone
+    "therefore", "thus", "hence", "besides", "instead", "otherwise", "similarly", "likewise", "conversely",
+    "regardless", "anyway", "admittedly", "undoubtedly", "clearly", "obviously", "naturally", "luckily", "sadly",
+    "thankfully", "hopefully", "in my experience", "as mentioned", "as mentioned above", "as noted",
+    "as a result of this", "in this way", "by doing so", "in doing so", "in this regard", "on top of that",
+    "in the long run", "at the end of the day", "in a nutshell", "in essence", "for the most part", "by and large",
+    "more importantly", "most importantly", "even so", "in any case", "in either case", "in both cases",
+    "to clarify", "to put it simply", "simply stated", "in simple terms", "in layman's terms",
 })
 # A phrase of the prompt's own, led by a preposition ("What is a top spin serve in tennis?" -> "In tennis")
 _PREPOSITION_PHRASE = re.compile(r"(?i)^(?:in|on|for|from|during|within|among)(?: [\w'’-]+){1,5}$")
