@@ -481,6 +481,7 @@ def _cut_line_start(text: str) -> bool:
 _LAST_LETTERS = re.compile(r"(?:^|[\s\"'(“‘:,/-])([A-Za-z]{2,})$")
 
 
+END_WORD_CHARS = 80  # the end-anchored tests below read this many last characters (a word is shorter)
 CAPITALIZED_CUT_ODDS = 300.0  # _capitalized_cut: the cut odds of a capitalized last word that count anywhere
 _LAST_CAPITALIZED = re.compile(r"(?:^|[\s\"'(“‘:,/-])([A-Z][a-z]{2,})$")
 
@@ -489,7 +490,7 @@ def _capitalized_cut(text: str) -> bool:
     """The text ends on a capitalized word of three letters or more that is far likelier the start of a longer
     word (``cut_odds`` of ``CAPITALIZED_CUT_ODDS``: "Sum: 15, Produc", "Tokyo Tow"), after anything, a capitalized
     word or a comma too. Of the 91,475 clean texts none ends so ("Sergey Brin", 157; "Viktor Frankl", 30)."""
-    match = _LAST_CAPITALIZED.search(text[-CUT_WORD_CONTEXT:])
+    match = _LAST_CAPITALIZED.search(text[-END_WORD_CHARS:])
     return match is not None and cut_odds(match.group(1).lower()) >= CAPITALIZED_CUT_ODDS
 
 
@@ -565,7 +566,7 @@ def _unlisted_last_word(text: str) -> bool:
     """The text ends on letters that neither word list has (pyspellchecker's dictionary, wordfreq's English list
     with its names and rare words) but that begin a common word ("Octob", "Succul", "Lionel Messi: Arge"): a word
     cut, in any case and after anything. 1 of 91,475 clean texts ends so, itself a cut ("Beave")."""
-    match = _LAST_LETTERS.search(text[-CUT_WORD_CONTEXT:])
+    match = _LAST_LETTERS.search(text[-END_WORD_CHARS:])
     return match is not None and unlisted_word_start(match.group(1).lower())
 
 
@@ -1529,7 +1530,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     if (number := _LONE_NUMBER.fullmatch(last_line.strip())) and _next_number(text, int(number.group(0))):
         return "empty_item"  # "4. Natural Language Processing Engineer\n5": the next marker without its dot
     if text[-1] in _TERMINAL or (text[-1] in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _TERMINAL):
-        if _INITIALS_END.search(text):
+        if _INITIALS_END.search(text[-END_WORD_CHARS:]):
             return "dangling_word"  # "... by J. R. R.": a name's initials without the name
         if _lacks_its_end(text, instruction):
             return "missing_items"  # a poem cut after a whole line, a recipe after its ingredients, a letter
@@ -1572,7 +1573,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
     reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction), instruction)
     if reason:
         return reason
-    if not word_order and _NAME_PART_END.search(text):
+    if not word_order and _NAME_PART_END.search(text[-END_WORD_CHARS:]):
         return "dangling_word"
     prompt = f"{instruction}\n{input_text}"
     if not word_order and not _NON_WORD_TASK.search(instruction) \
