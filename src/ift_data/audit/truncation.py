@@ -11,7 +11,10 @@ A response counts as cut when its end shows it, at any length and in lists too (
 - ``dangling_word``: it stops on a word that cannot end an English sentence (article, possessive,
   conjunction, copula, a contracted verb: "if you're"; in prose also prepositions that need an object:
   "... because of the", and words no sentence of 91,475 clean texts ends on: "his", "any", "also", "due",
-  "usually", "when" outside an embedded question ...);
+  "usually", "when" outside an embedded question ...); or before a name's last part (a surname's particle,
+  "Vincent van"; a place name's first word, "Texas, and New"; initials after "by" or a first name, "by J. R.
+  R."); or the whole answer is one word no answer is where a sentence is asked for ("The"; "She" for "Rewrite
+  ...", not where the instruction asks for a word of a sentence);
 - ``cut_word``: it stops inside a word, as a token limit cuts ("... on eating a healt", "- Lettu"): the
   last word is no English word but begins one, in English text (``audit/word_list.py``), or begins a longer
   word the prompt or the text holds whole ("Ian Nepomnia"), or a "Key: value" list's last value stops on
@@ -25,7 +28,14 @@ A response counts as cut when its end shows it, at any length and in lists too (
   case's "v" ("Brown v") or the text names a planet ("Proxima Centauri b"); a rare word that begins far more
   frequent ones, at odds of ``word_list.CUT_ODDS`` by wordfreq's frequencies, not a predicate noun nor in
   verse ("the firs", "shape it wit"; after two listed items, "Rugby, Volleyb", and a name's second part, "the
-  United Stat", at ``word_list.NAME_CUT_ODDS``);
+  United Stat", at ``word_list.NAME_CUT_ODDS``); letters neither word list has that begin a common word, in any
+  case and after anything ("Octob", "Lionel Messi: Arge"); a capitalized word at odds of 300 ("Sum: 15,
+  Produc"); an answer of at most three words that ends at odds of 50 ("Th", "Do yo"; not a filled blank); one
+  capital letter where the instruction asks for a sentence and offers or asks for no letter ("H"); a word cut
+  after its apostrophe ("his father’"); a last line that begins an earlier one ("Group 1: 5, 10\nGr"); classed
+  "Label: item" lines that copy the prompt's items and stop a word short of another ("Country: Morgan" for
+  "Morgan Wallen"), and a "Key: value" list whose last value is an earlier value's first words, ending on a
+  modifier or a value given twice ("Food: Not" under "Not Useful");
 - ``open_bracket`` / ``open_quote``: a bracket or quotation mark opened in the last sentence never closes (in
   a list of short lines read as verse, a round or square bracket its last line opened: "-Etching (mainly");
 - ``list_item``: the items of a list end with sentence punctuation and the last one, shorter than most of them,
@@ -58,6 +68,10 @@ A response counts as cut when its end shows it, at any length and in lists too (
   brings/New life to"; lines broken by newlines, "<br>" or slashes); a recipe asked for has its "Ingredients"
   heading but none for its steps ("Instructions", "Directions", "Method" ...); a letter or e-mail asked for opens
   with a greeting line and has no closing after it ("Sincerely,", "Lots of Love,", any short line ending in a comma);
+  a poem asked for is one short line ("Standing tall"); one item follows a colon whose sentence announces
+  several ("Some types of desserts are: cupcakes"); one item is classed where the input lists three or more
+  ("Team 1: Turtle"); a quiz question is left without its answer where earlier ones have one or the prompt
+  asks for answers;
 - ``fragment``: prose whose earlier sentences end with sentence punctuation stops without it, on a
   fragment much shorter than the response's own sentences (a complete last sentence whose full stop was
   dropped, common in human-written data such as Dolly, is about as long as the others); or a one-line answer
@@ -65,24 +79,30 @@ A response counts as cut when its end shows it, at any length and in lists too (
   pets", "Contrary to what many people think", "Based on the data", "Prior to the Civil War"; "When ...",
   "After ...", "Over the past ..." where the prompt asks about no time), where the prompt asks no condition or
   time and offers no such choice ("before, during or after"), or that says the prompt's own condition again ("If
-  the Earth stopped spinning" for "What would happen if the Earth stopped spinning?");
+  the Earth stopped spinning" for "What would happen if the Earth stopped spinning?"); or a quiz question that
+  stops without its question mark ("Q: Who wrote");
 - ``too_short``: two or three words without punctuation where the instruction asks for written text
   (explain, describe, write ... and not a title, name, word or list); or a one-line answer of a few words
   that only leads into a sentence: a lead-in ("In short", "Currently"), a prepositional phrase of the prompt's
   own where it asks no place or time ("In tennis", "In the future" for "... for the future"), the question's
-  subject named again ("What is Marmite?" -> "Marmite"), the prompt's goal after "To" ("To make a small fire"),
-  or a letter's salutation alone where the prompt asks for a letter or e-mail ("Dear Colleague");
+  subject named again ("What is Marmite?" -> "Marmite"), or any phrase of the instruction said again where it
+  offers no answers to choose from ("Identify one advantage of electric cars" -> "Electric cars"), the person's
+  full name alone for "Who was ...?", the prompt's goal after "To" ("To make a small fire"), or a letter's
+  salutation alone where the prompt asks for a letter or e-mail ("Dear Colleague", a bare "Hello");
 - ``bare_end``: prose that stops on a word with no punctuation, in a file whose other prose responses end
   with punctuation (``truncation_columns``: the file's own habit decides); not where its last three words end
   a line or quotation of the prompt without punctuation there too (an edited sentence, a chosen option), nor
   where it shares half its words with an input that ends bare (a rewrite);
 - ``code_cut``: code (fenced blocks or code-shaped lines) that stops where no program can: on an opening
   bracket, a comma, ``=`` or ``+``, a block header with no body, an unfinished header, a bracket or quote
-  its last line opened, a name cut short, an SQL keyword (``SELECT * FROM``), a tag left open (``<button``;
-  also in markup not read as code). Code is judged on nothing else.
+  its last line opened, a name cut short, a keyword that needs more (``if``), an SQL keyword (``SELECT * FROM``)
+  or a SELECT list with no FROM, a Python definition with no body (read as code however short), a tag left open
+  (``<button``; also in markup not read as code). Code is judged on nothing else.
 
-Never judged: one-word answers ("Positive", "42"), titles and name lists (Title Case, no sentence), poems and
-lyrics (short unpunctuated lines) except on a dangling article, conjunction or punctuation.
+Never judged: one-word answers that are words ("Positive", "42"; one that is no word, one letter or an opening
+word is judged where it cannot be the answer), titles and name lists (Title Case, no sentence), poems and
+lyrics (short unpunctuated lines) except on a dangling article, conjunction or punctuation, a song's empty
+section label ("Chorus:") or fewer lines than asked.
 """
 
 from __future__ import annotations
