@@ -1048,3 +1048,19 @@ def test_classed_lines_and_values_cut_a_word_short(instruction: str, response: s
 def test_a_poems_first_line_and_one_of_the_inputs_items(instruction: str, input_text: str, response: str,
                                                         reason: str | None) -> None:
     assert truncation_reason(response, instruction, input_text=input_text) == reason
+
+
+@pytest.mark.parametrize("instruction, response, reason", [
+    # written for this test: a letter cut after a name, and a class's initial after "is" or a capitalized item
+    # where the prompt lists the items; not a lettered choice, a case's "v" or a letter on a line of its own
+    ("What two continents is Russia a part of?", "Russia i", "cut_word"),
+    ("Who called Timothy Leary a brave neuronaut?", "Tom Robbins c", "cut_word"),
+    ("Identify which car manufacturer is British or American: Lotus, Lincoln", "Lotus is British, Lincoln is A",
+     "cut_word"),
+    ("Identify which car manufacturer is Japanese or American: Jeep, Subaru", "Jeep is American, S", "cut_word"),
+    ("Which option is right? A) Apple B) Pear", "The answer is A", None),
+    ("Which case ended school segregation?", "The landmark case was Brown v", None),
+    ("Outline the effects.", "1. Lower Teacher Salaries\n    b", None),
+])
+def test_a_letter_cut_after_a_name_or_a_class(instruction: str, response: str, reason: str | None) -> None:
+    assert truncation_reason(response, instruction) == reason

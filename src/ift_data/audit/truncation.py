@@ -463,14 +463,20 @@ def _cut_prompt_name(text: str, prompt: str) -> bool:
 
 # "... are woodwind, G": a lower-case word, a comma and a capital (not a surname's initial: "Traver, C")
 _LAST_INITIAL = re.compile(r"(?<![\w'’-])[a-z][^\W\d_]+,[ \t]*([A-Z])$")
+# ... or after "is" or a capitalized word and a comma, where the prompt lists the items ("Lincoln is A" for "British
+# or American", "Jeep is American, S" for "... Subaru")
+_LAST_INITIAL_CLASSED = re.compile(r"(?:\b(?:is|are|was|were)|(?<![\w'’-])[A-Z][^\W\d_]+,)[ \t]*([A-Z])$")
 
 
 def _cut_prompt_initial(text: str, prompt: str) -> bool:
     """The text ends, after a lower-case word and a comma, on the one capital letter that begins a name of the
     prompt's that the text does not hold ("Dizi and Panflute are woodwind, G" for "... Giga, Panflute, Chuniri,
     Dizi"): a cut name's first letter. Not after a lone letter ("vitamins A, B, C") or a name ("Traver, C"), nor
-    where the text writes every such name."""
+    where the text writes every such name. Where the prompt lists items and offers no lettered choices, also after
+    "is" or a capitalized word and a comma ("Lincoln is A" for "... British or American: Lotus, Lincoln")."""
     match = _LAST_INITIAL.search(text)
+    if match is None and prompt and not _OFFERS_CHOICES.search(prompt) and _prompt_items(prompt, at_least=2):
+        match = _LAST_INITIAL_CLASSED.search(text)
     if match is None or not prompt:
         return False
     names = set(re.findall(rf"\b{match.group(1)}[a-z]{{2,}}", prompt))

@@ -183,6 +183,9 @@ def cut_word(text: str, min_known_share: float = 0.8, prompt: str = "", verse: b
         others = [w.lower() for w in words]
     if not others and head.rstrip(" \t")[-1:] not in ("", "\n") and len(short := _TWO_LETTER_WORD.findall(head)) >= 2:
         others = short  # names and two-letter words ("Cassoday, KS in Butler County, Kansas is kn"; not "ls -la")
+    if len(fragment) == 1 and not others and _NAME_BEFORE_LETTER.search(head) \
+            and not re.search(r"\n\s*$", head):
+        return fragment  # a letter after a name, which _cut_letter let through ("Russia i", "Tom Robbins c")
     if not others or sum(map(known, others)) < min_known_share * len(others):
         return None
     return fragment
