@@ -514,7 +514,7 @@ _LAST_CAPITALIZED = re.compile(r"(?:^|[\s\"'(“‘:,/-])([A-Z][a-z]{2,})$")
 
 def _capitalized_cut(text: str) -> bool:
     """The text ends on a capitalized word of three letters or more that is far likelier the start of a longer
-    word (``cut_odds`` of ``CAPITALIZED_CUT_ODDS``: "Sum: 15, Produc", "Tokyo Tow"), after anything, a capitalized
+    word (``cut_odds`` of ``CAPITALIZED_CUT_ODDS``: "Sum: 15, Produc", "Whic"), after anything, a capitalized
     word or a comma too. Of the 91,475 clean texts none ends so ("Sergey Brin", 157; "Viktor Frankl", 30)."""
     match = _LAST_CAPITALIZED.search(text[-END_WORD_CHARS:])
     return match is not None and cut_odds(match.group(1).lower()) >= CAPITALIZED_CUT_ODDS
@@ -557,7 +557,7 @@ _ASKS_FOR_A_LETTER = re.compile(r"(?i)\b(?:letters?|characters?|symbols?|initial
 
 def _lone_letter_answer(text: str, instruction: str, input_text: str) -> bool:
     """The whole answer is one capital letter (not "A" or "I") where the instruction asks for a sentence or more
-    ("Rewrite the sentence in the past tense." -> "H"), asks for no letter, symbol, grade, note or option, and
+    ("Rewrite the sentence in a more formal tone." -> "H"), asks for no letter, symbol, grade, note or option, and
     the prompt does not hold the letter standing alone: a sentence cut after its first letter."""
     letter = text.strip("\"'“‘( ")
     if len(letter) != 1 or not letter.isupper() or letter in "AI":
@@ -590,7 +590,7 @@ def _opening_word_only(text: str, instruction: str) -> bool:
 
 def _unlisted_last_word(text: str) -> bool:
     """The text ends on letters that neither word list has (pyspellchecker's dictionary, wordfreq's English list
-    with its names and rare words) but that begin a common word ("Octob", "Succul", "Lionel Messi: Arge"): a word
+    with its names and rare words) but that begin a common word ("Octob", "Vegetab", "Lionel Messi: Arge"): a word
     cut, in any case and after anything. 1 of 91,475 clean texts ends so, itself a cut ("Beave")."""
     match = _LAST_LETTERS.search(text[-END_WORD_CHARS:])
     return match is not None and unlisted_word_start(match.group(1).lower())

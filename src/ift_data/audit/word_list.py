@@ -135,10 +135,12 @@ def unlisted_word_start(fragment: str) -> bool:
 def cut_word(text: str, min_known_share: float = 0.8, prompt: str = "", verse: bool = False) -> str | None:
     """The end of ``text`` when it is a word cut short: its last word (lower-cased) when that is no English
     word but begins a common one, in English text (at least ``min_known_share`` of its other lower-case
-    words of three or more letters are known, or of all its words when none is lower case; a capitalized
+    words of three or more letters are known, or of all its words when none is lower case, or of its two or
+    more two-letter words when it has nothing else but names: "Kansas is kn"; a capitalized
     last word only as the first of its line or after a word that is not capitalized; a lone letter after a word,
-    "y" only after a word and a comma, "i" only after an article, others where neither the text nor the
-    ``prompt`` shows mathematics or letters used as symbols), a rare word that begins far more frequent ones
+    "y" only after a word and a comma, "i" only after an article or a name, others where neither the text nor the
+    ``prompt`` shows mathematics or letters used as symbols; after a name on its line, with no other words around
+    it too: "Russia i"), a rare word that begins far more frequent ones
     (``rare_word_cut``; not in ``verse``, whose rhymes end on rare words), or a year cut to its century ("in
     20"). None otherwise."""
     if text[-1:].isdigit():
