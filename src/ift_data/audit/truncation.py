@@ -509,18 +509,19 @@ _LAST_LETTERS = re.compile(r"(?:^|[\s\"'(“‘:,/-])([A-Za-z]{2,})$")
 
 END_WORD_CHARS = 80  # the end-anchored tests below read this many last characters (a word is shorter)
 CAPITALIZED_CUT_ODDS = 300.0  # _capitalized_cut: the cut odds of a capitalized last word that count anywhere
-_LAST_CAPITALIZED = re.compile(r"(?:^|[\s\"'(“‘:,/-])([A-Z][a-z]{2,})$")
 
 
 def _capitalized_cut(text: str) -> bool:
     """The text ends on a capitalized word of three letters or more that is far likelier the start of a longer
     word (``cut_odds`` of ``CAPITALIZED_CUT_ODDS``: "Sum: 15, Produc", "Whic"), after anything, a capitalized
     word or a comma too. Of the 91,475 clean texts none ends so ("Sergey Brin", 157; "Viktor Frankl", 30)."""
-    match = _LAST_CAPITALIZED.search(text[-END_WORD_CHARS:])
-    return match is not None and cut_odds(match.group(1).lower()) >= CAPITALIZED_CUT_ODDS
+    match = _LAST_LETTERS.search(text[-END_WORD_CHARS:])
+    if match is None:
+        return False
+    word = match.group(1)
+    return len(word) >= 3 and word[0].isupper() and word[1:].islower() and cut_odds(word.lower()) >= CAPITALIZED_CUT_ODDS
 
 
-_LAST_WHOLE_LETTERS = re.compile(r"(?:^|[\s\"'(“‘:,])([A-Za-z]{2,})$")  # not the part after a hyphen: "Sci-fi"
 SHORT_ANSWER_TOKENS = 3  # _short_answer_cut: answers of at most this many words
 SHORT_ANSWER_CUT_ODDS = 50.0
 
@@ -536,9 +537,9 @@ def _short_answer_cut(text: str, instruction: str) -> bool:
     a blank ("the mens ___" -> "rea"). Of the 1,187 clean texts of three words or fewer none ends so."""
     if len(text.split()) > SHORT_ANSWER_TOKENS or _FILLS_A_BLANK.search(instruction):
         return False
-    match = _LAST_WHOLE_LETTERS.search(text)
-    if match is None or match.group(1).isupper():
-        return False
+    match = _LAST_LETTERS.search(text)
+    if match is None or match.group(1).isupper() or text[match.start(1) - 1: match.start(1)] in ("-", "/"):
+        return False  # an abbreviation, a hyphenated word's last part ("Sci-fi")
     word = match.group(1)
     if len(word) == 2 and word[0].isupper() and text[: match.start(1)].rstrip().endswith(","):
         return False
@@ -1142,8 +1143,13 @@ def _prompt_items(instruction: str, at_least: int = 3) -> list[str]:
     """The items an instruction lists after its colon ("Classify each ...: arm, toe, finger"), else after its
     question ("Which characters belong to DC or Marvel? Ultron, Brainiac") or on a last line of their own,
     lower-cased; empty when it lists fewer than ``at_least`` or an item has more than four words."""
-    tail = _items_tail(instruction)
-    items = [item.strip(" .?!\"'").lower() for item in re.split(r"[,;]|\band\b|\bor\b", tail)]
+    return _split_items(_items_tail(instruction), r"[,;]|\band\b|\bor\b", " .?!\"'", at_least)
+
+
+def _split_items(text: str, separators: str, strip: str, at_least: int) -> list[str]:
+    """``text`` split at ``separators`` into items lower-cased and stripped of ``strip``; empty when there are
+    fewer than ``at_least`` or an item has more than four words."""
+    items = [item.strip(strip).lower() for item in re.split(separators, text)]
     items = [item for item in items if item]
     return items if len(items) >= at_least and all(len(item.split()) <= 4 for item in items) else []
 
@@ -1206,9 +1212,7 @@ CLASSED_ITEM_WORDS = 8  # _classes_one_item: the answer's words, at most
 def _input_items(input_text: str, at_least: int = 3) -> list[str]:
     """The items an input lists, lower-cased: comma, semicolon or line separated, each of at most four words;
     empty when it lists fewer than ``at_least``."""
-    items = [item.strip(" .?!\"'-*•").lower() for item in re.split(r"[,;\n]|\band\b", input_text)]
-    items = [item for item in items if item]
-    return items if len(items) >= at_least and all(len(item.split()) <= 4 for item in items) else []
+    return _split_items(input_text, r"[,;\n]|\band\b", " .?!\"'-*•", at_least)
 
 
 def _classes_one_item(text: str, instruction: str, input_text: str = "") -> bool:
@@ -1536,6 +1540,22 @@ def _unanswered_question(text: str, last_line: str, instruction: str) -> str | N
     return "missing_items" if answered or _ASKS_FOR_ANSWERS.search(instruction) else None
 
 
+def _one_word_reason(text: str, instruction: str, input_text: str) -> str | None:
+    """``_reason`` of a one-word answer, judged only where one word cannot answer: an opening word where a sentence
+    is asked for, one item for a request for several or to class several, a lead-in, or, outside word games, a
+    word cut short or one capital letter."""
+    word_game = _word_task(instruction)[1]
+    if not word_game and _opening_word_only(text, instruction):
+        return "dangling_word"
+    reason = _one_item(text, instruction) or ("missing_items" if _classes_one_item(text, instruction, input_text)
+                                              else None) or _lead_in(text, instruction)
+    if reason or word_game or _NON_WORD_TASK.search(instruction):
+        return reason
+    cut = _unlisted_last_word(text) or _short_answer_cut(text, instruction) \
+        or _lone_letter_answer(text, instruction, input_text)
+    return "cut_word" if cut else None
+
+
 def _reason(text: str, instruction: str, settings: TruncationSettings, code: bool, input_text: str = "") -> str | None:
     """``truncation_reason`` of a right-stripped, non-empty text whose ``looks_like_code`` is ``code``."""
     if code or _DEFINITION_FIRST.match(text):
@@ -1586,14 +1606,7 @@ def _reason(text: str, instruction: str, settings: TruncationSettings, code: boo
             and (not verse or _KEY_VALUE_LINES.search(text[: -len(last_line)] if last_line else text)):
         return "dangling_punct"  # in a "Name: value" list too ("Stan: Kid\nKyle: Kid\nButters:")
     if len(_words(text)) < settings.min_words and not _UNSPACED.search(text):
-        # a one-word answer is judged only against a request for several, or to class several
-        if not _word_task(instruction)[1] and _opening_word_only(text, instruction):
-            return "dangling_word"
-        return _one_item(text, instruction) or ("missing_items" if _classes_one_item(text, instruction, input_text)
-                                                else None) \
-            or _lead_in(text, instruction) or ("cut_word" if not _word_task(instruction)[1] and not _NON_WORD_TASK.search(
-                instruction) and (_unlisted_last_word(text) or _short_answer_cut(text, instruction)
-                                  or _lone_letter_answer(text, instruction, input_text)) else None)
+        return _one_word_reason(text, instruction, input_text)
     word_order = _word_task(instruction)[0]
     # a list of short lines is read as verse; only a poem asked for may end a line on "at" or "for"
     reason = None if word_order else _dangling_word(text, verse and _asks_for_verse(instruction), instruction)
